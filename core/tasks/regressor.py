@@ -1,0 +1,58 @@
+"""Regressor task: backbone → global pooling → dense outputs (optionally with variances)."""
+
+import keras
+
+from core.api import export
+from core.tasks.task import Task, pooling_layer
+
+
+@export
+class Regressor(Task):
+    """A backbone with a regression head, compiled with sensible defaults.
+
+    Args:
+        backbone: keras.Model. Feature extractor ending in a feature map.
+        num_outputs: int. Number of regressed values.
+        pooling: str. "avg" or "max". Defaults to "avg".
+        dropout: float. Dropout before the head. Defaults to 0.
+        output_activation: str or None. E.g. "sigmoid" for targets in [0, 1] (SSIM).
+            Defaults to None (linear).
+
+    Examples:
+    >>> model = Regressor(ResNetBackbone(rank=2, depth=18, input_channels=1), num_outputs=1,
+    ...                   output_activation="sigmoid")
+    >>> model.compile()   # AdamW, mean squared error, mean absolute error
+    """
+
+    def __init__(self, backbone, num_outputs, pooling="avg", dropout=0.0, output_activation=None, **kwargs):
+        rank = len(backbone.input_shape) - 2
+        # === Functional Model ===
+        inputs = backbone.input
+        x = pooling_layer(rank, pooling)(backbone(inputs))
+        if dropout:
+            x = keras.layers.Dropout(dropout, name="head_dropout")(x)
+        outputs = keras.layers.Dense(num_outputs, activation=output_activation, name="predictions")(x)
+        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+        # === Config ===
+        self.backbone = backbone
+        self.num_outputs = num_outputs
+        self.pooling = pooling
+        self.dropout = dropout
+        self.output_activation = output_activation
+
+    def default_loss(self):
+        return keras.losses.MeanSquaredError()
+
+    def default_metrics(self):
+        return [keras.metrics.MeanAbsoluteError(name="mae")]
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "backbone": keras.layers.serialize(self.backbone),
+            "num_outputs": self.num_outputs,
+            "pooling": self.pooling,
+            "dropout": self.dropout,
+            "output_activation": self.output_activation,
+        }
