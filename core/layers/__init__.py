@@ -1,0 +1,21 @@
+from core.layers.dense import DenseResidualBlock, ResidualInResidualDenseBlock
+from core.layers.pixel_shuffle import PixelShuffle, PixelUnshuffle
+from core.layers.regularization import SqueezeExcitation, StochasticDepth
+from core.layers.residual import InvertedResidualBlock, ResidualBlock
+from core.layers.wavelet import HaarDWT, HaarIDWT
+from core.layers.weight_normalization import WeightNormalization, fold_weight_normalization
+
+__all__ = [
+    "DenseResidualBlock",
+    "HaarDWT",
+    "HaarIDWT",
+    "InvertedResidualBlock",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "ResidualBlock",
+    "ResidualInResidualDenseBlock",
+    "SqueezeExcitation",
+    "StochasticDepth",
+    "WeightNormalization",
+    "fold_weight_normalization",
+]
