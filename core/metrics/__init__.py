@@ -1,0 +1,19 @@
+from core.metrics.image import PSNR, SSIM, nrmse, psnr, ssim
+from core.metrics.losses import (
+    GaussianNLL,
+    ensemble_gaussian,
+    least_squares_gan_losses,
+    relativistic_average_losses,
+)
+
+__all__ = [
+    "GaussianNLL",
+    "PSNR",
+    "SSIM",
+    "ensemble_gaussian",
+    "least_squares_gan_losses",
+    "nrmse",
+    "psnr",
+    "relativistic_average_losses",
+    "ssim",
+]
