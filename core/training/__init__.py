@@ -1,0 +1,16 @@
+from core.training.fit import fit, set_seed, standard_callbacks
+from core.training.gan import GANModel
+from core.training.multi_worker import apply_multi_worker_shim
+from core.training.strategy import STRATEGIES, get_strategy, is_chief, split_cpu
+
+__all__ = [
+    "GANModel",
+    "STRATEGIES",
+    "apply_multi_worker_shim",
+    "fit",
+    "get_strategy",
+    "is_chief",
+    "set_seed",
+    "split_cpu",
+    "standard_callbacks",
+]

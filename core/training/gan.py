@@ -1,0 +1,190 @@
+"""GAN base model: a custom `train_step` with two optimizers, correct under any strategy."""
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from core.api import export
+from core.tasks.task import default_jit_compile
+
+
+@export
+class GANModel(keras.Model):
+    """Base for adversarial models (DISGAN, APNet): a generator, a discriminator, two optimizers.
+
+    One `train_step` updates the generator, then the discriminator on the same generated
+    batch (as ESRGAN). Subclasses define the losses as **per-example** vectors; the base
+    turns them into the replica's share of the global-batch mean with
+    `tf.nn.compute_average_loss`, so gradients are right whatever the number of replicas,
+    and logs the true means through `keras.metrics.Mean` trackers.
+
+    Subclasses override:
+    - `generator_loss_names` / `discriminator_loss_names`: the keys their losses return;
+    - `generator_losses(inputs, targets, generated, real_output, fake_output)` → dict of
+      per-example losses; its "loss" entry is the total the generator minimises;
+    - `discriminator_losses(real_output, fake_output)` → dict, "loss" the total;
+    - optionally `discriminator_input(x, training)` (e.g. instance noise) and `unpack(data)`.
+
+    The base implements a plain non-saturating GAN (binary cross-entropy on logits) so that
+    it is usable and testable on its own.
+
+    Args:
+        generator: keras.Model. Maps the input batch to generated samples.
+        discriminator: keras.Model. Maps a sample batch to logits (any shape with a batch axis).
+
+    Examples:
+    ```python
+    gan = GANModel(generator, discriminator)
+    gan.compile(generator_optimizer=keras.optimizers.Adam(1e-4),
+                discriminator_optimizer=keras.optimizers.Adam(1e-4))
+    gan.fit(dataset_of_(inputs, targets), epochs=10)
+    ```
+    """
+
+    generator_loss_names = ("loss",)
+    discriminator_loss_names = ("loss",)
+
+    def __init__(self, generator, discriminator, **kwargs):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self._trackers = {
+            _tracker_name(prefix, key): keras.metrics.Mean(name=_tracker_name(prefix, key))
+            for prefix, keys in (("generator", self.generator_loss_names),
+                                 ("discriminator", self.discriminator_loss_names))
+            for key in keys
+        }
+        if generator.built and discriminator.built:
+            self.built = True
+
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)
+
+    # --- compile -------------------------------------------------------------------------
+    def compile(self, generator_optimizer="auto", discriminator_optimizer="auto", jit_compile="auto", **kwargs):
+        """Configure the two optimizers ("auto": Adam 1e-4, betas 0.9/0.999, as DISGAN).
+
+        Args:
+            generator_optimizer: keras.optimizers.Optimizer or "auto".
+            discriminator_optimizer: keras.optimizers.Optimizer or "auto".
+            jit_compile: bool or "auto" (XLA only on GPU/TPU). Defaults to "auto".
+        """
+        if generator_optimizer == "auto":
+            generator_optimizer = keras.optimizers.Adam(1e-4)
+        if discriminator_optimizer == "auto":
+            discriminator_optimizer = keras.optimizers.Adam(1e-4)
+        if jit_compile == "auto":
+            jit_compile = default_jit_compile()
+        super().compile(jit_compile=jit_compile, **kwargs)
+        self.generator_optimizer = keras.optimizers.get(generator_optimizer)
+        self.discriminator_optimizer = keras.optimizers.get(discriminator_optimizer)
+        # Optimizers used in a custom train_step must be built inside the strategy scope
+        # before fit, or MirroredStrategy fails with "You must feed a value for placeholder".
+        if self.generator.built and self.discriminator.built:
+            with self.distribute_strategy.scope():
+                self.generator_optimizer.build(self.generator.trainable_variables)
+                self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+
+    def get_compile_config(self):
+        return {
+            "generator_optimizer": keras.optimizers.serialize(self.generator_optimizer),
+            "discriminator_optimizer": keras.optimizers.serialize(self.discriminator_optimizer),
+        }
+
+    def compile_from_config(self, config):
+        self.compile(
+            generator_optimizer=keras.optimizers.deserialize(config["generator_optimizer"]),
+            discriminator_optimizer=keras.optimizers.deserialize(config["discriminator_optimizer"]),
+        )
+
+    # --- hooks for subclasses ------------------------------------------------------------
+    def unpack(self, data):
+        """Split a batch into (generator inputs, real targets)."""
+        inputs, targets = data[0], data[1]
+        return inputs, targets
+
+    def discriminator_input(self, x, training):
+        return x
+
+    def generator_losses(self, inputs, targets, generated, real_output, fake_output):
+        return {"loss": _per_example_bce(ops.ones_like(fake_output), fake_output)}
+
+    def discriminator_losses(self, real_output, fake_output):
+        real = _per_example_bce(ops.ones_like(real_output), real_output)
+        fake = _per_example_bce(ops.zeros_like(fake_output), fake_output)
+        return {"loss": (real + fake) / 2.0}
+
+    # --- training ------------------------------------------------------------------------
+    @property
+    def metrics(self):
+        return list(self._trackers.values())
+
+    def _track(self, prefix, losses):
+        for key, value in losses.items():
+            name = _tracker_name(prefix, key)
+            if name not in self._trackers:
+                raise KeyError(
+                    f"{type(self).__name__} returned the loss {key!r}, which is not declared in "
+                    f"{prefix}_loss_names={getattr(self, prefix + '_loss_names')}"
+                )
+            self._trackers[name].update_state(value)
+
+    def _forward(self, inputs, targets, training):
+        generated = self.generator(inputs, training=training)
+        real_output = self.discriminator(self.discriminator_input(targets, training), training=training)
+        fake_output = self.discriminator(self.discriminator_input(generated, training), training=training)
+        return generated, real_output, fake_output
+
+    def train_step(self, data):
+        inputs, targets = self.unpack(data)
+        with tf.GradientTape() as tape:
+            generated, real_output, fake_output = self._forward(inputs, targets, training=True)
+            g_losses = self.generator_losses(inputs, targets, generated, real_output, fake_output)
+            g_loss = tf.nn.compute_average_loss(g_losses["loss"])
+        variables = self.generator.trainable_variables
+        self.generator_optimizer.apply(tape.gradient(g_loss, variables), variables)
+
+        generated = ops.stop_gradient(generated)
+        with tf.GradientTape() as tape:
+            real_output = self.discriminator(self.discriminator_input(targets, True), training=True)
+            fake_output = self.discriminator(self.discriminator_input(generated, True), training=True)
+            d_losses = self.discriminator_losses(real_output, fake_output)
+            d_loss = tf.nn.compute_average_loss(d_losses["loss"])
+        variables = self.discriminator.trainable_variables
+        self.discriminator_optimizer.apply(tape.gradient(d_loss, variables), variables)
+
+        self._track("generator", g_losses)
+        self._track("discriminator", d_losses)
+        return {m.name: m.result() for m in self.metrics}
+
+    def test_step(self, data):
+        inputs, targets = self.unpack(data)
+        generated, real_output, fake_output = self._forward(inputs, targets, training=False)
+        self._track("generator", self.generator_losses(inputs, targets, generated, real_output, fake_output))
+        self._track("discriminator", self.discriminator_losses(real_output, fake_output))
+        return {m.name: m.result() for m in self.metrics}
+
+    # --- serialization -------------------------------------------------------------------
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "generator": keras.layers.serialize(self.generator),
+            "discriminator": keras.layers.serialize(self.discriminator),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["generator"] = keras.layers.deserialize(config["generator"])
+        config["discriminator"] = keras.layers.deserialize(config["discriminator"])
+        return cls(**config)
+
+
+def _tracker_name(prefix, key):
+    return f"{prefix}_loss" if key == "loss" else f"{prefix}_{key}"
+
+
+def _per_example_bce(labels, logits):
+    """Binary cross-entropy on logits, averaged over every axis but the batch axis."""
+    loss = ops.binary_crossentropy(labels, logits, from_logits=True)
+    return ops.mean(ops.reshape(loss, (ops.shape(loss)[0], -1)), axis=1)
