@@ -1,9 +1,22 @@
 """Data helpers: tf.data pipelines, TFRecord shards, and the registry of real sample files.
 
-`core.data.samples` is not imported here: it needs no TensorFlow and the CLI uses it alone.
+Attributes are imported lazily so that `core.data.samples` (used by `resuite data`) does not
+pull in TensorFlow.
 """
 
-from core.data.pipeline import from_arrays, make_pipeline
-from core.data.tfrecord import read_tfrecord_shards, validate_tfrecord, write_tfrecord_shards
+import importlib
 
-__all__ = ["from_arrays", "make_pipeline", "read_tfrecord_shards", "validate_tfrecord", "write_tfrecord_shards"]
+_EXPORTS = {
+    "from_arrays": "core.data.pipeline",
+    "make_pipeline": "core.data.pipeline",
+    "read_tfrecord_shards": "core.data.tfrecord",
+    "validate_tfrecord": "core.data.tfrecord",
+    "write_tfrecord_shards": "core.data.tfrecord",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'core.data' has no attribute {name!r}")

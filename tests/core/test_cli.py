@@ -1,0 +1,74 @@
+import subprocess
+import sys
+
+import pytest
+
+from core import cli, registry
+from core.data import samples
+
+
+def test_help_explains_commands_and_examples(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for word in ("train", "evaluate", "predict", "demo", "data", "--help", "TF_CONFIG", "RESUITE_DATA_DIR"):
+        assert word in text
+
+
+def test_train_help_lists_run_options(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    text = capsys.readouterr().out
+    for option in ("--strategy", "--epochs", "--batch-size", "--output", "--seed", "--cpu-devices", "--data"):
+        assert option in text
+
+
+def test_unknown_strategy_is_refused(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["train", "har.fusionactnet", "--strategy", "horovod"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'horovod'" in capsys.readouterr().err
+
+
+def test_unknown_task_names_the_registered_ones():
+    with pytest.raises(ValueError, match=r"Unknown task 'mri.nope'. Registered tasks: "):
+        registry.get_task("mri.nope")
+
+
+def test_bad_option_syntax():
+    with pytest.raises(SystemExit, match="KEY=VALUE"):
+        cli._parse_options(["lr"])
+    assert cli._parse_options(["lr=0.1", "name=abc", "flags=[1, 2]"]) == {"lr": 0.1, "name": "abc", "flags": [1, 2]}
+
+
+def test_register_task_validates_names():
+    class Nameless(registry.TaskRunner):
+        name = "nodomain"
+
+    with pytest.raises(ValueError, match="domain.task"):
+        registry.register_task(Nameless)
+
+
+def test_data_list_does_not_import_tensorflow(tmp_path):
+    code = (
+        "import sys; from core import cli; cli.main(['data', 'list', '--cache-dir', sys.argv[1]]); "
+        "print('TF-LOADED' if 'tensorflow' in sys.modules else 'TF-FREE')"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("TF-FREE")
+    for name in samples.SAMPLES:
+        assert name in result.stdout
+
+
+def test_missing_sample_data_error_names_the_fetch_command(tmp_path):
+    with pytest.raises(samples.SampleDataError, match=r"resuite data fetch har.basicmotions_train"):
+        samples.path("har.basicmotions_train", cache_dir=tmp_path)
+
+
+def test_format_table():
+    text = cli.format_table([{"task": "a.b", "accuracy": 0.98765}, {"task": "c.d", "status": "ok"}])
+    lines = text.splitlines()
+    assert lines[0].split() == ["task", "accuracy", "status"]
+    assert "0.9877" in lines[2] and lines[3].split() == ["c.d", "ok"]
