@@ -1,0 +1,79 @@
+"""Data for human activity recognition: file readers, loaders, splits, input checks, TFDS builders.
+
+- `load_uea_ts`: UEA/UCR `.ts` files (the real BasicMotions sample).
+- `load_uci_har`: UCI HAR raw inertial windows (128 x 9) from your unpacked copy.
+- `load_motionsense`, `split_by_subject`: MotionSense DeviceMotion windows and subject-wise splits.
+- `load_har`, `load_basicmotions`, `HARData`: one entry point returning train / val / test arrays.
+- `validate_windows`: the input check used by the HAR models.
+- `UciHar`, `MotionSense`: TFDS builders reading a `manual_dir`; imported lazily on first use
+  because importing `tensorflow_datasets` is slow.
+
+Example:
+```python
+from domains.har.data import load_har
+data = load_har("basicmotions")
+data.x_train.shape, data.class_names   # (32, 100, 6) ['Standing', 'Running', 'Walking', 'Badminton']
+```
+"""
+
+from domains.har.data.checks import validate_windows
+from domains.har.data.datasets import (
+    BASICMOTIONS_CHANNELS,
+    BASICMOTIONS_SAMPLING_RATE_HZ,
+    HAR_DATASETS,
+    HARData,
+    load_basicmotions,
+    load_har,
+)
+from domains.har.data.motionsense import (
+    MOTIONSENSE_ACCEL_GYRO_CHANNELS,
+    MOTIONSENSE_ALL_CHANNELS,
+    MOTIONSENSE_CLASS_NAMES,
+    MOTIONSENSE_SAMPLING_RATE_HZ,
+    MOTIONSENSE_TEST_SUBJECTS,
+    load_motionsense,
+    split_by_subject,
+)
+from domains.har.data.uea import load_uea_ts
+from domains.har.data.ucihar import (
+    UCI_HAR_CHANNELS,
+    UCI_HAR_CLASS_NAMES,
+    UCI_HAR_SAMPLING_RATE_HZ,
+    load_uci_har,
+    read_activity_labels,
+)
+
+# Not in __all__, so `from domains.har.data import *` stays fast.
+_LAZY = {"UciHar", "MotionSense"}
+
+__all__ = [
+    "BASICMOTIONS_CHANNELS",
+    "BASICMOTIONS_SAMPLING_RATE_HZ",
+    "HARData",
+    "HAR_DATASETS",
+    "MOTIONSENSE_ACCEL_GYRO_CHANNELS",
+    "MOTIONSENSE_ALL_CHANNELS",
+    "MOTIONSENSE_CLASS_NAMES",
+    "MOTIONSENSE_SAMPLING_RATE_HZ",
+    "MOTIONSENSE_TEST_SUBJECTS",
+    "UCI_HAR_CHANNELS",
+    "UCI_HAR_CLASS_NAMES",
+    "UCI_HAR_SAMPLING_RATE_HZ",
+    "load_basicmotions",
+    "load_har",
+    "load_motionsense",
+    "load_uci_har",
+    "load_uea_ts",
+    "read_activity_labels",
+    "split_by_subject",
+    "validate_windows",
+]
+
+
+def __getattr__(name):
+    # PEP 562: the TFDS builders import tensorflow_datasets only when first asked for.
+    if name in _LAZY:
+        from domains.har.data import tfds_builders
+
+        return getattr(tfds_builders, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
