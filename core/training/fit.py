@@ -142,6 +142,8 @@ def fit(
     all_callbacks = standard_callbacks(
         output_dir, monitor=monitor, mode=mode, tensorboard=tensorboard, backup_save_freq=backup_save_freq
     ) + list(callbacks)
+    if isinstance(train_data, tf.data.Dataset):
+        fit_kwargs.setdefault("shuffle", False)  # a Dataset shuffles itself (core.data.make_pipeline)
     history = model.fit(
         train_data,
         validation_data=validation_data,

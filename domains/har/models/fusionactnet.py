@@ -188,6 +188,12 @@ class FusionActNet(keras.Model):
                 f"Received: static_classes={list(static_classes)} of class_names={class_names}"
             )
         gate_stages = tuple(tuple(stage) for stage in gate_stages)
+        shortest = 2 ** len(expert_filters)
+        if window_length is not None and window_length < shortest:
+            raise ValueError(
+                f"Each expert halves the time axis {len(expert_filters)} times: windows need at least "
+                f"{shortest} time steps. Received: window_length={window_length}"
+            )
 
         # === Functional Model ===
         static_expert = build_expert(num_channels, len(static_indices), window_length, expert_filters,
