@@ -48,14 +48,13 @@ def plot_confusion_matrix(confusion, class_names, path, title="Confusion matrix"
         path: str or Path of the PNG.
         title: str. Defaults to "Confusion matrix".
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # A bare Figure (no pyplot): works headless and leaves a notebook's inline backend alone.
+    from matplotlib.figure import Figure
     from sklearn.metrics import ConfusionMatrixDisplay
 
     size = max(4.0, 0.6 * len(class_names) + 2)
-    figure, axis = plt.subplots(figsize=(size, size))
+    figure = Figure(figsize=(size, size))
+    axis = figure.add_subplot()
     ConfusionMatrixDisplay(np.asarray(confusion), display_labels=class_names).plot(
         ax=axis, cmap="Blues", colorbar=False, xticks_rotation=45
     )
@@ -64,7 +63,6 @@ def plot_confusion_matrix(confusion, class_names, path, title="Confusion matrix"
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=120)
-    plt.close(figure)
     return path
 
 

@@ -1,4 +1,4 @@
-"""FusionActNet (Sharma et al.): static and dynamic experts mixed by a residual MobileNet gate."""
+"""FusionActNet (Saha et al. 2024): static and dynamic experts mixed by a residual MobileNet gate."""
 
 import keras
 from keras import ops
@@ -136,7 +136,8 @@ def _group_softmax(logits):
 class FusionActNet(keras.Model):
     """FusionActNet: static and dynamic activity experts fused by a residual MobileNet gate.
 
-    Sharma, Sengupta & Rao, "FusionActNet: ..." (ACM/arXiv 2023). Activities are split into
+    Saha et al., IEEE Sensors Letters 8(8), 2024 (https://doi.org/10.1109/LSENS.2024.3423340;
+    official code: github.com/utsabbuet17/FusionActNet). Activities are split into
     a static group (e.g. sitting, standing, lying) and a dynamic group (walking, running, ...);
     each group has an expert, and a gate network decides per window how much to trust each.
     The output is a probability per class in the data set's label order (not logits):
