@@ -44,7 +44,7 @@ def standard_callbacks(
     - `best.keras`: `ModelCheckpoint` of the best model by `monitor` (whole model, `.keras`);
     - `backup/`: `BackupAndRestore`, so that a killed run started again with the same
       `output_dir` resumes from its last saved epoch (or step, with `backup_save_freq=N`);
-    - `TerminateOnNaN`; `log.csv` (appended across resumed runs); optional `tensorboard/`.
+    - `TerminateOnNaN`; `log.csv` (continued when a run resumes); optional `tensorboard/`.
 
     On a non-chief worker of a multi-worker run, files go to a temporary folder so that
     workers do not overwrite each other.
@@ -85,7 +85,9 @@ def standard_callbacks(
             )
         )
     if csv_log:
-        callbacks.append(keras.callbacks.CSVLogger(str(output_dir / "log.csv"), append=True))
+        # Append only when resuming from a backup; a fresh run starts a fresh log.
+        resuming = backup and (output_dir / "backup").exists()
+        callbacks.append(keras.callbacks.CSVLogger(str(output_dir / "log.csv"), append=resuming))
     if tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(str(output_dir / "tensorboard")))
     return callbacks
