@@ -217,15 +217,21 @@ def main(argv=None):
         print(format_table([{"task": n, "description": t.description, "samples": ", ".join(t.samples)}
                             for n, t in tasks.items()]))
         return 0
-    task = get_task(args.task)
-    config = _run_config(args, args.task)
-    config.output_dir.mkdir(parents=True, exist_ok=True)
-    if args.command == "train":
-        results = task.train(config)
-    elif args.command == "evaluate":
-        results = task.evaluate(config)
-    else:
-        results = task.predict(config, args.inputs)
+    try:
+        task = get_task(args.task)
+        config = _run_config(args, args.task)
+        config.output_dir.mkdir(parents=True, exist_ok=True)
+        if args.command == "train":
+            results = task.train(config)
+        elif args.command == "evaluate":
+            results = task.evaluate(config)
+        else:
+            results = task.predict(config, args.inputs)
+    except (ValueError, OSError, RuntimeError) as error:
+        # Bad input (a missing or malformed file, a wrong shape, missing sample data): the
+        # message names the file and what was expected; a traceback would only bury it.
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     _print_results(results)
     (config.output_dir / f"{args.command}_results.json").write_text(json.dumps(results, indent=2, default=str))
     return 0

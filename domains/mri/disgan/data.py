@@ -1,0 +1,438 @@
+"""DISGAN's data: NIfTI volumes → z-scored volumes → random HR patches → LR made inside tf.data.
+
+- `load_training_volume` reads a file through `domains.mri.io.load_volume` (canonical RAS+
+  orientation; clear errors for 2-D/4-D/truncated/corrupt/NaN/singular-affine files), finds the
+  foreground with `brain_mask` and z-scores the volume with the foreground's mean and
+  standard deviation (per volume, as the paper).
+- `patch_corners` lists the corners of the patches that lie inside an allowed region (e.g. all
+  but a held-out slab) and hold at least a fraction of foreground; `patch_dataset` draws random
+  patches from them (an endless `tf.data.Dataset` of `{"hr", "background"}`).
+- `degrade` makes the LR input from an HR patch *inside tf.data*: nearest-neighbour ×2 (the
+  paper: `F.interpolate(hr, 32)`, i.e. every second voxel), k-space truncation, or Gaussian blur
+  then decimation; `add_rician_noise` optionally adds Rician noise to the LR magnitude.
+- Many volumes: `find_volumes` (HCP tree or flat folder), `write_patch_tfrecords` /
+  `read_patch_tfrecords` (TFRecord shards of HR patches via `core.data`).
+"""
+
+import dataclasses
+import math
+import pathlib
+
+import numpy as np
+import tensorflow as tf
+
+from core.data import make_pipeline, read_tfrecord_shards, write_tfrecord_shards
+from domains.mri.io import NiftiError, foreground_mask, list_volumes, load_volume
+
+DEGRADATIONS = ("nearest", "kspace", "blur")
+# HCP's preprocessed structural T1w (skull-stripped), one per subject: {root}/{subject}/T1w/...
+HCP_T1W_PATTERN = "*/T1w/T1w_acpc_dc_restore_brain.nii.gz"
+
+
+# === Volumes ===================================================================================
+@dataclasses.dataclass
+class TrainingVolume:
+    """A z-scored volume and what patch sampling needs to know about it.
+
+    Attributes:
+        path: the source file (or a name).
+        volume: float32 (x, y, z), z-scored with the foreground statistics.
+        mask: bool (x, y, z) foreground.
+        mean, std: the foreground statistics used (original intensity units).
+        background: float. The z-scored value of intensity 0 (the magnitude image's zero), used
+            by the Rician noise model.
+        affine: (4, 4) voxel-to-world matrix.
+    """
+
+    path: str
+    volume: np.ndarray
+    mask: np.ndarray
+    mean: float
+    std: float
+    background: float
+    affine: np.ndarray
+
+
+def normalize_volume(volume, mask=None):
+    """Z-score `volume` with the mean and std of `mask` (all voxels if None).
+
+    Returns:
+        (z-scored float32 volume, mean, std).
+    """
+    values = volume[mask] if mask is not None else volume
+    if values.size == 0:
+        raise ValueError("normalize_volume: the foreground mask is empty; nothing to normalise")
+    mean, std = float(values.mean()), float(values.std())
+    if std == 0.0:
+        raise ValueError("normalize_volume: the foreground is constant (standard deviation 0)")
+    return ((volume - mean) / std).astype("float32"), mean, std
+
+
+def brain_mask(volume, fraction=0.1, smooth=1.0):
+    """Foreground for normalisation and patch sampling, robust to noise.
+
+    `domains.mri.io.foreground_mask` (threshold at `fraction` of the 99.5th percentile, holes
+    filled) of the volume smoothed with a Gaussian of `smooth` voxels: smoothing keeps noisy
+    background voxels (e.g. a Rician floor) out of the mask, so clean and noisy versions of
+    a volume get nearly the same statistics. Training and inference use the same function.
+    """
+    from scipy import ndimage
+
+    source = ndimage.gaussian_filter(np.asarray(volume, "float32"), smooth) if smooth else volume
+    return foreground_mask(source, fraction=fraction)
+
+
+def intensity_statistics(volume, mask_fraction=0.1):
+    """Mean and std of the foreground (`brain_mask`) of a volume: the z-score statistics."""
+    mask = brain_mask(volume, fraction=mask_fraction)
+    values = volume[mask] if mask.any() else np.asarray(volume).ravel()
+    return float(values.mean()), float(values.std())
+
+
+def load_training_volume(path, mask_fraction=0.1, scale=2):
+    """Read a NIfTI file (via `load_volume`), find its foreground and z-score it.
+
+    The z-score statistics are those of the volume's foreground *at the LR resolution* (the
+    every-`scale`-th-voxel volume): at inference the model only has the LR volume, from which
+    `normalize_for_inference` computes the same statistics, so training and inference inputs
+    are normalised alike.
+
+    Args:
+        path: str or Path of a 3-D `.nii`/`.nii.gz`.
+        mask_fraction: float. Foreground threshold as a fraction of the 99.5th percentile
+            (`brain_mask`). Defaults to `0.1`.
+        scale: int. The super-resolution factor. Defaults to `2`.
+
+    Returns:
+        `TrainingVolume`.
+
+    Raises:
+        NiftiError: unusable file (the message names it), or no foreground / a constant volume.
+    """
+    volume, affine, _ = load_volume(path)
+    mask = brain_mask(volume, fraction=mask_fraction)
+    if not mask.any():
+        raise NiftiError(f"{path}: no foreground voxel (the volume is empty or constant)")
+    mean, std = intensity_statistics(volume[::scale, ::scale, ::scale], mask_fraction)
+    if std == 0.0:
+        raise NiftiError(f"{path}: the foreground is constant (standard deviation 0); nothing to normalise")
+    normalized = ((volume - mean) / std).astype("float32")
+    return TrainingVolume(str(path), normalized, mask, mean, std, (0.0 - mean) / std, affine)
+
+
+def find_volumes(root, pattern=None):
+    """The NIfTI volumes of a data folder, sorted.
+
+    With `pattern=None`, an HCP tree (`{subject}/T1w/T1w_acpc_dc_restore_brain.nii.gz`) is
+    recognised and only those files are returned (one skull-stripped T1w per subject, not the
+    T2w, masks and label maps next to it); any other folder gives all its `.nii`/`.nii.gz` files
+    (recursively).
+
+    Args:
+        root: str or Path of the folder.
+        pattern: str or None. A glob relative to `root` (e.g. `"*/T1w/T1w_acpc_dc_restore.nii.gz"`
+            for HCP's non-skull-stripped T1w). Defaults to `None`.
+
+    Raises:
+        FileNotFoundError: no folder, or no matching file.
+    """
+    root = pathlib.Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: no such folder (expected a folder of .nii/.nii.gz volumes or an HCP tree)")
+    if pattern is None:
+        hcp = sorted(root.glob(HCP_T1W_PATTERN))
+        return hcp if hcp else list_volumes(root)
+    files = sorted(p for p in root.glob(pattern) if p.is_file())
+    if not files:
+        raise FileNotFoundError(f"{root}: no file matches the pattern {pattern!r}")
+    return files
+
+
+def holdout_slab(mask, thickness=32, axis=2, even=True):
+    """The `thickness` slices at the top of the foreground along `axis`: `(start, stop)`.
+
+    For an RAS+ volume and `axis=2` these are the top axial slices of the brain. With `even`,
+    `start` is rounded down to an even index so the slab lines up with the ×2 LR grid.
+    """
+    profile = np.flatnonzero(mask.any(axis=tuple(a for a in range(3) if a != axis)))
+    if profile.size == 0:
+        raise ValueError("holdout_slab: the mask is empty")
+    stop = int(profile[-1]) + 1
+    start = max(0, stop - thickness)
+    if even:
+        start -= start % 2
+    return start, start + thickness
+
+
+# === Patches ===================================================================================
+def patch_corners(mask, patch_size, min_foreground=0.2, region=None, stride=2):
+    """Corners of the patches inside `region` with at least `min_foreground` foreground.
+
+    Args:
+        mask: bool (x, y, z).
+        patch_size: int or 3 ints. HR patch size.
+        min_foreground: float. Least fraction of foreground voxels in a patch. Defaults to `0.2`.
+        region: None or 3 `(start, stop)` pairs: the box the whole patch must lie in (e.g.
+            everything below a held-out slab). `None` for the whole volume. Defaults to `None`.
+        stride: int. Grid of the corners; 2 keeps them on the ×2 LR grid. Defaults to `2`.
+
+    Returns:
+        int array `(n, 3)` of corners (possibly empty).
+    """
+    size = np.broadcast_to(np.asarray(patch_size, dtype=int), (3,))
+    region = [(0, s) for s in mask.shape] if region is None else [(int(a), int(b)) for a, b in region]
+    counts = np.pad(mask.astype(np.int32), [(1, 0)] * 3).cumsum(0).cumsum(1).cumsum(2)
+    ranges = []
+    for (start, stop), p in zip(region, size):
+        start = start + (-start % stride)
+        ranges.append(np.arange(start, max(start, stop - p + 1), stride))
+    if any(r.size == 0 for r in ranges):
+        return np.zeros((0, 3), dtype=int)
+    x, y, z = np.meshgrid(*ranges, indexing="ij")
+    a = (x, y, z)
+    b = tuple(c + p for c, p in zip(a, size))
+    total = (
+        counts[b[0], b[1], b[2]] - counts[a[0], b[1], b[2]] - counts[b[0], a[1], b[2]] - counts[b[0], b[1], a[2]]
+        + counts[a[0], a[1], b[2]] + counts[a[0], b[1], a[2]] + counts[b[0], a[1], a[2]] - counts[a[0], a[1], a[2]]
+    )
+    keep = total >= min_foreground * float(np.prod(size))
+    return np.stack([x[keep], y[keep], z[keep]], axis=1)
+
+
+class PatchSampler:
+    """Random HR patches from z-scored volumes (uniform over the volumes' valid corners).
+
+    Args:
+        volumes: list of `TrainingVolume`.
+        patch_size: int or 3 ints. Defaults to `64` (the paper's).
+        min_foreground: float. Defaults to `0.2`.
+        regions: None, or one region per volume (see `patch_corners`).
+        seed: int or None.
+
+    Raises:
+        ValueError: a volume has no valid patch (too small, or too little foreground).
+    """
+
+    def __init__(self, volumes, patch_size=64, min_foreground=0.2, regions=None, seed=None):
+        self.volumes = list(volumes)
+        if not self.volumes:
+            raise ValueError("PatchSampler needs at least one volume. Received: 0 volumes")
+        self.patch_size = tuple(np.broadcast_to(np.asarray(patch_size, dtype=int), (3,)).tolist())
+        regions = regions if regions is not None else [None] * len(self.volumes)
+        self.corners = []
+        for volume, region in zip(self.volumes, regions):
+            corners = patch_corners(volume.mask, self.patch_size, min_foreground, region)
+            if len(corners) == 0:
+                raise ValueError(
+                    f"{volume.path}: no {self.patch_size} patch with at least {min_foreground:.0%} foreground "
+                    f"fits in the allowed region {region} of the volume {volume.volume.shape}"
+                )
+            self.corners.append(corners)
+        self.rng = np.random.default_rng(seed)
+
+    def sample(self):
+        """One random patch: (float32 (x, y, z, 1), background value)."""
+        v = int(self.rng.integers(len(self.volumes)))
+        corner = self.corners[v][int(self.rng.integers(len(self.corners[v])))]
+        volume = self.volumes[v]
+        box = tuple(slice(c, c + p) for c, p in zip(corner, self.patch_size))
+        return volume.volume[box][..., None], np.float32(volume.background)
+
+    def fixed(self, count):
+        """`count` patches as arrays (e.g. a fixed validation set): (patches, backgrounds)."""
+        pairs = [self.sample() for _ in range(count)]
+        return np.stack([p for p, _ in pairs]), np.array([b for _, b in pairs], dtype="float32")
+
+    def dataset(self):
+        """An endless `tf.data.Dataset` of `{"hr": (x, y, z, 1), "background": ()}`."""
+
+        def generate():
+            while True:
+                patch, background = self.sample()
+                yield {"hr": patch, "background": background}
+
+        signature = {
+            "hr": tf.TensorSpec((*self.patch_size, 1), tf.float32),
+            "background": tf.TensorSpec((), tf.float32),
+        }
+        return tf.data.Dataset.from_generator(generate, output_signature=signature)
+
+
+# === LR degradation (TensorFlow, runs inside tf.data) ==========================================
+def degrade(hr, method="nearest", scale=2, blur_sigma=1.0):
+    """The LR volume of an HR patch `(x, y, z, C)` (or a batch `(B, x, y, z, C)`).
+
+    Args:
+        hr: float tensor; every spatial size divisible by `scale`.
+        method: "nearest" (every `scale`-th voxel: PyTorch `F.interpolate(hr, size // scale)`
+            as the paper), "kspace" (keep the central 1/scale of k-space along each axis: what a
+            lower-resolution acquisition measures; real part, intensity preserved) or "blur"
+            (Gaussian blur of `blur_sigma` HR voxels, then every `scale`-th voxel).
+            Defaults to `"nearest"`.
+        scale: int. Defaults to `2`.
+        blur_sigma: float. For "blur". Defaults to `1.0`.
+
+    Returns:
+        The LR tensor, spatial sizes divided by `scale`.
+    """
+    if method not in DEGRADATIONS:
+        raise ValueError(f"degrade: method must be one of {DEGRADATIONS}. Received: method={method!r}")
+    hr = tf.convert_to_tensor(hr, tf.float32)
+    batched = hr.shape.rank == 5
+    x = hr if batched else hr[tf.newaxis]
+    if method == "blur":
+        x = _gaussian_blur(x, blur_sigma)
+    if method == "kspace":
+        x = _kspace_truncate(x, scale)
+    else:
+        x = x[:, ::scale, ::scale, ::scale, :]
+    return x if batched else x[0]
+
+
+def _gaussian_blur(x, sigma):
+    radius = max(1, int(math.ceil(3 * sigma)))
+    taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    taps = tf.constant(taps / taps.sum(), tf.float32)
+    channels = x.shape[-1]
+    # Depthwise separable blur: channels into the batch axis, one (k,1,1)/(1,k,1)/(1,1,k) conv each.
+    shape = tf.shape(x)
+    y = tf.reshape(tf.transpose(x, [0, 4, 1, 2, 3]), [-1, shape[1], shape[2], shape[3], 1])
+    for axis in range(3):
+        kernel_shape = [1, 1, 1, 1, 1]
+        kernel_shape[axis] = 2 * radius + 1
+        pad = [[0, 0]] * 5
+        pad[axis + 1] = [radius, radius]
+        y = tf.nn.conv3d(tf.pad(y, pad, mode="SYMMETRIC"), tf.reshape(taps, kernel_shape), [1] * 5, "VALID")
+    y = tf.reshape(y, [shape[0], channels, shape[1], shape[2], shape[3]])
+    return tf.transpose(y, [0, 2, 3, 4, 1])
+
+
+def _kspace_truncate(x, scale):
+    # (B, X, Y, Z, C) -> channels first for fft3d over the three innermost axes.
+    y = tf.transpose(x, [0, 4, 1, 2, 3])
+    spectrum = tf.signal.fftshift(tf.signal.fft3d(tf.cast(y, tf.complex64)), axes=[2, 3, 4])
+    sizes = tf.shape(y)[2:]
+    low = sizes // scale
+    start = (sizes - low) // 2
+    spectrum = spectrum[:, :, start[0]:start[0] + low[0], start[1]:start[1] + low[1], start[2]:start[2] + low[2]]
+    lr = tf.math.real(tf.signal.ifft3d(tf.signal.ifftshift(spectrum, axes=[2, 3, 4])))
+    lr = lr / float(scale**3)  # the inverse FFT of fewer samples divides by fewer: keep the intensity
+    return tf.transpose(lr, [0, 2, 3, 4, 1])
+
+
+def add_rician_noise(x, sigma, background=0.0, seed=None):
+    """Rician noise on a z-scored magnitude image (TensorFlow).
+
+    The magnitude is `m = x − background` (≥ 0 for a magnitude image); the noisy magnitude is
+    `sqrt((m + σ·n1)² + (σ·n2)²)` with independent standard normal `n1`, `n2` (a complex
+    Gaussian in k-space gives a Rician magnitude), and the result is shifted back.
+
+    Args:
+        x: float tensor.
+        sigma: float or scalar tensor. Noise level in the units of `x`.
+        background: float or tensor broadcastable to `x`. The value of zero magnitude.
+        seed: int or None. Defaults to `None`.
+    """
+    x = tf.convert_to_tensor(x, tf.float32)
+    magnitude = x - background
+    n1 = tf.random.normal(tf.shape(x), stddev=sigma, seed=seed)
+    n2 = tf.random.normal(tf.shape(x), stddev=sigma, seed=None if seed is None else seed + 1)
+    return tf.sqrt(tf.square(magnitude + n1) + tf.square(n2)) + background
+
+
+def add_rician_noise_numpy(volume, sigma, rng=None):
+    """Rician noise on a magnitude volume in its own units (NumPy; zero magnitude = 0)."""
+    rng = np.random.default_rng(rng)
+    n1 = rng.normal(0.0, sigma, volume.shape)
+    n2 = rng.normal(0.0, sigma, volume.shape)
+    return np.sqrt((volume + n1) ** 2 + n2**2).astype("float32")
+
+
+def make_pairs_fn(degradation="nearest", scale=2, blur_sigma=1.0, noise_sigma=0.0):
+    """A tf.data map function `{"hr", "background"}` → `(lr, hr)`."""
+
+    def to_pair(example):
+        hr = example["hr"]
+        lr = degrade(hr, degradation, scale, blur_sigma)
+        if noise_sigma:
+            lr = add_rician_noise(lr, noise_sigma, example["background"])
+        return lr, hr
+
+    return to_pair
+
+
+def training_pipeline(patches, batch_size, degradation="nearest", scale=2, blur_sigma=1.0, noise_sigma=0.0, seed=None):
+    """Batched `(lr, hr)` pairs from a data set of `{"hr", "background"}` patches.
+
+    The LR input is made on the fly (`augment_fn` of `core.data.make_pipeline`), so noise and
+    any random degradation differ at every draw.
+
+    Args:
+        patches: tf.data.Dataset (e.g. `PatchSampler.dataset()` or `read_patch_tfrecords(...)`).
+        batch_size: int. Global batch size.
+        degradation, scale, blur_sigma, noise_sigma: see `degrade` and `add_rician_noise`.
+        seed: int or None.
+
+    Example:
+    ```python
+    sampler = PatchSampler([load_training_volume(p) for p in find_volumes("~/data/HCP")], 64)
+    train = training_pipeline(sampler.dataset(), batch_size=4)
+    model.fit(train, steps_per_epoch=500, epochs=20)
+    ```
+    """
+    return make_pipeline(
+        patches, batch_size, training=True, shuffle=False, seed=seed, drop_remainder=True,
+        augment_fn=make_pairs_fn(degradation, scale, blur_sigma, noise_sigma),
+    )
+
+
+def validation_pipeline(hr_patches, batch_size, degradation="nearest", scale=2, blur_sigma=1.0):
+    """Batched deterministic `(lr, hr)` pairs from an array of HR patches `(n, x, y, z, 1)`."""
+
+    def to_pair(hr):
+        return degrade(hr, degradation, scale, blur_sigma), hr
+
+    return make_pipeline(np.asarray(hr_patches, "float32"), batch_size, training=False, map_fn=to_pair)
+
+
+# === TFRecord of patches (many volumes) ========================================================
+def write_patch_tfrecords(paths, output_prefix, patches_per_volume=64, patch_size=64, min_foreground=0.2,
+                          num_shards=4, seed=0, mask_fraction=0.1):
+    """Sample HR patches from many NIfTI volumes into TFRecord shards (`core.data`).
+
+    Each volume is read (via `load_volume`), z-scored and sampled in turn, so memory holds one
+    volume at a time. Each example stores `hr` (x, y, z, 1), `background` and `volume` (index).
+
+    Args:
+        paths: list of NIfTI paths (e.g. `find_volumes(root)`).
+        output_prefix: str. Shards are `{prefix}-0000i-of-0000n.tfrecord` plus a `.spec.json`.
+        patches_per_volume: int. Defaults to `64`.
+        patch_size: int. Defaults to `64`.
+        min_foreground: float. Defaults to `0.2`.
+        num_shards: int. Defaults to `4`.
+        seed: int. Defaults to `0`.
+        mask_fraction: float. Foreground threshold (`brain_mask`). Defaults to `0.1`.
+
+    Returns:
+        list of the shard paths.
+    """
+    paths = [str(p) for p in paths]
+
+    def examples():
+        for index, path in enumerate(paths):
+            sampler = PatchSampler([load_training_volume(path, mask_fraction)], patch_size, min_foreground,
+                                   seed=seed + index)
+            for _ in range(patches_per_volume):
+                patch, background = sampler.sample()
+                yield {"hr": patch, "background": background, "volume": np.int64(index)}
+
+    return write_tfrecord_shards(examples(), str(output_prefix), num_shards=num_shards)
+
+
+def read_patch_tfrecords(pattern, shuffle_buffer=256, seed=None, repeat=True):
+    """HR patches written by `write_patch_tfrecords`, as `{"hr", "background"}` (shuffled, endless)."""
+    dataset = read_tfrecord_shards(pattern)
+    dataset = dataset.map(lambda e: {"hr": e["hr"], "background": e["background"]})
+    if shuffle_buffer:
+        dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    return dataset.repeat() if repeat else dataset

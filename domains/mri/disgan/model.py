@@ -1,0 +1,230 @@
+"""The DISGAN training model: generator, wavelet UNet discriminator and perceptual extractor.
+
+Losses (REFERENCE.md §1, `mains/ln_DDP_train.py` of wqlevi/DISGAN):
+
+    G:  L1(SR, HR) + 5e-3 · BCE(D(SR) − mean_b D(HR), 1) + 1e-2 · L1(FE(SR), FE(HR))
+    D:  [BCE(D(HR) − mean_b D(SR), 1) + BCE(D(SR) − mean_b D(HR), 0)] / 2
+
+`mean_b` is the mean over the batch axis only, voxel by voxel (the official
+`pred.mean(0, keepdim=True)`; under data parallelism, the replica's batch, as DDP). Gaussian
+instance noise of standard deviation σ is added to both discriminator inputs, with σ decaying
+linearly from 1 to 0 over the epochs (`InstanceNoiseSchedule`). Adam 1e-4 for both networks.
+"""
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from core.api import export
+from core.training import GANModel
+
+RELATIVISTIC_MEANS = ("batch", "all")
+
+
+def relativistic_losses(real_logits, fake_logits, mean="batch"):
+    """Relativistic average GAN losses per example, `(generator, discriminator)`, each `(B,)`.
+
+    Args:
+        real_logits: tensor `(B, ...)`. D's logits on real data.
+        fake_logits: tensor `(B, ...)`. D's logits on generated data.
+        mean: "batch" (mean over the batch axis only, per voxel: the official DISGAN code) or
+            "all" (over the batch and every voxel, as `core.metrics.relativistic_average_losses`).
+            Defaults to `"batch"`.
+    """
+    if mean not in RELATIVISTIC_MEANS:
+        raise ValueError(f"mean must be one of {RELATIVISTIC_MEANS}. Received: mean={mean!r}")
+    axis = 0 if mean == "batch" else None
+    real_relative = real_logits - ops.mean(fake_logits, axis=axis, keepdims=True)
+    fake_relative = fake_logits - ops.mean(real_logits, axis=axis, keepdims=True)
+    ones, zeros = ops.ones_like(fake_relative), ops.zeros_like(fake_relative)
+    generator = _per_example(ops.binary_crossentropy(ones, fake_relative, from_logits=True))
+    discriminator = 0.5 * (
+        _per_example(ops.binary_crossentropy(ones, real_relative, from_logits=True))
+        + _per_example(ops.binary_crossentropy(zeros, fake_relative, from_logits=True))
+    )
+    return generator, discriminator
+
+
+def _per_example(values):
+    return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
+
+
+@export
+class DISGAN(GANModel):
+    """DISGAN: 3-D MRI super-resolution GAN with a wavelet-informed UNet discriminator.
+
+    `model(lr)` / `model.predict(lr)` run the generator. `fit` on `(lr_patches, hr_patches)`
+    batches takes one generator and one discriminator step per batch (core's `GANModel`); the
+    logs are `generator_loss` (the total), `generator_l1`, `generator_adversarial`,
+    `generator_perceptual` and `discriminator_loss`. Add `InstanceNoiseSchedule(epochs)` to
+    the callbacks for the paper's decaying instance noise.
+
+    The discriminator is always run with batch statistics (`training=True`), as in the
+    official code, which never switches it to inference mode: with the paper's N(0, 1)
+    initialisation its untrained moving statistics would overflow float32.
+
+    Reference: Wang et al., "DISGAN: Wavelet-informed discriminator guides GAN to MRI
+    super-resolution with noise cleaning", ICCV Workshops 2023, https://arxiv.org/abs/2308.12084.
+
+    Args:
+        generator: keras.Model. See `build_generator`.
+        discriminator: keras.Model. See `build_discriminator`.
+        feature_extractor: keras.Model or None. Frozen extractor of the perceptual term (see
+            `build_feature_extractor`); `None` drops the term. Defaults to `None`.
+        l1_weight: float. Defaults to `1.0`.
+        adversarial_weight: float. Defaults to `5e-3`.
+        perceptual_weight: float. Defaults to `1e-2`.
+        instance_noise: float. Initial instance-noise standard deviation (the schedule
+            overwrites it every epoch). Defaults to `1.0`.
+        relativistic_mean: "batch" or "all", see `relativistic_losses`. Defaults to `"batch"`.
+
+    Example:
+    ```python
+    model = DISGAN(build_generator(), build_discriminator(), build_feature_extractor())
+    model.compile()                                   # Adam 1e-4 for both, as the paper
+    model.fit(train_pairs, epochs=20, callbacks=[InstanceNoiseSchedule(20)])
+    sr = model.predict(lr_patches)
+    ```
+    """
+
+    generator_loss_names = ("loss", "l1", "adversarial", "perceptual")
+    discriminator_loss_names = ("loss",)
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        feature_extractor=None,
+        l1_weight=1.0,
+        adversarial_weight=5e-3,
+        perceptual_weight=1e-2,
+        instance_noise=1.0,
+        relativistic_mean="batch",
+        **kwargs,
+    ):
+        super().__init__(generator, discriminator, **kwargs)
+        if relativistic_mean not in RELATIVISTIC_MEANS:
+            raise ValueError(
+                f"relativistic_mean must be one of {RELATIVISTIC_MEANS}. Received: relativistic_mean={relativistic_mean!r}"
+            )
+        self.feature_extractor = feature_extractor
+        if feature_extractor is not None:
+            feature_extractor.trainable = False
+        self.l1_weight = float(l1_weight)
+        self.adversarial_weight = float(adversarial_weight)
+        self.perceptual_weight = float(perceptual_weight)
+        self.instance_noise = float(instance_noise)
+        self.relativistic_mean = relativistic_mean
+        self.noise_stddev = self.add_weight(
+            shape=(), initializer=keras.initializers.Constant(self.instance_noise), trainable=False,
+            name="instance_noise_stddev",
+        )
+
+    # --- the paper's losses -------------------------------------------------------------
+    def discriminator_input(self, x, training):
+        if not training:
+            return x
+        return x + ops.cast(self.noise_stddev, x.dtype) * tf.random.normal(tf.shape(x), dtype=x.dtype)
+
+    def _forward(self, inputs, targets, training):
+        generated = self.generator(inputs, training=training)
+        # Always batch statistics for D (see the class docstring).
+        real_output = self.discriminator(self.discriminator_input(targets, training), training=True)
+        fake_output = self.discriminator(self.discriminator_input(generated, training), training=True)
+        return generated, real_output, fake_output
+
+    def train_step(self, data):
+        inputs, targets = self.unpack(data)
+        with tf.GradientTape() as tape:
+            generated, real_output, fake_output = self._forward(inputs, targets, training=True)
+            g_losses = self.generator_losses(inputs, targets, generated, ops.stop_gradient(real_output), fake_output)
+            g_loss = tf.nn.compute_average_loss(g_losses["loss"])
+        variables = self.generator.trainable_variables
+        self.generator_optimizer.apply(tape.gradient(g_loss, variables), variables)
+
+        generated = ops.stop_gradient(generated)
+        with tf.GradientTape() as tape:
+            real_output = self.discriminator(self.discriminator_input(targets, True), training=True)
+            fake_output = self.discriminator(self.discriminator_input(generated, True), training=True)
+            d_losses = self.discriminator_losses(real_output, fake_output)
+            d_loss = tf.nn.compute_average_loss(d_losses["loss"])
+        variables = self.discriminator.trainable_variables
+        self.discriminator_optimizer.apply(tape.gradient(d_loss, variables), variables)
+
+        self._track("generator", g_losses)
+        self._track("discriminator", d_losses)
+        return {m.name: m.result() for m in self.metrics}
+
+    def generator_losses(self, inputs, targets, generated, real_output, fake_output):
+        l1 = _per_example(ops.abs(generated - targets))
+        adversarial, _ = relativistic_losses(real_output, fake_output, self.relativistic_mean)
+        if self.feature_extractor is not None and self.perceptual_weight:
+            fake_features = self.feature_extractor(generated, training=False)
+            real_features = ops.stop_gradient(self.feature_extractor(targets, training=False))
+            perceptual = _per_example(ops.abs(fake_features - real_features))
+        else:
+            perceptual = ops.zeros_like(l1)
+        loss = self.l1_weight * l1 + self.adversarial_weight * adversarial + self.perceptual_weight * perceptual
+        return {"loss": loss, "l1": l1, "adversarial": adversarial, "perceptual": perceptual}
+
+    def discriminator_losses(self, real_output, fake_output):
+        _, discriminator = relativistic_losses(real_output, fake_output, self.relativistic_mean)
+        return {"loss": discriminator}
+
+    # --- serialization -------------------------------------------------------------------
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "feature_extractor": None
+                if self.feature_extractor is None
+                else keras.layers.serialize(self.feature_extractor),
+                "l1_weight": self.l1_weight,
+                "adversarial_weight": self.adversarial_weight,
+                "perceptual_weight": self.perceptual_weight,
+                "instance_noise": self.instance_noise,
+                "relativistic_mean": self.relativistic_mean,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if config.get("feature_extractor") is not None:
+            config["feature_extractor"] = keras.layers.deserialize(config["feature_extractor"])
+        return super().from_config(config)
+
+
+class InstanceNoiseSchedule(keras.callbacks.Callback):
+    """Instance noise σ = initial · max(0, 1 − epoch / epochs), set at the start of each epoch.
+
+    DISGAN's schedule (σ from 1 down towards 0 over the run). The value lives in the model's
+    `noise_stddev` variable, so it is saved with the model and follows a resumed run.
+
+    Args:
+        epochs: int. The run's total number of epochs (`max_epochs`).
+        initial: float. σ at epoch 0. Defaults to `1.0`.
+
+    Example:
+    ```python
+    model.fit(data, epochs=20, callbacks=[InstanceNoiseSchedule(20)])
+    ```
+    """
+
+    def __init__(self, epochs, initial=1.0):
+        super().__init__()
+        if not isinstance(epochs, int) or epochs < 1:
+            raise ValueError(f"InstanceNoiseSchedule needs a positive integer epochs. Received: epochs={epochs!r}")
+        self.epochs = epochs
+        self.initial = float(initial)
+
+    def value(self, epoch):
+        return self.initial * max(0.0, 1.0 - epoch / self.epochs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.model.noise_stddev.assign(self.value(epoch))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["instance_noise"] = self.value(epoch)
