@@ -83,8 +83,18 @@ def _lr_window(region, lr_shape, scale, context):
     return tuple(window)
 
 
+def _as_models(generator, name):
+    if generator is None:
+        return {}
+    if isinstance(generator, dict):
+        return dict(generator)
+    return {name: generator}
+
+
 def compare(hr, lr, generator, region=None, name="DISGAN", tile_options=None, context=8):
-    """The table rows (nearest, trilinear, tricubic, the model) for one LR input.
+    """The table rows (nearest, trilinear, tricubic, then the model(s)) for one LR input.
+
+    `generator` is one model (its row is called `name`), a dict `{row name: model}` or None.
 
     The baselines interpolate the whole LR volume. The model super-resolves the LR voxels of
     `region` plus `context` LR voxels around it (normalised with the whole LR volume's
@@ -104,16 +114,16 @@ def compare(hr, lr, generator, region=None, name="DISGAN", tile_options=None, co
         **{method: interpolate(lr, order, scale, output_shape=hr.shape) for method, order in INTERPOLATIONS.items()},
     }
     predictions = {method: volume[region] for method, volume in full.items()}
-    if generator is not None:
-        window = _lr_window(region, lr.shape, scale, context)
-        _, mean, std = normalize_for_inference(np.asarray(lr, "float32"))
-        sr = super_resolve(generator, (lr[window] - mean) / std, **(tile_options or {})) * std + mean
+    window = _lr_window(region, lr.shape, scale, context)
+    _, mean, std = normalize_for_inference(np.asarray(lr, "float32"))
+    for model_name, model in _as_models(generator, name).items():
+        sr = super_resolve(model, (lr[window] - mean) / std, **(tile_options or {})) * std + mean
         canvas = np.zeros(hr.shape, "float32")
         hr_window = tuple(slice(scale * w.start, scale * w.start + s) for w, s in zip(window, sr.shape))
         fitted = tuple(slice(0, min(c.stop, size) - c.start) for c, size in zip(hr_window, hr.shape))
         hr_window = tuple(slice(c.start, c.start + f.stop) for c, f in zip(hr_window, fitted))
         canvas[hr_window] = sr[fitted]
-        predictions[name] = canvas[region]
+        predictions[model_name] = canvas[region]
     truth = hr[region]
     rows = [{"method": method, **volume_metrics(truth, volume)} for method, volume in predictions.items()]
     return rows, predictions
@@ -123,17 +133,17 @@ def evaluate_volume(generator, hr, region=None, noise_levels=(0.0, 0.05), seed=0
     """SR and denoising tables for one HR volume (in its own intensity units).
 
     Args:
-        generator: keras.Model or None (baselines only).
+        generator: keras.Model, a dict `{row name: keras.Model}`, or None (baselines only).
         hr: float array (x, y, z), the ground truth (e.g. the MNI template); cropped to even sizes.
         region: None or 3 slices where the metrics are taken (e.g. the held-out slab).
         noise_levels: Rician σ as fractions of the foreground's 99th percentile; 0 is the clean
             super-resolution table. Defaults to `(0.0, 0.05)`.
         seed: int. Noise seed. Defaults to `0`.
         tile_options: dict of `super_resolve` options.
-        name: str. Row name of the model. Defaults to `"DISGAN"`.
+        name: str. Row name of a single model. Defaults to `"DISGAN"`.
 
     Returns:
-        dict: {"tables": {level: rows}, "gains": {level: PSNR dB over tricubic}, "predictions":
+        dict: {"tables": {level: rows}, "gains": {level: {model: PSNR dB over tricubic}}, "predictions":
         {level: {method: region volume}}, "lr": {level: LR volume}, "hr": the region of HR}.
     """
     hr = even_crop(np.asarray(hr, "float32"))
@@ -145,9 +155,8 @@ def evaluate_volume(generator, hr, region=None, noise_levels=(0.0, 0.05), seed=0
         lr = clean_lr if level == 0 else add_rician_noise_numpy(clean_lr, level * reference, rng=seed)
         rows, preds = compare(hr, lr, generator, region, name=name, tile_options=tile_options)
         tables[level], predictions[level], lrs[level] = rows, preds, lr
-        if generator is not None:
-            by = {row["method"]: row for row in rows}
-            gains[level] = by[name]["psnr"] - by["tricubic"]["psnr"]
+        by = {row["method"]: row for row in rows}
+        gains[level] = {model: by[model]["psnr"] - by["tricubic"]["psnr"] for model in _as_models(generator, name)}
     return {"tables": tables, "gains": gains, "predictions": predictions, "lr": lrs, "hr": hr[region]}
 
 

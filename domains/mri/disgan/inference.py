@@ -149,7 +149,10 @@ def super_resolve(
             print(f"  tiles {n}/{len(tiles)} ({time.perf_counter() - start_time:.0f} s)", flush=True)
     flush()
 
-    output /= (sums[0][:, None, None] * sums[1][None, :, None] * sums[2][None, None, :]).astype("float32")
+    # The weight sum is separable: divide by its three 1-D factors in place (no full-size array).
+    output /= sums[0].astype("float32")[:, None, None]
+    output /= sums[1].astype("float32")[None, :, None]
+    output /= sums[2].astype("float32")[None, None, :]
     output = output[: scale * shape[0], : scale * shape[1], : scale * shape[2]]
     super_resolve.last_stats = {
         "tiles": len(tiles), "computed_tiles": computed, "skipped_constant_tiles": skipped,
@@ -173,7 +176,10 @@ def normalize_for_inference(volume, mask_fraction=0.1):
 def super_resolve_array(generator, volume, **kwargs):
     """Normalise a volume in its own units, super-resolve it, and map the result back to them."""
     normalized, mean, std = normalize_for_inference(np.asarray(volume, "float32"))
-    return super_resolve(generator, normalized, **kwargs) * std + mean
+    output = super_resolve(generator, normalized, **kwargs)
+    output *= std  # in place: the output is the one full-size array
+    output += mean
+    return output
 
 
 def super_resolve_file(generator, input_path, output_path, **kwargs):

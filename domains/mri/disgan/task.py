@@ -15,11 +15,16 @@ Options (`--option key=value`), with defaults for `train`:
   weights, `.weights.h5`/`.keras`; random features otherwise), `fe_widths`;
 - data: `patch_size` (64, HR), `min_foreground` (0.2), `holdout_slices` (32), `degradation`
   ("nearest" | "kspace" | "blur"), `train_noise` (Rician σ on LR inputs, z units; 0);
-- schedule: `steps_per_epoch` (100), `pretrain_epochs` (0: the paper has no warm-up),
-  `pretrain_steps_per_epoch`, `pretrain_learning_rate` (2e-4, ESRGAN's), `pretrain_decay`
-  (cosine, true), `pretrain_minutes` /
-  `gan_minutes` (wall-time budgets); `batch_size` (4) or `--batch-size`;
-- evaluation: `tile_size` (32), `overlap` (8), `blend` ("cosine"), `noise_levels` ([0, 0.05]).
+- schedule: `--epochs` (GAN epochs, 20), `steps_per_epoch` (100), `pretrain_epochs` (0: the
+  paper has no warm-up), `pretrain_steps_per_epoch`, `pretrain_learning_rate` (2e-4, ESRGAN's),
+  `pretrain_decay` (cosine, true), `pretrain_minutes` / `gan_minutes` (wall-time budgets),
+  `batch_size` (4) or `--batch-size`;
+- inference and evaluation: `tile_size` (32), `overlap` (8), `blend` ("cosine"), `tile_batch`
+  (1), `noise_levels` ([0, 0.05]); `evaluate` also takes `compare_models` ({"row name": path}):
+  more generators in the same table.
+
+With a warm-up, `train` reports the warm-up generator (before any GAN step) beside the final
+DISGAN generator.
 """
 
 import json
@@ -27,7 +32,6 @@ import math
 import pathlib
 
 import keras
-import numpy as np
 
 from core.data import samples
 from core.evaluation import save_report
@@ -42,6 +46,7 @@ from domains.mri.disgan.training import folder_split, template_split, train_disg
 from domains.mri.io import load_volume
 
 TEMPLATE = "mri.mni152_1mm"
+WARM_UP_ROW = "DISGAN L1 warm-up only"
 DEMO_OPTIONS = {
     "filters": 16, "num_rrdb": 1, "d_filters": 4, "fe_widths": [8, 16, 32, 64], "patch_size": 32,
     "pretrain_epochs": 2, "pretrain_steps_per_epoch": 15, "steps_per_epoch": 4, "batch_size": 4,
@@ -86,7 +91,10 @@ def _split(config, patch_size):
 
 
 def report(generator, tests, output_dir, config, title):
-    """Evaluate on the test volumes/regions: tables (JSON) and slice plots (PNG)."""
+    """Evaluate on the test volumes/regions: tables (JSON) and slice plots (PNG).
+
+    `generator`: one model or a dict `{row name: model}`.
+    """
     output_dir = pathlib.Path(output_dir)
     levels = tuple(float(v) for v in _option(config, "noise_levels", [0.0, 0.05]))
     results = {"tables": [], "plots": []}
@@ -98,7 +106,7 @@ def report(generator, tests, output_dir, config, title):
         for level, rows in evaluation["tables"].items():
             kind = "super-resolution (clean LR)" if level == 0 else f"denoising (LR + Rician noise σ={level:.0%} of p99)"
             results["tables"].append({"volume": path, "region": where, "task": kind, "noise": level, "rows": rows,
-                                      "psnr_gain_over_tricubic_db": evaluation["gains"].get(level)})
+                                      "psnr_gain_over_tricubic_db": evaluation["gains"][level]})
             predictions = evaluation["predictions"][level]
             hr = evaluation["hr"]
             plot = plot_slices(hr, predictions, output_dir / f"slices_{index}_noise{level:g}.png",
@@ -114,11 +122,12 @@ def _summary(results):
     for table in results["tables"]:
         tag = "sr" if table["noise"] == 0 else f"denoise{table['noise']:g}"
         for row in table["rows"]:
-            flat[f"{tag}_{row['method']}_psnr"] = round(row["psnr"], 3)
-            flat[f"{tag}_{row['method']}_ssim"] = round(row["ssim"], 4)
-            flat[f"{tag}_{row['method']}_nrmse"] = round(row["nrmse"], 4)
-        if table["psnr_gain_over_tricubic_db"] is not None:
-            flat[f"{tag}_gain_over_tricubic_db"] = round(table["psnr_gain_over_tricubic_db"], 3)
+            method = row["method"].replace(" ", "_")
+            flat[f"{tag}_{method}_psnr"] = round(row["psnr"], 3)
+            flat[f"{tag}_{method}_ssim"] = round(row["ssim"], 4)
+            flat[f"{tag}_{method}_nrmse"] = round(row["nrmse"], 4)
+        for model, gain in table["psnr_gain_over_tricubic_db"].items():
+            flat[f"{tag}_{model.replace(' ', '_')}_gain_over_tricubic_db"] = round(gain, 3)
     return flat
 
 
@@ -128,6 +137,8 @@ def print_tables(results):
     for table in results["tables"]:
         print(f"\n{table['task']} — {pathlib.Path(table['volume']).name}, {table['region']}")
         print(format_table(format_rows(table["rows"])))
+        for model, gain in table["psnr_gain_over_tricubic_db"].items():
+            print(f"{model} − tricubic: {gain:+.2f} dB PSNR")
 
 
 @register_task
@@ -163,7 +174,11 @@ class DISGANTask(TaskRunner):
                 seed=config.seed, verbose=config.verbose,
             )
         generator = trained["model"].generator
-        results = report(generator, split.test, config.output_dir, config, self.name)
+        models = {"DISGAN": generator}
+        warm_up = config.output_dir / "pretrain" / "best.keras"
+        if int(_option(config, "pretrain_epochs", 0)) and warm_up.exists():
+            models[WARM_UP_ROW] = load_generator(warm_up)
+        results = report(models, split.test, config.output_dir, config, self.name)
         if config.verbose:
             print_tables(results)
         return {"best_model": str(config.output_dir / "best.keras"),
@@ -172,7 +187,9 @@ class DISGANTask(TaskRunner):
                 **_summary(results), "training": trained["summary"]}
 
     def evaluate(self, config):
-        generator = load_generator(config.model_path)
+        models = {"DISGAN": load_generator(config.model_path)}
+        for row, path in (_option(config, "compare_models", None) or {}).items():
+            models[row] = load_generator(path)
         if config.data:
             from domains.mri.disgan.data import find_volumes
 
@@ -181,7 +198,7 @@ class DISGANTask(TaskRunner):
             patch_size = int(_option(config, "patch_size", 32))
             tests = template_split(samples.fetch(TEMPLATE, verbose=False), patch_size,
                                    int(_option(config, "holdout_slices", 32)), seed=config.seed).test
-        results = report(generator, tests, config.output_dir, config, self.name)
+        results = report(models, tests, config.output_dir, config, self.name)
         if config.verbose:
             print_tables(results)
         return {"model": str(config.model_path), **_summary(results)}
@@ -206,4 +223,4 @@ class DISGANTask(TaskRunner):
         config.epochs = config.epochs or DEMO_EPOCHS
         results = self.train(config)
         return {"sr_psnr_disgan": results.get("sr_DISGAN_psnr"), "sr_psnr_tricubic": results.get("sr_tricubic_psnr"),
-                "gain_db": results.get("sr_gain_over_tricubic_db"), "note": "tiny config, seconds of training"}
+                "gain_db": results.get("sr_DISGAN_gain_over_tricubic_db"), "note": "tiny config, seconds of training"}

@@ -1,0 +1,267 @@
+"""DISGAN speed and memory: our Keras model beside the official PyTorch generator and tricubic.
+
+Measurements (CPU, `jit_compile=False`):
+
+1. Parameter counts: the paper-configuration generator against the official 16,042,881.
+2. Generator inference of one 32³ → 64³ patch, paper configuration (random weights: speed
+   does not depend on them), beside the official PyTorch generator's 9.2 s per patch on this
+   CPU (PLATFORM.md, torch 2.13, 2 threads).
+3. Training patches/s (`train_on_batch`-style steps of `fit`) for the reduced configuration
+   trained here (`--filters 32 --num-rrdb 1 --d-filters 8`, 32³ HR patches, batch 4): the L1
+   warm-up step and the full GAN step (generator + wavelet UNet discriminator + perceptual term).
+   `--paper-training` adds the paper configuration's GAN step (64³ patches, batch 1; minutes).
+4. Whole-volume inference of a 197×233×189 volume (the MNI152 template at 1 mm → 394×466×378),
+   each method in a fresh subprocess: wall time and peak resident memory (`VmHWM`): the
+   reduced-configuration generator (tiles 32³, overlap 8, cosine blending) and tricubic
+   interpolation (scipy). The paper configuration's whole-volume time is estimated from its
+   per-tile time and the number of tiles that run (`--paper-volume` measures it: ~an hour).
+
+Run: `python -m bench mri_disgan` (add `--quick` for a smoke run on smaller inputs).
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import statistics
+
+from bench.common import environment_line, print_table, ratio
+
+BASELINE = "official PyTorch DISGAN generator, 2 threads, PLATFORM.md"
+OFFICIAL_PARAMETERS = 16_042_881
+OFFICIAL_SECONDS_PER_PATCH = 9.2
+VOLUME_SHAPE = (197, 233, 189)
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _rss_mib():
+    """Peak resident memory of this process in MiB.
+
+    `VmHWM` of /proc/self/status where there is one: `ru_maxrss` survives `execve` on Linux, so a
+    child started from a big parent process would report the parent's peak.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _volume(quick):
+    """The MNI152 template (real data, 197×233×189), or a smaller crop of it with --quick."""
+    from core.data import samples
+    from domains.mri.io import load_volume
+
+    volume, _, _ = load_volume(samples.fetch("mri.mni152_1mm", verbose=False))
+    return volume[:64, :64, :64] if quick else volume
+
+
+def _small_config(args):
+    return {"filters": args.filters, "num_rrdb": args.num_rrdb}
+
+
+# === fresh-process workers ====================================================================
+def worker(argv):
+    """`python -m bench.mri_disgan --worker KIND ...`: one measurement, one JSON line."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--worker", choices=("generator", "tricubic"))
+    parser.add_argument("--config", default="{}")
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--tile", type=int, default=32)
+    parser.add_argument("--overlap", type=int, default=8)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    volume = _volume(args.quick)
+    if args.worker == "tricubic":
+        from domains.mri.disgan.evaluation import interpolate
+
+        rss_setup = _rss_mib()
+        start = time.perf_counter()
+        out = interpolate(volume, 3)
+        seconds = time.perf_counter() - start
+        print(json.dumps({"seconds": seconds, "peak_rss_mib": _rss_mib(), "rss_after_setup_mib": rss_setup,
+                          "output_shape": list(out.shape)}))
+        return 0
+    import keras
+
+    from domains.mri.disgan import build_generator, super_resolve_array
+
+    if args.model:
+        model = keras.saving.load_model(args.model, compile=False)
+        generator = getattr(model, "generator", model)
+    else:
+        generator = build_generator(**json.loads(args.config))
+    generator(np.zeros((1, args.tile, args.tile, args.tile, 1), "float32"))  # build + first-call costs
+    rss_setup = _rss_mib()
+    start = time.perf_counter()
+    out = super_resolve_array(generator, volume, tile_size=args.tile, overlap=args.overlap)
+    seconds = time.perf_counter() - start
+    from domains.mri.disgan.inference import super_resolve
+
+    print(json.dumps({"seconds": seconds, "peak_rss_mib": _rss_mib(), "rss_after_setup_mib": rss_setup,
+                      "output_shape": list(out.shape), **super_resolve.last_stats}))
+    return 0
+
+
+def _fresh(*args):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([sys.executable, "-m", "bench.mri_disgan", *args], capture_output=True, text=True,
+                            cwd=str(ROOT), env=env)
+    if result.returncode != 0:
+        raise RuntimeError(f"worker {args} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# === in-process measurements ===================================================================
+def _time(fn, repeats, warmup=1):
+    """(median, best) seconds of `repeats` calls after `warmup` untimed ones."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), min(times)
+
+
+def patch_inference(config, repeats):
+    """Parameters and (median, best) seconds of one 32³ → 64³ forward pass."""
+    import tensorflow as tf
+
+    from domains.mri.disgan import build_generator
+
+    generator = build_generator(**config)
+    x = tf.random.normal((1, 32, 32, 32, 1))
+    run = tf.function(lambda a: generator(a, training=False))
+    return generator.count_params(), _time(lambda: run(x).numpy(), repeats)
+
+
+def training_speed(config, d_filters, patch, batch, steps, perceptual=True):
+    """Seconds per L1 warm-up step and per GAN step (mean over `steps`, after a traced first step)."""
+    import keras
+
+    from domains.mri.disgan import DISGAN, build_discriminator, build_feature_extractor, build_generator
+
+    rng = np.random.default_rng(0)
+    hr = rng.normal(size=(batch * (steps + 1), patch, patch, patch, 1)).astype("float32")
+    lr = hr[:, ::2, ::2, ::2]
+    generator = build_generator(**config)
+    generator.compile(keras.optimizers.Adam(1e-4), loss="mae", jit_compile=False)
+    generator.fit(lr[:batch], hr[:batch], batch_size=batch, epochs=1, verbose=0)
+    start = time.perf_counter()
+    generator.fit(lr[batch:], hr[batch:], batch_size=batch, epochs=1, verbose=0)
+    l1_step = (time.perf_counter() - start) / steps
+    levels = int(np.log2(patch))
+    extractor = build_feature_extractor() if perceptual else None
+    model = DISGAN(generator, build_discriminator(filters=d_filters, num_levels=levels), extractor)
+    model.compile()
+    model.fit(lr[:batch], hr[:batch], batch_size=batch, epochs=1, verbose=0)
+    start = time.perf_counter()
+    model.fit(lr[batch:], hr[batch:], batch_size=batch, epochs=1, verbose=0)
+    gan_step = (time.perf_counter() - start) / steps
+    return l1_step, gan_step
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--worker" in argv:
+        return worker(argv)
+    parser = argparse.ArgumentParser(prog="python -m bench mri_disgan", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: fewer repeats, a 64³ crop for the volume")
+    parser.add_argument("--model", default=None, help="a trained generator/DISGAN .keras for the volume run")
+    parser.add_argument("--filters", type=int, default=32)
+    parser.add_argument("--num-rrdb", type=int, default=1)
+    parser.add_argument("--d-filters", type=int, default=8)
+    parser.add_argument("--paper-training", action="store_true", help="also time the paper config's GAN step")
+    parser.add_argument("--paper-volume", action="store_true", help="also run the paper config on the whole volume")
+    args, _ = parser.parse_known_args(argv)
+    from domains.mri.disgan.generator import generator_parameter_count
+
+    print(environment_line())
+    small = _small_config(args)
+    repeats = 1 if args.quick else 3
+
+    # 1 + 2: parameters and per-patch inference, paper configuration.
+    params, (seconds, best) = patch_inference({}, repeats)
+    small_params, (small_seconds, small_best) = patch_inference(small, repeats)
+
+    def versus(value):
+        if value < OFFICIAL_SECONDS_PER_PATCH:
+            return ratio(OFFICIAL_SECONDS_PER_PATCH, value) + " faster"
+        return ratio(value, OFFICIAL_SECONDS_PER_PATCH) + " slower"
+
+    print_table(f"Generator, one 32³ → 64³ patch (median and best of {repeats}) vs {BASELINE}", [
+        {"model": "official PyTorch (paper config)", "parameters": OFFICIAL_PARAMETERS,
+         "s/patch median": OFFICIAL_SECONDS_PER_PATCH, "s/patch best": "-",
+         "patches/s": round(1 / OFFICIAL_SECONDS_PER_PATCH, 3), "median vs official": "1.00×"},
+        {"model": "ours, paper config", "parameters": params, "s/patch median": round(seconds, 2),
+         "s/patch best": round(best, 2), "patches/s": round(1 / seconds, 3), "median vs official": versus(seconds)},
+        {"model": f"ours, reduced ({args.filters} filters, {args.num_rrdb} RRDB)", "parameters": small_params,
+         "s/patch median": round(small_seconds, 3), "s/patch best": round(small_best, 3),
+         "patches/s": round(1 / small_seconds, 2), "median vs official": "-"},
+    ])
+    assert params == OFFICIAL_PARAMETERS == generator_parameter_count()
+
+    # 3: training speed.
+    steps = 1 if args.quick else 3
+    rows = []
+    l1_step, gan_step = training_speed(small, args.d_filters, 32, 4, steps)
+    rows.append({"config": f"reduced G ({args.filters}f, {args.num_rrdb} RRDB), D nf={args.d_filters}, 32³, batch 4",
+                 "L1 warm-up patches/s": round(4 / l1_step, 2), "GAN patches/s": round(4 / gan_step, 3),
+                 "GAN s/step": round(gan_step, 1)})
+    if args.paper_training:
+        l1_step, gan_step = training_speed({}, 16, 64, 1, 1)
+        rows.append({"config": "paper G (64f, 3 RRDB), D nf=16, 64³, batch 1",
+                     "L1 warm-up patches/s": round(1 / l1_step, 3), "GAN patches/s": round(1 / gan_step, 4),
+                     "GAN s/step": round(gan_step, 1)})
+    print_table(f"Training speed (mean of {steps} steps after a traced first step)", rows)
+
+    # 4: whole volume, fresh processes.
+    quick = ["--quick"] if args.quick else []
+    shape = "64³ crop" if args.quick else "×".join(map(str, VOLUME_SHAPE))
+    generator_run = _fresh("--worker", "generator", "--config", json.dumps(small), *quick,
+                           *(["--model", args.model] if args.model else []))
+    tricubic_run = _fresh("--worker", "tricubic", *quick)
+    rows = [
+        {"method": "tricubic (scipy.ndimage, order 3)", "seconds": round(tricubic_run["seconds"], 1),
+         "peak RSS MiB": round(tricubic_run["peak_rss_mib"]), "RSS before MiB": round(tricubic_run["rss_after_setup_mib"]),
+         "tiles run/total": "-"},
+        {"method": f"DISGAN reduced ({args.filters}f, {args.num_rrdb} RRDB), tiles 32/overlap 8",
+         "seconds": round(generator_run["seconds"], 1), "peak RSS MiB": round(generator_run["peak_rss_mib"]),
+         "RSS before MiB": round(generator_run["rss_after_setup_mib"]),
+         "tiles run/total": f"{generator_run['computed_tiles']}/{generator_run['tiles']}"},
+        {"method": "DISGAN paper config (estimate: tiles run × s/patch)",
+         "seconds": round(generator_run["computed_tiles"] * seconds, 0), "peak RSS MiB": "-", "RSS before MiB": "-",
+         "tiles run/total": f"{generator_run['computed_tiles']}/{generator_run['tiles']}"},
+        {"method": "official PyTorch (estimate: tiles run × 9.2 s)",
+         "seconds": round(generator_run["computed_tiles"] * OFFICIAL_SECONDS_PER_PATCH, 0), "peak RSS MiB": "-",
+         "RSS before MiB": "-", "tiles run/total": f"{generator_run['computed_tiles']}/{generator_run['tiles']}"},
+    ]
+    if args.paper_volume:
+        paper_run = _fresh("--worker", "generator", "--config", "{}", *quick)
+        rows.append({"method": "DISGAN paper config, measured", "seconds": round(paper_run["seconds"], 0),
+                     "peak RSS MiB": round(paper_run["peak_rss_mib"]),
+                     "RSS before MiB": round(paper_run["rss_after_setup_mib"]),
+                     "tiles run/total": f"{paper_run['computed_tiles']}/{paper_run['tiles']}"})
+    print_table(f"Whole-volume ×2 inference, {shape} input (MNI152 template), fresh process each "
+                f"(output {generator_run['output_shape']})", rows)
+    print("\nPeak RSS includes the Python/TensorFlow runtime ('RSS before' = after imports, model build and "
+          "loading the volume). The tiles' working memory is bounded by the tile size; the output volume "
+          "and its accumulator are the only full-size arrays. Constant (empty background) tiles are not "
+          "run through the network.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+import pathlib
+
+import nibabel as nib
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from core.testing import TestCase
+from domains.mri.disgan.data import (
+    HCP_T1W_PATTERN,
+    PatchSampler,
+    add_rician_noise,
+    add_rician_noise_numpy,
+    brain_mask,
+    degrade,
+    find_volumes,
+    holdout_slab,
+    intensity_statistics,
+    load_training_volume,
+    patch_corners,
+    read_patch_tfrecords,
+    training_pipeline,
+    validation_pipeline,
+    write_patch_tfrecords,
+)
+from domains.mri.disgan.training import folder_split
+from domains.mri.io import NiftiError
+
+
+def phantom(shape=(24, 20, 28), seed=0):
+    """A bright ellipsoid 'brain' with texture in a zero background (uint8-like 0..255)."""
+    grid = np.stack(np.meshgrid(*[np.linspace(-1, 1, s) for s in shape], indexing="ij"))
+    inside = (grid**2).sum(0) < 0.6
+    texture = np.random.default_rng(seed).uniform(80, 250, shape)
+    return np.where(inside, texture, 0.0).astype("float32")
+
+
+def write(path, volume, affine=None):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nib.save(nib.Nifti1Image(volume, np.eye(4) if affine is None else affine), str(path))
+    return path
+
+
+class DegradationTest(TestCase):
+    def test_nearest_is_every_second_voxel_as_the_paper(self):
+        hr = np.random.default_rng(0).normal(size=(8, 6, 4, 1)).astype("float32")
+        self.assertAllClose(degrade(hr), hr[::2, ::2, ::2])
+        self.assertEqual(tuple(degrade(hr[None]).shape), (1, 4, 3, 2, 1))
+
+    def test_kspace_and_blur_preserve_intensity_and_shape(self):
+        constant = np.full((2, 8, 8, 8, 1), 3.0, "float32")
+        for method in ("kspace", "blur"):
+            self.assertAllClose(degrade(constant, method), np.full((2, 4, 4, 4, 1), 3.0), atol=1e-5)
+        # k-space truncation keeps a band-limited (low-frequency) signal exactly.
+        z = np.arange(16)
+        wave = np.cos(2 * np.pi * z / 16)[None, None, :, None] * np.ones((16, 16, 16, 1))
+        self.assertAllClose(degrade(wave.astype("float32"), "kspace"), wave[::2, ::2, ::2], atol=1e-5)
+        with pytest.raises(ValueError, match="method must be one of"):
+            degrade(constant, "bicubic")
+
+    def test_rician_noise_is_positive_magnitude_noise(self):
+        zeros = np.zeros((64, 64, 16), "float32")
+        noisy = add_rician_noise_numpy(zeros, 2.0, rng=0)
+        self.assertGreaterEqual(noisy.min(), 0.0)
+        self.assertAllClose(noisy.mean(), 2.0 * np.sqrt(np.pi / 2), rtol=0.02)  # Rayleigh mean
+        tf_noisy = add_rician_noise(tf.fill((32, 32, 32), -4.0), 1.0, background=-4.0, seed=1).numpy()
+        self.assertGreaterEqual(tf_noisy.min(), -4.0)
+        self.assertAllClose(tf_noisy.mean() + 4.0, np.sqrt(np.pi / 2), rtol=0.03)
+
+
+class VolumeAndPatchTest(TestCase):
+    def test_load_zscores_with_foreground_statistics(self):
+        raw = phantom()
+        volume = load_training_volume(write(tmp(self) / "phantom.nii.gz", raw))
+        # The statistics are those of the LR (every second voxel) foreground, as at inference.
+        mean, std = intensity_statistics(raw[::2, ::2, ::2])
+        self.assertAllClose((volume.mean, volume.std), (mean, std), rtol=1e-5)
+        self.assertAllClose(volume.volume, (raw - mean) / std, atol=1e-5)
+        mask = brain_mask(raw[::2, ::2, ::2])
+        self.assertAllClose(volume.volume[::2, ::2, ::2][mask].mean(), 0.0, atol=1e-4)
+        self.assertAllClose(volume.background, (0.0 - volume.mean) / volume.std, atol=1e-6)
+        self.assertEqual(volume.volume.dtype, np.float32)
+
+    def test_bad_files_name_the_file(self):
+        folder = tmp(self)
+        with pytest.raises(NiftiError, match="flat.nii.gz: expected a 3-D volume"):
+            load_training_volume(write(folder / "flat.nii.gz", np.ones((8, 8), "float32")))
+        with pytest.raises(NiftiError, match="empty.nii.gz: no foreground"):
+            load_training_volume(write(folder / "empty.nii.gz", np.zeros((8, 8, 8), "float32")))
+
+    def test_corners_respect_region_and_foreground(self):
+        mask = np.zeros((20, 20, 40), bool)
+        mask[4:16, 4:16, 4:36] = True
+        corners = patch_corners(mask, 8, min_foreground=0.5, region=[(0, 20), (0, 20), (0, 20)])
+        self.assertGreater(len(corners), 0)
+        self.assertTrue(np.all(corners[:, 2] + 8 <= 20))
+        self.assertTrue(np.all(corners % 2 == 0))
+        for c in corners:
+            self.assertGreaterEqual(mask[c[0]:c[0] + 8, c[1]:c[1] + 8, c[2]:c[2] + 8].mean(), 0.5)
+        self.assertEqual(len(patch_corners(mask, 8, min_foreground=1.01)), 0)
+
+    def test_holdout_slab_is_the_top_of_the_foreground(self):
+        mask = np.zeros((4, 4, 50), bool)
+        mask[:, :, 5:41] = True
+        self.assertEqual(holdout_slab(mask, 10), (30, 40))  # top foreground slice 40 -> even start 30
+        self.assertEqual(holdout_slab(mask, 8), (32, 40))
+
+    def test_no_training_patch_overlaps_a_held_out_slab(self):
+        volume = load_training_volume(write(tmp(self) / "v.nii.gz", phantom((24, 24, 40))))
+        sampler = PatchSampler([volume], 8, 0.1, regions=[[(0, 24), (0, 24), (0, 16)]], seed=0)
+        self.assertTrue(np.all(sampler.corners[0][:, 2] + 8 <= 16))
+        with pytest.raises(ValueError, match="no \\(8, 8, 8\\) patch"):
+            PatchSampler([volume], 8, 1.5, seed=0)
+
+    def test_pipeline_makes_lr_on_the_fly(self):
+        volume = load_training_volume(write(tmp(self) / "v.nii.gz", phantom()))
+        sampler = PatchSampler([volume], 8, 0.2, seed=0)
+        lr, hr = next(iter(training_pipeline(sampler.dataset(), batch_size=3)))
+        self.assertEqual((tuple(lr.shape), tuple(hr.shape)), ((3, 4, 4, 4, 1), (3, 8, 8, 8, 1)))
+        self.assertAllClose(lr, hr.numpy()[:, ::2, ::2, ::2])
+        noisy_lr, _ = next(iter(training_pipeline(sampler.dataset(), batch_size=2, noise_sigma=0.5)))
+        self.assertTrue(np.all(noisy_lr.numpy() >= volume.background - 1e-5))
+        val_patches, _ = sampler.fixed(5)
+        batches = list(validation_pipeline(val_patches, batch_size=2))
+        self.assertEqual([b[0].shape[0] for b in batches], [2, 2, 1])
+
+
+class FolderAndTFRecordTest(TestCase):
+    def test_hcp_tree_finds_only_the_skull_stripped_t1w(self):
+        root = tmp(self) / "HCP"
+        for subject in ("100307", "100408"):
+            write(root / subject / "T1w" / "T1w_acpc_dc_restore_brain.nii.gz", phantom(seed=int(subject)))
+            write(root / subject / "T1w" / "T2w_acpc_dc_restore_brain.nii.gz", phantom(seed=1))
+            write(root / subject / "T1w" / "aparc+aseg.nii.gz", np.ones((4, 4, 4), "float32"))
+        files = find_volumes(root)
+        self.assertEqual([f.relative_to(root).as_posix() for f in files],
+                         ["100307/T1w/T1w_acpc_dc_restore_brain.nii.gz", "100408/T1w/T1w_acpc_dc_restore_brain.nii.gz"])
+        self.assertEqual(HCP_T1W_PATTERN, "*/T1w/T1w_acpc_dc_restore_brain.nii.gz")
+        self.assertEqual(len(find_volumes(root, "*/T1w/T2w*.nii.gz")), 2)
+        flat = tmp(self) / "flat"
+        write(flat / "a.nii", phantom())
+        write(flat / "sub" / "b.nii.gz", phantom())
+        self.assertEqual([f.name for f in find_volumes(flat)], ["a.nii", "b.nii.gz"])
+        with pytest.raises(FileNotFoundError, match="no such folder"):
+            find_volumes(root / "nope")
+
+    def test_folder_split_holds_out_whole_subjects(self):
+        root = tmp(self) / "HCP"
+        for subject in ("100307", "100408", "101107"):
+            write(root / subject / "T1w" / "T1w_acpc_dc_restore_brain.nii.gz", phantom(seed=int(subject) % 97))
+        split = folder_split(root, patch_size=8, min_foreground=0.2, val_fraction=0.3, val_patches=3, seed=0)
+        self.assertEqual([pathlib.Path(p).parts[-3] for p in split.description["train_volumes"]], ["100307", "100408"])
+        self.assertEqual([pathlib.Path(p).parts[-3] for p, _ in split.test], ["101107"])
+        self.assertEqual(split.val_patches.shape, (3, 8, 8, 8, 1))
+        self.assertEqual(len(split.sampler.volumes), 2)
+        with pytest.raises(ValueError, match="at least 2 volumes"):
+            folder_split(root / "100307", patch_size=8)
+
+    def test_tfrecord_of_patches_from_many_volumes(self):
+        folder = tmp(self)
+        paths = [write(folder / f"s{i}.nii.gz", phantom(seed=i)) for i in range(3)]
+        shards = write_patch_tfrecords(paths, str(folder / "patches"), patches_per_volume=4, patch_size=8,
+                                       num_shards=2)
+        self.assertEqual(len(shards), 2)
+        examples = list(read_patch_tfrecords(str(folder / "patches-*.tfrecord"), repeat=False))
+        self.assertEqual(len(examples), 12)
+        self.assertEqual(tuple(examples[0]["hr"].shape), (8, 8, 8, 1))
+        lr, hr = next(iter(training_pipeline(read_patch_tfrecords(str(folder / "patches-*.tfrecord")), 4)))
+        self.assertEqual(tuple(lr.shape), (4, 4, 4, 4, 1))
+
+
+def tmp(test):
+    return pathlib.Path(test.get_temp_dir())

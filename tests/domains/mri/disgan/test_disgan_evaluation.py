@@ -1,0 +1,75 @@
+import keras
+import numpy as np
+
+from core.testing import TestCase
+from domains.mri.disgan.evaluation import (
+    decimate,
+    evaluate_volume,
+    even_crop,
+    format_rows,
+    interpolate,
+    plot_slices,
+    volume_metrics,
+)
+
+
+def phantom(shape=(32, 28, 30)):
+    grid = np.stack(np.meshgrid(*[np.linspace(-1, 1, s) for s in shape], indexing="ij"))
+    radius = (grid**2).sum(0)
+    return np.where(radius < 0.7, 100 + 80 * np.cos(6 * radius), 0.0).astype("float32")
+
+
+class InterpolationTest(TestCase):
+    def test_baselines_use_the_decimation_grid(self):
+        # A linear ramp is reproduced by trilinear and tricubic interpolation of its every-second-
+        # voxel samples on the decimation grid (LR voxel i on HR voxel 2i): exactly by trilinear
+        # (but for the last, extrapolated voxel), and by tricubic away from the borders, where
+        # the spline's boundary condition has died out. A half-voxel shift would fail both.
+        ramp = np.add.outer(np.add.outer(np.arange(24.0), 2 * np.arange(20.0)), 0.5 * np.arange(16.0))
+        ramp = ramp.astype("float32")
+        lr = decimate(ramp)
+        self.assertEqual(lr.shape, (12, 10, 8))
+        trilinear = interpolate(lr, 1)
+        self.assertEqual(trilinear.shape, (24, 20, 16))
+        self.assertAllClose(trilinear[:-1, :-1, :-1], ramp[:-1, :-1, :-1], atol=1e-4)
+        inner = (slice(6, -6),) * 3
+        self.assertAllClose(interpolate(lr, 3)[inner], ramp[inner], atol=0.05)  # a half-voxel shift: >= 0.25
+
+    def test_metrics_of_a_perfect_and_a_noisy_prediction(self):
+        hr = phantom()
+        perfect = volume_metrics(hr, hr)
+        self.assertEqual((perfect["psnr"], perfect["nrmse"]), (100.0, 0.0))
+        self.assertAllClose(perfect["ssim"], 1.0, atol=1e-5)
+        noisy = volume_metrics(hr, hr + np.random.default_rng(0).normal(0, 1.8, hr.shape).astype("float32"))
+        self.assertAllClose(noisy["psnr"], 20 * np.log10(180 / 1.8), atol=0.2)
+        self.assertAllClose(noisy["nrmse"], 1.8 / 180, atol=5e-4)
+
+
+class EvaluateVolumeTest(TestCase):
+    def test_tables_for_sr_and_denoising_on_a_region(self):
+        inputs = keras.Input((None, None, None, 1))
+        nearest = keras.Model(inputs, keras.layers.UpSampling3D(2)(inputs))
+        hr = phantom((33, 28, 30))
+        region = (slice(None), slice(None), slice(10, 20))
+        result = evaluate_volume(nearest, hr, region, noise_levels=(0.0, 0.05), name="model",
+                                 tile_options={"tile_size": 8, "overlap": 2})
+        self.assertEqual(result["hr"].shape, (32, 28, 10))  # even crop, then the region
+        clean = {row["method"]: row for row in result["tables"][0.0]}
+        self.assertEqual(list(clean), ["nearest", "trilinear", "tricubic", "model"])
+        # The nearest-upsampling "model" is the nearest baseline: same numbers.
+        self.assertAllClose(clean["model"]["psnr"], clean["nearest"]["psnr"], atol=1e-3)
+        self.assertAllClose(result["gains"][0.0]["model"], clean["model"]["psnr"] - clean["tricubic"]["psnr"], atol=1e-6)
+        both = evaluate_volume({"a": nearest, "b": nearest}, hr, region, noise_levels=(0.0,),
+                               tile_options={"tile_size": 8, "overlap": 2})
+        self.assertEqual([row["method"] for row in both["tables"][0.0]][-2:], ["a", "b"])
+        self.assertEqual(set(both["gains"][0.0]), {"a", "b"})
+        self.assertGreater(clean["tricubic"]["psnr"], clean["nearest"]["psnr"])
+        noisy = {row["method"]: row for row in result["tables"][0.05]}
+        self.assertLess(noisy["tricubic"]["psnr"], clean["tricubic"]["psnr"])
+        self.assertEqual(list(format_rows(result["tables"][0.0])[0]), ["method", "PSNR (dB)", "SSIM", "NRMSE"])
+        self.assertEqual(even_crop(hr).shape, (32, 28, 30))
+
+    def test_slice_plot_is_written(self):
+        hr = phantom()
+        path = plot_slices(hr, {"tricubic": interpolate(decimate(hr), 3)}, f"{self.get_temp_dir()}/p.png", title="t")
+        self.assertGreater(path.stat().st_size, 1000)

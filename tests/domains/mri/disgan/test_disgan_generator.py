@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+
+from core.layers import PixelShuffle, ResidualInResidualDenseBlock
+from core.testing import TestCase
+from domains.mri.disgan.generator import (
+    OFFICIAL_GENERATOR_PARAMETERS,
+    build_generator,
+    generator_parameter_count,
+)
+
+TINY = {"filters": 8, "num_rrdb": 1, "num_dense_blocks": 2, "num_convs": 3}
+
+
+class GeneratorTest(TestCase):
+    def test_paper_configuration_has_the_official_parameter_count(self):
+        generator = build_generator()
+        self.assertEqual(generator.count_params(), 16_042_881)
+        self.assertEqual(OFFICIAL_GENERATOR_PARAMETERS, 16_042_881)
+        self.assertEqual(generator_parameter_count(), 16_042_881)
+        # The layout of REFERENCE.md §1: 3 RRDBs of 3 dense blocks x 5 convs, one x2 pixel shuffle.
+        rrdbs = [layer for layer in generator.layers if isinstance(layer, ResidualInResidualDenseBlock)]
+        self.assertEqual(len(rrdbs), 3)
+        self.assertEqual({(r.filters, r.num_dense_blocks, r.num_convs, r.negative_slope, r.residual_scale)
+                          for r in rrdbs}, {(64, 3, 5, 0.01, 0.2)})
+        shuffles = [layer for layer in generator.layers if isinstance(layer, PixelShuffle)]
+        self.assertEqual([(s.rank, s.scale) for s in shuffles], [(3, 2)])
+        self.assertEqual(generator.get_layer("upsample1_conv").filters, 512)
+        self.assertEqual(generator.get_layer("tail_conv2").filters, 1)
+
+    def test_parameter_formula_matches_small_configurations(self):
+        for config in (TINY, {"filters": 16, "num_rrdb": 2}, {"filters": 8, "num_upsample": 2}):
+            self.assertEqual(build_generator(**config).count_params(), generator_parameter_count(**config))
+
+    def test_any_input_size_is_doubled(self):
+        generator = build_generator(**TINY)
+        for shape in ((2, 5, 6, 7, 1), (1, 8, 8, 8, 1), (1, 3, 9, 4, 1)):
+            output = generator(np.random.default_rng(0).normal(size=shape).astype("float32"))
+            self.assertEqual(tuple(output.shape), (shape[0], 2 * shape[1], 2 * shape[2], 2 * shape[3], 1))
+
+    def test_two_upsampling_stages_give_x4(self):
+        output = build_generator(filters=8, num_rrdb=1, num_upsample=2)(np.zeros((1, 3, 4, 5, 1), "float32"))
+        self.assertEqual(tuple(output.shape), (1, 12, 16, 20, 1))
+
+    def test_global_skip_and_saving(self):
+        generator = build_generator(**TINY)
+        x = np.random.default_rng(1).normal(size=(2, 6, 6, 6, 1)).astype("float32")
+        self.run_model_saving_test(generator, x, atol=1e-5)
+
+    def test_bad_configuration_is_refused(self):
+        with pytest.raises(ValueError, match="num_rrdb"):
+            build_generator(num_rrdb=0)

@@ -1,0 +1,69 @@
+import contextlib
+import io
+import json
+import pathlib
+
+import nibabel as nib
+import numpy as np
+
+import domains.mri.disgan  # noqa: F401  (registers mri.disgan)
+from core.cli import main
+from core.registry import list_tasks
+from core.testing import TestCase
+from domains.mri.disgan.generator import build_generator
+
+
+def write_volume(path, shape=(12, 10, 8), affine=None):
+    grid = np.stack(np.meshgrid(*[np.linspace(-1, 1, s) for s in shape], indexing="ij"))
+    volume = np.where((grid**2).sum(0) < 0.8, 150.0, 0.0).astype("float32")
+    nib.save(nib.Nifti1Image(volume, np.diag([1.5, 1.5, 3.0, 1.0]) if affine is None else affine), str(path))
+    return path
+
+
+class DISGANTaskTest(TestCase):
+    def setUp(self):
+        super().setUp()
+        self.folder = pathlib.Path(self.get_temp_dir())
+        self.model = self.folder / "generator.keras"
+        build_generator(filters=4, num_rrdb=1, num_dense_blocks=1, num_convs=2).save(self.model)
+
+    def test_registered(self):
+        self.assertIn("mri.disgan", list_tasks())
+
+    def test_cli_predict_writes_super_resolved_nifti_with_halved_voxels(self):
+        source = write_volume(self.folder / "in.nii.gz")
+        out = self.folder / "out"
+        code = main(["predict", "mri.disgan", "--model", str(self.model), str(source), "--output", str(out),
+                     "--verbose", "0", "--option", "tile_size=8", "--option", "overlap=2"])
+        self.assertEqual(code, 0)
+        image = nib.load(str(out / "in_sr.nii.gz"))
+        self.assertEqual(image.shape, (24, 20, 16))
+        self.assertAllClose(image.header.get_zooms(), (0.75, 0.75, 1.5), atol=1e-6)
+        self.assertAllClose(np.diag(image.affine)[:3], (0.75, 0.75, 1.5), atol=1e-6)
+        results = json.loads((out / "predict_results.json").read_text())
+        self.assertEqual(results["volumes"], 1)
+
+    def _cli_error(self, args):
+        """Run the CLI; it must fail with exit code 1 and return its error message."""
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr):
+            self.assertEqual(main(args), 1)
+        return stderr.getvalue()
+
+    def test_cli_predict_names_a_bad_file(self):
+        good = write_volume(self.folder / "good.nii.gz")
+        truncated = self.folder / "truncated.nii.gz"
+        truncated.write_bytes(good.read_bytes()[:200])
+        message = self._cli_error(["predict", "mri.disgan", "--model", str(self.model), str(truncated), "--output",
+                                   str(self.folder / "out"), "--verbose", "0"])
+        self.assertIn("truncated.nii.gz: not a readable NIfTI file", message)
+        flat = self.folder / "slice.nii"
+        nib.save(nib.Nifti1Image(np.ones((8, 8), "float32"), np.eye(4)), str(flat))
+        message = self._cli_error(["predict", "mri.disgan", "--model", str(self.model), str(flat), "--output",
+                                   str(self.folder / "out"), "--verbose", "0"])
+        self.assertIn("slice.nii: expected a 3-D volume", message)
+
+    def test_missing_model_is_a_clear_error(self):
+        message = self._cli_error(["predict", "mri.disgan", "--model", str(self.folder / "nope.keras"),
+                                   str(write_volume(self.folder / "v.nii.gz")), "--output", str(self.folder / "out")])
+        self.assertIn("nope.keras: no such model file", message)
