@@ -43,6 +43,9 @@ class GANModel(keras.Model):
 
     generator_loss_names = ("loss",)
     discriminator_loss_names = ("loss",)
+    # True: the discriminator always normalizes with batch statistics, also when evaluating
+    # (DISGAN's official code never switches it to inference mode).
+    discriminator_always_training = False
 
     def __init__(self, generator, discriminator, **kwargs):
         super().__init__(**kwargs)
@@ -131,14 +134,17 @@ class GANModel(keras.Model):
 
     def _forward(self, inputs, targets, training):
         generated = self.generator(inputs, training=training)
-        real_output = self.discriminator(self.discriminator_input(targets, training), training=training)
-        fake_output = self.discriminator(self.discriminator_input(generated, training), training=training)
+        d_training = training or self.discriminator_always_training
+        real_output = self.discriminator(self.discriminator_input(targets, training), training=d_training)
+        fake_output = self.discriminator(self.discriminator_input(generated, training), training=d_training)
         return generated, real_output, fake_output
 
     def train_step(self, data):
         inputs, targets = self.unpack(data)
         with tf.GradientTape() as tape:
             generated, real_output, fake_output = self._forward(inputs, targets, training=True)
+            # D(real) is a constant for the generator step (relativistic losses read it).
+            real_output = ops.stop_gradient(real_output)
             g_losses = self.generator_losses(inputs, targets, generated, real_output, fake_output)
             g_loss = tf.nn.compute_average_loss(g_losses["loss"])
         variables = self.generator.trainable_variables

@@ -89,6 +89,7 @@ class DISGAN(GANModel):
 
     generator_loss_names = ("loss", "l1", "adversarial", "perceptual")
     discriminator_loss_names = ("loss",)
+    discriminator_always_training = True  # see the class docstring
 
     def __init__(
         self,
@@ -125,35 +126,6 @@ class DISGAN(GANModel):
         if not training:
             return x
         return x + ops.cast(self.noise_stddev, x.dtype) * tf.random.normal(tf.shape(x), dtype=x.dtype)
-
-    def _forward(self, inputs, targets, training):
-        generated = self.generator(inputs, training=training)
-        # Always batch statistics for D (see the class docstring).
-        real_output = self.discriminator(self.discriminator_input(targets, training), training=True)
-        fake_output = self.discriminator(self.discriminator_input(generated, training), training=True)
-        return generated, real_output, fake_output
-
-    def train_step(self, data):
-        inputs, targets = self.unpack(data)
-        with tf.GradientTape() as tape:
-            generated, real_output, fake_output = self._forward(inputs, targets, training=True)
-            g_losses = self.generator_losses(inputs, targets, generated, ops.stop_gradient(real_output), fake_output)
-            g_loss = tf.nn.compute_average_loss(g_losses["loss"])
-        variables = self.generator.trainable_variables
-        self.generator_optimizer.apply(tape.gradient(g_loss, variables), variables)
-
-        generated = ops.stop_gradient(generated)
-        with tf.GradientTape() as tape:
-            real_output = self.discriminator(self.discriminator_input(targets, True), training=True)
-            fake_output = self.discriminator(self.discriminator_input(generated, True), training=True)
-            d_losses = self.discriminator_losses(real_output, fake_output)
-            d_loss = tf.nn.compute_average_loss(d_losses["loss"])
-        variables = self.discriminator.trainable_variables
-        self.discriminator_optimizer.apply(tape.gradient(d_loss, variables), variables)
-
-        self._track("generator", g_losses)
-        self._track("discriminator", d_losses)
-        return {m.name: m.result() for m in self.metrics}
 
     def generator_losses(self, inputs, targets, generated, real_output, fake_output):
         l1 = _per_example(ops.abs(generated - targets))
