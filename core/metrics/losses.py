@@ -131,7 +131,8 @@ def relativistic_average_losses(real_logits, fake_logits):
     """Relativistic average GAN losses with BCE-with-logits (ESRGAN, DISGAN), per example.
 
     With `C(x)` the discriminator's logits and the means taken over the whole (per-replica) batch
-    and all non-batch axes, as DISGAN does (REFERENCE.md §1):
+    and all non-batch axes (ESRGAN's form; DISGAN's official code averages over the batch axis
+    per voxel, which `domains.mri.disgan.model.relativistic_losses` also offers):
 
     - generator: `BCE(C(fake) - mean C(real), 1)`;
     - discriminator: `[BCE(C(real) - mean C(fake), 1) + BCE(C(fake) - mean C(real), 0)] / 2`.
