@@ -235,8 +235,7 @@ class ResidualBlock(keras.layers.Layer):
         return outputs if self.post_act is None else self.post_act(outputs)
 
     def compute_output_shape(self, input_shape):
-        spatial = [None if n is None else _strided_length(n, self.strides) for n in input_shape[1:-1]]
-        return (input_shape[0], *spatial, self.output_channels)
+        return _strided_output_shape(input_shape, self.strides, self.output_channels)
 
     def get_config(self):
         return {
@@ -262,8 +261,10 @@ class ResidualBlock(keras.layers.Layer):
         }
 
 
-def _strided_length(n, strides):
-    return (n + strides - 1) // strides
+def _strided_output_shape(input_shape, strides, channels):
+    """(batch, *ceil(spatial / strides), channels): a block with PyTorch-style padding."""
+    spatial = [None if n is None else (n + strides - 1) // strides for n in input_shape[1:-1]]
+    return (input_shape[0], *spatial, channels)
 
 
 @export
@@ -371,8 +372,7 @@ class InvertedResidualBlock(keras.layers.Layer):
         return outputs + apply_chain(self.shortcut_layers, inputs)
 
     def compute_output_shape(self, input_shape):
-        spatial = [None if n is None else _strided_length(n, self.strides) for n in input_shape[1:-1]]
-        return (input_shape[0], *spatial, self.filters)
+        return _strided_output_shape(input_shape, self.strides, self.filters)
 
     def get_config(self):
         return {
