@@ -127,12 +127,12 @@ def ensemble_gaussian(means, variances):
     return mean, ops.maximum(variance, 0.0)
 
 
-def relativistic_average_losses(real_logits, fake_logits):
+def relativistic_average_losses(real_logits, fake_logits, mean_axis=None):
     """Relativistic average GAN losses with BCE-with-logits (ESRGAN, DISGAN), per example.
 
-    With `C(x)` the discriminator's logits and the means taken over the whole (per-replica) batch
-    and all non-batch axes (ESRGAN's form; DISGAN's official code averages over the batch axis
-    per voxel, which `domains.mri.disgan.model.relativistic_losses` also offers):
+    With `C(x)` the discriminator's logits and `mean` taken over the (per-replica) batch and, by
+    default, every other axis too (ESRGAN's form); `mean_axis=0` averages over the batch axis
+    only, position by position (DISGAN's official code for its per-voxel map):
 
     - generator: `BCE(C(fake) - mean C(real), 1)`;
     - discriminator: `[BCE(C(real) - mean C(fake), 1) + BCE(C(fake) - mean C(real), 0)] / 2`.
@@ -145,6 +145,8 @@ def relativistic_average_losses(real_logits, fake_logits):
     Args:
         real_logits: tensor `(B, ...)`. Discriminator logits on real (high-resolution) data.
         fake_logits: tensor `(B, ...)`. Discriminator logits on generated data, same shape.
+        mean_axis: None (the mean over every axis) or 0 (over the batch axis only, one mean per
+            position). Defaults to `None`.
 
     Returns:
         A tuple `(generator_loss, discriminator_loss)` of `(B,)` tensors.
@@ -166,8 +168,10 @@ def relativistic_average_losses(real_logits, fake_logits):
             "`real_logits` and `fake_logits` must have the same shape. "
             f"Received: real_logits.shape={real_logits.shape}, fake_logits.shape={fake_logits.shape}"
         )
-    real_relative = real_logits - ops.mean(fake_logits)
-    fake_relative = fake_logits - ops.mean(real_logits)
+    if mean_axis not in (None, 0):
+        raise ValueError(f"mean_axis must be None (every axis) or 0 (the batch axis). Received: mean_axis={mean_axis!r}")
+    real_relative = real_logits - ops.mean(fake_logits, axis=mean_axis, keepdims=True)
+    fake_relative = fake_logits - ops.mean(real_logits, axis=mean_axis, keepdims=True)
     ones = ops.ones_like(fake_relative)
     zeros = ops.zeros_like(fake_relative)
     fake_as_real = ops.binary_crossentropy(ones, fake_relative, from_logits=True)

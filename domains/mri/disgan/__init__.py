@@ -33,7 +33,7 @@ from domains.mri.disgan.evaluation import evaluate_volume, interpolate, plot_sli
 from domains.mri.disgan.feature_extractor import build_feature_extractor
 from domains.mri.disgan.generator import OFFICIAL_GENERATOR_PARAMETERS, build_generator, generator_parameter_count
 from domains.mri.disgan.inference import super_resolve, super_resolve_array, super_resolve_file
-from domains.mri.disgan.model import DISGAN, InstanceNoiseSchedule, relativistic_losses
+from domains.mri.disgan.model import DISGAN, InstanceNoiseSchedule
 from domains.mri.disgan.task import DISGANTask, load_generator
 from domains.mri.disgan.training import DataSplit, folder_split, template_split, train_disgan
 
@@ -62,7 +62,6 @@ __all__ = [
     "load_training_volume",
     "plot_slices",
     "read_patch_tfrecords",
-    "relativistic_losses",
     "super_resolve",
     "super_resolve_array",
     "super_resolve_file",

@@ -16,33 +16,10 @@ import tensorflow as tf
 from keras import ops
 
 from core.api import export
+from core.metrics import relativistic_average_losses
 from core.training import GANModel
 
-RELATIVISTIC_MEANS = ("batch", "all")
-
-
-def relativistic_losses(real_logits, fake_logits, mean="batch"):
-    """Relativistic average GAN losses per example, `(generator, discriminator)`, each `(B,)`.
-
-    Args:
-        real_logits: tensor `(B, ...)`. D's logits on real data.
-        fake_logits: tensor `(B, ...)`. D's logits on generated data.
-        mean: "batch" (mean over the batch axis only, per voxel: the official DISGAN code) or
-            "all" (over the batch and every voxel, as `core.metrics.relativistic_average_losses`).
-            Defaults to `"batch"`.
-    """
-    if mean not in RELATIVISTIC_MEANS:
-        raise ValueError(f"mean must be one of {RELATIVISTIC_MEANS}. Received: mean={mean!r}")
-    axis = 0 if mean == "batch" else None
-    real_relative = real_logits - ops.mean(fake_logits, axis=axis, keepdims=True)
-    fake_relative = fake_logits - ops.mean(real_logits, axis=axis, keepdims=True)
-    ones, zeros = ops.ones_like(fake_relative), ops.zeros_like(fake_relative)
-    generator = _per_example(ops.binary_crossentropy(ones, fake_relative, from_logits=True))
-    discriminator = 0.5 * (
-        _per_example(ops.binary_crossentropy(ones, real_relative, from_logits=True))
-        + _per_example(ops.binary_crossentropy(zeros, fake_relative, from_logits=True))
-    )
-    return generator, discriminator
+RELATIVISTIC_MEANS = {"batch": 0, "all": None}  # relativistic_mean → mean_axis of the core loss
 
 
 def _per_example(values):
@@ -76,7 +53,8 @@ class DISGAN(GANModel):
         perceptual_weight: float. Defaults to `1e-2`.
         instance_noise: float. Initial instance-noise standard deviation (the schedule
             overwrites it every epoch). Defaults to `1.0`.
-        relativistic_mean: "batch" or "all", see `relativistic_losses`. Defaults to `"batch"`.
+        relativistic_mean: "batch" (the relativistic means over the batch axis only, voxel by
+            voxel: the official code) or "all" (over every axis, as ESRGAN). Defaults to `"batch"`.
 
     Example:
     ```python
@@ -106,7 +84,8 @@ class DISGAN(GANModel):
         super().__init__(generator, discriminator, **kwargs)
         if relativistic_mean not in RELATIVISTIC_MEANS:
             raise ValueError(
-                f"relativistic_mean must be one of {RELATIVISTIC_MEANS}. Received: relativistic_mean={relativistic_mean!r}"
+                f"relativistic_mean must be one of {tuple(RELATIVISTIC_MEANS)}. "
+                f"Received: relativistic_mean={relativistic_mean!r}"
             )
         self.feature_extractor = feature_extractor
         if feature_extractor is not None:
@@ -122,6 +101,9 @@ class DISGAN(GANModel):
         )
 
     # --- the paper's losses -------------------------------------------------------------
+    def relativistic_losses(self, real_output, fake_output):
+        return relativistic_average_losses(real_output, fake_output, RELATIVISTIC_MEANS[self.relativistic_mean])
+
     def discriminator_input(self, x, training):
         if not training:
             return x
@@ -129,7 +111,7 @@ class DISGAN(GANModel):
 
     def generator_losses(self, inputs, targets, generated, real_output, fake_output):
         l1 = _per_example(ops.abs(generated - targets))
-        adversarial, _ = relativistic_losses(real_output, fake_output, self.relativistic_mean)
+        adversarial, _ = self.relativistic_losses(real_output, fake_output)
         if self.feature_extractor is not None and self.perceptual_weight:
             fake_features = self.feature_extractor(generated, training=False)
             real_features = ops.stop_gradient(self.feature_extractor(targets, training=False))
@@ -140,7 +122,7 @@ class DISGAN(GANModel):
         return {"loss": loss, "l1": l1, "adversarial": adversarial, "perceptual": perceptual}
 
     def discriminator_losses(self, real_output, fake_output):
-        _, discriminator = relativistic_losses(real_output, fake_output, self.relativistic_mean)
+        _, discriminator = self.relativistic_losses(real_output, fake_output)
         return {"loss": discriminator}
 
     # --- serialization -------------------------------------------------------------------

@@ -133,6 +133,23 @@ class GANLossesTest(TestCase):
         self.assertAllClose(g_loss, expected_g, atol=1e-5)
         self.assertAllClose(d_loss, expected_d, atol=1e-5)
 
+    def test_relativistic_batch_axis_mean_per_position(self):
+        # DISGAN's official form: the relativistic means over the batch axis only, voxel by voxel.
+        rng = np.random.default_rng(3)
+        real = rng.standard_normal((3, 2, 2, 1)).astype("float32") * 2
+        fake = rng.standard_normal((3, 2, 2, 1)).astype("float32") * 2
+        fake_relative = fake - real.mean(axis=0, keepdims=True)
+        real_relative = real - fake.mean(axis=0, keepdims=True)
+        expected_g = np.mean(_softplus(-fake_relative), axis=(1, 2, 3))
+        expected_d = 0.5 * (np.mean(_softplus(-real_relative), axis=(1, 2, 3)) + np.mean(_softplus(fake_relative), axis=(1, 2, 3)))
+        g_loss, d_loss = relativistic_average_losses(real, fake, mean_axis=0)
+        self.assertAllClose(g_loss, expected_g, atol=1e-5)
+        self.assertAllClose(d_loss, expected_d, atol=1e-5)
+        g_all, _ = relativistic_average_losses(real, fake)
+        self.assertGreater(float(np.max(np.abs(g_all - expected_g))), 1e-3)  # the two forms differ
+        with self.assertRaisesRegex(ValueError, "mean_axis must be None"):
+            relativistic_average_losses(real, fake, mean_axis=1)
+
     def test_relativistic_shape_mismatch_raises(self):
         with self.assertRaisesRegex(ValueError, "same shape"):
             relativistic_average_losses(np.zeros((2, 3)), np.zeros((2, 4)))

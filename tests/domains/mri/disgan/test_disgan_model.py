@@ -4,11 +4,12 @@ import keras
 import numpy as np
 import pytest
 
+from core.metrics import relativistic_average_losses
 from core.testing import TestCase
 from domains.mri.disgan.discriminator import build_discriminator
 from domains.mri.disgan.feature_extractor import NO_WEIGHTS_WARNING, build_feature_extractor
 from domains.mri.disgan.generator import build_generator
-from domains.mri.disgan.model import DISGAN, InstanceNoiseSchedule, relativistic_losses
+from domains.mri.disgan.model import DISGAN, InstanceNoiseSchedule
 
 FE_WIDTHS = (4, 4, 8, 8)
 
@@ -23,31 +24,6 @@ def tiny_model(feature_extractor=True, **kwargs):
 def pairs(n=4, size=8, seed=0):
     hr = np.random.default_rng(seed).normal(size=(n, size, size, size, 1)).astype("float32")
     return hr[:, ::2, ::2, ::2], hr
-
-
-def bce_with_logits(logits, label):
-    return np.maximum(logits, 0) - logits * label + np.log1p(np.exp(-np.abs(logits)))
-
-
-class RelativisticLossTest(TestCase):
-    def test_official_batch_mean_per_voxel(self):
-        rng = np.random.default_rng(0)
-        real, fake = rng.normal(size=(3, 2, 2, 2, 1)), rng.normal(size=(3, 2, 2, 2, 1))
-        g, d = relativistic_losses(real.astype("float32"), fake.astype("float32"), mean="batch")
-        fake_rel = fake - real.mean(axis=0, keepdims=True)
-        real_rel = real - fake.mean(axis=0, keepdims=True)
-        self.assertAllClose(g, bce_with_logits(fake_rel, 1).reshape(3, -1).mean(1), atol=1e-5)
-        expected_d = 0.5 * (bce_with_logits(real_rel, 1).reshape(3, -1).mean(1)
-                            + bce_with_logits(fake_rel, 0).reshape(3, -1).mean(1))
-        self.assertAllClose(d, expected_d, atol=1e-5)
-
-    def test_global_mean_variant(self):
-        rng = np.random.default_rng(1)
-        real, fake = rng.normal(size=(2, 4)).astype("float32"), rng.normal(size=(2, 4)).astype("float32")
-        g, _ = relativistic_losses(real, fake, mean="all")
-        self.assertAllClose(g, bce_with_logits(fake - real.mean(), 1).mean(1), atol=1e-5)
-        with pytest.raises(ValueError, match="mean must be one of"):
-            relativistic_losses(real, fake, mean="voxel")
 
 
 class DISGANTest(TestCase):
@@ -104,6 +80,15 @@ class DISGANTest(TestCase):
         np.testing.assert_array_equal(losses["perceptual"], np.zeros(4))
         self.assertAllClose(losses["loss"], losses["l1"] + 5e-3 * losses["adversarial"], atol=1e-6)
         self.assertAllClose(losses["l1"], np.abs(generated.numpy() - hr).reshape(4, -1).mean(1), atol=1e-6)
+
+    def test_relativistic_mean_follows_the_official_batch_form_or_the_global_one(self):
+        real = np.random.default_rng(0).normal(size=(2, 4, 4, 4, 1)).astype("float32")
+        fake = real[::-1] + 1.0
+        for mean, axis in (("batch", 0), ("all", None)):
+            losses = tiny_model(feature_extractor=False, relativistic_mean=mean).discriminator_losses(real, fake)
+            self.assertAllClose(losses["loss"], relativistic_average_losses(real, fake, mean_axis=axis)[1])
+        with pytest.raises(ValueError, match="relativistic_mean must be one of"):
+            tiny_model(feature_extractor=False, relativistic_mean="voxel")
 
 
 class FeatureExtractorTest(TestCase):
