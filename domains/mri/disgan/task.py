@@ -15,7 +15,9 @@ Options (`--option key=value`), with defaults for `train`:
   weights, `.weights.h5`/`.keras`; random features otherwise), `fe_widths`;
 - data: `patch_size` (64, HR), `min_foreground` (0.2), `holdout_slices` (32), `degradation`
   ("nearest" | "kspace" | "blur"), `train_noise` (Rician σ on LR inputs, z units; 0);
-- schedule: `--epochs` (GAN epochs, 20), `steps_per_epoch` (100), `pretrain_epochs` (0: the
+- schedule: `--epochs` (GAN epochs, 20), `steps_per_epoch` (100), `learning_rate` (the
+  generator's Adam rate in the GAN phase, 1e-4 as the paper), `discriminator_learning_rate`
+  (1e-4, the paper's), `pretrain_epochs` (0: the
   paper has no warm-up), `pretrain_steps_per_epoch`, `pretrain_learning_rate` (2e-4, ESRGAN's),
   `pretrain_decay` (cosine, true), `pretrain_minutes` / `gan_minutes` (wall-time budgets),
   `batch_size` (4) or `--batch-size`;
@@ -162,6 +164,8 @@ class DISGANTask(TaskRunner):
                 generator, discriminator, extractor, split, config.output_dir,
                 epochs=config.epochs if config.epochs is not None else 20,
                 steps_per_epoch=int(_option(config, "steps_per_epoch", 100)),
+                learning_rate=float(_option(config, "learning_rate", 1e-4)),
+                discriminator_learning_rate=float(_option(config, "discriminator_learning_rate", 1e-4)),
                 pretrain_epochs=int(_option(config, "pretrain_epochs", 0)),
                 pretrain_steps_per_epoch=_option(config, "pretrain_steps_per_epoch", None),
                 pretrain_learning_rate=float(_option(config, "pretrain_learning_rate", 2e-4)),

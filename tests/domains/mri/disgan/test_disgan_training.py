@@ -1,0 +1,46 @@
+import pathlib
+
+import keras
+import nibabel as nib
+import numpy as np
+
+from core.testing import TestCase
+from domains.mri.disgan.discriminator import build_discriminator
+from domains.mri.disgan.generator import build_generator
+from domains.mri.disgan.training import folder_split, train_disgan
+
+
+def write_phantom(path, seed):
+    shape = (20, 20, 20)
+    grid = np.stack(np.meshgrid(*[np.linspace(-1, 1, s) for s in shape], indexing="ij"))
+    texture = np.random.default_rng(seed).uniform(80, 250, shape)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nib.save(nib.Nifti1Image(np.where((grid**2).sum(0) < 0.6, texture, 0.0).astype("float32"), np.eye(4)), str(path))
+
+
+class TrainDISGANTest(TestCase):
+    def test_warm_up_then_gan_with_separate_rates_saves_every_artefact(self):
+        root = pathlib.Path(self.get_temp_dir()) / "volumes"
+        for seed in range(3):
+            write_phantom(root / f"s{seed}.nii.gz", seed)
+        split = folder_split(root, patch_size=8, min_foreground=0.2, val_fraction=0.3, val_patches=4, seed=0)
+        keras.utils.set_random_seed(0)
+        generator = build_generator(filters=4, num_rrdb=1, num_dense_blocks=1, num_convs=2)
+        discriminator = build_discriminator(filters=4, num_levels=2)
+        before = [w.numpy().copy() for w in generator.weights]
+        output = pathlib.Path(self.get_temp_dir()) / "run"
+        trained = train_disgan(generator, discriminator, None, split, output, epochs=1, steps_per_epoch=2,
+                               pretrain_epochs=1, pretrain_steps_per_epoch=3, batch_size=2, learning_rate=1e-5,
+                               discriminator_learning_rate=3e-4, verbose=0)
+        summary, model = trained["summary"], trained["model"]
+        self.assertEqual((summary["pretrain"]["steps"], summary["gan"]["steps"]), (3, 2))
+        self.assertEqual((summary["learning_rate"], summary["discriminator_learning_rate"]), (1e-5, 3e-4))
+        self.assertAllClose(model.generator_optimizer.learning_rate, 1e-5)
+        self.assertAllClose(model.discriminator_optimizer.learning_rate, 3e-4)
+        for name in ("pretrain/best.keras", "best.keras", "final.keras", "log.csv", "generator.keras",
+                     "training_summary.json"):
+            self.assertTrue((output / name).is_file(), name)
+        self.assertTrue(any(np.any(a != b.numpy()) for a, b in zip(before, model.generator.weights)))
+        saved = keras.saving.load_model(output / "generator.keras")
+        lr = split.val_patches[:2, ::2, ::2, ::2]
+        self.assertAllClose(saved.predict(lr, verbose=0), model.generator.predict(lr, verbose=0), atol=1e-6)
