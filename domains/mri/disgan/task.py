@@ -52,6 +52,7 @@ WARM_UP_ROW = "DISGAN L1 warm-up only"
 DEMO_OPTIONS = {
     "filters": 16, "num_rrdb": 1, "d_filters": 4, "fe_widths": [8, 16, 32, 64], "patch_size": 32,
     "pretrain_epochs": 2, "pretrain_steps_per_epoch": 15, "steps_per_epoch": 4, "batch_size": 4,
+    "learning_rate": 1e-5,  # the GAN phase fine-tunes the warmed-up generator (see train_disgan)
 }
 DEMO_EPOCHS = 2
 

@@ -125,6 +125,15 @@ class StepCounter(keras.callbacks.Callback):
         self.seconds = time.perf_counter() - self.start
 
 
+def _best_epoch(history, key):
+    """The epoch (1-based, of this call) whose checkpoint `best.keras` holds, and its validation L1."""
+    values = history.history.get(key, [])
+    if not values:
+        return {"best_epoch": None, "best_val_l1": None}
+    best = int(np.argmin(values))
+    return {"best_epoch": best + 1, "best_val_l1": float(values[best])}
+
+
 def train_disgan(
     generator,
     discriminator,
@@ -211,7 +220,7 @@ def train_disgan(
         summary["pretrain"] = {"epochs_run": len(history.history.get("loss", [])), "steps": counter.steps,
                                "seconds": round(counter.seconds, 1),
                                "patches_per_second": round(counter.steps * batch_size / max(counter.seconds, 1e-9), 3),
-                               "val_l1": history.history.get("val_loss", [None])[-1],
+                               **_best_epoch(history, "val_loss"),
                                "stopped_by_time_budget": budget.stopped_at is not None}
 
     model = DISGAN(generator, discriminator, feature_extractor)
@@ -231,6 +240,7 @@ def train_disgan(
             "seconds": round(counter.seconds, 1),
             "patches_per_second": round(counter.steps * batch_size / max(counter.seconds, 1e-9), 3),
             "last": {k: float(v[-1]) for k, v in history.history.items()},
+            **_best_epoch(history, "val_generator_l1"),
             "stopped_by_time_budget": budget.stopped_at is not None,
         })
     model.generator.save(output_dir / "generator.keras")

@@ -35,6 +35,8 @@ class TrainDISGANTest(TestCase):
         summary, model = trained["summary"], trained["model"]
         self.assertEqual((summary["pretrain"]["steps"], summary["gan"]["steps"]), (3, 2))
         self.assertEqual((summary["learning_rate"], summary["discriminator_learning_rate"]), (1e-5, 3e-4))
+        self.assertEqual((summary["pretrain"]["best_epoch"], summary["gan"]["best_epoch"]), (1, 1))
+        self.assertGreater(summary["gan"]["best_val_l1"], 0.0)
         self.assertAllClose(model.generator_optimizer.learning_rate, 1e-5)
         self.assertAllClose(model.discriminator_optimizer.learning_rate, 3e-4)
         for name in ("pretrain/best.keras", "best.keras", "final.keras", "log.csv", "generator.keras",
