@@ -2,7 +2,8 @@
 
 - `domains.mri.io`: NIfTI through nibabel, with clear errors for every bad file.
 - `domains.mri.disgan`: `DISGAN` (3-D RRDB generator, wavelet-informed 3-D UNet discriminator),
-  patch data, whole-volume tiled inference NIfTI to NIfTI, evaluation against interpolation.
+  patch data (and the TFDS builder `HcpPatches`), whole-volume tiled inference NIfTI to NIfTI,
+  evaluation against interpolation.
 - `domains.mri.quality`: `SSIMRegressor`, k-space motion simulation, 3/5/10-class grading.
 
 Example:

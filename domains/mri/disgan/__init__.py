@@ -3,8 +3,9 @@
 A 3-D RRDB generator (16,042,881 parameters in the paper's configuration), a UNet
 discriminator with a Haar-DWT + 1×1×1 conv unit at each encoder level, a frozen MedicalNet
 ResNet-10 for the perceptual term, relativistic-average GAN training with decaying instance
-noise, NIfTI data loading with LR made on the fly, tiled whole-volume inference, and the
-evaluation against trilinear/tricubic interpolation. The CLI task is `mri.disgan`.
+noise, NIfTI data loading with LR made on the fly, a TFDS builder of HCP patches
+(`HcpPatches`, from a manual download), tiled whole-volume inference, and the evaluation
+against trilinear/tricubic interpolation. The CLI task is `mri.disgan`.
 
 Example:
 ```python
@@ -24,6 +25,7 @@ from domains.mri.disgan.data import (
     holdout_slab,
     load_training_volume,
     read_patch_tfrecords,
+    split_volumes,
     training_pipeline,
     validation_pipeline,
     write_patch_tfrecords,
@@ -37,10 +39,14 @@ from domains.mri.disgan.model import DISGAN, InstanceNoiseSchedule
 from domains.mri.disgan.task import DISGANTask, load_generator
 from domains.mri.disgan.training import DataSplit, folder_split, template_split, train_disgan
 
+_LAZY = ("HcpPatches", "HcpPatchesConfig")  # importing tensorflow_datasets is slow
+
 __all__ = [
     "DISGAN",
     "DISGANTask",
     "DataSplit",
+    "HcpPatches",
+    "HcpPatchesConfig",
     "InstanceNoiseSchedule",
     "LinearUpsampling",
     "OFFICIAL_GENERATOR_PARAMETERS",
@@ -62,6 +68,7 @@ __all__ = [
     "load_training_volume",
     "plot_slices",
     "read_patch_tfrecords",
+    "split_volumes",
     "super_resolve",
     "super_resolve_array",
     "super_resolve_file",
@@ -72,3 +79,12 @@ __all__ = [
     "volume_metrics",
     "write_patch_tfrecords",
 ]
+
+
+def __getattr__(name):
+    # PEP 562: the TFDS builder imports tensorflow_datasets only when first asked for.
+    if name in _LAZY:
+        from domains.mri.disgan import tfds_builder
+
+        return getattr(tfds_builder, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -148,6 +148,27 @@ def find_volumes(root, pattern=None):
     return files
 
 
+def split_volumes(paths, val_fraction=0.1, source=None):
+    """Whole volumes into `(train, validation)`: the last `val_fraction` of the sorted list (at least 1).
+
+    Deterministic (no volume, hence no subject, is in both): `folder_split` and the TFDS builder
+    `HcpPatches` split alike. `source` (the folder) is named in the errors.
+
+    Raises:
+        ValueError: fewer than 2 volumes, or `val_fraction` outside (0, 1).
+    """
+    paths = sorted(paths)
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must be in (0, 1). Received: val_fraction={val_fraction!r}")
+    if len(paths) < 2:
+        raise ValueError(
+            f"{source or 'split_volumes'}: a split by volume needs at least 2 volumes (one for validation). "
+            f"Received: {len(paths)}"
+        )
+    num_val = max(1, int(round(val_fraction * len(paths))))
+    return paths[:-num_val], paths[-num_val:]
+
+
 def holdout_slab(mask, thickness=32, axis=2, even=True):
     """The `thickness` slices at the top of the foreground along `axis`: `(start, stop)`.
 

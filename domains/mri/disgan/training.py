@@ -27,6 +27,7 @@ from domains.mri.disgan.data import (
     find_volumes,
     holdout_slab,
     load_training_volume,
+    split_volumes,
     training_pipeline,
     validation_pipeline,
 )
@@ -82,11 +83,7 @@ def template_split(path, patch_size=32, thickness=32, min_foreground=0.2, val_pa
 
 def folder_split(root, patch_size=64, min_foreground=0.2, val_fraction=0.1, val_patches=16, seed=0, pattern=None):
     """Whole volumes of a folder (HCP tree or flat) split into training and validation volumes."""
-    paths = find_volumes(root, pattern)
-    if len(paths) < 2:
-        raise ValueError(f"{root}: a folder split needs at least 2 volumes (one for validation). Received: {len(paths)}")
-    num_val = max(1, int(round(val_fraction * len(paths))))
-    train_paths, val_paths = paths[:-num_val], paths[-num_val:]
+    train_paths, val_paths = split_volumes(find_volumes(root, pattern), val_fraction, source=root)
     sampler = PatchSampler([load_training_volume(p) for p in train_paths], patch_size, min_foreground, seed=seed)
     val_sampler = PatchSampler([load_training_volume(p) for p in val_paths], patch_size, min_foreground, seed=seed + 1)
     val, _ = val_sampler.fixed(val_patches)
