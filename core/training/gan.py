@@ -79,6 +79,9 @@ class GANModel(keras.Model):
         if jit_compile == "auto":
             jit_compile = default_jit_compile()
         super().compile(jit_compile=jit_compile, **kwargs)
+        # Keras' own `optimizer` (RMSprop by default) does no work here. Built empty, it stays out of
+        # the way: else `fit` builds it over every variable and a restored backup warns of a mismatch.
+        self.optimizer.build([])
         self.generator_optimizer = keras.optimizers.get(generator_optimizer)
         self.discriminator_optimizer = keras.optimizers.get(discriminator_optimizer)
         # Optimizers used in a custom train_step must be built inside the strategy scope

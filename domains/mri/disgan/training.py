@@ -163,6 +163,8 @@ def train_disgan(
         split: DataSplit.
         output_dir: str or Path. Gets `pretrain/` (warm-up run), the GAN run's `best.keras`,
             `final.keras`, `log.csv`, `backup/`, and `generator.keras` (the best generator alone).
+            Called again with the same folder after a kill, it resumes where the run stopped: in
+            the warm-up from its backup, or in the GAN phase without repeating the warm-up.
         epochs: int. GAN epochs (the instance noise decays over them). Defaults to `20`.
         steps_per_epoch: int. GAN steps per epoch. Defaults to `100`.
         pretrain_epochs: int. L1-only warm-up epochs (0: none, as the paper). Defaults to `0`.
@@ -202,7 +204,12 @@ def train_disgan(
                "generator_parameters": int(generator.count_params()),
                "discriminator_parameters": int(discriminator.count_params())}
 
-    if pretrain_epochs:
+    warm_up_summary = output_dir / "pretrain" / "summary.json"
+    if pretrain_epochs and (output_dir / "backup").is_dir() and warm_up_summary.is_file():
+        # A killed run started again in its GAN phase: the warm-up had finished, and the GAN's
+        # backup (restored by `fit`) holds the generator it left and trained on.
+        summary["pretrain"] = {**json.loads(warm_up_summary.read_text()), "reused_after_resume": True}
+    elif pretrain_epochs:
         pretrain_steps = pretrain_epochs * (pretrain_steps_per_epoch or steps_per_epoch)
         rate = (keras.optimizers.schedules.CosineDecay(pretrain_learning_rate, pretrain_steps, alpha=0.05)
                 if pretrain_decay else pretrain_learning_rate)
@@ -219,6 +226,7 @@ def train_disgan(
                                "patches_per_second": round(counter.steps * batch_size / max(counter.seconds, 1e-9), 3),
                                **_best_epoch(history, "val_loss"),
                                "stopped_by_time_budget": budget.stopped_at is not None}
+        warm_up_summary.write_text(json.dumps(summary["pretrain"], indent=2))
 
     model = DISGAN(generator, discriminator, feature_extractor)
     model.compile(generator_optimizer=keras.optimizers.Adam(learning_rate),

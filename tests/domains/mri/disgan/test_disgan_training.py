@@ -1,4 +1,5 @@
 import pathlib
+from unittest import mock
 
 import keras
 import nibabel as nib
@@ -7,6 +8,7 @@ import numpy as np
 from core.testing import TestCase
 from domains.mri.disgan.discriminator import build_discriminator
 from domains.mri.disgan.generator import build_generator
+from domains.mri.disgan.model import InstanceNoiseSchedule
 from domains.mri.disgan.training import folder_split, train_disgan
 
 
@@ -46,3 +48,46 @@ class TrainDISGANTest(TestCase):
         saved = keras.saving.load_model(output / "generator.keras")
         lr = split.val_patches[:2, ::2, ::2, ::2]
         self.assertAllClose(saved.predict(lr, verbose=0), model.generator.predict(lr, verbose=0), atol=1e-6)
+
+    def test_killed_gan_phase_resumes_without_repeating_the_warm_up(self):
+        root = pathlib.Path(self.get_temp_dir()) / "volumes"
+        for seed in range(3):
+            write_phantom(root / f"s{seed}.nii.gz", seed)
+        split = folder_split(root, patch_size=8, min_foreground=0.2, val_fraction=0.3, val_patches=4, seed=0)
+        output = pathlib.Path(self.get_temp_dir()) / "run"
+
+        def run():
+            keras.utils.set_random_seed(0)
+            generator = build_generator(filters=4, num_rrdb=1, num_dense_blocks=1, num_convs=2)
+            discriminator = build_discriminator(filters=4, num_levels=2)
+            return train_disgan(generator, discriminator, None, split, output, epochs=3, steps_per_epoch=2,
+                                pretrain_epochs=1, pretrain_steps_per_epoch=3, batch_size=2, verbose=0)
+
+        begin = InstanceNoiseSchedule.on_epoch_begin
+
+        def killed_in_gan_epoch_2(schedule, epoch, logs=None):
+            if epoch == 1:
+                raise RuntimeError("killed")
+            begin(schedule, epoch, logs)
+
+        with mock.patch.object(InstanceNoiseSchedule, "on_epoch_begin", killed_in_gan_epoch_2):
+            with self.assertRaisesRegex(RuntimeError, "killed"):
+                run()
+        self.assertTrue((output / "backup").is_dir())
+        warm_up_log = (output / "pretrain" / "log.csv").read_text()
+        warm_up_best = (output / "pretrain" / "best.keras").stat().st_mtime_ns
+
+        trained = run()
+        summary, model = trained["summary"], trained["model"]
+        self.assertTrue(summary["pretrain"]["reused_after_resume"])
+        self.assertEqual(summary["pretrain"]["steps"], 3)
+        self.assertEqual((output / "pretrain" / "log.csv").read_text(), warm_up_log)
+        self.assertEqual((output / "pretrain" / "best.keras").stat().st_mtime_ns, warm_up_best)
+        self.assertEqual(summary["gan"]["steps"], 2 * 2)  # GAN epochs 2 and 3 only
+        log = np.genfromtxt(output / "log.csv", delimiter=",", names=True)
+        self.assertEqual(log["epoch"].tolist(), [0, 1, 2])
+        final = keras.saving.load_model(output / "final.keras")
+        self.assertEqual(int(final.discriminator_optimizer.iterations.numpy()), 3 * 2)
+        self.assertAllClose(final.noise_stddev, 1 / 3)  # the schedule's value for the last epoch
+        self.assertFalse((output / "backup").exists())
+        self.assertEqual(int(model.generator_optimizer.iterations.numpy()), 3 * 2)
