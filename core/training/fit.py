@@ -1,5 +1,7 @@
 """`fit` with the standard callbacks: best checkpoint, resumable backup, NaN guard, logs."""
 
+import csv
+import math
 import os
 import pathlib
 import tempfile
@@ -28,6 +30,31 @@ def set_seed(seed, deterministic=False):
         tf.config.experimental.enable_op_determinism()
 
 
+def best_logged_value(log_path, monitor, mode="auto"):
+    """The best `monitor` value recorded in a run's `log.csv`, or None.
+
+    A resumed run's `best.keras` must only be replaced by an epoch better than every epoch
+    before the kill, not merely better than those since the restart. The direction comes from
+    `mode`; with `"auto"` it is known only for losses (minimised), otherwise None is returned.
+
+    Args:
+        log_path: str or Path of a `CSVLogger` file.
+        monitor: str. The monitored column, e.g. "val_loss".
+        mode: str. "auto", "min" or "max". Defaults to "auto".
+    """
+    if mode == "auto":
+        mode = "min" if monitor.removeprefix("val_").endswith("loss") else None
+    path = pathlib.Path(log_path)
+    if mode not in ("min", "max") or not path.is_file():
+        return None
+    with open(path, newline="") as f:
+        values = [float(row[monitor]) for row in csv.DictReader(f) if row.get(monitor) not in (None, "")]
+    values = [v for v in values if not math.isnan(v)]
+    if not values:
+        return None
+    return min(values) if mode == "min" else max(values)
+
+
 def standard_callbacks(
     output_dir,
     monitor="val_loss",
@@ -42,6 +69,7 @@ def standard_callbacks(
     """The suite's callbacks, writing into `output_dir`.
 
     - `best.keras`: `ModelCheckpoint` of the best model by `monitor` (whole model, `.keras`);
+      a resumed run keeps it unless an epoch beats the best one in `log.csv` (`best_logged_value`);
     - `backup/`: `BackupAndRestore`, so that a killed run started again with the same
       `output_dir` resumes from its last saved epoch (or step, with `backup_save_freq=N`);
     - `TerminateOnNaN`; `log.csv` (continued when a run resumes); optional `tensorboard/`.
@@ -72,6 +100,8 @@ def standard_callbacks(
     output_dir = pathlib.Path(output_dir if is_chief() else tempfile.mkdtemp(prefix="resuite-worker-"))
     output_dir.mkdir(parents=True, exist_ok=True)
     callbacks = []
+    # Resuming: a backup of a killed run is there to be restored.
+    resuming = backup and (output_dir / "backup").exists()
     if backup:
         callbacks.append(
             keras.callbacks.BackupAndRestore(str(output_dir / "backup"), save_freq=backup_save_freq)
@@ -79,14 +109,15 @@ def standard_callbacks(
     if terminate_on_nan:
         callbacks.append(keras.callbacks.TerminateOnNaN())
     if checkpoint:
+        best_so_far = best_logged_value(output_dir / "log.csv", monitor, mode) if resuming and csv_log else None
         callbacks.append(
             keras.callbacks.ModelCheckpoint(
-                str(output_dir / "best.keras"), monitor=monitor, mode=mode, save_best_only=True
+                str(output_dir / "best.keras"), monitor=monitor, mode=mode, save_best_only=True,
+                initial_value_threshold=best_so_far,
             )
         )
     if csv_log:
         # Append only when resuming from a backup; a fresh run starts a fresh log.
-        resuming = backup and (output_dir / "backup").exists()
         callbacks.append(keras.callbacks.CSVLogger(str(output_dir / "log.csv"), append=resuming))
     if tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(str(output_dir / "tensorboard")))

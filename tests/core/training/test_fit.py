@@ -6,6 +6,7 @@ import numpy as np
 
 from core.testing import TestCase
 from core.training import fit
+from core.training.fit import best_logged_value
 
 
 def _model():
@@ -41,3 +42,31 @@ class FitTest(TestCase):
                       batch_size=8, verbose=0)
         self.assertEqual(len(history.history["loss"]), 1)
         self.assertTrue(np.isnan(history.history["loss"][0]))
+
+    def test_a_resumed_run_keeps_the_best_checkpoint_of_the_epochs_before_the_kill(self):
+        rng = np.random.default_rng(0)
+        x, y = rng.normal(size=(32, 4)).astype("float32"), rng.normal(size=(32, 1)).astype("float32")
+        out = pathlib.Path(self.get_temp_dir())
+
+        class Kill(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                if epoch == 2:
+                    raise RuntimeError("killed")
+
+        with self.assertRaisesRegex(RuntimeError, "killed"):
+            fit(_model(), x, epochs=4, output_dir=out, validation_data=(x, y), y=y, batch_size=8, verbose=0,
+                callbacks=[Kill()])
+        with open(out / "log.csv") as f:
+            logged = [float(row["val_loss"]) for row in csv.DictReader(f)]
+        self.assertLen(logged, 2)
+        self.assertEqual(best_logged_value(out / "log.csv", "val_loss"), min(logged))
+        self.assertEqual(best_logged_value(out / "log.csv", "val_loss", mode="max"), max(logged))
+        self.assertIsNone(best_logged_value(out / "log.csv", "val_mae"))  # "auto": direction unknown
+        saved = (out / "best.keras").stat().st_mtime_ns
+        # The resumed epochs validate far worse (shifted targets): best.keras must stay the old one.
+        history = fit(_model(), x, epochs=4, output_dir=out, validation_data=(x, y + 100.0), y=y, batch_size=8,
+                      verbose=0)
+        self.assertLen(history.history["val_loss"], 2)
+        self.assertGreater(min(history.history["val_loss"]), max(logged))
+        self.assertEqual((out / "best.keras").stat().st_mtime_ns, saved)
+        self.assertEqual(_epochs(out / "log.csv"), ["0", "1", "2", "3"])
