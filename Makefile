@@ -1,15 +1,29 @@
-# The two commands of the README. Both set everything up first (idempotent).
+# The suite's commands. Each sets everything up first (idempotent): see scripts/setup.sh.
 VENV ?= .venv
+PYTEST = $(VENV)/bin/python -m pytest -q
 
-.PHONY: setup demo test bench
+.PHONY: setup demo test test-all notebooks presets bench
 setup:
 	bash scripts/setup.sh $(VENV)
 
 demo: setup
 	$(VENV)/bin/resuite demo --output runs/demo
 
+# Unit, distributed and kill-and-resume tests, and every notebook in smoke mode (≤ 12 min on 2 cores).
 test: setup
-	$(VENV)/bin/python -m pytest -q
+	$(PYTEST) -m "not large"
+
+# Everything, the real-training tests (`large`) included.
+test-all: setup
+	$(PYTEST)
+
+# Re-execute every notebook at its real budget and store the outputs (the numbers they quote).
+notebooks: setup
+	RESUITE_SMOKE=0 $(VENV)/bin/python scripts/run_notebooks.py notebooks/*.ipynb
+
+# Train the shipped presets from the real sample data with a fixed seed (see domains/*/presets/).
+presets: setup
+	$(VENV)/bin/python scripts/make_presets.py
 
 bench: setup
 	$(VENV)/bin/python -m bench

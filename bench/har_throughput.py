@@ -5,7 +5,7 @@ which 3 static and 3 dynamic) and on random values (speed does not depend on the
 
 1. Inference windows/s at batch 256 of the FusionActNet expert, gate and full model and of the
    ResNet-1D baseline (`ResNetBackbone(rank=1, depth=18, stem="simple")` + `Classifier`, as
-   `domains.har.tasks`), each beside the official PyTorch number (PLATFORM.md) and its
+   `domains.har.task`), each beside the official PyTorch number (PLATFORM.md) and its
    parameter count beside the official count.
 2. Training windows/s (`train_on_batch` steps) at batch 10 (the paper's) and 64.
 3. The `core.data.from_arrays` training pipeline alone over a UCI-HAR-sized synthetic array,
@@ -38,7 +38,7 @@ def build_models(channels, length):
     """The four benchmarked models, by display name, for `(length, channels)` windows."""
     from core.backbones import ResNetBackbone
     from core.tasks import Classifier
-    from domains.har.models.fusionactnet import FusionActNet, build_expert, build_gate
+    from domains.har.model import FusionActNet, build_expert, build_gate
 
     fusion = FusionActNet(channels, CLASS_NAMES, STATIC_CLASSES, window_length=length)
     backbone = ResNetBackbone(rank=1, depth=18, input_channels=channels, input_spatial_shape=(length,), stem="simple")

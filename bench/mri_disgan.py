@@ -94,7 +94,8 @@ def worker(argv):
         return 0
     import keras
 
-    from domains.mri.disgan import build_generator, super_resolve_array
+    from domains.mri.disgan import build_generator
+    from domains.mri.disgan.inference import super_resolve_array
 
     if args.model:
         model = keras.saving.load_model(args.model, compile=False)

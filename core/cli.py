@@ -37,7 +37,7 @@ def _add_run_options(parser, training=True):
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--batch-size", type=int, default=None, help="global batch size (default: the task's)")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                        help="task-specific option, repeatable (values parsed as JSON when they can be)")
+                        help="task option, repeatable; `resuite train TASK --help` lists the task's options")
     parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="0 quiet, 1 progress bars, 2 epoch lines")
     _add_strategy_options(parser)
     if training:
@@ -55,12 +55,16 @@ def _add_strategy_options(parser):
     parser.add_argument("--tpu", default=None, help="TPU name or address for --strategy tpu")
 
 
-def build_parser():
+def build_parser(task_help=None):
+    """The argument parser; `task_help` (a task's option list) is shown by train/evaluate/predict --help."""
     parser = argparse.ArgumentParser(
         prog="resuite", description="Applied residual networks: train, evaluate and run the suite's published models.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--traceback", action="store_true",
+                        help="show the full traceback of an error (by default only its message)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run_epilog = f"{task_help}\n\n{EPILOG}" if task_help else EPILOG
 
     commands.add_parser("list", help="list the registered tasks of every domain")
 
@@ -74,16 +78,18 @@ def build_parser():
     listing = data_commands.add_parser("list", help="the sample registry and what is fetched")
     listing.add_argument("--cache-dir", default=None)
 
-    train = commands.add_parser("train", help="train a task with model.fit", epilog=EPILOG,
+    train = commands.add_parser("train", help="train a task with model.fit", epilog=run_epilog,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_run_options(train)
     train.add_argument("--model", default=None, help="start from this saved .keras model (fine-tuning)")
 
-    evaluate = commands.add_parser("evaluate", help="evaluate a saved model")
+    evaluate = commands.add_parser("evaluate", help="evaluate a saved model", epilog=run_epilog,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_run_options(evaluate, training=False)
     evaluate.add_argument("--model", required=True, help="saved .keras model")
 
-    predict = commands.add_parser("predict", help="run a saved model on input files")
+    predict = commands.add_parser("predict", help="run a saved model on input files", epilog=run_epilog,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_run_options(predict, training=False)
     predict.add_argument("--model", required=True, help="saved .keras model")
     predict.add_argument("inputs", nargs="+", help="input files (format depends on the task)")
@@ -99,16 +105,28 @@ def build_parser():
 
 
 def _parse_options(pairs):
+    """`["key=value", ...]` -> {key: text}; the task's declared `Option`s parse the text."""
     options = {}
     for pair in pairs:
         if "=" not in pair:
-            raise SystemExit(f"--option expects KEY=VALUE. Received: {pair!r}")
+            raise ValueError(f"--option expects KEY=VALUE. Received: {pair!r}")
         key, value = pair.split("=", 1)
-        try:
-            options[key] = json.loads(value)
-        except json.JSONDecodeError:
-            options[key] = value
+        options[key.strip()] = value
     return options
+
+
+def _task_help(argv):
+    """The option list of the task named in `resuite train|evaluate|predict TASK --help`, if asked for."""
+    if len(argv) < 2 or argv[0] not in ("train", "evaluate", "predict") or not {"-h", "--help"} & set(argv):
+        return None
+    if argv[1].startswith("-"):
+        return None
+    from core.registry import get_task
+
+    try:
+        return get_task(argv[1]).options_help()
+    except ValueError as error:
+        return str(error)
 
 
 def _strategy(args):
@@ -157,11 +175,11 @@ def _cmd_data(args):
     return 1 if failed else 0
 
 
-def _run_config(args, task_name):
+def _run_config(args, task):
     from core.registry import RunConfig
 
     return RunConfig(
-        output_dir=pathlib.Path(args.output or os.path.join("runs", task_name)),
+        output_dir=pathlib.Path(args.output or os.path.join("runs", task.name)),
         strategy=_strategy(args),
         epochs=getattr(args, "epochs", None),
         batch_size=args.batch_size,
@@ -170,7 +188,7 @@ def _run_config(args, task_name):
         dataset=args.dataset,
         model_path=getattr(args, "model", None),
         verbose=args.verbose,
-        options=_parse_options(args.option),
+        options=task.resolve_options(_parse_options(args.option)),
     )
 
 
@@ -187,7 +205,7 @@ def _cmd_demo(args):
     for name in names:
         print(f"== demo: {name} — {tasks[name].description}", flush=True)
         config = RunConfig(output_dir=pathlib.Path(args.output) / name, strategy=strategy, epochs=args.epochs,
-                           seed=args.seed, verbose=args.verbose)
+                           seed=args.seed, verbose=args.verbose, options=tasks[name].resolve_options())
         start = time.time()
         try:
             row = {"task": name, **tasks[name]().demo(config)}
@@ -204,22 +222,25 @@ def _cmd_demo(args):
 
 def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(_task_help([a for a in argv if a != "--traceback"])).parse_args(argv)
     if args.command == "data":
         return _cmd_data(args)
     if args.command == "demo":
         return _cmd_demo(args)
 
-    from core.registry import get_task, list_tasks
+    from core.registry import get_task, list_tasks, unavailable_domains
 
     if args.command == "list":
         tasks = list_tasks()
         print(format_table([{"task": n, "description": t.description, "samples": ", ".join(t.samples)}
                             for n, t in tasks.items()]))
+        for domain, reason in unavailable_domains().items():
+            print(f"domain {domain}: not available, {reason}")
         return 0
     try:
         task = get_task(args.task)
-        config = _run_config(args, args.task)
+        config = _run_config(args, task)
         config.output_dir.mkdir(parents=True, exist_ok=True)
         if args.command == "train":
             results = task.train(config)
@@ -230,7 +251,9 @@ def main(argv=None):
     except (ValueError, OSError, RuntimeError) as error:
         # Bad input (a missing or malformed file, a wrong shape, missing sample data): the
         # message names the file and what was expected; a traceback would only bury it.
-        print(f"error: {error}", file=sys.stderr)
+        if args.traceback:
+            raise
+        print(f"error: {error}\n(run with `resuite --traceback ...` to see where it was raised)", file=sys.stderr)
         return 1
     _print_results(results)
     (config.output_dir / f"{args.command}_results.json").write_text(json.dumps(results, indent=2, default=str))

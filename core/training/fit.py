@@ -137,6 +137,7 @@ def fit(
     verbose="auto",
     tensorboard=False,
     backup_save_freq="epoch",
+    restore_best=False,
     **fit_kwargs,
 ):
     """Train `model` with the standard callbacks and save `final.keras` in `output_dir`.
@@ -157,6 +158,9 @@ def fit(
         verbose: "auto", 0, 1 (progress bar) or 2. Defaults to "auto".
         tensorboard: bool. Also write TensorBoard logs. Defaults to False.
         backup_save_freq: "epoch" or int (batches). Defaults to "epoch".
+        restore_best: bool. After training (and after saving `final.keras`), give `model` the
+            weights of `best.keras`, the epoch chosen on `monitor`. Defaults to False (the
+            last epoch's weights, as `Model.fit`).
         **fit_kwargs: passed to `Model.fit` (e.g. `steps_per_epoch`, `class_weight`).
 
     Returns:
@@ -164,8 +168,9 @@ def fit(
 
     Example:
     ```python
-    history = fit(model, train_ds, epochs=20, output_dir="runs/har", validation_data=val_ds, seed=0)
-    best = keras.saving.load_model("runs/har/best.keras")
+    history = fit(model, train_ds, epochs=20, output_dir="runs/har", validation_data=val_ds, seed=0,
+                  restore_best=True)
+    model.evaluate(test_ds)   # the best validation epoch, as saved in runs/har/best.keras
     ```
     """
     if seed is not None:
@@ -175,6 +180,7 @@ def fit(
     all_callbacks = standard_callbacks(
         output_dir, monitor=monitor, mode=mode, tensorboard=tensorboard, backup_save_freq=backup_save_freq
     ) + list(callbacks)
+    checkpoint_dir = _checkpoint_dir(all_callbacks, output_dir)
     if isinstance(train_data, tf.data.Dataset):
         fit_kwargs.setdefault("shuffle", False)  # a Dataset shuffles itself (core.data.make_pipeline)
     history = model.fit(
@@ -187,4 +193,26 @@ def fit(
     )
     if is_chief():
         model.save(os.path.join(output_dir, "final.keras"))
+    if restore_best:
+        restore_best_weights(model, checkpoint_dir)
     return history
+
+
+def _checkpoint_dir(callbacks, default):
+    """Where `ModelCheckpoint` writes (a temporary folder on a non-chief worker)."""
+    for callback in callbacks:
+        if isinstance(callback, keras.callbacks.ModelCheckpoint):
+            return pathlib.Path(callback.filepath).parent
+    return pathlib.Path(default)
+
+
+def restore_best_weights(model, output_dir):
+    """Load the weights of `output_dir/best.keras` into `model` (no-op when no epoch was saved).
+
+    Args:
+        model: the keras.Model that `fit` trained into `output_dir`.
+        output_dir: str or Path of the run.
+    """
+    best = pathlib.Path(output_dir) / "best.keras"
+    if best.exists():
+        model.load_weights(best)

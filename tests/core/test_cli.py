@@ -37,9 +37,34 @@ def test_unknown_task_names_the_registered_ones():
 
 
 def test_bad_option_syntax():
-    with pytest.raises(SystemExit, match="KEY=VALUE"):
+    with pytest.raises(ValueError, match="KEY=VALUE"):
         cli._parse_options(["lr"])
-    assert cli._parse_options(["lr=0.1", "name=abc", "flags=[1, 2]"]) == {"lr": 0.1, "name": "abc", "flags": [1, 2]}
+    # Text stays text here: the task's declared Option parses it to its type.
+    assert cli._parse_options(["lr=0.1", "name=a=b", "flags=[1, 2]"]) == {"lr": "0.1", "name": "a=b", "flags": "[1, 2]"}
+
+
+def test_task_help_lists_the_declared_options(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["train", "har.resnet1d", "--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert "options of har.resnet1d (--option NAME=VALUE):" in text
+    assert "depth (int, default 18; one of 10, 18, 34, 50, 101, 152): ResNet depth" in text
+
+
+def test_unknown_option_and_wrong_type_are_refused_before_any_work(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli.main(["train", "har.resnet1d", "--output", str(out), "--option", "detph=10"]) == 1
+    error = capsys.readouterr().err
+    assert "Task har.resnet1d has no option 'detph'. Its options: depth." in error
+    assert cli.main(["train", "har.resnet1d", "--output", str(out), "--option", "depth=ten"]) == 1
+    assert "Option 'depth' expects int. Received: depth='ten'" in capsys.readouterr().err
+    assert not (out / "log.csv").exists()
+
+
+def test_traceback_flag_shows_where_an_error_was_raised(tmp_path):
+    with pytest.raises(ValueError, match="has no option 'nope'"):
+        cli.main(["--traceback", "train", "har.resnet1d", "--output", str(tmp_path), "--option", "nope=1"])
 
 
 def test_register_task_validates_names():

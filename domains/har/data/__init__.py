@@ -5,8 +5,8 @@
 - `load_motionsense`, `split_by_subject`: MotionSense DeviceMotion windows and subject-wise splits.
 - `load_har`, `load_basicmotions`, `HARData`: one entry point returning train / val / test arrays.
 - `validate_windows`: the input check used by the HAR models.
-- `UciHar`, `MotionSense`: TFDS builders reading a `manual_dir`; imported lazily on first use
-  because importing `tensorflow_datasets` is slow.
+
+The TFDS builders (`UciHar`, `MotionSense`) are in `domains.har.tfds`.
 
 Example:
 ```python
@@ -43,9 +43,6 @@ from domains.har.data.ucihar import (
     read_activity_labels,
 )
 
-# Not in __all__, so `from domains.har.data import *` stays fast.
-_LAZY = {"UciHar", "MotionSense"}
-
 __all__ = [
     "BASICMOTIONS_CHANNELS",
     "BASICMOTIONS_SAMPLING_RATE_HZ",
@@ -69,11 +66,3 @@ __all__ = [
     "validate_windows",
 ]
 
-
-def __getattr__(name):
-    # PEP 562: the TFDS builders import tensorflow_datasets only when first asked for.
-    if name in _LAZY:
-        from domains.har.data import tfds_builders
-
-        return getattr(tfds_builders, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

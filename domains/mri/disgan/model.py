@@ -18,6 +18,9 @@ from keras import ops
 from core.api import export
 from core.metrics import relativistic_average_losses
 from core.training import GANModel
+from domains.mri.disgan.discriminator import build_discriminator
+from domains.mri.disgan.feature_extractor import build_feature_extractor
+from domains.mri.disgan.generator import build_generator
 
 RELATIVISTIC_MEANS = {"batch": 0, "all": None}  # relativistic_mean → mean_axis of the core loss
 
@@ -44,10 +47,14 @@ class DISGAN(GANModel):
     super-resolution with noise cleaning", ICCV Workshops 2023, https://arxiv.org/abs/2308.12084.
 
     Args:
-        generator: keras.Model. See `build_generator`.
-        discriminator: keras.Model. See `build_discriminator`.
-        feature_extractor: keras.Model or None. Frozen extractor of the perceptual term (see
-            `build_feature_extractor`); `None` drops the term. Defaults to `None`.
+        generator: keras.Model or None. See `build_generator`; None builds the paper's
+            (16,042,881 parameters). Defaults to None.
+        discriminator: keras.Model or None. See `build_discriminator`; None builds the paper's.
+            Defaults to None.
+        feature_extractor: keras.Model, "paper" or None. Frozen extractor of the perceptual term
+            (see `build_feature_extractor`); "paper" builds MedicalNet's ResNet-10 (random
+            features, with a warning, until you load its weights: nothing can be downloaded
+            here); None drops the term. Defaults to "paper".
         l1_weight: float. Defaults to `1.0`.
         adversarial_weight: float. Defaults to `5e-3`.
         perceptual_weight: float. Defaults to `1e-2`.
@@ -58,7 +65,9 @@ class DISGAN(GANModel):
 
     Example:
     ```python
-    model = DISGAN(build_generator(), build_discriminator(), build_feature_extractor())
+    model = DISGAN()                                  # the paper's networks
+    model = DISGAN(build_generator(filters=16, num_rrdb=1), build_discriminator(filters=4, num_levels=5),
+                   feature_extractor=None)            # a small one, without the perceptual term
     model.compile()                                   # Adam 1e-4 for both, as the paper
     model.fit(train_pairs, epochs=20, callbacks=[InstanceNoiseSchedule(20)])
     sr = model.predict(lr_patches)
@@ -71,9 +80,9 @@ class DISGAN(GANModel):
 
     def __init__(
         self,
-        generator,
-        discriminator,
-        feature_extractor=None,
+        generator=None,
+        discriminator=None,
+        feature_extractor="paper",
         l1_weight=1.0,
         adversarial_weight=5e-3,
         perceptual_weight=1e-2,
@@ -81,6 +90,12 @@ class DISGAN(GANModel):
         relativistic_mean="batch",
         **kwargs,
     ):
+        if isinstance(feature_extractor, str):
+            if feature_extractor != "paper":
+                raise ValueError(f'feature_extractor is a model, "paper" or None. Received: {feature_extractor!r}')
+            feature_extractor = build_feature_extractor()
+        generator = build_generator() if generator is None else generator
+        discriminator = build_discriminator() if discriminator is None else discriminator
         super().__init__(generator, discriminator, **kwargs)
         if relativistic_mean not in RELATIVISTIC_MEANS:
             raise ValueError(
@@ -99,6 +114,23 @@ class DISGAN(GANModel):
             shape=(), initializer=keras.initializers.Constant(self.instance_noise), trainable=False,
             name="instance_noise_stddev",
         )
+
+    @classmethod
+    def from_preset(cls, name="disgan_mni_small"):
+        """A DISGAN whose generator is a shipped preset (trained on the MNI152 template).
+
+        The discriminator is built untrained in the preset's shape and the perceptual term is
+        off: ready to `predict`, or to fine-tune with your own feature extractor.
+
+        Args:
+            name: str. Defaults to "disgan_mni_small" (`core.presets.list_presets("domains.mri.disgan")`).
+        """
+        from core.presets import list_presets
+        from domains.mri.disgan.presets import PACKAGE, load_preset_generator
+
+        generator = load_preset_generator(name)
+        shape = list_presets(PACKAGE)[name]["discriminator"]
+        return cls(generator, build_discriminator(**shape), feature_extractor=None)
 
     # --- the paper's losses -------------------------------------------------------------
     def relativistic_losses(self, real_output, fake_output):

@@ -16,12 +16,11 @@
 import dataclasses
 import json
 import pathlib
-import time
 
 import keras
 import numpy as np
 
-from core.training import fit
+from core.training import StepCounter, TimeBudget, fit
 from domains.mri.disgan.data import (
     PatchSampler,
     find_volumes,
@@ -90,36 +89,6 @@ def folder_split(root, patch_size=64, min_foreground=0.2, val_fraction=0.1, val_
     description = {"root": str(root), "train_volumes": [str(p) for p in train_paths],
                    "validation_volumes": [str(p) for p in val_paths], "patch_size": patch_size}
     return DataSplit(sampler, val, [(str(p), None) for p in val_paths], description)
-
-
-class TimeBudget(keras.callbacks.Callback):
-    """Stop training (after the current batch) once `seconds` have passed since `fit` began."""
-
-    def __init__(self, seconds):
-        super().__init__()
-        self.seconds = seconds
-        self.stopped_at = None
-
-    def on_train_begin(self, logs=None):
-        self.start = time.perf_counter()
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.seconds and time.perf_counter() - self.start > self.seconds:
-            self.model.stop_training = True
-            self.stopped_at = batch
-
-
-class StepCounter(keras.callbacks.Callback):
-    """Counts the batches actually trained and the wall time (for honest reports)."""
-
-    def on_train_begin(self, logs=None):
-        self.steps, self.start = 0, time.perf_counter()
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.steps += 1
-
-    def on_train_end(self, logs=None):
-        self.seconds = time.perf_counter() - self.start
 
 
 def _best_epoch(history, key):
@@ -217,10 +186,7 @@ def train_disgan(
         counter, budget = StepCounter(), TimeBudget(pretrain_seconds)
         history = fit(generator, train, epochs=pretrain_epochs, output_dir=output_dir / "pretrain",
                       validation_data=val, steps_per_epoch=pretrain_steps_per_epoch or steps_per_epoch,
-                      callbacks=[counter, budget], seed=seed, verbose=verbose)
-        best = output_dir / "pretrain" / "best.keras"
-        if best.exists():
-            generator.set_weights(keras.saving.load_model(best).get_weights())
+                      callbacks=[counter, budget], seed=seed, verbose=verbose, restore_best=True)
         summary["pretrain"] = {"epochs_run": len(history.history.get("loss", [])), "steps": counter.steps,
                                "seconds": round(counter.seconds, 1),
                                "patches_per_second": round(counter.steps * batch_size / max(counter.seconds, 1e-9), 3),
@@ -236,10 +202,8 @@ def train_disgan(
         counter, budget = StepCounter(), TimeBudget(gan_seconds)
         history = fit(model, train, epochs=epochs, output_dir=output_dir, validation_data=val,
                       monitor="val_generator_l1", mode="min", steps_per_epoch=steps_per_epoch,
-                      callbacks=[InstanceNoiseSchedule(epochs), counter, budget], seed=seed, verbose=verbose)
-        best = output_dir / "best.keras"
-        if best.exists():
-            model = keras.saving.load_model(best)
+                      callbacks=[InstanceNoiseSchedule(epochs), counter, budget], seed=seed, verbose=verbose,
+                      restore_best=True)
         summary["gan"].update({
             "epochs_run": len(history.history.get("generator_loss", [])), "steps": counter.steps,
             "seconds": round(counter.seconds, 1),

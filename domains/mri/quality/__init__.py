@@ -5,63 +5,26 @@ motion-free original, and grades it into 3, 5 or 10 SSIM ranges (Sciarra, Chatte
 arXiv 2206.06725). Motion is simulated in k-space in the manner of TorchIO's `RandomMotion`
 (`simulate_motion`), inside `tf.data`; slices come from any folder of NIfTI volumes (the real
 samples: the MNI152 2009a template and nibabel's anatomical.nii), split by position with gaps.
+The CLI task is `mri.ssim_regression`.
+
+Modules: `data` (slices, splits, labels), `motion` (k-space simulation), `model`
+(SSIMRegressor), `training`, `evaluation`, `presets`, `task`.
 
 Example:
 ```python
 from domains.mri.quality import SSIMRegressor, load_quality_data, train_ssim_regressor
-data = load_quality_data()                      # sample volumes, 128 x 128 slices
-model = SSIMRegressor(slice_size=128, contrast_augmentation=True)
-train_ssim_regressor(model, data, "runs/ssim")  # best epoch on validation
+data = load_quality_data(slice_size=64)
+model = SSIMRegressor(slice_size=64, width=16)
+train_ssim_regressor(model, data, "runs/ssim", epochs=1, steps_per_epoch=2)   # best epoch on validation
 ssim = model.predict_ssim(data.test_set.x)
 ```
 """
 
 from domains.mri.quality import task  # noqa: F401  (registers the CLI task mri.ssim_regression)
-from domains.mri.quality.data import (
-    CorruptedSet,
-    QualityData,
-    SliceSet,
-    corrupt_slices,
-    load_quality_data,
-    load_slices,
-    split_slices,
-    ssim_label,
-    training_dataset,
-    volume_slices,
-)
-from domains.mri.quality.evaluation import paper_rows, plot_scatter, ssim_report
-from domains.mri.quality.model import (
-    PAPER,
-    SSIMClasses,
-    SSIMRegressor,
-    contrast_augment,
-    ssim_bins,
-    ssim_to_class,
-)
-from domains.mri.quality.motion import centred_spectrum, simulate_motion
+from domains.mri.quality.data import load_quality_data
+from domains.mri.quality.evaluation import ssim_report
+from domains.mri.quality.model import SSIMRegressor
+from domains.mri.quality.motion import simulate_motion
 from domains.mri.quality.training import train_ssim_regressor
 
-__all__ = [
-    "PAPER",
-    "CorruptedSet",
-    "QualityData",
-    "SSIMClasses",
-    "SSIMRegressor",
-    "SliceSet",
-    "centred_spectrum",
-    "contrast_augment",
-    "corrupt_slices",
-    "load_quality_data",
-    "load_slices",
-    "paper_rows",
-    "plot_scatter",
-    "simulate_motion",
-    "split_slices",
-    "ssim_bins",
-    "ssim_label",
-    "ssim_report",
-    "ssim_to_class",
-    "train_ssim_regressor",
-    "training_dataset",
-    "volume_slices",
-]
+__all__ = ["SSIMRegressor", "load_quality_data", "simulate_motion", "ssim_report", "train_ssim_regressor"]

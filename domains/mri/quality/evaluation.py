@@ -9,7 +9,7 @@ import pathlib
 
 import numpy as np
 
-from core.evaluation import classification_report
+from core.evaluation import classification_report, plot_confusion_matrix, save_report
 from domains.mri.quality.model import BIN_COUNTS, PAPER, ssim_bins, ssim_to_class
 
 
@@ -129,3 +129,44 @@ def _scatter_figure(plt, panels, ssim_range, suptitle=None):
         figure.suptitle(suptitle)
     figure.tight_layout()
     return figure
+
+
+def report(model, data, output_dir, title):
+    """Evaluate once on the test set (original contrast, and with a contrast change): JSON + PNGs.
+
+    Args:
+        model: SSIMRegressor.
+        data: QualityData (`load_quality_data`), with its fixed test sets.
+        output_dir: str or Path. Gets `test_report.json`, `scatter.png`, `confusion_matrix_10.png`.
+        title: str. Title of the plots.
+
+    Returns:
+        dict of flat results (residual mean/std, 3/5/10-class accuracy, both test variants) and paths.
+    """
+    output_dir = pathlib.Path(output_dir)
+    results, panels = {}, {}
+    for key, name, corrupted in (("test", "test", data.test_set),
+                                 ("test_contrast", "test, contrast changed", data.test_contrast_set)):
+        predictions = model.predict_ssim(corrupted.x)
+        results[key] = ssim_report(corrupted.y, predictions, model.ssim_range)
+        panels[name] = (corrupted.y, predictions)
+    scatter = plot_scatter(panels, output_dir / "scatter.png", model.ssim_range, suptitle=title)
+    confusion = plot_confusion_matrix(
+        results["test"]["confusion_10"], [str(i) for i in range(10)], output_dir / "confusion_matrix_10.png",
+        title=f"{title}: 10 SSIM classes, accuracy {results['test']['accuracy_10']:.1%}",
+    )
+    results["paper"] = PAPER
+    results["data"] = {**data.config, "sources": data.sources, "splits": data.summary()}
+    results["model"] = {"slice_size": model.slice_size, "ssim_range": list(model.ssim_range),
+                        "contrast_augmentation": model.contrast_augmentation}
+    save_report(results, output_dir / "test_report.json")
+    flat = {"n_test": results["test"]["n"]}
+    for key in ("test", "test_contrast"):
+        prefix = "" if key == "test" else "contrast_changed_"
+        flat[f"{prefix}residual_mean"] = results[key]["residual_mean"]
+        flat[f"{prefix}residual_std"] = results[key]["residual_std"]
+        for k in BIN_COUNTS:
+            flat[f"{prefix}accuracy_{k}"] = results[key][f"accuracy_{k}"]
+    flat.update(scatter_png=str(scatter), confusion_matrix_png=str(confusion),
+                report_json=str(output_dir / "test_report.json"))
+    return flat

@@ -150,6 +150,8 @@ class SSIMRegressor(Regressor):
             input_spatial_shape=(slice_size, slice_size))`. Defaults to None.
         slice_size: int. Side of the square input slices. Defaults to 128.
         depth: int. ResNet depth when building the backbone. Defaults to 18.
+        width: int. Width of the built backbone's first stage (the stages have width, 2, 4 and
+            8 times width channels; 64 is the standard ResNet). Defaults to 64.
         ssim_range: (low, high). Range split into the SSIM classes. Defaults to (0.5, 1.0).
         contrast_augmentation: bool. Whether training uses `contrast_augment` (recorded with the
             model; read by `train_ssim_regressor`). Defaults to True.
@@ -159,6 +161,7 @@ class SSIMRegressor(Regressor):
     Example:
     ```python
     model = SSIMRegressor(slice_size=128)
+    model = SSIMRegressor.from_preset("ssim_mni_small")   # trained on the real sample volumes
     model.compile()                              # AdamW, MSE, MAE
     ssim = model.predict_ssim(slices)            # (N,) from (N, 128, 128, 1) slices
     grades = model.classify(ssim, num_classes=5) # 0 (worst) ... 4 (best)
@@ -166,13 +169,14 @@ class SSIMRegressor(Regressor):
     """
 
     def __init__(self, backbone=None, slice_size=DEFAULT_SLICE_SIZE, depth=18, ssim_range=DEFAULT_SSIM_RANGE,
-                 contrast_augmentation=True, pooling="avg", dropout=0.0, **kwargs):
+                 contrast_augmentation=True, pooling="avg", dropout=0.0, width=64, **kwargs):
         if not isinstance(slice_size, (int, np.integer)) or slice_size < 32:
             raise ValueError(f"slice_size must be an integer >= 32. Received: slice_size={slice_size!r}")
         ssim_bins(2, ssim_range)  # validates the range
         if backbone is None:
             backbone = ResNetBackbone(rank=2, depth=depth, input_channels=1,
-                                      input_spatial_shape=(int(slice_size), int(slice_size)), name="resnet_backbone")
+                                      input_spatial_shape=(int(slice_size), int(slice_size)), stem_filters=width,
+                                      widths=(width, 2 * width, 4 * width, 8 * width), name="resnet_backbone")
         expected = (None, int(slice_size), int(slice_size), 1)
         if tuple(backbone.input_shape) != expected:
             raise ValueError(
@@ -204,6 +208,17 @@ class SSIMRegressor(Regressor):
             "pooling": self.pooling,
             "dropout": self.dropout,
         }
+
+    @classmethod
+    def from_preset(cls, name):
+        """A trained regressor shipped with the package (`core.presets.list_presets("domains.mri.quality")`).
+
+        Args:
+            name: str. The preset's name, e.g. "ssim_mni_small".
+        """
+        from core.presets import load_preset
+
+        return load_preset("domains.mri.quality", name, cls)
 
     def check_slices(self, slices):
         """Slices as float32 `(N, S, S, 1)`; a clear ValueError for any other shape.

@@ -34,7 +34,7 @@ def train_ssim_regressor(
     verbose=0,
     compile=True,
 ):
-    """Train an `SSIMRegressor` on freshly simulated motion; keep the best validation epoch.
+    """Train an `SSIMRegressor` on freshly simulated motion; it ends with its best validation epoch.
 
     Every training batch is new: `training_dataset` corrupts the training slices with a new
     random motion (and, if enabled, a new random contrast) inside `tf.data`, in parallel with
@@ -74,4 +74,5 @@ def train_ssim_regressor(
     )
     validation = (data.val_set.x, data.val_set.y)
     return fit(model, train, epochs=epochs, output_dir=pathlib.Path(output_dir), validation_data=validation,
-               steps_per_epoch=steps_per_epoch, seed=seed, verbose=verbose, validation_batch_size=64)
+               steps_per_epoch=steps_per_epoch, seed=seed, verbose=verbose, validation_batch_size=64,
+               restore_best=True)

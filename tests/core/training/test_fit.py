@@ -70,3 +70,45 @@ class FitTest(TestCase):
         self.assertGreater(min(history.history["val_loss"]), max(logged))
         self.assertEqual((out / "best.keras").stat().st_mtime_ns, saved)
         self.assertEqual(_epochs(out / "log.csv"), ["0", "1", "2", "3"])
+
+
+class _SpoilAfterFirstEpoch(keras.callbacks.Callback):
+    """Makes every epoch after the first far worse, so that the best epoch is the first."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch:
+            self.model.layers[-1].kernel.assign(np.full((4, 1), 100.0, "float32"))
+
+
+class RestoreBestTest(TestCase):
+    def test_the_model_ends_with_the_best_epochs_weights_not_the_last(self):
+        rng = np.random.default_rng(0)
+        x, y = rng.normal(size=(32, 4)).astype("float32"), rng.normal(size=(32, 1)).astype("float32")
+        for restore_best in (True, False):
+            out = pathlib.Path(self.get_temp_dir()) / str(restore_best)
+            model = _model()
+            history = fit(model, x, y=y, epochs=3, output_dir=out, validation_data=(x, y), batch_size=8, verbose=0,
+                          callbacks=[_SpoilAfterFirstEpoch()], restore_best=restore_best)
+            self.assertEqual(int(np.argmin(history.history["val_loss"])), 0)
+            best = keras.saving.load_model(out / "best.keras").get_weights()
+            final = keras.saving.load_model(out / "final.keras").get_weights()
+            expected, other = (best, final) if restore_best else (final, best)
+            for ours, theirs, not_theirs in zip(model.get_weights(), expected, other):
+                np.testing.assert_array_equal(ours, theirs)
+            self.assertFalse(np.array_equal(model.get_weights()[0], other[0]))
+
+
+class CallbacksTest(TestCase):
+    def test_time_budget_stops_after_the_batch_that_exceeds_it_and_the_counter_counts(self):
+        from core.training import StepCounter, TimeBudget
+
+        x, y = np.zeros((64, 4), "float32"), np.zeros((64, 1), "float32")
+        counter, budget = StepCounter(), TimeBudget(1e-9)
+        _model().fit(x, y, batch_size=8, epochs=5, callbacks=[counter, budget], verbose=0)
+        self.assertEqual(budget.stopped_at, 0)
+        self.assertEqual(counter.steps, 1)
+        counter, unlimited = StepCounter(), TimeBudget(None)
+        _model().fit(x, y, batch_size=8, epochs=2, callbacks=[counter, unlimited], verbose=0)
+        self.assertIsNone(unlimited.stopped_at)
+        self.assertEqual(counter.steps, 16)
+        self.assertGreater(counter.seconds, 0)

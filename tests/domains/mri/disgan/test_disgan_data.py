@@ -183,7 +183,7 @@ def hcp_tree(root):
 def prepare(builder_root, manual_dir, **config):
     import tensorflow_datasets as tfds
 
-    from domains.mri.disgan import HcpPatches, HcpPatchesConfig
+    from domains.mri.disgan.tfds import HcpPatches, HcpPatchesConfig
 
     tfds.disable_progress_bar()
     options = {"name": "tiny", "patch_size": 8, "stride": 4, "min_foreground": 0.2, "val_fraction": 0.3, **config}
@@ -226,7 +226,7 @@ class HcpPatchesTest(TestCase):
         np.testing.assert_array_equal(lr.numpy(), hr.numpy()[:, ::2, ::2, ::2])
 
     def test_bad_configs_and_folders_are_named(self):
-        from domains.mri.disgan import HcpPatchesConfig
+        from domains.mri.disgan.tfds import HcpPatchesConfig
 
         with pytest.raises(ValueError, match="even patch_size and stride"):
             HcpPatchesConfig(name="odd", patch_size=7)

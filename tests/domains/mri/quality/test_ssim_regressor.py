@@ -11,15 +11,8 @@ from core import cli
 from core.backbones import ResNetBackbone
 from core.data import samples
 from core.testing import TestCase
-from domains.mri.quality import (
-    PAPER,
-    SSIMClasses,
-    SSIMRegressor,
-    paper_rows,
-    ssim_bins,
-    ssim_report,
-    ssim_to_class,
-)
+from domains.mri.quality.evaluation import paper_rows, ssim_report
+from domains.mri.quality.model import PAPER, SSIMClasses, SSIMRegressor, ssim_bins, ssim_to_class
 
 SIZE = 32
 

@@ -6,8 +6,12 @@ from keras import ops
 from core.api import export
 from core.layers import InvertedResidualBlock, ResidualBlock
 from core.layers import factories
+from core.tasks import Task
+from domains.har.data.ucihar import UCI_HAR_CHANNELS, UCI_HAR_CLASS_NAMES
 
 EXPERT_FILTERS = (64, 128, 256, 512, 512)
+# The paper's configuration: UCI HAR's 128-sample windows of 9 channels and its 3 + 3 activities.
+PAPER_STATIC_CLASSES = ("SITTING", "STANDING", "LAYING")
 GATE_STAGES = ((64, 2), (128, 3), (256, 3))
 
 
@@ -133,7 +137,7 @@ def _group_softmax(logits):
 
 
 @export
-class FusionActNet(keras.Model):
+class FusionActNet(Task):
     """FusionActNet: static and dynamic activity experts fused by a residual MobileNet gate.
 
     Saha et al., IEEE Sensors Letters 8(8), 2024 (https://doi.org/10.1109/LSENS.2024.3423340;
@@ -147,31 +151,36 @@ class FusionActNet(keras.Model):
     (`static_expert`, `dynamic_expert` are sub-models returning group logits), then the
     whole model end to end with a small learning rate. `domains.har.training` implements it.
 
-    Any activity set works: pass the class names and which of them are static.
+    Any activity set works: pass the class names and which of them are static. With no
+    arguments it is the paper's configuration on UCI HAR (9 channels, 128-sample windows,
+    3 static + 3 dynamic activities: 7,595,719 parameters, the official count).
 
     Args:
-        num_channels: int. Sensor channels per time step (e.g. 6: accelerometer + gyroscope).
-        class_names: list of str. All classes, in label order.
+        num_channels: int. Sensor channels per time step. Defaults to 9 (UCI HAR).
+        class_names: list of str. All classes, in label order. Defaults to UCI HAR's six.
         static_classes: list of str. The names of the static classes (the rest are dynamic).
-        window_length: int or None. Time steps per window (None: variable). Defaults to None.
+            Defaults to ("SITTING", "STANDING", "LAYING").
+        window_length: int or None. Time steps per window (None: variable). Defaults to 128.
         expert_filters: tuple of int. Defaults to (64, 128, 256, 512, 512).
         gate_stem_filters: int. Defaults to 32.
         gate_stages: tuple of (filters, blocks). Defaults to ((64, 2), (128, 3), (256, 3)).
 
-    Examples:
-    >>> model = FusionActNet(num_channels=6, class_names=["Standing", "Running", "Walking", "Badminton"],
-    ...                      static_classes=["Standing"], window_length=100)
-    >>> model.compile()
-    >>> model(np.zeros((2, 100, 6), "float32")).shape
-    TensorShape([2, 4])
+    Example:
+    ```python
+    paper = FusionActNet()                       # UCI HAR: 9 channels, 6 activities
+    model = FusionActNet(num_channels=6, class_names=["Standing", "Running", "Walking", "Badminton"],
+                         static_classes=["Standing"], window_length=100)
+    model.compile()                              # Adam 1e-4, cross-entropy on probabilities
+    model(np.zeros((2, 100, 6), "float32")).shape   # (2, 4)
+    ```
     """
 
     def __init__(
         self,
-        num_channels,
-        class_names,
-        static_classes,
-        window_length=None,
+        num_channels=len(UCI_HAR_CHANNELS),
+        class_names=UCI_HAR_CLASS_NAMES,
+        static_classes=PAPER_STATIC_CLASSES,
+        window_length=128,
         expert_filters=EXPERT_FILTERS,
         gate_stem_filters=32,
         gate_stages=GATE_STAGES,
@@ -225,22 +234,16 @@ class FusionActNet(keras.Model):
         self.gate_stem_filters = gate_stem_filters
         self.gate_stages = gate_stages
 
-    def compile(self, optimizer="auto", loss="auto", metrics="auto", jit_compile="auto", **kwargs):
-        """Adam 1e-4 (the paper's expert rate), cross-entropy on probabilities, accuracy."""
-        from core.tasks.task import default_jit_compile
+    # `compile()` (from `core.tasks.Task`): Adam 1e-4 (the paper's expert rate), cross-entropy
+    # on probabilities, accuracy.
+    def default_optimizer(self):
+        return keras.optimizers.Adam(1e-4)
 
-        super().compile(
-            optimizer=keras.optimizers.Adam(1e-4) if optimizer == "auto" else optimizer,
-            loss=keras.losses.SparseCategoricalCrossentropy() if loss == "auto" else loss,
-            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")] if metrics == "auto" else metrics,
-            jit_compile=default_jit_compile() if jit_compile == "auto" else jit_compile,
-            **kwargs,
-        )
+    def default_loss(self):
+        return keras.losses.SparseCategoricalCrossentropy()
 
-    def compile_from_config(self, config):
-        self.compile(**keras.saving.deserialize_keras_object(config))
-        if self.built:
-            self.optimizer.build(self.trainable_variables)
+    def default_metrics(self):
+        return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
 
     def group_labels(self, labels, group):
         """Map data-set labels of one group's windows to that expert's class indices.
@@ -270,7 +273,3 @@ class FusionActNet(keras.Model):
             "gate_stem_filters": self.gate_stem_filters,
             "gate_stages": self.gate_stages,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

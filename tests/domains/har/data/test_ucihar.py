@@ -170,7 +170,7 @@ class UciHarBuilderTest(TestCase):
     def test_builder_on_fixture(self):
         import tensorflow_datasets as tfds
 
-        from domains.har.data import UciHar
+        from domains.har.tfds import UciHar
 
         tfds.disable_progress_bar()
         builder = UciHar(data_dir=self.get_temp_dir())

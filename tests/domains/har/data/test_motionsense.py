@@ -234,7 +234,7 @@ class MotionSenseBuilderTest(TestCase):
     def test_builder_on_fixture(self):
         import tensorflow_datasets as tfds
 
-        from domains.har.data import MotionSense
+        from domains.har.tfds import MotionSense
 
         tfds.disable_progress_bar()
         builder = MotionSense(data_dir=self.get_temp_dir())

@@ -8,7 +8,7 @@ is why `domains.har.data` exposes `UciHar` and `MotionSense` lazily.
 Example:
 ```python
 import tensorflow_datasets as tfds
-from domains.har.data.tfds_builders import UciHar
+from domains.har.tfds import UciHar
 
 builder = UciHar(data_dir="~/tensorflow_datasets")
 builder.download_and_prepare(

@@ -1,0 +1,92 @@
+"""Presets: small trained models shipped inside a domain's package, as keras-hub has them.
+
+A preset is a folder `<package>/presets/<name>/` holding `model.keras` (a whole saved model)
+and `metadata.json`: what it is, the command that made it (`make presets`, a fixed seed, the
+real sample data), its size and the metrics measured on held-out data when it was made. Each
+preset stays under `MAX_PRESET_MB` so that the wheel stays small; nothing is downloaded.
+
+Example:
+```python
+from core import presets
+presets.list_presets("domains.mri.quality")           # {name: metadata}
+model = presets.load_preset("domains.mri.quality", "ssim_mni_small")
+```
+"""
+
+import importlib.resources
+import json
+import pathlib
+
+import keras
+
+MAX_PRESET_MB = 10.0
+MODEL_FILE = "model.keras"
+METADATA_FILE = "metadata.json"
+
+
+def presets_dir(package):
+    """The `presets/` folder of `package` (a dotted module name), whether or not it exists."""
+    return pathlib.Path(str(importlib.resources.files(package))) / "presets"
+
+
+def list_presets(package):
+    """{name: metadata} of the presets shipped in `package`, sorted by name."""
+    root = presets_dir(package)
+    if not root.is_dir():
+        return {}
+    return {folder.name: json.loads((folder / METADATA_FILE).read_text())
+            for folder in sorted(root.iterdir()) if (folder / MODEL_FILE).is_file()}
+
+
+def load_preset(package, name, expected_class=None):
+    """The model of preset `name` in `package`, loaded without its optimizer state.
+
+    Args:
+        package: str. Dotted name of the package that ships the preset, e.g. "domains.mri.quality".
+        name: str. The preset's name (`list_presets(package)` lists them).
+        expected_class: type or None. Raise when the saved model is not an instance of it.
+
+    Raises:
+        ValueError: unknown name (listing the shipped presets) or a model of another class.
+    """
+    folder = presets_dir(package) / name
+    if not (folder / MODEL_FILE).is_file():
+        known = ", ".join(list_presets(package)) or "none"
+        raise ValueError(f"No preset {name!r} in {package}. Its presets: {known}. Received: name={name!r}")
+    model = keras.saving.load_model(folder / MODEL_FILE, compile=False)
+    if expected_class is not None and not isinstance(model, expected_class):
+        raise ValueError(f"Preset {name!r} of {package} holds a {type(model).__name__}, "
+                         f"not a {expected_class.__name__}. Received: {folder / MODEL_FILE}")
+    return model
+
+
+def save_preset(model, package, name, metadata):
+    """Save `model` as preset `name` of `package` (in the source tree), with its metadata.
+
+    Args:
+        model: keras.Model to ship.
+        package: str. Dotted name of the package (its folder gets `presets/<name>/`).
+        name: str. The preset's name.
+        metadata: dict. JSON-serialisable: description, command, seed, metrics...
+
+    Returns:
+        pathlib.Path of the preset folder.
+
+    Raises:
+        ValueError: when the saved model is larger than `MAX_PRESET_MB`.
+    """
+    folder = presets_dir(package) / name
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / MODEL_FILE
+    # An uncompiled copy: a preset ships weights, not optimizer state (half the size with Adam).
+    copy = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(model))
+    copy.set_weights(model.get_weights())
+    copy.save(path)
+    megabytes = path.stat().st_size / 1e6
+    if megabytes > MAX_PRESET_MB:
+        path.unlink()
+        raise ValueError(f"A preset must stay under {MAX_PRESET_MB:g} MB. Received: {name} of {megabytes:.1f} MB")
+    metadata = {"name": name, "class": type(model).__name__, "parameters": int(model.count_params()),
+                "size_mb": round(megabytes, 2), **metadata}
+    (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2, default=str) + "\n")
+    return folder

@@ -1,0 +1,55 @@
+"""The presets mechanism: save, list, load, and its size limit."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from core import presets
+
+
+@pytest.fixture
+def package(tmp_path, monkeypatch):
+    """A throw-away package `resuite_test_presets` on sys.path."""
+    (tmp_path / "resuite_test_presets").mkdir()
+    (tmp_path / "resuite_test_presets" / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return "resuite_test_presets"
+
+
+def _model():
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(2, name="dense")(inputs))
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)  # optimizer state that must not be shipped
+    return model
+
+
+def test_round_trip_without_optimizer_state(package, tmp_path):
+    model = _model()
+    folder = presets.save_preset(model, package, "tiny", {"metrics": {"mse": 0.5}, "command": "make presets"})
+    metadata = json.loads((folder / "metadata.json").read_text())
+    assert metadata["class"] == "Functional" and metadata["parameters"] == 8 and metadata["metrics"] == {"mse": 0.5}
+    assert presets.list_presets(package) == {"tiny": metadata}
+    loaded = presets.load_preset(package, "tiny", keras.Model)
+    x = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+    assert getattr(loaded, "optimizer", None) is None
+    model.save(tmp_path / "with_optimizer.keras")
+    assert (folder / "model.keras").stat().st_size < (tmp_path / "with_optimizer.keras").stat().st_size
+
+
+def test_unknown_preset_and_wrong_class_are_clear_errors(package):
+    presets.save_preset(_model(), package, "tiny", {})
+    with pytest.raises(ValueError, match=r"No preset 'huge' in resuite_test_presets. Its presets: tiny."):
+        presets.load_preset(package, "huge")
+    with pytest.raises(ValueError, match=r"Preset 'tiny' of resuite_test_presets holds a Functional, not a Sequential"):
+        presets.load_preset(package, "tiny", keras.Sequential)
+
+
+def test_a_preset_over_the_size_limit_is_refused(package, monkeypatch):
+    monkeypatch.setattr(presets, "MAX_PRESET_MB", 1e-4)
+    with pytest.raises(ValueError, match=r"A preset must stay under 0.0001 MB. Received: tiny of"):
+        presets.save_preset(_model(), package, "tiny", {})
+    assert presets.list_presets(package) == {}
