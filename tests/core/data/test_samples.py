@@ -7,6 +7,8 @@ samples are checked, and really fetched, in tests/domains.
 
 import dataclasses
 import hashlib
+import json
+import os
 import pathlib
 import re
 import subprocess
@@ -17,9 +19,11 @@ import zipfile
 import pytest
 
 import domains
+from core import cli
 from core.data import samples
 
 GOOD = b"the content of a test-local sample"
+_real_checksum = samples._checksum
 
 
 def _sha(content):
@@ -71,6 +75,23 @@ def local(registry, monkeypatch):
 
     monkeypatch.setattr(samples, "_download", download)
     return tiny, folder, downloads
+
+
+def _forbid_hashing(monkeypatch):
+    """From now on any hashing of a sample fails the test: what follows may compare stamps only."""
+
+    def fail(target):
+        raise AssertionError(f"{target} was hashed")
+
+    monkeypatch.setattr(samples, "_checksum", fail)
+
+
+def _rewrite(path, content, keep_mtime=False):
+    """Write `content` into `path`, with a new modification time (or the old one, restored)."""
+    before = path.stat()
+    path.write_bytes(content)
+    mtime = before.st_mtime_ns if keep_mtime else before.st_mtime_ns + 5_000_000_000
+    os.utime(path, ns=(before.st_atime_ns, mtime))
 
 
 def test_registry_integrity():
@@ -260,3 +281,116 @@ def test_path_of_missing_sample_tells_fetch_command(tmp_path, local):
         samples.path("testdomain.nope", cache_dir=tmp_path)
     with pytest.raises(ValueError, match="unknown domain"):
         samples.fetch_all(domain="astrology", cache_dir=tmp_path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Verified once: the stamp, and `verify`.
+def test_fetch_stamps_and_later_calls_do_not_hash(tmp_path, local, monkeypatch):
+    tiny, folder, _ = local
+    paths = samples.fetch_all(names=[tiny.name, folder.name], cache_dir=tmp_path, verbose=False)
+    stamp = json.loads((tmp_path / tiny.name / samples.STAMP).read_text())
+    assert stamp == {"sha256": tiny.sha256,
+                     "files": {"tiny.bin": [len(GOOD), paths[tiny.name].stat().st_mtime_ns]}}
+    folder_stamp = json.loads((tmp_path / folder.name / samples.STAMP).read_text())
+    assert sorted(folder_stamp["files"]) == ["folder/a.dat", "folder/b/x.dat"]
+    _forbid_hashing(monkeypatch)  # path, status and fetch compare the stamps only
+    assert samples.path(tiny.name, cache_dir=tmp_path) == paths[tiny.name]
+    assert samples.path(folder.name, cache_dir=tmp_path) == paths[folder.name]
+    rows = {row["name"]: row["fetched"] for row in samples.status(cache_dir=tmp_path)}
+    assert rows[tiny.name] and rows[folder.name]
+    assert samples.fetch(tiny.name, cache_dir=tmp_path, verbose=False) == paths[tiny.name]
+
+
+def test_resized_or_added_file_is_damaged_without_hashing(tmp_path, local, monkeypatch):
+    tiny, folder, _ = local
+    paths = samples.fetch_all(names=[tiny.name, folder.name], cache_dir=tmp_path, verbose=False)
+    _forbid_hashing(monkeypatch)
+    _rewrite(paths[tiny.name], GOOD + b"!")
+    with pytest.raises(samples.SampleDataError,
+                       match=r"testdomain\.tiny .* is damaged \(changed on disk after it was fetched: tiny\.bin "
+                             r".*run `resuite data fetch testdomain\.tiny` to fetch it again"):
+        samples.path(tiny.name, cache_dir=tmp_path)
+    (paths[folder.name] / "b" / "y.dat").write_bytes(b"y")
+    with pytest.raises(samples.SampleDataError, match=r"changed on disk after it was fetched: folder/b/y\.dat"):
+        samples.path(folder.name, cache_dir=tmp_path)
+    rows = {row["name"]: row["fetched"] for row in samples.status(cache_dir=tmp_path)}
+    assert not rows[tiny.name] and not rows[folder.name]
+
+
+def test_same_size_change_with_a_new_time_is_hashed_and_refused(tmp_path, local):
+    tiny, _, _ = local
+    path = samples.fetch(tiny.name, cache_dir=tmp_path, verbose=False)
+    _rewrite(path, GOOD.upper())
+    with pytest.raises(samples.SampleDataError, match=r"damaged \(checksum mismatch\).*resuite data fetch testdomain"):
+        samples.path(tiny.name, cache_dir=tmp_path)
+    assert samples.fetch(tiny.name, cache_dir=tmp_path, verbose=False).read_bytes() == GOOD
+
+
+def test_new_time_or_missing_stamp_is_hashed_once_then_stamped(tmp_path, local, monkeypatch):
+    """A copied cache (new times) or one fetched before stamps existed: hashed once, not refused."""
+    tiny, _, _ = local
+    path = samples.fetch(tiny.name, cache_dir=tmp_path, verbose=False)
+    hashed = []
+    monkeypatch.setattr(samples, "_checksum", lambda target: hashed.append(target) or _real_checksum(target))
+    _rewrite(path, GOOD)  # same content, new time
+    assert samples.path(tiny.name, cache_dir=tmp_path) == path
+    assert samples.path(tiny.name, cache_dir=tmp_path) == path
+    assert hashed == [path]
+    (tmp_path / tiny.name / samples.STAMP).unlink()
+    assert samples.path(tiny.name, cache_dir=tmp_path) == path
+    assert samples.path(tiny.name, cache_dir=tmp_path) == path
+    assert hashed == [path, path]
+    assert json.loads((tmp_path / tiny.name / samples.STAMP).read_text())["files"]["tiny.bin"][1] == \
+        path.stat().st_mtime_ns
+
+
+def test_stamp_of_another_definition_is_outdated(tmp_path, local, monkeypatch):
+    tiny, _, _ = local
+    samples.fetch(tiny.name, cache_dir=tmp_path, verbose=False)
+    monkeypatch.setitem(samples._REGISTRY, tiny.name, _local_sample(content=b"a new release"))
+    with pytest.raises(samples.SampleDataError, match=rf"outdated \(fetched with checksum {tiny.sha256}"):
+        samples.path(tiny.name, cache_dir=tmp_path)
+
+
+def test_verify_catches_a_same_size_change_that_kept_its_time(tmp_path, local):
+    tiny, folder, _ = local
+    paths = samples.fetch_all(names=[tiny.name, folder.name], cache_dir=tmp_path, verbose=False)
+    assert samples.verify(cache_dir=tmp_path) == paths
+    _rewrite(paths[tiny.name], GOOD.upper(), keep_mtime=True)
+    # the stamp cannot see it: that is what verify is for
+    assert samples.path(tiny.name, cache_dir=tmp_path) == paths[tiny.name]
+    results = samples.verify(cache_dir=tmp_path)
+    assert results[folder.name] == paths[folder.name]
+    assert isinstance(results[tiny.name], samples.SampleDataError)
+    assert re.search(r"testdomain\.tiny .*damaged \(checksum mismatch\).*resuite data fetch testdomain\.tiny",
+                     str(results[tiny.name]))
+    # once caught, path refuses it and fetch replaces it
+    with pytest.raises(samples.SampleDataError, match="checksum mismatch"):
+        samples.path(tiny.name, cache_dir=tmp_path)
+    assert samples.fetch(tiny.name, cache_dir=tmp_path, verbose=False).read_bytes() == GOOD
+    assert samples.verify([tiny.name], cache_dir=tmp_path) == {tiny.name: paths[tiny.name]}
+
+
+def test_verify_default_is_the_fetched_samples_and_a_named_missing_one_is_an_error(tmp_path, local):
+    tiny, folder, _ = local
+    path = samples.fetch(tiny.name, cache_dir=tmp_path, verbose=False)
+    assert samples.verify(cache_dir=tmp_path) == {tiny.name: path}
+    results = samples.verify(folder.name, cache_dir=tmp_path)
+    assert list(results) == [folder.name]
+    assert re.search(r"not fetched.*resuite data fetch testdomain\.folder", str(results[folder.name]))
+    with pytest.raises(ValueError, match="known samples"):
+        samples.verify(["testdomain.nope"], cache_dir=tmp_path)
+
+
+def test_cli_data_verify(tmp_path, local, capsys):
+    tiny, folder, _ = local
+    paths = samples.fetch_all(names=[tiny.name, folder.name], cache_dir=tmp_path, verbose=False)
+    assert cli.main(["data", "verify", "--cache-dir", str(tmp_path)]) == 0
+    assert "2 of 2 samples verified" in capsys.readouterr().out
+    _rewrite(paths[folder.name] / "a.dat", b"A", keep_mtime=True)
+    assert cli.main(["data", "verify", tiny.name, folder.name, "--cache-dir", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert "1 of 2 samples verified" in out
+    assert "testdomain.folder" in err and "checksum mismatch" in err and "testdomain.tiny" not in err
+    assert cli.main(["data", "verify", "testdomain.nope", "--cache-dir", str(tmp_path)]) == 2
+    assert "unknown sample 'testdomain.nope'" in capsys.readouterr().err

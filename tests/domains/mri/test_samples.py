@@ -76,3 +76,4 @@ def test_second_fetch_does_not_download(nibabel_cache, monkeypatch):
     rows = {row["name"]: row for row in samples.status(cache_dir=cache)}
     assert rows["mri.anatomical"]["fetched"] and not rows["mri.mni152_1mm"]["fetched"]
     assert set(rows) == set(samples.SAMPLES)
+    assert samples.verify(cache_dir=cache) == {name: results[name] for name in NIBABEL}
