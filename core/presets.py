@@ -79,7 +79,9 @@ def save_preset(model, package, name, metadata):
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / MODEL_FILE
     # An uncompiled copy: a preset ships weights, not optimizer state (half the size with Adam).
-    copy = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(model))
+    config = keras.saving.serialize_keras_object(model)
+    config.pop("compile_config", None)
+    copy = keras.saving.deserialize_keras_object(config)
     copy.set_weights(model.get_weights())
     copy.save(path)
     megabytes = path.stat().st_size / 1e6
