@@ -3,6 +3,8 @@ multi-worker clusters can only be set up before TensorFlow initialises).
 
 usage: python distributed_worker.py MODE OUT [--index I --ports P0,P1] [--no-shim]
 MODE: single | mirrored | multi_worker | gan_single | gan_mirrored | resume
+multi_worker writes TF_CONFIG from --index and --ports; without --ports the cluster comes
+from the SLURM variables the caller set, as `srun` would.
 """
 
 import argparse
@@ -22,7 +24,7 @@ parser.add_argument("--no-shim", action="store_true")
 parser.add_argument("--kill-marker", default="")
 args = parser.parse_args()
 
-if args.mode == "multi_worker":
+if args.mode == "multi_worker" and args.ports:
     workers = [f"127.0.0.1:{p}" for p in args.ports.split(",")]
     os.environ["TF_CONFIG"] = json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": args.index}})
 
@@ -32,7 +34,7 @@ import tensorflow as tf  # noqa: E402
 
 from core.backbones import ResNetBackbone  # noqa: E402
 from core.tasks import Classifier  # noqa: E402
-from core.training import GANModel, fit, get_strategy, split_cpu  # noqa: E402
+from core.training import GANModel, fit, get_strategy, is_chief, split_cpu  # noqa: E402
 
 if args.mode in ("mirrored", "gan_mirrored"):
     split_cpu(2)
@@ -71,7 +73,10 @@ if args.mode in ("single", "mirrored", "multi_worker"):
     history = model.fit(data, epochs=2, verbose=0)
     model.evaluate(data, verbose=0)
     model.predict(x[:8], verbose=0)
-    print(json.dumps({"replicas": strategy.num_replicas_in_sync, "loss": history.history["loss"]}))
+    log = {"replicas": strategy.num_replicas_in_sync, "loss": history.history["loss"], "chief": is_chief()}
+    if args.mode == "multi_worker":
+        log["cluster"] = strategy.cluster_resolver.cluster_spec().as_dict()
+    print(json.dumps(log))
     save_weights(model)
 
 elif args.mode in ("gan_single", "gan_mirrored"):

@@ -48,15 +48,49 @@ def _free_ports(n):
     return ports
 
 
-def _run_two_workers(tmp_path, *extra):
-    ports = ",".join(map(str, _free_ports(2)))
+def _free_port_pair():
+    """A port P with P and P + 1 free: SlurmClusterResolver gives a node's tasks consecutive ports."""
+    for _ in range(20):
+        base = _free_ports(1)[0]
+        sockets = [socket.socket() for _ in range(2)]
+        try:
+            for offset, s in enumerate(sockets):
+                s.bind(("127.0.0.1", base + offset))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError("no two consecutive free ports on 127.0.0.1")
+
+
+def _srun_env(rank, port):
+    """What `srun --nodes=1 --ntasks=2` sets for task `rank` (the node is 127.0.0.1; no TF_CONFIG)."""
+    env = {name: value for name, value in _env().items() if name != "TF_CONFIG" and not name.startswith("SLURM")}
+    return {
+        **env,
+        "SLURM_JOB_ID": "4242", "SLURM_STEP_ID": "0", "SLURM_NNODES": "1", "SLURM_NTASKS": "2",
+        "SLURM_PROCID": str(rank), "SLURM_LOCALID": str(rank), "SLURM_NODEID": "0",
+        "SLURM_STEP_NUM_NODES": "1", "SLURM_STEP_NUM_TASKS": "2",
+        "SLURM_STEP_NODELIST": "127.0.0.1", "SLURM_STEP_TASKS_PER_NODE": "2", "SLURMD_NODENAME": "127.0.0.1",
+        "CUDA_VISIBLE_DEVICES": "",
+        "RESUITE_SLURM_PORT": str(port),
+    }
+
+
+def _run_two_workers(tmp_path, *extra, slurm_port=None):
+    if slurm_port:
+        launches = [([], _srun_env(i, slurm_port)) for i in range(2)]
+    else:
+        ports = ",".join(map(str, _free_ports(2)))
+        launches = [(["--index", str(i), "--ports", ports], _env()) for i in range(2)]
     procs = [
         subprocess.Popen(
-            [sys.executable, str(WORKER), "multi_worker", str(tmp_path / f"worker{i}.npz"),
-             "--index", str(i), "--ports", ports, *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+            [sys.executable, str(WORKER), "multi_worker", str(tmp_path / f"worker{i}.npz"), *args, *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         )
-        for i in range(2)
+        for i, (args, env) in enumerate(launches)
     ]
     outputs = []
     try:
@@ -78,8 +112,7 @@ def test_mirrored_on_two_logical_cpus_matches_one_device(tmp_path):
         np.testing.assert_allclose(a, b, atol=1e-5)
 
 
-def test_two_workers_on_localhost_end_with_identical_weights(tmp_path):
-    codes, outputs = _run_two_workers(tmp_path)
+def _assert_two_workers_match_one_device(tmp_path, codes, outputs):
     assert codes == [0, 0], "\n".join(err[-3000:] for _, err in outputs)
     logs = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
     assert [log["replicas"] for log in logs] == [2, 2]
@@ -89,6 +122,23 @@ def test_two_workers_on_localhost_end_with_identical_weights(tmp_path):
     # The same global batches as one device: the same trajectory.
     single = _run("single", tmp_path / "single.npz")
     np.testing.assert_allclose(logs[0]["loss"], single["loss"], rtol=1e-5)
+    return logs
+
+
+def test_two_workers_on_localhost_end_with_identical_weights(tmp_path):
+    codes, outputs = _run_two_workers(tmp_path)
+    _assert_two_workers_match_one_device(tmp_path, codes, outputs)
+
+
+def test_two_slurm_tasks_on_localhost_end_with_identical_weights(tmp_path):
+    """Two processes with the variables of one `srun` step, no TF_CONFIG: SlurmClusterResolver."""
+    port = _free_port_pair()
+    codes, outputs = _run_two_workers(tmp_path, slurm_port=port)
+    logs = _assert_two_workers_match_one_device(tmp_path, codes, outputs)
+    # The node's two tasks listen on RESUITE_SLURM_PORT and the next port.
+    cluster = {"worker": [f"127.0.0.1:{port}", f"127.0.0.1:{port + 1}"]}
+    assert [log["cluster"] for log in logs] == [cluster, cluster]
+    assert [log["chief"] for log in logs] == [True, False]  # SLURM_PROCID 0 writes the checkpoints
 
 
 @pytest.mark.skipif(not shim_applies(), reason=f"the shim is not applied to keras {keras.__version__}")
