@@ -48,7 +48,7 @@ def _add_strategy_options(parser):
     parser.add_argument(
         "--strategy", default="default", choices=("default", "mirrored", "multi_worker", "tpu"),
         help="tf.distribute strategy: default (one device), mirrored (local GPUs or --cpu-devices), "
-             "multi_worker (TF_CONFIG), tpu (default: default)",
+             "multi_worker (TF_CONFIG or a SLURM srun step), tpu (default: default)",
     )
     parser.add_argument("--cpu-devices", type=int, default=None,
                         help="split the CPU into N logical devices (for mirrored training without GPUs)")

@@ -191,8 +191,10 @@ def fit(
         verbose=verbose,
         **fit_kwargs,
     )
-    if is_chief():
-        model.save(os.path.join(output_dir, "final.keras"))
+    # Every worker takes part in saving (it reads variables through collective ops); only the
+    # chief writes to output_dir, the others to a temporary folder.
+    final_dir = output_dir if is_chief() else tempfile.mkdtemp(prefix="resuite-worker-")
+    model.save(os.path.join(final_dir, "final.keras"))
     if restore_best:
         restore_best_weights(model, checkpoint_dir)
     return history

@@ -17,7 +17,7 @@ from core.training.multi_worker import shim_applies
 
 WORKER = pathlib.Path(__file__).with_name("distributed_worker.py")
 ROOT = pathlib.Path(__file__).resolve().parents[3]
-pytestmark = pytest.mark.large
+
 
 
 def _env():
