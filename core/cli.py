@@ -220,16 +220,24 @@ def _cmd_demo(args):
                            seed=args.seed, verbose=args.verbose, options=tasks[name].resolve_options())
         start = time.time()
         try:
-            row = {"task": name, **tasks[name]().demo(config)}
-            row["status"] = "ok"
+            row = {"task": name, **tasks[name]().demo(config), "status": "ok"}
         except Exception as error:  # one failing task must not hide the others' results
             row = {"task": name, "status": f"FAILED: {type(error).__name__}: {error}"}
         row["seconds"] = round(time.time() - start, 1)
         rows.append(row)
-        print(format_table([row]), flush=True)
+        print(format_demo_row(row), flush=True)
     print("\n== demo results")
-    print(format_table(rows))
+    print("\n\n".join(format_demo_row(row) for row in rows))
     return 0 if all(row["status"] == "ok" for row in rows) else 1
+
+
+def format_demo_row(row):
+    """One task's demo result as a short block: its name, time and status, then one line per field."""
+    fields = {k: v for k, v in row.items() if k not in ("task", "status", "seconds")}
+    width = max((len(k) for k in fields), default=0)
+    lines = [f"{row['task']}  ({row['seconds']:g} s, {row['status']})"]
+    lines += [f"  {key.ljust(width)}  {value}" for key, value in fields.items()]
+    return "\n".join(lines)
 
 
 def main(argv=None):

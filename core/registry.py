@@ -7,6 +7,7 @@ with its install hint (`unavailable_domains()`), and the others keep working.
 """
 
 import dataclasses
+import functools
 import importlib
 import json
 import pathlib
@@ -109,8 +110,8 @@ class RunConfig:
         dataset: str or None. Name of the data set, when a task serves several.
         model_path: str or None. A saved `.keras` model (evaluate, predict).
         verbose: int. 0 silent, 1 progress bars, 2 one line per epoch. Defaults to 1.
-        options: dict. The task's options, every declared one with its value
-            (`TaskRunner.resolve_options` fills the defaults and checks the types).
+        options: dict. Task options given by name (text or values); each task method receives
+            them checked and complete (`TaskRunner.resolve_options`).
     """
 
     output_dir: pathlib.Path
@@ -159,6 +160,14 @@ class TaskRunner:
     samples = ()
     options = ()
 
+    def __init_subclass__(cls, **kwargs):
+        # Whatever calls a task (the CLI, a script, a test), `config.options` reaches it checked
+        # and complete: every declared option, typed, with its default when not given.
+        super().__init_subclass__(**kwargs)
+        for method in ("train", "evaluate", "predict", "demo"):
+            if method in cls.__dict__:
+                setattr(cls, method, _with_resolved_options(cls.__dict__[method]))
+
     @classmethod
     def resolve_options(cls, given=None):
         """Every declared option with its value: `given` (text or Python values) over the defaults.
@@ -198,6 +207,15 @@ class TaskRunner:
     def demo(self, config):
         """A brief real run on the sample data; returns one row of the demo table."""
         raise NotImplementedError(f"{self.name} has no demo")
+
+
+def _with_resolved_options(method):
+    @functools.wraps(method)
+    def run(self, config, *args, **kwargs):
+        config.options = self.resolve_options(config.options)
+        return method(self, config, *args, **kwargs)
+
+    return run
 
 
 def register_task(cls):

@@ -97,3 +97,25 @@ def test_format_table():
     lines = text.splitlines()
     assert lines[0].split() == ["task", "accuracy", "status"]
     assert "0.9877" in lines[2] and lines[3].split() == ["c.d", "ok"]
+
+
+def test_demo_prints_one_block_per_task_and_a_failure_hides_nothing(tmp_path, monkeypatch, capsys):
+    class Works(registry.TaskRunner):
+        name, description = "test.works", "a task that works"
+
+        def demo(self, config):
+            return {"result": "accuracy 0.9", "baseline": "chance 0.5"}
+
+    class Breaks(registry.TaskRunner):
+        name, description = "test.breaks", "a task that fails"
+
+        def demo(self, config):
+            raise ValueError("no sample data")
+
+    monkeypatch.setattr(registry, "list_tasks", lambda: {"test.breaks": Breaks, "test.works": Works})
+    assert cli.main(["demo", "--output", str(tmp_path)]) == 1
+    summary = capsys.readouterr().out.split("== demo results\n")[1]
+    blocks = summary.split("\n\n")
+    assert blocks[0].startswith("test.breaks  (") and "FAILED: ValueError: no sample data)" in blocks[0]
+    assert blocks[1].splitlines()[1:] == ["  result    accuracy 0.9", "  baseline  chance 0.5"]
+    assert blocks[1].startswith("test.works  (") and ", ok)" in blocks[1]

@@ -87,3 +87,16 @@ def test_a_domain_with_a_missing_dependency_does_not_hide_the_others(tmp_path, m
                                          r"module .*pip install \"resuite\[brokendomain\]\""):
         registry.get_task("brokendomain.train")
     sys.modules.pop("domains.brokendomain", None)
+
+
+def test_a_task_called_from_python_gets_checked_and_complete_options(tmp_path):
+    class Echo(_Task):
+        name = "test.echo"
+
+        def train(self, config):
+            return dict(config.options)
+
+    config = registry.RunConfig(output_dir=tmp_path, options={"count": "5"})
+    assert Echo().train(config) == {**_Task.resolve_options(), "count": 5}
+    with pytest.raises(ValueError, match="Task test.echo has no option 'cuont'"):
+        Echo().train(registry.RunConfig(output_dir=tmp_path, options={"cuont": 5}))

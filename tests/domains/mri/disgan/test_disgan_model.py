@@ -27,6 +27,20 @@ def pairs(n=4, size=8, seed=0):
 
 
 class DISGANTest(TestCase):
+    def test_no_arguments_build_the_papers_networks(self):
+        from domains.mri.disgan.generator import OFFICIAL_GENERATOR_PARAMETERS
+
+        with self.assertLogs(level=logging.WARNING) as logs:
+            model = DISGAN()
+        self.assertTrue(any(NO_WEIGHTS_WARNING[:40] in line for line in logs.output))
+        self.assertEqual(model.generator.count_params(), OFFICIAL_GENERATOR_PARAMETERS)
+        # The wavelet UNet of the paper's configuration (16 filters, six levels for 64³ patches).
+        self.assertEqual(sum(int(np.prod(w.shape)) for w in model.discriminator.trainable_weights), 42_653_827)
+        self.assertEqual(model.feature_extractor.count_params(), build_feature_extractor().count_params())
+        self.assertFalse(model.feature_extractor.trainable)
+        with self.assertRaisesRegex(ValueError, 'feature_extractor is a model, "paper" or None'):
+            DISGAN(model.generator, model.discriminator, feature_extractor="medicalnet")
+
     def test_fit_logs_the_paper_losses_and_updates_both_networks(self):
         model = tiny_model()
         model.compile()

@@ -193,5 +193,10 @@ def test_demo_runs_on_the_real_samples(tmp_path):
     from core.registry import RunConfig
     from domains.mri.quality.task import SSIMRegressionTask
 
-    row = SSIMRegressionTask().demo(RunConfig(output_dir=tmp_path, epochs=1, verbose=0))
-    assert row["n_test"] > 0 and -1 < row["residual_mean"] < 1 and 0 <= row["accuracy_10"] <= 1
+    task = SSIMRegressionTask()
+    row = task.demo(RunConfig(output_dir=tmp_path, epochs=1, verbose=0, options=task.resolve_options()))
+    assert re.fullmatch(r"preset ssim_mni_small: residual σ 0\.\d{3}, 3-class accuracy [\d.]+% on \d+ held-out "
+                        r"corrupted slices", row["result"])
+    assert row["baseline"].startswith("constant mean SSIM: residual σ ")
+    preset = json.loads((tmp_path / "preset" / "test_report.json").read_text())
+    assert preset["model"]["slice_size"] == 128 and (tmp_path / "train" / "best.keras").exists()
