@@ -177,8 +177,8 @@ def relativistic_average_losses(real_logits, fake_logits, mean_axis=None):
     fake_as_real = ops.binary_crossentropy(ones, fake_relative, from_logits=True)
     fake_as_fake = ops.binary_crossentropy(zeros, fake_relative, from_logits=True)
     real_as_real = ops.binary_crossentropy(ones, real_relative, from_logits=True)
-    generator_loss = _mean_per_example(fake_as_real)
-    discriminator_loss = 0.5 * (_mean_per_example(real_as_real) + _mean_per_example(fake_as_fake))
+    generator_loss = mean_per_example(fake_as_real)
+    discriminator_loss = 0.5 * (mean_per_example(real_as_real) + mean_per_example(fake_as_fake))
     return generator_loss, discriminator_loss
 
 
@@ -213,7 +213,7 @@ def least_squares_gan_losses(real_outputs, fake_outputs):
     Paper: Mao et al., "Least Squares GANs", ICCV 2017, https://arxiv.org/abs/1611.04076
     """
     fake_outputs = _as_list(fake_outputs)
-    generator_loss = _sum_over(_mean_per_example(ops.square(1.0 - fake)) for fake in fake_outputs)
+    generator_loss = _sum_over(mean_per_example(ops.square(1.0 - fake)) for fake in fake_outputs)
     if real_outputs is None:
         return generator_loss, None
     real_outputs = _as_list(real_outputs)
@@ -223,17 +223,38 @@ def least_squares_gan_losses(real_outputs, fake_outputs):
             f"Received: len(real_outputs)={len(real_outputs)}, len(fake_outputs)={len(fake_outputs)}"
         )
     discriminator_loss = _sum_over(
-        _mean_per_example(ops.square(1.0 - real)) + _mean_per_example(ops.square(fake))
+        mean_per_example(ops.square(1.0 - real)) + mean_per_example(ops.square(fake))
         for real, fake in zip(real_outputs, fake_outputs)
     )
     return generator_loss, discriminator_loss
 
 
-def _mean_per_example(values):
-    """Mean over all non-batch axes: `(B, ...)` -> `(B,)`."""
-    if len(values.shape) <= 1:
+def mean_per_example(values):
+    """The mean over every axis but the first (batch) axis: `(B, ...)` → `(B,)`.
+
+    Turns element-wise losses (per pixel, voxel or logit) into the per-example vector that
+    `tf.nn.compute_average_loss` and the suite's GAN losses work with. A `(B,)` input is
+    returned as is.
+
+    Args:
+        values: tensor of rank ≥ 1 (its rank must be known).
+
+    Returns:
+        A `(B,)` tensor.
+
+    Example:
+    ```python
+    errors = keras.ops.abs(np.ones((2, 4, 4, 1)) - np.zeros((2, 4, 4, 1)))
+    mean_per_example(errors)   # [1., 1.]
+    ```
+    """
+    values = ops.convert_to_tensor(values)
+    rank = len(values.shape)
+    if rank == 0:
+        raise ValueError(f"mean_per_example needs a batch axis. Received: a scalar of shape {tuple(values.shape)}")
+    if rank == 1:
         return values
-    return ops.mean(values, axis=list(range(1, len(values.shape))))
+    return ops.mean(values, axis=tuple(range(1, rank)))
 
 
 def _as_list(outputs):

@@ -5,6 +5,7 @@ import tensorflow as tf
 from keras import ops
 
 from core.api import export
+from core.metrics import mean_per_example
 from core.tasks.task import default_jit_compile
 
 
@@ -195,5 +196,4 @@ def _tracker_name(prefix, key):
 
 def _per_example_bce(labels, logits):
     """Binary cross-entropy on logits, averaged over every axis but the batch axis."""
-    loss = ops.binary_crossentropy(labels, logits, from_logits=True)
-    return ops.mean(ops.reshape(loss, (ops.shape(loss)[0], -1)), axis=1)
+    return mean_per_example(ops.binary_crossentropy(labels, logits, from_logits=True))
