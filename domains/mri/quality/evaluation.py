@@ -51,16 +51,6 @@ def ssim_report(y_true, y_pred, ssim_range, bin_counts=BIN_COUNTS):
     return report
 
 
-def evaluate_model(model, corrupted_set, bin_counts=BIN_COUNTS):
-    """`ssim_report` of a model on a `CorruptedSet`; also returns the predictions.
-
-    Returns:
-        (report dict, predictions (n,)).
-    """
-    predictions = model.predict_ssim(corrupted_set.x)
-    return ssim_report(corrupted_set.y, predictions, model.ssim_range, bin_counts), predictions
-
-
 def paper_rows(results, bin_counts=BIN_COUNTS):
     """Table rows: each configuration's residual mu/sigma and accuracies beside the paper's.
 
