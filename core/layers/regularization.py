@@ -34,8 +34,8 @@ class SqueezeExcitation(keras.layers.Layer):
         factories.check_input_rank(input_shape, self.rank, self.name)
         channels = input_shape[-1]
         units = max(self.min_units, int(channels * self.ratio))
-        self.reduce = keras.layers.Dense(units, activation="relu", name="reduce")
-        self.expand = keras.layers.Dense(channels, activation="sigmoid", name="expand")
+        self.reduce = keras.layers.Dense(units, activation="relu", name="reduce", dtype=self.dtype_policy)
+        self.expand = keras.layers.Dense(channels, activation="sigmoid", name="expand", dtype=self.dtype_policy)
         self.reduce.build((input_shape[0], channels))
         self.expand.build((input_shape[0], units))
 
