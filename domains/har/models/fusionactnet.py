@@ -88,9 +88,10 @@ class GroupMixture(keras.layers.Layer):
         dynamic_indices: list of int. Label index of each dynamic-group class.
 
     Examples:
-    >>> mix = GroupMixture(static_indices=[0], dynamic_indices=[1, 2, 3])
-    >>> mix([np.zeros((1, 1)), np.zeros((1, 3)), np.full((1, 1), 0.25)]).numpy()
-    array([[0.25, 0.25, 0.25, 0.25]], dtype=float32)
+    ```python
+    mix = GroupMixture(static_indices=[0], dynamic_indices=[1, 2, 3])
+    mix([np.zeros((1, 1)), np.zeros((1, 3)), np.full((1, 1), 0.25)]).numpy()   # [[0.25, 0.25, 0.25, 0.25]]
+    ```
     """
 
     def __init__(self, static_indices, dynamic_indices, **kwargs):
@@ -159,11 +160,12 @@ class FusionActNet(keras.Model):
         gate_stages: tuple of (filters, blocks). Defaults to ((64, 2), (128, 3), (256, 3)).
 
     Examples:
-    >>> model = FusionActNet(num_channels=6, class_names=["Standing", "Running", "Walking", "Badminton"],
-    ...                      static_classes=["Standing"], window_length=100)
-    >>> model.compile()
-    >>> model(np.zeros((2, 100, 6), "float32")).shape
-    TensorShape([2, 4])
+    ```python
+    model = FusionActNet(num_channels=6, class_names=["Standing", "Running", "Walking", "Badminton"],
+                         static_classes=["Standing"], window_length=100)
+    model.compile()
+    model(np.zeros((2, 100, 6), "float32")).shape   # (2, 4)
+    ```
     """
 
     def __init__(
