@@ -119,8 +119,7 @@ def save_report(report, path):
 
     Example:
     ```python
-    import tempfile
-    path = save_report({"accuracy": np.float32(0.75), "n": np.int64(4)}, f"{tempfile.mkdtemp()}/report.json")
+    path = save_report({"accuracy": np.float32(0.75), "n": np.int64(4)}, "runs/exp1/report.json")
     path.read_text()   # {"accuracy": 0.75, "n": 4}, indented
     ```
     """

@@ -17,6 +17,8 @@ class TestCase(parameterized.TestCase):
 
     Example:
     ```python
+    from core.layers import PixelShuffle
+
     class PixelShuffleTest(TestCase):
         def test_layer(self):
             self.run_layer_test(PixelShuffle, {"rank": 2, "scale": 2},

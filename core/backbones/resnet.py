@@ -61,11 +61,11 @@ class ResNetBackbone(keras.Model):
             None (the global policy, `keras.config.dtype_policy()`).
 
     Examples:
-    >>> backbone = ResNetBackbone(rank=3, depth=10, input_channels=1)
-    >>> backbone(np.zeros((1, 32, 32, 32, 1), "float32")).shape
-    (1, 1, 1, 1, 512)
-    >>> ResNetBackbone(rank=1, depth=18, input_channels=6, stem="simple").output_shape
-    (None, None, 512)
+    ```python
+    backbone = ResNetBackbone(rank=3, depth=10, input_channels=1)
+    backbone(np.zeros((1, 32, 32, 32, 1), "float32")).shape   # (1, 1, 1, 1, 512)
+    ResNetBackbone(rank=1, depth=18, input_channels=6, stem="simple").output_shape   # (None, None, 512)
+    ```
     """
 
     def __init__(

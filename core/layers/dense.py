@@ -48,9 +48,10 @@ class DenseResidualBlock(keras.layers.Layer):
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Examples:
-    >>> block = DenseResidualBlock(rank=3, filters=8)
-    >>> tuple(block(np.random.rand(1, 4, 4, 4, 8).astype("float32")).shape)
-    (1, 4, 4, 4, 8)
+    ```python
+    block = DenseResidualBlock(rank=3, filters=8)
+    tuple(block(np.random.rand(1, 4, 4, 4, 8).astype("float32")).shape)   # (1, 4, 4, 4, 8)
+    ```
     """
 
     def __init__(
@@ -71,7 +72,9 @@ class DenseResidualBlock(keras.layers.Layer):
         check_rank(rank, what="DenseResidualBlock")
         self.rank = rank
         self.filters = check_positive_int(filters, "filters")
-        self.growth_channels = None if growth_channels is None else check_positive_int(growth_channels, "growth_channels")
+        if growth_channels is not None:
+            growth_channels = check_positive_int(growth_channels, "growth_channels")
+        self.growth_channels = growth_channels
         self.num_convs = check_positive_int(num_convs, "num_convs")
         self.kernel_size = kernel_size
         self.negative_slope = negative_slope
@@ -171,9 +174,10 @@ class ResidualInResidualDenseBlock(keras.layers.Layer):
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Examples:
-    >>> rrdb = ResidualInResidualDenseBlock(rank=2, filters=8, num_dense_blocks=2)
-    >>> tuple(rrdb(np.random.rand(1, 6, 6, 8).astype("float32")).shape)
-    (1, 6, 6, 8)
+    ```python
+    rrdb = ResidualInResidualDenseBlock(rank=2, filters=8, num_dense_blocks=2)
+    tuple(rrdb(np.random.rand(1, 6, 6, 8).astype("float32")).shape)   # (1, 6, 6, 8)
+    ```
     """
 
     def __init__(

@@ -91,11 +91,11 @@ class ResidualBlock(keras.layers.Layer):
         kernel_initializer: str. Defaults to "he_normal".
 
     Examples:
-    >>> block = ResidualBlock(rank=3, filters=16, strides=2)
-    >>> block(np.zeros((1, 8, 8, 8, 4), "float32")).shape
-    (1, 4, 4, 4, 16)
-    >>> ResidualBlock(rank=1, filters=64, block_type="bottleneck")(np.zeros((2, 128, 9))).shape
-    (2, 128, 256)
+    ```python
+    block = ResidualBlock(rank=3, filters=16, strides=2)
+    block(np.zeros((1, 8, 8, 8, 4), "float32")).shape   # (1, 4, 4, 4, 16)
+    ResidualBlock(rank=1, filters=64, block_type="bottleneck")(np.zeros((2, 128, 9))).shape   # (2, 128, 256)
+    ```
     """
 
     def __init__(
@@ -292,9 +292,10 @@ class InvertedResidualBlock(keras.layers.Layer):
         drop_path_rate: float. Stochastic depth on the branch. Defaults to 0.
 
     Examples:
-    >>> block = InvertedResidualBlock(rank=1, filters=64, expansion_ratio=1, shortcut="projection")
-    >>> block(np.zeros((2, 128, 32), "float32")).shape
-    (2, 128, 64)
+    ```python
+    block = InvertedResidualBlock(rank=1, filters=64, expansion_ratio=1, shortcut="projection")
+    block(np.zeros((2, 128, 32), "float32")).shape   # (2, 128, 64)
+    ```
     """
 
     def __init__(

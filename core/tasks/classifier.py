@@ -26,10 +26,17 @@ class Classifier(Task):
             (the backbone's policy).
 
     Examples:
-    >>> backbone = ResNetBackbone(rank=2, depth=18)
-    >>> model = Classifier(backbone, num_classes=10)
-    >>> model.compile()   # AdamW, sparse categorical cross-entropy from logits, accuracy
-    >>> model.fit(images, labels, epochs=1)
+    ```python
+    from core.backbones import ResNetBackbone
+
+    backbone = ResNetBackbone(rank=2, depth=10, widths=(8, 16, 32, 64), stem_filters=8)  # a tiny ResNet-10
+    model = Classifier(backbone, num_classes=10)
+    model.compile()   # AdamW, sparse categorical cross-entropy from logits, accuracy
+    images = np.random.rand(8, 32, 32, 3).astype("float32")
+    labels = np.random.randint(0, 10, size=8)
+    model.fit(images, labels, epochs=1, verbose=0)
+    model.predict(images, verbose=0).shape   # (8, 10): logits
+    ```
     """
 
     def __init__(self, backbone, num_classes, pooling="avg", dropout=0.0, class_names=None, dtype=None, **kwargs):

@@ -21,9 +21,14 @@ class Regressor(Task):
             (the backbone's policy).
 
     Examples:
-    >>> model = Regressor(ResNetBackbone(rank=2, depth=18, input_channels=1), num_outputs=1,
-    ...                   output_activation="sigmoid")
-    >>> model.compile()   # AdamW, mean squared error, mean absolute error
+    ```python
+    from core.backbones import ResNetBackbone
+
+    backbone = ResNetBackbone(rank=2, depth=10, input_channels=1, widths=(8, 16, 32, 64), stem_filters=8)
+    model = Regressor(backbone, num_outputs=1, output_activation="sigmoid")
+    model.compile()   # AdamW, mean squared error, mean absolute error
+    model.predict(np.random.rand(2, 32, 32, 1), verbose=0).shape   # (2, 1), in (0, 1)
+    ```
     """
 
     def __init__(self, backbone, num_outputs, pooling="avg", dropout=0.0, output_activation=None, dtype=None,

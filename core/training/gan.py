@@ -35,10 +35,17 @@ class GANModel(keras.Model):
 
     Examples:
     ```python
+    generator = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                                  keras.layers.Dense(3)])
+    discriminator = keras.Sequential([keras.Input((3,)), keras.layers.Dense(8, activation="relu"),
+                                      keras.layers.Dense(1)])
     gan = GANModel(generator, discriminator)
     gan.compile(generator_optimizer=keras.optimizers.Adam(1e-4),
                 discriminator_optimizer=keras.optimizers.Adam(1e-4))
-    gan.fit(dataset_of_(inputs, targets), epochs=10)
+    inputs = np.random.randn(32, 4).astype("float32")    # what the generator maps (noise, LR images...)
+    targets = np.random.randn(32, 3).astype("float32")   # real samples
+    history = gan.fit(inputs, targets, batch_size=8, epochs=2, verbose=0)
+    sorted(history.history)   # ['discriminator_loss', 'generator_loss']
     ```
     """
 
