@@ -6,29 +6,41 @@ import pathlib
 import numpy as np
 
 
-def classification_report(y_true, probabilities, class_names):
+def classification_report(y_true, predictions, class_names):
     """Accuracy, macro-F1, per-class F1 and the confusion matrix (scikit-learn).
 
     Args:
-        y_true: int array (n,). True labels.
-        probabilities: float array (n, classes). Predicted probabilities or logits.
-        class_names: list of str.
+        y_true: true classes: integer labels `(n,)` or one-hot rows `(n, classes)`.
+        predictions: predicted classes: integer labels `(n,)`, or scores `(n, classes)` whose
+            largest entry is the class (probabilities, logits or one-hot rows).
+        class_names: list of str, one per class.
 
     Returns:
         dict with "accuracy", "macro_f1", "per_class_f1" (dict), "confusion_matrix" (list of
         lists, rows = true class) and "n".
 
+    Raises:
+        ValueError: a shape that is neither labels nor one score per class, labels outside
+            `[0, len(class_names))`, or different numbers of examples.
+
     Example:
     ```python
-    report = classification_report(y_test, model.predict(x_test), class_names)
-    report["accuracy"], report["macro_f1"]
+    report = classification_report([0, 1, 2, 2], [0, 2, 2, 2], ["sit", "stand", "walk"])
+    report["accuracy"], report["confusion_matrix"]   # 0.75, [[1, 0, 0], [0, 0, 1], [0, 0, 2]]
+    logits = np.array([[2.0, 0.1, 0.3], [0.2, 1.5, 0.1], [0.0, 0.1, 3.0], [0.9, 0.1, 0.5]])
+    classification_report(np.eye(3)[[0, 1, 2, 2]], logits, ["sit", "stand", "walk"])["accuracy"]   # 0.75
     ```
     """
     from sklearn import metrics
 
-    y_true = np.asarray(y_true).astype(int)
-    y_pred = np.argmax(np.asarray(probabilities), axis=-1)
-    labels = list(range(len(class_names)))
+    num_classes = len(class_names)
+    y_true = _as_labels(y_true, num_classes, "y_true")
+    y_pred = _as_labels(predictions, num_classes, "predictions")
+    if len(y_true) != len(y_pred):
+        raise ValueError(
+            f"y_true and predictions must have one entry per example. Received: {len(y_true)} and {len(y_pred)}"
+        )
+    labels = list(range(num_classes))
     f1 = metrics.f1_score(y_true, y_pred, labels=labels, average=None, zero_division=0)
     return {
         "n": int(len(y_true)),
@@ -37,6 +49,35 @@ def classification_report(y_true, probabilities, class_names):
         "per_class_f1": {name: float(v) for name, v in zip(class_names, f1)},
         "confusion_matrix": metrics.confusion_matrix(y_true, y_pred, labels=labels).tolist(),
     }
+
+
+def _as_labels(values, num_classes, name):
+    """Integer labels `(n,)` from labels `(n,)` / `(n, 1)` or per-class scores `(n, num_classes)`."""
+    values = np.asarray(values)
+    if values.ndim == 2 and values.shape[1] == num_classes and num_classes > 1:
+        return np.argmax(values, axis=-1)
+    if values.ndim == 2 and values.shape[1] == 1:
+        if not np.issubdtype(values.dtype, np.integer):
+            raise ValueError(
+                f"{name}: one score column is ambiguous (a probability or a logit?). Pass integer labels, "
+                f"e.g. (logits > 0).astype(int), or one score per class ({num_classes}). "
+                f"Received: {name}.shape={values.shape}, dtype={values.dtype}"
+            )
+        values = values[:, 0]
+    if values.ndim != 1:
+        raise ValueError(
+            f"{name} must be integer labels (n,) or one score per class (n, {num_classes}). "
+            f"Received: {name}.shape={values.shape}"
+        )
+    if values.size and not (np.issubdtype(values.dtype, np.integer) or np.all(np.mod(values, 1) == 0)):
+        raise ValueError(f"{name}: (n,) values must be integer labels. Received: {values[:5].tolist()} ...")
+    labels = values.astype(int)
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(
+            f"{name}: labels must be in [0, {num_classes}) (one per class name). "
+            f"Received: labels from {labels.min()} to {labels.max()}"
+        )
+    return labels
 
 
 def plot_confusion_matrix(confusion, class_names, path, title="Confusion matrix"):
@@ -67,8 +108,34 @@ def plot_confusion_matrix(confusion, class_names, path, title="Confusion matrix"
 
 
 def save_report(report, path):
-    """Write a report dict as JSON; returns the path."""
+    """Write a report dict as JSON; returns the path.
+
+    NumPy scalars and arrays (values or keys, at any depth) are written as the Python numbers
+    and lists they hold, paths as strings.
+
+    Args:
+        report: dict (nested dicts, lists, numbers, strings, NumPy values).
+        path: str or Path of the JSON file.
+
+    Example:
+    ```python
+    path = save_report({"accuracy": np.float32(0.75), "n": np.int64(4)}, "runs/exp1/report.json")
+    path.read_text()   # {"accuracy": 0.75, "n": 4}, indented
+    ```
+    """
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=2))
+    path.write_text(json.dumps(_jsonable(report), indent=2))
     return path
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {_jsonable(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.tolist()  # a 0-d array or a NumPy scalar gives a Python scalar
+    if isinstance(value, pathlib.PurePath):
+        return str(value)
+    return value

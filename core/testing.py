@@ -17,6 +17,8 @@ class TestCase(parameterized.TestCase):
 
     Example:
     ```python
+    from core.layers import PixelShuffle
+
     class PixelShuffleTest(TestCase):
         def test_layer(self):
             self.run_layer_test(PixelShuffle, {"rank": 2, "scale": 2},
@@ -47,8 +49,24 @@ class TestCase(parameterized.TestCase):
         expected_output_shape,
         run_training_step=True,
         run_saving_test=True,
+        static_weights=(),
     ):
-        """Build, config round trip, one training step, `.keras` save/load with equal outputs."""
+        """Build, config round trip, one training step, `.keras` save/load with equal outputs.
+
+        The training step must move every trainable weight but those named in `static_weights`,
+        which must stay put.
+
+        Args:
+            layer_cls: the layer class.
+            init_kwargs: dict of its constructor arguments.
+            input_data: NumPy batch.
+            expected_output_shape: tuple.
+            run_training_step: bool. Defaults to True.
+            run_saving_test: bool. Defaults to True.
+            static_weights: tuple of str. Ends of the paths (e.g. `"conv1/kernel"`) of trainable
+                weights that legitimately do not change in the first step, e.g. those behind a
+                zero-initialised scale. Defaults to `()`.
+        """
         layer = layer_cls(**init_kwargs)
         output = layer(input_data)
         self.assertEqual(tuple(output.shape), tuple(expected_output_shape))
@@ -71,9 +89,15 @@ class TestCase(parameterized.TestCase):
             target = np.random.default_rng(0).normal(size=expected_output_shape).astype("float32")
             history = model.fit(input_data, target, epochs=1, batch_size=len(input_data), verbose=0)
             self.assertTrue(np.isfinite(history.history["loss"][0]))
-            after = [w.numpy() for w in model.trainable_weights]
-            changed = [not np.array_equal(a, b) for a, b in zip(before, after)]
-            self.assertTrue(any(changed), f"{layer_cls.__name__}: no trainable weight changed in one step")
+            paths = [w.path for w in model.trainable_weights]
+            for end in static_weights:
+                matches = [path for path in paths if path.endswith(end)]
+                self.assertEqual(len(matches), 1, f"static_weights: {end!r} must name one weight of {paths}")
+            moved = {w.path: not np.array_equal(w.numpy(), b) for w, b in zip(model.trainable_weights, before)}
+            static = {path for path in paths if path.endswith(tuple(static_weights))}
+            stuck = [path for path in paths if not moved[path] and path not in static]
+            self.assertEqual(stuck, [], f"{layer_cls.__name__}: trainable weights unchanged by one training step")
+            self.assertEqual([path for path in static if moved[path]], [], "static_weights that moved")
         if run_saving_test:
             self.run_model_saving_test(model, input_data)
         return layer

@@ -56,13 +56,16 @@ class ResNetBackbone(keras.Model):
         normalization: str. Defaults to "batch".
         activation: str. Defaults to "relu".
         zero_init_residual: bool. Zero-init the last norm of each block. Defaults to False.
+        dtype: None, str or `keras.DTypePolicy`. The dtype policy of every layer (e.g.
+            "float64" or "mixed_float16"); the input takes its variable dtype. Defaults to
+            None (the global policy, `keras.config.dtype_policy()`).
 
     Examples:
-    >>> backbone = ResNetBackbone(rank=3, depth=10, input_channels=1)
-    >>> backbone(np.zeros((1, 32, 32, 32, 1), "float32")).shape
-    (1, 1, 1, 1, 512)
-    >>> ResNetBackbone(rank=1, depth=18, input_channels=6, stem="simple").output_shape
-    (None, None, 512)
+    ```python
+    backbone = ResNetBackbone(rank=3, depth=10, input_channels=1)
+    backbone(np.zeros((1, 32, 32, 32, 1), "float32")).shape   # (1, 1, 1, 1, 512)
+    ResNetBackbone(rank=1, depth=18, input_channels=6, stem="simple").output_shape   # (None, None, 512)
+    ```
     """
 
     def __init__(
@@ -104,12 +107,13 @@ class ResNetBackbone(keras.Model):
             raise ValueError(
                 f"input_spatial_shape must have rank={rank} entries. Received: input_spatial_shape={input_spatial_shape}"
             )
+        policy = keras.dtype_policies.get(dtype)
         simple = stem == "simple"
         stem_strides = (1 if simple else 2) if stem_strides is None else stem_strides
         stem_pool = (not simple) if stem_pool is None else stem_pool
 
         # === Functional Model ===
-        inputs = keras.Input(shape=(*input_spatial_shape, input_channels), name="inputs", dtype=dtype)
+        inputs = keras.Input(shape=(*input_spatial_shape, input_channels), name="inputs", dtype=policy.variable_dtype)
         x = inputs
         if stem == "deep":
             stem_convs = [(stem_filters // 2, 3, stem_strides), (stem_filters // 2, 3, 1), (stem_filters, 3, 1)]
@@ -117,13 +121,13 @@ class ResNetBackbone(keras.Model):
             stem_convs = [(stem_filters, 3 if simple else 7, stem_strides)]
         for i, (filters, kernel, strides) in enumerate(stem_convs, start=1):
             for layer in strided_conv(rank, filters, kernel, strides, use_bias=False,
-                                      kernel_initializer="he_normal", name=f"stem_conv{i}"):
+                                      kernel_initializer="he_normal", name=f"stem_conv{i}", dtype=policy):
                 x = layer(x)
             if not preactivation or i < len(stem_convs):
-                x = _norm_act(x, normalization, activation, f"stem_{i}")
+                x = _norm_act(x, normalization, activation, f"stem_{i}", policy)
         if stem_pool:
-            x = factories.zero_padding(rank, 1, name="stem_pool_pad")(x)
-            x = factories.max_pool(rank, 3, strides=2, name="stem_pool")(x)
+            x = factories.zero_padding(rank, 1, name="stem_pool_pad", dtype=policy)(x)
+            x = factories.max_pool(rank, 3, strides=2, name="stem_pool", dtype=policy)(x)
 
         total_blocks = sum(blocks)
         index = 0
@@ -145,11 +149,13 @@ class ResNetBackbone(keras.Model):
                     avg_down=avg_down,
                     zero_init_residual=zero_init_residual,
                     name=f"stage{stage}_block{b + 1}",
+                    dtype=policy,
                 )(x)
                 index += 1
         if preactivation:
-            x = _norm_act(x, normalization, activation, "final")
-        super().__init__(inputs=inputs, outputs=x, dtype=dtype, **kwargs)
+            x = _norm_act(x, normalization, activation, "final", policy)
+        super().__init__(inputs=inputs, outputs=x, **kwargs)
+        self.dtype_policy = policy  # a functional model does not take `dtype` itself
 
         # === Config ===
         self.rank = rank
@@ -197,6 +203,7 @@ class ResNetBackbone(keras.Model):
             "normalization": self.normalization,
             "activation": self.activation,
             "zero_init_residual": self.zero_init_residual,
+            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
         }
 
     @classmethod
@@ -204,8 +211,8 @@ class ResNetBackbone(keras.Model):
         return cls(**config)
 
 
-def _norm_act(x, normalization, activation, name):
-    norm = factories.normalization(normalization, name=f"{name}_norm")
+def _norm_act(x, normalization, activation, name, dtype):
+    norm = factories.normalization(normalization, name=f"{name}_norm", dtype=dtype)
     if norm is not None:
         x = norm(x)
-    return factories.activation(activation, name=f"{name}_act")(x)
+    return factories.activation(activation, name=f"{name}_act", dtype=dtype)(x)

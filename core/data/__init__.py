@@ -1,4 +1,4 @@
-"""Data helpers: tf.data pipelines, TFRecord shards, and the registry of real sample files.
+"""Data helpers: tf.data pipelines, TFRecord shards, z-scoring, and the registry of real sample files.
 
 Attributes are imported lazily so that `core.data.samples` (used by `resuite data`) does not
 pull in TensorFlow.
@@ -12,6 +12,7 @@ _EXPORTS = {
     "read_tfrecord_shards": "core.data.tfrecord",
     "validate_tfrecord": "core.data.tfrecord",
     "write_tfrecord_shards": "core.data.tfrecord",
+    "zscore": "core.data.normalization",
 }
 __all__ = sorted(_EXPORTS)
 

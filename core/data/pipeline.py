@@ -75,15 +75,22 @@ def make_pipeline(
 
     Example:
     ```python
+    images = np.random.randint(0, 256, size=(64, 8, 8, 3), dtype="uint8")
+    labels = np.random.randint(0, 2, size=64)
+    train_ds = tf.data.Dataset.from_tensor_slices((images[:48], labels[:48]))
+    val_ds = tf.data.Dataset.from_tensor_slices((images[48:], labels[48:]))
+
     def normalize(image, label):
         return tf.cast(image, "float32") / 255.0, label
 
     def flip(image, label):
         return tf.image.random_flip_left_right(image), label
 
-    train = make_pipeline(train_ds, 32, map_fn=normalize, augment_fn=flip, cache=True, seed=0)
-    val = make_pipeline(val_ds, 32, training=False, map_fn=normalize, cache=True)
-    model.fit(train, validation_data=val, epochs=10)
+    train = make_pipeline(train_ds, 16, map_fn=normalize, augment_fn=flip, cache=True, seed=0)
+    val = make_pipeline(val_ds, 16, training=False, map_fn=normalize, cache=True)
+    model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Flatten(), keras.layers.Dense(2)])
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(train, validation_data=val, epochs=2, verbose=0)
     ```
     """
     batch_size = _check_batch_size(batch_size)

@@ -37,8 +37,8 @@ Example:
 from core.data import samples
 path = samples.fetch("mri.anatomical")        # downloads nibabel's wheel once, ~3.3 MB
 samples.path("mri.anatomical")                 # later: the same path, no network
-results = samples.fetch_all(domain="speech")   # {name: Path or SampleDataError}
-samples.verify()                               # hash every fetched sample again
+samples.status()                               # a row per sample: name, source, size, fetched
+samples.verify(["mri.anatomical"])            # hash it again, on demand
 ```
 """
 
@@ -93,9 +93,9 @@ class SampleDataError(RuntimeError):
     Example:
     ```python
     try:
-        samples.path("mri.anatomical")
-    except samples.SampleDataError as err:
-        print(err)   # ... not fetched; run `resuite data fetch mri.anatomical`
+        path("mri.anatomical", cache_dir="an-empty-cache")
+    except SampleDataError as err:
+        print(err)   # sample mri.anatomical (...) is not fetched in ...; run `resuite data fetch mri.anatomical` ...
     ```
     """
 
@@ -354,6 +354,7 @@ def fetch_all(names=None, domain: str | None = None, cache_dir=None, force: bool
 
     Example:
     ```python
+    # example: not run (downloads every sample of the domain not yet fetched)
     results = fetch_all(domain="mri")
     failed = {n: e for n, e in results.items() if isinstance(e, SampleDataError)}
     ```
@@ -393,7 +394,7 @@ def path(name: str, cache_dir=None) -> pathlib.Path:
 
     Example:
     ```python
-    wav = path("speech.arctic_a0009_wav")   # after `resuite data fetch speech.arctic_a0009_wav`
+    nifti = path("mri.anatomical")   # after `resuite data fetch mri.anatomical` (or `fetch("mri.anatomical")`)
     ```
     """
     sample = _sample(name)

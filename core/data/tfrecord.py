@@ -66,12 +66,15 @@ def write_tfrecord_shards(examples, path_prefix, num_shards=1, compression=None)
 
     Example:
     ```python
-    def examples():
-        for volume, label in zip(volumes, labels):
-            yield {"image": volume.astype("float32"), "label": np.int64(label), "id": "sub-01"}
+    volumes = [np.random.rand(8, 8, 8) for _ in range(6)]
+    labels = [0, 1, 0, 1, 1, 0]
 
-    paths = write_tfrecord_shards(examples(), "/data/mri/train", num_shards=4, compression="GZIP")
-    dataset = read_tfrecord_shards("/data/mri/train-*.tfrecord")
+    def examples():
+        for index, (volume, label) in enumerate(zip(volumes, labels)):
+            yield {"image": volume.astype("float32"), "label": np.int64(label), "id": f"sub-{index:02d}"}
+
+    paths = write_tfrecord_shards(examples(), "data/mri/train", num_shards=2, compression="GZIP")
+    dataset = read_tfrecord_shards("data/mri/train-*.tfrecord")   # 6 examples, in the written order
     ```
     """
     if isinstance(num_shards, bool) or not isinstance(num_shards, (int, np.integer)) or num_shards <= 0:
@@ -166,8 +169,10 @@ def read_tfrecord_shards(
 
     Example:
     ```python
-    dataset = read_tfrecord_shards("/data/mri/train-*.tfrecord")
-    dataset = dataset.map(lambda example: (example["image"], example["label"]))
+    examples = ({"image": np.full((4, 4), i, "float32"), "label": np.int64(i % 2)} for i in range(8))
+    write_tfrecord_shards(examples, "data/train", num_shards=2)
+    dataset = read_tfrecord_shards("data/train-*.tfrecord")
+    dataset = dataset.map(lambda example: (example["image"], example["label"])).batch(4)
     ```
     """
     paths = _resolve_paths(pattern_or_paths)
@@ -235,8 +240,10 @@ def validate_tfrecord(path, compression="auto"):
 
     Example:
     ```python
-    for path in tf.io.gfile.glob("/data/mri/train-*.tfrecord"):
-        print(path, validate_tfrecord(path))
+    examples = ({"x": np.arange(3, dtype="float32")} for _ in range(5))
+    write_tfrecord_shards(examples, "data/train", num_shards=2)
+    for path in sorted(tf.io.gfile.glob("data/train-*.tfrecord")):
+        print(path, validate_tfrecord(path))   # data/train-00000-of-00002.tfrecord 3, then ... 2
     ```
     """
     path = os.fspath(path)

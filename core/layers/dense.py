@@ -9,12 +9,8 @@ import keras
 from keras import ops
 
 from core.api import export
+from core.checks import check_positive_int
 from core.layers.factories import check_input_rank, check_rank, conv
-
-
-def _check_positive_int(value, name, owner):
-    if not isinstance(value, int) or value < 1:
-        raise ValueError(f"{owner} needs a positive integer {name}. Received: {name}={value!r}")
 
 
 @export
@@ -52,9 +48,10 @@ class DenseResidualBlock(keras.layers.Layer):
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Examples:
-    >>> block = DenseResidualBlock(rank=3, filters=8)
-    >>> tuple(block(np.random.rand(1, 4, 4, 4, 8).astype("float32")).shape)
-    (1, 4, 4, 4, 8)
+    ```python
+    block = DenseResidualBlock(rank=3, filters=8)
+    tuple(block(np.random.rand(1, 4, 4, 4, 8).astype("float32")).shape)   # (1, 4, 4, 4, 8)
+    ```
     """
 
     def __init__(
@@ -73,14 +70,12 @@ class DenseResidualBlock(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         check_rank(rank, what="DenseResidualBlock")
-        _check_positive_int(filters, "filters", "DenseResidualBlock")
-        if growth_channels is not None:
-            _check_positive_int(growth_channels, "growth_channels", "DenseResidualBlock")
-        _check_positive_int(num_convs, "num_convs", "DenseResidualBlock")
         self.rank = rank
-        self.filters = filters
+        self.filters = check_positive_int(filters, "filters")
+        if growth_channels is not None:
+            growth_channels = check_positive_int(growth_channels, "growth_channels")
         self.growth_channels = growth_channels
-        self.num_convs = num_convs
+        self.num_convs = check_positive_int(num_convs, "num_convs")
         self.kernel_size = kernel_size
         self.negative_slope = negative_slope
         self.residual_scale = residual_scale
@@ -179,9 +174,10 @@ class ResidualInResidualDenseBlock(keras.layers.Layer):
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Examples:
-    >>> rrdb = ResidualInResidualDenseBlock(rank=2, filters=8, num_dense_blocks=2)
-    >>> tuple(rrdb(np.random.rand(1, 6, 6, 8).astype("float32")).shape)
-    (1, 6, 6, 8)
+    ```python
+    rrdb = ResidualInResidualDenseBlock(rank=2, filters=8, num_dense_blocks=2)
+    tuple(rrdb(np.random.rand(1, 6, 6, 8).astype("float32")).shape)   # (1, 6, 6, 8)
+    ```
     """
 
     def __init__(
@@ -201,10 +197,9 @@ class ResidualInResidualDenseBlock(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         check_rank(rank, what="ResidualInResidualDenseBlock")
-        _check_positive_int(num_dense_blocks, "num_dense_blocks", "ResidualInResidualDenseBlock")
         self.rank = rank
         self.filters = filters
-        self.num_dense_blocks = num_dense_blocks
+        self.num_dense_blocks = check_positive_int(num_dense_blocks, "num_dense_blocks")
         self.num_convs = num_convs
         self.growth_channels = growth_channels
         self.kernel_size = kernel_size

@@ -35,17 +35,6 @@ def conv(rank, filters, kernel_size, **kwargs):
     return cls(filters, kernel_size, **kwargs)
 
 
-def conv_transpose(rank, filters, kernel_size, **kwargs):
-    """`ConvNDTranspose` for `rank` in 1, 2, 3."""
-    check_rank(rank, what="conv_transpose")
-    cls = {
-        1: keras.layers.Conv1DTranspose,
-        2: keras.layers.Conv2DTranspose,
-        3: keras.layers.Conv3DTranspose,
-    }[rank]
-    return cls(filters, kernel_size, **kwargs)
-
-
 def depthwise_conv(rank, kernel_size, **kwargs):
     """`DepthwiseConvND` for `rank` in 1, 2 (Keras has no 3-D depthwise conv)."""
     check_rank(rank, (1, 2), what="depthwise_conv")

@@ -42,9 +42,10 @@ class PixelShuffle(keras.layers.Layer):
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Examples:
-    >>> x = np.random.rand(2, 4, 4, 4, 16).astype("float32")
-    >>> tuple(PixelShuffle(rank=3, scale=2)(x).shape)
-    (2, 8, 8, 8, 2)
+    ```python
+    x = np.random.rand(2, 4, 4, 4, 16).astype("float32")
+    tuple(PixelShuffle(rank=3, scale=2)(x).shape)   # (2, 8, 8, 8, 2)
+    ```
     """
 
     def __init__(self, rank, scale, **kwargs):
@@ -105,9 +106,10 @@ class PixelUnshuffle(keras.layers.Layer):
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Examples:
-    >>> x = np.random.rand(2, 8, 8, 3).astype("float32")
-    >>> tuple(PixelUnshuffle(rank=2, scale=2)(x).shape)
-    (2, 4, 4, 12)
+    ```python
+    x = np.random.rand(2, 8, 8, 3).astype("float32")
+    tuple(PixelUnshuffle(rank=2, scale=2)(x).shape)   # (2, 4, 4, 12)
+    ```
     """
 
     def __init__(self, rank, scale, **kwargs):

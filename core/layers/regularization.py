@@ -19,9 +19,10 @@ class SqueezeExcitation(keras.layers.Layer):
         min_units: int. Smallest bottleneck width. Defaults to 8.
 
     Examples:
-    >>> se = SqueezeExcitation(rank=2, ratio=0.25)
-    >>> se(np.ones((1, 8, 8, 32), "float32")).shape
-    (1, 8, 8, 32)
+    ```python
+    se = SqueezeExcitation(rank=2, ratio=0.25)
+    se(np.ones((1, 8, 8, 32), "float32")).shape   # (1, 8, 8, 32)
+    ```
     """
 
     def __init__(self, rank, ratio=0.25, min_units=8, **kwargs):
@@ -34,8 +35,8 @@ class SqueezeExcitation(keras.layers.Layer):
         factories.check_input_rank(input_shape, self.rank, self.name)
         channels = input_shape[-1]
         units = max(self.min_units, int(channels * self.ratio))
-        self.reduce = keras.layers.Dense(units, activation="relu", name="reduce")
-        self.expand = keras.layers.Dense(channels, activation="sigmoid", name="expand")
+        self.reduce = keras.layers.Dense(units, activation="relu", name="reduce", dtype=self.dtype_policy)
+        self.expand = keras.layers.Dense(channels, activation="sigmoid", name="expand", dtype=self.dtype_policy)
         self.reduce.build((input_shape[0], channels))
         self.expand.build((input_shape[0], units))
 
@@ -63,9 +64,10 @@ class StochasticDepth(keras.layers.Layer):
         seed: int or None. Seed of the layer's random generator. Defaults to None.
 
     Examples:
-    >>> drop = StochasticDepth(rate=0.1)
-    >>> drop(np.ones((4, 8, 16), "float32"), training=False).shape
-    (4, 8, 16)
+    ```python
+    drop = StochasticDepth(rate=0.1)
+    drop(np.ones((4, 8, 16), "float32"), training=False).shape   # (4, 8, 16)
+    ```
     """
 
     def __init__(self, rate=0.0, seed=None, **kwargs):

@@ -91,11 +91,11 @@ class ResidualBlock(keras.layers.Layer):
         kernel_initializer: str. Defaults to "he_normal".
 
     Examples:
-    >>> block = ResidualBlock(rank=3, filters=16, strides=2)
-    >>> block(np.zeros((1, 8, 8, 8, 4), "float32")).shape
-    (1, 4, 4, 4, 16)
-    >>> ResidualBlock(rank=1, filters=64, block_type="bottleneck")(np.zeros((2, 128, 9))).shape
-    (2, 128, 256)
+    ```python
+    block = ResidualBlock(rank=3, filters=16, strides=2)
+    block(np.zeros((1, 8, 8, 8, 4), "float32")).shape   # (1, 4, 4, 4, 16)
+    ResidualBlock(rank=1, filters=64, block_type="bottleneck")(np.zeros((2, 128, 9))).shape   # (2, 128, 256)
+    ```
     """
 
     def __init__(
@@ -152,15 +152,15 @@ class ResidualBlock(keras.layers.Layer):
     def _conv(self, filters, kernel_size, strides, name, dilation_rate=1):
         return strided_conv(
             self.rank, filters, kernel_size, strides, dilation_rate=dilation_rate, name=name,
-            use_bias=self.use_bias, kernel_initializer=self.kernel_initializer,
+            use_bias=self.use_bias, kernel_initializer=self.kernel_initializer, dtype=self.dtype_policy,
         )
 
     def _norm(self, name, zero=False):
         kwargs = {"gamma_initializer": "zeros"} if zero and self.normalization == "batch" else {}
-        return factories.normalization(self.normalization, name=name, **kwargs)
+        return factories.normalization(self.normalization, name=name, dtype=self.dtype_policy, **kwargs)
 
     def _act(self, name):
-        return factories.activation(self.activation, name=name)
+        return factories.activation(self.activation, name=name, dtype=self.dtype_policy)
 
     def build(self, input_shape):
         factories.check_input_rank(input_shape, self.rank, self.name)
@@ -185,9 +185,9 @@ class ResidualBlock(keras.layers.Layer):
                 if not last:
                     branch.append(self._act(f"act{i}"))
         if self.se_ratio:
-            branch.append(SqueezeExcitation(self.rank, self.se_ratio, name="se"))
+            branch.append(SqueezeExcitation(self.rank, self.se_ratio, name="se", dtype=self.dtype_policy))
         if self.drop_path_rate:
-            branch.append(StochasticDepth(self.drop_path_rate, name="drop_path"))
+            branch.append(StochasticDepth(self.drop_path_rate, name="drop_path", dtype=self.dtype_policy))
         self.pre_act = []
         if self.preactivation:
             # The pre-activation of the input feeds both the branch and a projection shortcut.
@@ -206,14 +206,16 @@ class ResidualBlock(keras.layers.Layer):
         if project:
             if self.avg_down and s != 1:
                 self.shortcut_layers.append(
-                    factories.average_pool(self.rank, s, strides=s, padding="same", name="shortcut_pool")
+                    factories.average_pool(self.rank, s, strides=s, padding="same", name="shortcut_pool",
+                                           dtype=self.dtype_policy)
                 )
                 proj_stride = 1
             else:
                 proj_stride = s
             self.shortcut_layers.append(
                 factories.conv(self.rank, out, 1, strides=proj_stride, use_bias=self.use_bias,
-                               kernel_initializer=self.kernel_initializer, name="shortcut_conv")
+                               kernel_initializer=self.kernel_initializer, name="shortcut_conv",
+                               dtype=self.dtype_policy)
             )
             if self.shortcut_normalization and not self.preactivation:
                 self.shortcut_layers.append(self._norm("shortcut_norm"))
@@ -290,9 +292,10 @@ class InvertedResidualBlock(keras.layers.Layer):
         drop_path_rate: float. Stochastic depth on the branch. Defaults to 0.
 
     Examples:
-    >>> block = InvertedResidualBlock(rank=1, filters=64, expansion_ratio=1, shortcut="projection")
-    >>> block(np.zeros((2, 128, 32), "float32")).shape
-    (2, 128, 64)
+    ```python
+    block = InvertedResidualBlock(rank=1, filters=64, expansion_ratio=1, shortcut="projection")
+    block(np.zeros((2, 128, 32), "float32")).shape   # (2, 128, 64)
+    ```
     """
 
     def __init__(
@@ -327,38 +330,39 @@ class InvertedResidualBlock(keras.layers.Layer):
         factories.check_input_rank(input_shape, self.rank, self.name)
         in_channels = input_shape[-1]
         hidden = in_channels * self.expansion_ratio
+        dtype = self.dtype_policy
         branch = []
         if self.expansion_ratio != 1:
             branch += [
-                factories.conv(self.rank, hidden, 1, use_bias=False, name="expand"),
-                factories.normalization(self.normalization, name="expand_norm"),
-                factories.activation(self.activation, name="expand_act"),
+                factories.conv(self.rank, hidden, 1, use_bias=False, name="expand", dtype=dtype),
+                factories.normalization(self.normalization, name="expand_norm", dtype=dtype),
+                factories.activation(self.activation, name="expand_act", dtype=dtype),
             ]
         pad = (self.kernel_size - 1) // 2
         if self.strides != 1:
-            branch.append(factories.zero_padding(self.rank, pad, name="depthwise_pad"))
+            branch.append(factories.zero_padding(self.rank, pad, name="depthwise_pad", dtype=dtype))
         branch += [
             factories.depthwise_conv(
                 self.rank, self.kernel_size, strides=self.strides,
-                padding="same" if self.strides == 1 else "valid", use_bias=False, name="depthwise",
+                padding="same" if self.strides == 1 else "valid", use_bias=False, name="depthwise", dtype=dtype,
             ),
-            factories.normalization(self.normalization, name="depthwise_norm"),
-            factories.activation(self.activation, name="depthwise_act"),
+            factories.normalization(self.normalization, name="depthwise_norm", dtype=dtype),
+            factories.activation(self.activation, name="depthwise_act", dtype=dtype),
         ]
         if self.se_ratio:
-            branch.append(SqueezeExcitation(self.rank, self.se_ratio, name="se"))
+            branch.append(SqueezeExcitation(self.rank, self.se_ratio, name="se", dtype=dtype))
         branch += [
-            factories.conv(self.rank, self.filters, 1, use_bias=False, name="project"),
-            factories.normalization(self.normalization, name="project_norm"),
+            factories.conv(self.rank, self.filters, 1, use_bias=False, name="project", dtype=dtype),
+            factories.normalization(self.normalization, name="project_norm", dtype=dtype),
         ]
         if self.drop_path_rate:
-            branch.append(StochasticDepth(self.drop_path_rate, name="drop_path"))
+            branch.append(StochasticDepth(self.drop_path_rate, name="drop_path", dtype=dtype))
         self.branch = branch
         same_shape = self.strides == 1 and in_channels == self.filters
         self.shortcut_layers = None
         if self.shortcut == "projection":
             self.shortcut_layers = [
-                factories.conv(self.rank, self.filters, 1, strides=self.strides, name="shortcut_conv")
+                factories.conv(self.rank, self.filters, 1, strides=self.strides, name="shortcut_conv", dtype=dtype)
             ]
         elif self.shortcut == "auto" and same_shape:
             self.shortcut_layers = []

@@ -62,12 +62,12 @@ class HaarDWT(keras.layers.Layer):
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Examples:
-    >>> x = np.random.rand(2, 8, 8, 8, 4).astype("float32")
-    >>> tuple(HaarDWT(rank=3)(x).shape)
-    (2, 4, 4, 4, 32)
-    >>> low, high = HaarDWT(rank=3, split_low_high=True)(x)
-    >>> tuple(low.shape), tuple(high.shape)
-    ((2, 4, 4, 4, 4), (2, 4, 4, 4, 28))
+    ```python
+    x = np.random.rand(2, 8, 8, 8, 4).astype("float32")
+    tuple(HaarDWT(rank=3)(x).shape)   # (2, 4, 4, 4, 32)
+    low, high = HaarDWT(rank=3, split_low_high=True)(x)
+    tuple(low.shape), tuple(high.shape)   # ((2, 4, 4, 4, 4), (2, 4, 4, 4, 28))
+    ```
     """
 
     def __init__(self, rank, split_low_high=False, **kwargs):
@@ -133,10 +133,11 @@ class HaarIDWT(keras.layers.Layer):
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Examples:
-    >>> x = np.random.rand(2, 8, 8, 3).astype("float32")
-    >>> y = HaarIDWT(rank=2)(HaarDWT(rank=2)(x))
-    >>> bool(np.allclose(y, x, atol=1e-5))
-    True
+    ```python
+    x = np.random.rand(2, 8, 8, 3).astype("float32")
+    y = HaarIDWT(rank=2)(HaarDWT(rank=2)(x))
+    bool(np.allclose(y, x, atol=1e-5))   # True
+    ```
     """
 
     def __init__(self, rank, **kwargs):

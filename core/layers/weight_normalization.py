@@ -46,12 +46,12 @@ class WeightNormalization(keras.layers.Layer):
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Examples:
-    >>> conv = WeightNormalization(keras.layers.Conv1D(8, 7, padding="same"))
-    >>> y = conv(np.random.rand(2, 50, 4).astype("float32"))
-    >>> tuple(y.shape), conv.count_params()  # 7 * 4 * 8 + 8 (Conv1D) + 8 (g)
-    ((2, 50, 8), 240)
-    >>> tuple(conv.fold().shape)
-    (7, 4, 8)
+    ```python
+    conv = WeightNormalization(keras.layers.Conv1D(8, 7, padding="same"))
+    y = conv(np.random.rand(2, 50, 4).astype("float32"))
+    tuple(y.shape), conv.count_params()   # ((2, 50, 8), 240): 7 * 4 * 8 + 8 (Conv1D) + 8 (g)
+    tuple(conv.fold().shape)   # (7, 4, 8)
+    ```
     """
 
     def __init__(self, layer, axis=None, **kwargs):
@@ -151,11 +151,12 @@ def fold_weight_normalization(wrapper):
         A new, built layer of the wrapped layer's class and config.
 
     Examples:
-    >>> wn = WeightNormalization(keras.layers.Dense(3))
-    >>> _ = wn(np.ones((1, 4), "float32"))
-    >>> plain = fold_weight_normalization(wn)
-    >>> plain.count_params(), wn.count_params()
-    (15, 18)
+    ```python
+    wn = WeightNormalization(keras.layers.Dense(3))
+    _ = wn(np.ones((1, 4), "float32"))
+    plain = fold_weight_normalization(wn)
+    plain.count_params(), wn.count_params()   # (15, 18)
+    ```
     """
     if not isinstance(wrapper, WeightNormalization) or not wrapper.built:
         raise ValueError(f"fold_weight_normalization needs a built WeightNormalization. Received: wrapper={wrapper!r}")

@@ -3,6 +3,7 @@ from core.metrics.losses import (
     GaussianNLL,
     ensemble_gaussian,
     least_squares_gan_losses,
+    mean_per_example,
     relativistic_average_losses,
 )
 
@@ -12,6 +13,7 @@ __all__ = [
     "SSIM",
     "ensemble_gaussian",
     "least_squares_gan_losses",
+    "mean_per_example",
     "nrmse",
     "psnr",
     "relativistic_average_losses",

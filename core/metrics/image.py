@@ -236,11 +236,14 @@ class PSNR(keras.metrics.MeanMetricWrapper):
 
     Example:
     ```python
-    model.compile(optimizer="adam", loss="mae", metrics=[PSNR(), SSIM(filter_size=7)])
-
+    hr_batch = np.random.rand(2, 16, 16, 1).astype("float32")
+    sr_batch = hr_batch + 0.01 * np.random.randn(*hr_batch.shape).astype("float32")
     metric = PSNR()
     metric.update_state(hr_batch, sr_batch)
-    metric.result()
+    metric.result()   # ~40 dB
+
+    model = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Conv2D(1, 3, padding="same")])
+    model.compile(optimizer="adam", loss="mae", metrics=[PSNR(), SSIM(filter_size=7)])
     ```
     """
 
@@ -280,7 +283,9 @@ class SSIM(keras.metrics.MeanMetricWrapper):
 
     Example:
     ```python
-    metric = SSIM(axis=1, filter_size=7)
+    hr_volumes = np.random.rand(2, 8, 16, 16, 1).astype("float32")
+    sr_volumes = hr_volumes + 0.05 * np.random.randn(*hr_volumes.shape).astype("float32")
+    metric = SSIM(axis=1, filter_size=7)   # the mean over the 8 slices along axis 1 of each volume
     metric.update_state(hr_volumes, sr_volumes)
     metric.result()
     ```

@@ -5,6 +5,7 @@ The GAN losses return one value per example, shape `(B,)`, so that a custom `tra
 reduce them itself; under `tf.distribute` divide the per-replica sum by the *global* batch size:
 
 ```python
+per_example_g_loss = tf.constant([0.2, 0.4, 0.9])        # (B,): one of the GAN losses below
 g_loss = tf.nn.compute_average_loss(per_example_g_loss)  # sum / global batch size
 ```
 """
@@ -109,9 +110,13 @@ def ensemble_gaussian(means, variances):
 
     Example:
     ```python
-    outputs = [member.predict(x) for member in members]  # each (B, 2n) = [mean, variance]
+    # Three members, e.g. [member.predict(x) for member in members]: each (B, 2n) = [mean, variance]
+    outputs = [np.array([[1.0, 0.1], [2.0, 0.2]]), np.array([[1.2, 0.1], [2.2, 0.1]]),
+               np.array([[0.8, 0.3], [1.8, 0.3]])]
     n = outputs[0].shape[-1] // 2
     mean, variance = ensemble_gaussian([o[:, :n] for o in outputs], [o[:, n:] for o in outputs])
+    mean, variance   # [[1.0], [2.0]], [[0.193], [0.227]]: mean of the variances + spread of the means
+    label_std = 100.0   # the scale the labels were standardised with
     sigma = np.sqrt(variance) * label_std  # RRNet's reported uncertainty
     ```
     """
@@ -153,10 +158,17 @@ def relativistic_average_losses(real_logits, fake_logits, mean_axis=None):
 
     Example:
     ```python
+    generator = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.UpSampling2D(2),
+                                  keras.layers.Conv2D(1, 3, padding="same")])
+    discriminator = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Conv2D(1, 3, padding="same")])
+    lr = np.random.rand(2, 8, 8, 1).astype("float32")
+    hr = np.random.rand(2, 16, 16, 1).astype("float32")
     with tf.GradientTape() as tape:
         sr = generator(lr, training=True)
         g_adv, _ = relativistic_average_losses(discriminator(hr), discriminator(sr))
+        l1_per_example = mean_per_example(keras.ops.abs(sr - hr))
         g_loss = tf.nn.compute_average_loss(l1_per_example + 5e-3 * g_adv)
+    gradients = tape.gradient(g_loss, generator.trainable_variables)
     ```
 
     Paper: Wang et al., "ESRGAN", ECCV Workshops 2018, https://arxiv.org/abs/1809.00219
@@ -177,8 +189,8 @@ def relativistic_average_losses(real_logits, fake_logits, mean_axis=None):
     fake_as_real = ops.binary_crossentropy(ones, fake_relative, from_logits=True)
     fake_as_fake = ops.binary_crossentropy(zeros, fake_relative, from_logits=True)
     real_as_real = ops.binary_crossentropy(ones, real_relative, from_logits=True)
-    generator_loss = _mean_per_example(fake_as_real)
-    discriminator_loss = 0.5 * (_mean_per_example(real_as_real) + _mean_per_example(fake_as_fake))
+    generator_loss = mean_per_example(fake_as_real)
+    discriminator_loss = 0.5 * (mean_per_example(real_as_real) + mean_per_example(fake_as_fake))
     return generator_loss, discriminator_loss
 
 
@@ -204,16 +216,19 @@ def least_squares_gan_losses(real_outputs, fake_outputs):
 
     Example:
     ```python
+    discriminators = [keras.Sequential([keras.Input((64, 1)), keras.layers.Conv1D(1, 3)]) for _ in range(2)]
+    audio = np.random.randn(4, 64, 1).astype("float32")
+    generated = np.random.randn(4, 64, 1).astype("float32")   # the generator's output
     real = [d(audio) for d in discriminators]
     fake = [d(tf.stop_gradient(generated)) for d in discriminators]
-    _, d_loss = least_squares_gan_losses(real, fake)
-    g_adv, _ = least_squares_gan_losses(None, [d(generated) for d in discriminators])
+    _, d_loss = least_squares_gan_losses(real, fake)                                    # (4,)
+    g_adv, _ = least_squares_gan_losses(None, [d(generated) for d in discriminators])  # (4,)
     ```
 
     Paper: Mao et al., "Least Squares GANs", ICCV 2017, https://arxiv.org/abs/1611.04076
     """
     fake_outputs = _as_list(fake_outputs)
-    generator_loss = _sum_over(_mean_per_example(ops.square(1.0 - fake)) for fake in fake_outputs)
+    generator_loss = _sum_over(mean_per_example(ops.square(1.0 - fake)) for fake in fake_outputs)
     if real_outputs is None:
         return generator_loss, None
     real_outputs = _as_list(real_outputs)
@@ -223,17 +238,38 @@ def least_squares_gan_losses(real_outputs, fake_outputs):
             f"Received: len(real_outputs)={len(real_outputs)}, len(fake_outputs)={len(fake_outputs)}"
         )
     discriminator_loss = _sum_over(
-        _mean_per_example(ops.square(1.0 - real)) + _mean_per_example(ops.square(fake))
+        mean_per_example(ops.square(1.0 - real)) + mean_per_example(ops.square(fake))
         for real, fake in zip(real_outputs, fake_outputs)
     )
     return generator_loss, discriminator_loss
 
 
-def _mean_per_example(values):
-    """Mean over all non-batch axes: `(B, ...)` -> `(B,)`."""
-    if len(values.shape) <= 1:
+def mean_per_example(values):
+    """The mean over every axis but the first (batch) axis: `(B, ...)` → `(B,)`.
+
+    Turns element-wise losses (per pixel, voxel or logit) into the per-example vector that
+    `tf.nn.compute_average_loss` and the suite's GAN losses work with. A `(B,)` input is
+    returned as is.
+
+    Args:
+        values: tensor of rank ≥ 1 (its rank must be known).
+
+    Returns:
+        A `(B,)` tensor.
+
+    Example:
+    ```python
+    errors = keras.ops.abs(np.ones((2, 4, 4, 1)) - np.zeros((2, 4, 4, 1)))
+    mean_per_example(errors)   # [1., 1.]
+    ```
+    """
+    values = ops.convert_to_tensor(values)
+    rank = len(values.shape)
+    if rank == 0:
+        raise ValueError(f"mean_per_example needs a batch axis. Received: a scalar of shape {tuple(values.shape)}")
+    if rank == 1:
         return values
-    return ops.mean(values, axis=list(range(1, len(values.shape))))
+    return ops.mean(values, axis=tuple(range(1, rank)))
 
 
 def _as_list(outputs):

@@ -22,15 +22,24 @@ class Classifier(Task):
         pooling: str. "avg" or "max" global pooling. Defaults to "avg".
         dropout: float. Dropout before the head. Defaults to 0.
         class_names: list of str or None. Stored with the model for reports. Defaults to None.
+        dtype: None, str or `keras.DTypePolicy`. Policy of the head's layers. Defaults to None
+            (the backbone's policy).
 
     Examples:
-    >>> backbone = ResNetBackbone(rank=2, depth=18)
-    >>> model = Classifier(backbone, num_classes=10)
-    >>> model.compile()   # AdamW, sparse categorical cross-entropy from logits, accuracy
-    >>> model.fit(images, labels, epochs=1)
+    ```python
+    from core.backbones import ResNetBackbone
+
+    backbone = ResNetBackbone(rank=2, depth=10, widths=(8, 16, 32, 64), stem_filters=8)  # a tiny ResNet-10
+    model = Classifier(backbone, num_classes=10)
+    model.compile()   # AdamW, sparse categorical cross-entropy from logits, accuracy
+    images = np.random.rand(8, 32, 32, 3).astype("float32")
+    labels = np.random.randint(0, 10, size=8)
+    model.fit(images, labels, epochs=1, verbose=0)
+    model.predict(images, verbose=0).shape   # (8, 10): logits
+    ```
     """
 
-    def __init__(self, backbone, num_classes, pooling="avg", dropout=0.0, class_names=None, **kwargs):
+    def __init__(self, backbone, num_classes, pooling="avg", dropout=0.0, class_names=None, dtype=None, **kwargs):
         if num_classes < 1:
             raise ValueError(f"num_classes must be >= 1. Received: num_classes={num_classes}")
         if class_names is not None and len(class_names) != max(num_classes, 2):
@@ -38,14 +47,16 @@ class Classifier(Task):
                 f"class_names needs {max(num_classes, 2)} names. Received: {len(class_names)} names"
             )
         rank = len(backbone.input_shape) - 2
+        policy = self.head_dtype_policy(backbone, dtype)
         # === Functional Model ===
         inputs = backbone.input
         x = backbone(inputs)
-        x = pooling_layer(rank, pooling)(x)
+        x = pooling_layer(rank, pooling, dtype=policy)(x)
         if dropout:
-            x = keras.layers.Dropout(dropout, name="head_dropout")(x)
-        outputs = keras.layers.Dense(num_classes, name="predictions")(x)
+            x = keras.layers.Dropout(dropout, name="head_dropout", dtype=policy)(x)
+        outputs = keras.layers.Dense(num_classes, name="predictions", dtype=policy)(x)
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+        self.dtype_policy = policy
         # === Config ===
         self.backbone = backbone
         self.num_classes = num_classes
@@ -72,4 +83,5 @@ class Classifier(Task):
             "pooling": self.pooling,
             "dropout": self.dropout,
             "class_names": self.class_names,
+            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
         }

@@ -11,11 +11,11 @@ def default_jit_compile():
     return bool(tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("TPU"))
 
 
-def pooling_layer(rank, pooling, name="pool"):
+def pooling_layer(rank, pooling, name="pool", dtype=None):
     if pooling == "avg":
-        return factories.global_average_pool(rank, name=name)
+        return factories.global_average_pool(rank, name=name, dtype=dtype)
     if pooling == "max":
-        return factories.global_max_pool(rank, name=name)
+        return factories.global_max_pool(rank, name=name, dtype=dtype)
     raise ValueError(f'pooling must be "avg" or "max". Received: pooling={pooling!r}')
 
 
@@ -25,8 +25,15 @@ class Task(keras.Model):
     Subclasses build the functional graph in `__init__`, call `super().__init__(inputs,
     outputs)`, store one attribute per argument and implement `get_config`; the backbone
     is (de)serialized with `keras.layers.serialize`/`deserialize`. Subclasses define
-    `default_optimizer`, `default_loss` and `default_metrics`.
+    `default_optimizer`, `default_loss` and `default_metrics`. The head's layers take
+    `head_dtype_policy(backbone, dtype)`, which is also the task's `dtype_policy` (saved
+    in its config as "dtype").
     """
+
+    @staticmethod
+    def head_dtype_policy(backbone, dtype):
+        """The policy of the head: `dtype` if given, else the backbone's policy."""
+        return backbone.dtype_policy if dtype is None else keras.dtype_policies.get(dtype)
 
     def compile(self, optimizer="auto", loss="auto", metrics="auto", jit_compile="auto", **kwargs):
         """Configure training; "auto" picks the task's defaults.

@@ -13,8 +13,11 @@ class TimeBudget(keras.callbacks.Callback):
 
     Example:
     ```python
-    budget = TimeBudget(60)
-    model.fit(x, y, epochs=1000, callbacks=[budget])   # about a minute, whatever the epoch count
+    x, y = np.zeros((64, 4), "float32"), np.zeros((64, 1), "float32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    budget = TimeBudget(2)
+    model.fit(x, y, epochs=1000, callbacks=[budget], verbose=0)   # about 2 s, whatever the epoch count
     budget.stopped_at                                   # the batch it stopped after, or None
     ```
     """
@@ -38,9 +41,12 @@ class StepCounter(keras.callbacks.Callback):
 
     Example:
     ```python
+    x, y = np.zeros((64, 4), "float32"), np.zeros((64, 1), "float32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
     counter = StepCounter()
-    model.fit(x, y, epochs=2, callbacks=[counter])
-    counter.steps, counter.seconds
+    model.fit(x, y, batch_size=32, epochs=2, callbacks=[counter], verbose=0)
+    counter.steps, counter.seconds   # (4, ...)
     ```
     """
 

@@ -94,7 +94,10 @@ def standard_callbacks(
 
     Example:
     ```python
-    model.fit(train, validation_data=val, epochs=30, callbacks=standard_callbacks("runs/exp1"))
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.random.rand(32, 4), np.random.rand(32, 1)
+    model.fit(x, y, validation_split=0.25, epochs=2, verbose=0, callbacks=standard_callbacks("runs/exp1"))
     ```
     """
     output_dir = pathlib.Path(output_dir if is_chief() else tempfile.mkdtemp(prefix="resuite-worker-"))
@@ -168,9 +171,15 @@ def fit(
 
     Example:
     ```python
-    history = fit(model, train_ds, epochs=20, output_dir="runs/har", validation_data=val_ds, seed=0,
-                  restore_best=True)
-    model.evaluate(test_ds)   # the best validation epoch, as saved in runs/har/best.keras
+    from core.data import from_arrays
+
+    x, y = np.random.rand(64, 16, 3).astype("float32"), np.random.randint(0, 2, size=64)
+    train_ds = from_arrays(x[:48], y[:48], batch_size=16, seed=0)
+    val_ds = from_arrays(x[48:], y[48:], batch_size=16, training=False)
+    model = keras.Sequential([keras.Input((16, 3)), keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(2)])
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    history = fit(model, train_ds, epochs=2, output_dir="runs/har", validation_data=val_ds, seed=0, verbose=0,
+                  restore_best=True)   # model now holds the best validation epoch: runs/har/best.keras
     ```
     """
     if seed is not None:

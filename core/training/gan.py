@@ -5,6 +5,7 @@ import tensorflow as tf
 from keras import ops
 
 from core.api import export
+from core.metrics import mean_per_example
 from core.tasks.task import default_jit_compile
 
 
@@ -34,10 +35,17 @@ class GANModel(keras.Model):
 
     Examples:
     ```python
+    generator = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                                  keras.layers.Dense(3)])
+    discriminator = keras.Sequential([keras.Input((3,)), keras.layers.Dense(8, activation="relu"),
+                                      keras.layers.Dense(1)])
     gan = GANModel(generator, discriminator)
     gan.compile(generator_optimizer=keras.optimizers.Adam(1e-4),
                 discriminator_optimizer=keras.optimizers.Adam(1e-4))
-    gan.fit(dataset_of_(inputs, targets), epochs=10)
+    inputs = np.random.randn(32, 4).astype("float32")    # what the generator maps (noise, LR images...)
+    targets = np.random.randn(32, 3).astype("float32")   # real samples
+    history = gan.fit(inputs, targets, batch_size=8, epochs=2, verbose=0)
+    sorted(history.history)   # ['discriminator_loss', 'generator_loss']
     ```
     """
 
@@ -195,5 +203,4 @@ def _tracker_name(prefix, key):
 
 def _per_example_bce(labels, logits):
     """Binary cross-entropy on logits, averaged over every axis but the batch axis."""
-    loss = ops.binary_crossentropy(labels, logits, from_logits=True)
-    return ops.mean(ops.reshape(loss, (ops.shape(loss)[0], -1)), axis=1)
+    return mean_per_example(ops.binary_crossentropy(labels, logits, from_logits=True))

@@ -24,6 +24,7 @@ def split_cpu(num_devices):
 
     Example:
     ```python
+    # example: not run (must be the first TensorFlow call of the program)
     split_cpu(2)
     strategy = get_strategy("mirrored")   # replicas on /cpu:0 and /cpu:1
     ```
@@ -57,11 +58,13 @@ def get_strategy(name="default", devices=None, tpu=None, port=None):
 
     Example:
     ```python
-    strategy = get_strategy("mirrored")
-    with strategy.scope():
-        model = Classifier(ResNetBackbone(rank=2, depth=18), num_classes=10)
-        model.compile()
-    model.fit(dataset, epochs=10)   # the dataset's batch size is the global batch size
+    strategy = get_strategy("mirrored")   # every local GPU, else the (logical) CPUs
+    with strategy.scope():   # build and compile inside the scope, e.g. a core.tasks.Classifier
+        model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(10)])
+        model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    features, labels = np.random.rand(32, 16).astype("float32"), np.random.randint(0, 10, size=32)
+    dataset = tf.data.Dataset.from_tensor_slices((features, labels)).batch(8)
+    model.fit(dataset, epochs=1, verbose=0)   # the dataset's batch size is the global batch size
     ```
     """
     if name == "default":

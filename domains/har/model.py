@@ -92,9 +92,10 @@ class GroupMixture(keras.layers.Layer):
         dynamic_indices: list of int. Label index of each dynamic-group class.
 
     Examples:
-    >>> mix = GroupMixture(static_indices=[0], dynamic_indices=[1, 2, 3])
-    >>> mix([np.zeros((1, 1)), np.zeros((1, 3)), np.full((1, 1), 0.25)]).numpy()
-    array([[0.25, 0.25, 0.25, 0.25]], dtype=float32)
+    ```python
+    mix = GroupMixture(static_indices=[0], dynamic_indices=[1, 2, 3])
+    mix([np.zeros((1, 1)), np.zeros((1, 3)), np.full((1, 1), 0.25)]).numpy()   # [[0.25, 0.25, 0.25, 0.25]]
+    ```
     """
 
     def __init__(self, static_indices, dynamic_indices, **kwargs):

@@ -123,15 +123,6 @@ def scaled_affine(affine, factor):
     return result
 
 
-def zscore(volume, mask=None):
-    """Per-volume z-score, statistics over `mask` (all voxels if None)."""
-    values = volume[mask] if mask is not None else volume
-    std = float(values.std())
-    if std == 0.0:
-        raise ValueError("zscore: the volume is constant (standard deviation 0); nothing to normalise")
-    return ((volume - float(values.mean())) / std).astype(volume.dtype)
-
-
 def foreground_mask(volume, fraction=0.05):
     """Head/brain foreground: voxels above `fraction` of the robust maximum, holes filled.
 

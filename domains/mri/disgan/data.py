@@ -2,8 +2,8 @@
 
 - `load_training_volume` reads a file through `domains.mri.io.load_volume` (canonical RAS+
   orientation; clear errors for 2-D/4-D/truncated/corrupt/NaN/singular-affine files), finds the
-  foreground with `brain_mask` and z-scores the volume with the foreground's mean and
-  standard deviation (per volume, as the paper).
+  foreground with `brain_mask` and z-scores the volume (`core.data.zscore`) with the mean and
+  standard deviation of the foreground (per volume, as the paper).
 - `patch_corners` lists the corners of the patches that lie inside an allowed region (e.g. all
   but a held-out slab) and hold at least a fraction of foreground; `patch_dataset` draws random
   patches from them (an endless `tf.data.Dataset` of `{"hr", "background"}`).
@@ -21,7 +21,7 @@ import pathlib
 import numpy as np
 import tensorflow as tf
 
-from core.data import make_pipeline, read_tfrecord_shards, write_tfrecord_shards
+from core.data import make_pipeline, read_tfrecord_shards, write_tfrecord_shards, zscore
 from domains.mri.io import NiftiError, foreground_mask, list_volumes, load_volume
 
 DEGRADATIONS = ("nearest", "kspace", "blur")
@@ -53,21 +53,6 @@ class TrainingVolume:
     affine: np.ndarray
 
 
-def normalize_volume(volume, mask=None):
-    """Z-score `volume` with the mean and std of `mask` (all voxels if None).
-
-    Returns:
-        (z-scored float32 volume, mean, std).
-    """
-    values = volume[mask] if mask is not None else volume
-    if values.size == 0:
-        raise ValueError("normalize_volume: the foreground mask is empty; nothing to normalise")
-    mean, std = float(values.mean()), float(values.std())
-    if std == 0.0:
-        raise ValueError("normalize_volume: the foreground is constant (standard deviation 0)")
-    return ((volume - mean) / std).astype("float32"), mean, std
-
-
 def brain_mask(volume, fraction=0.1, smooth=1.0):
     """Foreground for normalisation and patch sampling, robust to noise.
 
@@ -80,13 +65,6 @@ def brain_mask(volume, fraction=0.1, smooth=1.0):
 
     source = ndimage.gaussian_filter(np.asarray(volume, "float32"), smooth) if smooth else volume
     return foreground_mask(source, fraction=fraction)
-
-
-def intensity_statistics(volume, mask_fraction=0.1):
-    """Mean and std of the foreground (`brain_mask`) of a volume: the z-score statistics."""
-    mask = brain_mask(volume, fraction=mask_fraction)
-    values = volume[mask] if mask.any() else np.asarray(volume).ravel()
-    return float(values.mean()), float(values.std())
 
 
 def load_training_volume(path, mask_fraction=0.1, scale=2):
@@ -113,10 +91,14 @@ def load_training_volume(path, mask_fraction=0.1, scale=2):
     mask = brain_mask(volume, fraction=mask_fraction)
     if not mask.any():
         raise NiftiError(f"{path}: no foreground voxel (the volume is empty or constant)")
-    mean, std = intensity_statistics(volume[::scale, ::scale, ::scale], mask_fraction)
-    if std == 0.0:
-        raise NiftiError(f"{path}: the foreground is constant (standard deviation 0); nothing to normalise")
-    normalized = ((volume - mean) / std).astype("float32")
+    # The LR volume's foreground (every voxel if it has none) marked on the HR grid.
+    lr_mask = brain_mask(volume[::scale, ::scale, ::scale], fraction=mask_fraction)
+    statistics_mask = np.zeros(volume.shape, bool)
+    statistics_mask[::scale, ::scale, ::scale] = lr_mask if lr_mask.any() else True
+    try:
+        normalized, mean, std = zscore(volume, statistics_mask)
+    except ValueError as error:
+        raise NiftiError(f"{path}: {error}") from error
     return TrainingVolume(str(path), normalized, mask, mean, std, (0.0 - mean) / std, affine)
 
 
@@ -342,31 +324,42 @@ def _kspace_truncate(x, scale):
 
 
 def add_rician_noise(x, sigma, background=0.0, seed=None):
-    """Rician noise on a z-scored magnitude image (TensorFlow).
+    """Rician noise on a magnitude image (TensorFlow; runs inside tf.data).
 
-    The magnitude is `m = x − background` (≥ 0 for a magnitude image); the noisy magnitude is
-    `sqrt((m + σ·n1)² + (σ·n2)²)` with independent standard normal `n1`, `n2` (a complex
-    Gaussian in k-space gives a Rician magnitude), and the result is shifted back.
+    The magnitude is `m = x − background` (≥ 0 for a magnitude image: `background` is the
+    value of zero magnitude, e.g. `TrainingVolume.background` for a z-scored volume, 0 for
+    intensities in their own units); the noisy magnitude is `sqrt((m + σ·n1)² + (σ·n2)²)` with
+    independent standard normal `n1`, `n2` (a complex Gaussian in k-space gives a Rician
+    magnitude), and the result is shifted back.
 
     Args:
-        x: float tensor.
+        x: float tensor or array.
         sigma: float or scalar tensor. Noise level in the units of `x`.
         background: float or tensor broadcastable to `x`. The value of zero magnitude.
-        seed: int or None. Defaults to `None`.
+            Defaults to `0.0`.
+        seed: int or None. An int draws the same noise at every call (stateless random ops,
+            e.g. a reproducible evaluation); `None` draws new noise at every call (every
+            tf.data element). Defaults to `None`.
+
+    Returns:
+        A float32 tensor of `x`'s shape.
+
+    Example:
+    ```python
+    noisy = add_rician_noise(np.zeros((16, 16, 16), "float32"), sigma=2.0, seed=0)
+    float(noisy.numpy().mean())   # ≈ 2·sqrt(π/2) ≈ 2.51, the Rayleigh mean of pure noise
+    ```
     """
     x = tf.convert_to_tensor(x, tf.float32)
+    shape = tf.shape(x)
+    if seed is None:
+        n1 = tf.random.normal(shape)
+        n2 = tf.random.normal(shape)
+    else:
+        n1 = tf.random.stateless_normal(shape, seed=[int(seed), 0])
+        n2 = tf.random.stateless_normal(shape, seed=[int(seed), 1])
     magnitude = x - background
-    n1 = tf.random.normal(tf.shape(x), stddev=sigma, seed=seed)
-    n2 = tf.random.normal(tf.shape(x), stddev=sigma, seed=None if seed is None else seed + 1)
-    return tf.sqrt(tf.square(magnitude + n1) + tf.square(n2)) + background
-
-
-def add_rician_noise_numpy(volume, sigma, rng=None):
-    """Rician noise on a magnitude volume in its own units (NumPy; zero magnitude = 0)."""
-    rng = np.random.default_rng(rng)
-    n1 = rng.normal(0.0, sigma, volume.shape)
-    n2 = rng.normal(0.0, sigma, volume.shape)
-    return np.sqrt((volume + n1) ** 2 + n2**2).astype("float32")
+    return tf.sqrt(tf.square(magnitude + sigma * n1) + tf.square(sigma * n2)) + background
 
 
 def make_pairs_fn(degradation="nearest", scale=2, blur_sigma=1.0, noise_sigma=0.0):

@@ -45,8 +45,10 @@ class LinearUpsampling(keras.layers.Layer):
         **kwargs: Base layer keyword arguments.
 
     Example:
-    >>> x = np.arange(4, dtype="float32").reshape(1, 4, 1)
-    >>> LinearUpsampling(rank=1)(x)[0, :, 0]   # [0, 0.25, 0.75, 1.25, 1.75, 2.25, 2.75, 3]
+    ```python
+    x = np.arange(4, dtype="float32").reshape(1, 4, 1)
+    LinearUpsampling(rank=1)(x)[0, :, 0]   # [0, 0.25, 0.75, 1.25, 1.75, 2.25, 2.75, 3]
+    ```
     """
 
     def __init__(self, rank, **kwargs):

@@ -19,7 +19,7 @@ import numpy as np
 
 from core.evaluation import save_report
 from core.metrics import nrmse, psnr, ssim
-from domains.mri.disgan.data import add_rician_noise_numpy
+from domains.mri.disgan.data import add_rician_noise
 from domains.mri.disgan.inference import normalize_for_inference, super_resolve
 from domains.mri.io import load_volume
 
@@ -154,7 +154,7 @@ def evaluate_volume(generator, hr, region=None, noise_levels=(0.0, 0.05), seed=0
     reference = float(np.percentile(hr[hr > 0], 99)) if np.any(hr > 0) else float(np.abs(hr).max())
     tables, gains, predictions, lrs = {}, {}, {}, {}
     for level in noise_levels:
-        lr = clean_lr if level == 0 else add_rician_noise_numpy(clean_lr, level * reference, rng=seed)
+        lr = clean_lr if level == 0 else add_rician_noise(clean_lr, level * reference, seed=seed).numpy()
         rows, preds = compare(hr, lr, generator, region, name=name, tile_options=tile_options)
         tables[level], predictions[level], lrs[level] = rows, preds, lr
         by = {row["method"]: row for row in rows}

@@ -14,6 +14,7 @@ configuration (F = 64, 3 RRDBs) the parameter count is 16,042,881, the official 
 
 import keras
 
+from core.checks import check_positive_int
 from core.layers import PixelShuffle, ResidualInResidualDenseBlock
 
 PAPER_GENERATOR = {"filters": 64, "num_rrdb": 3, "num_dense_blocks": 3, "num_convs": 5}
@@ -27,11 +28,6 @@ def torch_default_initializer():
     "fan_in", "uniform")` draws from exactly that distribution.
     """
     return keras.initializers.VarianceScaling(scale=1.0 / 3.0, mode="fan_in", distribution="uniform")
-
-
-def _check_positive(value, name):
-    if not isinstance(value, int) or value < 1:
-        raise ValueError(f"build_generator needs a positive integer {name}. Received: {name}={value!r}")
 
 
 def build_generator(
@@ -83,7 +79,7 @@ def build_generator(
     """
     for value, arg in ((filters, "filters"), (num_rrdb, "num_rrdb"), (num_dense_blocks, "num_dense_blocks"),
                        (num_convs, "num_convs"), (num_upsample, "num_upsample"), (channels, "channels")):
-        _check_positive(value, arg)
+        check_positive_int(value, arg)
     if kernel_initializer == "torch":
         kernel_initializer = torch_default_initializer()
 

@@ -20,6 +20,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
+from core.data import zscore
 from domains.mri.io import load_volume, save_volume, scaled_affine
 
 BLENDS = ("cosine", "linear")
@@ -165,12 +166,15 @@ super_resolve.last_stats = {}
 
 
 def normalize_for_inference(volume, mask_fraction=0.1):
-    """Z-score an LR volume with its foreground statistics, as in training: (normalised, mean, std)."""
-    from domains.mri.disgan.data import intensity_statistics
+    """Z-score an LR volume with its foreground statistics, as in training: (normalised, mean, std).
 
-    mean, std = intensity_statistics(volume, mask_fraction)
-    std = std or 1.0
-    return ((volume - mean) / std).astype("float32"), mean, std
+    The statistics are those of `brain_mask(volume, mask_fraction)` (every voxel if it is
+    empty); `core.data.zscore` raises a ValueError for a constant volume.
+    """
+    from domains.mri.disgan.data import brain_mask
+
+    mask = brain_mask(volume, fraction=mask_fraction)
+    return zscore(volume, mask if mask.any() else None)
 
 
 def super_resolve_array(generator, volume, **kwargs):

@@ -16,17 +16,13 @@ import tensorflow as tf
 from keras import ops
 
 from core.api import export
-from core.metrics import relativistic_average_losses
+from core.metrics import mean_per_example, relativistic_average_losses
 from core.training import GANModel
 from domains.mri.disgan.discriminator import build_discriminator
 from domains.mri.disgan.feature_extractor import build_feature_extractor
 from domains.mri.disgan.generator import build_generator
 
 RELATIVISTIC_MEANS = {"batch": 0, "all": None}  # relativistic_mean → mean_axis of the core loss
-
-
-def _per_example(values):
-    return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
 
 
 @export
@@ -142,12 +138,12 @@ class DISGAN(GANModel):
         return x + ops.cast(self.noise_stddev, x.dtype) * tf.random.normal(tf.shape(x), dtype=x.dtype)
 
     def generator_losses(self, inputs, targets, generated, real_output, fake_output):
-        l1 = _per_example(ops.abs(generated - targets))
+        l1 = mean_per_example(ops.abs(generated - targets))
         adversarial, _ = self.relativistic_losses(real_output, fake_output)
         if self.feature_extractor is not None and self.perceptual_weight:
             fake_features = self.feature_extractor(generated, training=False)
             real_features = ops.stop_gradient(self.feature_extractor(targets, training=False))
-            perceptual = _per_example(ops.abs(fake_features - real_features))
+            perceptual = mean_per_example(ops.abs(fake_features - real_features))
         else:
             perceptual = ops.zeros_like(l1)
         loss = self.l1_weight * l1 + self.adversarial_weight * adversarial + self.perceptual_weight * perceptual

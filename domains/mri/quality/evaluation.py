@@ -41,24 +41,13 @@ def ssim_report(y_true, y_pred, ssim_range, bin_counts=BIN_COUNTS):
         "pearson_r": float(np.corrcoef(y_true, y_pred)[0, 1]) if np.std(y_true) > 0 and np.std(y_pred) > 0 else None,
     }
     for k in bin_counts:
-        true_class = ssim_to_class(y_true, k, ssim_range)
-        one_hot = np.eye(k)[ssim_to_class(y_pred, k, ssim_range)]
-        classes = classification_report(true_class, one_hot, class_names=[str(i) for i in range(k)])
+        classes = classification_report(ssim_to_class(y_true, k, ssim_range), ssim_to_class(y_pred, k, ssim_range),
+                                        class_names=[str(i) for i in range(k)])
         report[f"accuracy_{k}"] = classes["accuracy"]
         report[f"macro_f1_{k}"] = classes["macro_f1"]
         report[f"confusion_{k}"] = classes["confusion_matrix"]
         report[f"edges_{k}"] = [round(float(e), 4) for e in ssim_bins(k, ssim_range)]
     return report
-
-
-def evaluate_model(model, corrupted_set, bin_counts=BIN_COUNTS):
-    """`ssim_report` of a model on a `CorruptedSet`; also returns the predictions.
-
-    Returns:
-        (report dict, predictions (n,)).
-    """
-    predictions = model.predict_ssim(corrupted_set.x)
-    return ssim_report(corrupted_set.y, predictions, model.ssim_range, bin_counts), predictions
 
 
 def paper_rows(results, bin_counts=BIN_COUNTS):

@@ -52,8 +52,9 @@ def ssim_bins(num_classes, ssim_range=DEFAULT_SSIM_RANGE):
         ssim_range: (low, high) with 0 <= low < high <= 1. Defaults to (0.5, 1.0).
 
     Example:
-    >>> ssim_bins(5)
-    array([0.5, 0.6, 0.7, 0.8, 0.9, 1. ])
+    ```python
+    ssim_bins(5)   # [0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+    ```
     """
     if not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
         raise ValueError(f"num_classes must be an integer >= 2. Received: num_classes={num_classes!r}")
@@ -119,7 +120,9 @@ class SSIMClasses(keras.layers.Layer):
         edges: list of float. Class edges (`ssim_bins`), num_classes + 1 values.
 
     Example:
-    >>> SSIMClasses(ssim_bins(3))(np.array([[0.65], [0.99]], "float32"))  # [[1, 0, 0], [0, 0, 1]]
+    ```python
+    SSIMClasses(ssim_bins(3))(np.array([[0.65], [0.99]], "float32"))  # [[1, 0, 0], [0, 0, 1]]
+    ```
     """
 
     def __init__(self, edges, **kwargs):

@@ -61,6 +61,20 @@ class ResNetBackboneTest(TestCase):
         self.assertEqual(revived.get_config(), backbone.get_config())
         self.run_model_saving_test(backbone, np.random.default_rng(0).normal(size=(2, 16, 16, 1)).astype("float32"))
 
+    @parameterized.named_parameters(
+        ("float64", "float64", "float64", "float64"), ("mixed_float16", "mixed_float16", "float32", "float16")
+    )
+    def test_dtype_reaches_every_layer_and_survives_saving(self, dtype, variable_dtype, compute_dtype):
+        backbone = ResNetBackbone(rank=1, depth=10, input_channels=2, stem="simple", widths=(4, 4, 4, 4),
+                                  stem_filters=4, se_ratio=0.5, dtype=dtype)
+        x = np.random.default_rng(0).normal(size=(2, 8, 2)).astype(variable_dtype)
+        self.assertEqual(backbone(x).dtype, compute_dtype)
+        restored = self.run_model_saving_test(backbone, x, atol=1e-2 if compute_dtype == "float16" else 1e-6)
+        for model in (backbone, restored):
+            self.assertEqual(model.dtype_policy.name, dtype)
+            self.assertEqual({w.dtype for w in model.weights}, {variable_dtype})
+            self.assertEqual(model(x).dtype, compute_dtype)
+
     def test_bad_arguments(self):
         with self.assertRaisesRegex(ValueError, r"depth must be one of \[10, 18, 34, 50, 101, 152\]"):
             ResNetBackbone(rank=2, depth=20)

@@ -74,7 +74,9 @@ class DenseResidualBlockTest(TestCase):
             DenseResidualBlock(3, filters=8)(np.zeros((1, 4, 4, 8), "float32"))
         with self.assertRaisesRegex(ValueError, r"rank=1 expects .* 3 dimensions"):
             ResidualInResidualDenseBlock(1, filters=8)(np.zeros((1, 4, 4, 8), "float32"))
-        with self.assertRaisesRegex(ValueError, r"Received: num_convs=0"):
+        with self.assertRaisesRegex(ValueError, r"`num_convs` must be a positive integer. Received: num_convs=0"):
             DenseResidualBlock(2, num_convs=0)
+        with self.assertRaisesRegex(ValueError, r"`num_dense_blocks` must be a positive integer. Received: num_dense_blocks=2.0"):
+            ResidualInResidualDenseBlock(2, num_dense_blocks=2.0)
         with self.assertRaisesRegex(ValueError, r"Received: rank=4"):
             ResidualInResidualDenseBlock(4)

@@ -28,6 +28,16 @@ class ResidualBlockTest(TestCase):
             expected_output_shape=output_shape,
         )
 
+    def test_zero_init_residual_layer(self):
+        # The last norm's gamma starts at 0, so the branch before it gets no gradient in step one.
+        self.run_layer_test(
+            ResidualBlock,
+            {"rank": 2, "filters": 8, "strides": 2, "zero_init_residual": True},
+            input_data=_x(2, 8, 8, 3),
+            expected_output_shape=(2, 4, 4, 8),
+            static_weights=("/conv1/kernel", "/norm1/gamma", "/norm1/beta", "/conv2/kernel"),
+        )
+
     def test_identity_shortcut_has_no_projection(self):
         block = ResidualBlock(rank=2, filters=8)
         block(_x(1, 4, 4, 8))

@@ -6,6 +6,7 @@ from absl.testing import parameterized
 from core.metrics.losses import GaussianNLL
 from core.metrics.losses import ensemble_gaussian
 from core.metrics.losses import least_squares_gan_losses
+from core.metrics.losses import mean_per_example
 from core.metrics.losses import relativistic_average_losses
 from core.testing import TestCase
 
@@ -179,3 +180,18 @@ class GANLossesTest(TestCase):
         self.assertAllClose(g_only, expected_g, atol=1e-6)
         with self.assertRaisesRegex(ValueError, "len\\(real_outputs\\)=1"):
             least_squares_gan_losses(real[:1], fake)
+
+
+class MeanPerExampleTest(TestCase):
+    def test_means_every_axis_but_the_batch_axis(self):
+        values = np.random.default_rng(0).normal(size=(3, 4, 5, 2)).astype("float32")
+        self.assertAllClose(mean_per_example(values), values.reshape(3, -1).mean(axis=1), atol=1e-6)
+        self.assertAllClose(mean_per_example(values[:, 0, 0, 0]), values[:, 0, 0, 0])
+
+    def test_unknown_batch_size_in_a_graph(self):
+        run = tf.function(mean_per_example, input_signature=[tf.TensorSpec((None, 2, 3), tf.float32)])
+        self.assertAllClose(run(np.ones((5, 2, 3), "float32")), np.ones(5))
+
+    def test_a_scalar_is_an_error(self):
+        with self.assertRaisesRegex(ValueError, "needs a batch axis"):
+            mean_per_example(3.0)

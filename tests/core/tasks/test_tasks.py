@@ -81,3 +81,21 @@ class CompileRestoreTest(TestCase):
         self.assertEqual(restored.loss.__class__.__name__, "SparseCategoricalCrossentropy")
         restored.fit(x, y, epochs=1, batch_size=4, verbose=0)
         self.assertEqual(int(restored.optimizer.iterations.numpy()), 4)
+
+
+class DtypeTest(TestCase):
+    def test_heads_follow_the_backbone_policy_or_their_own_and_keep_it_when_saved(self):
+        x = np.random.default_rng(0).normal(size=(2, 8, 8, 1))
+        backbone = ResNetBackbone(rank=2, depth=10, input_channels=1, stem="simple", widths=(4, 4, 4, 4),
+                                  stem_filters=4, dtype="float64")
+        for model in (Classifier(backbone, num_classes=3, dropout=0.1), Regressor(backbone, num_outputs=2)):
+            self.assertEqual(model(x).dtype, "float64")
+            restored = self.run_model_saving_test(model, x)
+            self.assertEqual(restored.dtype_policy.name, "float64")
+            self.assertEqual(restored.backbone.dtype_policy.name, "float64")
+            self.assertEqual({w.dtype for w in restored.weights}, {"float64"})
+        # A head of its own policy: float32 on a float64 backbone.
+        model = Regressor(backbone, num_outputs=1, dtype="float32")
+        restored = self.run_model_saving_test(model, x, atol=1e-5)
+        self.assertEqual(restored.get_layer("predictions").kernel.dtype, "float32")
+        self.assertEqual(restored(x).dtype, "float32")

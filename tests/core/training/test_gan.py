@@ -75,7 +75,31 @@ class GANModelTest(TestCase):
         restored.fit(*_data(16), batch_size=8, epochs=1, verbose=0)
         self.assertEqual(int(restored.generator_optimizer.iterations.numpy()), 4)
 
-    def test_loss_is_the_global_batch_mean(self):
-        # compute_average_loss divides by the global batch: one replica, batch 8 → plain mean.
-        per_example = tf.constant([1.0, 2.0, 3.0, 6.0])
-        self.assertAllClose(tf.nn.compute_average_loss(per_example), 3.0)
+    def test_one_step_descends_the_batch_mean_losses(self):
+        # One SGD step of each network is -lr times the gradient of the batch *mean* loss (not the
+        # sum, not 1/replicas of it), the discriminator seeing the generator's output from before
+        # its update. Under MirroredStrategy, test_distribute.py checks the same step on 2 replicas.
+        generator, discriminator = _models()
+        gan = GANModel(generator, discriminator)
+        gan.compile(generator_optimizer=keras.optimizers.SGD(0.1), discriminator_optimizer=keras.optimizers.SGD(0.1))
+        x, real = _data(8)
+
+        def bce(labels, logits):
+            return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
+
+        g_weights, d_weights = generator.trainable_weights, discriminator.trainable_weights
+        with tf.GradientTape(persistent=True) as tape:
+            fake = generator(x)
+            fake_logits = discriminator(fake)
+            g_loss = bce(tf.ones_like(fake_logits), fake_logits)
+            real_logits = discriminator(real)
+            d_loss = 0.5 * (bce(tf.ones_like(real_logits), real_logits)
+                            + bce(tf.zeros_like(fake_logits), discriminator(tf.stop_gradient(fake))))
+        expected_g = [w.numpy() - 0.1 * g.numpy() for w, g in zip(g_weights, tape.gradient(g_loss, g_weights))]
+        expected_d = [w.numpy() - 0.1 * g.numpy() for w, g in zip(d_weights, tape.gradient(d_loss, d_weights))]
+
+        history = gan.fit(x, real, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        for expected, weight in zip(expected_g + expected_d, g_weights + d_weights):
+            self.assertAllClose(weight, expected, atol=1e-6)
+        self.assertAllClose(history.history["generator_loss"][0], g_loss, atol=1e-6)
+        self.assertAllClose(history.history["discriminator_loss"][0], d_loss, atol=1e-6)

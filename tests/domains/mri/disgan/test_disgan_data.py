@@ -10,12 +10,10 @@ from domains.mri.disgan.data import (
     HCP_T1W_PATTERN,
     PatchSampler,
     add_rician_noise,
-    add_rician_noise_numpy,
     brain_mask,
     degrade,
     find_volumes,
     holdout_slab,
-    intensity_statistics,
     load_training_volume,
     patch_corners,
     read_patch_tfrecords,
@@ -23,6 +21,7 @@ from domains.mri.disgan.data import (
     validation_pipeline,
     write_patch_tfrecords,
 )
+from domains.mri.disgan.inference import normalize_for_inference
 from domains.mri.disgan.training import folder_split
 from domains.mri.io import NiftiError
 
@@ -60,20 +59,30 @@ class DegradationTest(TestCase):
 
     def test_rician_noise_is_positive_magnitude_noise(self):
         zeros = np.zeros((64, 64, 16), "float32")
-        noisy = add_rician_noise_numpy(zeros, 2.0, rng=0)
+        noisy = add_rician_noise(zeros, 2.0, seed=0).numpy()
         self.assertGreaterEqual(noisy.min(), 0.0)
         self.assertAllClose(noisy.mean(), 2.0 * np.sqrt(np.pi / 2), rtol=0.02)  # Rayleigh mean
-        tf_noisy = add_rician_noise(tf.fill((32, 32, 32), -4.0), 1.0, background=-4.0, seed=1).numpy()
-        self.assertGreaterEqual(tf_noisy.min(), -4.0)
-        self.assertAllClose(tf_noisy.mean() + 4.0, np.sqrt(np.pi / 2), rtol=0.03)
+        shifted = add_rician_noise(tf.fill((32, 32, 32), -4.0), 1.0, background=-4.0, seed=1).numpy()
+        self.assertGreaterEqual(shifted.min(), -4.0)
+        self.assertAllClose(shifted.mean() + 4.0, np.sqrt(np.pi / 2), rtol=0.03)
+        # A strong signal m: the noisy magnitude's mean is sqrt(m² + σ²) to first order, not m.
+        signal = add_rician_noise(np.full((32, 32, 32), 10.0, "float32"), 1.0, seed=2).numpy()
+        self.assertAllClose(signal.mean(), np.sqrt(10.0**2 + 1.0), rtol=0.01)
+
+    def test_rician_noise_seed_repeats_and_none_draws_anew(self):
+        x = np.ones((8, 8, 8), "float32")
+        self.assertAllClose(add_rician_noise(x, 0.5, seed=3), add_rician_noise(x, 0.5, seed=3))
+        self.assertFalse(np.allclose(add_rician_noise(x, 0.5, seed=3), add_rician_noise(x, 0.5, seed=4)))
+        draws = list(tf.data.Dataset.from_tensors(x).repeat(2).map(lambda v: add_rician_noise(v, 0.5)))
+        self.assertFalse(np.allclose(draws[0], draws[1]))
 
 
 class VolumeAndPatchTest(TestCase):
     def test_load_zscores_with_foreground_statistics(self):
         raw = phantom()
         volume = load_training_volume(write(tmp(self) / "phantom.nii.gz", raw))
-        # The statistics are those of the LR (every second voxel) foreground, as at inference.
-        mean, std = intensity_statistics(raw[::2, ::2, ::2])
+        # The statistics are those inference computes from the LR (every second voxel) volume.
+        _, mean, std = normalize_for_inference(raw[::2, ::2, ::2])
         self.assertAllClose((volume.mean, volume.std), (mean, std), rtol=1e-5)
         self.assertAllClose(volume.volume, (raw - mean) / std, atol=1e-5)
         mask = brain_mask(raw[::2, ::2, ::2])

@@ -69,7 +69,24 @@ class EvaluateVolumeTest(TestCase):
         self.assertEqual(list(format_rows(result["tables"][0.0])[0]), ["method", "PSNR (dB)", "SSIM", "NRMSE"])
         self.assertEqual(even_crop(hr).shape, (32, 28, 30))
 
-    def test_slice_plot_is_written(self):
+    def test_slice_plot_has_a_column_per_method(self):
+        from matplotlib.image import imread
+
         hr = phantom()
-        path = plot_slices(hr, {"tricubic": interpolate(decimate(hr), 3)}, f"{self.get_temp_dir()}/p.png", title="t")
-        self.assertGreater(path.stat().st_size, 1000)
+        predictions = {"tricubic": interpolate(decimate(hr), 3), "trilinear": interpolate(decimate(hr), 1)}
+        folder = self.get_temp_dir()
+        # HR plus one column per shown method, 2.6 x 5.4 inches a column at 110 dpi; 2 rows.
+        both = imread(plot_slices(hr, predictions, f"{folder}/both.png", title="t"))
+        self.assertEqual(both.shape, (594, 858, 4))
+        one = imread(plot_slices(hr, predictions, f"{folder}/one.png", methods=["trilinear"], zoom_box=((0, 8), (0, 8))))
+        self.assertEqual(one.shape, (594, 572, 4))
+        # Not a blank canvas: the grey-scale slices and the error maps are drawn.
+        self.assertGreater(float(both[..., :3].std()), 0.05)
+        # A perfect prediction: its error panel (bottom right) is the colour map's black, the HR
+        # panel (top left) shows the bright phantom at the centre.
+        perfect = imread(plot_slices(hr, {"perfect": hr}, f"{folder}/perfect.png"))
+        height, width = perfect.shape[:2]
+        self.assertLess(float(perfect[3 * height // 4, 3 * width // 4, :3].max()), 0.05)
+        self.assertGreater(float(perfect[height // 4, width // 4, :3].min()), 0.5)
+        with self.assertRaises(KeyError):
+            plot_slices(hr, predictions, f"{folder}/bad.png", methods=["bicubic"])

@@ -48,5 +48,5 @@ class GeneratorTest(TestCase):
         self.run_model_saving_test(generator, x, atol=1e-5)
 
     def test_bad_configuration_is_refused(self):
-        with pytest.raises(ValueError, match="num_rrdb"):
+        with pytest.raises(ValueError, match="`num_rrdb` must be a positive integer. Received: num_rrdb=0"):
             build_generator(num_rrdb=0)
