@@ -127,6 +127,7 @@ def slurm_cluster_resolver(port=None):
 
     Example:
     ```python
+    # example: not run (needs a SLURM allocation)
     # In each task of `srun --nodes=2 --ntasks-per-node=1 python train.py`:
     resolver = slurm_cluster_resolver(port=8888)
     resolver.cluster_spec().as_dict()   # {"worker": ["node01:8888", "node02:8888"]}
