@@ -12,14 +12,13 @@ linearly from 1 to 0 over the epochs (`InstanceNoiseSchedule`). Adam 1e-4 for bo
 """
 
 import keras
-import tensorflow as tf
 from keras import ops
 
 from core.api import export
 from core.metrics import mean_per_example, relativistic_average_losses
 from core.training import GANModel
 from domains.mri.disgan.discriminator import build_discriminator
-from domains.mri.disgan.feature_extractor import build_feature_extractor
+from domains.mri.disgan.feature_extractor import build_feature_extractor, extract_features
 from domains.mri.disgan.generator import build_generator
 
 RELATIVISTIC_MEANS = {"batch": 0, "all": None}  # relativistic_mean → mean_axis of the core loss
@@ -58,6 +57,9 @@ class DISGAN(GANModel):
             overwrites it every epoch). Defaults to `1.0`.
         relativistic_mean: "batch" (the relativistic means over the batch axis only, voxel by
             voxel: the official code) or "all" (over every axis, as ESRGAN). Defaults to `"batch"`.
+        seed: int or None. Seed of the instance noise (the model's own `keras.random.SeedGenerator`):
+            two models built alike with the same seed train alike. `None` draws one from Keras'
+            global seed (`keras.utils.set_random_seed`). Defaults to `None`.
 
     Example:
     ```python
@@ -84,6 +86,7 @@ class DISGAN(GANModel):
         perceptual_weight=1e-2,
         instance_noise=1.0,
         relativistic_mean="batch",
+        seed=None,
         **kwargs,
     ):
         if isinstance(feature_extractor, str):
@@ -106,6 +109,8 @@ class DISGAN(GANModel):
         self.perceptual_weight = float(perceptual_weight)
         self.instance_noise = float(instance_noise)
         self.relativistic_mean = relativistic_mean
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="instance_noise_seed")
         self.noise_stddev = self.add_weight(
             shape=(), initializer=keras.initializers.Constant(self.instance_noise), trainable=False,
             name="instance_noise_stddev",
@@ -135,14 +140,17 @@ class DISGAN(GANModel):
     def discriminator_input(self, x, training):
         if not training:
             return x
-        return x + ops.cast(self.noise_stddev, x.dtype) * tf.random.normal(tf.shape(x), dtype=x.dtype)
+        noise = keras.random.normal(ops.shape(x), dtype=x.dtype, seed=self.seed_generator)
+        return x + ops.cast(self.noise_stddev, x.dtype) * noise
 
     def generator_losses(self, inputs, targets, generated, real_output, fake_output):
         l1 = mean_per_example(ops.abs(generated - targets))
         adversarial, _ = self.relativistic_losses(real_output, fake_output)
         if self.feature_extractor is not None and self.perceptual_weight:
-            fake_features = self.feature_extractor(generated, training=False)
-            real_features = ops.stop_gradient(self.feature_extractor(targets, training=False))
+            # One patch at a time: TensorFlow's batched 3-D conv input gradient is ~1000× slower
+            # on CPU for the extractor's stem (see `extract_features`).
+            fake_features = extract_features(self.feature_extractor, generated)
+            real_features = ops.stop_gradient(extract_features(self.feature_extractor, targets))
             perceptual = mean_per_example(ops.abs(fake_features - real_features))
         else:
             perceptual = ops.zeros_like(l1)
@@ -166,6 +174,7 @@ class DISGAN(GANModel):
                 "perceptual_weight": self.perceptual_weight,
                 "instance_noise": self.instance_noise,
                 "relativistic_mean": self.relativistic_mean,
+                "seed": self.seed,
             }
         )
         return config

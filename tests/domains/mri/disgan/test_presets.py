@@ -14,7 +14,7 @@ def test_the_preset_is_small_documented_and_loads_as_a_disgan():
     assert metadata["seed"] == 0 and metadata["command"].startswith("make presets")
     assert metadata["metrics"]["sr_tricubic_psnr"] > 0
     model = DISGAN.from_preset(DEFAULT_PRESET)
-    assert model.generator.count_params() == metadata["parameters"] == 1_523_201
+    assert model.generator.count_params() == metadata["parameters"]
     assert model.feature_extractor is None
     lr = np.random.default_rng(0).normal(size=(1, 8, 8, 8, 1)).astype("float32")
     np.testing.assert_array_equal(model.predict(lr, verbose=0), load_preset_generator().predict(lr, verbose=0))
