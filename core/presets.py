@@ -13,9 +13,11 @@ model = presets.load_preset("domains.mri.quality", "ssim_mni_small")
 ```
 """
 
+import contextlib
 import importlib.resources
 import json
 import pathlib
+import tempfile
 
 import keras
 
@@ -92,3 +94,29 @@ def save_preset(model, package, name, metadata):
                 "size_mb": round(megabytes, 2), **metadata}
     (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2, default=str) + "\n")
     return folder
+
+
+@contextlib.contextmanager
+def preset_run(task, name, options, epochs, seed=0, verbose=1):
+    """A throw-away run folder for training preset `name`: yields `(config, command)`.
+
+    Args:
+        task: the `core.registry.TaskRunner` that trains it.
+        name: str. The preset's name.
+        options: dict. The task options of the recipe.
+        epochs: int. The recipe's `--epochs`.
+        seed: int. Defaults to 0.
+        verbose: int. Keras verbosity. Defaults to 1.
+
+    Yields:
+        A `RunConfig` in a temporary folder (deleted afterwards), and the equivalent
+        `resuite train` command line for the preset's metadata.
+    """
+    from core.registry import RunConfig
+
+    given = " ".join(f"--option {key}={json.dumps(value) if isinstance(value, list) else value}"
+                     for key, value in options.items())
+    command = f"make presets  (resuite train {task.name} --epochs {epochs} --seed {seed} {given})"
+    with tempfile.TemporaryDirectory(prefix=f"preset-{name}-") as folder:
+        yield RunConfig(output_dir=pathlib.Path(folder), epochs=epochs, seed=seed, verbose=verbose,
+                        options=task.resolve_options(options)), command

@@ -12,9 +12,6 @@ generator = load_preset_generator("disgan_mni_small")   # LR (16³...) -> HR (x2
 ```
 """
 
-import pathlib
-import tempfile
-
 from core import presets
 
 PACKAGE = "domains.mri.disgan"
@@ -49,26 +46,21 @@ def make_presets(names=None, seed=0, verbose=1):
         seed: int. Defaults to 0.
         verbose: int. Keras verbosity. Defaults to 1.
     """
-    from core.registry import RunConfig
+    from domains.mri.disgan.evaluation import report, summary
     from domains.mri.disgan.task import DISGANTask
 
     made = {}
     for name in names or RECIPES:
         description, options, epochs = RECIPES[name]
         task = DISGANTask()
-        with tempfile.TemporaryDirectory(prefix=f"preset-{name}-") as run:
-            config = RunConfig(output_dir=pathlib.Path(run), epochs=epochs, seed=seed, verbose=verbose,
-                               options=task.resolve_options(options))
-            trained, split = task._fit(config)
+        with presets.preset_run(task, name, options, epochs, seed, verbose) as (config, command):
+            trained, split = task.train_networks(config)
             generator = trained["model"].generator
-            from domains.mri.disgan.evaluation import report, summary
-
-            scores = summary(report({"DISGAN": generator}, split.test, run, name, noise_levels=(0.0, 0.05),
-                                    seed=seed))
-        options_text = " ".join(f"--option {k}={v}" for k, v in options.items() if k != "noise_levels")
+            scores = summary(report({"DISGAN": generator}, split.test, config.output_dir, name,
+                                    noise_levels=(0.0, 0.05), seed=seed))
         made[name] = presets.save_preset(generator, PACKAGE, name, {
             "description": description,
-            "command": f"make presets  (resuite train mri.disgan --epochs {epochs} --seed {seed} {options_text})",
+            "command": command,
             "seed": seed,
             "held_out": split.description["test_axial_slices"],
             # DISGAN.from_preset builds an untrained discriminator of this shape beside the generator.

@@ -131,7 +131,7 @@ class DISGANTask(TaskRunner):
     options = OPTIONS
 
     def train(self, config):
-        trained, split = self._fit(config)
+        trained, split = self.train_networks(config)
         generator = trained["model"].generator
         models = {"DISGAN": generator}
         warm_up = config.output_dir / "pretrain" / "best.keras"
@@ -145,7 +145,8 @@ class DISGANTask(TaskRunner):
                 "generator_parameters": int(generator.count_params()),
                 **summary(results), "training": trained["summary"]}
 
-    def _fit(self, config):
+    def train_networks(self, config):
+        """Split the data and train (`train_disgan`) without the test report: `(trained, split)`."""
         set_seed(config.seed)
         options = config.options
         patch_size = options["patch_size"]
@@ -225,12 +226,11 @@ class DISGANTask(TaskRunner):
             tests = [(path, (slice(74, 122), slice(90, 138), region[2])) for path, region in tests]
         scored = summary(report({"DISGAN": preset}, tests, config.output_dir / "preset", self.name,
                                 noise_levels=(0.0,), tile_options=_tile_options(config.options), seed=config.seed))
-        row = {}
-        row["result"] = (f"preset {DEFAULT_PRESET}: PSNR {scored['sr_DISGAN_psnr']:.2f} dB on the "
-                         f"held-out slab, {scored['sr_DISGAN_gain_over_tricubic_db']:+.2f} dB over tricubic")
-        row["baseline"] = f"tricubic {scored['sr_tricubic_psnr']:.2f} dB"
+        row = {"result": (f"preset {DEFAULT_PRESET}: PSNR {scored['sr_DISGAN_psnr']:.2f} dB on the "
+                         f"held-out slab, {scored['sr_DISGAN_gain_over_tricubic_db']:+.2f} dB over tricubic"),
+               "baseline": f"tricubic {scored['sr_tricubic_psnr']:.2f} dB"}
         config.epochs = config.epochs or 1
-        trained, _ = self._fit(config)
+        trained, _ = self.train_networks(config)
         gan = trained["summary"]["gan"]
         row["note"] = (f"then trained a tiny DISGAN for {config.options['pretrain_epochs']} warm-up + "
                        f"{gan.get('steps', 0)} GAN steps ({gan.get('patches_per_second', 0):.2f} patches/s) to show "

@@ -14,7 +14,6 @@ model = SSIMRegressor.from_preset("ssim_mni_small")
 
 import json
 import pathlib
-import tempfile
 
 import keras
 
@@ -39,23 +38,19 @@ def make_presets(names=None, seed=0, verbose=1):
         seed: int. Defaults to 0.
         verbose: int. Keras verbosity. Defaults to 1.
     """
-    from core.registry import RunConfig
     from domains.mri.quality.task import SSIMRegressionTask
 
     made = {}
     for name in names or RECIPES:
         description, options, epochs = RECIPES[name]
         task = SSIMRegressionTask()
-        with tempfile.TemporaryDirectory(prefix=f"preset-{name}-") as run:
-            config = RunConfig(output_dir=pathlib.Path(run), epochs=epochs, seed=seed, verbose=verbose,
-                               options=task.resolve_options(options))
+        with presets.preset_run(task, name, options, epochs, seed, verbose) as (config, command):
             results = task.train(config)
             report = json.loads(pathlib.Path(results["report_json"]).read_text())
             model = keras.saving.load_model(results["best_model"])
-        options_text = " ".join(f"--option {k}={v}" for k, v in options.items())
         made[name] = presets.save_preset(model, PACKAGE, name, {
             "description": description,
-            "command": f"make presets  (resuite train mri.ssim_regression --epochs {epochs} --seed {seed} {options_text})",
+            "command": command,
             "seed": seed,
             "metrics": {key: report[key] for key in ("test", "test_contrast")},
             "data": report["data"],
