@@ -18,6 +18,7 @@ from keras import ops
 from core.api import export
 from core.metrics import relativistic_average_losses
 from core.training import GANModel
+from domains.mri.disgan.feature_extractor import extract_features
 
 RELATIVISTIC_MEANS = {"batch": 0, "all": None}  # relativistic_mean → mean_axis of the core loss
 
@@ -113,8 +114,10 @@ class DISGAN(GANModel):
         l1 = _per_example(ops.abs(generated - targets))
         adversarial, _ = self.relativistic_losses(real_output, fake_output)
         if self.feature_extractor is not None and self.perceptual_weight:
-            fake_features = self.feature_extractor(generated, training=False)
-            real_features = ops.stop_gradient(self.feature_extractor(targets, training=False))
+            # One patch at a time: on CPU, TensorFlow's batched input gradient of the extractor's
+            # stem conv is ~1000× slower (see `extract_features`).
+            fake_features = extract_features(self.feature_extractor, generated)
+            real_features = ops.stop_gradient(extract_features(self.feature_extractor, targets))
             perceptual = _per_example(ops.abs(fake_features - real_features))
         else:
             perceptual = ops.zeros_like(l1)
