@@ -12,7 +12,6 @@ linearly from 1 to 0 over the epochs (`InstanceNoiseSchedule`). Adam 1e-4 for bo
 """
 
 import keras
-import tensorflow as tf
 from keras import ops
 
 from core.api import export
@@ -56,6 +55,9 @@ class DISGAN(GANModel):
             overwrites it every epoch). Defaults to `1.0`.
         relativistic_mean: "batch" (the relativistic means over the batch axis only, voxel by
             voxel: the official code) or "all" (over every axis, as ESRGAN). Defaults to `"batch"`.
+        seed: int or None. Seed of the instance noise (the model's own `keras.random.SeedGenerator`):
+            two models built alike with the same seed train alike. `None` draws one from Keras'
+            global seed (`keras.utils.set_random_seed`). Defaults to `None`.
 
     Example:
     ```python
@@ -80,6 +82,7 @@ class DISGAN(GANModel):
         perceptual_weight=1e-2,
         instance_noise=1.0,
         relativistic_mean="batch",
+        seed=None,
         **kwargs,
     ):
         super().__init__(generator, discriminator, **kwargs)
@@ -96,6 +99,8 @@ class DISGAN(GANModel):
         self.perceptual_weight = float(perceptual_weight)
         self.instance_noise = float(instance_noise)
         self.relativistic_mean = relativistic_mean
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="instance_noise_seed")
         self.noise_stddev = self.add_weight(
             shape=(), initializer=keras.initializers.Constant(self.instance_noise), trainable=False,
             name="instance_noise_stddev",
@@ -108,7 +113,8 @@ class DISGAN(GANModel):
     def discriminator_input(self, x, training):
         if not training:
             return x
-        return x + ops.cast(self.noise_stddev, x.dtype) * tf.random.normal(tf.shape(x), dtype=x.dtype)
+        noise = keras.random.normal(ops.shape(x), dtype=x.dtype, seed=self.seed_generator)
+        return x + ops.cast(self.noise_stddev, x.dtype) * noise
 
     def generator_losses(self, inputs, targets, generated, real_output, fake_output):
         l1 = _per_example(ops.abs(generated - targets))
@@ -141,6 +147,7 @@ class DISGAN(GANModel):
                 "perceptual_weight": self.perceptual_weight,
                 "instance_noise": self.instance_noise,
                 "relativistic_mean": self.relativistic_mean,
+                "seed": self.seed,
             }
         )
         return config

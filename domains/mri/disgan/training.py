@@ -184,7 +184,7 @@ def train_disgan(
         noise_sigma: float. Rician noise on the LR inputs (z-score units), 0 for none.
         pretrain_seconds, gan_seconds: float or None. Wall-time budgets: a phase stops after the
             batch that exceeds its budget (the reports say how many steps were done).
-        seed: int. Defaults to `0`.
+        seed: int. Seeds the run and the GAN's instance noise. Defaults to `0`.
         verbose: int. Keras verbosity. Defaults to `1`.
 
     Returns:
@@ -228,7 +228,7 @@ def train_disgan(
                                "stopped_by_time_budget": budget.stopped_at is not None}
         warm_up_summary.write_text(json.dumps(summary["pretrain"], indent=2))
 
-    model = DISGAN(generator, discriminator, feature_extractor)
+    model = DISGAN(generator, discriminator, feature_extractor, seed=seed)
     model.compile(generator_optimizer=keras.optimizers.Adam(learning_rate),
                   discriminator_optimizer=keras.optimizers.Adam(discriminator_learning_rate))
     summary["gan"] = {"epochs_planned": epochs, "steps_per_epoch": steps_per_epoch}

@@ -91,6 +91,23 @@ class DISGANTest(TestCase):
         with pytest.raises(ValueError, match="relativistic_mean must be one of"):
             tiny_model(feature_extractor=False, relativistic_mean="voxel")
 
+    def test_the_seed_makes_a_training_step_repeat(self):
+        initial = tiny_model().get_weights()
+        lr, hr = pairs()
+
+        def train_one_step(seed):
+            model = tiny_model(seed=seed)
+            model.compile()
+            model.set_weights(initial)  # the same networks; only the instance noise's seed varies
+            model.train_on_batch(lr, hr)
+            return [w.numpy() for w in model.generator.weights + model.discriminator.weights]
+
+        first, again, other = train_one_step(7), train_one_step(7), train_one_step(8)
+        for a, b in zip(first, again):
+            np.testing.assert_array_equal(a, b)
+        self.assertTrue(any(not np.array_equal(a, b) for a, b in zip(first, other)))
+        self.assertEqual(DISGAN.from_config(tiny_model(seed=7).get_config()).seed, 7)
+
 
 class BatchSizeRecorder(keras.Model):
     """A stand-in feature extractor that records the batch size of every call (at trace time)."""
