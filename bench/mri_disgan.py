@@ -6,9 +6,14 @@ Measurements (CPU, `jit_compile=False`):
 2. Generator inference of one 32³ → 64³ patch, paper configuration (random weights: speed
    does not depend on them), beside the official PyTorch generator's 9.2 s per patch on this
    CPU (PLATFORM.md, torch 2.13, 2 threads).
-3. Training patches/s (`train_on_batch`-style steps of `fit`) for the reduced configuration
-   trained here (`--filters 32 --num-rrdb 1 --d-filters 8`, 32³ HR patches, batch 4): the L1
-   warm-up step and the full GAN step (generator + wavelet UNet discriminator + perceptual term).
+3. Training patches/s (steps of `fit`, after a first step that traces), the L1 warm-up step beside
+   the full GAN step (generator + wavelet UNet discriminator + perceptual term) in the same run,
+   for the configuration of `resuite demo mri.disgan` (`task.DEMO_OPTIONS`) and the reduced one
+   (`--filters 32 --num-rrdb 1 --d-filters 8`, MedicalNet widths), 32³ HR patches, batch 4. Then
+   the demo's GAN step part by part: compiled forward and forward + backward of the generator, the
+   discriminator and the perceptual term, with how many of each one GAN step runs
+   (`--batched-extractor` adds the extractor's batched backward, the slow path before
+   `extract_features`: minutes).
    `--paper-training` adds the paper configuration's GAN step (64³ patches, batch 1; minutes).
 4. Whole-volume inference of a 197×233×189 volume (the MNI152 template at 1 mm → 394×466×378),
    each method in a fresh subprocess: wall time and peak resident memory (`VmHWM`): the
@@ -16,7 +21,8 @@ Measurements (CPU, `jit_compile=False`):
    interpolation (scipy). The paper configuration's whole-volume time is estimated from its
    per-tile time and the number of tiles that run (`--paper-volume` measures it: ~an hour).
 
-Run: `python -m bench mri_disgan` (add `--quick` for a smoke run on smaller inputs).
+Run: `python -m bench mri_disgan` (add `--quick` for a smoke run on smaller inputs;
+`--training-only` for item 3 alone, a few minutes; `--demo-only` drops its reduced-config row).
 """
 
 import argparse
@@ -32,7 +38,7 @@ import numpy as np
 
 import statistics
 
-from bench.common import environment_line, print_table, ratio
+from bench.common import environment_line, print_table, ratio, time_call
 
 BASELINE = "official PyTorch DISGAN generator, 2 threads, PLATFORM.md"
 OFFICIAL_PARAMETERS = 16_042_881
@@ -148,30 +154,139 @@ def patch_inference(config, repeats):
     return generator.count_params(), _time(lambda: run(x).numpy(), repeats)
 
 
-def training_speed(config, d_filters, patch, batch, steps, perceptual=True):
-    """Seconds per L1 warm-up step and per GAN step (mean over `steps`, after a traced first step)."""
-    import keras
+def _pairs(batch, patch, count, seed=0):
+    hr = np.random.default_rng(seed).normal(size=(batch * count, patch, patch, patch, 1)).astype("float32")
+    return hr[:, ::2, ::2, ::2], hr
 
+
+def _disgan(config, d_filters, patch, fe_widths=None, perceptual=True):
     from domains.mri.disgan import DISGAN, build_discriminator, build_feature_extractor, build_generator
 
-    rng = np.random.default_rng(0)
-    hr = rng.normal(size=(batch * (steps + 1), patch, patch, patch, 1)).astype("float32")
-    lr = hr[:, ::2, ::2, ::2]
-    generator = build_generator(**config)
+    extractor = None
+    if perceptual:
+        extractor = build_feature_extractor() if fe_widths is None else build_feature_extractor(widths=fe_widths)
+    discriminator = build_discriminator(filters=d_filters, num_levels=int(np.log2(patch)))
+    return DISGAN(build_generator(**config), discriminator, extractor)
+
+
+def training_speed(config, d_filters, patch, batch, steps, perceptual=True, fe_widths=None):
+    """Seconds per L1 warm-up step and per GAN step, measured in the same process.
+
+    Each phase: one `fit` of one step (traces the train function), then a `fit` of `steps` steps
+    (the same traced function: Keras keeps it while the model is not recompiled), timed.
+
+    Returns:
+        dict: "l1_step" and "gan_step" (mean s/step of the timed fit), "gan_first" (s of the
+        first, tracing fit).
+    """
+    import keras
+
+    lr, hr = _pairs(batch, patch, steps + 1)
+    model = _disgan(config, d_filters, patch, fe_widths, perceptual)
+    generator = model.generator
     generator.compile(keras.optimizers.Adam(1e-4), loss="mae", jit_compile=False)
     generator.fit(lr[:batch], hr[:batch], batch_size=batch, epochs=1, verbose=0)
     start = time.perf_counter()
     generator.fit(lr[batch:], hr[batch:], batch_size=batch, epochs=1, verbose=0)
     l1_step = (time.perf_counter() - start) / steps
-    levels = int(np.log2(patch))
-    extractor = build_feature_extractor() if perceptual else None
-    model = DISGAN(generator, build_discriminator(filters=d_filters, num_levels=levels), extractor)
     model.compile()
+    start = time.perf_counter()
     model.fit(lr[:batch], hr[:batch], batch_size=batch, epochs=1, verbose=0)
+    gan_first = time.perf_counter() - start
     start = time.perf_counter()
     model.fit(lr[batch:], hr[batch:], batch_size=batch, epochs=1, verbose=0)
     gan_step = (time.perf_counter() - start) / steps
-    return l1_step, gan_step
+    return {"l1_step": l1_step, "gan_step": gan_step, "gan_first": gan_first}
+
+
+def gan_step_parts(config, d_filters, patch, batch, fe_widths, repeats, batched_extractor=False):
+    """Compiled forward / forward + backward of each network of a GAN step, and how often a step runs it.
+
+    The perceptual term is timed as the model computes it (`DISGAN.generator_losses`, with the
+    discriminator outputs given), its gradient taken with respect to the generated batch.
+    `batched_extractor=True` adds the extractor's batched forward + backward, the path before
+    `extract_features` (TensorFlow's slow CPU fallback: tens of seconds per call).
+
+    Returns:
+        list of (part, calls per GAN step, Timing).
+    """
+    import tensorflow as tf
+
+    model = _disgan(config, d_filters, patch, fe_widths)
+    lr, hr = (tf.constant(a) for a in _pairs(batch, patch, 1))
+    generator, discriminator = model.generator, model.discriminator
+    logits = tf.zeros_like(hr)
+
+    def gradient(loss_fn, sources, watch=None):
+        with tf.GradientTape() as tape:
+            if watch is not None:
+                tape.watch(watch)
+            loss = loss_fn()
+        return tape.gradient(loss, sources)
+
+    parts = {
+        "generator forward": (0, lambda: generator(lr, training=True)),
+        "generator forward + backward (weights)": (
+            1, lambda: gradient(lambda: tf.reduce_mean(generator(lr, training=True)), generator.trainable_variables)),
+        "discriminator forward": (1, lambda: discriminator(hr, training=True)),
+        "discriminator forward + backward (input, G step)": (
+            1, lambda: gradient(lambda: tf.reduce_mean(discriminator(hr, training=True)), hr, watch=hr)),
+        "discriminator forward + backward (weights, D step)": (
+            2, lambda: gradient(lambda: tf.reduce_mean(discriminator(hr, training=True)),
+                                discriminator.trainable_variables)),
+        "perceptual term forward": (
+            0, lambda: model.generator_losses(lr, hr, hr, logits, logits)["perceptual"]),
+        "perceptual term forward + backward (input)": (
+            1, lambda: gradient(lambda: tf.reduce_mean(model.generator_losses(lr, hr, hr, logits, logits)["perceptual"]),
+                                hr, watch=hr)),
+    }
+    if batched_extractor:
+        extractor = model.feature_extractor
+        parts["feature extractor forward + backward (input), batched: before extract_features"] = (
+            0, lambda: gradient(lambda: tf.reduce_mean(extractor(hr, training=False)), hr, watch=hr))
+    rows = []
+    for name, (calls, fn) in parts.items():
+        compiled = tf.function(fn, autograph=False)
+        rows.append((name, calls, time_call(lambda: tf.nest.map_structure(np.asarray, compiled()), repeats=repeats,
+                                            warmup=1, min_seconds=0.0)))
+    return rows
+
+
+def _training_section(args, small):
+    from domains.mri.disgan.task import DEMO_OPTIONS
+
+    demo = {"filters": DEMO_OPTIONS["filters"], "num_rrdb": DEMO_OPTIONS["num_rrdb"]}
+    demo_d, demo_fe = DEMO_OPTIONS["d_filters"], tuple(DEMO_OPTIONS["fe_widths"])
+    patch, batch = DEMO_OPTIONS["patch_size"], DEMO_OPTIONS["batch_size"]
+    steps = 1 if args.quick else 3
+    runs = [(f"demo (resuite demo mri.disgan): G {demo['filters']}f {demo['num_rrdb']} RRDB, D nf={demo_d}, "
+             f"FE widths {demo_fe}", demo, demo_d, demo_fe)]
+    if not args.demo_only:
+        runs.append((f"reduced: G {args.filters}f {args.num_rrdb} RRDB, D nf={args.d_filters}, FE MedicalNet widths",
+                     small, args.d_filters, None))
+    rows = []
+    for label, config, d_filters, fe_widths in runs:
+        speed = training_speed(config, d_filters, patch, batch, steps, fe_widths=fe_widths)
+        rows.append({"config": label, "L1 warm-up patches/s": round(batch / speed["l1_step"], 2),
+                     "GAN patches/s": round(batch / speed["gan_step"], 3),
+                     "GAN step / L1 step": f"{speed['gan_step'] / speed['l1_step']:.1f}×",
+                     "GAN s/step": round(speed["gan_step"], 2), "first GAN step s (traces)": round(speed["gan_first"], 1)})
+    if args.paper_training:
+        speed = training_speed({}, 16, 64, 1, 1)
+        rows.append({"config": "paper: G 64f 3 RRDB, D nf=16, FE MedicalNet widths, 64³, batch 1",
+                     "L1 warm-up patches/s": round(1 / speed["l1_step"], 3), "GAN patches/s": round(1 / speed["gan_step"], 4),
+                     "GAN step / L1 step": f"{speed['gan_step'] / speed['l1_step']:.1f}×",
+                     "GAN s/step": round(speed["gan_step"], 1), "first GAN step s (traces)": round(speed["gan_first"], 1)})
+    print_table(f"Training speed, {patch}³ HR patches, batch {batch} (L1 and GAN in the same process; mean of "
+                f"{steps} steps after a first, tracing step)", rows)
+
+    repeats = 1 if args.quick else 3
+    parts = gan_step_parts(demo, demo_d, patch, batch, demo_fe, repeats, args.batched_extractor)
+    rows = [{"part": name, "per GAN step": calls, "s median": round(t.median, 3), "s best": round(t.best, 3)}
+            for name, calls, t in parts]
+    rows.append({"part": "sum (median × per GAN step)", "per GAN step": "-",
+                 "s median": round(sum(calls * t.median for _, calls, t in parts), 2), "s best": "-"})
+    print_table(f"Demo GAN step part by part, batch {batch}, {patch}³ (compiled; median and best of {repeats})", rows)
 
 
 def main(argv=None):
@@ -186,11 +301,18 @@ def main(argv=None):
     parser.add_argument("--d-filters", type=int, default=8)
     parser.add_argument("--paper-training", action="store_true", help="also time the paper config's GAN step")
     parser.add_argument("--paper-volume", action="store_true", help="also run the paper config on the whole volume")
+    parser.add_argument("--training-only", action="store_true", help="only the training speed (item 3)")
+    parser.add_argument("--demo-only", action="store_true", help="item 3 for the demo configuration only")
+    parser.add_argument("--batched-extractor", action="store_true",
+                        help="also time the feature extractor's batched backward (the slow path before the fix)")
     args, _ = parser.parse_known_args(argv)
     from domains.mri.disgan.generator import generator_parameter_count
 
     print(environment_line())
     small = _small_config(args)
+    if args.training_only:
+        _training_section(args, small)
+        return 0
     repeats = 1 if args.quick else 3
 
     # 1 + 2: parameters and per-patch inference, paper configuration.
@@ -215,18 +337,7 @@ def main(argv=None):
     assert params == OFFICIAL_PARAMETERS == generator_parameter_count()
 
     # 3: training speed.
-    steps = 1 if args.quick else 3
-    rows = []
-    l1_step, gan_step = training_speed(small, args.d_filters, 32, 4, steps)
-    rows.append({"config": f"reduced G ({args.filters}f, {args.num_rrdb} RRDB), D nf={args.d_filters}, 32³, batch 4",
-                 "L1 warm-up patches/s": round(4 / l1_step, 2), "GAN patches/s": round(4 / gan_step, 3),
-                 "GAN s/step": round(gan_step, 1)})
-    if args.paper_training:
-        l1_step, gan_step = training_speed({}, 16, 64, 1, 1)
-        rows.append({"config": "paper G (64f, 3 RRDB), D nf=16, 64³, batch 1",
-                     "L1 warm-up patches/s": round(1 / l1_step, 3), "GAN patches/s": round(1 / gan_step, 4),
-                     "GAN s/step": round(gan_step, 1)})
-    print_table(f"Training speed (mean of {steps} steps after a traced first step)", rows)
+    _training_section(args, small)
 
     # 4: whole volume, fresh processes.
     quick = ["--quick"] if args.quick else []

@@ -79,13 +79,15 @@ def extract_features(extractor, volumes):
     """`extractor(volumes, training=False)`, computed one volume at a time.
 
     The values are those of the batched call (the extractor is frozen and runs in inference
-    mode, so examples do not interact). What changes is the gradient with respect to `volumes`:
-    for a batch of more than one, TensorFlow's CPU `Conv3DBackpropInput` falls back to a slow
-    Eigen kernel whenever its im2col buffer would exceed 25 times its tensors, which MedicalNet's
-    7×7×7 stride-2 stem conv (1 → 64 channels) always does: its input gradient for 4 patches of
-    32³ took 44–95 s, against 0.035 s for the same 4 patches one at a time (then TensorFlow
-    takes its batch-1 path, a parallel matrix product). That one gradient made a DISGAN GAN step
-    ~50× slower than an L1 step (see `bench/mri_disgan.py`).
+    mode, so examples do not interact). What changes is the gradient with respect to `volumes`,
+    which DISGAN's generator step needs. For a batch of more than one, TensorFlow's CPU
+    `Conv3DBackpropInput` works on shards of images sized from the L3 cache the CPU reports,
+    and falls back to a slow Eigen kernel when a shard's im2col buffer would exceed 25 times its
+    tensors. With a large reported L3 (256 MB on an AMD EPYC host) MedicalNet's 7×7×7 stride-2
+    stem conv (1 → 64 channels) takes that fallback: its input gradient for 4 patches of 32³
+    took 44 s batched, 0.035 s one patch at a time (the batch-1 path is a parallel matrix
+    product); the demo's perceptual term, forward and backward, 33 s batched and 0.3 s this way
+    (`bench/mri_disgan.py --batched-extractor`).
 
     Args:
         extractor: keras.Model. The feature extractor (see `build_feature_extractor`).

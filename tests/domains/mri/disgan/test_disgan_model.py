@@ -3,11 +3,12 @@ import logging
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from core.metrics import relativistic_average_losses
 from core.testing import TestCase
 from domains.mri.disgan.discriminator import build_discriminator
-from domains.mri.disgan.feature_extractor import NO_WEIGHTS_WARNING, build_feature_extractor
+from domains.mri.disgan.feature_extractor import NO_WEIGHTS_WARNING, build_feature_extractor, extract_features
 from domains.mri.disgan.generator import build_generator
 from domains.mri.disgan.model import DISGAN, InstanceNoiseSchedule
 
@@ -103,6 +104,63 @@ class DISGANTest(TestCase):
             self.assertAllClose(losses["loss"], relativistic_average_losses(real, fake, mean_axis=axis)[1])
         with pytest.raises(ValueError, match="relativistic_mean must be one of"):
             tiny_model(feature_extractor=False, relativistic_mean="voxel")
+
+    def test_the_seed_makes_a_training_step_repeat(self):
+        initial = tiny_model().get_weights()
+        lr, hr = pairs()
+
+        def train_one_step(seed):
+            model = tiny_model(seed=seed)
+            model.compile()
+            model.set_weights(initial)  # the same networks; only the instance noise's seed varies
+            model.train_on_batch(lr, hr)
+            return [w.numpy() for w in model.generator.weights + model.discriminator.weights]
+
+        first, again, other = train_one_step(7), train_one_step(7), train_one_step(8)
+        for a, b in zip(first, again):
+            np.testing.assert_array_equal(a, b)
+        self.assertTrue(any(not np.array_equal(a, b) for a, b in zip(first, other)))
+        self.assertEqual(DISGAN.from_config(tiny_model(seed=7).get_config()).seed, 7)
+
+
+class BatchSizeRecorder(keras.Model):
+    """A stand-in feature extractor that records the batch size of every call (at trace time)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.conv = keras.layers.Conv3D(4, 3, strides=2)
+        self.batch_sizes = []
+
+    def call(self, x, training=False):
+        self.batch_sizes.append(x.shape[0])
+        return self.conv(x)
+
+
+class PerceptualSpeedTest(TestCase):
+    def test_perceptual_term_runs_the_extractor_one_patch_at_a_time(self):
+        # TensorFlow's batched CPU input gradient of the extractor's 7³ stride-2 stem takes a
+        # slow Eigen fallback (~1000× slower, see `extract_features`); batch-1 calls avoid it.
+        recorder = BatchSizeRecorder()
+        model = DISGAN(build_generator(filters=8, num_rrdb=1, num_dense_blocks=1, num_convs=2),
+                       build_discriminator(filters=4, num_levels=2), recorder)
+        model.compile()
+        lr, hr = pairs()
+        history = model.fit(lr, hr, batch_size=2, epochs=1, verbose=0)
+        self.assertTrue(np.isfinite(history.history["generator_perceptual"][0]))
+        self.assertTrue(recorder.batch_sizes)
+        self.assertEqual(set(recorder.batch_sizes), {1})
+
+    def test_extract_features_equals_the_batched_call_with_the_same_gradient(self):
+        extractor = build_feature_extractor(widths=FE_WIDTHS)
+        x = tf.constant(pairs(n=3, size=16)[1])
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            batched = extractor(x, training=False)
+            one_by_one = extract_features(extractor, x)
+            loss_batched, loss_one_by_one = (tf.reduce_sum(f * f) for f in (batched, one_by_one))
+        self.assertEqual(tuple(one_by_one.shape), (3, 2, 2, 2, FE_WIDTHS[-1]))
+        self.assertAllClose(one_by_one, batched, atol=1e-5)
+        self.assertAllClose(tape.gradient(loss_one_by_one, x), tape.gradient(loss_batched, x), atol=1e-5, rtol=1e-4)
 
 
 class FeatureExtractorTest(TestCase):
