@@ -192,6 +192,7 @@ def _cmd_data(args):
 def _run_config(args, task):
     from core.registry import RunConfig
 
+    options = task.resolve_options(_parse_options(args.option))  # refused before any work
     return RunConfig(
         output_dir=pathlib.Path(args.output or os.path.join("runs", task.name)),
         strategy=_strategy(args),
@@ -202,7 +203,7 @@ def _run_config(args, task):
         dataset=args.dataset,
         model_path=getattr(args, "model", None),
         verbose=args.verbose,
-        options=task.resolve_options(_parse_options(args.option)),
+        options=options,
     )
 
 
