@@ -91,12 +91,12 @@ def build_parser(task_help=None):
     evaluate = commands.add_parser("evaluate", help="evaluate a saved model", epilog=run_epilog,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_run_options(evaluate, training=False)
-    evaluate.add_argument("--model", required=True, help="saved .keras model")
+    _add_model_source(evaluate)
 
     predict = commands.add_parser("predict", help="run a saved model on input files", epilog=run_epilog,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_run_options(predict, training=False)
-    predict.add_argument("--model", required=True, help="saved .keras model")
+    _add_model_source(predict)
     predict.add_argument("inputs", nargs="+", help="input files (format depends on the task)")
 
     demo = commands.add_parser("demo", help="every registered task, briefly, on the real sample data")
@@ -107,6 +107,13 @@ def build_parser(task_help=None):
     demo.add_argument("--verbose", type=int, default=0, choices=(0, 1, 2))
     _add_strategy_options(demo)
     return parser
+
+
+def _add_model_source(parser):
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--model", default=None, help="saved .keras model")
+    source.add_argument("--preset", default=None, metavar="NAME",
+                        help="a trained preset shipped with the task (see its --help: option `preset`)")
 
 
 def _parse_options(pairs):
@@ -192,7 +199,12 @@ def _cmd_data(args):
 def _run_config(args, task):
     from core.registry import RunConfig
 
-    options = task.resolve_options(_parse_options(args.option))  # refused before any work
+    options = _parse_options(args.option)
+    if getattr(args, "preset", None):
+        if "preset" not in {option.name for option in task.options}:
+            raise ValueError(f"Task {task.name!r} ships no presets: give --model PATH. Received: --preset {args.preset}")
+        options["preset"] = args.preset
+    options = task.resolve_options(options)  # refused before any work
     return RunConfig(
         output_dir=pathlib.Path(args.output or os.path.join("runs", task.name)),
         strategy=_strategy(args),

@@ -119,3 +119,20 @@ def test_demo_prints_one_block_per_task_and_a_failure_hides_nothing(tmp_path, mo
     assert blocks[0].startswith("test.breaks  (") and "FAILED: ValueError: no sample data)" in blocks[0]
     assert blocks[1].splitlines()[1:] == ["  result    accuracy 0.9", "  baseline  chance 0.5"]
     assert blocks[1].startswith("test.works  (") and ", ok)" in blocks[1]
+
+
+def test_predict_takes_a_shipped_preset_instead_of_a_model_file(tmp_path, capsys):
+    volume = samples.fetch("mri.anatomical", verbose=False)
+    out = tmp_path / "run"
+    assert cli.main(["predict", "mri.ssim_regression", "--preset", "ssim_mni_small", "--output", str(out), str(volume)]) == 0
+    rows = (out / "predictions.csv").read_text().splitlines()
+    assert rows[0].startswith("file,slice_index") and len(rows) > 1 and rows[1].startswith(str(volume))
+    # A task without presets, an unknown preset, and both sources at once are refused, each saying why.
+    assert cli.main(["predict", "har.resnet1d", "--preset", "ssim_mni_small", str(volume)]) == 1
+    assert "Task 'har.resnet1d' ships no presets: give --model PATH" in capsys.readouterr().err
+    assert cli.main(["predict", "mri.ssim_regression", "--preset", "nope", "--output", str(out), str(volume)]) == 1
+    assert "No preset 'nope' in domains.mri.quality. Its presets: ssim_mni_small" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["predict", "mri.ssim_regression", "--preset", "a", "--model", "b.keras", str(volume)])
+    assert exit_info.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err

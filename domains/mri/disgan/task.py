@@ -76,7 +76,7 @@ OPTIONS = (
     Option("tile_batch", int, 1, "tiles per forward pass"),
     Option("noise_levels", list, [0.0, 0.05], "Rician σ of the evaluated LR inputs (fractions of p99)"),
     Option("compare_models", dict, {}, 'evaluate: more generators in the table, {"row name": path}'),
-    Option("preset", str, None, "predict/evaluate with a shipped preset instead of --model"),
+    Option("preset", str, None, "predict/evaluate with a shipped preset instead of --model (also: --preset NAME)"),
 )
 
 
@@ -180,7 +180,7 @@ class DISGANTask(TaskRunner):
         if config.options["preset"]:
             return load_preset_generator(config.options["preset"])
         if not config.model_path:
-            raise ValueError("Give a model: --model PATH (a DISGAN or generator .keras) or --option preset=NAME")
+            raise ValueError("Give a model: --model PATH (a DISGAN or generator .keras) or --preset NAME")
         return load_generator(config.model_path)
 
     def _template_test(self, config):

@@ -5,6 +5,7 @@
     resuite train mri.ssim_regression --output runs/ssim_ablation --option ablation=true   # both
     resuite evaluate mri.ssim_regression --model runs/ssim_aug/best.keras
     resuite predict mri.ssim_regression --model runs/ssim_aug/best.keras scan1.nii.gz scans/
+    resuite predict mri.ssim_regression --preset ssim_mni_small scan1.nii.gz    # the shipped preset
 
 Default data: the real sample volumes (MNI152 2009a at 1 mm + nibabel's anatomical.nii);
 `--data FOLDER` uses every NIfTI volume below FOLDER instead.
@@ -67,7 +68,7 @@ OPTIONS = (
     Option("num_transforms", int, NUM_TRANSFORMS, "movements per simulated motion"),
     Option("val_draws", int, 8, "motions per validation slice"),
     Option("test_draws", int, 8, "motions per test slice"),
-    Option("preset", str, None, "evaluate/predict with a shipped preset instead of --model"),
+    Option("preset", str, None, "evaluate/predict with a shipped preset instead of --model (also: --preset NAME)"),
 )
 
 
@@ -123,7 +124,7 @@ class SSIMRegressionTask(TaskRunner):
         if config.options["preset"]:
             return SSIMRegressor.from_preset(config.options["preset"])
         if not config.model_path:
-            raise ValueError("Give a model: --model PATH (a saved SSIMRegressor .keras) or --option preset=NAME")
+            raise ValueError("Give a model: --model PATH (a saved SSIMRegressor .keras) or --preset NAME")
         return _load_model(config.model_path)
 
     def _train_one(self, config, data, output_dir, contrast_augmentation):
