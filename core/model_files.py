@@ -11,6 +11,7 @@ A model's *kind* is its registered class name without the package (`"FusionActNe
 
 Example:
 ```python
+# example: not run (needs a trained model)
 from core.model_files import model_kind
 model_kind("runs/har/best.keras")   # 'FusionActNet'
 ```
@@ -40,7 +41,9 @@ def model_kind(path):
 
     Example:
     ```python
-    model_kind("domains/mri/quality/presets/ssim_mni_small/model.keras")   # 'SSIMRegressor'
+    inputs = keras.Input((3,))
+    keras.Model(inputs, keras.layers.Dense(1)(inputs), name="scorer").save("scorer.keras")
+    model_kind("scorer.keras")   # 'scorer'
     ```
     """
     path = pathlib.Path(path)

@@ -135,3 +135,7 @@ def test_cli_trains_resnet1d_on_a_univariate_set_and_predict_names_a_wrong_lengt
     assert cli.main(["evaluate", "har.resnet1d", "--model", str(out / "best.keras"), "--data", str(folder),
                      "--output", str(tmp_path / "e2"), "--verbose", "0"]) == 0
     assert json.loads((tmp_path / "e2" / "evaluate_results.json").read_text())["accuracy"] == results["accuracy"]
+    assert cli.main(["evaluate", "har.resnet1d", "--model", str(out / "best.keras"), "--data", str(UEA / "GaitVariable"),
+                     "--output", str(tmp_path / "e3")]) == 1
+    assert ("was trained on 1 channels and classes ['still', 'walk', 'run']. Received: GaitVariable with 2 channels"
+            in capsys.readouterr().err)
