@@ -51,7 +51,11 @@ LENGTH_OPTIONS = (
 
 
 def _load(config, min_length=1, window_length=None):
-    """(HARData, data set name): `--dataset NAME`, else `--data` as a UEA/UCR set, else BasicMotions."""
+    """The run's `HARData`: `--dataset NAME`, else `--data` as a UEA/UCR set, else BasicMotions.
+
+    UEA sets get one window length: `window_length` (a trained model's), else the option's, else
+    the longest training series and at least `min_length`.
+    """
     name = config.dataset or ("uea" if config.data else "basicmotions")
     window_length = window_length or config.options["window_length"]
     lengths = {"window_length": window_length, "min_length": min_length, "resize": config.options["resize"] or "resample"}

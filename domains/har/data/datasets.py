@@ -216,8 +216,9 @@ def load_uea(root, val_fraction=0.2, seed=0, window_length=None, min_length=1, r
 
     Example:
     ```python
-    data = load_uea("~/data/Multivariate_ts/CharacterTrajectories", min_length=32)
-    data.x_train.shape, data.preprocessing   # (1137, 182, 3) 'series of 60-182 steps resampled to 182 ...'
+    data = load_uea("~/data/PickupGestureWiimoteZ", min_length=32)
+    data.x_train.shape   # (40, 361, 1)
+    data.preprocessing   # 'series of 29-361 (train) and 37-324 (test) steps resampled (linear interpolation) to 361 ...'
     ```
     """
     return _load_uea_files(*find_uea_files(root), val_fraction, seed, window_length, min_length, resize)

@@ -23,7 +23,7 @@ dimension separated by `,`, and the class label last. The format is described in
 This reader is strict: it accepts labelled series without time stamps (the layout of the UEA/UCR
 classification archives) and names the file and line of anything else it finds. `load_uea_ts`
 returns one array and needs equal-length series; `load_uea_series` also reads variable-length
-files (`@equalLength false`, e.g. CharacterTrajectories) as one array per case.
+files (`@equalLength false`, e.g. PickupGestureWiimoteZ) as one array per case.
 """
 
 import math
@@ -92,8 +92,9 @@ def load_uea_series(path, allow_missing=False):
 
     Example:
     ```python
-    series, y, class_names = load_uea_series("CharacterTrajectories_TRAIN.ts")
-    [s.shape for s in series[:2]]   # [(136, 3), (109, 3)]
+    from core.data import samples
+    series, y, class_names = load_uea_series(samples.fetch("har.pickupgesture_train"))
+    [s.shape for s in series[:2]]   # [(324, 1), (361, 1)]
     ```
     """
     cases, labels, class_names = _read_cases(path, allow_missing, equal_length=False)
