@@ -136,9 +136,11 @@ class TaskRunner:
     """A runnable task: train, evaluate, predict and a short demo on the real sample data.
 
     Subclasses set `name` ("domain.task"), `description`, `samples` (names of the sample
-    registry the demo needs), `options` (a tuple of `Option`) and implement the methods; each
-    returns a dict of results (metrics, paths) that the CLI prints. `config.options` holds every
-    declared option with its value.
+    registry the demo needs), `options` (a tuple of `Option`), `saved_models` (the kinds of
+    `.keras` model the task saves and loads, see `core.model_files`; a `--model` file of another
+    kind is refused with the task it belongs to) and implement the methods; each returns a dict
+    of results (metrics, paths) that the CLI prints. `config.options` holds every declared option
+    with its value.
 
     Example:
     ```python
@@ -159,6 +161,7 @@ class TaskRunner:
     description = ""
     samples = ()
     options = ()
+    saved_models = ()
 
     def __init_subclass__(cls, **kwargs):
         # Whatever calls a task (the CLI, a script, a test), `config.options` reaches it checked
@@ -213,6 +216,10 @@ def _with_resolved_options(method):
     @functools.wraps(method)
     def run(self, config, *args, **kwargs):
         config.options = self.resolve_options(config.options)
+        if config.model_path:
+            from core.model_files import check_model_file
+
+            check_model_file(config.model_path, self)
         return method(self, config, *args, **kwargs)
 
     return run

@@ -2,11 +2,12 @@
 
 FusionActNet (static and dynamic experts fused by a residual MobileNet gate; Saha et al., IEEE
 Sensors Letters 2024) and a plain ResNet-1D baseline from `core`, with loaders for UCI HAR,
-MotionSense and UEA `.ts` files (the real BasicMotions sample), TFDS builders, and the recipe of
-the paper. CLI tasks: `har.fusionactnet`, `har.resnet1d`.
+MotionSense and any UEA/UCR `.ts` set (the real BasicMotions sample; any channels, lengths and
+classes), TFDS builders, and the recipe of the paper. CLI tasks: `har.fusionactnet`, `har.resnet1d`.
 
-Modules: `data` (readers and `load_har`), `tfds` (builders), `model` (FusionActNet, its experts
-and gate), `training` (the two-stage recipe), `evaluation` (report), `task` (CLI).
+Modules: `data` (readers, `load_har`, `load_uea`, `fit_length`), `tfds` (builders), `model`
+(FusionActNet, its experts and gate), `grouping` (the static classes of a set that names none),
+`training` (the two-stage recipe), `evaluation` (report), `task` (CLI).
 
 Example:
 ```python

@@ -1,5 +1,5 @@
-"""Real sample files of `domains.har`: the UEA BasicMotions train and test splits
-(aeon's wheel).
+"""Real sample files of `domains.har`: the UEA BasicMotions and the UCR PickupGestureWiimoteZ
+train and test splits (aeon's wheel).
 
 Registered with `core.data.samples` (which finds this module by itself); fetch them with
 `resuite data fetch --domain har`. The checksums were measured on the extracted members.
@@ -27,4 +27,17 @@ register(
         sha256="79213102bc6fca1a398ad98ce1185dff0208fa3d1465e687f48288946b0ff8dc", nbytes=227713,
         description="UEA BasicMotions test split, .ts text: 40 cases x 6 x 100, same 4 classes",
         licence="BSD-3-Clause (aeon); UEA archive data, cite Bagnall et al. 2018"),
+    Sample(
+        "har.pickupgesture_train", "har", **_AEON,
+        member="aeon/datasets/data/PickupGestureWiimoteZ/PickupGestureWiimoteZ_TRAIN.ts",
+        sha256="4d303d9990df621c066fc454d62626e3721aed008462103500b86b1ac1ca92c8", nbytes=43921,
+        description="UCR PickupGestureWiimoteZ train split, .ts text: 50 Wiimote z-axis acceleration series of "
+                    "29-361 steps (variable length, univariate), 10 gestures x 5",
+        licence="BSD-3-Clause (aeon); UCR archive data, cite Dau et al. 2019"),
+    Sample(
+        "har.pickupgesture_test", "har", **_AEON,
+        member="aeon/datasets/data/PickupGestureWiimoteZ/PickupGestureWiimoteZ_TEST.ts",
+        sha256="a9109bce918e48ee0e924e9cf2fdfdc4de364a3d88ec5e8aa44399ff08b11361", nbytes=44312,
+        description="UCR PickupGestureWiimoteZ test split, .ts text: 50 series of 37-324 steps, same 10 gestures",
+        licence="BSD-3-Clause (aeon); UCR archive data, cite Dau et al. 2019"),
 )

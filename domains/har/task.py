@@ -1,11 +1,16 @@
 """HAR tasks for the `resuite` CLI: FusionActNet and its ResNet-1D baseline.
 
-    resuite train har.fusionactnet --output runs/har [--dataset uci_har --data PATH] [--option key=value ...]
-    resuite evaluate har.fusionactnet --model runs/har/best.keras
-    resuite predict har.fusionactnet --model runs/har/best.keras windows.npy BasicMotions_TEST.ts
+    resuite train har.fusionactnet --output runs/har [--data MY_SET] [--option key=value ...]
+    resuite train har.fusionactnet --dataset uci_har --data "UCI HAR Dataset"
+    resuite evaluate har.fusionactnet --model runs/har/best.keras [--data MY_SET]
+    resuite predict har.fusionactnet --model runs/har/best.keras windows.npy MySet_TEST.ts
     resuite demo har.fusionactnet
 
-Default data: the real UEA BasicMotions sample. `resuite train har.fusionactnet --help` lists the options.
+Default data: the real UEA BasicMotions sample. `--data MY_SET` (no `--dataset`) is any UEA/UCR
+classification set: its `<Name>_TRAIN.ts` file or the folder of `<Name>_TRAIN.ts` and
+`<Name>_TEST.ts`; channels, classes and class names come from the files, and series of another
+length than the window are resampled (or padded: `--option resize=pad`), as the run's results
+say. `resuite train har.fusionactnet --help` lists the options.
 """
 
 import pathlib
@@ -20,9 +25,11 @@ from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
 from core.tasks import Classifier
 from core.training import fit, set_seed
-from domains.har.data import load_har, load_uea_ts, validate_windows
+from domains.har.data import RESIZE_METHODS, fit_length, load_har, load_uea_series, validate_windows
+from domains.har.data.lengths import describe_lengths
 from domains.har.evaluation import report
-from domains.har.model import FusionActNet
+from domains.har.grouping import choose_static_classes
+from domains.har.model import EXPERT_FILTERS, GATE_STAGES, FusionActNet
 from domains.har.training import train_fusionactnet
 
 # The static (postural) activities of each supported data set; the rest are dynamic.
@@ -34,34 +41,83 @@ STATIC_CLASSES = {
 BASICMOTIONS_SAMPLES = ("har.basicmotions_train", "har.basicmotions_test")
 
 
-def _load(config):
-    name = config.dataset or "basicmotions"
-    data = load_har(name, root=config.data, seed=config.seed)
+LENGTH_OPTIONS = (
+    Option("window_length", int, None, "time steps of every window of a UEA .ts set (default: the longest "
+                                       "training series, at least the model's shortest)"),
+    Option("resize", str, None, "series of another length than the window: resample (linear, whole series) or "
+                                "pad (zeros after the end, longer ones cut); default: resample in train and "
+                                "evaluate, an error in predict", choices=RESIZE_METHODS),
+)
+
+
+def _load(config, min_length=1, window_length=None):
+    """The run's `HARData`: `--dataset NAME`, else `--data` as a UEA/UCR set, else BasicMotions.
+
+    UEA sets get one window length: `window_length` (a trained model's), else the option's, else
+    the longest training series and at least `min_length`.
+    """
+    name = config.dataset or ("uea" if config.data else "basicmotions")
+    window_length = window_length or config.options["window_length"]
+    lengths = {"window_length": window_length, "min_length": min_length, "resize": config.options["resize"] or "resample"}
+    if name in ("uea", "basicmotions"):
+        data = load_har(name, root=config.data, seed=config.seed, **lengths)
+    else:
+        if config.options["window_length"] or config.options["resize"]:
+            raise ValueError(f"window_length and resize apply to UEA .ts sets; {name} has fixed windows. "
+                             f"Received: --dataset {name} with --option window_length / resize")
+        data = load_har(name, root=config.data, seed=config.seed)
     for split in ("train", "val", "test"):
         x = getattr(data, f"x_{split}")
         if len(x):
-            validate_windows(x, data.num_channels, name=f"{name} {split} windows")
-    return name, data
+            validate_windows(x, data.num_channels, name=f"{data.name} {split} windows")
+    return data
 
 
-def _read_windows(path, num_channels):
+def _data_summary(data):
+    """The run's data facts for its results: set, shape, classes, and any change of length."""
+    summary = {"dataset": data.name, "channels": data.num_channels, "window_length": data.window_length,
+               "classes": ", ".join(data.class_names)}
+    if data.preprocessing:
+        summary["length_handling"] = data.preprocessing
+    return summary
+
+
+def _read_windows(path, num_channels, window_length=None, resize=None):
+    """The windows of a `.ts` or `.npy` file as the model takes them, or an error naming the file.
+
+    A file whose windows have another length than `window_length` is refused (the message names
+    the file, the expected and the received lengths) unless `resize` says how to fit them.
+    """
     path = pathlib.Path(path)
     if path.suffix == ".ts":
-        x, _, _ = load_uea_ts(path)
+        series, _, _ = load_uea_series(path)
     elif path.suffix == ".npy":
-        x = np.load(path).astype("float32")
+        series = list(validate_windows(np.load(path).astype("float32"), num_channels, name=str(path)))
     else:
         raise ValueError(f"{path}: expected a UEA .ts file or a .npy array of shape (windows, time, channels)")
-    validate_windows(x, num_channels, name=str(path))
-    return x
+    validate_windows(series[0][None], num_channels, name=str(path))
+    lengths = [len(s) for s in series]
+    if window_length is None or set(lengths) == {window_length}:
+        x = np.stack(series)
+    elif resize is None:
+        raise ValueError(
+            f"{path}: the model takes windows of {window_length} time steps. Received: windows of "
+            f"{describe_lengths(lengths)} time steps. Fit them with --option resize=resample (linear "
+            f"interpolation over each window) or --option resize=pad (zeros after the end, longer ones cut)"
+        )
+    else:
+        x, _ = fit_length(series, window_length, resize, name=str(path))
+    return validate_windows(x, num_channels, name=str(path), expected_length=window_length)
 
 
 class _HARTask(TaskRunner):
     samples = BASICMOTIONS_SAMPLES
     default_epochs = 60
     batch_size = 10  # the paper's
+    min_length = 1  # the model's shortest window
 
-    def build_model(self, data, dataset, config):
+    def build_model(self, data, config):
+        """(the model for `data`, a dict of how it was configured for the run's results)."""
         raise NotImplementedError
 
     def train_model(self, model, data, config, epochs):
@@ -70,24 +126,31 @@ class _HARTask(TaskRunner):
 
     def train(self, config):
         set_seed(config.seed)
-        dataset, data = _load(config)
+        data = _load(config, min_length=self.min_length)
         with config.scope():
-            model = self.build_model(data, dataset, config)
+            model, configured = self.build_model(data, config)
             self.train_model(model, data, config, config.epochs or self.default_epochs)
-        return {"dataset": dataset, "best_model": str(config.output_dir / "best.keras"),
+        return {**_data_summary(data), **configured, "best_model": str(config.output_dir / "best.keras"),
                 **report(model, data, config.output_dir, self.name)}
 
     def evaluate(self, config):
-        dataset, data = _load(config)
         model = keras.saving.load_model(config.model_path)
-        return {"dataset": dataset, **report(model, data, config.output_dir, self.name)}
+        data = _load(config, min_length=self.min_length, window_length=model.input_shape[1])
+        class_names = getattr(model, "class_names", None)
+        if model.input_shape[-1] != data.num_channels or (class_names and class_names != data.class_names):
+            raise ValueError(
+                f"{config.model_path} was trained on {model.input_shape[-1]} channels and classes {class_names}. "
+                f"Received: {data.name} with {data.num_channels} channels and classes {data.class_names}"
+            )
+        return {**_data_summary(data), **report(model, data, config.output_dir, self.name)}
 
     def predict(self, config, inputs):
         model = keras.saving.load_model(config.model_path)
         class_names = getattr(model, "class_names", None)
         rows = []
         for path in inputs:
-            probabilities = model.predict(_read_windows(path, model.input_shape[-1]), verbose=0)
+            windows = _read_windows(path, model.input_shape[-1], model.input_shape[1], config.options["resize"])
+            probabilities = model.predict(windows, verbose=0)
             for i, p in enumerate(probabilities):
                 label = int(np.argmax(p))
                 rows.append((str(path), i, class_names[label] if class_names else label, float(np.max(p))))
@@ -110,18 +173,39 @@ class FusionActNetTask(_HARTask):
 
     name = "har.fusionactnet"
     description = "FusionActNet: static/dynamic residual 1-D experts + residual MobileNet gate"
+    saved_models = ("FusionActNet",)
+    min_length = 2 ** len(EXPERT_FILTERS)  # each expert halves the time axis once per block
     options = (
-        Option("static_classes", list, None, "names of the static classes (default: known per data set)"),
+        Option("static_classes", list, None, "names of the static classes (default: known per data set, "
+                                             "else the activity rule on the training split)"),
         Option("expert_epochs", list, [50, 15], "[static, dynamic] expert epochs before the fused stage"),
         Option("fusion_learning_rate", float, 1e-4, "Adam rate of the fused stage (the paper: 1e-6)"),
         Option("expert_learning_rate", float, 1e-4, "Adam rate of the expert stage (the paper's)"),
+        Option("width", float, 1.0, "multiplier of every expert and gate width (1: the paper's 7.6M parameters "
+                                    "on UCI HAR; smaller for small sets)"),
+        *LENGTH_OPTIONS,
     )
 
-    def build_model(self, data, dataset, config):
-        static = config.options["static_classes"] or STATIC_CLASSES.get(dataset)
-        if not static:
-            raise ValueError(f"Say which classes of {dataset} are static: --option static_classes='[...]'")
-        return FusionActNet(data.num_channels, data.class_names, static, window_length=data.window_length)
+    def build_model(self, data, config):
+        static = config.options["static_classes"]
+        grouping = "--option static_classes"
+        if not static and data.name.lower() in STATIC_CLASSES:
+            static, grouping = STATIC_CLASSES[data.name.lower()], f"the known postures of {data.name}"
+        elif not static:
+            static, activity = choose_static_classes(data.x_train, data.y_train, data.class_names)
+            ranked = ", ".join(f"{name} {activity[name]:.3g}" for name in sorted(activity, key=activity.get))
+            grouping = (f"activity rule on the training split (domains.har.grouping): cut at the largest gap "
+                        f"of normalised signal deviation, {ranked}")
+        if config.options["width"] <= 0:
+            raise ValueError(f"width must be positive. Received: width={config.options['width']}")
+
+        def scaled(filters):
+            return max(1, round(filters * config.options["width"]))
+
+        model = FusionActNet(data.num_channels, data.class_names, static, window_length=data.window_length,
+                             expert_filters=[scaled(f) for f in EXPERT_FILTERS], gate_stem_filters=scaled(32),
+                             gate_stages=[(scaled(f), blocks) for f, blocks in GATE_STAGES])
+        return model, {"static_classes": ", ".join(static), "grouping": grouping, "parameters": model.count_params()}
 
     def train_model(self, model, data, config, epochs):
         expert_epochs = config.options["expert_epochs"]
@@ -147,12 +231,13 @@ class ResNet1DTask(_HARTask):
 
     name = "har.resnet1d"
     description = "Baseline: core ResNet-18 (rank 1, simple stem) classifier"
-    options = (Option("depth", int, 18, "ResNet depth", choices=tuple(RESNET_SPECS)),)
+    saved_models = ("Classifier",)
+    options = (Option("depth", int, 18, "ResNet depth", choices=tuple(RESNET_SPECS)), *LENGTH_OPTIONS)
 
-    def build_model(self, data, dataset, config):
+    def build_model(self, data, config):
         backbone = ResNetBackbone(rank=1, depth=config.options["depth"], input_channels=data.num_channels,
                                   input_spatial_shape=(data.window_length,), stem="simple")
-        return Classifier(backbone, num_classes=data.num_classes, class_names=data.class_names)
+        return Classifier(backbone, num_classes=data.num_classes, class_names=data.class_names), {}
 
     def train_model(self, model, data, config, epochs):
         model.compile()

@@ -2,6 +2,8 @@
 
 - `"basicmotions"`: the real UEA BasicMotions sample shipped in the aeon wheel, fetched offline
   by `core.data.samples` (no `root` needed).
+- `"uea"`: any UEA/UCR classification set; `root` is its `<Name>_TRAIN.ts` file or the folder
+  holding `<Name>_TRAIN.ts` and `<Name>_TEST.ts` (any channels, lengths and classes).
 - `"uci_har"`: the UCI HAR raw inertial windows; `root` is your unpacked `UCI HAR Dataset`.
 - `"motionsense"`: MotionSense DeviceMotion; `root` is your unpacked `A_DeviceMotion_data`.
 
@@ -18,23 +20,30 @@ import numpy as np
 
 from domains.har.data import motionsense as motionsense_lib
 from domains.har.data import ucihar as ucihar_lib
-from domains.har.data.uea import load_uea_ts
+from domains.har.data.lengths import RESIZE_METHODS, describe_lengths, fit_length
+from domains.har.data.uea import load_uea_series
 
 __all__ = [
     "BASICMOTIONS_CHANNELS",
     "BASICMOTIONS_SAMPLING_RATE_HZ",
     "HAR_DATASETS",
     "HARData",
+    "find_uea_files",
     "load_basicmotions",
     "load_har",
+    "load_uea",
 ]
 
-HAR_DATASETS = ("basicmotions", "uci_har", "motionsense")
+HAR_DATASETS = ("basicmotions", "uea", "uci_har", "motionsense")
 BASICMOTIONS_SAMPLING_RATE_HZ = 10.0
 # Dimensions 0-2 are the accelerometer, 3-5 the gyroscope (the archive's description lists them in
 # that order; the zero-mean, smaller dimensions 3-5 are the angular rates).
 BASICMOTIONS_CHANNELS = ("accel_x", "accel_y", "accel_z", "gyro_x", "gyro_y", "gyro_z")
 _BASICMOTIONS_SAMPLES = {"train": "har.basicmotions_train", "test": "har.basicmotions_test"}
+# What the .ts files do not say, for the UEA sets whose description we know: channels, rate.
+_KNOWN_UEA_SETS = {"basicmotions": (BASICMOTIONS_CHANNELS, BASICMOTIONS_SAMPLING_RATE_HZ)}
+_LENGTH_KWARGS = {"window_length", "min_length", "resize"}
+_TS_LAYOUT = "<Name>_TRAIN.ts and <Name>_TEST.ts (the UEA/UCR archive's layout, one folder per set)"
 
 
 @dataclasses.dataclass
@@ -53,11 +62,14 @@ class HARData:
         x_test: float32 array. Test windows (the official test split).
         y_test: int64 array. Test labels.
         class_names: list of str. Name of each class index.
-        sampling_rate_hz: float. Sampling rate of the signals.
+        sampling_rate_hz: float or `None`. Sampling rate of the signals (`None`: unknown, as for
+            most UEA/UCR sets).
         channel_names: list of str. Name of each channel (last axis).
         subjects_train: int64 array or `None`. Subject id of each training window.
         subjects_val: int64 array or `None`. Subject id of each validation window.
         subjects_test: int64 array or `None`. Subject id of each test window.
+        name: str or `None`. The data set's name (a UEA set's: its file name before `_TRAIN.ts`).
+        preprocessing: str. What was done to the series to give them one length ("" if nothing).
 
     Example:
     ```python
@@ -79,6 +91,8 @@ class HARData:
     subjects_train: np.ndarray = None
     subjects_val: np.ndarray = None
     subjects_test: np.ndarray = None
+    name: str = None
+    preprocessing: str = ""
 
     @property
     def num_classes(self):
@@ -96,7 +110,7 @@ class HARData:
         return int(self.x_train.shape[1])
 
 
-def load_basicmotions(val_fraction=0.2, seed=0, root=None):
+def load_basicmotions(val_fraction=0.2, seed=0, root=None, **length_kwargs):
     """Load the real UEA BasicMotions sample (smartwatch accelerometer + gyroscope, 10 Hz).
 
     40 training and 40 test cases of 100 time steps x 6 channels, 4 balanced classes (Standing,
@@ -112,6 +126,7 @@ def load_basicmotions(val_fraction=0.2, seed=0, root=None):
             `BasicMotions_TEST.ts`; `None` fetches them with
             `core.data.samples.fetch("har.basicmotions_train" / "har.basicmotions_test")` (from
             the aeon 1.6.0 wheel on PyPI, once, into the resuite cache). Defaults to `None`.
+        **length_kwargs: `window_length`, `min_length`, `resize` of `load_uea`.
 
     Returns:
         A `HARData`.
@@ -122,30 +137,133 @@ def load_basicmotions(val_fraction=0.2, seed=0, root=None):
     data.x_train.shape, data.x_val.shape, data.x_test.shape   # (32, 100, 6) (8, 100, 6) (40, 100, 6)
     ```
     """
-    _check_fraction(val_fraction)
-    paths = {}
-    for subset, sample in _BASICMOTIONS_SAMPLES.items():
-        if root is None:
-            from core.data import samples
+    if root is None:
+        from core.data import samples
 
-            paths[subset] = samples.fetch(sample, verbose=False)
-        else:
-            paths[subset] = _existing_folder(root, "basicmotions") / f"BasicMotions_{subset.upper()}.ts"
-    x_train, y_train, class_names = load_uea_ts(paths["train"])
-    x_test, y_test, test_class_names = load_uea_ts(paths["test"])
+        paths = [samples.fetch(_BASICMOTIONS_SAMPLES[subset], verbose=False) for subset in ("train", "test")]
+    else:
+        folder = _existing_folder(root, "basicmotions")
+        paths = [folder / f"BasicMotions_{subset}.ts" for subset in ("TRAIN", "TEST")]
+    return _load_uea_files(*map(pathlib.Path, paths), val_fraction=val_fraction, seed=seed, **length_kwargs)
+
+
+def find_uea_files(root):
+    """The `(train, test)` `.ts` paths of a UEA/UCR set: `root` is the `_TRAIN.ts` file or its folder.
+
+    Args:
+        root: str or `os.PathLike`. A `<Name>_TRAIN.ts` file (its `<Name>_TEST.ts` beside it), or
+            a folder holding exactly one `*_TRAIN.ts` and its `_TEST.ts`.
+
+    Returns:
+        A tuple of two `pathlib.Path`.
+
+    Raises:
+        FileNotFoundError: `root`, the training or the test file does not exist.
+        ValueError: `root` is a file not named `*_TRAIN.ts`, or a folder with several sets.
+
+    Example:
+    ```python
+    find_uea_files("~/data/Univariate_ts/GunPoint")   # (.../GunPoint_TRAIN.ts, .../GunPoint_TEST.ts)
+    ```
+    """
+    root = pathlib.Path(os.fspath(root)).expanduser()
+    if root.is_dir():
+        found = sorted(root.glob("*_TRAIN.ts"))
+        if not found:
+            raise FileNotFoundError(f"{root}: no *_TRAIN.ts file. Expected {_TS_LAYOUT}.")
+        if len(found) > 1:
+            raise ValueError(f"{root} holds several UEA sets; give the _TRAIN.ts file of one. "
+                             f"Received: {', '.join(p.name for p in found)}")
+        train = found[0]
+    elif root.is_file():
+        if not root.name.endswith("_TRAIN.ts"):
+            raise ValueError(f"Expected a <Name>_TRAIN.ts file (its _TEST.ts beside it) or their folder. Received: {root}")
+        train = root
+    else:
+        raise FileNotFoundError(f"UEA set not found: {root}. Expected a <Name>_TRAIN.ts file or a folder of {_TS_LAYOUT}.")
+    test = train.with_name(train.name[: -len("_TRAIN.ts")] + "_TEST.ts")
+    if not test.is_file():
+        raise FileNotFoundError(f"{test}: the test file of {train.name} is missing. Expected {_TS_LAYOUT}.")
+    return train, test
+
+
+def load_uea(root, val_fraction=0.2, seed=0, window_length=None, min_length=1, resize="resample"):
+    """Load any UEA/UCR classification set: any channels, lengths and classes, named from the file.
+
+    The class names and their order are the training file's `@classLabel` line (the test file
+    must declare the same). Series of another length than the window are brought to it by
+    `fit_length` (`resize`): linear resampling over the series' duration (the default) or zero
+    padding after the end (longer series keep their first steps). The window is `window_length`,
+    or else the longest *training* series, and never shorter than `min_length` (a model's
+    shortest input, e.g. 32 for FusionActNet). `HARData.preprocessing` says what was done.
+    The validation set is a stratified `val_fraction` of the training cases (unstratified when a
+    class has too few cases to stratify), the test set is the `_TEST.ts` file.
+
+    Args:
+        root: str or `os.PathLike`. The `<Name>_TRAIN.ts` file or its folder (`find_uea_files`).
+        val_fraction: float in `[0, 1)`. Defaults to `0.2`.
+        seed: int. Seed of the validation split. Defaults to `0`.
+        window_length: int or `None`. Time steps of every window. Defaults to `None`.
+        min_length: int. The shortest window allowed when `window_length` is `None`. Defaults to 1.
+        resize: `"resample"` or `"pad"`. Defaults to `"resample"`.
+
+    Returns:
+        A `HARData` (`name` is the set's name, channels `dim_0`, `dim_1`, ... unless known).
+
+    Raises:
+        FileNotFoundError, ValueError: see `find_uea_files` and `load_uea_series`; train and test
+            files declaring different classes or channel counts; bad `window_length` or `resize`.
+
+    Example:
+    ```python
+    data = load_uea("~/data/PickupGestureWiimoteZ", min_length=32)
+    data.x_train.shape   # (40, 361, 1)
+    data.preprocessing   # 'series of 29-361 (train) and 37-324 (test) steps resampled (linear interpolation) to 361 ...'
+    ```
+    """
+    return _load_uea_files(*find_uea_files(root), val_fraction, seed, window_length, min_length, resize)
+
+
+def _load_uea_files(train_path, test_path, val_fraction=0.2, seed=0, window_length=None, min_length=1,
+                    resize="resample"):
+    _check_fraction(val_fraction)
+    if resize not in RESIZE_METHODS:
+        raise ValueError(f"`resize` must be one of {list(RESIZE_METHODS)}. Received: resize={resize!r}")
+    if window_length is not None and (int(window_length) != window_length or window_length < max(min_length, 1)):
+        raise ValueError(f"`window_length` must be an integer >= {max(min_length, 1)}. Received: window_length={window_length!r}")
+    train_series, y_train, class_names = load_uea_series(train_path)
+    test_series, y_test, test_class_names = load_uea_series(test_path)
     if test_class_names != class_names:
-        raise ValueError(
-            f"BasicMotions train and test files declare different classes: {class_names} in {paths['train']}. "
-            f"Received: {test_class_names} in {paths['test']}"
-        )
+        raise ValueError(f"{test_path} must declare the classes of {train_path.name}, {class_names}. "
+                         f"Received: {test_class_names}")
+    if train_series[0].shape[1] != test_series[0].shape[1]:
+        raise ValueError(f"{test_path} must have the {train_series[0].shape[1]} dimension(s) of {train_path.name}. "
+                         f"Received: {test_series[0].shape[1]}")
+    train_lengths = [len(s) for s in train_series]
+    length = int(window_length or max(max(train_lengths), min_length))
+    x_train, changed_train = fit_length(train_series, length, resize, name=str(train_path))
+    x_test, changed_test = fit_length(test_series, length, resize, name=str(test_path))
+    preprocessing = ""
+    if changed_train or changed_test:
+        test_lengths = describe_lengths([len(s) for s in test_series])
+        how = "resampled (linear interpolation)" if resize == "resample" else "zero-padded at the end or cut"
+        preprocessing = (f"series of {describe_lengths(train_lengths)} (train) and {test_lengths} (test) steps "
+                         f"{how} to {length} steps: {changed_train} of {len(train_series)} training and "
+                         f"{changed_test} of {len(test_series)} test series changed")
+    name = train_path.name[: -len("_TRAIN.ts")]
+    channel_names, rate = _KNOWN_UEA_SETS.get(name.lower(), (None, None))
+    if channel_names is None or len(channel_names) != x_train.shape[-1]:
+        channel_names, rate = [f"dim_{d}" for d in range(x_train.shape[-1])], None
     train, val = _stratified_split(y_train, val_fraction, seed)
     return HARData(
         x_train=x_train[train], y_train=y_train[train],
         x_val=x_train[val], y_val=y_train[val],
         x_test=x_test, y_test=y_test,
         class_names=list(class_names),
-        sampling_rate_hz=BASICMOTIONS_SAMPLING_RATE_HZ,
-        channel_names=list(BASICMOTIONS_CHANNELS),
+        sampling_rate_hz=rate,
+        channel_names=list(channel_names),
+        name=name,
+        preprocessing=preprocessing,
     )
 
 
@@ -153,6 +271,8 @@ def load_har(name, root=None, val_fraction=0.2, seed=0, **loader_kwargs):
     """Load a HAR data set by name, split into train / validation / test.
 
     - `"basicmotions"`: the real sample (see `load_basicmotions`); `root` is optional.
+    - `"uea"`: any UEA/UCR classification set (see `load_uea`); `root` is its `_TRAIN.ts` file
+      or their folder; `loader_kwargs` (`window_length`, `min_length`, `resize`) set one length.
     - `"uci_har"`: `root` is the unpacked UCI HAR folder (https://archive.ics.uci.edu/dataset/240).
       Train and test are the official subject-wise splits (7,352 / 2,947 windows of 128 x 9).
     - `"motionsense"`: `root` is the unpacked MotionSense DeviceMotion folder
@@ -164,13 +284,14 @@ def load_har(name, root=None, val_fraction=0.2, seed=0, **loader_kwargs):
     (scikit-learn `GroupShuffleSplit`), so no subject is in two splits.
 
     Args:
-        name: str. One of `"basicmotions"`, `"uci_har"`, `"motionsense"`.
-        root: str, `os.PathLike` or `None`. Folder of your hand-downloaded copy; required for
-            `"uci_har"` and `"motionsense"`. Defaults to `None`.
+        name: str. One of `"basicmotions"`, `"uea"`, `"uci_har"`, `"motionsense"`.
+        root: str, `os.PathLike` or `None`. Folder (or `_TRAIN.ts` file) of your hand-downloaded
+            copy; required for all but `"basicmotions"`. Defaults to `None`.
         val_fraction: float in `[0, 1)`. Fraction held out of the training data for validation.
             Defaults to `0.2`.
         seed: int. Seed of the validation split. Defaults to `0`.
-        **loader_kwargs: extra arguments of `load_motionsense` (MotionSense only).
+        **loader_kwargs: extra arguments of `load_motionsense` (MotionSense), or the length
+            arguments of `load_uea` (`"uea"`, `"basicmotions"`).
 
     Returns:
         A `HARData`.
@@ -182,17 +303,25 @@ def load_har(name, root=None, val_fraction=0.2, seed=0, **loader_kwargs):
     Example:
     ```python
     data = load_har("basicmotions")
+    data = load_har("uea", root="~/data/Univariate_ts/GunPoint", min_length=32)
     data = load_har("uci_har", root="~/data/UCI HAR Dataset")
     data = load_har("motionsense", root="~/data/motion-sense/data", channels="all")
     ```
     """
     if name not in HAR_DATASETS:
         raise ValueError(f"Unknown HAR data set; expected one of {list(HAR_DATASETS)}. Received: name={name!r}")
-    if loader_kwargs and name != "motionsense":
-        raise TypeError(f"load_har({name!r}) takes no loader arguments. Received: {sorted(loader_kwargs)}")
+    accepted = {"motionsense": set(loader_kwargs), "uea": _LENGTH_KWARGS, "basicmotions": _LENGTH_KWARGS}.get(name, set())
+    if set(loader_kwargs) - accepted:
+        raise TypeError(f"load_har({name!r}) takes {sorted(accepted) or 'no loader arguments'}. "
+                        f"Received: {sorted(loader_kwargs)}")
     _check_fraction(val_fraction)
     if name == "basicmotions":
-        return load_basicmotions(val_fraction=val_fraction, seed=seed, root=root)
+        return load_basicmotions(val_fraction=val_fraction, seed=seed, root=root, **loader_kwargs)
+    if name == "uea":
+        if root is None:
+            raise ValueError(f"load_har('uea') needs `root`: a <Name>_TRAIN.ts file or a folder of {_TS_LAYOUT}. "
+                             "Received: root=None")
+        return load_uea(root, val_fraction=val_fraction, seed=seed, **loader_kwargs)
     folder = _existing_folder(root, name)
     if name == "uci_har":
         x_train, y_train, s_train = ucihar_lib.load_uci_har(folder, "train")
@@ -218,6 +347,7 @@ def load_har(name, root=None, val_fraction=0.2, seed=0, **loader_kwargs):
         sampling_rate_hz=rate,
         channel_names=channel_names,
         subjects_train=s_train[train], subjects_val=s_train[val], subjects_test=s_test,
+        name=name,
     )
 
 
@@ -255,7 +385,10 @@ def _stratified_split(y, val_fraction, seed):
         return index, index[:0]
     from sklearn.model_selection import train_test_split
 
-    train, val = train_test_split(index, test_size=val_fraction, stratify=y, random_state=seed)
+    # Stratify when every class can give a validation case; a tiny set is split at random.
+    counts = np.bincount(y)
+    enough = counts[counts > 0].min() >= 2 and np.ceil(val_fraction * len(y)) >= np.count_nonzero(counts)
+    train, val = train_test_split(index, test_size=val_fraction, stratify=y if enough else None, random_state=seed)
     return np.sort(train), np.sort(val)
 
 

@@ -20,8 +20,10 @@ Each data line holds the dimensions (channels) of one case separated by `:`, the
 dimension separated by `,`, and the class label last. The format is described in Bagnall et al.,
 "The UEA multivariate time series classification archive, 2018" (arXiv 1811.00075).
 
-This reader is strict: it accepts equal-length, labelled series without time stamps (the layout of
-the UEA classification archive) and names the file and line of anything else it finds.
+This reader is strict: it accepts labelled series without time stamps (the layout of the UEA/UCR
+classification archives) and names the file and line of anything else it finds. `load_uea_ts`
+returns one array and needs equal-length series; `load_uea_series` also reads variable-length
+files (`@equalLength false`, e.g. PickupGestureWiimoteZ) as one array per case.
 """
 
 import math
@@ -29,7 +31,7 @@ import os
 
 import numpy as np
 
-__all__ = ["load_uea_ts"]
+__all__ = ["load_uea_series", "load_uea_ts"]
 
 _BOOLEAN_TAGS = ("timestamps", "missing", "univariate", "equallength")
 
@@ -63,6 +65,44 @@ def load_uea_ts(path, allow_missing=False):
     class_names   # ['Standing', 'Running', 'Walking', 'Badminton']
     ```
     """
+    cases, labels, class_names = _read_cases(path, allow_missing, equal_length=True)
+    x = np.stack(cases).transpose(0, 2, 1).astype(np.float32)
+    return x, labels, class_names
+
+
+def load_uea_series(path, allow_missing=False):
+    """Load a UEA/UCR `.ts` classification file whose series may differ in length.
+
+    Within one case every dimension has the same length; cases may differ (`@equalLength false`).
+    `domains.har.data.fit_length` brings such series to one length (resampling or padding).
+
+    Args:
+        path: str or `os.PathLike`. The `.ts` file.
+        allow_missing: bool. Whether missing values (`?` or `NaN`) are loaded as `NaN`. Defaults
+            to `False`.
+
+    Returns:
+        A tuple `(series, y, class_names)`: `series` a list of float32 arrays of shape
+        `(length_i, dimensions)` (channels last), `y` an int64 array of class indices into
+        `class_names`, in the order of the header's `@classLabel` line.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        ValueError: the file breaks the format (see `load_uea_ts`), naming the file and line.
+
+    Example:
+    ```python
+    from core.data import samples
+    series, y, class_names = load_uea_series(samples.fetch("har.pickupgesture_train"))
+    [s.shape for s in series[:2]]   # [(324, 1), (361, 1)]
+    ```
+    """
+    cases, labels, class_names = _read_cases(path, allow_missing, equal_length=False)
+    return [case.T.astype(np.float32) for case in cases], labels, class_names
+
+
+def _read_cases(path, allow_missing, equal_length):
+    """(list of (dimensions, length) float64 arrays, int64 labels, class names) of a `.ts` file."""
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"UEA .ts file not found: {path}. Expected a text file in the UEA/UCR .ts format.")
@@ -102,19 +142,19 @@ def load_uea_ts(path, allow_missing=False):
         lengths = {len(c) for c in channels}
         if len(lengths) != 1:
             raise ValueError(
-                f"{path}:{lineno}: the dimensions of one case have different lengths; series must be equal "
-                f"length. Received: lengths {[len(c) for c in channels]}"
+                f"{path}:{lineno}: the dimensions of one case have different lengths; every dimension of a case must "
+                f"have the same length. Received: lengths {[len(c) for c in channels]}"
             )
         length = lengths.pop()
         if series_length is not None and length != series_length:
             raise ValueError(
                 f"{path}:{lineno}: the header says @seriesLength {series_length}. Received: {length} values per dimension"
             )
-        if cases and length != cases[0].shape[1]:
+        if equal_length and cases and length != cases[0].shape[1]:
             reason = (
                 "the header says @equalLength true"
                 if header["equallength"]
-                else "unequal-length series are not supported (pad or resample them first)"
+                else "load_uea_ts needs equal-length series (load_uea_series reads variable-length files)"
             )
             raise ValueError(
                 f"{path}:{lineno}: {reason}, but this case has {length} values per dimension while the case on "
@@ -127,9 +167,9 @@ def load_uea_ts(path, allow_missing=False):
 
     if not cases:
         raise ValueError(f"{path}: no cases after `@data` (line {data_start}). Expected one case per line.")
-    x = np.stack(cases).transpose(0, 2, 1).astype(np.float32)
-    y = np.asarray(labels, dtype=np.int64)
-    return x, y, list(class_names)
+    return cases, np.asarray(labels, dtype=np.int64), list(class_names)
+
+
 
 
 def _parse_header(path, lines):

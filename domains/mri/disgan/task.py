@@ -128,6 +128,7 @@ class DISGANTask(TaskRunner):
     name = "mri.disgan"
     description = "DISGAN: 3-D RRDB SR generator + wavelet UNet discriminator (x2, NIfTI in/out)"
     samples = (TEMPLATE,)
+    saved_models = ("DISGAN", "disgan_generator")  # a whole DISGAN or its generator
     options = OPTIONS
 
     def train(self, config):

@@ -118,6 +118,7 @@ class SSIMRegressionTask(TaskRunner):
     name = "mri.ssim_regression"
     description = "ResNet-18 regresses the SSIM of motion-corrupted MRI slices (no reference); 3/5/10 classes"
     samples = SAMPLE_VOLUMES
+    saved_models = ("SSIMRegressor",)
     options = OPTIONS
 
     def _model(self, config):

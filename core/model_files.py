@@ -1,0 +1,94 @@
+"""Which model a `.keras` file holds, read from its config without building it.
+
+A task given another task's model file would otherwise fail deep inside TensorFlow ("in user
+code: ... Input 0 of layer ..."). Each `core.registry.TaskRunner` names the models it saves in
+`saved_models`; before a task runs with `--model PATH`, `check_model_file` reads the file's
+`config.json` (no weights, no graph) and names the task the file belongs to.
+
+A model's *kind* is its registered class name without the package (`"FusionActNet"`,
+`"Classifier"`), or, for a plain functional model, the name it was built with
+(`"disgan_generator"`).
+
+Example:
+```python
+# example: not run (needs a trained model)
+from core.model_files import model_kind
+model_kind("runs/har/best.keras")   # 'FusionActNet'
+```
+"""
+
+import json
+import pathlib
+import zipfile
+
+__all__ = ["check_model_file", "model_kind"]
+
+_PLAIN_MODELS = ("Functional", "Sequential", "Model")
+
+
+def model_kind(path):
+    """The kind of model a `.keras` file holds (see the module docstring).
+
+    Args:
+        path: str or `os.PathLike`. A `.keras` file.
+
+    Returns:
+        str.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: the file is not a Keras `.keras` archive.
+
+    Example:
+    ```python
+    inputs = keras.Input((3,))
+    keras.Model(inputs, keras.layers.Dense(1)(inputs), name="scorer").save("scorer.keras")
+    model_kind("scorer.keras")   # 'scorer'
+    ```
+    """
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such model file (expected a Keras .keras file)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, json.JSONDecodeError):
+        raise ValueError(f"{path}: not a Keras .keras file (a zip archive holding config.json). "
+                         f"Received: {path}") from None
+    kind = (config.get("registered_name") or config.get("class_name") or "").split(">")[-1]
+    if kind in _PLAIN_MODELS:
+        return config.get("config", {}).get("name") or kind
+    return kind
+
+
+def check_model_file(path, task):
+    """Raise a clear error when `path` holds a model that `task` does not load.
+
+    Nothing is checked for a task that declares no `saved_models`.
+
+    Args:
+        path: str or `os.PathLike`. The `.keras` file given to the task.
+        task: a `core.registry.TaskRunner` (class or instance).
+
+    Raises:
+        FileNotFoundError, ValueError: see `model_kind`; or the file holds another kind of model
+            (the message names the file, its kind, the task(s) that save that kind, and `task`).
+
+    Example:
+    ```python
+    # example: not run (needs a saved model)
+    check_model_file("runs/har/best.keras", get_task("mri.disgan"))
+    # ValueError: runs/har/best.keras holds a FusionActNet, a model of har.fusionactnet; mri.disgan ...
+    ```
+    """
+    if not task.saved_models:
+        return
+    kind = model_kind(path)
+    if kind in task.saved_models:
+        return
+    from core.registry import list_tasks
+
+    owners = [name for name, other in list_tasks().items() if kind in other.saved_models]
+    belongs = f"a model of {' or '.join(owners)}" if owners else "a model no registered task saves"
+    raise ValueError(f"{path} holds a {kind}, {belongs}; {task.name} loads a {' or a '.join(task.saved_models)}. "
+                     f"Received: --model {path} for task {task.name}")
