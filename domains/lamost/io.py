@@ -60,6 +60,7 @@ class MRSSpectrum:
         designation: str. `DESIG` ("LAMOST Jhhmmss.ss+ddmmss.s").
         obsid: int or None. `OBSID`.
         mjd: int or None. `MJD`.
+        ra, dec: float. `RA`, `DEC` [deg] of the target (NaN if absent).
         helio_rv: float. `HELIO_RV` [km/s], the heliocentric correction.
         helio_applied: bool. `HELIO`: the wavelengths are already heliocentric.
         snr: (float, float). S/N of the blue and red arm (`SNR` of each table header; NaN if absent).
@@ -71,6 +72,8 @@ class MRSSpectrum:
     designation: str
     obsid: object
     mjd: object
+    ra: float
+    dec: float
     helio_rv: float
     helio_applied: bool
     snr: tuple
@@ -197,5 +200,6 @@ def read_mrs(path, exposure=None):
         return MRSSpectrum(
             path=str(path), source=source, designation=str(header.get("DESIG", "")).strip(),
             obsid=header.get("OBSID"), mjd=header.get("MJD"),
+            ra=float(header.get("RA", np.nan)), dec=float(header.get("DEC", np.nan)),
             helio_rv=float(header.get("HELIO_RV", 0.0)), helio_applied=bool(header.get("HELIO", False)),
             snr=snr, blue=blue, red=red)

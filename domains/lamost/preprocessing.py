@@ -124,36 +124,40 @@ def continuum(flux, good, wavelength, degree=5, iterations=10, clip=(2.0, 3.0), 
         outlier: (low, high) σ of the median-filter outliers. Defaults to (4, 3) (the official).
 
     Returns:
-        (n, m) float64 continuum.
+        (n, m) float64 continuum (computed in float32).
     """
     from scipy.ndimage import median_filter
 
-    flux = np.asarray(flux, dtype="float64")
-    weight = np.asarray(good, dtype="float64")
+    # float32 for the per-pixel arithmetic (it dominates the cost); the small solves in float64.
+    flux = np.asarray(flux, dtype="float32")
+    weight = np.asarray(good, dtype="float32")
     count = np.maximum(weight.sum(axis=1, keepdims=True), 1.0)
 
     def sigma(residual):
-        return np.sqrt((weight * residual ** 2).sum(axis=1, keepdims=True) / count)
+        return np.sqrt(np.einsum("nm,nm->n", weight, residual * residual)[:, None] / count)
 
     smooth = median_filter(flux, size=(1, 3), mode="nearest")
     residual = flux - smooth
     s = sigma(residual)
     flux = np.where((residual < -outlier[0] * s) | (residual > outlier[1] * s), smooth, flux)
 
-    mean = (weight * flux).sum(axis=1, keepdims=True) / count
+    mean = np.einsum("nm,nm->n", weight, flux)[:, None] / count
     scale = np.maximum(sigma(flux - mean), 1e-12)
     y = (flux - mean) / scale
     t = (wavelength - wavelength.mean()) / wavelength.std()
-    basis = np.vander(t, degree + 1)                                   # (m, d)
+    basis = np.vander(t, degree + 1).astype("float32")                 # (m, d)
+    # Σ_m w[n, m] B[m, d] B[m, e] for every spectrum at once, as one matrix product.
+    outer = (basis[:, :, None] * basis[:, None, :]).reshape(len(t), -1)  # (m, d·d)
+    ridge = 1e-9 * np.eye(degree + 1)
     for _ in range(iterations):
-        normal = np.einsum("md,nm,me->nde", basis, weight, basis)     # (n, d, d)
-        rhs = np.einsum("md,nm->nd", basis, weight * y)
-        coefficients = np.linalg.solve(normal + 1e-9 * np.eye(degree + 1), rhs[..., None])[..., 0]
+        normal = (weight @ outer).reshape(-1, degree + 1, degree + 1).astype("float64")
+        rhs = ((weight * y) @ basis).astype("float64")
+        coefficients = np.linalg.solve(normal + ridge, rhs[..., None])[..., 0].astype("float32")
         fit = coefficients @ basis.T
         residual = y - fit
         s = sigma(residual)
         y = np.where((residual < -clip[0] * s) | (residual > clip[1] * s), fit, y)
-    return fit * scale + mean
+    return (fit * scale + mean).astype("float64")
 
 
 def normalize(flux, good, clip_range=CLIP_RANGE, **continuum_kwargs):
