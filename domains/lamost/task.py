@@ -191,11 +191,11 @@ class RRNetTask(TaskRunner):
     def demo(self, config):
         """No preset (RRNet is 16 MB): train briefly on SYNTHETIC spectra, score beside a constant, predict real files."""
         config.options = self.resolve_options({
-            "n_train": budget(3000, smoke=48), "n_val": budget(500, smoke=16), "n_test": budget(1000, smoke=32),
+            "n_train": budget(512, smoke=48), "n_val": budget(128, smoke=16), "n_test": budget(256, smoke=32),
             "baseline": False, "hidden_units": budget([256, 128], smoke=[16]),
             "mode": budget("post-RNN", smoke="raw")})
-        config.epochs = config.epochs or budget(3, smoke=1)
-        config.batch_size = config.batch_size or budget(64, smoke=16)
+        config.epochs = config.epochs or budget(2, smoke=1)
+        config.batch_size = config.batch_size or budget(32, smoke=16)
         run = self.train(config)
         return {
             "result": (f"RRNet after {config.epochs} epoch(s) on {config.options['n_train']} SYNTHETIC spectra: "
