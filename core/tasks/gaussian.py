@@ -38,7 +38,9 @@ MIN_VARIANCE = 1e-6
 class GaussianHead(keras.layers.Layer):
     """Two dense heads: the mean and the softplus variance of each label, concatenated as (batch, 2 · labels).
 
-    The layout `[μ_1..μ_n, s_1..s_n]` is the one `core.metrics.GaussianNLL` reads.
+    The layout `[μ_1..μ_n, s_1..s_n]` is the one `core.metrics.GaussianNLL` reads. The heads start
+    at μ = 0 and s = 1 for every input (zero kernels, variance bias softplus⁻¹(1)): the mean and
+    variance of standardised labels, which keeps the first steps of the NLL stable.
 
     Args:
         num_labels: int. Number of regressed labels.
@@ -55,8 +57,14 @@ class GaussianHead(keras.layers.Layer):
         super().__init__(**kwargs)
         self.num_labels = int(num_labels)
         self.min_variance = float(min_variance)
-        self.mean_dense = keras.layers.Dense(self.num_labels, name="mean", dtype=self.dtype_policy)
-        self.variance_dense = keras.layers.Dense(self.num_labels, name="variance", dtype=self.dtype_policy)
+        # Both heads start from the constant prediction: mean 0 and variance 1 (the standardised
+        # labels' mean and variance) for every input. A random start puts arbitrary means under
+        # arbitrary small variances, and the first steps of the NLL then throw the means far off.
+        self.mean_dense = keras.layers.Dense(self.num_labels, name="mean", kernel_initializer="zeros",
+                                             dtype=self.dtype_policy)
+        self.variance_dense = keras.layers.Dense(
+            self.num_labels, name="variance", kernel_initializer="zeros",
+            bias_initializer=keras.initializers.Constant(float(np.log(np.expm1(1.0)))), dtype=self.dtype_policy)
 
     def build(self, input_shape):
         self.mean_dense.build(input_shape)

@@ -199,6 +199,8 @@ def plot_snr_curves(results, label_names, path, title=""):
         axes[1, j].set_title(f"{label}: ±1σ coverage (calibrated: 68.3 %)", fontsize=9)
         for axis in axes[:, j]:
             axis.set_xscale("log")
+            axis.set_xticks(SNR_EDGES, [str(edge) for edge in SNR_EDGES])
+            axis.minorticks_off()
             axis.set_xlabel("S/N (blue arm)")
     axes[0, 0].legend(fontsize=8)
     figure.suptitle(title)

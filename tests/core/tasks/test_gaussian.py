@@ -70,3 +70,8 @@ def test_ensemble_trains_members_from_their_seeds_saves_loads_and_resumes(tmp_pa
     assert trained == [10, 11] and np.allclose(again.predict_gaussian(x)[0], mean)
     with pytest.raises(ValueError, match="same labels"):
         GaussianEnsemble([_model(("a", "b")), _model(("c", "d"))])
+
+
+def test_heads_start_at_the_constant_prediction_so_the_first_steps_are_stable():
+    out = np.asarray(GaussianHead(2)(np.random.default_rng(0).normal(size=(4, 32)).astype("float32") * 30))
+    assert np.all(out[:, :2] == 0) and np.allclose(out[:, 2:], 1.0 + 1e-6, atol=1e-5)
