@@ -106,13 +106,15 @@ def resample(wavelength, flux, masked, grid):
     return values, inside & ~touches_bad, float(inside.mean())
 
 
-def continuum(flux, good, wavelength, degree=5, iterations=10, clip=(2.0, 3.0), outlier=(4.0, 3.0)):
+def continuum(flux, good, wavelength, degree=5, iterations=10, clip=(2.0, 3.0), outlier=(4.0, 3.0), stride=3):
     """The continuum of a batch of spectra on one common grid (one arm), fitted all at once.
 
     Outliers are first replaced by a width-3 median filter where they lie beyond −4σ/+3σ of it;
     then a polynomial of `degree` in the standardised wavelength is fitted to the standardised
     flux by weighted least squares (weight 0 at masked pixels), `iterations` times, each time
-    replacing the points beyond −clip[0]σ / +clip[1]σ of the fit by the fit.
+    replacing the points beyond −clip[0]σ / +clip[1]σ of the fit by the fit. The iterations run on
+    every `stride`-th pixel (1,200 of an arm's 3,600 by default: a 5th-order polynomial over 360 Å
+    needs no more, and the iterations cost 3× less); the final polynomial is evaluated on all.
 
     Args:
         flux: (n, m) flux.
@@ -122,12 +124,15 @@ def continuum(flux, good, wavelength, degree=5, iterations=10, clip=(2.0, 3.0), 
         iterations: int. Defaults to 10.
         clip: (low, high) σ of the iterative clipping. Defaults to (2, 3).
         outlier: (low, high) σ of the median-filter outliers. Defaults to (4, 3) (the official).
+        stride: int. Fit on every `stride`-th pixel. Defaults to 3 (1 fits on all, as the official).
 
     Returns:
         (n, m) float64 continuum (computed in float32).
     """
     from scipy.ndimage import median_filter
 
+    if iterations < 1 or stride < 1:
+        raise ValueError(f"iterations and stride must be >= 1. Received: iterations={iterations}, stride={stride}")
     # float32 for the per-pixel arithmetic (it dominates the cost); the small solves in float64.
     flux = np.asarray(flux, dtype="float32")
     weight = np.asarray(good, dtype="float32")
@@ -143,11 +148,13 @@ def continuum(flux, good, wavelength, degree=5, iterations=10, clip=(2.0, 3.0), 
 
     mean = np.einsum("nm,nm->n", weight, flux)[:, None] / count
     scale = np.maximum(sigma(flux - mean), 1e-12)
-    y = (flux - mean) / scale
     t = (wavelength - wavelength.mean()) / wavelength.std()
-    basis = np.vander(t, degree + 1).astype("float32")                 # (m, d)
+    full_basis = np.vander(t, degree + 1).astype("float32")            # (m, d)
+    y = ((flux - mean) / scale)[:, ::stride]
+    weight, basis = weight[:, ::stride], full_basis[::stride]
+    count = np.maximum(weight.sum(axis=1, keepdims=True), 1.0)
     # Σ_m w[n, m] B[m, d] B[m, e] for every spectrum at once, as one matrix product.
-    outer = (basis[:, :, None] * basis[:, None, :]).reshape(len(t), -1)  # (m, d·d)
+    outer = (basis[:, :, None] * basis[:, None, :]).reshape(len(basis), -1)  # (m, d·d)
     ridge = 1e-9 * np.eye(degree + 1)
     for _ in range(iterations):
         normal = (weight @ outer).reshape(-1, degree + 1, degree + 1).astype("float64")
@@ -157,7 +164,7 @@ def continuum(flux, good, wavelength, degree=5, iterations=10, clip=(2.0, 3.0), 
         residual = y - fit
         s = sigma(residual)
         y = np.where((residual < -clip[0] * s) | (residual > clip[1] * s), fit, y)
-    return (fit * scale + mean).astype("float64")
+    return ((coefficients @ full_basis.T) * scale + mean).astype("float64")
 
 
 def normalize(flux, good, clip_range=CLIP_RANGE, **continuum_kwargs):
