@@ -56,9 +56,6 @@ class NoiseFromEpoch(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self.model.set_noise(epoch >= self.start)
 
-    def on_train_end(self, logs=None):
-        self.model.set_noise(False)
-
 
 def train_rrnet(model, train, validation, output_dir, epochs=DEFAULT_EPOCHS, batch_size=DEFAULT_BATCH_SIZE,
                 learning_rate=DEFAULT_LEARNING_RATE, noise_from_epoch=NOISE_FROM_EPOCH, fit_statistics=True,
@@ -96,6 +93,8 @@ def train_rrnet(model, train, validation, output_dir, epochs=DEFAULT_EPOCHS, bat
     extra = [keras.callbacks.LearningRateScheduler(step_decay(learning_rate))]
     if noise_from_epoch is not None:
         extra.append(NoiseFromEpoch(noise_from_epoch))
-    return fit(model, train_data, epochs=epochs, output_dir=pathlib.Path(output_dir), validation_data=validation_data,
-               callbacks=extra + list(callbacks), seed=seed, verbose=verbose, validation_batch_size=batch_size,
-               restore_best=True)
+    history = fit(model, train_data, epochs=epochs, output_dir=pathlib.Path(output_dir),
+                  validation_data=validation_data, callbacks=extra + list(callbacks), seed=seed, verbose=verbose,
+                  validation_batch_size=batch_size, restore_best=True)
+    model.set_noise(False)  # the best epoch's weights may come with the switch on (it acts in training only)
+    return history
