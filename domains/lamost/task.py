@@ -22,7 +22,6 @@ import pathlib
 import time
 
 import keras
-import numpy as np
 
 from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
