@@ -1,5 +1,33 @@
-"""domains.lamost — stellar spectra of the LAMOST survey: a planned domain.
+"""domains.lamost — stellar parameters with uncertainties from LAMOST medium-resolution spectra.
 
-Its models are not built yet; only its real sample files are registered, in
-`domains.lamost.samples` (see `resuite data list`).
+RRNet (Xiong, Li & Liao, ApJS 261:36, 2022): a residual module, a recurrent "cross-band belief
+enhancement" module and Gaussian heads (mean and variance) for Teff, log g, [Fe/H] or 14 [X/H],
+with StarNet as baseline and the deep ensemble of the paper; a reader for real MRS FITS files
+(`med-*.fits.gz`: co-adds and single exposures) and the official preprocessing, vectorised, with
+bad pixels passed as a mask that cannot move the prediction. Training data here are SYNTHETIC
+spectra with physical sense (`synthetic`): no labelled LAMOST spectra can be had offline.
+CLI task: `lamost.rrnet`.
+
+Modules: `io` (read_mrs), `preprocessing` (grid, continuum, mask), `model` (RRNet, StarNet),
+`synthetic` (the generator), `training` (the paper's recipe), `evaluation` (S/N bins,
+calibration, repeated epochs), `task` (CLI).
+
+Example:
+```python
+from domains.lamost import RRNet, preprocess, read_mrs
+from domains.lamost.synthetic import make_dataset
+from domains.lamost.training import train_rrnet
+x, y, snr = make_dataset(2000, seed=0)                          # SYNTHETIC spectra with labels
+model = RRNet()                                                 # post-RNN [4, 8, 16]: Teff, logg, [Fe/H]
+train_rrnet(model, (x[:1800], y[:1800]), (x[1800:], y[1800:]), "runs/rrnet", epochs=10)
+batch = preprocess([read_mrs("med-58625-TD192102N424113K01_sp12-076.fits.gz")], rv=-20.0)
+mean, sigma = model.predict_gaussian(batch.model_input())
+```
 """
+
+from domains.lamost import task  # noqa: F401  (registers the CLI tasks)
+from domains.lamost.io import MRSSpectrum, read_mrs
+from domains.lamost.model import RRNet, StarNet
+from domains.lamost.preprocessing import Preprocessed, preprocess
+
+__all__ = ["MRSSpectrum", "Preprocessed", "RRNet", "StarNet", "preprocess", "read_mrs"]

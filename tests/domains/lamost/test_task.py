@@ -1,0 +1,56 @@
+"""`lamost.rrnet` from the CLI: train (an ensemble), evaluate it, predict real files (label ± σ), errors."""
+
+import json
+
+import numpy as np
+import pytest
+
+from core import cli
+from domains.lamost.task import _load
+from tests.domains.lamost.conftest import FIXTURES
+
+TINY = ["--option", "n_train=32", "--option", "n_val=16", "--option", "n_test=16", "--option", "mode=raw",
+        "--option", "hidden_units=[8]", "--option", "baseline=false"]
+
+
+def test_cli_train_ensemble_evaluate_predict(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli.main(["train", "lamost.rrnet", "--epochs", "1", "--batch-size", "16", "--output", str(out),
+                     "--verbose", "0", *TINY, "--option", "ensemble=2"]) == 0
+    results = json.loads((out / "train_results.json").read_text())
+    assert results["model"] == str(out / "ensemble") and results["n_test"] == 16
+    assert (out / "ensemble" / "member_1.keras").exists() and (out / "predictions.png").exists()
+    report = json.loads((out / "test_report.json").read_text())
+    assert set(report["reports"]) == {"RRNet ensemble of 2", "RRNet (member 0)", "constant (training mean)"}
+    assert report["real_files"]["repeated_epochs"][0]["epochs"] == 4
+
+    assert cli.main(["evaluate", "lamost.rrnet", "--model", str(out / "ensemble"), "--output", str(tmp_path / "ev"),
+                     "--verbose", "0", "--option", "n_test=16"]) == 0
+    evaluated = json.loads((tmp_path / "ev" / "evaluate_results.json").read_text())
+    assert evaluated["Teff_mae_snr10"] > 0
+
+    capsys.readouterr()
+    member = out / "ensemble" / "member_0.keras"
+    assert cli.main(["predict", "lamost.rrnet", "--model", str(member), "--output", str(tmp_path / "pr"),
+                     str(FIXTURES / "med-58625-TD192102N424113K01_sp12-076.fits.gz"), "--option", "rv=-20"]) == 0
+    printed = capsys.readouterr().out
+    assert "med-58625-TD192102N424113K01_sp12-076.fits.gz [COADD]" in printed and " ± " in printed
+    lines = (tmp_path / "pr" / "predictions.csv").read_text().splitlines()
+    assert len(lines) == 2 and "Teff_sigma" in lines[0]
+    row = dict(zip(lines[0].split(","), lines[1].split(",")))
+    assert float(row["Teff_sigma"]) > 0 and np.isfinite(float(row["[Fe/H]"]))
+
+
+def test_cli_errors_name_the_file(tmp_path, capsys):
+    from astropy.io import fits
+
+    low = tmp_path / "spec-55859-F5902_sp01-001.fits"
+    fits.PrimaryHDU(np.zeros((5, 3909), "float32")).writeto(low)
+    model = tmp_path / "m.keras"
+    from domains.lamost.model import RRNet
+    RRNet(mode="raw", hidden_units=(8,)).save(model)
+    assert cli.main(["predict", "lamost.rrnet", "--model", str(model), "--output", str(tmp_path), str(low)]) == 1
+    assert "low-resolution" in capsys.readouterr().err
+    with pytest.raises(FileNotFoundError, match="no such model"):
+        _load(tmp_path / "none.keras")
+    assert cli.main(["train", "lamost.rrnet", "--option", "mode=lstm", "--output", str(tmp_path)]) == 1
