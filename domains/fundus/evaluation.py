@@ -359,12 +359,12 @@ def screening_report(labels, probabilities, filenames=None, uncertainty=None, n_
     return results
 
 
-def _figure(size=(5.0, 4.6)):
+def _figure(size=(5.0, 4.6), columns=1):
     # A bare Figure (no pyplot): works headless and leaves a notebook's inline backend alone.
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=size)
-    return figure, figure.add_subplot()
+    return figure, figure.subplots(1, columns)
 
 
 def _save(figure, path):
@@ -450,3 +450,60 @@ def report(labels, probabilities, output_dir, title, filenames=None, uncertainty
             "sensitivity_at_80_specificity": screening["at_specificity"]["sensitivity"],
             "ece": results["ece"], "auc_20pct_referred": referred_20,
             "roc_png": str(roc), "referral_png": str(referral), "report_json": str(output_dir / "test_report.json")}
+
+
+def gradcam_figure(image, heat, title="Grad-CAM", probability=None):
+    """A Figure: the preprocessed image beside it with the Grad-CAM heat map overlaid.
+
+    Args:
+        image: `(S, S, 3)` in [0, 1] (the model's input).
+        heat: `(S, S)` in [0, 1] (`DRClassifier.grad_cam`).
+        title: str.
+        probability: float or None: shown in the title.
+    """
+    figure, (left, right) = _figure(size=(8.0, 4.2), columns=2)
+    left.imshow(np.clip(image, 0, 1))
+    left.set_title("model input", fontsize=10)
+    right.imshow(np.clip(image, 0, 1))
+    right.imshow(heat, cmap="jet", alpha=0.45, vmin=0, vmax=1)
+    suffix = f": P(referable) {probability:.2f}" if probability is not None else ""
+    right.set_title(f"{title}{suffix}", fontsize=10)
+    for axis in (left, right):
+        axis.axis("off")
+    return figure
+
+
+def evaluate_classifier(model, images, labels, output_dir, title, filenames=None, uncertainty="tta", samples=8,
+                        n_bootstrap=2000, seed=0):
+    """A `DRClassifier` on preprocessed test images: `report` with its uncertainty, plus a Grad-CAM PNG.
+
+    Args:
+        model: DRClassifier.
+        images: `(N, S, S, 3)` in [0, 1] (`data.preprocessed_images`).
+        labels: (N,) 0/1 (referable).
+        output_dir: str or Path.
+        title: str.
+        filenames: (N,) or None ("Dataset/imageid": per-source and patient-level results).
+        uncertainty: "tta", "mc_dropout" or "none" (the predictive entropy). Defaults to "tta".
+        samples: int. Passes of the uncertainty method. Defaults to 8.
+        n_bootstrap: int. Defaults to 2000.
+        seed: int. Defaults to 0.
+
+    Returns:
+        dict: `report`'s results, "gradcam_png", and "chance_auc" (0.5, the baseline).
+    """
+    if uncertainty == "none":
+        probabilities, spread = model.referable_probability(images), None
+    else:
+        probabilities, spread = model.predict_with_uncertainty(images, method=uncertainty, samples=samples, seed=seed)
+    results = report(labels, probabilities, output_dir, title, filenames=filenames, uncertainty=spread,
+                     n_bootstrap=n_bootstrap, seed=seed)
+    # Explain the most confident referable prediction among the referable images (else the first image).
+    positives = np.flatnonzero(np.asarray(labels) == 1)
+    index = int(positives[np.argmax(probabilities[positives])]) if len(positives) else 0
+    figure = gradcam_figure(images[index], model.grad_cam(images[index]), title=f"{title}: Grad-CAM",
+                            probability=float(probabilities[index]))
+    results["gradcam_png"] = str(_save(figure, pathlib.Path(output_dir) / "gradcam.png"))
+    results["chance_auc"] = 0.5
+    results["uncertainty"] = uncertainty
+    return results

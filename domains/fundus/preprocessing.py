@@ -222,20 +222,22 @@ def btgraham(image, radius=GRAHAM_RADIUS, crop_to_radius=True):
     return masked[y0:y1, x0:x1]
 
 
-def preprocess(image, size=DEFAULT_SIZE, graham=True):
+def preprocess(image, size=DEFAULT_SIZE, graham=True, radius=GRAHAM_RADIUS):
     """The model's input from a photograph: FOV crop, Graham's normalisation, resize, [0, 1].
 
     Args:
         image: uint8 `(H, W, 3)` RGB (`read_fundus`).
         size: int. Side of the output. Defaults to 512.
-        graham: bool. Apply `btgraham` (radius 300) after the FOV crop. Defaults to True.
+        graham: bool. Apply `btgraham` after the FOV crop. Defaults to True.
+        radius: int. Graham's radius (300: `btgraham-300`; smaller is faster for small inputs,
+            e.g. `size // 2` for the quick synthetic runs). Defaults to 300.
 
     Returns:
         float32 `(size, size, 3)` in [0, 1].
     """
     x = crop_to_fov(image)
     if graham:
-        x = btgraham(x)
+        x = btgraham(x, radius=radius)
     x = tf.image.resize(tf.cast(x, tf.float32), (size, size), method="bilinear", antialias=True)
     x = tf.clip_by_value(x / 255.0, 0.0, 1.0)
     return tf.ensure_shape(x, (size, size, 3))

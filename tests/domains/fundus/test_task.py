@@ -1,0 +1,73 @@
+"""`fundus.dr` through the CLI: train on SYNTHETIC photographs, evaluate, predict with the gate first."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core import cli
+from core.registry import get_task
+
+TINY = ["--option", "image_size=64", "--option", "width=8", "--option", "depth=10", "--option", "graham_radius=32",
+        "--option", "synthetic_train=16", "--option", "synthetic_validation=8", "--option", "synthetic_test=12",
+        "--option", "raw_size=128", "--option", "n_bootstrap=20", "--option", "tta_samples=2"]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("fundus") / "run"
+    assert cli.main(["train", "fundus.dr", "--epochs", "1", "--batch-size", "8", "--output", str(out),
+                     "--verbose", "0", *TINY]) == 0
+    return out
+
+
+def test_train_and_evaluate_agree(trained, tmp_path):
+    results = json.loads((trained / "train_results.json").read_text())
+    assert results["n_test"] == 12 and "SYNTHETIC" in results["data"]
+    assert results["auc_ci"][0] <= results["auc"] <= results["auc_ci"][1]
+    for name in ("best.keras", "log.csv", "roc.png", "referral_curve.png", "gradcam.png", "test_report.json"):
+        assert (trained / name).exists(), name
+    assert cli.main(["evaluate", "fundus.dr", "--model", str(trained / "best.keras"), "--output", str(tmp_path),
+                     "--verbose", "0", *TINY[8:]]) == 0
+    evaluated = json.loads((tmp_path / "evaluate_results.json").read_text())
+    assert evaluated["auc"] == pytest.approx(results["auc"])  # the same SYNTHETIC test split, the same model
+
+
+def test_predict_gates_first(trained, retina, tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.fromarray(retina[::2, ::2]).save(photos / "good.jpg")
+    Image.fromarray((retina[::2, ::2] * 0.08).astype(np.uint8)).save(photos / "dark.png")
+    out = tmp_path / "pred"
+    assert cli.main(["predict", "fundus.dr", "--model", str(trained / "best.keras"), "--output", str(out),
+                     "--option", "tta_samples=2", str(photos)]) == 0
+    rows = {row["file"].split("/")[-1]: row for row in csv.DictReader(open(out / "predictions.csv"))}
+    assert rows["good.jpg"]["gradeable"] == "True" and 0 <= float(rows["good.jpg"]["p_referable"]) <= 1
+    assert float(rows["good.jpg"]["uncertainty"]) >= 0
+    assert rows["dark.png"]["gradeable"] == "False" and rows["dark.png"]["p_referable"] == ""
+    assert rows["dark.png"]["reason"].startswith("too dark")
+
+
+def test_predict_bad_inputs(trained, tmp_path):
+    task = get_task("fundus.dr")
+    (tmp_path / "empty").mkdir()
+    from core.registry import RunConfig
+
+    def run(*inputs):
+        config = RunConfig(output_dir=tmp_path / "out", model_path=str(trained / "best.keras"))
+        return task.predict(config, [str(i) for i in inputs])
+
+    with pytest.raises(ValueError, match="empty: no images in this folder"):
+        run(tmp_path / "empty")
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    with pytest.raises(ValueError, match="broken.jpg: not a readable image"):
+        run(tmp_path / "broken.jpg")
+    Image.fromarray(np.zeros((300, 300), np.uint8)).save(tmp_path / "gray.png")
+    with pytest.raises(ValueError, match="gray.png: expected a colour"):
+        run(tmp_path / "gray.png")
+    with pytest.raises(ValueError, match="Give a model"):
+        task.predict(RunConfig(output_dir=tmp_path), [str(tmp_path / "gray.png")])
+    with pytest.raises(ValueError, match="has no option 'size'"):
+        task.resolve_options({"size": "64"})
