@@ -23,7 +23,7 @@ import numpy as np
 from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
 from core.training import set_seed
-from domains.fundus.data import preprocessed_images, synthetic_data
+from domains.fundus.data import FORMATS, apply_global_split, load_fundus, preprocessed_images, read_all, synthetic_data
 from domains.fundus.evaluation import evaluate_classifier
 from domains.fundus.gate import assess_gradeability
 from domains.fundus.model import DRClassifier
@@ -48,6 +48,8 @@ OPTIONS = (
     Option("weights", str, None, "backbone weights file (.weights.h5 or .keras); ImageNet cannot be downloaded"),
     Option("learning_rate", float, DEFAULT_LEARNING_RATE, "peak AdamW rate (cosine decay)"),
     Option("steps_per_epoch", int, None, "batches per epoch (default: one pass over the training split)"),
+    Option("format", str, None, "layout of --data", choices=FORMATS),
+    Option("split_file", str, None, "the paper's global_split.ini: --data then holds one folder per set (eyepacs/, ...)"),
     Option("synthetic_train", int, 160, "SYNTHETIC training photographs (without --data)"),
     Option("synthetic_validation", int, 40, "SYNTHETIC validation photographs (without --data)"),
     Option("synthetic_test", int, 80, "SYNTHETIC test photographs (without --data)"),
@@ -72,8 +74,16 @@ def _load_model(path):
 
 def _data(config):
     options = config.options
+    if config.data and options["split_file"]:
+        root = pathlib.Path(config.data).expanduser()
+        present = [name for name in FORMATS if (root / name).is_dir()]
+        if not present:
+            raise ValueError(f"{root}: with split_file, --data holds one folder per set, named {', '.join(FORMATS)}")
+        return apply_global_split([read_all(root / name, name) for name in present], options["split_file"])
     if config.data:
-        raise NotImplementedError("fundus.dr: reading --data needs the public-set loaders (not built yet)")
+        if not options["format"]:
+            raise ValueError(f"--data needs its layout: --option format=NAME, one of {', '.join(FORMATS)}")
+        return load_fundus(config.data, options["format"], seed=config.seed)
     return synthetic_data(options["synthetic_train"], options["synthetic_validation"], options["synthetic_test"],
                           raw_size=options["raw_size"], seed=config.seed)
 

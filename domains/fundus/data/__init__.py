@@ -8,5 +8,20 @@ from domains.fundus.data.pipeline import (
     preprocessed_images,
     synthetic_data,
 )
+from domains.fundus.data.public import (
+    FORMATS,
+    apply_global_split,
+    load_fundus,
+    read_all,
+    read_aptos,
+    read_ddr,
+    read_eyepacs,
+    read_global_split,
+    read_idrid,
+    read_messidor2,
+    split_by_patient,
+)
 
-__all__ = ["FundusData", "FundusSplit", "dataset", "decode_image", "preprocessed_images", "synthetic_data"]
+__all__ = ["FORMATS", "FundusData", "FundusSplit", "apply_global_split", "dataset", "decode_image", "load_fundus",
+           "preprocessed_images", "read_all", "read_aptos", "read_ddr", "read_eyepacs", "read_global_split", "read_idrid",
+           "read_messidor2", "split_by_patient", "synthetic_data"]

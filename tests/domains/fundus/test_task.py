@@ -71,3 +71,24 @@ def test_predict_bad_inputs(trained, tmp_path):
         task.predict(RunConfig(output_dir=tmp_path), [str(tmp_path / "gray.png")])
     with pytest.raises(ValueError, match="has no option 'size'"):
         task.resolve_options({"size": "64"})
+
+
+def test_evaluate_on_public_layouts(trained, tmp_path):
+    fixtures = __import__("pathlib").Path(__file__).parent / "data" / "fixtures"
+    model = str(trained / "best.keras")
+    small = ["--option", "n_bootstrap=20", "--option", "tta_samples=2"]
+    assert cli.main(["evaluate", "fundus.dr", "--model", model, "--data", str(fixtures / "idrid"), "--option",
+                     "format=idrid", "--output", str(tmp_path / "idrid"), "--verbose", "0", *small]) == 0
+    idrid = json.loads((tmp_path / "idrid" / "evaluate_results.json").read_text())
+    assert idrid["n_test"] == 3 and "idrid" in idrid["data"] and "SYNTHETIC" not in idrid["data"]
+    sets = tmp_path / "sets"
+    sets.mkdir()
+    for name in ("eyepacs", "aptos"):
+        (sets / name).symlink_to(fixtures / name)
+    assert cli.main(["evaluate", "fundus.dr", "--model", model, "--data", str(sets), "--option",
+                     f"split_file={fixtures / 'global_split.ini'}", "--output", str(tmp_path / "split"),
+                     "--verbose", "0", *small]) == 0
+    report = json.loads((tmp_path / "split" / "test_report.json").read_text())
+    assert report["n"] == 5 and set(report["per_source"]) == {"Kaggle", "APTOS2019"}
+    assert cli.main(["evaluate", "fundus.dr", "--model", model, "--data", str(sets), "--output",
+                     str(tmp_path / "x")]) != 0  # no format: refused with a message
