@@ -8,31 +8,34 @@ import pytest
 from PIL import Image
 
 from core import cli
-from core.registry import get_task
+from core.registry import RunConfig, get_task
 
-TINY = ["--option", "image_size=64", "--option", "width=8", "--option", "depth=10", "--option", "graham_radius=32",
-        "--option", "synthetic_train=16", "--option", "synthetic_validation=8", "--option", "synthetic_test=12",
-        "--option", "raw_size=128", "--option", "n_bootstrap=20", "--option", "tta_samples=2"]
+# The data options of the demo's training run under smoke mode (task.DEMO_OPTIONS).
+DEMO_DATA = ["--option", "synthetic_train=16", "--option", "synthetic_validation=8", "--option", "synthetic_test=16",
+             "--option", "raw_size=128", "--option", "n_bootstrap=50", "--option", "tta_samples=2"]
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    out = tmp_path_factory.mktemp("fundus") / "run"
-    assert cli.main(["train", "fundus.dr", "--epochs", "1", "--batch-size", "8", "--output", str(out),
-                     "--verbose", "0", *TINY]) == 0
+    """The demo (smoke mode): the real photograph through the gate, a brief training run on SYNTHETIC drawings."""
+    out = tmp_path_factory.mktemp("fundus") / "demo"
+    rows = get_task("fundus.dr").demo(RunConfig(output_dir=out, verbose=0))
+    assert rows["baseline"] == "chance: AUC 0.500" and "SYNTHETIC" in rows["note"]
+    assert rows["real photograph (skimage retina)"].startswith("gate: gradeable")
     return out
 
 
 def test_train_and_evaluate_agree(trained, tmp_path):
-    results = json.loads((trained / "train_results.json").read_text())
-    assert results["n_test"] == 12 and "SYNTHETIC" in results["data"]
-    assert results["auc_ci"][0] <= results["auc"] <= results["auc_ci"][1]
-    for name in ("best.keras", "log.csv", "roc.png", "referral_curve.png", "gradcam.png", "test_report.json"):
+    results = json.loads((trained / "test_report.json").read_text())
+    assert results["n"] == 16 and results["auc_ci"][0] <= results["auc"] <= results["auc_ci"][1]
+    for name in ("best.keras", "final.keras", "log.csv", "roc.png", "referral_curve.png", "gradcam.png"):
         assert (trained / name).exists(), name
     assert cli.main(["evaluate", "fundus.dr", "--model", str(trained / "best.keras"), "--output", str(tmp_path),
-                     "--verbose", "0", *TINY[8:]]) == 0
+                     "--verbose", "0", *DEMO_DATA]) == 0
     evaluated = json.loads((tmp_path / "evaluate_results.json").read_text())
-    assert evaluated["auc"] == pytest.approx(results["auc"])  # the same SYNTHETIC test split, the same model
+    assert "SYNTHETIC" in evaluated["data"]
+    # The same SYNTHETIC test split and the same model (restored to its best epoch): the same AUC.
+    assert evaluated["auc"] == pytest.approx(results["auc"])
 
 
 def test_predict_gates_first(trained, retina, tmp_path):
@@ -53,7 +56,6 @@ def test_predict_gates_first(trained, retina, tmp_path):
 def test_predict_bad_inputs(trained, tmp_path):
     task = get_task("fundus.dr")
     (tmp_path / "empty").mkdir()
-    from core.registry import RunConfig
 
     def run(*inputs):
         config = RunConfig(output_dir=tmp_path / "out", model_path=str(trained / "best.keras"))
@@ -92,3 +94,11 @@ def test_evaluate_on_public_layouts(trained, tmp_path):
     assert report["n"] == 5 and set(report["per_source"]) == {"Kaggle", "APTOS2019"}
     assert cli.main(["evaluate", "fundus.dr", "--model", model, "--data", str(sets), "--output",
                      str(tmp_path / "x")]) != 0  # no format: refused with a message
+
+
+def test_evaluate_released_predictions(tmp_path):
+    assert cli.main(["evaluate", "fundus.dr", "--option", "released=validation", "--option", "n_bootstrap=20",
+                     "--output", str(tmp_path)]) == 0
+    results = json.loads((tmp_path / "evaluate_results.json").read_text())
+    assert results["n_test"] == 9569 and round(results["auc"], 3) == 0.972
+    assert (tmp_path / "roc.png").exists()
