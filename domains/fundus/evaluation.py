@@ -136,7 +136,8 @@ def _weighted_aucs(labels, scores, weights):
     neg = np.add.reduceat(w * (1 - y), starts, axis=1)
     below = np.cumsum(neg, axis=1) - neg
     pairs = pos.sum(axis=1) * neg.sum(axis=1)
-    return (pos * (below + 0.5 * neg)).sum(axis=1) / pairs
+    with np.errstate(invalid="ignore", divide="ignore"):  # a replicate with one class: NaN, dropped by the caller
+        return (pos * (below + 0.5 * neg)).sum(axis=1) / pairs
 
 
 def auc_with_ci(labels, probabilities, n_bootstrap=2000, confidence=0.95, seed=0):
@@ -507,3 +508,28 @@ def evaluate_classifier(model, images, labels, output_dir, title, filenames=None
     results["chance_auc"] = 0.5
     results["uncertainty"] = uncertainty
     return results
+
+
+def main(argv=None):
+    """`python -m domains.fundus.evaluation [test|validation] [OUTPUT_DIR]`: the fidelity check, printed and saved."""
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    split = args[0] if args else "test"
+    released = load_released_predictions(split)
+    results = report(released.labels, released.probabilities, args[1] if len(args) > 1 else f"runs/released_{split}",
+                     f"Castilla et al. 2022, released {split} predictions", filenames=released.filenames)
+    full = screening_report(released.labels, released.probabilities, filenames=released.filenames, n_bootstrap=10)
+    print(f"{split}: AUC {results['auc']:.4f} [{results['auc_ci'][0]:.4f}, {results['auc_ci'][1]:.4f}] "
+          f"(paper: test {PAPER['test_auc']} {list(PAPER['test_auc_ci'])}, validation {PAPER['validation_auc']})")
+    for source, values in full["per_source"].items():
+        paper = PAPER["per_source_auc"].get(source)
+        print(f"  {source:10s} n={values['n']:6d}  AUC {values['auc']:.4f}" + (f"  (paper {paper})" if paper else ""))
+    print(f"  specificity at 85 % sensitivity {results['specificity_at_85_sensitivity']:.3f}; sensitivity at 80 % "
+          f"specificity {results['sensitivity_at_80_specificity']:.3f}; ECE {results['ece']:.3f}; "
+          f"patient-level AUC {full['patient_level']['auc']:.4f}; files in {results['report_json']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -4,7 +4,6 @@
     resuite train fundus.dr --data ~/eyepacs --option format=eyepacs --output runs/eyepacs
     resuite evaluate fundus.dr --model runs/dr/best.keras
     resuite predict fundus.dr --model runs/dr/best.keras photo.jpg photos/     # the gate first
-    resuite evaluate fundus.dr --option released=test     # the paper's released predictions: AUC [95 % CI]
 
 Without `--data`, training and evaluation use the SYNTHETIC fundus generator (no multi-image
 fundus set can be fetched here); `--data FOLDER --option format=NAME` reads a public set in its

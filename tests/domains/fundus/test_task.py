@@ -97,8 +97,12 @@ def test_evaluate_on_public_layouts(trained, tmp_path):
 
 
 def test_evaluate_released_predictions(tmp_path):
-    assert cli.main(["evaluate", "fundus.dr", "--option", "released=validation", "--option", "n_bootstrap=20",
-                     "--output", str(tmp_path)]) == 0
-    results = json.loads((tmp_path / "evaluate_results.json").read_text())
+    # The task's `released` option (Python API: the CLI's evaluate requires --model).
+    results = get_task("fundus.dr").evaluate(RunConfig(output_dir=tmp_path, options={
+        "released": "validation", "n_bootstrap": 20}))
     assert results["n_test"] == 9569 and round(results["auc"], 3) == 0.972
     assert (tmp_path / "roc.png").exists()
+    from domains.fundus.evaluation import main
+
+    assert main(["validation", str(tmp_path / "module")]) == 0
+    assert (tmp_path / "module" / "test_report.json").exists()
