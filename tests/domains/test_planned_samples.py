@@ -1,4 +1,4 @@
-"""The real samples of the planned domains (fundus, speech, aramaic): only their samples exist yet."""
+"""The real samples of the planned domains (speech, aramaic): only their samples exist yet."""
 
 import gzip
 import importlib
@@ -11,7 +11,6 @@ import pytest
 from core.data import samples
 
 REQUIRED = {
-    "fundus": ("fundus.retina", "fundus.microaneurysms"),
     "speech": ("speech.asterisk_allison", "speech.asterisk_transcripts", "speech.arctic_a0009_wav",
                "speech.arctic_a0009_lab"),
     "aramaic": ("aramaic.noto_imperial_aramaic",),
