@@ -1,5 +1,22 @@
-"""domains.aramaic — Imperial Aramaic script: a planned domain.
+"""domains.aramaic — Deep Aramaic: synthetic carved letters and the 22-letter classifier.
 
-Its models are not built yet; only its real sample files are registered, in
-`domains.aramaic.samples` (see `resuite data list`).
+Aioanei, Hunziker-Rodewald, Klein, Michels, "Deep Aramaic: Towards a synthetic data paradigm
+enabling machine learning in epigraphy", PLoS ONE 19(4):e0299297, 2024 (arXiv 2310.07310).
+
+- `AramaicSynth` (`synth`): photo-realistic Old Aramaic letters carved in procedural stone, lit by
+  a raking light, damaged and photographed; deterministic by seed, streamed into `tf.data` in
+  parallel, exportable as an image folder or TFRecord shards.
+- `letters`: the 22 class names + "No Letter", font checks, glyph distance fields.
+- `data`: synthetic splits, folders of real letter crops (one sub-folder per letter).
+
+Example:
+```python
+from domains.aramaic import AramaicSynth
+synth = AramaicSynth(image_size=64)
+images = synth.dataset(seed=0, num_examples=230).batch(23)
+```
 """
+
+from domains.aramaic.synth import AramaicSynth
+
+__all__ = ["AramaicSynth"]

@@ -1,4 +1,4 @@
-"""The real samples of the planned domains (fundus, lamost, speech, aramaic): only their samples exist yet."""
+"""The real samples of the planned domains (fundus, lamost, speech): only their samples exist yet."""
 
 import gzip
 import importlib
@@ -15,7 +15,6 @@ REQUIRED = {
     "lamost": ("lamost.sun", "lamost.vega", "lamost.iraf_onedstds"),
     "speech": ("speech.asterisk_allison", "speech.asterisk_transcripts", "speech.arctic_a0009_wav",
                "speech.arctic_a0009_lab"),
-    "aramaic": ("aramaic.noto_imperial_aramaic",),
 }
 
 
