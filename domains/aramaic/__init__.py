@@ -6,6 +6,9 @@ enabling machine learning in epigraphy", PLoS ONE 19(4):e0299297, 2024 (arXiv 23
 - `AramaicSynth` (`synth`): photo-realistic Old Aramaic letters carved in procedural stone, lit by
   a raking light, damaged and photographed; deterministic by seed, streamed into `tf.data` in
   parallel, exportable as an image folder or TFRecord shards.
+- `AramaicClassifier` (`model`): a 2-D ResNet from `core` over 22 letters + "No Letter", with
+  calibrated probabilities (temperature scaling), top-3 answers and an "illegible" answer below a
+  confidence threshold chosen on validation (`training.train_aramaic_classifier`).
 - `letters`: the 22 class names + "No Letter", font checks, glyph distance fields.
 - `data`: synthetic splits, folders of real letter crops (one sub-folder per letter).
 
@@ -17,6 +20,7 @@ images = synth.dataset(seed=0, num_examples=230).batch(23)
 ```
 """
 
+from domains.aramaic.model import AramaicClassifier
 from domains.aramaic.synth import AramaicSynth
 
-__all__ = ["AramaicSynth"]
+__all__ = ["AramaicClassifier", "AramaicSynth"]
