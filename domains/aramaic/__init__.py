@@ -11,6 +11,8 @@ enabling machine learning in epigraphy", PLoS ONE 19(4):e0299297, 2024 (arXiv 23
   confidence threshold chosen on validation (`training.train_aramaic_classifier`).
 - `letters`: the 22 class names + "No Letter", font checks, glyph distance fields.
 - `data`: synthetic splits, folders of real letter crops (one sub-folder per letter).
+- `evaluation`: accuracy, top-3, confusion, accuracy by damage and light, accuracy–coverage, mistakes.
+- The CLI task `aramaic.letters` (`task`): `resuite train|evaluate|predict|demo aramaic.letters`.
 
 Example:
 ```python
@@ -20,6 +22,7 @@ images = synth.dataset(seed=0, num_examples=230).batch(23)
 ```
 """
 
+from domains.aramaic import task  # noqa: F401  (registers the CLI task aramaic.letters)
 from domains.aramaic.model import AramaicClassifier
 from domains.aramaic.synth import AramaicSynth
 

@@ -1,0 +1,93 @@
+"""`aramaic.letters`: the CLI task trains, evaluates (synthetic or real crops) and predicts; bad input is refused."""
+
+import csv
+import json
+import pathlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core import cli
+from core.registry import RunConfig, get_task
+from domains.aramaic.synth import AramaicSynth
+
+TINY = {"image_size": 32, "width": 4, "depth": 10, "steps_per_epoch": 2, "val_examples": 23, "test_examples": 23}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, noto_font):
+    folder = tmp_path_factory.mktemp("aramaic_run")
+    config = RunConfig(output_dir=folder, epochs=1, batch_size=8, verbose=0, options=dict(TINY))
+    return get_task("aramaic.letters").train(config), folder
+
+
+@pytest.fixture(scope="module")
+def crops(tmp_path_factory, noto_font):
+    """A folder in the real-crops layout (one sub-folder per letter), written by the synth's export."""
+    root = tmp_path_factory.mktemp("crops")
+    AramaicSynth(image_size=40, fonts=noto_font).export_folder(root, 30, seed=11)
+    (root / "Alef" / "00000000.png").rename(root / "Alef" / "big.png")
+    return root
+
+
+def test_train_reports_test_scores_and_calibrates(trained):
+    results, folder = trained
+    report = json.loads((folder / "test" / "report.json").read_text())
+    assert results["accuracy"] == report["accuracy"] and results["n_test"] == 23
+    assert len(report["accuracy_by_severity"]) == 5 and sum(r["n"] for r in report["accuracy_by_elevation"]) == 23
+    assert min(r["range"][0] for r in report["accuracy_by_severity"] if r["n"]) >= 0.2  # harder test damage
+    assert results["temperature"] != 1.0 and pathlib.Path(results["calibrated_model"]).is_file()
+    for name in ("confusion_matrix.png", "accuracy_coverage.png", "conditions.png", "mistakes.png"):
+        assert (folder / "test" / name).stat().st_size > 1000
+
+
+def test_evaluate_on_real_crops_folder(trained, crops, tmp_path):
+    _, folder = trained
+    config = RunConfig(output_dir=tmp_path, model_path=str(folder / "calibrated.keras"), data=str(crops))
+    results = get_task("aramaic.letters").evaluate(config)
+    assert results["n_test"] == 30 and "accuracy_by_severity" not in results  # real crops: no conditions
+
+
+def test_predict_prints_top3_or_illegible(trained, crops, tmp_path, capsys):
+    _, folder = trained
+    image = crops / "Bet" / "00000001.png"
+    status = cli.main(["predict", "aramaic.letters", "--model", str(folder / "calibrated.keras"), "--output",
+                       str(tmp_path), str(image), str(crops / "Gimel")])
+    assert status == 0
+    printed = capsys.readouterr().out
+    line = next(line for line in printed.splitlines() if line.startswith(str(image)))
+    assert line.count("%") == 3 and line.count("|") == 2  # three letters with their probabilities
+    rows = list(csv.DictReader((tmp_path / "predictions.csv").open()))
+    assert len(rows) == 1 + 2 and rows[0]["file"] == str(image)
+    p = [float(rows[0][f"p{i}"]) for i in (1, 2, 3)]
+    assert p == sorted(p, reverse=True) and sum(p) <= 1.0 + 1e-6
+    assert (rows[0]["answer"] == "illegible") == (float(rows[0]["confidence"]) < json.loads(
+        (tmp_path / "predict_results.json").read_text())["illegible_threshold"] - 1e-4)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda root: (root / "Beth").mkdir(), r"sub-folders \['Beth'\] are not letter names"),
+    (lambda root: (root / "Alef" / "empty.png").write_bytes(b""), r"empty.png: the image file is empty"),
+    (lambda root: (root / "Alef" / "bad.png").write_bytes(b"not an image"), r"bad.png: not a readable image"),
+])
+def test_bad_crop_folders_are_refused_naming_the_problem(trained, tmp_path, capsys, make, message):
+    _, folder = trained
+    root = tmp_path / "crops"
+    (root / "Alef").mkdir(parents=True)
+    Image.fromarray(np.zeros((20, 20, 3), "uint8")).save(root / "Alef" / "ok.png")
+    make(root)
+    status = cli.main(["evaluate", "aramaic.letters", "--model", str(folder / "calibrated.keras"), "--data", str(root),
+                       "--output", str(tmp_path / "out")])
+    assert status == 1
+    import re
+
+    assert re.search(message, capsys.readouterr().err)
+
+
+def test_missing_model_and_options(tmp_path):
+    task = get_task("aramaic.letters")
+    with pytest.raises(FileNotFoundError, match="nope.keras: no such model file"):
+        task.predict(RunConfig(output_dir=tmp_path, model_path=str(tmp_path / "nope.keras")), ["x.png"])
+    with pytest.raises(ValueError, match="has no option 'colour'"):
+        task.resolve_options({"colour": "red"})
