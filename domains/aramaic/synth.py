@@ -510,30 +510,32 @@ class AramaicSynth:
         examples = ({"image": image, "label": np.int64(label), "params": params} for image, label, params in stream)
         return write_tfrecord_shards(examples, path_prefix, num_shards=num_shards)
 
-    def preview_grid(self, path=None, seed=None, severity=0.5):
+    def preview_grid(self, path=None, seed=None, severity=0.5, labels=None):
         """Every class (rows) under each stage of the pipeline (columns), as a PNG figure.
 
         Args:
             path: str, Path or None. Where to save the PNG; None returns the figure only.
             seed: int or None. Defaults to the synth's.
             severity: float. The damage severity shown. Defaults to 0.5.
+            labels: list of class indices or None (every class). Defaults to None.
 
         Returns:
             matplotlib Figure.
         """
         from matplotlib.figure import Figure
 
-        figure = Figure(figsize=(1.3 * len(STAGES), 1.3 * NUM_CLASSES))
-        axes = figure.subplots(NUM_CLASSES, len(STAGES))
-        for label in range(NUM_CLASSES):
+        labels = list(range(NUM_CLASSES)) if labels is None else [int(label) for label in labels]
+        figure = Figure(figsize=(1.3 * len(STAGES), 1.3 * len(labels)))
+        axes = np.asarray(figure.subplots(len(labels), len(STAGES), squeeze=False))
+        for row, label in enumerate(labels):
             rendering = self.example(label, seed=seed, label=label, severity=severity, stages=True)
             for column, stage in enumerate(STAGES):
-                axis = axes[label, column]
+                axis = axes[row, column]
                 picture = rendering.stages[stage]
                 axis.imshow(picture, cmap="gray" if picture.ndim == 2 else None, vmin=0, vmax=1)
                 axis.set_xticks([])
                 axis.set_yticks([])
-                if label == 0:
+                if row == 0:
                     axis.set_title(stage, fontsize=8)
                 if column == 0:
                     axis.set_ylabel(CLASS_NAMES[label], fontsize=8)

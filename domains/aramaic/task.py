@@ -10,7 +10,11 @@ Training streams `AramaicSynth` letters (the Noto Sans Imperial Aramaic sample f
 `--option fonts='["a.ttf", "b.otf"]'`); validation and test are fixed sets from their own seeds,
 the test one with harder damage. `--data FOLDER` is a folder of real letter crops, one
 sub-folder per letter (`Alef/`, `Bet/`, ..., `No Letter/`): `evaluate` scores on it, and `train`
-scores the trained model on it too. `--model` takes a saved `.keras` file or the name of a
+scores the trained model on it too. A folder in the paper's layout, `FOLDER/train/<Letter>/`,
+`FOLDER/valid/<Letter>/` (or `val/`) and optionally `FOLDER/test/<Letter>/`, makes `train`
+fine-tune on the real crops instead (start from `--model`), choosing on `valid` and scoring on `test`:
+
+    resuite train aramaic.letters --model aramaic_letters_small --data crops/ --epochs 20 --output runs/finetune `--model` takes a saved `.keras` file or the name of a
 shipped preset. `resuite train aramaic.letters --help` lists the options; `--epochs` defaults to
 40, `--batch-size` to 64.
 """
@@ -35,6 +39,7 @@ from domains.aramaic.training import (
     DEFAULT_EPOCHS,
     DEFAULT_LEARNING_RATE,
     DEFAULT_STEPS_PER_EPOCH,
+    fine_tune_on_crops,
     train_aramaic_classifier,
 )
 
@@ -105,6 +110,8 @@ class AramaicLettersTask(TaskRunner):
 
     def train(self, config):
         set_seed(config.seed)
+        if config.data and (pathlib.Path(config.data) / "train").is_dir():
+            return self._fine_tune(config)
         options = config.options
         image_size = options["image_size"]
         with config.scope():
@@ -131,6 +138,32 @@ class AramaicLettersTask(TaskRunner):
         if config.data:
             real = self._real(config, model, config.output_dir / "real", title)
             results.update({f"real_{key}": value for key, value in real.items()})
+        return results
+
+    def _fine_tune(self, config):
+        root = pathlib.Path(config.data)
+        val_dir = next((root / name for name in ("valid", "val") if (root / name).is_dir()), None)
+        if val_dir is None:
+            raise ValueError(f"{root}: a fine-tuning folder needs valid/ (or val/) beside train/, one sub-folder per letter")
+        with config.scope():
+            if config.model_path:
+                model = load_classifier(config.model_path)
+            else:
+                options = config.options
+                model = AramaicClassifier(image_size=options["image_size"], depth=options["depth"], width=options["width"])
+            train = load_letter_folder(root / "train", model.image_size)[:2]
+            val = load_letter_folder(val_dir, model.image_size)[:2]
+            tuned = fine_tune_on_crops(model, train, val, config.output_dir, epochs=config.epochs or 20,
+                                       batch_size=config.batch_size or 32, learning_rate=config.options["learning_rate"] / 10,
+                                       target_accuracy=config.options["target_accuracy"], seed=config.seed,
+                                       verbose=config.verbose)
+        results = {"calibrated_model": str(config.output_dir / "calibrated.keras"), "train_crops": len(train[0]),
+                   "val_crops": len(val[0]), "val_accuracy": max(tuned["history"]["val_accuracy"]),
+                   "temperature": tuned["calibration"]["temperature"],
+                   "illegible_threshold": tuned["calibration"]["illegible_threshold"]}
+        if (root / "test").is_dir():
+            images, labels, _ = load_letter_folder(root / "test", model.image_size)
+            results.update(report(model, images, labels, config.output_dir / "test", f"fine-tuned on {root.name}"))
         return results
 
     def _real(self, config, model, output_dir, title):

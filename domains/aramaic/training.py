@@ -107,3 +107,47 @@ def train_aramaic_classifier(model, splits, output_dir, epochs=DEFAULT_EPOCHS, s
     return {"history": history.history, "steps": counter.steps, "train_seconds": round(counter.seconds, 1),
             "images_per_second": round(counter.steps * batch_size / max(counter.seconds, 1e-9), 1),
             "calibration": calibrated}
+
+
+def _jitter_photometry(images, labels):
+    """Random brightness and contrast of real crops (the letters' shapes are left as photographed)."""
+    import tensorflow as tf
+
+    images = tf.image.random_brightness(images, 0.1)
+    images = tf.image.random_contrast(images, 0.8, 1.2)
+    return tf.clip_by_value(images, 0.0, 1.0), labels
+
+
+def fine_tune_on_crops(model, train, val, output_dir, epochs=20, batch_size=32, learning_rate=2e-4,
+                       target_accuracy=0.99, seed=0, verbose=0):
+    """Fine-tune on real letter crops, keep the best validation epoch, then calibrate on validation.
+
+    Args:
+        model: AramaicClassifier (typically trained on the synthetic stream first).
+        train: `(images, labels)` of real crops (`domains.aramaic.data.load_letter_folder`).
+        val: `(images, labels)` of other real crops (never the test crops).
+        output_dir: str or Path.
+        epochs: int. Defaults to 20.
+        batch_size: int. Defaults to 32.
+        learning_rate: float. Peak AdamW rate (cosine decay). Defaults to 2e-4.
+        target_accuracy: float. Sets the "illegible" threshold on validation. Defaults to 0.99.
+        seed: int. Defaults to 0.
+        verbose: int. Defaults to 0.
+
+    Returns:
+        dict like `train_aramaic_classifier`'s.
+    """
+    from core.data import from_arrays
+
+    output_dir = pathlib.Path(output_dir)
+    steps = max(1, -(-len(train[0]) // batch_size))
+    compile_aramaic_classifier(model, epochs * steps, learning_rate)
+    data = from_arrays(train[0], train[1], batch_size=batch_size, seed=seed, augment_fn=_jitter_photometry)
+    counter = StepCounter()
+    history = fit(model, data, epochs=epochs, output_dir=output_dir, validation_data=tuple(val), monitor="val_accuracy",
+                  mode="max", seed=seed, verbose=verbose, restore_best=True, callbacks=[counter])
+    calibrated = model.calibrate(val[0], val[1], target_accuracy)
+    model.save(output_dir / "calibrated.keras")
+    return {"history": history.history, "steps": counter.steps, "train_seconds": round(counter.seconds, 1),
+            "images_per_second": round(counter.steps * batch_size / max(counter.seconds, 1e-9), 1),
+            "calibration": calibrated}

@@ -107,6 +107,7 @@ def test_export_folder_and_tfrecord(synth, tmp_path):
 
 
 def test_preview_grid(synth, tmp_path):
-    figure = synth.preview_grid(tmp_path / "preview.png")
+    figure = synth.preview_grid(tmp_path / "preview.png", labels=[0, 22])
     assert (tmp_path / "preview.png").stat().st_size > 10_000
-    assert len(figure.axes) == NUM_CLASSES * len(STAGES)
+    assert len(figure.axes) == 2 * len(STAGES)
+    assert [axis.get_ylabel() for axis in figure.axes[::len(STAGES)]] == ["Alef", "No Letter"]

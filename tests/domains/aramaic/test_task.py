@@ -91,3 +91,19 @@ def test_missing_model_and_options(tmp_path):
         task.predict(RunConfig(output_dir=tmp_path, model_path=str(tmp_path / "nope.keras")), ["x.png"])
     with pytest.raises(ValueError, match="has no option 'colour'"):
         task.resolve_options({"colour": "red"})
+
+
+def test_fine_tune_on_a_real_crops_layout(trained, noto_font, tmp_path):
+    _, folder = trained
+    root = tmp_path / "kilamuwa"
+    synth = AramaicSynth(image_size=32, fonts=noto_font)
+    for split, seed in (("train", 1), ("valid", 2), ("test", 3)):
+        synth.export_folder(root / split, 23, seed=seed)
+    config = RunConfig(output_dir=tmp_path / "run", epochs=1, batch_size=8, data=str(root),
+                       model_path=str(folder / "calibrated.keras"), options=dict(TINY))
+    results = get_task("aramaic.letters").train(config)
+    assert results["train_crops"] == 23 and results["val_crops"] == 23 and results["n_test"] == 23
+    assert (tmp_path / "run" / "calibrated.keras").is_file() and (tmp_path / "run" / "test" / "report.json").is_file()
+    (root / "valid").rename(root / "elsewhere")
+    with pytest.raises(ValueError, match="needs valid/"):
+        get_task("aramaic.letters").train(config)
