@@ -18,7 +18,6 @@ Beyond the paper:
 Inputs are float32 RGB in [0, 1], `(N, image_size, image_size, 3)` (`domains.aramaic.data`).
 """
 
-import keras
 import numpy as np
 
 from core import calibration

@@ -2,8 +2,8 @@
 
 import csv
 import json
-import pathlib
 
+import keras
 import numpy as np
 import pytest
 from PIL import Image
@@ -37,7 +37,11 @@ def test_train_reports_test_scores_and_calibrates(trained):
     assert results["accuracy"] == report["accuracy"] and results["n_test"] == 23
     assert len(report["accuracy_by_severity"]) == 5 and sum(r["n"] for r in report["accuracy_by_elevation"]) == 23
     assert min(r["range"][0] for r in report["accuracy_by_severity"] if r["n"]) >= 0.2  # harder test damage
-    assert results["temperature"] != 1.0 and pathlib.Path(results["calibrated_model"]).is_file()
+    assert {"best.keras", "final.keras", "calibrated.keras", "log.csv"} <= {p.name for p in folder.iterdir()}
+    assert results["train_steps"] == 2 and results["temperature"] != 1.0
+    calibrated = keras.saving.load_model(results["calibrated_model"])  # the temperature and threshold are kept
+    assert calibrated.temperature == results["temperature"]
+    assert calibrated.illegible_threshold == results["illegible_threshold"]
     for name in ("confusion_matrix.png", "accuracy_coverage.png", "conditions.png", "mistakes.png"):
         assert (folder / "test" / name).stat().st_size > 1000
 
