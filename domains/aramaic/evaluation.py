@@ -44,7 +44,7 @@ def binned_accuracy(values, correct, edges):
     return rows
 
 
-def report(model, images, labels, output_dir, title, params=None, per_letter=4):
+def report(model, images, labels, output_dir, title, params=None, per_letter=3):
     """Score `model` on labelled letter images and save the report and figures (module docstring).
 
     Args:
@@ -54,7 +54,7 @@ def report(model, images, labels, output_dir, title, params=None, per_letter=4):
         output_dir: str or Path.
         title: str. Names the model in the figures.
         params: (N, 4) synthetic conditions (severity, elevation, azimuth, stone) or None (real crops).
-        per_letter: int. Mistakes shown per letter. Defaults to 4.
+        per_letter: int. Mistakes shown per letter. Defaults to 3.
 
     Returns:
         dict of the scores (the content of `report.json`) plus the paths of the files.
@@ -144,7 +144,7 @@ def plot_accuracy_coverage(curve, threshold, path, title):
     return path
 
 
-def plot_mistakes(images, labels, predicted, confidence, path, per_letter=4):
+def plot_mistakes(images, labels, predicted, confidence, path, per_letter=3):
     """For each class with mistakes: up to `per_letter` misread images titled 'true → answer (p)'."""
     from matplotlib.figure import Figure
 
@@ -164,5 +164,5 @@ def plot_mistakes(images, labels, predicted, confidence, path, per_letter=4):
                     axis.imshow(images[i])
                     axis.set_title(f"{CLASS_NAMES[c]} → {CLASS_NAMES[predicted[i]]} ({confidence[i]:.2f})", fontsize=7)
     figure.tight_layout()
-    figure.savefig(path, dpi=90)
+    figure.savefig(path, dpi=72)
     return path

@@ -1,10 +1,9 @@
-"""The shipped Aramaic preset: what it is, that it loads and answers, the demo, and (large) that its scores repeat."""
+"""The shipped Aramaic preset: what it is, that it loads and answers, and (large) that its scores repeat (the demo: test_task.py)."""
 
 import numpy as np
 import pytest
 
 from core import presets
-from core.registry import RunConfig, get_task
 from domains.aramaic import AramaicClassifier
 from domains.aramaic.presets import PACKAGE, RECIPES
 
@@ -25,13 +24,6 @@ def test_the_preset_is_small_documented_calibrated_and_loads():
     assert len(answers) == 2 and len(answers[0]["top3"]) == 3
     with pytest.raises(ValueError, match=f"No preset 'nope' in {PACKAGE}. Its presets: {NAME}"):
         AramaicClassifier.from_preset("nope")
-
-
-def test_demo_scores_the_preset_then_trains(tmp_path):
-    task = get_task("aramaic.letters")
-    row = task.demo(RunConfig(output_dir=tmp_path, epochs=1, verbose=0, options=task.resolve_options()))
-    assert row["result"].startswith(f"preset {NAME}: accuracy") and "chance 4.3%" in row["baseline"]
-    assert (tmp_path / "preset" / "report.json").is_file() and (tmp_path / "calibrated.keras").is_file()
 
 
 @pytest.mark.large
