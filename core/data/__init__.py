@@ -1,4 +1,5 @@
-"""Data helpers: tf.data pipelines, TFRecord shards, z-scoring, and the registry of real sample files.
+"""Data helpers: tf.data pipelines, seeded generated streams, TFRecord shards, z-scoring, and the
+registry of real sample files.
 
 Attributes are imported lazily so that `core.data.samples` (used by `resuite data`) does not
 pull in TensorFlow.
@@ -7,7 +8,9 @@ pull in TensorFlow.
 import importlib
 
 _EXPORTS = {
+    "example_rng": "core.data.generated",
     "from_arrays": "core.data.pipeline",
+    "generated_dataset": "core.data.generated",
     "make_pipeline": "core.data.pipeline",
     "read_tfrecord_shards": "core.data.tfrecord",
     "validate_tfrecord": "core.data.tfrecord",

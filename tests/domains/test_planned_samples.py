@@ -1,4 +1,4 @@
-"""The real samples of the planned domains (speech, aramaic): only their samples exist yet."""
+"""The real samples of the planned domain (speech): only its samples exist yet."""
 
 import gzip
 import importlib
@@ -13,7 +13,6 @@ from core.data import samples
 REQUIRED = {
     "speech": ("speech.asterisk_allison", "speech.asterisk_transcripts", "speech.arctic_a0009_wav",
                "speech.arctic_a0009_lab"),
-    "aramaic": ("aramaic.noto_imperial_aramaic",),
 }
 
 
