@@ -4,7 +4,7 @@
     resuite evaluate aramaic.letters --model runs/aramaic/calibrated.keras             # synthetic test split
     resuite evaluate aramaic.letters --model runs/aramaic/calibrated.keras --data crops/test   # real crops
     resuite predict aramaic.letters --model runs/aramaic/calibrated.keras crop1.png crops/
-    resuite predict aramaic.letters --model aramaic_letters_small crop1.png      # a shipped preset
+    resuite predict aramaic.letters --preset aramaic_letters_small crop1.png     # a shipped preset
 
 Training streams `AramaicSynth` letters (the Noto Sans Imperial Aramaic sample font, or
 `--option fonts='["a.ttf", "b.otf"]'`); validation and test are fixed sets from their own seeds,
@@ -14,8 +14,9 @@ scores the trained model on it too. A folder in the paper's layout, `FOLDER/trai
 `FOLDER/valid/<Letter>/` (or `val/`) and optionally `FOLDER/test/<Letter>/`, makes `train`
 fine-tune on the real crops instead (start from `--model`), choosing on `valid` and scoring on `test`:
 
-    resuite train aramaic.letters --model aramaic_letters_small --data crops/ --epochs 20 --output runs/finetune `--model` takes a saved `.keras` file or the name of a
-shipped preset. `resuite train aramaic.letters --help` lists the options; `--epochs` defaults to
+    resuite train aramaic.letters --option preset=aramaic_letters_small --data crops/ --epochs 20 --output runs/finetune
+
+`resuite train aramaic.letters --help` lists the options; `--epochs` defaults to
 40, `--batch-size` to 64.
 """
 
@@ -64,6 +65,7 @@ OPTIONS = (
     Option("test_severity", list, list(TEST_SEVERITY), "damage severity range [low, high] of the test split"),
     Option("rotation", float, 20.0, "largest rotation in degrees either way (the paper: 180)"),
     Option("fonts", list, [], f"font files to mix (default: the {DEFAULT_FONT_SAMPLE} sample)"),
+    Option("preset", str, None, "start from (train) or use (evaluate/predict: also --preset NAME) a shipped preset"),
 )
 
 
@@ -79,14 +81,12 @@ def _splits(config, image_size):
                             rotation=options["rotation"])
 
 
-def load_classifier(model):
-    """A saved `AramaicClassifier`: a `.keras` path or the name of a shipped preset; clear errors otherwise."""
-    if model in list_presets(PACKAGE):
-        return AramaicClassifier.from_preset(model)
-    path = pathlib.Path(str(model))
+def load_classifier(path):
+    """A saved `AramaicClassifier` from a `.keras` file; clear errors otherwise."""
+    path = pathlib.Path(str(path))
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such model file (expected a saved AramaicClassifier .keras, or a "
-                                f"preset: {', '.join(list_presets(PACKAGE)) or 'none shipped'})")
+        raise FileNotFoundError(f"{path}: no such model file (expected a saved AramaicClassifier .keras; a shipped "
+                                f"preset is given with --preset NAME: {', '.join(list_presets(PACKAGE)) or 'none shipped'})")
     loaded = keras.saving.load_model(path)
     if not isinstance(loaded, AramaicClassifier):
         raise ValueError(f"{path}: expected a saved AramaicClassifier. Received: a {type(loaded).__name__}")
@@ -108,6 +108,13 @@ class AramaicLettersTask(TaskRunner):
     samples = (DEFAULT_FONT_SAMPLE,)
     options = OPTIONS
 
+    def _model(self, config):
+        if config.options["preset"]:
+            return AramaicClassifier.from_preset(config.options["preset"])
+        if not config.model_path:
+            raise ValueError("Give a model: --model PATH (a saved AramaicClassifier .keras) or --preset NAME")
+        return load_classifier(config.model_path)
+
     def train(self, config):
         set_seed(config.seed)
         if config.data and (pathlib.Path(config.data) / "train").is_dir():
@@ -115,8 +122,8 @@ class AramaicLettersTask(TaskRunner):
         options = config.options
         image_size = options["image_size"]
         with config.scope():
-            if config.model_path:  # fine-tune a saved model on the stream
-                model = load_classifier(config.model_path)
+            if config.model_path or config.options["preset"]:  # fine-tune a saved model on the stream
+                model = self._model(config)
                 image_size = model.image_size
             else:
                 model = AramaicClassifier(image_size=image_size, depth=options["depth"], width=options["width"])
@@ -146,8 +153,8 @@ class AramaicLettersTask(TaskRunner):
         if val_dir is None:
             raise ValueError(f"{root}: a fine-tuning folder needs valid/ (or val/) beside train/, one sub-folder per letter")
         with config.scope():
-            if config.model_path:
-                model = load_classifier(config.model_path)
+            if config.model_path or config.options["preset"]:
+                model = self._model(config)
             else:
                 options = config.options
                 model = AramaicClassifier(image_size=options["image_size"], depth=options["depth"], width=options["width"])
@@ -171,10 +178,8 @@ class AramaicLettersTask(TaskRunner):
         return report(model, images, labels, output_dir, f"{title}, real crops {pathlib.Path(config.data).name}")
 
     def evaluate(self, config):
-        if not config.model_path:
-            raise ValueError("Give a model: --model PATH (a saved AramaicClassifier .keras) or --model PRESET_NAME")
-        model = load_classifier(config.model_path)
-        title = pathlib.Path(str(config.model_path)).name
+        model = self._model(config)
+        title = config.options["preset"] or pathlib.Path(config.model_path).name
         if config.data:
             return self._real(config, model, config.output_dir, title)
         splits = _splits(config, model.image_size)
@@ -182,9 +187,7 @@ class AramaicLettersTask(TaskRunner):
 
     def predict(self, config, inputs):
         """Top-3 letters with calibrated probabilities (or "illegible") per image → `predictions.csv`."""
-        if not config.model_path:
-            raise ValueError("Give a model: --model PATH (a saved AramaicClassifier .keras) or --model PRESET_NAME")
-        model = load_classifier(config.model_path)
+        model = self._model(config)
         images, files = load_images(inputs, model.image_size)  # every file read (and checked) first
         answers = model.answer(images)
         out = pathlib.Path(config.output_dir) / "predictions.csv"
