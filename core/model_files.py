@@ -62,16 +62,17 @@ def model_kind(path):
 
 
 def check_model_file(path, task):
-    """Raise a clear error when `path` holds a model that `task` does not load.
+    """Raise a clear error when `path` holds the model of another registered task.
 
-    Nothing is checked for a task that declares no `saved_models`.
+    Nothing is checked for a task that declares no `saved_models`; a file whose kind no registered
+    task saves passes (the task's own loader says whether it can use it).
 
     Args:
         path: str or `os.PathLike`. The `.keras` file given to the task.
         task: a `core.registry.TaskRunner` (class or instance).
 
     Raises:
-        FileNotFoundError, ValueError: see `model_kind`; or the file holds another kind of model
+        FileNotFoundError, ValueError: see `model_kind`; or the file holds another task's model
             (the message names the file, its kind, the task(s) that save that kind, and `task`).
 
     Example:
@@ -89,6 +90,7 @@ def check_model_file(path, task):
     from core.registry import list_tasks
 
     owners = [name for name, other in list_tasks().items() if kind in other.saved_models]
-    belongs = f"a model of {' or '.join(owners)}" if owners else "a model no registered task saves"
-    raise ValueError(f"{path} holds a {kind}, {belongs}; {task.name} loads a {' or a '.join(task.saved_models)}. "
-                     f"Received: --model {path} for task {task.name}")
+    if not owners:  # a model no task claims (e.g. a user's own generator): the task's loader decides
+        return
+    raise ValueError(f"{path} holds a {kind}, a model of {' or '.join(owners)}; {task.name} loads a "
+                     f"{' or a '.join(task.saved_models)}. Received: --model {path} for task {task.name}")

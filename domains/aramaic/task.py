@@ -107,6 +107,7 @@ class AramaicLettersTask(TaskRunner):
     description = "Deep Aramaic: 22 Old Aramaic letters + No Letter from synthetic carved-stone images; top-3, illegible"
     samples = (DEFAULT_FONT_SAMPLE,)
     options = OPTIONS
+    saved_models = ("AramaicClassifier",)
 
     def _model(self, config):
         if config.options["preset"]:

@@ -113,6 +113,7 @@ class DiabeticRetinopathyTask(TaskRunner):
     description = "ResNet-18 for referable DR (ICDR >= 2) from fundus photographs; gate, AUC [95 % CI], referral"
     samples = SAMPLES
     options = OPTIONS
+    saved_models = ("DRClassifier",)
 
     def _model(self, config):
         if config.options["preset"]:
