@@ -120,3 +120,42 @@ def preset_run(task, name, options, epochs, seed=0, verbose=1):
     with tempfile.TemporaryDirectory(prefix=f"preset-{name}-") as folder:
         yield RunConfig(output_dir=pathlib.Path(folder), epochs=epochs, seed=seed, verbose=verbose,
                         options=task.resolve_options(options)), command
+
+
+def train_presets(task, package, recipes, describe, names=None, seed=0, verbose=1):
+    """Train presets with `task.train` and save them: the loop behind a domain's `make_presets`.
+
+    Args:
+        task: the `core.registry.TaskRunner` (instance) that trains them.
+        package: str. Dotted name of the package that ships them, e.g. "domains.fundus".
+        recipes: dict. `{name: (description, task options, epochs)}`.
+        describe: callable `(train results, config) -> (model, metadata)`: the model to ship
+            (e.g. loaded from the run's `best.keras`) and what to record beside it (metrics, data).
+            It runs while the run folder still exists.
+        names: list of str or None (every recipe).
+        seed: int. Defaults to 0.
+        verbose: int. Keras verbosity. Defaults to 1.
+
+    Returns:
+        `{name: preset folder}`.
+
+    Example:
+    ```python
+    # example: not run (trains a model for minutes)
+    from domains.mri.quality.presets import RECIPES
+    from domains.mri.quality.task import SSIMRegressionTask
+
+    def describe(results, config):
+        return keras.saving.load_model(results["best_model"]), {"metrics": results["test"]}
+
+    train_presets(SSIMRegressionTask(), "domains.mri.quality", RECIPES, describe)
+    ```
+    """
+    made = {}
+    for name in names or recipes:
+        description, options, epochs = recipes[name]
+        with preset_run(task, name, options, epochs, seed, verbose) as (config, command):
+            model, metadata = describe(task.train(config), config)
+        made[name] = save_preset(model, package, name, {"description": description, "command": command,
+                                                        "seed": seed, **metadata})
+    return made

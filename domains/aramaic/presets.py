@@ -45,22 +45,11 @@ def make_presets(names=None, seed=0, verbose=2):
     """
     from domains.aramaic.task import AramaicLettersTask
 
-    made = {}
-    for name in names or RECIPES:
-        description, options, epochs = RECIPES[name]
-        task = AramaicLettersTask()
-        with presets.preset_run(task, name, options, epochs, seed, verbose) as (config, command):
-            results = task.train(config)
-            report = json.loads(pathlib.Path(results["report_json"]).read_text())
-            model = keras.saving.load_model(results["calibrated_model"])
-            training = {key: results[key] for key in ("train_steps", "train_seconds", "train_images_per_second",
-                                                      "val_accuracy", "nll_before_calibration",
-                                                      "nll_after_calibration")}
-        made[name] = presets.save_preset(model, PACKAGE, name, {
-            "description": description,
-            "command": command,
-            "seed": seed,
-            "training": training,
-            "metrics": {"synthetic_test": {key: report[key] for key in REPORTED}},
-        })
-    return made
+    def describe(results, config):
+        report = json.loads(pathlib.Path(results["report_json"]).read_text())
+        training = {key: results[key] for key in ("train_steps", "train_seconds", "train_images_per_second",
+                                                  "val_accuracy", "nll_before_calibration", "nll_after_calibration")}
+        return keras.saving.load_model(results["calibrated_model"]), {
+            "training": training, "metrics": {"synthetic_test": {key: report[key] for key in REPORTED}}}
+
+    return presets.train_presets(AramaicLettersTask(), PACKAGE, RECIPES, describe, names, seed, verbose)

@@ -43,20 +43,10 @@ def make_presets(names=None, seed=0, verbose=1):
     """
     from domains.fundus.task import DiabeticRetinopathyTask
 
-    made = {}
-    for name in names or RECIPES:
-        description, options, epochs = RECIPES[name]
-        task = DiabeticRetinopathyTask()
-        with presets.preset_run(task, name, options, epochs, seed, verbose) as (config, command):
-            results = task.train(config)
-            report = json.loads(pathlib.Path(results["report_json"]).read_text())
-            model = keras.saving.load_model(results["best_model"])
-        made[name] = presets.save_preset(model, PACKAGE, name, {
-            "description": description,
-            "command": command,
-            "seed": seed,
-            "metrics": {"synthetic_test": {key: report[key] for key in ("n", "positives", "auc", "auc_ci", "ece",
-                                                                        "screening", "referral")}},
-            "data": results["data"],
-        })
-    return made
+    def describe(results, config):
+        report = json.loads(pathlib.Path(results["report_json"]).read_text())
+        metrics = {key: report[key] for key in ("n", "positives", "auc", "auc_ci", "ece", "screening", "referral")}
+        return keras.saving.load_model(results["best_model"]), {"metrics": {"synthetic_test": metrics},
+                                                                "data": results["data"]}
+
+    return presets.train_presets(DiabeticRetinopathyTask(), PACKAGE, RECIPES, describe, names, seed, verbose)

@@ -54,3 +54,33 @@ def test_a_preset_over_the_size_limit_is_refused(package, monkeypatch):
     with pytest.raises(ValueError, match=r"A preset must stay under 0.0001 MB. Received: tiny of"):
         presets.save_preset(_model(), package, "tiny", {})
     assert presets.list_presets(package) == {}
+
+
+def test_train_presets_trains_each_recipe_in_a_throw_away_folder_and_records_it(package):
+    from core.registry import Option, TaskRunner
+
+    class _Scaling(TaskRunner):
+        name = "test.scaling"
+        options = (Option("scale", float, 1.0, "weight of the one unit"),)
+
+        def train(self, config):
+            model = _model()
+            model.get_layer("dense").kernel.assign(np.eye(64, dtype="float32") * config.options["scale"])
+            model.save(config.output_dir / "best.keras")
+            return {"best_model": str(config.output_dir / "best.keras"), "epochs": config.epochs, "seed": config.seed}
+
+    folders = []
+
+    def describe(results, config):
+        folders.append(config.output_dir)
+        return keras.saving.load_model(results["best_model"]), {"metrics": {"epochs": results["epochs"]}}
+
+    recipes = {"half": ("scales by 0.5", {"scale": 0.5}, 3), "double": ("scales by 2", {"scale": 2.0}, 4)}
+    made = presets.train_presets(_Scaling(), package, recipes, describe, names=["double"], seed=7)
+    assert list(made) == ["double"] and not folders[0].exists()
+    metadata = presets.list_presets(package)["double"]
+    assert (metadata["description"], metadata["seed"], metadata["metrics"]) == ("scales by 2", 7, {"epochs": 4})
+    assert metadata["command"] == "make presets  (resuite train test.scaling --epochs 4 --seed 7 --option scale=2.0)"
+    shipped = presets.load_preset(package, "double")
+    np.testing.assert_allclose(shipped.predict(np.ones((1, 64)), verbose=0), 2.0 * np.ones((1, 64)) +
+                               shipped.get_layer("dense").bias.numpy(), atol=1e-6)

@@ -40,19 +40,9 @@ def make_presets(names=None, seed=0, verbose=1):
     """
     from domains.mri.quality.task import SSIMRegressionTask
 
-    made = {}
-    for name in names or RECIPES:
-        description, options, epochs = RECIPES[name]
-        task = SSIMRegressionTask()
-        with presets.preset_run(task, name, options, epochs, seed, verbose) as (config, command):
-            results = task.train(config)
-            report = json.loads(pathlib.Path(results["report_json"]).read_text())
-            model = keras.saving.load_model(results["best_model"])
-        made[name] = presets.save_preset(model, PACKAGE, name, {
-            "description": description,
-            "command": command,
-            "seed": seed,
-            "metrics": {key: report[key] for key in ("test", "test_contrast")},
-            "data": report["data"],
-        })
-    return made
+    def describe(results, config):
+        report = json.loads(pathlib.Path(results["report_json"]).read_text())
+        return keras.saving.load_model(results["best_model"]), {
+            "metrics": {key: report[key] for key in ("test", "test_contrast")}, "data": report["data"]}
+
+    return presets.train_presets(SSIMRegressionTask(), PACKAGE, RECIPES, describe, names, seed, verbose)
