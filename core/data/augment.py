@@ -9,7 +9,9 @@ that derives a seed per example (`tf.data.Dataset.random` zipped in, or
 - `random_flip`: each spatial axis flipped with probability 1/2;
 - `random_brightness_contrast`: an additive brightness and a contrast factor about the mean;
 - `random_saturation_hue`: saturation and hue jitter of RGB examples (the last axis of 3);
-- `random_rotate_scale_2d`: rotation by any angle and isotropic scaling of an image about its centre.
+- `random_rotate_scale_2d`: rotation by any angle and isotropic scaling of an image about its centre;
+- `random_gamma_contrast`: gamma, contrast and intensity scaling of non-negative intensities (MRI,
+  microscopy, spectra), per example, also on a batch at once.
 
 Example:
 ```python
@@ -145,3 +147,43 @@ def random_rotate_scale_2d(x, seed, max_degrees=180.0, scale=(0.9, 1.1), fill_va
         images=x[tf.newaxis], transforms=transform[tf.newaxis], output_shape=tf.shape(x)[:2],
         fill_value=float(fill_value), interpolation=interpolation, fill_mode="CONSTANT")
     return out[0]
+
+
+def random_gamma_contrast(x, seed, gamma=(0.7, 1.5), contrast=(0.7, 1.3), scale=(0.8, 1.2), batched=False):
+    """Random gamma, contrast and intensity scaling of non-negative intensities, per example.
+
+    For each example: `x <- max * (x / max) ** g` (g log-uniform in `gamma`), then
+    `x <- (x - mean) * c + mean` (c uniform in `contrast`, the mean over the example), then
+    `x <- s * x` (s uniform in `scale`). Negative values are set to 0 first.
+
+    Args:
+        x: float tensor `(*spatial, channels)`, or `(batch, *spatial, channels)` with `batched=True`
+            (one draw per example, the same draws as the examples would get in that batch order).
+        seed: shape-`(2,)` integer seed.
+        gamma, contrast, scale: (low, high) ranges; (1, 1) disables one.
+        batched: bool. Whether the first axis is a batch. Defaults to False.
+
+    Returns:
+        float32 tensor of the input's shape.
+
+    Example:
+    ```python
+    slices = tf.random.uniform((4, 32, 32, 1))
+    out = random_gamma_contrast(slices, tf.constant([3, 4]), batched=True)
+    out.shape   # (4, 32, 32, 1)
+    ```
+    """
+    x = tf.convert_to_tensor(x, tf.float32)
+    if not batched:
+        return random_gamma_contrast(x[tf.newaxis], seed, gamma, contrast, scale, batched=True)[0]
+    seeds = _split(seed, 3)
+    axes = list(range(1, x.shape.rank))
+    shape = tf.concat([tf.shape(x)[:1], tf.ones([x.shape.rank - 1], tf.int32)], axis=0)
+    log_gamma = tf.random.stateless_uniform(shape, seeds[0], math.log(gamma[0]), math.log(gamma[1]))
+    factor = tf.random.stateless_uniform(shape, seeds[1], *contrast)
+    scaling = tf.random.stateless_uniform(shape, seeds[2], *scale)
+    x = tf.maximum(x, 0.0)
+    top = tf.maximum(tf.reduce_max(x, axis=axes, keepdims=True), 1e-6)
+    x = top * tf.pow(x / top, tf.exp(log_gamma))
+    mean = tf.reduce_mean(x, axis=axes, keepdims=True)
+    return ((x - mean) * factor + mean) * scaling

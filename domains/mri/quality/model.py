@@ -33,6 +33,7 @@ import tensorflow as tf
 
 from core.api import export
 from core.backbones import ResNetBackbone
+from core.data.augment import random_gamma_contrast
 from core.tasks import Regressor
 
 DEFAULT_SLICE_SIZE = 128
@@ -79,37 +80,18 @@ def ssim_to_class(ssim, num_classes, ssim_range=DEFAULT_SSIM_RANGE):
     return np.digitize(np.asarray(ssim, dtype="float64"), inner).astype(int)
 
 
-def contrast_augment(images, seed, gamma=CONTRAST_RANGES["gamma"], contrast=CONTRAST_RANGES["contrast"],
-                     scale=CONTRAST_RANGES["scale"]):
-    """Random gamma, contrast and intensity scaling per slice (stateless, for `tf.data`).
-
-    For each slice: `x <- max * (x / max) ** g` (g log-uniform in `gamma`), then
-    `x <- (x - mean) * c + mean` (c uniform in `contrast`, the mean over the slice), then
-    `x <- s * x` (s uniform in `scale`).
+def contrast_augment(images, seed):
+    """The paper's contrast augmentation: `core.data.augment.random_gamma_contrast` at `CONTRAST_RANGES`.
 
     Args:
         images: float `(B, H, W, 1)` or `(H, W, 1)`, non-negative intensities.
         seed: shape-`(2,)` integer tensor.
-        gamma, contrast, scale: (low, high) ranges; (1, 1) disables one.
 
     Returns:
         float32 tensor of the input's shape.
     """
     images = tf.convert_to_tensor(images, tf.float32)
-    single = images.shape.rank == 3
-    if single:
-        images = images[tf.newaxis]
-    seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 3)
-    shape = tf.stack([tf.shape(images)[0], 1, 1, 1])
-    log_gamma = tf.random.stateless_uniform(shape, seeds[0], np.log(gamma[0]), np.log(gamma[1]))
-    factor = tf.random.stateless_uniform(shape, seeds[1], *contrast)
-    scaling = tf.random.stateless_uniform(shape, seeds[2], *scale)
-    x = tf.maximum(images, 0.0)
-    top = tf.maximum(tf.reduce_max(x, axis=[1, 2, 3], keepdims=True), 1e-6)
-    x = top * tf.pow(x / top, tf.exp(log_gamma))
-    mean = tf.reduce_mean(x, axis=[1, 2, 3], keepdims=True)
-    x = ((x - mean) * factor + mean) * scaling
-    return x[0] if single else x
+    return random_gamma_contrast(images, seed, batched=images.shape.rank == 4, **CONTRAST_RANGES)
 
 
 @export

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from core.data import augment
 from core.data.augment import random_brightness_contrast, random_flip, random_rotate_scale_2d, random_saturation_hue
 
 
@@ -57,3 +58,26 @@ def test_rotate_scale_2d():
     zoomed = np.asarray(random_rotate_scale_2d(np.ones((21, 21, 1), "float32"), tf.constant([0, 1]),
                                                max_degrees=0.0, scale=(0.5, 0.5), fill_value=-1.0))
     assert zoomed[10, 10, 0] == 1.0 and zoomed[0, 0, 0] == -1.0  # shrunk: the border comes from outside
+
+
+def test_random_gamma_contrast_is_per_example_for_any_rank():
+    seed = tf.constant([3, 4])
+    volume = tf.random.stateless_uniform((6, 6, 6, 1), [0, 1])
+    # All three disabled: the identity on non-negative intensities; negatives are clipped to 0 first.
+    same = augment.random_gamma_contrast(volume, seed, gamma=(1, 1), contrast=(1, 1), scale=(1, 1))
+    np.testing.assert_allclose(same.numpy(), volume.numpy(), rtol=1e-6)
+    np.testing.assert_array_equal(augment.random_gamma_contrast(-volume, seed, gamma=(1, 1), contrast=(1, 1),
+                                                                scale=(1, 1)).numpy(), 0.0)
+    # Scale only, on a batch of 1-D signals: one factor per example, inside its range, seeded.
+    signals = tf.random.stateless_uniform((8, 50, 2), [5, 6], 0.1, 1.0)
+    scaled = augment.random_gamma_contrast(signals, seed, gamma=(1, 1), contrast=(1, 1), scale=(0.5, 2.0), batched=True)
+    ratio = (scaled / signals).numpy()
+    np.testing.assert_allclose(ratio, ratio[:, :1, :1] * np.ones_like(ratio), rtol=1e-5)
+    assert np.all((ratio >= 0.5) & (ratio <= 2.0)) and np.unique(ratio[:, 0, 0].round(5)).size == 8
+    again = augment.random_gamma_contrast(signals, seed, gamma=(1, 1), contrast=(1, 1), scale=(0.5, 2.0), batched=True)
+    np.testing.assert_array_equal(scaled.numpy(), again.numpy())
+    # Gamma keeps each example's maximum and order of intensities.
+    curved = augment.random_gamma_contrast(volume, seed, contrast=(1, 1), scale=(1, 1)).numpy()
+    assert np.isclose(curved.max(), volume.numpy().max(), rtol=1e-5)
+    order = np.argsort(volume.numpy().ravel())
+    assert np.all(np.diff(curved.ravel()[order]) >= -1e-6)

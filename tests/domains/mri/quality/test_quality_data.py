@@ -141,11 +141,9 @@ def test_bad_volumes_are_named(phantom_folder, tmp_path):
         load_quality_data(tmp_path / "empty")
 
 
-def test_contrast_augment_is_stateless_and_switchable():
+def test_contrast_augment_is_stateless_per_slice_and_single_or_batched():
     x = tf.random.stateless_uniform((4, 16, 16, 1), [0, 1])
     a = contrast_augment(x, tf.constant([5, 6]))
     np.testing.assert_array_equal(a.numpy(), contrast_augment(x, tf.constant([5, 6])).numpy())
     assert not np.allclose(a.numpy(), x.numpy())
-    same = contrast_augment(x, tf.constant([5, 6]), gamma=(1, 1), contrast=(1, 1), scale=(1, 1))
-    np.testing.assert_allclose(same.numpy(), x.numpy(), atol=1e-6)
     assert contrast_augment(x[0], tf.constant([1, 2])).shape == (16, 16, 1)
