@@ -1,3 +1,3 @@
-from core.backbones.resnet import RESNET_SPECS, ResNetBackbone
+from core.backbones.resnet import RESNET_SPECS, ResNetBackbone, image_resnet
 
-__all__ = ["RESNET_SPECS", "ResNetBackbone"]
+__all__ = ["RESNET_SPECS", "ResNetBackbone", "image_resnet"]

@@ -211,6 +211,42 @@ class ResNetBackbone(keras.Model):
         return cls(**config)
 
 
+def image_resnet(image_size, depth=18, width=64, channels=3, backbone=None, owner="The model"):
+    """A 2-D `ResNetBackbone` for square images, its widths scaled from the first stage's.
+
+    Args:
+        image_size: int. Side of the square input.
+        depth: int. ResNet depth. Defaults to 18.
+        width: int. First-stage width; the stages have width, 2·width, 4·width, 8·width (64: the
+            standard ResNet). Defaults to 64.
+        channels: int. Input channels. Defaults to 3.
+        backbone: a `ResNetBackbone` or None. When given, it is checked instead of built.
+        owner: str. Who needs it, for the error message. Defaults to "The model".
+
+    Returns:
+        The backbone, named "resnet_backbone".
+
+    Raises:
+        ValueError: `backbone` does not take `(image_size, image_size, channels)` inputs.
+
+    Example:
+    ```python
+    backbone = image_resnet(64, depth=10, width=16)
+    backbone.output_shape   # (None, 2, 2, 128)
+    ```
+    """
+    size = int(image_size)
+    if backbone is None:
+        backbone = ResNetBackbone(rank=2, depth=depth, input_channels=channels, input_spatial_shape=(size, size),
+                                  stem_filters=width, widths=(width, 2 * width, 4 * width, 8 * width),
+                                  name="resnet_backbone")
+    expected = (None, size, size, channels)
+    if tuple(backbone.input_shape) != expected:
+        raise ValueError(f"{owner} needs a backbone with input shape {expected}. "
+                         f"Received: backbone.input_shape={backbone.input_shape}")
+    return backbone
+
+
 def _norm_act(x, normalization, activation, name, dtype):
     norm = factories.normalization(normalization, name=f"{name}_norm", dtype=dtype)
     if norm is not None:

@@ -22,7 +22,7 @@ import numpy as np
 
 from core import calibration
 from core.api import export
-from core.backbones import ResNetBackbone
+from core.backbones import image_resnet
 from core.tasks import Classifier
 from domains.aramaic.letters import CLASS_NAMES, NUM_CLASSES
 
@@ -68,14 +68,7 @@ class AramaicClassifier(Classifier):
         if len(class_names) != NUM_CLASSES:
             raise ValueError(f"class_names needs {NUM_CLASSES} names (22 letters + No Letter). "
                              f"Received: {len(class_names)} names")
-        if backbone is None:
-            backbone = ResNetBackbone(rank=2, depth=depth, input_channels=3,
-                                      input_spatial_shape=(int(image_size), int(image_size)), stem_filters=width,
-                                      widths=(width, 2 * width, 4 * width, 8 * width), name="resnet_backbone")
-        expected = (None, int(image_size), int(image_size), 3)
-        if tuple(backbone.input_shape) != expected:
-            raise ValueError(f"AramaicClassifier needs a backbone with input shape {expected}. "
-                             f"Received: backbone.input_shape={backbone.input_shape}")
+        backbone = image_resnet(image_size, depth, width, backbone=backbone, owner="AramaicClassifier")
         super().__init__(backbone, num_classes=NUM_CLASSES, dropout=dropout, class_names=list(class_names), **kwargs)
         # === Config ===
         self.image_size = int(image_size)

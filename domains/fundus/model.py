@@ -27,7 +27,7 @@ import numpy as np
 import tensorflow as tf
 
 from core.api import export
-from core.backbones import ResNetBackbone
+from core.backbones import ResNetBackbone, image_resnet
 from core.tasks import Classifier
 from domains.fundus.preprocessing import DEFAULT_SIZE, GRAHAM_RADIUS
 from domains.fundus.synthetic import GRADE_NAMES, REFERABLE_GRADE
@@ -78,14 +78,7 @@ class DRClassifier(Classifier):
                              f"Received: num_classes={num_classes!r}")
         if not isinstance(image_size, (int, np.integer)) or image_size < 32:
             raise ValueError(f"image_size must be an integer >= 32. Received: image_size={image_size!r}")
-        if backbone is None:
-            backbone = ResNetBackbone(rank=2, depth=depth, input_channels=3,
-                                      input_spatial_shape=(int(image_size), int(image_size)), stem_filters=width,
-                                      widths=(width, 2 * width, 4 * width, 8 * width), name="resnet_backbone")
-        expected = (None, int(image_size), int(image_size), 3)
-        if tuple(backbone.input_shape) != expected:
-            raise ValueError(f"DRClassifier needs a backbone with input shape {expected}. "
-                             f"Received: backbone.input_shape={backbone.input_shape}")
+        backbone = image_resnet(image_size, depth, width, backbone=backbone, owner="DRClassifier")
         if weights is not None:
             load_backbone_weights(backbone, weights)
         names = class_names or (BINARY_NAMES if num_classes == 2 else GRADE_NAMES)
