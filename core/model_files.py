@@ -21,7 +21,7 @@ import json
 import pathlib
 import zipfile
 
-__all__ = ["check_model_file", "model_kind"]
+__all__ = ["check_model_file", "load_model_file", "model_kind"]
 
 _PLAIN_MODELS = ("Functional", "Sequential", "Model")
 
@@ -94,3 +94,36 @@ def check_model_file(path, task):
         return
     raise ValueError(f"{path} holds a {kind}, a model of {' or '.join(owners)}; {task.name} loads a "
                      f"{' or a '.join(task.saved_models)}. Received: --model {path} for task {task.name}")
+
+
+def load_model_file(path, expected_class, hint=""):
+    """Load a `.keras` file that must hold an `expected_class`, with clear errors naming the file.
+
+    Args:
+        path: str or `os.PathLike`.
+        expected_class: the model class the caller needs (e.g. a domain's headline model).
+        hint: str. Appended to the missing-file message (e.g. where presets come from). Defaults to "".
+
+    Returns:
+        The loaded model.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: the file holds another class of model.
+
+    Example:
+    ```python
+    inputs = keras.Input((3,))
+    keras.Model(inputs, keras.layers.Dense(1)(inputs)).save("plain.keras")
+    load_model_file("plain.keras", keras.Model).output_shape   # (None, 1)
+    ```
+    """
+    import keras
+
+    name = expected_class.__name__
+    if not pathlib.Path(path).is_file():
+        raise FileNotFoundError(f"{path}: no such model file (expected a saved {name} .keras{hint})")
+    model = keras.saving.load_model(path)
+    if not isinstance(model, expected_class):
+        raise ValueError(f"{path}: expected a saved {name}. Received: a {type(model).__name__}")
+    return model

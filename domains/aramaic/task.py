@@ -24,9 +24,8 @@ import csv
 import pathlib
 import time
 
-import keras
-
 from core.backbones.resnet import RESNET_SPECS
+from core.model_files import load_model_file
 from core.presets import list_presets
 from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
@@ -83,14 +82,8 @@ def _splits(config, image_size):
 
 def load_classifier(path):
     """A saved `AramaicClassifier` from a `.keras` file; clear errors otherwise."""
-    path = pathlib.Path(str(path))
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such model file (expected a saved AramaicClassifier .keras; a shipped "
-                                f"preset is given with --preset NAME: {', '.join(list_presets(PACKAGE)) or 'none shipped'})")
-    loaded = keras.saving.load_model(path)
-    if not isinstance(loaded, AramaicClassifier):
-        raise ValueError(f"{path}: expected a saved AramaicClassifier. Received: a {type(loaded).__name__}")
-    return loaded
+    presets_hint = f"; a shipped preset is given with --preset NAME: {', '.join(list_presets(PACKAGE)) or 'none shipped'}"
+    return load_model_file(path, AramaicClassifier, hint=presets_hint)
 
 
 def format_answer(answer):

@@ -17,9 +17,9 @@ import csv
 import pathlib
 import time
 
-import keras
 import numpy as np
 
+from core.model_files import load_model_file
 from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
 from core.training import set_seed
@@ -66,12 +66,7 @@ OPTIONS = (
 
 
 def _load_model(path):
-    if not pathlib.Path(path).is_file():
-        raise FileNotFoundError(f"{path}: no such model file (expected a saved DRClassifier .keras)")
-    model = keras.saving.load_model(path)
-    if not isinstance(model, DRClassifier):
-        raise ValueError(f"{path}: expected a saved DRClassifier. Received: a {type(model).__name__}")
-    return model
+    return load_model_file(path, DRClassifier)
 
 
 def _data(config):

@@ -23,6 +23,7 @@ import keras
 import numpy as np
 
 from core.evaluation import save_report
+from core.model_files import load_model_file
 from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
 from core.training import set_seed
@@ -90,12 +91,7 @@ def _data(config, slice_size):
 
 
 def _load_model(path):
-    if not pathlib.Path(path).is_file():
-        raise FileNotFoundError(f"{path}: no such model file (expected a saved SSIMRegressor .keras)")
-    model = keras.saving.load_model(path)
-    if not isinstance(model, SSIMRegressor):
-        raise ValueError(f"{path}: expected a saved SSIMRegressor. Received: a {type(model).__name__}")
-    return model
+    return load_model_file(path, SSIMRegressor)
 
 
 def _expand_inputs(inputs):
