@@ -9,9 +9,11 @@ setup:
 demo: setup
 	$(VENV)/bin/resuite demo --output runs/demo
 
-# Unit, distributed and kill-and-resume tests, and every notebook in smoke mode (≤ 12 min on 2 cores).
+# Unit, distributed and kill-and-resume tests, and every notebook in smoke mode, on TEST_WORKERS
+# processes (pytest-xdist; most tests are single-threaded graph tracing, so 2 workers use 2 cores).
+TEST_WORKERS ?= 2
 test: setup
-	$(PYTEST) -m "not large"
+	$(PYTEST) -m "not large" -n $(TEST_WORKERS) --dist worksteal
 
 # Everything, the real-training tests (`large`) included.
 test-all: setup
