@@ -98,9 +98,10 @@ def super_resolve(
     grid = tile_grid(shape, tile_size, overlap)
 
     run = tf.function(lambda x: generator(x, training=False), reduce_retracing=True)
+    first_tile_output = None  # the scale probe runs the first tile: its output is kept, not run twice
     if scale is None:
-        probe = np.asarray(run(padded[None, :tile_size, :tile_size, :tile_size, None]))
-        scale = probe.shape[1] // tile_size
+        first_tile_output = np.asarray(run(padded[None, :tile_size, :tile_size, :tile_size, None]))[0, ..., 0]
+        scale = first_tile_output.shape[0] // tile_size
     tile_out, ramp_out = scale * tile_size, scale * overlap
 
     windows = []
@@ -141,6 +142,9 @@ def super_resolve(
         if skip_constant and float(tile.max() - tile.min()) == 0.0:
             accumulate((i, j, k), np.full((tile_out,) * 3, tile.flat[0], dtype="float32"))
             skipped += 1
+        elif n == 1 and first_tile_output is not None:
+            accumulate((i, j, k), first_tile_output)
+            computed += 1
         else:
             pending.append(((i, j, k), tile))
             computed += 1

@@ -18,6 +18,18 @@ def upsampled(volume):
     return volume.repeat(2, 0).repeat(2, 1).repeat(2, 2)
 
 
+class CountingUpsampler(keras.Model):
+    """Nearest-neighbour ×2 that counts the tiles it is run on (a variable: counted in graph mode too)."""
+
+    def __init__(self):
+        super().__init__()
+        self.tiles_run = keras.Variable(0, dtype="int32", trainable=False)
+
+    def call(self, x, training=False):
+        self.tiles_run.assign_add(keras.ops.shape(x)[0])
+        return keras.ops.repeat(keras.ops.repeat(keras.ops.repeat(x, 2, 1), 2, 2), 2, 3)
+
+
 class TiledInferenceTest(TestCase):
     def test_blending_is_a_partition_of_unity(self):
         # With a local model every tile agrees, so any tiling must reproduce the direct result.
@@ -42,6 +54,15 @@ class TiledInferenceTest(TestCase):
         out = super_resolve(nearest_model(), volume, tile_size=8, overlap=0)
         self.assertEqual(super_resolve.last_stats["skipped_constant_tiles"], 7)
         self.assertAllClose(out, upsampled(volume), atol=1e-6)
+
+    def test_each_tile_runs_through_the_generator_once(self):
+        # The scale probe is the first tile's own run, not an extra one.
+        model = CountingUpsampler()
+        volume = np.random.default_rng(4).normal(size=(12, 12, 6)).astype("float32")
+        out = super_resolve(model, volume, tile_size=8, overlap=4)
+        self.assertAllClose(out, upsampled(volume), atol=1e-5)
+        self.assertEqual(super_resolve.last_stats["computed_tiles"], 4)
+        self.assertEqual(int(model.tiles_run.numpy()), 4)
 
     def test_bad_options(self):
         with pytest.raises(ValueError, match="overlap < tile_size"):
