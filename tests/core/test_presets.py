@@ -84,3 +84,19 @@ def test_train_presets_trains_each_recipe_in_a_throw_away_folder_and_records_it(
     shipped = presets.load_preset(package, "double")
     np.testing.assert_allclose(shipped.predict(np.ones((1, 64)), verbose=0), 2.0 * np.ones((1, 64)) +
                                shipped.get_layer("dense").bias.numpy(), atol=1e-6)
+
+
+def test_float16_storage_halves_the_large_arrays_and_loads_into_float32(package):
+    inputs = keras.Input((512,))
+    model = keras.Model(inputs, keras.layers.Dense(256, name="dense", bias_initializer="random_normal")(inputs))
+    full = presets.save_preset(model, package, "full", {})
+    half = presets.save_preset(model, package, "half", {}, float16_from=65536)
+    assert (half / "model.keras").stat().st_size < 0.55 * (full / "model.keras").stat().st_size
+    assert presets.list_presets(package)["half"]["weights_storage"].startswith("float16 for the 1 arrays of >= 65536")
+    loaded = presets.load_preset(package, "half").get_layer("dense")
+    assert loaded.kernel.dtype == "float32"
+    kernel, bias = model.get_layer("dense").get_weights()
+    # The kernel (131,072 values) comes back rounded to float16; the bias (256) exactly.
+    np.testing.assert_array_equal(loaded.kernel.numpy(), kernel.astype("float16").astype("float32"))
+    np.testing.assert_array_equal(loaded.bias.numpy(), bias)
+    assert not np.array_equal(loaded.kernel.numpy(), kernel)
