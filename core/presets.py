@@ -168,7 +168,7 @@ def save_preset(model, package, name, metadata, float16_from=None):
 
 
 @contextlib.contextmanager
-def preset_run(task, name, options, epochs, seed=0, verbose=1):
+def preset_run(task, name, options, epochs, seed=0, verbose=1, batch_size=None):
     """A throw-away run folder for training preset `name`: yields `(config, command)`.
 
     Args:
@@ -178,6 +178,7 @@ def preset_run(task, name, options, epochs, seed=0, verbose=1):
         epochs: int. The recipe's `--epochs`.
         seed: int. Defaults to 0.
         verbose: int. Keras verbosity. Defaults to 1.
+        batch_size: int or None. The recipe's `--batch-size` (None: the task's default). Defaults to None.
 
     Yields:
         A `RunConfig` in a temporary folder (deleted afterwards), and the equivalent
@@ -187,10 +188,11 @@ def preset_run(task, name, options, epochs, seed=0, verbose=1):
 
     given = " ".join(f"--option {key}={json.dumps(value) if isinstance(value, list) else value}"
                      for key, value in options.items())
-    command = f"make presets  (resuite train {task.name} --epochs {epochs} --seed {seed} {given})"
+    batch = f" --batch-size {batch_size}" if batch_size else ""
+    command = f"make presets  (resuite train {task.name} --epochs {epochs}{batch} --seed {seed} {given})"
     with tempfile.TemporaryDirectory(prefix=f"preset-{name}-") as folder:
-        yield RunConfig(output_dir=pathlib.Path(folder), epochs=epochs, seed=seed, verbose=verbose,
-                        options=task.resolve_options(options)), command
+        yield RunConfig(output_dir=pathlib.Path(folder), epochs=epochs, batch_size=batch_size, seed=seed,
+                        verbose=verbose, options=task.resolve_options(options)), command
 
 
 def train_presets(task, package, recipes, describe, names=None, seed=0, verbose=1, float16_from=None):
@@ -199,7 +201,8 @@ def train_presets(task, package, recipes, describe, names=None, seed=0, verbose=
     Args:
         task: the `core.registry.TaskRunner` (instance) that trains them.
         package: str. Dotted name of the package that ships them, e.g. "domains.fundus".
-        recipes: dict. `{name: (description, task options, epochs)}`.
+        recipes: dict. `{name: (description, task options, epochs)}`, or with a batch size:
+            `(description, task options, epochs, batch size)`.
         describe: callable `(train results, config) -> (model, metadata)`: the model to ship
             (e.g. loaded from the run's `best.keras`) and what to record beside it (metrics, data).
             It runs while the run folder still exists.
@@ -225,8 +228,8 @@ def train_presets(task, package, recipes, describe, names=None, seed=0, verbose=
     """
     made = {}
     for name in names or recipes:
-        description, options, epochs = recipes[name]
-        with preset_run(task, name, options, epochs, seed, verbose) as (config, command):
+        description, options, epochs, *batch_size = recipes[name]
+        with preset_run(task, name, options, epochs, seed, verbose, *batch_size) as (config, command):
             model, metadata = describe(task.train(config), config)
         made[name] = save_preset(model, package, name, {"description": description, "command": command,
                                                         "seed": seed, **metadata}, float16_from)

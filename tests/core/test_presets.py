@@ -67,20 +67,24 @@ def test_train_presets_trains_each_recipe_in_a_throw_away_folder_and_records_it(
             model = _model()
             model.get_layer("dense").kernel.assign(np.eye(64, dtype="float32") * config.options["scale"])
             model.save(config.output_dir / "best.keras")
-            return {"best_model": str(config.output_dir / "best.keras"), "epochs": config.epochs, "seed": config.seed}
+            return {"best_model": str(config.output_dir / "best.keras"), "epochs": config.epochs, "seed": config.seed,
+                    "batch_size": config.batch_size}
 
     folders = []
 
     def describe(results, config):
         folders.append(config.output_dir)
-        return keras.saving.load_model(results["best_model"]), {"metrics": {"epochs": results["epochs"]}}
+        return keras.saving.load_model(results["best_model"]), {"metrics": {"epochs": results["epochs"],
+                                                                            "batch_size": results["batch_size"]}}
 
-    recipes = {"half": ("scales by 0.5", {"scale": 0.5}, 3), "double": ("scales by 2", {"scale": 2.0}, 4)}
+    recipes = {"half": ("scales by 0.5", {"scale": 0.5}, 3), "double": ("scales by 2", {"scale": 2.0}, 4, 32)}
     made = presets.train_presets(_Scaling(), package, recipes, describe, names=["double"], seed=7)
     assert list(made) == ["double"] and not folders[0].exists()
     metadata = presets.list_presets(package)["double"]
-    assert (metadata["description"], metadata["seed"], metadata["metrics"]) == ("scales by 2", 7, {"epochs": 4})
-    assert metadata["command"] == "make presets  (resuite train test.scaling --epochs 4 --seed 7 --option scale=2.0)"
+    assert (metadata["description"], metadata["seed"], metadata["metrics"]) == ("scales by 2", 7,
+                                                                                {"epochs": 4, "batch_size": 32})
+    assert metadata["command"] == ("make presets  (resuite train test.scaling --epochs 4 --batch-size 32 --seed 7 "
+                                   "--option scale=2.0)")
     shipped = presets.load_preset(package, "double")
     np.testing.assert_allclose(shipped.predict(np.ones((1, 64)), verbose=0), 2.0 * np.ones((1, 64)) +
                                shipped.get_layer("dense").bias.numpy(), atol=1e-6)
