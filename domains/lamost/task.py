@@ -58,7 +58,8 @@ OPTIONS = (
     Option("exposures", bool, False, "predict: each single exposure too, not only the co-add"),
     Option("real_files", str, None, "folder of real MRS files to predict after training/evaluation "
                                     "(default: the source tree's DR7 fixtures, if present)"),
-    Option("preset", str, None, "evaluate/predict with a shipped preset instead of --model (e.g. rrnet_synthetic)"),
+    Option("preset", str, None, "a shipped preset (rrnet_synthetic) instead of --model: evaluate, predict, or "
+                                "train on from it"),
 )
 
 
@@ -166,8 +167,8 @@ class RRNetTask(TaskRunner):
                 models[f"RRNet ensemble of {options['ensemble']}"] = ensemble
                 models["RRNet (member 0)"] = ensemble.members[0]
             else:
-                tuning = config.model_path is not None
-                model = _load(config.model_path) if tuning else self._build(RRNet, options)
+                tuning = config.model_path is not None or options["preset"] is not None
+                model = self._model(config)[0] if tuning else self._build(RRNet, options)
                 self._train_one(model, data, config.output_dir, config, config.seed, fit_statistics=not tuning)
                 models["RRNet"] = model
             if options["baseline"]:
