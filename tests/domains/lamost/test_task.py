@@ -38,10 +38,12 @@ def test_cli_train_ensemble_evaluate_predict(tmp_path, capsys):
     assert set(report["reports"]) == {"RRNet ensemble of 2", "RRNet (member 0)", "constant (training mean)"}
     assert report["real_files"]["repeated_epochs"][0]["epochs"] == 4
 
+    no_files = tmp_path / "no_real_files"   # the real files were checked above: not read again
+    no_files.mkdir()
     assert cli.main(["evaluate", "lamost.rrnet", "--model", str(out / "ensemble"), "--output", str(tmp_path / "ev"),
-                     "--verbose", "0", "--option", "n_test=16"]) == 0
+                     "--verbose", "0", "--option", "n_test=16", "--option", f"real_files={no_files}"]) == 0
     evaluated = json.loads((tmp_path / "ev" / "evaluate_results.json").read_text())
-    assert evaluated["Teff_mae_snr10"] > 0
+    assert evaluated["Teff_mae_snr10"] > 0 and evaluated["n_test"] == 16
 
     capsys.readouterr()
     member = out / "ensemble" / "member_0.keras"
