@@ -109,7 +109,8 @@ def _expand(inputs):
 def _constant_row(results):
     """The constant baseline's MAEs at S/N >= 10 from a `report` result."""
     constant = next(row for row in results["table"] if row["model"] == "constant (training mean)")
-    return "constant (training mean): " + ", ".join(f"{k.split()[0]} {v}" for k, v in constant.items() if k.endswith("MAE"))
+    maes = [f"{key.split()[0]} {value}" for key, value in constant.items() if key.endswith("MAE")]
+    return "constant (training mean): " + ", ".join(maes)
 
 
 def _format(row, label_names):
@@ -205,7 +206,7 @@ class RRNetTask(TaskRunner):
                 "rv_km_s": config.options["rv"], "predictions_csv": str(out)}
 
     def demo(self, config):
-        """The preset on held-out SYNTHETIC spectra beside a constant and on the real files, then a brief training run."""
+        """The preset on held-out SYNTHETIC spectra beside a constant, on the real files, then a brief training run."""
         from core.presets import list_presets
 
         rows = {}

@@ -1,4 +1,4 @@
-"""`lamost.rrnet` from the CLI: the demo (the preset, then a brief run), an ensemble, evaluate, predict (label ± σ), errors."""
+"""`lamost.rrnet`: the demo (the preset, then a brief run), and from the CLI an ensemble, evaluate, predict, errors."""
 
 import json
 
@@ -24,6 +24,8 @@ def test_demo_scores_the_preset_on_held_out_and_real_spectra_then_trains(tmp_pat
     assert "then a brief training run" in rows["note"]
     report = json.loads((tmp_path / "preset" / "test_report.json").read_text())
     assert report["real_files"]["repeated_epochs"][0]["epochs"] == 4
+    scores = {name: scored["groups"]["S/N ≥ 10"]["Teff"]["mae"] for name, scored in report["reports"].items()}
+    assert scores[DEFAULT_PRESET] < 0.5 * scores["constant (training mean)"]   # the trained preset, not a stand-in
     assert (tmp_path / "best.keras").exists()
 
 
