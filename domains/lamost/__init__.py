@@ -14,7 +14,7 @@ calibration, repeated epochs), `presets` (the shipped `rrnet_synthetic`), `task`
 
 Speed on CPU: start TensorFlow with `TF_ENABLE_ONEDNN_OPTS=1`. TensorFlow turns its oneDNN
 kernels on by itself only on CPUs with AVX-512; without them its convolutions over 7,200 pixels
-and 1-16 channels are slow, and RRNet runs about 2x slower (`python -m bench lamost_rrnet`
+and 1-16 channels are slow, and RRNet runs 2-3x slower (`python -m bench lamost_rrnet`
 measures both, and the outputs agree to float32 rounding). XLA (`jit_compile=True`) does not
 help on CPU: its convolutions do not use oneDNN, and the RNN is bound by its matrix products.
 
