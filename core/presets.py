@@ -3,7 +3,10 @@
 A preset is a folder `<package>/presets/<name>/` holding `model.keras` (a whole saved model)
 and `metadata.json`: what it is, the command that made it (`make presets`, a fixed seed, the
 real sample data), its size and the metrics measured on held-out data when it was made. Each
-preset stays under `MAX_PRESET_MB` so that the wheel stays small; nothing is downloaded.
+preset stays under `MAX_PRESET_MB` so that the wheel stays small; nothing is downloaded. A model
+a little over the limit can store its large weight arrays in float16 (`float16_from`): half their
+bytes, read back into the model's float32 variables (it computes in float32 as before, with
+weights rounded to float16's 11 significant bits).
 
 Example:
 ```python
@@ -15,15 +18,19 @@ model = presets.load_preset("domains.mri.quality", "ssim_mni_small")
 
 import contextlib
 import importlib.resources
+import io
 import json
 import pathlib
 import tempfile
+import zipfile
 
 import keras
+import numpy as np
 
 MAX_PRESET_MB = 10.0
 MODEL_FILE = "model.keras"
 METADATA_FILE = "metadata.json"
+WEIGHTS_FILE = "model.weights.h5"  # inside a .keras archive
 
 
 def presets_dir(package):
@@ -62,7 +69,64 @@ def load_preset(package, name, expected_class=None):
     return model
 
 
-def save_preset(model, package, name, metadata):
+def _copy_h5(source, target, float16_from):
+    """Copy an HDF5 group into another, float32 arrays of >= `float16_from` values as float16; returns their count."""
+    for key, value in source.attrs.items():
+        target.attrs[key] = value
+    halved = 0
+    for key, item in source.items():
+        if hasattr(item, "items"):  # a group
+            halved += _copy_h5(item, target.create_group(key), float16_from)
+            continue
+        data = item[()]
+        if getattr(data, "dtype", None) == np.float32 and data.size >= float16_from:
+            data, halved = data.astype(np.float16), halved + 1
+        copy = target.create_dataset(key, data=data)
+        for attr, value in item.attrs.items():
+            copy.attrs[attr] = value
+    return halved
+
+
+def store_float16(path, float16_from):
+    """Rewrite the `.keras` file `path` with its float32 weight arrays of ≥ `float16_from` values in float16.
+
+    Keras reads them back into the model's float32 variables: the loaded model computes in
+    float32 with weights rounded to float16 (relative error ≤ 2⁻¹¹). Small arrays (biases,
+    statistics, normalisation) keep float32: they weigh little and some, like a per-pixel mean,
+    need the precision.
+
+    Args:
+        path: str or Path. A `.keras` file (rewritten in place).
+        float16_from: int. Size (number of values) from which an array is stored in float16.
+
+    Returns:
+        int: the number of arrays stored in float16.
+
+    Example:
+    ```python
+    inputs = keras.Input((512,))
+    model = keras.Model(inputs, keras.layers.Dense(256)(inputs))
+    model.save("dense.keras")
+    store_float16("dense.keras", float16_from=65536)   # 1: the 512 × 256 kernel; the bias stays float32
+    ```
+    """
+    import h5py
+
+    path = pathlib.Path(path)
+    with zipfile.ZipFile(path) as archive:
+        entries = {info.filename: (info, archive.read(info.filename)) for info in archive.infolist()}
+    if WEIGHTS_FILE not in entries:
+        raise ValueError(f"{path}: expected a Keras .keras file holding {WEIGHTS_FILE}. Received: {list(entries)}")
+    weights = io.BytesIO()
+    with h5py.File(io.BytesIO(entries[WEIGHTS_FILE][1]), "r") as source, h5py.File(weights, "w") as target:
+        halved = _copy_h5(source, target, float16_from)
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, (info, data) in entries.items():
+            archive.writestr(info, weights.getvalue() if name == WEIGHTS_FILE else data)
+    return halved
+
+
+def save_preset(model, package, name, metadata, float16_from=None):
     """Save `model` as preset `name` of `package` (in the source tree), with its metadata.
 
     Args:
@@ -70,6 +134,8 @@ def save_preset(model, package, name, metadata):
         package: str. Dotted name of the package (its folder gets `presets/<name>/`).
         name: str. The preset's name.
         metadata: dict. JSON-serialisable: description, command, seed, metrics...
+        float16_from: int or None. Store the float32 weight arrays of at least this many values
+            in float16 (`store_float16`); None keeps every weight in float32. Defaults to None.
 
     Returns:
         pathlib.Path of the preset folder.
@@ -86,18 +152,23 @@ def save_preset(model, package, name, metadata):
     copy = keras.saving.deserialize_keras_object(config)
     copy.set_weights(model.get_weights())
     copy.save(path)
+    storage = {}
+    if float16_from is not None:
+        count = store_float16(path, float16_from)
+        storage = {"weights_storage": f"float16 for the {count} arrays of >= {float16_from} values, float32 otherwise "
+                                      f"(loaded into float32 variables)"}
     megabytes = path.stat().st_size / 1e6
     if megabytes > MAX_PRESET_MB:
         path.unlink()
         raise ValueError(f"A preset must stay under {MAX_PRESET_MB:g} MB. Received: {name} of {megabytes:.1f} MB")
     metadata = {"name": name, "class": type(model).__name__, "parameters": int(model.count_params()),
-                "size_mb": round(megabytes, 2), **metadata}
+                "size_mb": round(megabytes, 2), **storage, **metadata}
     (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2, default=str) + "\n")
     return folder
 
 
 @contextlib.contextmanager
-def preset_run(task, name, options, epochs, seed=0, verbose=1):
+def preset_run(task, name, options, epochs, seed=0, verbose=1, batch_size=None):
     """A throw-away run folder for training preset `name`: yields `(config, command)`.
 
     Args:
@@ -107,6 +178,7 @@ def preset_run(task, name, options, epochs, seed=0, verbose=1):
         epochs: int. The recipe's `--epochs`.
         seed: int. Defaults to 0.
         verbose: int. Keras verbosity. Defaults to 1.
+        batch_size: int or None. The recipe's `--batch-size` (None: the task's default). Defaults to None.
 
     Yields:
         A `RunConfig` in a temporary folder (deleted afterwards), and the equivalent
@@ -116,25 +188,28 @@ def preset_run(task, name, options, epochs, seed=0, verbose=1):
 
     given = " ".join(f"--option {key}={json.dumps(value) if isinstance(value, list) else value}"
                      for key, value in options.items())
-    command = f"make presets  (resuite train {task.name} --epochs {epochs} --seed {seed} {given})"
+    batch = f" --batch-size {batch_size}" if batch_size else ""
+    command = f"make presets  (resuite train {task.name} --epochs {epochs}{batch} --seed {seed} {given})"
     with tempfile.TemporaryDirectory(prefix=f"preset-{name}-") as folder:
-        yield RunConfig(output_dir=pathlib.Path(folder), epochs=epochs, seed=seed, verbose=verbose,
-                        options=task.resolve_options(options)), command
+        yield RunConfig(output_dir=pathlib.Path(folder), epochs=epochs, batch_size=batch_size, seed=seed,
+                        verbose=verbose, options=task.resolve_options(options)), command
 
 
-def train_presets(task, package, recipes, describe, names=None, seed=0, verbose=1):
+def train_presets(task, package, recipes, describe, names=None, seed=0, verbose=1, float16_from=None):
     """Train presets with `task.train` and save them: the loop behind a domain's `make_presets`.
 
     Args:
         task: the `core.registry.TaskRunner` (instance) that trains them.
         package: str. Dotted name of the package that ships them, e.g. "domains.fundus".
-        recipes: dict. `{name: (description, task options, epochs)}`.
+        recipes: dict. `{name: (description, task options, epochs)}`, or with a batch size:
+            `(description, task options, epochs, batch size)`.
         describe: callable `(train results, config) -> (model, metadata)`: the model to ship
             (e.g. loaded from the run's `best.keras`) and what to record beside it (metrics, data).
             It runs while the run folder still exists.
         names: list of str or None (every recipe).
         seed: int. Defaults to 0.
         verbose: int. Keras verbosity. Defaults to 1.
+        float16_from: int or None. As `save_preset`. Defaults to None (float32).
 
     Returns:
         `{name: preset folder}`.
@@ -153,9 +228,9 @@ def train_presets(task, package, recipes, describe, names=None, seed=0, verbose=
     """
     made = {}
     for name in names or recipes:
-        description, options, epochs = recipes[name]
-        with preset_run(task, name, options, epochs, seed, verbose) as (config, command):
+        description, options, epochs, *batch_size = recipes[name]
+        with preset_run(task, name, options, epochs, seed, verbose, *batch_size) as (config, command):
             model, metadata = describe(task.train(config), config)
         made[name] = save_preset(model, package, name, {"description": description, "command": command,
-                                                        "seed": seed, **metadata})
+                                                        "seed": seed, **metadata}, float16_from)
     return made

@@ -234,6 +234,13 @@ class _SpectrumModel(GaussianRegressor):
         config.pop("backbone", None)
         return cls(**config)
 
+    @classmethod
+    def from_preset(cls, name):
+        """A trained model shipped with the package (`core.presets.list_presets("domains.lamost")`)."""
+        from core.presets import load_preset
+
+        return load_preset("domains.lamost", name, cls)
+
 
 @export
 class RRNet(_SpectrumModel):

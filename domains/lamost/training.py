@@ -88,6 +88,8 @@ def train_rrnet(model, train, validation, output_dir, epochs=DEFAULT_EPOCHS, bat
         model.set_flux_statistics(x[..., 0], x[..., 1] > 0)
         model.set_target_statistics(y)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    # Built now: left to the first step, its variables would make Keras trace the train step twice.
+    model.optimizer.build(model.trainable_variables)
     train_data = from_arrays(x, model.standardize_targets(y), batch_size=batch_size, seed=seed)
     validation_data = (validation[0], model.standardize_targets(validation[1]))
     extra = [keras.callbacks.LearningRateScheduler(step_decay(learning_rate))]

@@ -67,20 +67,40 @@ def test_train_presets_trains_each_recipe_in_a_throw_away_folder_and_records_it(
             model = _model()
             model.get_layer("dense").kernel.assign(np.eye(64, dtype="float32") * config.options["scale"])
             model.save(config.output_dir / "best.keras")
-            return {"best_model": str(config.output_dir / "best.keras"), "epochs": config.epochs, "seed": config.seed}
+            return {"best_model": str(config.output_dir / "best.keras"), "epochs": config.epochs, "seed": config.seed,
+                    "batch_size": config.batch_size}
 
     folders = []
 
     def describe(results, config):
         folders.append(config.output_dir)
-        return keras.saving.load_model(results["best_model"]), {"metrics": {"epochs": results["epochs"]}}
+        return keras.saving.load_model(results["best_model"]), {"metrics": {"epochs": results["epochs"],
+                                                                            "batch_size": results["batch_size"]}}
 
-    recipes = {"half": ("scales by 0.5", {"scale": 0.5}, 3), "double": ("scales by 2", {"scale": 2.0}, 4)}
+    recipes = {"half": ("scales by 0.5", {"scale": 0.5}, 3), "double": ("scales by 2", {"scale": 2.0}, 4, 32)}
     made = presets.train_presets(_Scaling(), package, recipes, describe, names=["double"], seed=7)
     assert list(made) == ["double"] and not folders[0].exists()
     metadata = presets.list_presets(package)["double"]
-    assert (metadata["description"], metadata["seed"], metadata["metrics"]) == ("scales by 2", 7, {"epochs": 4})
-    assert metadata["command"] == "make presets  (resuite train test.scaling --epochs 4 --seed 7 --option scale=2.0)"
+    assert (metadata["description"], metadata["seed"], metadata["metrics"]) == ("scales by 2", 7,
+                                                                                {"epochs": 4, "batch_size": 32})
+    assert metadata["command"] == ("make presets  (resuite train test.scaling --epochs 4 --batch-size 32 --seed 7 "
+                                   "--option scale=2.0)")
     shipped = presets.load_preset(package, "double")
     np.testing.assert_allclose(shipped.predict(np.ones((1, 64)), verbose=0), 2.0 * np.ones((1, 64)) +
                                shipped.get_layer("dense").bias.numpy(), atol=1e-6)
+
+
+def test_float16_storage_halves_the_large_arrays_and_loads_into_float32(package):
+    inputs = keras.Input((512,))
+    model = keras.Model(inputs, keras.layers.Dense(256, name="dense", bias_initializer="random_normal")(inputs))
+    full = presets.save_preset(model, package, "full", {})
+    half = presets.save_preset(model, package, "half", {}, float16_from=65536)
+    assert (half / "model.keras").stat().st_size < 0.55 * (full / "model.keras").stat().st_size
+    assert presets.list_presets(package)["half"]["weights_storage"].startswith("float16 for the 1 arrays of >= 65536")
+    loaded = presets.load_preset(package, "half").get_layer("dense")
+    assert loaded.kernel.dtype == "float32"
+    kernel, bias = model.get_layer("dense").get_weights()
+    # The kernel (131,072 values) comes back rounded to float16; the bias (256) exactly.
+    np.testing.assert_array_equal(loaded.kernel.numpy(), kernel.astype("float16").astype("float32"))
+    np.testing.assert_array_equal(loaded.bias.numpy(), bias)
+    assert not np.array_equal(loaded.kernel.numpy(), kernel)

@@ -1,6 +1,7 @@
 """Evaluation: S/N bins and baselines side by side, real files' repeated epochs, plots."""
 
 import numpy as np
+import pytest
 
 from domains.lamost.evaluation import compare_models, predict_files, repeated_epochs, report
 from domains.lamost.model import RRNet
@@ -8,10 +9,21 @@ from domains.lamost.synthetic import make_dataset
 from tests.domains.lamost.conftest import REPEATED_STAR
 
 
-def test_report_compares_models_per_snr_bin_with_a_constant_baseline(tmp_path, mrs_files):
-    x, y, snr = make_dataset(24, seed=5, snr_range=(5.0, 100.0))
+@pytest.fixture(scope="module")
+def test_set():
+    return make_dataset(24, seed=5, snr_range=(5.0, 100.0))
+
+
+@pytest.fixture(scope="module")
+def model(test_set):
+    """One untrained RRNet for the module (its predict function is traced once)."""
     model = RRNet(mode="raw", hidden_units=(8,))
-    model.set_target_statistics(y)
+    model.set_target_statistics(test_set[1])
+    return model
+
+
+def test_report_compares_models_per_snr_bin_with_a_constant_baseline(tmp_path, mrs_files, model, test_set):
+    x, y, snr = test_set
     results = compare_models({"RRNet": model}, x, y, snr, constant=y.mean(axis=0))
     groups = results["RRNet"]["groups"]
     assert sum(groups[g]["Teff"]["n"] for g in groups if "–" in g) == 24
@@ -26,8 +38,7 @@ def test_report_compares_models_per_snr_bin_with_a_constant_baseline(tmp_path, m
     assert f"{REPEATED_STAR} Teff scatter/σ" in flat
 
 
-def test_repeated_epochs_of_the_real_star(mrs_files):
-    model = RRNet(mode="raw", hidden_units=(8,))
+def test_repeated_epochs_of_the_real_star(mrs_files, model):
     rows = predict_files(model, mrs_files)
     assert len(rows) == 5 and rows[1]["designation"] == REPEATED_STAR and rows[1]["snr"] == 26.54
     stars = repeated_epochs(rows, model.label_names)

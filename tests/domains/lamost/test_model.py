@@ -24,8 +24,9 @@ def test_families_modes_and_paper_label_statistics():
     model = RRNet(labels="abundances", mode="pre-RNN", **SMALL)
     assert model.label_names == list(ABUNDANCE_LABELS) and model.output_shape == (None, 28)
     assert model.backbone.get_layer("rnn").input.shape == (None, 10, 72)   # pre-RNN: on the spectrum
-    assert RRNet().target_mean[0] == 5055.2 and RRNet().target_std[1] == 0.920
-    assert RRNet().backbone.get_layer("rnn").input.shape == (None, 40, 360)
+    paper = RRNet()
+    assert paper.target_mean[0] == 5055.2 and paper.target_std[1] == 0.920
+    assert paper.backbone.get_layer("rnn").input.shape == (None, 40, 360)
     with pytest.raises(ValueError, match="mode must be one of"):
         RRNet(mode="post-rnn")
     with pytest.raises(ValueError, match="labels must be one of"):
