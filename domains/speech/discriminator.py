@@ -1,7 +1,7 @@
 """HiFi-GAN's multi-period (MPD) and multi-scale (MSD) discriminators, as APNet uses them.
 
-Each is a functional `keras.Model` from a waveform batch `(batch, samples)` to a list with one
-entry per sub-discriminator; each entry is the list of its feature maps (after each
+Each is a functional `keras.Model` from a waveform batch `(batch, samples)` to a dict with one
+entry per sub-discriminator (`period_2`, ..., `scale_0`, ...); each entry is the list of its feature maps (after each
 convolution's LeakyReLU(0.1)), the last one being the score map (the `conv_post` output). The
 LSGAN and feature-matching losses of `core.metrics` read that structure.
 
@@ -17,7 +17,7 @@ Example:
 ```python
 mpd = build_multi_period_discriminator(periods=(2, 3), channels=(4, 8, 8, 8, 8))
 outputs = mpd(np.zeros((2, 400), "float32"))
-len(outputs), len(outputs[0])   # (2, 6): two periods, five feature maps and the score each
+sorted(outputs), len(outputs["period_2"])   # (['period_2', 'period_3'], 6): five feature maps and the score
 ```
 """
 
@@ -101,7 +101,7 @@ def build_multi_period_discriminator(periods=PERIODS, channels=MPD_CHANNELS, nam
         name: str.
     """
     waveform = keras.Input((None,), name="waveform")
-    outputs = [_period_discriminator(waveform, p, channels, f"{name}_p{p}") for p in periods]
+    outputs = {f"period_{p}": _period_discriminator(waveform, p, channels, f"{name}_p{p}") for p in periods}
     return keras.Model(waveform, outputs, name=name)
 
 
@@ -130,11 +130,11 @@ def build_multi_scale_discriminator(scales=3, channels=MSD_CHANNELS, name="msd")
         raise ValueError(f"MSD has {len(MSD_KERNELS)} convolutions. Received: channels={channels}")
     waveform = keras.Input((None,), name="waveform")
     x = keras.layers.Reshape((-1, 1), name=f"{name}_channels")(waveform)
-    outputs = []
+    outputs = {}
     for scale in range(scales):
         if scale:
             x = keras.layers.ZeroPadding1D(2, name=f"{name}_pool{scale}_pad")(x)
             x = keras.layers.AveragePooling1D(4, 2, name=f"{name}_pool{scale}")(x)
         norm = "spectral" if scale == 0 else "weight"
-        outputs.append(_scale_discriminator(x, channels, norm, f"{name}_s{scale}"))
+        outputs[f"scale_{scale}"] = _scale_discriminator(x, channels, norm, f"{name}_s{scale}")
     return keras.Model(waveform, outputs, name=name)

@@ -51,9 +51,12 @@ def _feature_config(value):
 
 
 def _sub_discriminator_outputs(outputs):
-    """The flat list of sub-discriminator outputs (each a list of feature maps, score last)."""
-    groups = outputs.values() if isinstance(outputs, dict) else outputs if isinstance(outputs, list) else [outputs]
-    return [sub for group in groups for sub in group]
+    """The flat list of sub-discriminator outputs (each a list of feature maps, score last).
+
+    `outputs` holds one dict per discriminator (`{"mpd": {"period_2": [...], ...}, "msd": ...}`).
+    """
+    groups = outputs.values() if isinstance(outputs, dict) else outputs
+    return [sub for group in groups for sub in group.values()]
 
 
 @export
@@ -112,6 +115,24 @@ class APNet(GANModel):
         self.feature_config = config
         self.phase_wrapping = phase_wrapping
         self.loss_weights = {**losses.LOSS_WEIGHTS, **(loss_weights or {})}
+
+    @classmethod
+    def from_preset(cls, name="apnet_asterisk_8k_small"):
+        """An APNet whose generator is a shipped preset (`domains.speech.presets`).
+
+        The discriminators are built untrained in the shape the preset was trained with: ready to
+        vocode, or to fine-tune.
+
+        Args:
+            name: str. Defaults to "apnet_asterisk_8k_small".
+        """
+        from domains.speech.presets import load_preset_generator
+        from domains.speech.task import build_model
+
+        generator, metadata = load_preset_generator(name)
+        model = build_model({**metadata["options"], "phase_wrapping": "paper"})
+        model.generator.set_weights(generator.get_weights())
+        return model
 
     # --- inference ------------------------------------------------------------------------
     def mel(self, waveform):
