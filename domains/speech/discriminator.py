@@ -9,7 +9,7 @@ LSGAN and feature-matching losses of `core.metrics` read that structure.
   to `(samples / p, p)`; Conv2D (5, 1) stride (3, 1) with 32/128/512/1024 channels, then 1024
   stride 1, then Conv2D(1, (3, 1)); weight normalisation.
 - MSD (3 scales): raw, ×2 and ×4 average-pooled (AvgPool1d(4, 2, padding=2), zeros counted);
-  grouped Conv1Ds (128, k15) (128, k41, s2, g4) (256, k41, s2, g16) (512, k41, s4, g16)
+  grouped Conv1Ds (`core.layers.SplitGroupConv1D`: TensorFlow's grouped convolution is slow on CPU) (128, k15) (128, k41, s2, g4) (256, k41, s2, g16) (512, k41, s4, g16)
   (1024, k41, s4, g16) (1024, k41, g16) (1024, k5), then Conv1D(1, k3); spectral normalisation
   on the raw scale, weight normalisation on the others.
 
@@ -25,7 +25,7 @@ import keras
 from keras import ops
 
 from core.api import export
-from core.layers import WeightNormalization
+from core.layers import SplitGroupConv1D, WeightNormalization
 
 __all__ = ["MPD_CHANNELS", "MSD_CHANNELS", "PeriodFold", "build_multi_period_discriminator",
            "build_multi_scale_discriminator"]
@@ -109,7 +109,7 @@ def _scale_discriminator(x, channels, norm, name):
     features = []
     for i, (width, kernel, stride, groups) in enumerate(zip(channels, MSD_KERNELS, MSD_STRIDES, MSD_GROUPS)):
         x = keras.layers.ZeroPadding1D(kernel // 2, name=f"{name}_pad{i}")(x)
-        conv = keras.layers.Conv1D(width, kernel, strides=stride, groups=groups, name=f"{name}_conv{i}")
+        conv = SplitGroupConv1D(width, kernel, strides=stride, groups=groups, name=f"{name}_conv{i}")
         x = keras.layers.LeakyReLU(SLOPE, name=f"{name}_act{i}")(_wrap(conv, norm, f"{name}_conv{i}")(x))
         features.append(x)
     x = keras.layers.ZeroPadding1D(1, name=f"{name}_pad_post")(x)

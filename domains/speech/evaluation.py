@@ -45,7 +45,7 @@ def _stft(waveform, config):
     import librosa
 
     return librosa.stft(waveform, n_fft=config.n_fft, hop_length=config.hop_length, win_length=config.win_length,
-                        window="hann", center=True).T  # (frames, bins)
+                        window="hann", center=True, pad_mode="reflect").T  # (frames, bins), as core.spectral
 
 
 def phase_errors(natural, generated, config):
