@@ -6,6 +6,7 @@ from domains.speech.features import FEATURE_CONFIGS
 from domains.speech.generator import build_generator
 from domains.speech.model import APNet
 
+# The task's options for the same tiny network (a training run through the CLI task).
 TINY_OPTIONS = {"features": "8k", "channels": 4, "kernel_sizes": [3], "discriminator_scale": 1 / 64, "periods": [2],
                 "msd_scales": 1, "batch_size": 2, "steps_per_epoch": 2, "test_files": 1, "baseline": False}
 
