@@ -11,15 +11,16 @@ Measurements (CPU, compiled `tf.function`, random weights: speed does not depend
    (weight norm kept), HiFi-GAN v1 0.603 (22.05 kHz, hop 256).
 2. The same at 8 kHz (the telephone-band configuration: APNet with n_fft 512, hop 40; HiFi-GAN
    upsampling 5·4·2 = 40), 5 s of audio.
-3. `--tflite`: the folded 8 kHz and 16 kHz APNet generators exported to TFLite (the iSTFT's
-   inverse FFT runs as a TensorFlow op through the Flex delegate), their outputs checked against
-   the Keras model, timed with 1 and 2 interpreter threads.
+3. `--tflite`: the folded 8 kHz and 16 kHz APNet generators exported to TFLite with builtin ops
+   only (the iSTFT's inverse DFT as two real matrix products, `core.spectral.istft(method="matmul")`:
+   TFLite has no inverse complex FFT), their outputs checked against the Keras model, timed with
+   1 and 2 interpreter threads.
 
 Run: `python -m bench speech_apnet` (`--quick` for a smoke run on 100 frames; `--tflite` adds item 3).
 """
 
 import argparse
-import os
+import shutil
 import tempfile
 
 import numpy as np
@@ -31,15 +32,24 @@ OFFICIAL = {"APNet RTF (PyTorch, weight norm kept, 16 kHz)": 0.231,
 HIFIGAN_RATES = {"16k": ((5, 4, 2, 2), (10, 8, 4, 4)), "8k": ((5, 4, 2), (10, 8, 4))}
 
 
-def fold_generator(generator):
-    """The generator with every `WeightNormalization` folded into a plain layer (same outputs)."""
+def fold_generator(generator, inverse="fft"):
+    """The generator with every `WeightNormalization` folded into a plain layer (same outputs).
+
+    `inverse="matmul"` also switches its iSTFT to the real-matrix inverse DFT (for TFLite).
+    """
     import keras
 
     from core.layers import WeightNormalization, fold_weight_normalization
+    from domains.speech.generator import SpectrumSynthesis
 
-    return keras.models.clone_model(
-        generator, clone_function=lambda layer: fold_weight_normalization(layer)
-        if isinstance(layer, WeightNormalization) else layer)
+    def clone(layer):
+        if isinstance(layer, WeightNormalization):
+            return fold_weight_normalization(layer)
+        if isinstance(layer, SpectrumSynthesis):
+            return SpectrumSynthesis.from_config({**layer.get_config(), "inverse": inverse})
+        return layer
+
+    return keras.models.clone_model(generator, clone_function=clone)
 
 
 def _compiled(model):
@@ -89,24 +99,26 @@ def measure(features, frames, repeats):
 
 def tflite_rows(features, model, mel, repeats):
     """Export the folded generator's waveform output to TFLite, check it, time it on 1 and 2 threads."""
+    import keras
     import tensorflow as tf
 
     from domains.speech.features import FEATURE_CONFIGS
 
     config = FEATURE_CONFIGS[features]
-    signature = tf.TensorSpec((1, mel.shape[1], config.num_mels), tf.float32)
-    function = tf.function(lambda x: model(x, training=False)["waveform"]).get_concrete_function(signature)
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([function], model)
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
-    flatbuffer = converter.convert()
-    path = os.path.join(tempfile.mkdtemp(prefix="apnet-tflite-"), f"apnet_{features}.tflite")
-    with open(path, "wb") as f:
-        f.write(flatbuffer)
+    exported = fold_generator(model, inverse="matmul")  # TFLite has no builtin inverse complex FFT
+    saved = tempfile.mkdtemp(prefix="apnet-savedmodel-")
+    archive = keras.export.ExportArchive()
+    archive.track(exported)
+    archive.add_endpoint("serve", lambda x: exported(x, training=False)["waveform"],
+                         input_signature=[tf.TensorSpec((1, mel.shape[1], config.num_mels), tf.float32)])
+    archive.write_out(saved, verbose=False)
+    flatbuffer = tf.lite.TFLiteConverter.from_saved_model(saved).convert()
+    shutil.rmtree(saved, ignore_errors=True)
     expected = model(mel, training=False)["waveform"].numpy()
     audio_seconds = expected.shape[1] / config.sample_rate
     rows = []
     for threads in (1, 2):
-        interpreter = tf.lite.Interpreter(model_path=path, num_threads=threads)
+        interpreter = tf.lite.Interpreter(model_content=flatbuffer, num_threads=threads)
         interpreter.allocate_tensors()
         inp, out = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
 
@@ -146,7 +158,7 @@ def main(argv=None):
           f"({ratio(official, apnet['rtf'])} faster); official figures: {OFFICIAL}")
     if args.tflite:
         tflite = [row for features, (model, mel) in exported.items() for row in tflite_rows(features, model, mel, repeats)]
-        print_table("TFLite export of the folded APNet generator (Flex delegate for the inverse FFT)", tflite)
+        print_table("TFLite export of the folded APNet generator (builtin ops; matmul inverse DFT)", tflite)
     return 0
 
 

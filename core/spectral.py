@@ -52,7 +52,10 @@ def stft(waveform, n_fft, hop_length, win_length=None):
                     fft_length=n_fft, window="hann", center=True)
 
 
-def istft(real, imag, n_fft, hop_length, win_length=None):
+INVERSE_METHODS = ("fft", "matmul")
+
+
+def istft(real, imag, n_fft, hop_length, win_length=None, method="fft"):
     """Inverse of `stft`: `(..., frames, bins)` → `(..., (frames - 1) * hop_length)`, as `torch.istft`.
 
     Each frame is inverted (`tf.signal.irfft`), windowed, overlap-added and divided by the summed
@@ -64,9 +67,19 @@ def istft(real, imag, n_fft, hop_length, win_length=None):
         n_fft: int.
         hop_length: int.
         win_length: int or None. Defaults to n_fft.
+        method: "fft" (`tf.signal.irfft`) or "matmul" (the inverse real DFT as two real matrix
+            products with the window folded in: no complex tensors, so it runs on TFLite's
+            builtin ops). Defaults to "fft".
     """
+    if method not in INVERSE_METHODS:
+        raise ValueError(f"method must be one of {INVERSE_METHODS}. Received: method={method!r}")
     window = tf.constant(_padded_window(n_fft, win_length or n_fft), dtype=real.dtype)
-    frames = tf.signal.irfft(tf.complex(real, imag), fft_length=[n_fft]) * window
+    if method == "fft":
+        frames = tf.signal.irfft(tf.complex(real, imag), fft_length=[n_fft]) * window
+    else:
+        cos_basis, sin_basis = _inverse_dft_bases(n_fft, win_length or n_fft)
+        frames = (tf.matmul(real, tf.constant(cos_basis, real.dtype))
+                  + tf.matmul(imag, tf.constant(sin_basis, real.dtype)))
     signal = tf.signal.overlap_and_add(frames, hop_length)
     num_frames = tf.shape(real)[-2]
     envelope = tf.signal.overlap_and_add(tf.tile(window[None, :] ** 2, [num_frames, 1]), hop_length)
@@ -83,6 +96,20 @@ def _padded_window(n_fft, win_length):
     window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(win_length) / win_length)
     left = (n_fft - win_length) // 2
     return np.pad(window, (left, n_fft - win_length - left)).astype("float32")
+
+
+@functools.lru_cache(maxsize=16)
+def _inverse_dft_bases(n_fft, win_length):
+    """(bins, n_fft) matrices C, S with irfft(re + i·im) · window = re @ C + im @ S."""
+    bins = n_fft // 2 + 1
+    weights = np.full(bins, 2.0)
+    weights[0] = 1.0
+    if n_fft % 2 == 0:
+        weights[-1] = 1.0
+    angle = 2 * np.pi * np.outer(np.arange(bins), np.arange(n_fft)) / n_fft
+    window = _padded_window(n_fft, win_length).astype("float64")
+    scale = weights[:, None] / n_fft * window[None, :]
+    return (scale * np.cos(angle)).astype("float32"), (-scale * np.sin(angle)).astype("float32")
 
 
 def amplitude_and_phase(real, imag):

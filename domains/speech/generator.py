@@ -46,6 +46,8 @@ class SpectrumSynthesis(keras.layers.Layer):
         n_fft: int.
         hop_length: int.
         win_length: int.
+        inverse: "fft" or "matmul", the inverse DFT of `core.spectral.istft` ("matmul" for a
+            TFLite export with builtin ops only). Defaults to "fft".
         **kwargs: base layer arguments.
 
     Example:
@@ -57,16 +59,19 @@ class SpectrumSynthesis(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, n_fft, hop_length, win_length, **kwargs):
+    def __init__(self, n_fft, hop_length, win_length, inverse="fft", **kwargs):
         super().__init__(**kwargs)
         self.n_fft, self.hop_length, self.win_length = int(n_fft), int(hop_length), int(win_length)
+        if inverse not in spectral.INVERSE_METHODS:
+            raise ValueError(f"inverse must be one of {spectral.INVERSE_METHODS}. Received: inverse={inverse!r}")
+        self.inverse = inverse
 
     def call(self, inputs):
         log_amplitude, r, i = inputs
         phase = ops.arctan2(i, r)
         amplitude = ops.exp(log_amplitude)
         real, imag = amplitude * ops.cos(phase), amplitude * ops.sin(phase)
-        waveform = spectral.istft(real, imag, self.n_fft, self.hop_length, self.win_length)
+        waveform = spectral.istft(real, imag, self.n_fft, self.hop_length, self.win_length, method=self.inverse)
         return phase, real, imag, waveform
 
     def compute_output_shape(self, input_shape):
@@ -77,7 +82,7 @@ class SpectrumSynthesis(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "n_fft": self.n_fft, "hop_length": self.hop_length,
-                "win_length": self.win_length}
+                "win_length": self.win_length, "inverse": self.inverse}
 
 
 def build_generator(feature_config=None, channels=512, kernel_sizes=(3, 7, 11), dilations=((1, 3, 5),) * 3,

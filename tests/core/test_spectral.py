@@ -38,3 +38,14 @@ class SpectralTest(TestCase):
             spectral.mel_filterbank(8000, 512, 80, 0.0, 8000.0)
         with self.assertRaisesRegex(ValueError, "empty filters"):
             spectral.mel_filterbank(8000, 64, 80)
+
+
+class InverseMethodTest(TestCase):
+    def test_matmul_inverse_equals_the_fft_inverse(self):
+        x = np.random.default_rng(0).normal(size=(2, 1200)).astype("float32")
+        real, imag = spectral.stft(x, 512, 40, 160)
+        fft = spectral.istft(real, imag, 512, 40, 160)
+        self.assertAllClose(spectral.istft(real, imag, 512, 40, 160, method="matmul"), fft, atol=1e-5)
+        self.assertAllClose(fft, x, atol=1e-5)
+        with self.assertRaisesRegex(ValueError, "method must be one of"):
+            spectral.istft(real, imag, 512, 40, 160, method="dft")
