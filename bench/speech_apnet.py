@@ -154,8 +154,10 @@ def main(argv=None):
     hifigan = next(r for r in rows if r["config"] == "16k" and "HiFi-GAN" in r["model"])
     print(f"\nHiFi-GAN v1 / APNet at 16 kHz: {ratio(hifigan['rtf'], apnet['rtf'])} (the paper: about 8x on CPU)")
     official = OFFICIAL["APNet RTF (PyTorch, weight norm kept, 16 kHz)"]
-    print(f"Ours vs the official APNet code on this machine: RTF {apnet['rtf']:.3f} vs {official} "
-          f"({ratio(official, apnet['rtf'])} faster); official figures: {OFFICIAL}")
+    verdict = "faster" if apnet["rtf"] < official else "slower"
+    print(f"Ours (weight norm folded) vs the official APNet code on this machine: RTF {apnet['rtf']:.3f} vs "
+          f"{official}: {verdict} by {max(apnet['rtf'], official) / min(apnet['rtf'], official):.2f}x "
+          f"(official figures, measured on an idle machine: {OFFICIAL})")
     if args.tflite:
         tflite = [row for features, (model, mel) in exported.items() for row in tflite_rows(features, model, mel, repeats)]
         print_table("TFLite export of the folded APNet generator (builtin ops; matmul inverse DFT)", tflite)
