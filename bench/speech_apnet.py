@@ -157,7 +157,7 @@ def main(argv=None):
     verdict = "faster" if apnet["rtf"] < official else "slower"
     print(f"Ours (weight norm folded) vs the official APNet code on this machine: RTF {apnet['rtf']:.3f} vs "
           f"{official}: {verdict} by {max(apnet['rtf'], official) / min(apnet['rtf'], official):.2f}x "
-          f"(official figures, measured on an idle machine: {OFFICIAL})")
+          f"(official figures, PLATFORM.md: {OFFICIAL})")
     if args.tflite:
         tflite = [row for features, (model, mel) in exported.items() for row in tflite_rows(features, model, mel, repeats)]
         print_table("TFLite export of the folded APNet generator (builtin ops; matmul inverse DFT)", tflite)

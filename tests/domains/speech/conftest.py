@@ -5,10 +5,10 @@ from domains.speech.discriminator import build_multi_period_discriminator, build
 from domains.speech.features import FEATURE_CONFIGS
 from domains.speech.generator import build_generator
 from domains.speech.model import APNet
+from domains.speech.task import SMOKE_DEMO_OPTIONS
 
-# The task's options for the same tiny network (a training run through the CLI task).
-TINY_OPTIONS = {"features": "8k", "channels": 4, "kernel_sizes": [3], "discriminator_scale": 1 / 64, "periods": [2],
-                "msd_scales": 1, "batch_size": 2, "steps_per_epoch": 2, "test_files": 1, "baseline": False}
+# The task's options for the smallest network of its smoke demo (a training run through the CLI task).
+TINY_OPTIONS = {**SMOKE_DEMO_OPTIONS, "periods": [2], "arctic": False}
 
 
 def tiny_apnet(**kwargs):

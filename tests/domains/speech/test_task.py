@@ -29,7 +29,7 @@ class APNetTaskTest(TestCase):
     def test_train_writes_the_run_and_scores_held_out_files(self):
         results, output = self.results, self.output
         for name in ("best.keras", "final.keras", "generator.keras", "log.csv", "split.json",
-                     "test/report.json", "arctic/report.json"):
+                     "test/report.json"):
             self.assertTrue((output / name).exists(), name)
         self.assertEqual((results["data"], results["steps"]), ("asterisk", 2))
         self.assertEqual(results["train_files"], 558 - 2 * round(0.05 * 558))
