@@ -3,7 +3,7 @@
 - `ljspeech_files(root)`: LJSpeech-1.1's layout, `metadata.csv` (`id|transcription|normalized`,
   no header, `|`-separated) beside `wavs/<id>.wav`; every listed file must exist.
 - `find_audio(root)` (from `core.data.audio`): every WAV/FLAC/OGG under a folder.
-- `asterisk_files()`: the 568 real 8 kHz recordings of the Asterisk sample (`speech.asterisk_allison`),
+- `asterisk_files()`: the 558 real 8 kHz recordings of the Asterisk sample (`speech.asterisk_allison`),
   without its `silence/` folder (digital silence, which `read_audio` refuses).
 - `arctic_utterance()`: the real 16 kHz CMU ARCTIC utterance (`speech.arctic_a0009_wav`).
 - `split_files`: whole files held out for validation and test (scikit-learn, seeded).

@@ -7,9 +7,10 @@
     resuite predict speech.apnet --model runs/apnet/best.keras in.wav [more.wav | mel.npy ...]
     resuite demo speech.apnet
 
-Default data: the 568 Asterisk prompts (one female voice, 8 kHz), 5 % of the files held out for
-validation and 5 % for the test (seeded); the CMU ARCTIC utterance (16 kHz, another speaker) is
-scored too, resampled to the model's rate. `--data` is an LJSpeech folder (`metadata.csv` +
+Default data: the Asterisk prompts (one female voice, 8 kHz; 558 files, the 10 of `silence/`
+left out), 5 % of the files held out for validation and 5 % for the test (seeded); the CMU
+ARCTIC utterance (16 kHz, another speaker) is scored too (`--option arctic=false` skips it),
+resampled to the model's rate. `--data` is an LJSpeech folder (`metadata.csv` +
 `wavs/`) or any folder of audio files; files at another rate are resampled, multi-channel files
 refused unless `--option multichannel=mix`. `predict` reads WAV/FLAC/OGG (resampled to the
 model's rate) or a log-mel `.npy` `(frames, mels)`, and writes `<name>_apnet.wav`.
