@@ -1,4 +1,5 @@
 from core.layers.dense import DenseResidualBlock, ResidualInResidualDenseBlock
+from core.layers.grouped import SplitGroupConv1D
 from core.layers.pixel_shuffle import PixelShuffle, PixelUnshuffle
 from core.layers.regularization import SqueezeExcitation, StochasticDepth
 from core.layers.residual import InvertedResidualBlock, ResidualBlock
@@ -14,6 +15,7 @@ __all__ = [
     "PixelUnshuffle",
     "ResidualBlock",
     "ResidualInResidualDenseBlock",
+    "SplitGroupConv1D",
     "SqueezeExcitation",
     "StochasticDepth",
     "WeightNormalization",

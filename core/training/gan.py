@@ -11,27 +11,40 @@ from core.tasks.task import default_jit_compile
 
 @export
 class GANModel(keras.Model):
-    """Base for adversarial models (DISGAN, APNet): a generator, a discriminator, two optimizers.
+    """Base for adversarial models (DISGAN, APNet): a generator, discriminator(s), two optimizers.
 
     One `train_step` updates the generator, then the discriminator on the same generated
-    batch (as ESRGAN). Subclasses define the losses as **per-example** vectors; the base
+    batch (as ESRGAN); with `discriminator_first = True`, the discriminator first, then the
+    generator against the updated discriminator, from one generator forward pass (as HiFi-GAN
+    and APNet). Subclasses define the losses as **per-example** vectors; the base
     turns them into the replica's share of the global-batch mean with
     `tf.nn.compute_average_loss`, so gradients are right whatever the number of replicas,
-    and logs the true means through `keras.metrics.Mean` trackers.
+    and logs the true means through `keras.metrics.Mean` trackers. The networks' own
+    regularisation losses (`model.losses`) are added to each total, scaled for the replicas;
+    losses are scaled by the optimizer (`scale_loss`) so that a `LossScaleOptimizer` (mixed
+    precision) works, and `compile` wraps the optimizers in one under a `mixed_float16` policy.
+
+    The generator may return a tensor or a structure (a dict or tuple of outputs: the
+    subclass's losses read what they need, `discriminator_sample` picks what the
+    discriminators see). `discriminator` may be one model or a list, tuple or dict of models
+    (HiFi-GAN's multi-period and multi-scale discriminators): the losses then receive their
+    outputs in the same structure.
 
     Subclasses override:
     - `generator_loss_names` / `discriminator_loss_names`: the keys their losses return;
     - `generator_losses(inputs, targets, generated, real_output, fake_output)` → dict of
       per-example losses; its "loss" entry is the total the generator minimises;
     - `discriminator_losses(real_output, fake_output)` → dict, "loss" the total;
-    - optionally `discriminator_input(x, training)` (e.g. instance noise) and `unpack(data)`.
+    - optionally `discriminator_input(x, training)` (e.g. instance noise), `unpack(data)` and
+      `discriminator_sample(generated)`.
 
     The base implements a plain non-saturating GAN (binary cross-entropy on logits) so that
     it is usable and testable on its own.
 
     Args:
-        generator: keras.Model. Maps the input batch to generated samples.
-        discriminator: keras.Model. Maps a sample batch to logits (any shape with a batch axis).
+        generator: keras.Model. Maps the input batch to generated samples (or a structure).
+        discriminator: keras.Model, or a list / tuple / dict of them. Maps a sample batch to
+            logits (any structure with a batch axis).
 
     Examples:
     ```python
@@ -54,6 +67,8 @@ class GANModel(keras.Model):
     # True: the discriminator always normalizes with batch statistics, also when evaluating
     # (DISGAN's official code never switches it to inference mode).
     discriminator_always_training = False
+    # True: update the discriminator before the generator (HiFi-GAN); False: after (ESRGAN).
+    discriminator_first = False
 
     def __init__(self, generator, discriminator, **kwargs):
         super().__init__(**kwargs)
@@ -65,11 +80,16 @@ class GANModel(keras.Model):
                                  ("discriminator", self.discriminator_loss_names))
             for key in keys
         }
-        if generator.built and discriminator.built:
+        if generator.built and all(d.built for d in _each(discriminator)):
             self.built = True
 
     def call(self, inputs, training=False):
         return self.generator(inputs, training=training)
+
+    @property
+    def discriminator_variables(self):
+        """The trainable variables of every discriminator."""
+        return [v for d in _each(self.discriminator) for v in d.trainable_variables]
 
     # --- compile -------------------------------------------------------------------------
     def compile(self, generator_optimizer="auto", discriminator_optimizer="auto", jit_compile="auto", **kwargs):
@@ -90,14 +110,14 @@ class GANModel(keras.Model):
         # Keras' own `optimizer` (RMSprop by default) does no work here. Built empty, it stays out of
         # the way: else `fit` builds it over every variable and a restored backup warns of a mismatch.
         self.optimizer.build([])
-        self.generator_optimizer = keras.optimizers.get(generator_optimizer)
-        self.discriminator_optimizer = keras.optimizers.get(discriminator_optimizer)
+        self.generator_optimizer = _loss_scaled(keras.optimizers.get(generator_optimizer))
+        self.discriminator_optimizer = _loss_scaled(keras.optimizers.get(discriminator_optimizer))
         # Optimizers used in a custom train_step must be built inside the strategy scope
         # before fit, or MirroredStrategy fails with "You must feed a value for placeholder".
-        if self.generator.built and self.discriminator.built:
+        if self.generator.built and all(d.built for d in _each(self.discriminator)):
             with self.distribute_strategy.scope():
                 self.generator_optimizer.build(self.generator.trainable_variables)
-                self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+                self.discriminator_optimizer.build(self.discriminator_variables)
 
     def get_compile_config(self):
         return {
@@ -119,6 +139,10 @@ class GANModel(keras.Model):
 
     def discriminator_input(self, x, training):
         return x
+
+    def discriminator_sample(self, generated):
+        """What the discriminators see of the generator's output (all of it by default)."""
+        return generated
 
     def generator_losses(self, inputs, targets, generated, real_output, fake_output):
         return {"loss": _per_example_bce(ops.ones_like(fake_output), fake_output)}
@@ -143,32 +167,57 @@ class GANModel(keras.Model):
                 )
             self._trackers[name].update_state(value)
 
+    def _discriminate(self, x, training):
+        """Every discriminator's output on `x`, in the structure of `self.discriminator`."""
+        x = self.discriminator_input(x, training)
+        training = training or self.discriminator_always_training
+        return _map(lambda d: d(x, training=training), self.discriminator)
+
     def _forward(self, inputs, targets, training):
         generated = self.generator(inputs, training=training)
-        d_training = training or self.discriminator_always_training
-        real_output = self.discriminator(self.discriminator_input(targets, training), training=d_training)
-        fake_output = self.discriminator(self.discriminator_input(generated, training), training=d_training)
+        real_output = self._discriminate(targets, training)
+        fake_output = self._discriminate(self.discriminator_sample(generated), training)
         return generated, real_output, fake_output
+
+    def _discriminator_step(self, targets, generated):
+        """One discriminator update on real `targets` and (constant) generated samples."""
+        generated = ops.stop_gradient(self.discriminator_sample(generated))
+        variables = self.discriminator_variables
+        with tf.GradientTape() as tape:
+            real_output = self._discriminate(targets, True)
+            fake_output = self._discriminate(generated, True)
+            d_losses = self.discriminator_losses(real_output, fake_output)
+            d_loss = self._total(d_losses["loss"], _each(self.discriminator))
+            scaled = self.discriminator_optimizer.scale_loss(d_loss)
+        self.discriminator_optimizer.apply(tape.gradient(scaled, variables), variables)
+        return d_losses
+
+    @staticmethod
+    def _total(per_example, networks):
+        """The replica's share of the global-batch mean, plus the networks' regularisation losses."""
+        loss = tf.nn.compute_average_loss(per_example)
+        regularization = [l for network in networks for l in network.losses]
+        if regularization:
+            loss = loss + tf.nn.scale_regularization_loss(tf.add_n(regularization))
+        return loss
 
     def train_step(self, data):
         inputs, targets = self.unpack(data)
         with tf.GradientTape() as tape:
-            generated, real_output, fake_output = self._forward(inputs, targets, training=True)
+            generated = self.generator(inputs, training=True)
+            if self.discriminator_first:
+                with tape.stop_recording():
+                    d_losses = self._discriminator_step(targets, generated)
             # D(real) is a constant for the generator step (relativistic losses read it).
-            real_output = ops.stop_gradient(real_output)
+            real_output = keras.tree.map_structure(ops.stop_gradient, self._discriminate(targets, True))
+            fake_output = self._discriminate(self.discriminator_sample(generated), True)
             g_losses = self.generator_losses(inputs, targets, generated, real_output, fake_output)
-            g_loss = tf.nn.compute_average_loss(g_losses["loss"])
+            g_loss = self._total(g_losses["loss"], [self.generator])
+            scaled = self.generator_optimizer.scale_loss(g_loss)
         variables = self.generator.trainable_variables
-        self.generator_optimizer.apply(tape.gradient(g_loss, variables), variables)
-
-        generated = ops.stop_gradient(generated)
-        with tf.GradientTape() as tape:
-            real_output = self.discriminator(self.discriminator_input(targets, True), training=True)
-            fake_output = self.discriminator(self.discriminator_input(generated, True), training=True)
-            d_losses = self.discriminator_losses(real_output, fake_output)
-            d_loss = tf.nn.compute_average_loss(d_losses["loss"])
-        variables = self.discriminator.trainable_variables
-        self.discriminator_optimizer.apply(tape.gradient(d_loss, variables), variables)
+        self.generator_optimizer.apply(tape.gradient(scaled, variables), variables)
+        if not self.discriminator_first:
+            d_losses = self._discriminator_step(targets, generated)
 
         self._track("generator", g_losses)
         self._track("discriminator", d_losses)
@@ -186,15 +235,45 @@ class GANModel(keras.Model):
         return {
             **super().get_config(),
             "generator": keras.layers.serialize(self.generator),
-            "discriminator": keras.layers.serialize(self.discriminator),
+            "discriminator": _map(keras.layers.serialize, self.discriminator),
         }
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
         config["generator"] = keras.layers.deserialize(config["generator"])
-        config["discriminator"] = keras.layers.deserialize(config["discriminator"])
+        discriminator = config["discriminator"]
+        if isinstance(discriminator, dict) and "class_name" in discriminator:  # one serialized model
+            config["discriminator"] = keras.layers.deserialize(discriminator)
+        else:
+            config["discriminator"] = _map(keras.layers.deserialize, discriminator)
         return cls(**config)
+
+
+def _each(networks):
+    """The models of a discriminator structure (one model, a list, tuple or dict of models)."""
+    if isinstance(networks, dict):
+        return list(networks.values())
+    if isinstance(networks, (list, tuple)):
+        return list(networks)
+    return [networks]
+
+
+def _map(function, networks):
+    """`function` applied to each element of one object, a list/tuple or a dict, keeping the structure."""
+    if isinstance(networks, dict):
+        return {key: function(value) for key, value in networks.items()}
+    if isinstance(networks, (list, tuple)):
+        return [function(value) for value in networks]
+    return function(networks)
+
+
+def _loss_scaled(optimizer):
+    """`optimizer` in a `LossScaleOptimizer` under a mixed_float16 policy (as `Model.compile` does)."""
+    if keras.config.dtype_policy().name == "mixed_float16" and not isinstance(
+            optimizer, keras.optimizers.LossScaleOptimizer):
+        return keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
 
 
 def _tracker_name(prefix, key):

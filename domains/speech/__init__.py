@@ -1,5 +1,25 @@
-"""domains.speech — speech audio: a planned domain.
+"""domains.speech — neural vocoding of speech: APNet (Ai & Ling, IEEE/ACM TASLP 2023).
 
-Its models are not built yet; only its real sample files are registered, in
-`domains.speech.samples` (see `resuite data list`).
+APNet predicts the log-amplitude and the phase spectra of speech from its log-mel spectrogram,
+frame by frame (no upsampling), and synthesises the waveform by an inverse STFT; trained as a
+GAN with HiFi-GAN's discriminators and anti-wrapping phase losses. With loaders for the
+LJSpeech layout and any folder of audio files, the real Asterisk (8 kHz) and CMU ARCTIC (16 kHz)
+samples, a copy-synthesis evaluation beside Griffin-Lim, and the CLI task `speech.apnet`.
+
+Modules: `features` (log-mel and spectral targets, the 16k / 8k configurations), `generator`
+(APNet's generator; HiFi-GAN's for the benchmark), `discriminator` (MPD, MSD), `losses`, `model`
+(APNet), `data`, `training`, `evaluation`, `presets`, `task`.
+
+Example:
+```python
+from domains.speech import APNet
+model = APNet.from_preset("apnet_asterisk_8k_small")
+audio = model.vocode(waveform)   # copy synthesis at 8 kHz
+```
 """
+
+from domains.speech import task  # noqa: F401  (registers the CLI task)
+from domains.speech.features import FEATURE_CONFIGS, FeatureConfig
+from domains.speech.model import APNet
+
+__all__ = ["APNet", "FEATURE_CONFIGS", "FeatureConfig"]

@@ -103,3 +103,65 @@ class GANModelTest(TestCase):
             self.assertAllClose(weight, expected, atol=1e-6)
         self.assertAllClose(history.history["generator_loss"][0], g_loss, atol=1e-6)
         self.assertAllClose(history.history["discriminator_loss"][0], d_loss, atol=1e-6)
+
+
+@keras.saving.register_keras_serializable(package="tests")
+class TwoCriticGAN(GANModel):
+    """A generator with a dict output and two discriminators (the shape APNet has)."""
+
+    discriminator_first = True
+
+    def discriminator_sample(self, generated):
+        return generated["sample"]
+
+    def generator_losses(self, inputs, targets, generated, real_output, fake_output):
+        adversarial = sum(keras.ops.mean(keras.ops.square(1.0 - fake), axis=1) for fake in fake_output.values())
+        return {"loss": adversarial + keras.ops.mean(keras.ops.square(generated["aux"]), axis=1)}
+
+    def discriminator_losses(self, real_output, fake_output):
+        return {"loss": sum(keras.ops.mean(keras.ops.square(1.0 - real_output[k]) + keras.ops.square(fake_output[k]),
+                                           axis=1) for k in real_output)}
+
+
+def _structured_models():
+    inputs = keras.Input((4,))
+    hidden = keras.layers.Dense(8, activation="tanh", activity_regularizer=keras.regularizers.L2(0.5))(inputs)
+    generator = keras.Model(inputs, {"sample": keras.layers.Dense(3)(hidden), "aux": keras.layers.Dense(2)(hidden)})
+    critics = {name: keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)], name=name) for name in ("a", "b")}
+    return generator, critics
+
+
+class StructuredGANTest(TestCase):
+    def test_discriminator_first_step_with_two_critics_dict_output_and_regularisation(self):
+        # HiFi-GAN's order: both critics step on G(x), then G steps against the *updated* critics;
+        # the generator's activity regularisation joins its loss.
+        generator, critics = _structured_models()
+        gan = TwoCriticGAN(generator, critics)
+        gan.compile(generator_optimizer=keras.optimizers.SGD(0.1), discriminator_optimizer=keras.optimizers.SGD(0.1))
+        x, real = _data(8)
+        d_weights = [w for c in critics.values() for w in c.trainable_weights]
+        g_weights = generator.trainable_weights
+        with tf.GradientTape() as tape:
+            fake = generator(x)["sample"]
+            d_loss = tf.reduce_mean(sum(tf.reduce_mean((1 - c(real)) ** 2 + c(fake) ** 2, axis=1)
+                                        for c in critics.values()))
+        expected_d = [w.numpy() - 0.1 * g.numpy() for w, g in zip(d_weights, tape.gradient(d_loss, d_weights))]
+        updated = {k: keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]) for k in critics}
+        for name, critic in updated.items():
+            critic.set_weights(critics[name].get_weights())
+        offset = 0
+        for critic in updated.values():
+            for w in critic.trainable_weights:
+                w.assign(expected_d[offset])
+                offset += 1
+        with tf.GradientTape() as tape:
+            out = generator(x)
+            g_loss = tf.reduce_mean(sum(tf.reduce_mean((1 - c(out["sample"])) ** 2, axis=1) for c in updated.values())
+                                    + tf.reduce_mean(out["aux"] ** 2, axis=1)) + tf.add_n(generator.losses)
+        expected_g = [w.numpy() - 0.1 * g.numpy() for w, g in zip(g_weights, tape.gradient(g_loss, g_weights))]
+
+        gan.fit(x, real, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        for expected, weight in zip(expected_d + expected_g, d_weights + g_weights):
+            self.assertAllClose(weight, expected, atol=1e-5)
+        restored = self.run_model_saving_test(gan, x)
+        self.assertEqual(sorted(restored.discriminator), ["a", "b"])

@@ -1,0 +1,168 @@
+"""APNet inference speed on this CPU: real-time factor beside HiFi-GAN v1, both from the same core.
+
+Measurements (CPU, compiled `tf.function`, random weights: speed does not depend on them):
+
+1. The paper's 16 kHz APNet generator (72,191,494 parameters, 512 channels, hop 80) on an
+   80 × 1000 mel (5 s of audio), weight normalisation kept and folded (`fold_generator`, as a
+   deployed vocoder runs), beside a HiFi-GAN-v1-configured generator (512 channels, MRF 3/7/11,
+   transposed-convolution upsampling) at the same hop, 80 = 5·4·2·2, kernels 2× the strides.
+   RTF = seconds of compute / seconds of audio; the ratio HiFi-GAN / APNet is the paper's "about
+   8× faster on CPU". The official PyTorch figures on this machine (PLATFORM.md): APNet RTF 0.231
+   (weight norm kept), HiFi-GAN v1 0.603 (22.05 kHz, hop 256).
+2. The same at 8 kHz (the telephone-band configuration: APNet with n_fft 512, hop 40; HiFi-GAN
+   upsampling 5·4·2 = 40), 5 s of audio.
+3. `--tflite`: the folded 8 kHz and 16 kHz APNet generators exported to TFLite with builtin ops
+   only (the iSTFT's inverse DFT as two real matrix products, `core.spectral.istft(method="matmul")`:
+   TFLite has no inverse complex FFT), their outputs checked against the Keras model, timed with
+   1 and 2 interpreter threads.
+
+Run: `python -m bench speech_apnet` (`--quick` for a smoke run on 100 frames; `--tflite` adds item 3).
+"""
+
+import argparse
+import shutil
+import tempfile
+
+import numpy as np
+
+from bench.common import environment_line, print_table, ratio, time_call
+
+OFFICIAL = {"APNet RTF (PyTorch, weight norm kept, 16 kHz)": 0.231,
+            "HiFi-GAN v1 RTF (PyTorch, weight norm removed, 22.05 kHz)": 0.603}
+HIFIGAN_RATES = {"16k": ((5, 4, 2, 2), (10, 8, 4, 4)), "8k": ((5, 4, 2), (10, 8, 4))}
+
+
+def fold_generator(generator, inverse="fft"):
+    """The generator with every `WeightNormalization` folded into a plain layer (same outputs).
+
+    `inverse="matmul"` also switches its iSTFT to the real-matrix inverse DFT (for TFLite).
+    """
+    import keras
+
+    from core.layers import WeightNormalization, fold_weight_normalization
+    from domains.speech.generator import SpectrumSynthesis
+
+    def clone(layer):
+        if isinstance(layer, WeightNormalization):
+            return fold_weight_normalization(layer)
+        if isinstance(layer, SpectrumSynthesis):
+            return SpectrumSynthesis.from_config({**layer.get_config(), "inverse": inverse})
+        return layer
+
+    return keras.models.clone_model(generator, clone_function=clone)
+
+
+def _compiled(model):
+    import tensorflow as tf
+
+    @tf.function(reduce_retracing=True)
+    def run(mel):
+        out = model(mel, training=False)
+        return out["waveform"] if isinstance(out, dict) else out
+
+    return run
+
+
+def _time(model, mel, audio_seconds, repeats):
+    import tensorflow as tf
+
+    run = _compiled(model)
+    mel = tf.constant(mel)
+    timing = time_call(lambda: run(mel).numpy(), repeats=repeats, warmup=1)
+    return timing.median, timing.median / audio_seconds, timing.best / audio_seconds
+
+
+def measure(features, frames, repeats):
+    """Rows of the RTF table for one feature configuration."""
+    from domains.speech.features import FEATURE_CONFIGS
+    from domains.speech.generator import build_generator, build_hifigan_generator
+
+    config = FEATURE_CONFIGS[features]
+    mel = np.random.default_rng(0).normal(-4, 2, size=(1, frames, config.num_mels)).astype("float32")
+    rows = []
+    apnet = build_generator(config)
+    rates, kernels = HIFIGAN_RATES[features]
+    hifigan = build_hifigan_generator(config.num_mels, rates, kernels)
+    candidates = {"APNet (weight norm kept)": (apnet, (frames - 1) * config.hop_length),
+                  "APNet (weight norm folded)": (fold_generator(apnet), (frames - 1) * config.hop_length),
+                  "HiFi-GAN v1 (weight norm folded)": (fold_generator(hifigan), frames * config.hop_length)}
+    for name, (model, samples) in candidates.items():
+        seconds, rtf, best = _time(model, mel, samples / config.sample_rate, repeats)
+        rows.append({"config": features, "model": name, "parameters": f"{model.count_params():,}",
+                     "audio_s": round(samples / config.sample_rate, 2), "seconds": round(seconds, 3),
+                     "rtf": round(rtf, 4), "rtf_best": round(best, 4)})
+    apnet_rtf = rows[1]["rtf"]
+    for row in rows:
+        row["vs_apnet_folded"] = ratio(row["rtf"], apnet_rtf)
+    return rows, candidates["APNet (weight norm folded)"][0], mel
+
+
+def tflite_rows(features, model, mel, repeats):
+    """Export the folded generator's waveform output to TFLite, check it, time it on 1 and 2 threads."""
+    import keras
+    import tensorflow as tf
+
+    from domains.speech.features import FEATURE_CONFIGS
+
+    config = FEATURE_CONFIGS[features]
+    exported = fold_generator(model, inverse="matmul")  # TFLite has no builtin inverse complex FFT
+    saved = tempfile.mkdtemp(prefix="apnet-savedmodel-")
+    archive = keras.export.ExportArchive()
+    archive.track(exported)
+    archive.add_endpoint("serve", lambda x: exported(x, training=False)["waveform"],
+                         input_signature=[tf.TensorSpec((1, mel.shape[1], config.num_mels), tf.float32)])
+    archive.write_out(saved, verbose=False)
+    flatbuffer = tf.lite.TFLiteConverter.from_saved_model(saved).convert()
+    shutil.rmtree(saved, ignore_errors=True)
+    expected = model(mel, training=False)["waveform"].numpy()
+    audio_seconds = expected.shape[1] / config.sample_rate
+    rows = []
+    for threads in (1, 2):
+        interpreter = tf.lite.Interpreter(model_content=flatbuffer, num_threads=threads)
+        interpreter.allocate_tensors()
+        inp, out = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
+
+        def run():
+            interpreter.set_tensor(inp, mel)
+            interpreter.invoke()
+            return interpreter.get_tensor(out)
+
+        error = float(np.max(np.abs(run() - expected)))
+        timing = time_call(run, repeats=repeats, warmup=1)
+        rows.append({"config": features, "model": f"APNet TFLite, {threads} thread(s)",
+                     "size_mb": round(len(flatbuffer) / 1e6, 1), "max_abs_error_vs_keras": f"{error:.2e}",
+                     "seconds": round(timing.median, 3), "rtf": round(timing.median / audio_seconds, 4)})
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench speech_apnet", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="100 frames and 2 repeats (a smoke run)")
+    parser.add_argument("--tflite", action="store_true", help="also export to TFLite and time it on 1 and 2 threads")
+    parser.add_argument("--repeats", type=int, default=5)
+    args, _ = parser.parse_known_args(argv)
+    frames, repeats = (100, 2) if args.quick else (1000, args.repeats)
+    print(environment_line())
+    rows, exported = [], {}
+    for features in ("16k", "8k"):
+        measured, folded, mel = measure(features, frames, repeats)
+        rows += measured
+        exported[features] = (folded, mel)
+    print_table(f"Vocoder inference on CPU, 80 x {frames} mel (RTF: compute seconds / audio seconds; median of "
+                f"{repeats})", rows)
+    apnet = next(r for r in rows if r["config"] == "16k" and "folded" in r["model"] and "APNet" in r["model"])
+    hifigan = next(r for r in rows if r["config"] == "16k" and "HiFi-GAN" in r["model"])
+    print(f"\nHiFi-GAN v1 / APNet at 16 kHz: {ratio(hifigan['rtf'], apnet['rtf'])} (the paper: about 8x on CPU)")
+    official = OFFICIAL["APNet RTF (PyTorch, weight norm kept, 16 kHz)"]
+    verdict = "faster" if apnet["rtf"] < official else "slower"
+    print(f"Ours (weight norm folded) vs the official APNet code on this machine: RTF {apnet['rtf']:.3f} vs "
+          f"{official}: {verdict} by {max(apnet['rtf'], official) / min(apnet['rtf'], official):.2f}x "
+          f"(official figures, PLATFORM.md: {OFFICIAL})")
+    if args.tflite:
+        tflite = [row for features, (model, mel) in exported.items() for row in tflite_rows(features, model, mel, repeats)]
+        print_table("TFLite export of the folded APNet generator (builtin ops; matmul inverse DFT)", tflite)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

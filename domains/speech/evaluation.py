@@ -1,0 +1,202 @@
+"""Copy-synthesis evaluation of a vocoder on held-out recordings, beside a Griffin-Lim baseline.
+
+For each file: the natural waveform → log-mel → the vocoder → a waveform, compared with the
+natural one by
+
+- `lsd_db`: log-spectral distance (dB), per frame sqrt(mean over bins of (10·log10 P − 10·log10 P̂)²);
+- `snr_db`: signal-to-noise ratio of the waveform (dB; phase-sensitive, so low for any vocoder);
+- `mcd_db`: mel-cepstral distortion (dB) on 13 MFCCs without c0 (librosa's DCT of the log-mel;
+  SPTK's mel-cepstra, which the paper uses, are not available here, so values are not comparable
+  with published MCDs, only between the rows of one table);
+- `f0_rmse_hz` (frames voiced in both) and `vuv_error` (fraction of frames whose voicing
+  differs), with `librosa.pyin`;
+- `stoi` (pystoi) and `pesq` (the `pesq` package: narrow band at 8 kHz, wide band at 16 kHz);
+- `ip_error`, `gd_error`, `iaf_error`: the anti-wrapped instantaneous-phase, group-delay and
+  instantaneous-angular-frequency errors (radians), weighted by the natural amplitude so that
+  the phase of silent bins (noise) does not dominate — the errors APNet trains on and no
+  vocoder paper reports.
+
+The baseline is Griffin-Lim (32 iterations) from the same mel (`librosa.feature.inverse.mel_to_audio`).
+`report` writes `report.json`, the vocoded wavs, and spectrogram/phase plots.
+
+Example:
+```python
+# example: not run (needs a trained model)
+results = report(model, split["test"], "runs/apnet/eval", "APNet 8 kHz")
+results["mean"]["APNet"]["lsd_db"], results["mean"]["Griffin-Lim"]["lsd_db"]
+```
+"""
+
+import pathlib
+
+import numpy as np
+
+from core.data.audio import read_audio, write_audio
+from core.evaluation import save_report
+
+__all__ = ["METRICS", "compare", "griffin_lim", "phase_errors", "plot_spectra", "report"]
+
+METRICS = ("lsd_db", "snr_db", "mcd_db", "f0_rmse_hz", "vuv_error", "stoi", "pesq", "ip_error", "gd_error",
+           "iaf_error")
+GRIFFIN_LIM_ITERATIONS = 32
+
+
+def _stft(waveform, config):
+    import librosa
+
+    return librosa.stft(waveform, n_fft=config.n_fft, hop_length=config.hop_length, win_length=config.win_length,
+                        window="hann", center=True, pad_mode="reflect").T  # (frames, bins), as core.spectral
+
+
+def phase_errors(natural, generated, config):
+    """Amplitude-weighted anti-wrapped IP, GD and IAF errors (radians) between two waveforms."""
+    natural_spec, generated_spec = _stft(natural, config), _stft(generated, config)
+    weight = np.abs(natural_spec)
+    weight = weight / weight.sum()
+
+    def wrap(x):
+        return np.abs(x - 2 * np.pi * np.round(x / (2 * np.pi)))
+
+    p, q = np.angle(natural_spec), np.angle(generated_spec)
+    return {"ip_error": float((wrap(p - q) * weight).sum()),
+            "gd_error": float((wrap(np.diff(p, axis=1, prepend=0) - np.diff(q, axis=1, prepend=0)) * weight).sum()),
+            "iaf_error": float((wrap(np.diff(p, axis=0, prepend=0) - np.diff(q, axis=0, prepend=0)) * weight).sum())}
+
+
+def _f0(waveform, sample_rate):
+    import librosa
+
+    f0, voiced, _ = librosa.pyin(waveform, fmin=65.0, fmax=min(800.0, sample_rate / 2 - 1), sr=sample_rate,
+                                 frame_length=int(0.064 * sample_rate), hop_length=int(0.01 * sample_rate))
+    return f0, voiced
+
+
+def compare(natural, generated, config):
+    """Every metric of `METRICS` between a natural and a generated waveform at `config.sample_rate`."""
+    import librosa
+
+    n = min(natural.size, generated.size)
+    natural, generated = natural[:n].astype("float64"), generated[:n].astype("float64")
+    sr = config.sample_rate
+    p = np.abs(_stft(natural, config)) ** 2 + 1e-10
+    q = np.abs(_stft(generated, config)) ** 2 + 1e-10
+    lsd = float(np.mean(np.sqrt(np.mean((10 * np.log10(p) - 10 * np.log10(q)) ** 2, axis=1))))
+    snr = float(10 * np.log10(np.sum(natural ** 2) / max(np.sum((natural - generated) ** 2), 1e-12)))
+    mfcc_args = dict(sr=sr, n_mfcc=13, n_fft=config.n_fft, hop_length=config.hop_length,
+                     win_length=config.win_length, n_mels=config.num_mels, fmax=config.fmax)
+    c, d = librosa.feature.mfcc(y=natural, **mfcc_args)[1:], librosa.feature.mfcc(y=generated, **mfcc_args)[1:]
+    mcd = float(np.mean(10 / np.log(10) * np.sqrt(2 * np.sum((c - d) ** 2, axis=0))))
+    f0_a, voiced_a = _f0(natural, sr)
+    f0_b, voiced_b = _f0(generated, sr)
+    both = voiced_a & voiced_b
+    f0_rmse = float(np.sqrt(np.mean((f0_a[both] - f0_b[both]) ** 2))) if both.any() else float("nan")
+    results = {"lsd_db": lsd, "snr_db": snr, "mcd_db": mcd, "f0_rmse_hz": f0_rmse,
+               "vuv_error": float(np.mean(voiced_a != voiced_b)), **phase_errors(natural, generated, config)}
+    results.update(_intelligibility(natural, generated, sr))
+    return results
+
+
+def _intelligibility(natural, generated, sample_rate):
+    """STOI and PESQ where the packages are installed (the speech extra) and apply."""
+    out = {"stoi": float("nan"), "pesq": float("nan")}
+    try:
+        from pystoi import stoi
+
+        out["stoi"] = float(stoi(natural, generated, sample_rate, extended=False))
+    except ImportError:
+        pass
+    try:
+        from pesq import PesqError, pesq
+
+        if sample_rate in (8000, 16000):
+            mode = "nb" if sample_rate == 8000 else "wb"
+            out["pesq"] = float(pesq(sample_rate, natural, generated, mode))
+    except ImportError:
+        pass
+    except PesqError:  # e.g. no utterance detected in a short prompt
+        pass
+    return out
+
+
+def griffin_lim(mel, config, iterations=GRIFFIN_LIM_ITERATIONS):
+    """The baseline: a waveform from a log-mel `(frames, mels)` by mel inversion (NNLS) and Griffin-Lim."""
+    import librosa
+
+    return librosa.feature.inverse.mel_to_audio(
+        np.exp(np.asarray(mel, dtype="float64")).T, sr=config.sample_rate, n_fft=config.n_fft,
+        hop_length=config.hop_length, win_length=config.win_length, window="hann", center=True, power=1.0,
+        n_iter=iterations, fmin=config.fmin, fmax=config.fmax,
+        length=(mel.shape[0] - 1) * config.hop_length).astype("float32")
+
+
+def plot_spectra(natural, rows, config, path, title=""):
+    """Log-amplitude and phase spectrograms of the natural waveform and each vocoded one (PNG)."""
+    from matplotlib.figure import Figure
+
+    waves = {"natural": natural, **rows}
+    figure = Figure(figsize=(12, 2.6 * len(waves)))
+    axes = figure.subplots(len(waves), 2, squeeze=False)
+    extent = [0, natural.size / config.sample_rate, 0, config.sample_rate / 2000]
+    for row, (name, wave) in enumerate(waves.items()):
+        spec = _stft(np.asarray(wave, "float64"), config).T
+        axes[row, 0].imshow(20 * np.log10(np.abs(spec) + 1e-5), origin="lower", aspect="auto", extent=extent,
+                            cmap="magma", vmin=-100, vmax=20)
+        axes[row, 0].set_title(f"{name}: log-amplitude (dB)")
+        axes[row, 1].imshow(np.angle(spec), origin="lower", aspect="auto", extent=extent, cmap="twilight",
+                            vmin=-np.pi, vmax=np.pi)
+        axes[row, 1].set_title(f"{name}: phase (rad)")
+        for axis in axes[row]:
+            axis.set_ylabel("kHz")
+    for axis in axes[-1]:
+        axis.set_xlabel("s")
+    figure.suptitle(title)
+    figure.tight_layout()
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    return path
+
+
+def report(model, test_files, output_dir, title, baseline=True, plots=2, name="APNet"):
+    """Copy synthesis of `test_files` by `model` (and Griffin-Lim), metrics, wavs, plots.
+
+    Args:
+        model: APNet (or anything with `feature_config`, `mel(waveform)` and `vocode(waveform)`).
+        test_files: list of audio paths (read at the model's rate: resampled when needed).
+        output_dir: str or Path.
+        title: str. Heads the plots and the report.
+        baseline: bool. Also score Griffin-Lim. Defaults to True.
+        plots: int. Spectrogram/phase plots of the first `plots` files. Defaults to 2.
+        name: str. The model's row name. Defaults to "APNet".
+
+    Returns:
+        dict: `files` (per file and row), `mean` (per row, each metric's mean over files,
+        NaNs skipped), `seconds_of_audio`, `rtf` (the model's real-time factor over the files).
+    """
+    import time
+
+    output_dir = pathlib.Path(output_dir)
+    config = model.feature_config
+    files, audio_seconds, model_seconds = {}, 0.0, 0.0
+    for index, path in enumerate(map(pathlib.Path, test_files)):
+        natural = read_audio(path, config.sample_rate)
+        natural = natural[: natural.size // config.hop_length * config.hop_length]
+        start = time.perf_counter()
+        generated = model.vocode(natural)[0]
+        model_seconds += time.perf_counter() - start
+        audio_seconds += natural.size / config.sample_rate
+        rows = {name: generated}
+        if baseline:
+            rows["Griffin-Lim"] = griffin_lim(np.asarray(model.mel(natural[None]))[0], config)
+        files[path.name] = {row: compare(natural, wave, config) for row, wave in rows.items()}
+        for row, wave in rows.items():
+            write_audio(output_dir / "wavs" / f"{path.stem}_{row.lower().replace(' ', '_')}.wav", wave,
+                        config.sample_rate)
+        if index < plots:
+            plot_spectra(natural, rows, config, output_dir / f"spectra_{path.stem}.png", f"{title}: {path.name}")
+    mean = {row: {metric: float(np.nanmean([files[f][row][metric] for f in files])) for metric in METRICS}
+            for row in next(iter(files.values()))}
+    results = {"title": title, "files": files, "mean": mean, "seconds_of_audio": audio_seconds,
+               "rtf": model_seconds / max(audio_seconds, 1e-9), "sample_rate": config.sample_rate}
+    save_report(results, output_dir / "report.json")
+    return results

@@ -1,0 +1,107 @@
+"""APNet's features: log-mel input; log-amplitude, phase, real and imaginary part targets.
+
+Computed as the official `dataset.py` computes them (REFERENCE.md §7), on `core.spectral`
+(`torch.stft(center=True)` framing, librosa's mel filterbank):
+
+    mel       = ln(max(mel_basis · sqrt(re² + im² + 1e-9), 1e-5))
+    log_amp   = ln(|X| + 1e-5)        phase = atan2(im, re)        real, imag = re, im
+
+Two configurations (`FEATURE_CONFIGS`): "16k", the paper's (n_fft 1024, hop 80 = 5 ms, window
+320 = 20 ms, 80 mels up to 8 kHz), and "8k" for telephone-band audio such as the Asterisk
+recordings: the same frame geometry in time (hop 40 = 5 ms, window 160 = 20 ms, n_fft 512) and
+80 mels up to 4 kHz. A training segment is 100 hops (8000 samples at 16 kHz, 4000 at 8 kHz), so
+101 frames in both.
+
+Example:
+```python
+config = FEATURE_CONFIGS["8k"]
+x = np.random.default_rng(0).normal(scale=0.1, size=(2, config.segment_length)).astype("float32")
+features = spectral_features(x, config)
+{k: tuple(v.shape) for k, v in features.items()}
+# {'log_amplitude': (2, 101, 257), 'phase': ..., 'real': ..., 'imag': ...}
+tuple(mel_spectrogram(x, config).shape)   # (2, 101, 80)
+```
+"""
+
+import dataclasses
+
+from keras import ops
+
+from core import spectral
+
+__all__ = ["FEATURE_CONFIGS", "FeatureConfig", "mel_spectrogram", "spectral_features"]
+
+AMPLITUDE_FLOOR = 1e-5  # log-amplitude = ln(|X| + 1e-5)
+
+
+@dataclasses.dataclass(frozen=True)
+class FeatureConfig:
+    """The analysis parameters of one vocoder configuration.
+
+    Args:
+        sample_rate: int. Hz.
+        n_fft: int. FFT length (`n_fft // 2 + 1` frequency bins).
+        hop_length: int. Samples between frames.
+        win_length: int. Hann window length.
+        num_mels: int. Mel bands of the input.
+        fmin: float. Lowest mel frequency. Defaults to 0.
+        fmax: float or None. Highest mel frequency; None means Nyquist. Defaults to None.
+        segment_frames: int. Hops per training segment. Defaults to 100.
+
+    Example:
+    ```python
+    FeatureConfig(16000, 1024, 80, 320, 80, fmax=8000).num_bins   # 513
+    ```
+    """
+
+    sample_rate: int
+    n_fft: int
+    hop_length: int
+    win_length: int
+    num_mels: int
+    fmin: float = 0.0
+    fmax: float = None
+    segment_frames: int = 100
+
+    def __post_init__(self):
+        if not 0 < self.hop_length <= self.win_length <= self.n_fft:
+            raise ValueError(f"Expected 0 < hop_length <= win_length <= n_fft. Received: hop_length={self.hop_length}, "
+                             f"win_length={self.win_length}, n_fft={self.n_fft}")
+
+    @property
+    def num_bins(self):
+        return self.n_fft // 2 + 1
+
+    @property
+    def segment_length(self):
+        """Samples of a training segment (a multiple of the hop)."""
+        return self.segment_frames * self.hop_length
+
+    def filterbank(self):
+        """librosa's mel filterbank `(num_bins, num_mels)` (cached)."""
+        return spectral.mel_filterbank(self.sample_rate, self.n_fft, self.num_mels, self.fmin, self.fmax)
+
+    def stft_args(self):
+        return {"n_fft": self.n_fft, "hop_length": self.hop_length, "win_length": self.win_length}
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+
+FEATURE_CONFIGS = {
+    "16k": FeatureConfig(16000, 1024, 80, 320, 80, fmin=0.0, fmax=8000.0),  # the paper's config.json
+    "8k": FeatureConfig(8000, 512, 40, 160, 80, fmin=0.0, fmax=4000.0),  # telephone band, same frame times
+}
+
+
+def mel_spectrogram(waveform, config):
+    """Log-mel `(..., frames, num_mels)` of waveforms `(..., samples)` (the generator's input)."""
+    return spectral.log_mel(waveform, config.filterbank(), **config.stft_args())
+
+
+def spectral_features(waveform, config):
+    """The generator's targets: dict of `log_amplitude`, `phase`, `real`, `imag`, each `(..., frames, bins)`."""
+    real, imag = spectral.stft(waveform, **config.stft_args())
+    _, phase = spectral.amplitude_and_phase(real, imag)
+    log_amplitude = ops.log(ops.sqrt(real ** 2 + imag ** 2) + AMPLITUDE_FLOOR)
+    return {"log_amplitude": log_amplitude, "phase": phase, "real": real, "imag": imag}

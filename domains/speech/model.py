@@ -1,0 +1,203 @@
+"""APNet: the amplitude-and-phase vocoder as a GAN on `core.training.GANModel`.
+
+`APNet()` is the paper's model: the 16 kHz generator (72,191,494 parameters), HiFi-GAN's MPD
+and MSD, the paper's loss weights, discriminator-first updates (as the official `train.py`,
+inherited from HiFi-GAN). `fit` takes batches of waveforms `(batch, samples)` (samples a
+multiple of the hop); the log-mel input and the spectral targets are computed in the graph from
+them (`domains.speech.features`), so a data pipeline is only audio.
+
+Generator loss (REFERENCE.md §7), logged under `generator_<name>`:
+
+    loss = 45·amplitude + 100·phase + 20·spectrum + adversarial + 2·feature_matching + 45·mel
+    phase = instantaneous_phase + group_delay + instantaneous_frequency
+    spectrum = consistency + 2.25·real_imaginary
+
+Discriminator loss: LSGAN over the five MPD periods and three MSD scales.
+"""
+
+import keras
+from keras import ops
+
+from core import spectral
+from core.api import export
+from core.metrics import feature_matching_loss, least_squares_gan_losses, mel_l1_loss
+from core.training import GANModel
+from domains.speech import losses
+from domains.speech.discriminator import build_multi_period_discriminator, build_multi_scale_discriminator
+from domains.speech.features import FEATURE_CONFIGS, FeatureConfig, mel_spectrogram, spectral_features
+from domains.speech.generator import build_generator
+
+__all__ = ["APNet", "default_optimizer"]
+
+
+def default_optimizer(learning_rate=2e-4):
+    """The paper's optimizer: AdamW, betas (0.8, 0.99), weight decay 0.01 (torch's default).
+
+    Args:
+        learning_rate: float or a `keras.optimizers.schedules` schedule. Defaults to 2e-4.
+    """
+    return keras.optimizers.AdamW(learning_rate, beta_1=0.8, beta_2=0.99, weight_decay=0.01)
+
+
+def _feature_config(value):
+    if isinstance(value, FeatureConfig):
+        return value
+    if isinstance(value, str):
+        if value not in FEATURE_CONFIGS:
+            raise ValueError(f"feature_config must be one of {tuple(FEATURE_CONFIGS)} or a FeatureConfig. "
+                             f"Received: feature_config={value!r}")
+        return FEATURE_CONFIGS[value]
+    return FeatureConfig(**value)
+
+
+def _sub_discriminator_outputs(outputs):
+    """The flat list of sub-discriminator outputs (each a list of feature maps, score last).
+
+    `outputs` holds one dict per discriminator (`{"mpd": {"period_2": [...], ...}, "msd": ...}`).
+    """
+    groups = outputs.values() if isinstance(outputs, dict) else outputs
+    return [sub for group in groups for sub in group.values()]
+
+
+@export
+class APNet(GANModel):
+    """APNet vocoder: mel → log-amplitude and phase spectra → waveform by iSTFT.
+
+    `model(mel)` / `model.predict(mel)` run the generator: log-mel `(batch, frames, mels)` → a
+    dict of `log_amplitude`, `phase`, `real`, `imag` `(batch, frames, bins)` and `waveform`
+    `(batch, (frames − 1)·hop)`. `model.vocode(waveform)` resynthesises audio (copy synthesis).
+
+    Reference: Ai & Ling, "APNet: An All-Frame-Level Neural Vocoder Incorporating Direct
+    Prediction of Amplitude and Phase Spectra", IEEE/ACM TASLP 2023, https://arxiv.org/abs/2305.07952.
+
+    Args:
+        generator: keras.Model or None. See `build_generator`; None builds the paper's for
+            `feature_config`. Defaults to None.
+        discriminator: dict of keras.Model or None. None builds HiFi-GAN's
+            `{"mpd": ..., "msd": ...}` at the paper's widths. Defaults to None.
+        feature_config: "16k", "8k", a `FeatureConfig` or its dict. Defaults to "16k" (the paper).
+        phase_wrapping: "paper" (f_AW) or "cosine" (the official code's −cos). Defaults to "paper".
+        loss_weights: dict or None. Overrides of `losses.LOSS_WEIGHTS`. Defaults to None.
+
+    Example:
+    ```python
+    model = APNet()                         # the paper's 16 kHz model (72,191,494 generator parameters)
+    small = APNet(build_generator(FEATURE_CONFIGS["8k"], channels=32),
+                  {"mpd": build_multi_period_discriminator(channels=(8, 16, 32, 32, 32)),
+                   "msd": build_multi_scale_discriminator(channels=(16,) * 7)}, feature_config="8k")
+    small.compile()                         # AdamW 2e-4, betas (0.8, 0.99), for both networks
+    small.fit(waveform_batches, epochs=2)   # batches (batch, 4000) of 8 kHz audio
+    audio = small.vocode(waveforms)         # copy synthesis
+    ```
+    """
+
+    generator_loss_names = ("loss", "amplitude", "phase", "instantaneous_phase", "group_delay",
+                            "instantaneous_frequency", "spectrum", "consistency", "real_imaginary", "mel",
+                            "adversarial", "feature_matching")
+    discriminator_loss_names = ("loss",)
+    discriminator_first = True
+
+    def __init__(self, generator=None, discriminator=None, feature_config="16k", phase_wrapping="paper",
+                 loss_weights=None, **kwargs):
+        config = _feature_config(feature_config)
+        if phase_wrapping not in losses.WRAPPINGS:
+            raise ValueError(f"phase_wrapping must be one of {losses.WRAPPINGS}. Received: {phase_wrapping!r}")
+        unknown = set(loss_weights or {}) - set(losses.LOSS_WEIGHTS)
+        if unknown:
+            raise ValueError(f"loss_weights keys are {sorted(losses.LOSS_WEIGHTS)}. Received: {sorted(unknown)}")
+        generator = build_generator(config) if generator is None else generator
+        if discriminator is None:
+            discriminator = {"mpd": build_multi_period_discriminator(), "msd": build_multi_scale_discriminator()}
+        if generator.input_shape[-1] != config.num_mels:
+            raise ValueError(f"The generator takes {generator.input_shape[-1]} mels; feature_config has "
+                             f"{config.num_mels}. Received: feature_config={config}")
+        super().__init__(generator, discriminator, **kwargs)
+        self.feature_config = config
+        self.phase_wrapping = phase_wrapping
+        self.loss_weights = {**losses.LOSS_WEIGHTS, **(loss_weights or {})}
+
+    @classmethod
+    def from_preset(cls, name="apnet_asterisk_8k_small"):
+        """An APNet whose generator is a shipped preset (`domains.speech.presets`).
+
+        The discriminators are built untrained in the shape the preset was trained with: ready to
+        vocode, or to fine-tune.
+
+        Args:
+            name: str. Defaults to "apnet_asterisk_8k_small".
+        """
+        from domains.speech.presets import load_preset_generator
+        from domains.speech.task import build_model
+
+        generator, metadata = load_preset_generator(name)
+        model = build_model({**metadata["options"], "phase_wrapping": "paper"})
+        model.generator.set_weights(generator.get_weights())
+        return model
+
+    # --- inference ------------------------------------------------------------------------
+    def mel(self, waveform):
+        """The generator's input: log-mel `(batch, frames, mels)` of waveforms `(batch, samples)`."""
+        return mel_spectrogram(waveform, self.feature_config)
+
+    def vocode(self, waveform, batch_size=1):
+        """Copy synthesis: waveforms `(batch, samples)` → mel → generated waveforms (NumPy).
+
+        The samples are cut to a multiple of the hop; the output has that many samples.
+        """
+        import numpy as np
+
+        hop = self.feature_config.hop_length
+        waveform = np.asarray(waveform, dtype="float32")
+        if waveform.ndim == 1:
+            waveform = waveform[None]
+        waveform = waveform[:, : waveform.shape[1] // hop * hop]
+        outputs = [self.generator(self.mel(waveform[i:i + batch_size]), training=False)["waveform"]
+                   for i in range(0, len(waveform), batch_size)]
+        return np.concatenate([ops.convert_to_numpy(o) for o in outputs])
+
+    # --- the GAN's hooks ---------------------------------------------------------------------
+    def unpack(self, data):
+        waveform = data[0] if isinstance(data, (tuple, list)) else data
+        return self.mel(waveform), waveform
+
+    def discriminator_sample(self, generated):
+        return generated["waveform"]
+
+    def generator_losses(self, inputs, targets, generated, real_output, fake_output):
+        config, weights = self.feature_config, self.loss_weights
+        target = spectral_features(targets, config)
+        amplitude = losses.amplitude_loss(target["log_amplitude"], generated["log_amplitude"])
+        ip, gd, iaf = losses.phase_losses(target["phase"], generated["phase"], self.phase_wrapping)
+        real_rebuilt, imag_rebuilt = spectral.stft(generated["waveform"], **config.stft_args())
+        consistency = losses.consistency_loss(generated["real"], generated["imag"], real_rebuilt, imag_rebuilt)
+        real_imaginary = losses.real_imaginary_loss(generated["real"], generated["imag"], target["real"],
+                                                    target["imag"])
+        spectrum = consistency + weights["real_imaginary"] * real_imaginary
+        mel = mel_l1_loss(targets, generated["waveform"], config.filterbank(), **config.stft_args())
+        real_subs, fake_subs = _sub_discriminator_outputs(real_output), _sub_discriminator_outputs(fake_output)
+        adversarial, _ = least_squares_gan_losses(None, [sub[-1] for sub in fake_subs])
+        matching = feature_matching_loss(real_subs, fake_subs)
+        phase = ip + gd + iaf
+        loss = (weights["amplitude"] * amplitude + weights["phase"] * phase + weights["spectrum"] * spectrum
+                + adversarial + weights["feature_matching"] * matching + weights["mel"] * mel)
+        return {"loss": loss, "amplitude": amplitude, "phase": phase, "instantaneous_phase": ip, "group_delay": gd,
+                "instantaneous_frequency": iaf, "spectrum": spectrum, "consistency": consistency,
+                "real_imaginary": real_imaginary, "mel": mel, "adversarial": adversarial,
+                "feature_matching": matching}
+
+    def discriminator_losses(self, real_output, fake_output):
+        real = [sub[-1] for sub in _sub_discriminator_outputs(real_output)]
+        fake = [sub[-1] for sub in _sub_discriminator_outputs(fake_output)]
+        _, loss = least_squares_gan_losses(real, fake)
+        return {"loss": loss}
+
+    def compile(self, generator_optimizer="auto", discriminator_optimizer="auto", **kwargs):
+        """AdamW 2e-4, betas (0.8, 0.99) for both networks by default (the paper's); see GANModel."""
+        super().compile(default_optimizer() if generator_optimizer == "auto" else generator_optimizer,
+                        default_optimizer() if discriminator_optimizer == "auto" else discriminator_optimizer,
+                        **kwargs)
+
+    # --- serialization -------------------------------------------------------------------
+    def get_config(self):
+        return {**super().get_config(), "feature_config": self.feature_config.to_dict(),
+                "phase_wrapping": self.phase_wrapping, "loss_weights": self.loss_weights}

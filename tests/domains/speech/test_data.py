@@ -1,0 +1,67 @@
+"""Speech data: the LJSpeech layout (a fixture in its exact layout), the real samples, splits, segments."""
+
+import numpy as np
+import soundfile as sf
+
+from core.testing import TestCase
+from domains.speech.data import (
+    asterisk_files,
+    fixed_segments,
+    ljspeech_files,
+    load_waveforms,
+    segment_dataset,
+    split_files,
+)
+
+
+def write_ljspeech(root, ids=("LJ001-0001", "LJ001-0002", "LJ001-0003"), rate=22050):
+    """A few files in LJSpeech-1.1's layout: metadata.csv (id|text|normalized) and wavs/ (22.05 kHz)."""
+    (root / "wavs").mkdir(parents=True)
+    lines = []
+    for k, name in enumerate(ids):
+        t = np.arange(rate // 2) / rate
+        sf.write(root / "wavs" / f"{name}.wav", 0.3 * np.sin(2 * np.pi * (200 + 50 * k) * t), rate, subtype="PCM_16")
+        lines.append(f"{name}|Printing, in the only sense {k}|Printing, in the only sense {k}")
+    (root / "metadata.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+class DataTest(TestCase):
+    def test_ljspeech_layout_is_read_in_order_and_resampled(self):
+        import pathlib
+
+        root = write_ljspeech(pathlib.Path(self.get_temp_dir()) / "LJSpeech-1.1")
+        files = ljspeech_files(root)
+        self.assertEqual([p.stem for p in files], ["LJ001-0001", "LJ001-0002", "LJ001-0003"])
+        waves = load_waveforms(files, 16000)
+        self.assertEqual(waves[0].size, 8000)  # 0.5 s at 22.05 kHz, resampled to 16 kHz
+        (root / "wavs" / "LJ001-0002.wav").unlink()
+        with self.assertRaisesRegex(FileNotFoundError, "LJ001-0002.wav: listed in .*metadata.csv \\(line 2\\)"):
+            ljspeech_files(root)
+        (root / "metadata.csv").write_text("LJ001-0001 no separator\n")
+        with self.assertRaisesRegex(ValueError, "metadata.csv, line 1: expected 'id\\|text"):
+            ljspeech_files(root)
+
+    def test_asterisk_split_holds_out_whole_files_reproducibly(self):
+        files = asterisk_files()
+        self.assertEqual(len(files), 568 - 10)  # silence/ holds 10 files of digital silence
+        self.assertFalse(any("silence" in p.parts for p in files))
+        split = split_files(files, validation=0.05, test=0.05, seed=0)
+        self.assertEqual(split, split_files(list(reversed(files)), seed=0))
+        self.assertNotEqual(split["test"], split_files(files, seed=1)["test"])
+        sets = [set(split[k]) for k in ("train", "validation", "test")]
+        self.assertEqual(sum(map(len, sets)), len(files))
+        self.assertFalse(sets[0] & sets[1] or sets[0] & sets[2] or sets[1] & sets[2])
+        self.assertEqual(len(split["test"]), round(0.05 * len(files)))
+
+    def test_segments(self):
+        waves = [np.arange(100, dtype="float32") / 100, np.ones(30, "float32")]
+        batch = next(iter(segment_dataset(waves, 40, batch_size=4, seed=0))).numpy()
+        self.assertEqual(batch.shape, (4, 40))
+        again = next(iter(segment_dataset(waves, 40, batch_size=4, seed=0))).numpy()
+        self.assertAllClose(batch, again)  # seeded
+        fixed = fixed_segments(waves, 40, per_file=2)
+        self.assertEqual(fixed.shape, (4, 40))
+        self.assertAllClose(fixed[2, 30:], np.zeros(10))  # a short file is zero-padded
+        with self.assertRaisesRegex(ValueError, "at least 3 files"):
+            split_files(["a.wav", "b.wav"])

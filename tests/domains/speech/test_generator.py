@@ -1,0 +1,39 @@
+"""APNet's generator: the official parameter count (built, not run), synthesis, HiFi-GAN baseline."""
+
+import numpy as np
+import tensorflow as tf
+
+from core.testing import TestCase
+from domains.speech.features import FEATURE_CONFIGS, spectral_features
+from domains.speech.generator import SpectrumSynthesis, build_generator, build_hifigan_generator
+from tests.domains.speech.conftest import gains
+
+
+class GeneratorTest(TestCase):
+    def test_hifigan_baseline_has_the_official_parameter_count(self):
+        # APNet's own count (72,191,494) is checked in test_model.py on `APNet()`, built once.
+        hifigan = build_hifigan_generator()  # PLATFORM.md: 13,926,017 with weight norm removed
+        self.assertEqual(hifigan.count_params() - gains(hifigan), 13_926_017)
+
+    def test_synthesis_of_true_amplitude_and_phase_gives_the_waveform_back(self):
+        config = FEATURE_CONFIGS["8k"]
+        x = (0.3 * np.sin(np.arange(4000) / 3.0) * np.hanning(4000)).astype("float32")[None]
+        target = spectral_features(x, config)
+        # R and I with the true phase, scaled arbitrarily: atan2 keeps only the angle.
+        r, i = 3.0 * np.cos(target["phase"]), 3.0 * np.sin(target["phase"])
+        amplitude = np.exp(target["log_amplitude"]) - 1e-5
+        phase, real, imag, waveform = SpectrumSynthesis(config.n_fft, config.hop_length, config.win_length)(
+            [np.log(np.maximum(amplitude, 1e-12)), r, i])
+        self.assertAllClose(real, target["real"], atol=1e-4)
+        self.assertAllClose(waveform, x, atol=1e-4)
+
+    def test_small_generator_outputs_and_saving(self):
+        config = FEATURE_CONFIGS["8k"]
+        generator = build_generator(config, channels=4, kernel_sizes=(3,), dilations=((1,),))
+        mel = np.random.default_rng(0).normal(size=(2, 11, 80)).astype("float32")
+        outputs = generator(mel)
+        self.assertEqual(set(outputs), {"log_amplitude", "phase", "real", "imag", "waveform"})
+        self.assertEqual(tuple(outputs["waveform"].shape), (2, 10 * config.hop_length))
+        self.assertLessEqual(float(np.abs(outputs["phase"]).max()), np.pi)
+        self.assertAllClose(outputs["real"] ** 2 + outputs["imag"] ** 2, np.exp(2 * outputs["log_amplitude"]), atol=1e-4)
+        self.run_model_saving_test(generator, tf.constant(mel))
