@@ -53,13 +53,13 @@ def test_raking_light_casts_shadows_on_the_far_side_of_a_groove(synth):
     height = np.zeros((size, size), "float32")
     height[:, 20:28] = -4.0
     albedo = np.full((size, size, 3), 0.5, "float32")
-    light = synth._light_vector(0.0, 15.0)
-    shaded = synth._shade(height, albedo, light, 0.1, 0.0)[..., 0]
+    light = synth._light_vector([0.0], [15.0])  # the renderer works on chunks: a chunk of one
+    shaded = synth._shade(height[None], albedo[None], light, [0.1], [0.0])[0, ..., 0]
     flat = shaded[:, 5].mean()
     assert shaded[:, 19].mean() > 1.5 * flat
     assert shaded[:, 21:27].max() < 0.3 * flat   # cast shadow: only the ambient term
     assert shaded[:, 27].mean() < 0.3 * flat
-    no_light_shadow = synth._shadow(height, synth._light_vector(0.0, 89.0))
+    no_light_shadow = synth._shadow(height[None], synth._light_vector([0.0], [89.0]))
     assert no_light_shadow.min() > 0.9  # light from above: nothing in shadow
 
 
