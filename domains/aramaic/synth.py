@@ -79,7 +79,7 @@ NOISE_BETAS = {"stroke": 2.5, "jitter_y": 3.0, "jitter_x": 3.0, "fine": 1.7, "co
                "sensor_r": 0.0, "sensor_g": 0.0, "sensor_b": 0.0}
 NOISE_BANK_SIZE = 16  # periodic fields kept per spectrum (each then shifted by up to S × S and turned 8 ways)
 NOISE_BANK_SEED = 20240402  # the bank is part of the renderer, the same for every stream seed
-UNIFORM_DRAWS = 64  # scalar conditions per example, drawn at once
+UNIFORM_DRAWS = 64  # scalar conditions per example, drawn at once (`_plan` uses at most 63)
 
 
 class _Uniforms:
@@ -359,7 +359,7 @@ class AramaicSynth:
         plan["neighbour_offset"] = np.array([[0, gap], [0, -gap], [gap, 0], [-gap, 0]][side], "float32")
         # Relief and light.
         plan.update(edge=u(0.7, 1.8) * k, depth=u(1.0, 3.0) * k, ambient=u(0.12, 0.3))
-        # Stone.
+        # Stone; `(uniform - 0.5) * 3.4` is a colour jitter of about unit standard deviation.
         if stone == "basalt":
             colour = np.array([0.26, 0.26, 0.28]) * u(0.7, 1.3) + 0.015 * (np.array([u(), u(), u()]) - 0.5) * 3.4
             plan.update(fine=u(0.04, 0.15) * k, coarse=u(0.2, 0.8) * k, pits=u(0.5, 1.5) * k,
