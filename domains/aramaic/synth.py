@@ -27,7 +27,7 @@ so the renderer works on a chunk of examples at once (`render_batch`): every exa
 its own conditions from its generator (`_plan`), then each stage runs as a few array operations
 over the whole chunk, with per-example parameters broadcast. The fractal fields (and the white
 noise of the elastic map and of the sensor) are not synthesised per example: the synth keeps a
-bank of `NOISE_BANK_SIZE` periodic fields per spectrum (made once by FFT from a fixed seed), and
+bank of up to `NOISE_BANK_SIZE` periodic fields per spectrum (made once by FFT from a fixed seed), and
 each example takes one field per use, cyclically shifted and turned by one of the 8 symmetries of
 the square, all drawn from its generator; a periodic 1/f^β field shifted or turned is another
 field of the same statistics. Blurs with per-example widths are one FFT over the chunk.
@@ -78,6 +78,7 @@ NOISE_BETAS = {"stroke": 2.5, "jitter_y": 3.0, "jitter_x": 3.0, "fine": 1.7, "co
                "crust": 3.0, "crust_height": 1.5, "stains": 3.0, "elastic_y": 0.0, "elastic_x": 0.0,
                "sensor_r": 0.0, "sensor_g": 0.0, "sensor_b": 0.0}
 NOISE_BANK_SIZE = 16  # periodic fields kept per spectrum (each then shifted by up to S × S and turned 8 ways)
+NOISE_BANK_PIXELS = NOISE_BANK_SIZE * 64 * 64  # larger images keep fewer fields (at least 4): 60 MB at 224 px
 NOISE_BANK_SEED = 20240402  # the bank is part of the renderer, the same for every stream seed
 UNIFORM_DRAWS = 64  # scalar conditions per example, drawn at once (`_plan` uses at most 63)
 
@@ -177,10 +178,11 @@ class AramaicSynth:
         centre = (size - 1) / 2.0
         self._y, self._x = np.mgrid[0:size, 0:size].astype("float32") - centre
         self._sdf = np.concatenate([glyphs.sdf for glyphs in self.glyphs])  # font f, letter l at f * 22 + l
+        self._bank_size = int(np.clip(NOISE_BANK_PIXELS // size ** 2, 4, NOISE_BANK_SIZE))
         self._tiled = np.tile(self._noise_bank(), (1, 1, 2, 2))  # windows of it are the shifted fields
 
     def _noise_bank(self):
-        """`NOISE_BANK_SIZE` periodic fields per entry of `NOISE_BETAS`: (fields, bank, S, S), unit std."""
+        """Periodic fields for each entry of `NOISE_BETAS`: (fields, bank, S, S), unit std."""
         size = self.image_size
         radius = np.hypot(np.fft.fftfreq(size)[:, None], np.fft.rfftfreq(size)[None, :])
         radius[0, 0] = 1.0
@@ -188,7 +190,7 @@ class AramaicSynth:
         spectrum = radius[None, None] ** (-betas / 2.0)
         spectrum[..., 0, 0] = 0.0
         rng = np.random.default_rng([NOISE_BANK_SEED, size])
-        white = rng.standard_normal((len(NOISE_BETAS), NOISE_BANK_SIZE, size, size))
+        white = rng.standard_normal((len(NOISE_BETAS), self._bank_size, size, size))
         fields = fft.irfft2(fft.rfft2(white) * spectrum, s=(size, size))
         fields /= fields.std(axis=(2, 3), keepdims=True)
         return fields.astype("float32")
@@ -387,7 +389,7 @@ class AramaicSynth:
         chips = rng.poisson(14 * s)
         plan["chips"] = (rng.integers(0, size, (2, chips)), rng.uniform(2.0, 6.0, chips) * k)
         plan["cracks"] = [self._crack_walk(rng) for _ in range(rng.poisson(1.2 * s))]
-        plan["noise"] = rng.integers(0, [NOISE_BANK_SIZE, 8, size, size], size=(len(NOISE_BETAS), 4))
+        plan["noise"] = rng.integers(0, [self._bank_size, 8, size, size], size=(len(NOISE_BETAS), 4))
         return plan
 
     def _crack_walk(self, rng):
