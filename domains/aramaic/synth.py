@@ -22,7 +22,7 @@ hand-made textures, nothing downloaded):
 5. **Photograph** — exposure, white balance, gamma, vignetting, focus blur (the paper's Gaussian
    blur), sensor noise and JPEG compression.
 
-Speed: a training step of the small model consumes about 90 letters a second on this 2-core CPU,
+Speed: training the small model consumes about 100 letters a second on this 2-core CPU,
 so the renderer works on a chunk of examples at once (`render_batch`): every example first draws
 its own conditions from its generator (`_plan`), then each stage runs as a few array operations
 over the whole chunk, with per-example parameters broadcast. The fractal fields (and the white

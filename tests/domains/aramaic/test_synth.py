@@ -31,7 +31,9 @@ def test_stream_equals_examples_and_is_parallel_safe(synth):
     assert list(labels) == [3, 4, 5, 6, 7, 8]
     np.testing.assert_array_equal(images[2], synth.example(5, seed=9).image)
     assert params[2, 0] == pytest.approx(synth.example(5, seed=9).params["severity"])
-    serial = np.stack([x for x, _ in synth.dataset(9, 6, start=3, num_parallel_calls=1).as_numpy_iterator()])
+    # One thread, and chunks of 4 (examples 3-6, then 7-8) instead of one chunk of 6: the same images.
+    serial = np.stack([x for x, _ in synth.dataset(9, 6, start=3, num_parallel_calls=1, chunk_size=4)
+                       .as_numpy_iterator()])
     np.testing.assert_array_equal(serial, images)
     assert synth.dataset(0).element_spec[0] == tf.TensorSpec((48, 48, 3), tf.uint8)
 
