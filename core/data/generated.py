@@ -84,13 +84,12 @@ def generated_dataset(make_example, output_signature, seed=0, num_examples=None,
         stacked = [np.asarray(array)[np.newaxis] for array in ((arrays,) if single else arrays)]
         return stacked[0] if single else tuple(stacked)
 
-    return generated_batch_dataset(make_batch, output_signature, seed, num_examples, start, chunk_size=1,
-                                   num_parallel_calls=num_parallel_calls, deterministic=deterministic,
-                                   what="make_example")
+    return _chunked_dataset(make_batch, output_signature, seed, num_examples, start, 1, num_parallel_calls,
+                            deterministic, "make_example")
 
 
 def generated_batch_dataset(make_batch, output_signature, seed=0, num_examples=None, start=0, chunk_size=32,
-                            num_parallel_calls=AUTOTUNE, deterministic=True, what="make_batch"):
+                            num_parallel_calls=AUTOTUNE, deterministic=True):
     """Like `generated_dataset`, but the examples are made `chunk_size` at a time, by vectorised code.
 
     `make_batch(rngs, indices)` receives the consecutive indices of a chunk and their generators
@@ -132,6 +131,13 @@ def generated_batch_dataset(make_batch, output_signature, seed=0, num_examples=N
     x, y = next(iter(stream.batch(10)))   # (10, 32), (10,)
     ```
     """
+    return _chunked_dataset(make_batch, output_signature, seed, num_examples, start, chunk_size, num_parallel_calls,
+                            deterministic, "make_batch")
+
+
+def _chunked_dataset(make_batch, output_signature, seed, num_examples, start, chunk_size, num_parallel_calls,
+                     deterministic, what):
+    """The stream of both functions above; `what` names the user's function in error messages."""
     if start < 0 or (num_examples is not None and num_examples < 0):
         raise ValueError(f"start and num_examples must be >= 0. Received: start={start}, num_examples={num_examples}")
     if int(chunk_size) < 1:
