@@ -348,7 +348,8 @@ class AramaicSynth:
         ratio = size / PAPER_SIZE
         # The white fields of the bank have unit std; the repository's are uniform in [-1, 1] (std 1/√3).
         plan["elastic_alpha"] = ELASTIC_STRENGTH * u(*alpha_range) * ratio ** 2 / np.sqrt(3.0) if elastic else 0.0
-        plan["elastic_sigma"] = max(u(*sigma_range) * ratio, 0.5)
+        sigma = max(u(*sigma_range) * ratio, 0.5)
+        plan["elastic_sigma"] = sigma if elastic else 0.0  # without elastic (alpha 0) nothing to blur
         stroke = u(-0.3, 0.8) * k
         thin, thick = u() < 0.2, u() < 0.25  # the paper's erode (p = 0.2), else dilate (p = 0.2 of all)
         plan["stroke"] = stroke - 0.6 * k if thin else stroke + 0.8 * k if thick else stroke
