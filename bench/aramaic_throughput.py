@@ -5,8 +5,9 @@ so generation must keep up with the training step on this CPU. Measured in one r
 and batch 64 unless told, for two models: the preset's ResNet-18 at a quarter width and the
 standard-width ResNet-18:
 
-1. Rendering alone: one example at a time in this thread (ms per example), and the stream
-   (`AramaicSynth.dataset`, parallel map, batched) in images/s.
+1. Rendering alone, in this thread: one example at a time and a chunk of 64 at once
+   (`AramaicSynth.render_batch`, what the stream does), in ms per example; then the stream itself
+   (`AramaicSynth.dataset`: chunks of 32 rendered in parallel by tf.data, batched) in images/s.
 2. Training alone, the baseline: `train_on_batch` on one in-memory batch (what the model can
    consume when data costs nothing).
 3. `model.fit` on the stream: the images/s actually trained, beside (2). If (3) is well below (2),
@@ -16,6 +17,7 @@ Run: `python -m bench aramaic_throughput` (add `--quick` for a smoke run).
 """
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -44,6 +46,7 @@ def main(argv=None):
     if args.quick:
         args.image_size, args.widths, args.depth, args.batch_size, args.batches = 32, [4], 10, 16, 3
 
+    from core.data.generated import example_rng
     from domains.aramaic.data import synthetic_splits
     from domains.aramaic.model import AramaicClassifier
     from domains.aramaic.training import compile_aramaic_classifier
@@ -53,9 +56,15 @@ def main(argv=None):
     synth = splits.synth
     index = iter(range(10**6))
     single = time_call(lambda: synth.example(next(index)), repeats=5, warmup=2)
+    chunk = 64
+    chunk_labels = np.arange(chunk) % 23
+    chunked = time_call(lambda: synth.render_batch([example_rng(0, next(index)) for _ in range(chunk)], chunk_labels),
+                        repeats=3, warmup=1)
     stream = stream_rate(splits.train, args.batches)
-    rows = [{"measure": "render one example (this thread)", "value": f"{1000 * single.median:.1f} ms",
+    rows = [{"measure": "render one example (this thread)", "value": f"{1000 * single.median:.2f} ms",
              "images/s": round(1 / single.median, 1)},
+            {"measure": f"render a chunk of {chunk} (this thread)", "value": f"{1000 * chunked.median / chunk:.2f} ms",
+             "images/s": round(chunk / chunked.median, 1)},
             {"measure": "the stream alone (parallel tf.data)", "value": "", "images/s": round(stream, 1)}]
     x = np.random.default_rng(0).random((args.batch_size, args.image_size, args.image_size, 3)).astype("float32")
     y = np.arange(args.batch_size) % 23
@@ -76,6 +85,7 @@ def main(argv=None):
                         f"({'generation keeps up' if stream >= consume else 'generation is the bottleneck'})")
     print_table(f"{args.image_size} px letters, batch {args.batch_size}", rows)
     print("\n" + "\n".join(verdicts))
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (other jobs slow both sides)")
     return 0
 
 

@@ -10,6 +10,7 @@ import importlib
 _EXPORTS = {
     "example_rng": "core.data.generated",
     "from_arrays": "core.data.pipeline",
+    "generated_batch_dataset": "core.data.generated",
     "generated_dataset": "core.data.generated",
     "make_pipeline": "core.data.pipeline",
     "read_tfrecord_shards": "core.data.tfrecord",

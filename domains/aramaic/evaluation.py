@@ -145,7 +145,11 @@ def plot_accuracy_coverage(curve, threshold, path, title):
 
 
 def plot_mistakes(images, labels, predicted, confidence, path, per_letter=3):
-    """For each class with mistakes: up to `per_letter` misread images titled 'true → answer (p)'."""
+    """For each class with mistakes: up to `per_letter` misread images captioned 'true → answer (p)'.
+
+    The images are tiled into one mosaic drawn on a single axis (one subplot per image would take
+    seconds for 23 letters).
+    """
     from matplotlib.figure import Figure
 
     rows = [(c, np.nonzero((labels == c) & (predicted != c))[0][:per_letter]) for c in range(NUM_CLASSES)]
@@ -154,15 +158,18 @@ def plot_mistakes(images, labels, predicted, confidence, path, per_letter=3):
     if not rows:
         figure.text(0.5, 0.5, "no mistakes", ha="center")
     else:
-        axes = np.asarray(figure.subplots(len(rows), per_letter, squeeze=False))
+        size = images.shape[1]
+        caption, gap = max(size // 3, 8), max(size // 16, 2)  # room above each image, and between images
+        cell_height, cell_width = size + caption, size + gap
+        mosaic = np.ones((len(rows) * cell_height, per_letter * cell_width - gap, 3), "float32")
+        axis = figure.add_axes((0.0, 0.0, 1.0, 1.0))
+        axis.set_axis_off()
         for r, (c, found) in enumerate(rows):
-            for column in range(per_letter):
-                axis = axes[r, column]
-                axis.set_axis_off()
-                if column < len(found):
-                    i = found[column]
-                    axis.imshow(images[i])
-                    axis.set_title(f"{CLASS_NAMES[c]} → {CLASS_NAMES[predicted[i]]} ({confidence[i]:.2f})", fontsize=7)
-    figure.tight_layout()
+            for column, i in enumerate(found):
+                top, left = r * cell_height + caption, column * cell_width
+                mosaic[top:top + size, left:left + size] = images[i]
+                axis.text(left + size / 2, top - 1, f"{CLASS_NAMES[c]} → {CLASS_NAMES[predicted[i]]} ({confidence[i]:.2f})",
+                          ha="center", va="bottom", fontsize=7)
+        axis.imshow(mosaic, interpolation="nearest", aspect="auto")
     figure.savefig(path, dpi=72)
     return path

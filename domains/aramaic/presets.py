@@ -2,8 +2,8 @@
 
 `make presets` (scripts/make_presets.py) trains it with `make_presets()`: 64 × 64 letters from the
 Noto Sans Imperial Aramaic sample font, a ResNet-18 at a quarter width (16-32-64-128 channels,
-0.7 M parameters, about 3 MB), 14 epochs × 120 steps × 64 freshly rendered letters (107,520) with a
-60-minute wall-time cap (on the shared 2-core machine that is about 25 minutes of CPU), seed 0; then temperature and "illegible" threshold on the validation set. The
+0.7 M parameters, about 3 MB), 20 epochs × 150 steps × 64 freshly rendered letters (192,000) with a
+45-minute wall-time cap, seed 0; then temperature and "illegible" threshold on the validation set. The
 scores on the held-out synthetic test split (unseen seeds, harder damage) are stored in the
 preset's `metadata.json`.
 
@@ -26,8 +26,8 @@ RECIPES = {
     "aramaic_letters_small": (
         "Old Aramaic letters (22 + No Letter): ResNet-18 at a quarter width (16-32-64-128), 64 x 64 RGB, trained "
         "on the synthetic carved-stone stream of AramaicSynth (Noto Sans Imperial Aramaic), calibrated on validation",
-        {"image_size": 64, "width": 16, "depth": 18, "steps_per_epoch": 120, "time_minutes": 60.0},
-        14,
+        {"image_size": 64, "width": 16, "depth": 18, "steps_per_epoch": 150, "time_minutes": 45.0},
+        20,
     ),
 }
 REPORTED = ("accuracy", "top3_accuracy", "macro_f1", "n_test", "chance_accuracy", "temperature",

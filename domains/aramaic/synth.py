@@ -2,8 +2,8 @@
 
 Deep Aramaic (Aioanei et al., PLoS ONE 2024, REFERENCE.md §6) trains its classifier on synthetic
 letters made from fonts, stone textures, lighting, damage and augmentations. This module renders
-such images procedurally, one example at a time, in vectorised NumPy/SciPy on an
-`image_size × image_size` grid (no hand-made textures, nothing downloaded):
+such images procedurally in vectorised NumPy/SciPy on an `image_size × image_size` grid (no
+hand-made textures, nothing downloaded):
 
 1. **Letter form** — the font's glyph as a signed distance field (`letters.load_glyphs`), sampled
    through one geometric map that holds the paper's augmentations (rotation, zoom, white-border
@@ -22,10 +22,20 @@ such images procedurally, one example at a time, in vectorised NumPy/SciPy on an
 5. **Photograph** — exposure, white balance, gamma, vignetting, focus blur (the paper's Gaussian
    blur), sensor noise and JPEG compression.
 
+Speed: training the small model consumes about 100 letters a second on this 2-core CPU,
+so the renderer works on a chunk of examples at once (`render_batch`): every example first draws
+its own conditions from its generator (`_plan`), then each stage runs as a few array operations
+over the whole chunk, with per-example parameters broadcast. The fractal fields (and the white
+noise of the elastic map and of the sensor) are not synthesised per example: the synth keeps a
+bank of up to `NOISE_BANK_SIZE` periodic fields per spectrum (made once by FFT from a fixed seed), and
+each example takes one field per use, cyclically shifted and turned by one of the 8 symmetries of
+the square, all drawn from its generator; a periodic 1/f^β field shifted or turned is another
+field of the same statistics. Blurs with per-example widths are one FFT over the chunk.
+
 Every random number of example `index` comes from `core.data.generated.example_rng(seed, index)`,
-so an example depends only on (seed, index, the synth's settings): the stream is reproducible and
-parallel (`AramaicSynth.dataset`). Parameters of the paper that are given for its 256-pixel crops
-(±20 px, 0–50 px, elastic alpha/sigma) are scaled to `image_size`.
+so an example depends only on (seed, index, the synth's settings), not on the chunk it is made in:
+the stream is reproducible and parallel (`AramaicSynth.dataset`). Parameters of the paper that are
+given for its 256-pixel crops (±20 px, 0–50 px, elastic alpha/sigma) are scaled to `image_size`.
 
 The class index of example `index` is `index % 23` (every class equally often; 22 = "No Letter",
 the stone with at most a neighbour's fragment at the edge).
@@ -36,9 +46,9 @@ import io
 import pathlib
 
 import numpy as np
-from scipy import ndimage
+from scipy import fft, ndimage
 
-from core.data.generated import example_rng, generated_dataset
+from core.data.generated import example_rng, generated_batch_dataset
 from domains.aramaic.letters import (
     CLASS_NAMES,
     GLYPH_BOX,
@@ -61,11 +71,29 @@ ELASTIC_RANGES = (((9, 11), (2, 4)), ((40, 60), (4, 6)), ((150, 250), (6, 9)), (
 ELASTIC_STRENGTH = 0.3
 PAPER_SIZE = 256  # the side of the paper's augmented crops, which its pixel parameters refer to
 PARAM_NAMES = ("severity", "elevation", "azimuth", "stone")
-# The fractal fields of one example and their spectral exponents β (1/f^β): drawn together, in
-# one batched FFT, whether or not an example uses each of them.
+# The noise fields of one example and their spectral exponents β (1/f^β; 0 is white noise), each
+# of zero mean and unit standard deviation.
 NOISE_BETAS = {"stroke": 2.5, "jitter_y": 3.0, "jitter_x": 3.0, "fine": 1.7, "coarse": 3.3, "pits": 0.6,
                "albedo_fine": 1.3, "albedo_coarse": 3.1, "veins": 2.8, "spall_edge": 2.5, "spall_floor": 1.5,
-               "crust": 3.0, "crust_height": 1.5, "stains": 3.0}
+               "crust": 3.0, "crust_height": 1.5, "stains": 3.0, "elastic_y": 0.0, "elastic_x": 0.0,
+               "sensor_r": 0.0, "sensor_g": 0.0, "sensor_b": 0.0}
+NOISE_BANK_SIZE = 16  # periodic fields kept per spectrum (each then shifted by up to S × S and turned 8 ways)
+NOISE_BANK_PIXELS = NOISE_BANK_SIZE * 64 * 64  # larger images keep fewer fields (at least 4): 60 MB at 224 px
+NOISE_BANK_SEED = 20240402  # the bank is part of the renderer, the same for every stream seed
+UNIFORM_DRAWS = 64  # scalar conditions per example, drawn at once (`_plan` uses at most 63)
+
+
+class _Uniforms:
+    """Hands out an example's uniform draws one by one: `u(low, high)`; `u()` is in [0, 1)."""
+
+    def __init__(self, rng):
+        self.values = rng.random(UNIFORM_DRAWS)
+        self.used = 0
+
+    def __call__(self, low=0.0, high=1.0):
+        value = low + (high - low) * self.values[self.used]
+        self.used += 1
+        return float(value)
 
 
 @dataclasses.dataclass
@@ -114,7 +142,8 @@ class AramaicSynth:
     synth = AramaicSynth(image_size=64, seed=0)
     example = synth.example(5)               # class 5 (Waw), always the same image for seed 0
     example.image.shape, CLASS_NAMES[example.label]   # (64, 64, 3), 'Waw'
-    stream = synth.dataset(num_examples=256).batch(32)   # tf.data, made in parallel
+    images, labels, params = synth.arrays(64)          # examples 0 ... 63, rendered as one chunk
+    stream = synth.dataset(num_examples=256).batch(32)   # tf.data, chunks made in parallel
     synth.preview_grid("preview.png")        # every letter under each stage
     ```
     """
@@ -148,13 +177,23 @@ class AramaicSynth:
         self._scale = size / 64.0  # pixel quantities below are for 64 px and scale with the size
         centre = (size - 1) / 2.0
         self._y, self._x = np.mgrid[0:size, 0:size].astype("float32") - centre
-        fy = np.fft.fftfreq(size)[:, None]
-        fx = np.fft.rfftfreq(size)[None, :]
-        radius = np.sqrt(fx ** 2 + fy ** 2)
+        self._sdf = np.concatenate([glyphs.sdf for glyphs in self.glyphs])  # font f, letter l at f * 22 + l
+        self._bank_size = int(np.clip(NOISE_BANK_PIXELS // size ** 2, 4, NOISE_BANK_SIZE))
+        self._tiled = np.tile(self._noise_bank(), (1, 1, 2, 2))  # windows of it are the shifted fields
+
+    def _noise_bank(self):
+        """Periodic fields for each entry of `NOISE_BETAS`: (fields, bank, S, S), unit std."""
+        size = self.image_size
+        radius = np.hypot(np.fft.fftfreq(size)[:, None], np.fft.rfftfreq(size)[None, :])
         radius[0, 0] = 1.0
-        betas = np.array(list(NOISE_BETAS.values()))[:, None, None]
-        self._filters = (radius[None] ** (-betas / 2.0)).astype("complex64")
-        self._filters[:, 0, 0] = 0.0
+        betas = np.array(list(NOISE_BETAS.values()))[:, None, None, None]
+        spectrum = radius[None, None] ** (-betas / 2.0)
+        spectrum[..., 0, 0] = 0.0
+        rng = np.random.default_rng([NOISE_BANK_SEED, size])
+        white = rng.standard_normal((len(NOISE_BETAS), self._bank_size, size, size))
+        fields = fft.irfft2(fft.rfft2(white) * spectrum, s=(size, size))
+        fields /= fields.std(axis=(2, 3), keepdims=True)
+        return fields.astype("float32")
 
     # ------------------------------------------------------------------ the stream
     def example(self, index, seed=None, label=None, severity=None, stages=False):
@@ -170,18 +209,21 @@ class AramaicSynth:
         rng = example_rng(self.seed if seed is None else seed, index)
         return self.render(rng, index % NUM_CLASSES if label is None else int(label), severity, stages)
 
-    def make_example(self, rng, index):
-        """`(image uint8 (S, S, 3), label int64, params float32 (4,))` for `core.data.generated_dataset`.
+    def make_batch(self, rngs, indices):
+        """`(images uint8 (N, S, S, 3), labels int64 (N,), params float32 (N, 4))` for
+        `core.data.generated_batch_dataset`: examples `indices` (class `index % 23`) from their `rngs`.
 
         `params` holds severity, light elevation and azimuth (degrees) and the stone (0 basalt,
         1 limestone), for evaluations by condition.
         """
-        rendering = self.render(rng, index % NUM_CLASSES)
-        p = rendering.params
-        params = np.array([p["severity"], p["elevation"], p["azimuth"], STONES.index(p["stone"])], "float32")
-        return rendering.image, np.int64(rendering.label), params
+        labels = np.asarray(indices, "int64") % NUM_CLASSES
+        images, plans, _ = self.render_batch(rngs, labels)
+        params = np.array([[p["severity"], p["elevation"], p["azimuth"], STONES.index(p["stone"])] for p in plans],
+                          "float32").reshape(-1, len(PARAM_NAMES))
+        return images, labels, params
 
-    def dataset(self, seed=None, num_examples=None, start=0, with_params=False, num_parallel_calls=None):
+    def dataset(self, seed=None, num_examples=None, start=0, with_params=False, num_parallel_calls=None,
+                chunk_size=32):
         """A `tf.data.Dataset` of `(image uint8, label)` (plus `params` with `with_params=True`).
 
         Args:
@@ -189,17 +231,18 @@ class AramaicSynth:
                 Defaults to the synth's.
             num_examples: int or None. None streams forever.
             start: int. Index of the first example (a resumed run continues the stream).
-            with_params: bool. Add the (4,) float32 conditions of `make_example`. Defaults to False.
-            num_parallel_calls: int or None (AUTOTUNE).
+            with_params: bool. Add the (4,) float32 conditions of `make_batch`. Defaults to False.
+            num_parallel_calls: int or None (AUTOTUNE). Chunks rendered at once.
+            chunk_size: int. Examples rendered together (the images do not depend on it). Defaults to 32.
         """
         import tensorflow as tf
 
         size = self.image_size
         signature = (tf.TensorSpec((size, size, 3), tf.uint8), tf.TensorSpec((), tf.int64),
                      tf.TensorSpec((len(PARAM_NAMES),), tf.float32))
-        data = generated_dataset(self.make_example, signature, seed=self.seed if seed is None else seed,
-                                 num_examples=num_examples, start=start,
-                                 num_parallel_calls=num_parallel_calls or tf.data.AUTOTUNE)
+        data = generated_batch_dataset(self.make_batch, signature, seed=self.seed if seed is None else seed,
+                                       num_examples=num_examples, start=start, chunk_size=chunk_size,
+                                       num_parallel_calls=num_parallel_calls or tf.data.AUTOTUNE)
         return data if with_params else data.map(lambda image, label, params: (image, label))
 
     def arrays(self, num_examples, seed=None, start=0):
@@ -211,268 +254,343 @@ class AramaicSynth:
     # ------------------------------------------------------------------ rendering
     def render(self, rng, label, severity=None, stages=False):
         """Render one example of class `label` with the generator `rng` (see the module docstring)."""
-        if not 0 <= int(label) < NUM_CLASSES:
-            raise ValueError(f"label must be in [0, {NUM_CLASSES}). Received: label={label}")
-        s = float(rng.uniform(*self.severity)) if severity is None else float(severity)
+        images, plans, out = self.render_batch([rng], [label], None if severity is None else [severity], stages)
+        return Rendering(images[0], int(label), plans[0], None if out is None else {k: v[0] for k, v in out.items()})
+
+    def render_batch(self, rngs, labels, severities=None, stages=False):
+        """Render examples of classes `labels`, example i from the generator `rngs[i]` only.
+
+        Args:
+            rngs: list of `numpy.random.Generator`, one per example.
+            labels: list of N class indices.
+            severities: list of N floats, or None (drawn from the range).
+            stages: bool. Also return the intermediate stages. Defaults to False.
+
+        Returns:
+            `(images uint8 (N, S, S, 3), list of N param dicts, stages dict name → (N, ...) or None)`.
+        """
+        labels = [int(label) for label in labels]
+        if any(not 0 <= label < NUM_CLASSES for label in labels):
+            raise ValueError(f"labels must be in [0, {NUM_CLASSES}). Received: labels={labels}")
+        severities = [None] * len(labels) if severities is None else severities
+        plans = [self._plan(rng, label, severity) for rng, label, severity in zip(rngs, labels, severities)]
+        column = _Columns(plans)
         size, k = self.image_size, self._scale
-        glyphs = self.glyphs[int(rng.integers(len(self.glyphs)))]
-        params = {"label": int(label), "severity": s, "font": glyphs.font.name,
-                  "stone": STONES[0] if len(self.stones) == 1 else self.stones[int(rng.integers(len(self.stones)))],
-                  "relief": self.reliefs[int(rng.integers(len(self.reliefs)))],
-                  "azimuth": float(rng.uniform(0.0, 360.0)), "elevation": float(rng.uniform(*self.elevation))}
         out = {} if stages else None
-        noise = self._noise_bank(rng)
+        noise = self._noise_fields(column("noise"))
 
         # 1. Letter form: one inverse map from the image grid to the glyph canvas.
-        coords, pixel_per_glyph = self._glyph_map(rng, noise)
-        stroke = float(rng.uniform(-0.3, 0.8)) * k
-        if rng.random() < 0.2:  # the paper's erode
-            stroke -= 0.6 * k
-        elif rng.random() < 0.25:  # dilate (p = 0.2 of all)
-            stroke += 0.8 * k
-        stroke = stroke + 0.4 * k * noise["stroke"]  # the width varies along the strokes
-        distance = np.full((size, size), 1e3, "float32")
-        if label != NO_LETTER_CLASS:
-            distance = self._sample_sdf(glyphs.sdf[label], coords) * pixel_per_glyph
-        neighbour_p = self.neighbour_probability * (2.0 if label == NO_LETTER_CLASS else 1.0)
-        if rng.random() < neighbour_p:
-            other = int(rng.integers(len(LETTERS)))
-            side = rng.integers(4)
-            shift = float(rng.uniform(1.0, 1.25)) * GLYPH_BOX  # beside the letter, entering at an edge
-            offset = np.array([[0, shift], [0, -shift], [shift, 0], [-shift, 0]][side], "float32")
-            moved = coords + offset[:, None, None]
-            distance = np.minimum(distance, self._sample_sdf(glyphs.sdf[other], moved) * pixel_per_glyph)
-        distance = distance - stroke
-        edge = float(rng.uniform(0.7, 1.8)) * k
-        t = np.clip(0.5 - distance / edge, 0.0, 1.0)
+        coords, pixel_per_glyph = self._glyph_map(column, noise)
+        letter = np.array(labels) != NO_LETTER_CLASS
+        glyph = column("glyph")
+        distance = np.where(letter[:, None, None], self._sample_sdf(glyph, coords) * pixel_per_glyph, 1e3)
+        neighbour = np.flatnonzero(column("neighbour") >= 0)
+        if len(neighbour):  # a fragment of another letter beside this one, entering at an edge
+            moved = coords[neighbour] + column("neighbour_offset")[neighbour][:, :, None, None]
+            near = self._sample_sdf(column("neighbour")[neighbour], moved) * pixel_per_glyph[neighbour]
+            distance[neighbour] = np.minimum(distance[neighbour], near)
+        distance = distance - (column("stroke")[:, None, None] + 0.4 * k * noise["stroke"])  # width varies along
+        t = np.clip(0.5 - distance / column("edge")[:, None, None], 0.0, 1.0)
         profile = 0.5 - 0.5 * np.cos(np.pi * t)  # rounded edges: 0 outside, 1 on the stroke's floor
         if out is not None:
-            clean = self._sample_sdf(glyphs.sdf[label], self._identity_map()) if label != NO_LETTER_CLASS else None
-            out["font"] = np.zeros((size, size), "float32") if clean is None else (clean < 0).astype("float32")
+            identity = np.broadcast_to(self._identity_map(), (len(plans), 2, size, size))
+            out["font"] = np.where(letter[:, None, None], self._sample_sdf(glyph, identity) < 0, False).astype("float32")
             out["letter form"] = profile.astype("float32")
 
         # 2. Relief.
-        depth = float(rng.uniform(1.0, 3.0)) * k
-        sign = -1.0 if params["relief"] == "incised" else 1.0
-        light = self._light_vector(params["azimuth"], params["elevation"])
-        ambient = float(rng.uniform(0.12, 0.3))
+        glyph_height = (column("relief_sign") * column("depth"))[:, None, None] * profile
+        light = self._light_vector(column("azimuth"), column("elevation"))
+        ambient = column("ambient")
         if out is not None:
-            grey = np.full((size, size, 3), 0.6, "float32")
-            out["relief, raking light"] = self._shade(sign * depth * profile, grey, light, ambient, 0.0)
+            grey = np.full((len(plans), size, size, 3), 0.6, "float32")
+            out["relief, raking light"] = self._shade(glyph_height, grey, light, ambient, np.zeros(len(plans)))
 
         # 3. Stone.
-        stone_height, albedo, specular = self._stone(rng, noise, params["stone"])
-        glyph_height = sign * depth * profile
+        stone_height, albedo = self._stone(column, noise)
+        specular = column("specular")
         if out is not None:
             out["stone"] = self._shade(glyph_height + stone_height, albedo, light, ambient, specular)
 
         # 4. Damage.
-        glyph_height, stone_height, albedo = self._damage(rng, noise, s, glyph_height, stone_height, albedo)
-        height = glyph_height + stone_height
-        lit = self._shade(height, albedo, light, ambient, specular)
+        glyph_height, stone_height, albedo = self._damage(plans, column, noise, glyph_height, stone_height, albedo)
+        lit = self._shade(glyph_height + stone_height, albedo, light, ambient, specular)
         if out is not None:
             out["damage"] = lit
 
         # 5. Photograph.
-        image = self._photograph(rng, lit)
+        images = self._photograph(plans, column, noise, lit)
         if out is not None:
-            out["photograph"] = image.astype("float32") / 255.0
-        return Rendering(image, int(label), params, out)
+            out["photograph"] = images.astype("float32") / 255.0
+        public = [{key: plan[key] for key in ("label", "severity", "font", "stone", "relief", "azimuth", "elevation")}
+                  for plan in plans]
+        return images, public, out
+
+    def _plan(self, rng, label, severity):
+        """Every random condition of one example, drawn from its generator in a fixed order."""
+        size, k = self.image_size, self._scale
+        u = _Uniforms(rng)
+        s = u(*self.severity) if severity is None else float(severity)
+        font = min(int(u() * len(self.glyphs)), len(self.glyphs) - 1)
+        stone = self.stones[min(int(u() * len(self.stones)), len(self.stones) - 1)]
+        relief = self.reliefs[min(int(u() * len(self.reliefs)), len(self.reliefs) - 1)]
+        plan = {"label": int(label), "severity": s, "font": self.glyphs[font].font.name, "stone": stone,
+                "relief": relief, "azimuth": u(0.0, 360.0), "elevation": u(*self.elevation),
+                "glyph": font * len(LETTERS) + min(label, len(LETTERS) - 1),
+                "relief_sign": -1.0 if relief == "incised" else 1.0}
+        # Letter form: the paper's zoom, white border, rotation, affine and elastic; stroke width.
+        plan.update(zoom=u(0.5, 0.9), padding=u(0.0, 50.0 / PAPER_SIZE), angle=np.deg2rad(u(-self.rotation, self.rotation)),
+                    shift=(u(-0.06, 0.06) * size, u(-0.06, 0.06) * size))
+        affine = u() < 0.7  # 3 points moved by up to ±20 px of 256
+        moves = [u(-1.0, 1.0) * 20.0 / PAPER_SIZE * size for _ in range(6)]
+        plan["affine"] = np.reshape(moves, (3, 2)) if affine else np.zeros((3, 2))
+        elastic = u() < 0.6
+        alpha_range, sigma_range = ELASTIC_RANGES[min(int(u() * len(ELASTIC_RANGES)), len(ELASTIC_RANGES) - 1)]
+        ratio = size / PAPER_SIZE
+        # The white fields of the bank have unit std; the repository's are uniform in [-1, 1] (std 1/√3).
+        plan["elastic_alpha"] = ELASTIC_STRENGTH * u(*alpha_range) * ratio ** 2 / np.sqrt(3.0) if elastic else 0.0
+        sigma = max(u(*sigma_range) * ratio, 0.5)
+        plan["elastic_sigma"] = sigma if elastic else 0.0  # without elastic (alpha 0) nothing to blur
+        stroke = u(-0.3, 0.8) * k
+        thin, thick = u() < 0.2, u() < 0.25  # the paper's erode (p = 0.2), else dilate (p = 0.2 of all)
+        plan["stroke"] = stroke - 0.6 * k if thin else stroke + 0.8 * k if thick else stroke
+        neighbour_p = self.neighbour_probability * (2.0 if label == NO_LETTER_CLASS else 1.0)
+        has_neighbour = u() < neighbour_p
+        other = min(int(u() * len(LETTERS)), len(LETTERS) - 1)
+        side = min(int(u() * 4), 3)
+        gap = u(1.0, 1.25) * GLYPH_BOX  # beside the letter, entering at an edge
+        plan["neighbour"] = font * len(LETTERS) + other if has_neighbour else -1
+        plan["neighbour_offset"] = np.array([[0, gap], [0, -gap], [gap, 0], [-gap, 0]][side], "float32")
+        # Relief and light.
+        plan.update(edge=u(0.7, 1.8) * k, depth=u(1.0, 3.0) * k, ambient=u(0.12, 0.3))
+        # Stone; `(uniform - 0.5) * 3.4` is a colour jitter of about unit standard deviation.
+        if stone == "basalt":
+            colour = np.array([0.26, 0.26, 0.28]) * u(0.7, 1.3) + 0.015 * (np.array([u(), u(), u()]) - 0.5) * 3.4
+            plan.update(fine=u(0.04, 0.15) * k, coarse=u(0.2, 0.8) * k, pits=u(0.5, 1.5) * k,
+                        pit_level=u(2.2, 3.0), albedo_fine=0.08, albedo_coarse=0.06, veins=0.0, specular=u(0.0, 0.25))
+        else:
+            colour = np.array([0.78, 0.72, 0.60]) * u(0.75, 1.15) + 0.025 * (np.array([u(), u(), u()]) - 0.5) * 3.4
+            plan.update(fine=u(0.03, 0.12) * k, coarse=u(0.3, 1.5) * k, pits=0.0, pit_level=u(2.2, 3.0),
+                        albedo_fine=0.05, albedo_coarse=0.10, veins=u(0.0, 0.12), specular=u(0.0, 0.05))
+        plan["colour"] = colour
+        # Damage.
+        erosion = s * u(0.3, 1.6) * k
+        plan.update(erosion=erosion if erosion > 0.2 else 0.0, shallower=1.0 - 0.5 * s * u(),
+                    spall_floor=u(1.0, 3.0) * k, crack_depth=u(2.0, 5.0) * k, crust=u() * s,
+                    crust_height=u(0.5, 1.5) * k, crust_colour=np.array([0.85, 0.8, 0.68]) * u(0.6, 1.1),
+                    stains=s * u(0.1, 0.5))
+        # Photograph.
+        plan.update(exposure=u(0.35, 0.6), white_balance=1.0 + 0.05 * 3.4 * (np.array([u(), u(), u()]) - 0.5),
+                    vignette=u(0.0, 0.35), focus=(u(0.3, 1.2) * k, u(0.3, 1.2) * k) if u() < 0.5 else (0.0, 0.0),
+                    shot_noise=u(0.0, 0.04), read_noise=u(0.002, 0.02), gamma=2.2 * u(0.85, 1.15),
+                    jpeg=int(u(30, 96)) if self.jpeg and u() < 0.7 else 0)
+        # Variable numbers of spalls, chips and cracks, then the noise fields' choices.
+        spalls = rng.random((rng.poisson(1.4 * s), 4))
+        plan["spalls"] = [(float(a - 0.5) * size, float(b - 0.5) * size, float(0.08 + 0.14 * c) * size * (0.5 + s))
+                          for a, b, c, _ in spalls]
+        chips = rng.poisson(14 * s)
+        plan["chips"] = (rng.integers(0, size, (2, chips)), rng.uniform(2.0, 6.0, chips) * k)
+        plan["cracks"] = [self._crack_walk(rng) for _ in range(rng.poisson(1.2 * s))]
+        plan["noise"] = rng.integers(0, [self._bank_size, 8, size, size], size=(len(NOISE_BETAS), 4))
+        return plan
+
+    def _crack_walk(self, rng):
+        """The pixels (ys, xs) of one crack: a random walk of half-pixel steps with a wandering heading."""
+        size = self.image_size
+        steps = int(size * rng.uniform(0.6, 2.0) / 0.5)
+        angle = rng.uniform(0, 2 * np.pi) + np.cumsum(rng.normal(0, 0.12, steps))
+        start = rng.uniform(0, size, 2)
+        ys = start[0] + 0.5 * np.cumsum(np.sin(angle))
+        xs = start[1] + 0.5 * np.cumsum(np.cos(angle))
+        keep = (ys >= 0) & (ys < size) & (xs >= 0) & (xs < size)
+        return ys[keep].astype(int), xs[keep].astype(int)
+
+    def _noise_fields(self, choices):
+        """Name → (N, S, S) fields of the bank, each example's shifted and turned as it drew (`choices`)."""
+        size = self.image_size
+        fields = {}
+        for position, name in enumerate(NOISE_BETAS):
+            views = []
+            for bank, symmetry, dy, dx in choices[:, position]:
+                # A cyclic shift of a periodic field is a window of the field tiled 2 × 2.
+                field = self._tiled[position, bank, dy:dy + size, dx:dx + size]
+                field = field.T if symmetry & 4 else field
+                views.append(field[::-1 if symmetry & 2 else 1, ::-1 if symmetry & 1 else 1])
+            fields[name] = np.stack(views)
+        return fields
 
     def _identity_map(self):
         scale = GLYPH_BOX / (0.85 * self.image_size)
         centre = (GLYPH_CANVAS - 1) / 2.0
         return np.stack([self._y * scale + centre, self._x * scale + centre])
 
-    def _glyph_map(self, rng, noise):
-        """Image grid → glyph canvas coordinates (2, S, S), and image pixels per glyph pixel."""
+    def _glyph_map(self, column, noise):
+        """Image grid → glyph canvas coordinates (N, 2, S, S), and image pixels per glyph pixel (N, 1, 1)."""
         size, k = self.image_size, self._scale
-        zoom = float(rng.uniform(0.5, 0.9))                     # the paper's zoom
-        padding = float(rng.uniform(0.0, 50.0 / PAPER_SIZE))    # the paper's 0-50 px white border
-        letter = size * (zoom + 0.1) / (1.0 + 2.0 * padding)    # the glyph box's side in image pixels
-        angle = np.deg2rad(rng.uniform(-self.rotation, self.rotation))
-        cos, sin = np.cos(angle), np.sin(angle)
-        matrix = np.array([[cos, -sin], [sin, cos]])
-        if rng.random() < 0.7:  # the paper's affine: 3 points moved by up to ±20 px of 256
-            source = np.array([[-0.4, -0.4], [0.4, -0.4], [0.0, 0.4]]) * size
-            target = source + rng.uniform(-1, 1, size=(3, 2)) * 20.0 / PAPER_SIZE * size
-            solution = np.linalg.lstsq(np.c_[source, np.ones(3)], target, rcond=None)[0]
-            matrix = solution[:2].T @ matrix
-        y, x = self._y, self._x
-        # Stroke jitter (always) plus the paper's elastic distortion (p = 0.6).
-        dy = 0.6 * k * noise["jitter_y"]
-        dx = 0.6 * k * noise["jitter_x"]
-        if rng.random() < 0.6:
-            (alpha_range, sigma_range) = ELASTIC_RANGES[int(rng.integers(len(ELASTIC_RANGES)))]
-            ratio = size / PAPER_SIZE
-            alpha = ELASTIC_STRENGTH * rng.uniform(*alpha_range) * ratio ** 2
-            sigma = max(rng.uniform(*sigma_range) * ratio, 0.5)
-            field = rng.uniform(-1, 1, size=(2, size, size)).astype("float32")
-            dy = dy + alpha * ndimage.gaussian_filter(field[0], sigma, mode="reflect")
-            dx = dx + alpha * ndimage.gaussian_filter(field[1], sigma, mode="reflect")
-        shift = rng.uniform(-0.06, 0.06, size=2) * size
-        py, px = y + dy - shift[0], x + dx - shift[1]
-        inverse = np.linalg.inv(matrix)
-        gy = inverse[0, 0] * py + inverse[0, 1] * px
-        gx = inverse[1, 0] * py + inverse[1, 1] * px
-        glyph_per_pixel = GLYPH_BOX / letter
+        letter = size * (column("zoom") + 0.1) / (1.0 + 2.0 * column("padding"))  # glyph box side in pixels
+        cos, sin = np.cos(column("angle")), np.sin(column("angle"))
+        rotation = np.stack([np.stack([cos, -sin], -1), np.stack([sin, cos], -1)], -2)  # (N, 2, 2)
+        # The affine map through the 3 moved points: [source, 1] @ solution = source + moves.
+        source = np.array([[-0.4, -0.4], [0.4, -0.4], [0.0, 0.4]]) * size
+        solution = np.linalg.solve(np.c_[source, np.ones(3)], source[None] + column("affine"))  # (N, 3, 2)
+        matrix = np.swapaxes(solution[:, :2], 1, 2) @ rotation
+        # Stroke jitter (always) plus the paper's elastic distortion (p = 0.6; alpha 0 without).
+        sigma = np.repeat(column("elastic_sigma")[:, None], 2, axis=1)
+        elastic = _blur(np.stack([noise["elastic_y"], noise["elastic_x"]], -1), sigma, wrap=True)
+        alpha = column("elastic_alpha")[:, None, None]
+        shift = column("shift")
+        py = self._y + 0.6 * k * noise["jitter_y"] + alpha * elastic[..., 0] - shift[:, 0, None, None]
+        px = self._x + 0.6 * k * noise["jitter_x"] + alpha * elastic[..., 1] - shift[:, 1, None, None]
+        inverse = np.linalg.inv(matrix).astype("float32")[:, :, :, None, None]
+        glyph_per_pixel = (GLYPH_BOX / letter)[:, None, None].astype("float32")
         centre = (GLYPH_CANVAS - 1) / 2.0
-        coords = np.stack([gy * glyph_per_pixel + centre, gx * glyph_per_pixel + centre]).astype("float32")
-        return coords, float(np.sqrt(abs(np.linalg.det(matrix))) / glyph_per_pixel)
+        coords = np.stack([inverse[:, 0, 0] * py + inverse[:, 0, 1] * px,
+                           inverse[:, 1, 0] * py + inverse[:, 1, 1] * px], 1) * glyph_per_pixel[:, None] + centre
+        pixel_per_glyph = np.sqrt(np.abs(np.linalg.det(matrix)))[:, None, None] / glyph_per_pixel
+        return coords.astype("float32"), pixel_per_glyph.astype("float32")
 
-    @staticmethod
-    def _sample_sdf(sdf, coords):
-        values = ndimage.map_coordinates(sdf, coords, order=1, mode="nearest")
-        # Outside the canvas the nearest edge value underestimates the distance: keep it positive.
-        outside = (coords[0] < 0) | (coords[0] > GLYPH_CANVAS - 1) | (coords[1] < 0) | (coords[1] > GLYPH_CANVAS - 1)
+    def _sample_sdf(self, glyph, coords):
+        """Bilinear samples (N, S, S) of the distance fields `glyph` (N,) at canvas `coords` (N, 2, S, S)."""
+        side = GLYPH_CANVAS
+        y, x = coords[:, 0], coords[:, 1]
+        # Outside the canvas the nearest edge value underestimates the distance: kept positive below.
+        outside = (y < 0) | (y > side - 1) | (x < 0) | (x > side - 1)
+        y, x = np.clip(y, 0, side - 1), np.clip(x, 0, side - 1)
+        y0, x0 = np.minimum(y.astype("int32"), side - 2), np.minimum(x.astype("int32"), side - 2)
+        wy, wx = y - y0, x - x0
+        corner = (np.asarray(glyph, "int32")[:, None, None] * side + y0) * side + x0  # flat index into the fields
+        flat = self._sdf.reshape(-1)
+        top = np.take(flat, corner) * (1 - wx) + np.take(flat, corner + 1) * wx
+        bottom = np.take(flat, corner + side) * (1 - wx) + np.take(flat, corner + side + 1) * wx
+        values = top * (1 - wy) + bottom * wy
         return np.where(outside, np.maximum(values, 4.0), values).astype("float32")
 
-    def _noise_bank(self, rng):
-        """The example's fractal fields (`NOISE_BETAS`), each of zero mean and unit standard deviation."""
-        from scipy import fft
+    def _stone(self, column, noise):
+        """Height (N, S, S) px and albedo (N, S, S, 3) of procedural basalt or limestone."""
+        c = {name: column(name)[:, None, None] for name in ("fine", "coarse", "pits", "pit_level", "albedo_fine",
+                                                            "albedo_coarse", "veins")}
+        height = c["fine"] * noise["fine"] + c["coarse"] * noise["coarse"]
+        height = height - c["pits"] * np.clip(noise["pits"] - c["pit_level"], 0, None)  # basalt's vesicles
+        variation = c["albedo_fine"] * noise["albedo_fine"] + c["albedo_coarse"] * noise["albedo_coarse"]
+        variation = variation - c["veins"] * np.clip(0.15 - np.abs(noise["veins"]), 0, None) / 0.15  # limestone's
+        albedo = np.clip(column("colour")[:, None, None, :] * (1.0 + variation[..., None]), 0.02, 1.0)
+        return height.astype("float32"), albedo.astype("float32")
 
-        size = self.image_size
-        white = rng.standard_normal((len(NOISE_BETAS), size, size), dtype="float32")
-        fields = fft.irfft2(fft.rfft2(white) * self._filters, s=(size, size)).astype("float32")
-        fields /= fields.std(axis=(1, 2), keepdims=True) + 1e-8
-        return dict(zip(NOISE_BETAS, fields))
-
-    def _stone(self, rng, noise, stone):
-        """Height (px), albedo (S, S, 3) and the specular strength of a procedural stone."""
-        k = self._scale
-        if stone == "basalt":
-            colour = np.array([0.26, 0.26, 0.28]) * rng.uniform(0.7, 1.3) + rng.normal(0, 0.015, 3)
-            height = (rng.uniform(0.04, 0.15) * k * noise["fine"]
-                      + rng.uniform(0.2, 0.8) * k * noise["coarse"])
-            pits = noise["pits"]  # vesicles: small round pits
-            height -= rng.uniform(0.5, 1.5) * k * np.clip(pits - rng.uniform(2.2, 3.0), 0, None)
-            albedo_var = 0.08 * noise["albedo_fine"] + 0.06 * noise["albedo_coarse"]
-            specular = float(rng.uniform(0.0, 0.25))
-        else:
-            colour = np.array([0.78, 0.72, 0.60]) * rng.uniform(0.75, 1.15) + rng.normal(0, 0.025, 3)
-            height = (rng.uniform(0.03, 0.12) * k * noise["fine"]
-                      + rng.uniform(0.3, 1.5) * k * noise["coarse"])
-            albedo_var = 0.05 * noise["albedo_fine"] + 0.10 * noise["albedo_coarse"]
-            veins = np.abs(noise["veins"])
-            albedo_var -= rng.uniform(0.0, 0.12) * np.clip(0.15 - veins, 0, None) / 0.15
-            specular = float(rng.uniform(0.0, 0.05))
-        albedo = np.clip(colour[None, None, :] * (1.0 + albedo_var[..., None]), 0.02, 1.0).astype("float32")
-        return height.astype("float32"), albedo, specular
-
-    def _damage(self, rng, noise, s, glyph_height, stone_height, albedo):
-        """Erosion, spalling/missing fragments, chips, cracks, encrustation, weathering at severity s."""
+    def _damage(self, plans, column, noise, glyph_height, stone_height, albedo):
+        """Erosion, spalling/missing fragments, chips, cracks, encrustation, weathering (each example's severity)."""
         size, k = self.image_size, self._scale
+        n = len(plans)
         # Erosion: softer, shallower strokes.
-        sigma = s * rng.uniform(0.3, 1.6) * k
-        if sigma > 0.2:
-            glyph_height = ndimage.gaussian_filter(glyph_height, sigma)
-        glyph_height = glyph_height * (1.0 - 0.5 * s * rng.uniform(0, 1))
+        erosion = np.repeat(column("erosion")[:, None], 2, axis=1)
+        glyph_height = _blur(glyph_height, erosion) * column("shallower")[:, None, None]
         # Spalling: flakes of the surface gone, letter included, with a rough floor.
-        edge_noise = noise["spall_edge"]
-        intact = np.ones((size, size), "float32")
-        for _ in range(rng.poisson(1.4 * s)):
-            cy, cx = rng.uniform(-0.5, 0.5, 2) * size
-            radius = rng.uniform(0.08, 0.22) * size * (0.5 + s)
-            inside = radius * (1 + 0.3 * edge_noise) - np.hypot(self._y - cy, self._x - cx)
-            intact = np.minimum(intact, np.clip(1.0 - inside / (1.0 * k), 0.0, 1.0))
-        if intact.min() < 1.0:
-            floor = rng.uniform(1.0, 3.0) * k + 0.6 * k * noise["spall_floor"]
-            stone_height = stone_height - (1.0 - intact) * floor
-            glyph_height = glyph_height * intact
-            albedo = albedo * (1.0 + 0.15 * (1.0 - intact))[..., None]
-        # Chips: small pits.
-        chips = rng.poisson(14 * s)
-        if chips:
-            impulses = np.zeros((size, size), "float32")
-            np.add.at(impulses, (rng.integers(0, size, chips), rng.integers(0, size, chips)),
-                      rng.uniform(2.0, 6.0, chips) * k)
-            stone_height = stone_height - ndimage.gaussian_filter(impulses, 0.8 * k) * 6.0
-        # Cracks: random walks carved as thin grooves.
-        cracks = rng.poisson(1.2 * s)
-        if cracks:
-            lines = np.zeros((size, size), "float32")
-            for _ in range(cracks):
-                steps = int(size * rng.uniform(0.6, 2.0) / 0.5)
-                angle = rng.uniform(0, 2 * np.pi) + np.cumsum(rng.normal(0, 0.12, steps))
-                start = rng.uniform(0, size, 2)
-                ys = start[0] + 0.5 * np.cumsum(np.sin(angle))
-                xs = start[1] + 0.5 * np.cumsum(np.cos(angle))
-                keep = (ys >= 0) & (ys < size) & (xs >= 0) & (xs < size)
-                lines[ys[keep].astype(int), xs[keep].astype(int)] = 1.0
-            lines = ndimage.gaussian_filter(lines, 0.5 * k)
-            stone_height = stone_height - rng.uniform(2.0, 5.0) * k * np.clip(lines * 2.5, 0, 1)
-        # Encrustation: raised crusts of another colour.
-        crust = rng.uniform(0, 1) * s
-        if crust > 0.05:
-            field = noise["crust"]
-            patch = np.clip((field - np.quantile(field, 1 - 0.5 * crust)) * 3.0, 0, 1)
-            stone_height = stone_height + patch * rng.uniform(0.5, 1.5) * k * (1 + 0.3 * noise["crust_height"])
-            glyph_height = glyph_height * (1 - 0.7 * patch)
-            colour = np.array([0.85, 0.8, 0.68]) * rng.uniform(0.6, 1.1)
-            albedo = albedo * (1 - 0.8 * patch[..., None]) + 0.8 * patch[..., None] * colour
+        intact = np.ones((n, size, size), "float32")
+        for i, plan in enumerate(plans):
+            for cy, cx, radius in plan["spalls"]:
+                inside = radius * (1 + 0.3 * noise["spall_edge"][i]) - np.hypot(self._y - cy, self._x - cx)
+                intact[i] = np.minimum(intact[i], np.clip(1.0 - inside / k, 0.0, 1.0))
+        floor = column("spall_floor")[:, None, None] + 0.6 * k * noise["spall_floor"]
+        stone_height = stone_height - (1.0 - intact) * floor
+        glyph_height = glyph_height * intact
+        albedo = albedo * (1.0 + 0.15 * (1.0 - intact))[..., None]
+        # Chips (small pits) and cracks (random walks carved as thin grooves).
+        impulses = np.zeros((n, size, size), "float32")
+        lines = np.zeros((n, size, size), "float32")
+        for i, plan in enumerate(plans):
+            (ys, xs), depths = plan["chips"]
+            np.add.at(impulses[i], (ys, xs), depths)
+            for ys, xs in plan["cracks"]:
+                lines[i, ys, xs] = 1.0
+        if impulses.any():
+            stone_height = stone_height - ndimage.gaussian_filter(impulses, (0, 0.8 * k, 0.8 * k)) * 6.0
+        if lines.any():
+            lines = ndimage.gaussian_filter(lines, (0, 0.5 * k, 0.5 * k))
+            stone_height = stone_height - column("crack_depth")[:, None, None] * np.clip(lines * 2.5, 0, 1)
+        # Encrustation: raised crusts of another colour over the most-covered fraction 0.5 × crust.
+        crust = column("crust")
+        field = noise["crust"]
+        level = _quantiles(field, 1.0 - 0.5 * crust)[:, None, None]
+        patch = np.where((crust > 0.05)[:, None, None], np.clip((field - level) * 3.0, 0, 1), 0.0)
+        stone_height = stone_height + patch * column("crust_height")[:, None, None] * (1 + 0.3 * noise["crust_height"])
+        glyph_height = glyph_height * (1 - 0.7 * patch)
+        patch = patch[..., None]
+        albedo = albedo * (1 - 0.8 * patch) + 0.8 * patch * column("crust_colour")[:, None, None, :]
         # Weathering: stains and discolouration.
-        stains = 1.0 + s * rng.uniform(0.1, 0.5) * noise["stains"]
+        stains = 1.0 + column("stains")[:, None, None] * noise["stains"]
         albedo = np.clip(albedo * stains[..., None], 0.02, 1.0)
-        return glyph_height, stone_height, albedo.astype("float32")
+        return glyph_height.astype("float32"), stone_height.astype("float32"), albedo.astype("float32")
 
     @staticmethod
     def _light_vector(azimuth, elevation):
+        """Unit vectors (x, y, z) towards the light, (..., 3), from azimuth and elevation in degrees."""
         a, e = np.deg2rad(azimuth), np.deg2rad(elevation)
-        return np.array([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)], "float32")  # x, y, z
+        return np.stack([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)], -1).astype("float32")
 
     def _shade(self, height, albedo, light, ambient, specular):
-        """Lambert + Blinn-Phong shading of a height map with cast shadows, in [0, 1] (S, S, 3)."""
-        gy, gx = np.gradient(height)
+        """Lambert + Blinn-Phong shading of height maps (N, S, S) with cast shadows: (N, S, S, 3) in [0, 1].
+
+        `light` (N, 3), `ambient` and `specular` (N,) are per example.
+        """
+        gy, gx = np.gradient(height, axis=(1, 2))
         norm = 1.0 / np.sqrt(1.0 + gx * gx + gy * gy)
         nx, ny, nz = -gx * norm, -gy * norm, norm
-        diffuse = np.clip(nx * light[0] + ny * light[1] + nz * light[2], 0.0, None)
+        lx, ly, lz = (light[:, i, None, None] for i in range(3))
+        diffuse = np.clip(nx * lx + ny * ly + nz * lz, 0.0, None)
         lit = self._shadow(height, light)
         half = light + np.array([0, 0, 1], "float32")
-        half /= np.linalg.norm(half)
-        shine = np.clip(nx * half[0] + ny * half[1] + nz * half[2], 0.0, None) ** 20
-        shading = ambient + (1.0 - ambient) * diffuse * lit / max(light[2], 0.35)
+        half /= np.linalg.norm(half, axis=1, keepdims=True)
+        hx, hy, hz = (half[:, i, None, None] for i in range(3))
+        shine = np.clip(nx * hx + ny * hy + nz * hz, 0.0, None)
+        shine4 = np.square(np.square(shine))
+        shine = np.square(np.square(shine4)) * shine4  # the 20th power, by products (faster than a power)
+        ambient = np.asarray(ambient, "float32")[:, None, None]
+        shading = ambient + (1.0 - ambient) * diffuse * lit / np.maximum(lz, 0.35)
+        specular = np.asarray(specular, "float32")[:, None, None]
         return np.clip(albedo * shading[..., None] + (specular * shine * lit)[..., None], 0.0, 1.0).astype("float32")
 
     def _shadow(self, height, light):
-        """1 where the light reaches the surface, 0 in cast shadow (soft by half a pixel)."""
-        horizontal = np.hypot(light[0], light[1])
-        if horizontal < 1e-3:
-            return np.ones_like(height)
-        tan_elevation = light[2] / horizontal
-        ux, uy = light[0] / horizontal, light[1] / horizontal
-        reach = int(min(np.ceil(np.ptp(height) / max(tan_elevation, 1e-3)), self.image_size // 3))
-        if reach < 1:
-            return np.ones_like(height)
-        padded = np.pad(height, reach, mode="edge")
+        """1 where the light reaches the surface, 0 in cast shadow (soft by half a pixel): (N, S, S).
+
+        A horizon test: marching towards the light, is any surface higher than the ray from here?
+        """
         size = self.image_size
-        horizon = np.full_like(height, -np.inf)
-        for t in range(1, reach + 1):
-            oy, ox = int(round(t * uy)), int(round(t * ux))
-            shifted = padded[reach + oy:reach + oy + size, reach + ox:reach + ox + size]
-            horizon = np.maximum(horizon, shifted - t * tan_elevation)
-        return np.clip((height - horizon) * 2.0 + 0.5, 0.0, 1.0)
+        lit = np.ones_like(height)
+        for i, (field, (lx, ly, lz)) in enumerate(zip(height, light)):
+            horizontal = np.hypot(lx, ly)
+            if horizontal < 1e-3:
+                continue
+            tan_elevation = lz / horizontal
+            ux, uy = lx / horizontal, ly / horizontal
+            reach = int(min(np.ceil(np.ptp(field) / max(tan_elevation, 1e-3)), size // 3))
+            if reach < 1:
+                continue
+            padded = np.pad(field, reach, mode="edge")
+            horizon = np.full_like(field, -np.inf)
+            for t in range(1, reach + 1):
+                oy, ox = reach + int(round(t * uy)), reach + int(round(t * ux))
+                np.maximum(horizon, padded[oy:oy + size, ox:ox + size] - t * tan_elevation, out=horizon)
+            lit[i] = np.clip((field - horizon) * 2.0 + 0.5, 0.0, 1.0)
+        return lit
 
-    def _photograph(self, rng, radiance):
-        """Exposure, white balance, vignetting, focus blur, noise, gamma, JPEG → uint8 (S, S, 3)."""
-        k = self._scale
-        image = radiance * (rng.uniform(0.35, 0.6) / (radiance.mean() + 1e-4))
-        image = image * (1.0 + rng.normal(0, 0.05, 3)).astype("float32")
-        vignette = rng.uniform(0, 0.35)
-        image = image * (1.0 - vignette * (self._x ** 2 + self._y ** 2) / (self.image_size / 2) ** 2)[..., None]
-        if rng.random() < 0.5:  # the paper's Gaussian blur; also a photograph out of focus
-            image = ndimage.gaussian_filter(image, (rng.uniform(0.3, 1.2) * k, rng.uniform(0.3, 1.2) * k, 0))
-        image = np.clip(image, 0, None)
-        image = image + np.sqrt(image) * rng.uniform(0, 0.04) * rng.standard_normal(image.shape).astype("float32")
-        image = image + rng.uniform(0.002, 0.02) * rng.standard_normal(image.shape).astype("float32")
-        image = np.clip(image, 0, 1) ** (1.0 / (2.2 * rng.uniform(0.85, 1.15)))
-        image = (image * 255.0 + 0.5).astype(np.uint8)
-        if self.jpeg and rng.random() < 0.7:
-            from PIL import Image
+    def _photograph(self, plans, column, noise, radiance):
+        """Exposure, white balance, vignetting, focus blur, noise, gamma, JPEG → uint8 (N, S, S, 3)."""
+        exposure = column("exposure") / (radiance.mean(axis=(1, 2, 3)) + 1e-4)
+        image = radiance * (exposure[:, None] * column("white_balance"))[:, None, None, :]
+        falloff = (self._x ** 2 + self._y ** 2) / (self.image_size / 2) ** 2
+        image = image * (1.0 - column("vignette")[:, None, None] * falloff)[..., None]
+        image = np.clip(_blur(image, column("focus")), 0, None)  # the paper's Gaussian blur; out of focus
+        sensor = np.stack([noise["sensor_r"], noise["sensor_g"], noise["sensor_b"]], -1)
+        shot, read = column("shot_noise")[:, None, None, None], column("read_noise")[:, None, None, None]
+        image = image + np.sqrt(image * shot ** 2 + read ** 2) * sensor  # shot (∝ √signal) and read noise
+        image = np.clip(image, 0, 1) ** (1.0 / column("gamma"))[:, None, None, None]
+        images = (image * 255.0 + 0.5).astype(np.uint8)
+        for i, plan in enumerate(plans):
+            if plan["jpeg"]:
+                from PIL import Image
 
-            buffer = io.BytesIO()
-            Image.fromarray(image).save(buffer, format="JPEG", quality=int(rng.integers(30, 96)))
-            image = np.asarray(Image.open(buffer).convert("RGB"))
-        return image
+                buffer = io.BytesIO()
+                Image.fromarray(images[i]).save(buffer, format="JPEG", quality=plan["jpeg"])
+                images[i] = np.asarray(Image.open(buffer).convert("RGB"))
+        return images
 
     # ------------------------------------------------------------------ export and preview
     def export_folder(self, root, num_examples, seed=None, start=0, image_format="png"):
@@ -545,3 +663,57 @@ class AramaicSynth:
             path.parent.mkdir(parents=True, exist_ok=True)
             figure.savefig(path, dpi=80)
         return figure
+
+
+class _Columns:
+    """The plans' entry `key` across the examples as one array (floats as float32): `column("depth")`."""
+
+    def __init__(self, plans):
+        self.plans = plans
+        self.cache = {}
+
+    def __call__(self, key):
+        if key not in self.cache:
+            values = np.asarray([plan[key] for plan in self.plans])
+            self.cache[key] = values.astype("float32") if values.dtype.kind == "f" else values
+        return self.cache[key]
+
+
+def _blur(fields, sigma, wrap=False):
+    """Gaussian blur of each field (N, S, S[, C]) with its own widths `sigma` (N, 2) in pixels, by FFT.
+
+    The borders are mirrored (as `scipy.ndimage`'s "reflect") over a margin of at least 6 pixels per
+    64, enough for the widths used here (at most 2 per 64), or wrapped around with `wrap=True`. Only
+    the fields of nonzero width are transformed, each on its own, so a field's result does not
+    depend on the others in the chunk.
+    """
+    sigma = np.asarray(sigma, "float32")
+    chosen = np.flatnonzero(sigma.max(axis=1) > 0)
+    if not len(chosen):
+        return fields
+    size = fields.shape[1]
+    side = size if wrap else fft.next_fast_len(size + 2 * int(np.ceil(6 * size / 64)), real=True)
+    before = (side - size) // 2
+    # Channels first: the FFT runs over the two last, contiguous axes.
+    part = np.moveaxis(fields[chosen], 3, 1) if fields.ndim == 4 else fields[chosen][:, None]
+    if side > size:
+        part = np.pad(part, ((0, 0), (0, 0), (before, side - size - before), (before, side - size - before)),
+                      mode="symmetric")
+    fy = np.fft.fftfreq(side).astype("float32")[None, :, None]
+    fx = np.fft.rfftfreq(side).astype("float32")[None, None, :]
+    sy, sx = sigma[chosen, 0, None, None], sigma[chosen, 1, None, None]
+    transfer = np.exp(-2.0 * np.pi ** 2 * (sy ** 2 * fy ** 2 + sx ** 2 * fx ** 2)).astype("float32")[:, None]
+    smooth = fft.irfft2(fft.rfft2(part) * transfer, s=(side, side))[..., before:before + size, before:before + size]
+    out = fields.copy()
+    out[chosen] = np.moveaxis(smooth, 1, 3) if fields.ndim == 4 else smooth[:, 0]
+    return out
+
+
+def _quantiles(fields, q):
+    """The q[i]-quantile of each field i (N, S, S), linearly interpolated (as `numpy.quantile`)."""
+    values = np.sort(fields.reshape(len(fields), -1), axis=1)
+    position = np.clip(np.asarray(q, "float64"), 0.0, 1.0) * (values.shape[1] - 1)
+    low = np.floor(position).astype(int)
+    high = np.minimum(low + 1, values.shape[1] - 1)
+    rows = np.arange(len(fields))
+    return values[rows, low] + (position - low) * (values[rows, high] - values[rows, low])

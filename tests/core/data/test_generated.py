@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from core.data.generated import example_rng, generated_dataset
+from core.data.generated import example_rng, generated_batch_dataset, generated_dataset
 
 SIGNATURE = (tf.TensorSpec((5,), tf.float32), tf.TensorSpec((), tf.int64))
 
@@ -68,3 +68,23 @@ def test_single_spec_and_bad_shapes():
         list(wrong)
     with pytest.raises(ValueError, match="start"):
         generated_dataset(noisy, SIGNATURE, start=-1)
+
+
+def noisy_chunk(rngs, indices):
+    return np.stack([rng.standard_normal(5).astype("float32") for rng in rngs]), indices.astype("int64")
+
+
+def test_chunked_stream_equals_the_example_by_example_one_whatever_the_chunk_size():
+    one_by_one = collect(generated_dataset(noisy, SIGNATURE, seed=3, num_examples=23, start=4))
+    for chunk_size in (1, 5, 32):
+        chunked = collect(generated_batch_dataset(noisy_chunk, SIGNATURE, seed=3, num_examples=23, start=4,
+                                                  chunk_size=chunk_size, num_parallel_calls=3))
+        np.testing.assert_array_equal(chunked[0], one_by_one[0])
+        np.testing.assert_array_equal(chunked[1], np.arange(4, 27))  # the last chunk is cut at the end
+    endless = generated_batch_dataset(noisy_chunk, SIGNATURE, seed=3, chunk_size=4)
+    np.testing.assert_array_equal(next(iter(endless.skip(6)))[0], example_rng(3, 6).standard_normal(5).astype("float32"))
+    wrong = generated_batch_dataset(lambda rngs, i: (np.zeros((len(i), 4), "float32"), i), SIGNATURE, num_examples=3)
+    with pytest.raises(Exception, match=r"make_batch's array 0 has shape \(3, 4\), expected \(3, 5\)"):
+        list(wrong)
+    with pytest.raises(ValueError, match="chunk_size"):
+        generated_batch_dataset(noisy_chunk, SIGNATURE, chunk_size=0)

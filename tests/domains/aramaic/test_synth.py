@@ -31,7 +31,9 @@ def test_stream_equals_examples_and_is_parallel_safe(synth):
     assert list(labels) == [3, 4, 5, 6, 7, 8]
     np.testing.assert_array_equal(images[2], synth.example(5, seed=9).image)
     assert params[2, 0] == pytest.approx(synth.example(5, seed=9).params["severity"])
-    serial = np.stack([x for x, _ in synth.dataset(9, 6, start=3, num_parallel_calls=1).as_numpy_iterator()])
+    # One thread, and chunks of 4 (examples 3-6, then 7-8) instead of one chunk of 6: the same images.
+    serial = np.stack([x for x, _ in synth.dataset(9, 6, start=3, num_parallel_calls=1, chunk_size=4)
+                       .as_numpy_iterator()])
     np.testing.assert_array_equal(serial, images)
     assert synth.dataset(0).element_spec[0] == tf.TensorSpec((48, 48, 3), tf.uint8)
 
@@ -53,13 +55,13 @@ def test_raking_light_casts_shadows_on_the_far_side_of_a_groove(synth):
     height = np.zeros((size, size), "float32")
     height[:, 20:28] = -4.0
     albedo = np.full((size, size, 3), 0.5, "float32")
-    light = synth._light_vector(0.0, 15.0)
-    shaded = synth._shade(height, albedo, light, 0.1, 0.0)[..., 0]
+    light = synth._light_vector([0.0], [15.0])  # the renderer works on chunks: a chunk of one
+    shaded = synth._shade(height[None], albedo[None], light, [0.1], [0.0])[0, ..., 0]
     flat = shaded[:, 5].mean()
     assert shaded[:, 19].mean() > 1.5 * flat
     assert shaded[:, 21:27].max() < 0.3 * flat   # cast shadow: only the ambient term
     assert shaded[:, 27].mean() < 0.3 * flat
-    no_light_shadow = synth._shadow(height, synth._light_vector(0.0, 89.0))
+    no_light_shadow = synth._shadow(height[None], synth._light_vector([0.0], [89.0]))
     assert no_light_shadow.min() > 0.9  # light from above: nothing in shadow
 
 
