@@ -13,11 +13,11 @@ demo: setup
 # processes (pytest-xdist; most tests are single-threaded graph tracing, so 2 workers use 2 cores).
 TEST_WORKERS ?= 2
 test: setup
-	$(PYTEST) -m "not large" -n $(TEST_WORKERS) --dist worksteal
+	$(PYTEST) --nbmake -m "not large" -n $(TEST_WORKERS) --dist worksteal
 
 # Everything, the real-training tests (`large`) included.
 test-all: setup
-	$(PYTEST)
+	$(PYTEST) --nbmake -n $(TEST_WORKERS) --dist worksteal
 
 # Re-execute every notebook at its real budget and store the outputs (the numbers they quote).
 notebooks: setup
