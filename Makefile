@@ -1,6 +1,7 @@
 # The suite's commands. Each sets everything up first (idempotent): see scripts/setup.sh.
 VENV ?= .venv
 PYTEST = $(VENV)/bin/python -m pytest -q
+NOTEBOOKS = --nbmake --nbmake-timeout=1800
 
 .PHONY: setup demo test test-all notebooks presets bench
 setup:
@@ -13,11 +14,11 @@ demo: setup
 # processes (pytest-xdist; most tests are single-threaded graph tracing, so 2 workers use 2 cores).
 TEST_WORKERS ?= 2
 test: setup
-	$(PYTEST) --nbmake -m "not large" -n $(TEST_WORKERS) --dist worksteal
+	$(PYTEST) $(NOTEBOOKS) -m "not large" -n $(TEST_WORKERS) --dist worksteal
 
 # Everything, the real-training tests (`large`) included.
 test-all: setup
-	$(PYTEST) --nbmake -n $(TEST_WORKERS) --dist worksteal
+	$(PYTEST) $(NOTEBOOKS) -n $(TEST_WORKERS) --dist worksteal
 
 # Re-execute every notebook at its real budget and store the outputs (the numbers they quote).
 notebooks: setup
