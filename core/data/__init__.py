@@ -9,6 +9,8 @@ import importlib
 
 _EXPORTS = {
     "example_rng": "core.data.generated",
+    "expand_paths": "core.data.files",
+    "find_files": "core.data.files",
     "from_arrays": "core.data.pipeline",
     "generated_batch_dataset": "core.data.generated",
     "generated_dataset": "core.data.generated",

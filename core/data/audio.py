@@ -27,6 +27,8 @@ import pathlib
 
 import numpy as np
 
+from core.data.files import find_files
+
 __all__ = ["AUDIO_SUFFIXES", "check_waveform", "crop_or_pad", "find_audio", "random_segment", "read_audio",
            "resample", "write_audio"]
 
@@ -188,7 +190,7 @@ def write_audio(path, waveform, sample_rate):
 
 
 def find_audio(root, suffixes=AUDIO_SUFFIXES):
-    """Every audio file under `root` (recursively), sorted; a clear error if there is none.
+    """Every audio file under `root` (recursively), sorted; a clear error if there is none (`find_files`).
 
     Example:
     ```python
@@ -196,10 +198,4 @@ def find_audio(root, suffixes=AUDIO_SUFFIXES):
     find_audio("my_recordings")[:2]
     ```
     """
-    root = pathlib.Path(root)
-    if not root.is_dir():
-        raise FileNotFoundError(f"{root}: no such folder of audio files")
-    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in suffixes and p.is_file())
-    if not files:
-        raise ValueError(f"{root}: no audio files ({', '.join(suffixes)}) under this folder")
-    return files
+    return find_files(root, suffixes, "audio files")

@@ -23,6 +23,7 @@ import pathlib
 import numpy as np
 import tensorflow as tf
 
+from core.data.files import expand_paths
 from domains.aramaic.letters import CLASS_NAMES, class_index
 from domains.aramaic.synth import AramaicSynth
 
@@ -125,15 +126,7 @@ def read_image(path, image_size):
 
 def load_images(paths, image_size):
     """Image files and folders of them (sorted) → `(images (N, S, S, 3), list of paths)`; all read first."""
-    files = []
-    for item in map(pathlib.Path, paths):
-        if item.is_dir():
-            found = sorted(p for p in item.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-            if not found:
-                raise ValueError(f"{item}: the folder holds no image ({', '.join(IMAGE_SUFFIXES)})")
-            files.extend(found)
-        else:
-            files.append(item)
+    files = expand_paths(paths, IMAGE_SUFFIXES, "images")
     images = np.stack([read_image(path, image_size) for path in files]) if files else np.zeros(
         (0, image_size, image_size, 3), "float32")
     return images, files

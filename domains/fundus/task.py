@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 
+from core.data.files import expand_paths
 from core.model_files import load_model_file
 from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
@@ -86,15 +87,7 @@ def _data(config):
 
 
 def _expand_inputs(inputs):
-    paths = []
-    for item in map(pathlib.Path, inputs):
-        if item.is_dir():
-            found = sorted(p for p in item.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-            if not found:
-                raise ValueError(f"{item}: no images in this folder (expected {', '.join(IMAGE_SUFFIXES)} files)")
-            paths.extend(found)
-        else:
-            paths.append(item)  # a missing or unreadable file fails in read_fundus, naming it
+    paths = expand_paths(inputs, IMAGE_SUFFIXES, "images")  # a missing file fails in read_fundus, naming it
     if not paths:
         raise ValueError("predict needs photographs: give image files or folders of them")
     return paths
