@@ -3,9 +3,12 @@
 Measurements (CPU, `jit_compile=False`):
 
 1. Parameter counts: the paper-configuration generator against the official 16,042,881.
-2. Generator inference of one 32³ → 64³ patch, paper configuration (random weights: speed
-   does not depend on them), beside the official PyTorch generator's 9.2 s per patch on this
-   CPU (PLATFORM.md, torch 2.13, 2 threads).
+2. Generator inference of one 32³ → 64³ patch, paper configuration (seeded random weights: speed
+   does not depend on them), in a fresh process per kernel setting (TensorFlow's oneDNN kernels
+   on and off, `TF_ENABLE_ONEDNN_OPTS`; TensorFlow turns them on by itself on CPUs with AVX-512),
+   their outputs compared, beside the official PyTorch generator: 9.2 s per patch in PLATFORM.md
+   (torch 2.13, 2 threads, an AVX2 machine without AVX-512) and 11.9 s in the side-by-side run
+   of issue #14. `--xla` adds the generator compiled with XLA.
 3. Training patches/s (steps of `fit`, after a first step that traces), the L1 warm-up step beside
    the full GAN step (generator + wavelet UNet discriminator + perceptual term) in the same run,
    for the configuration of `resuite demo mri.disgan` (`task.DEMO_OPTIONS`) and the reduced one
@@ -18,11 +21,13 @@ Measurements (CPU, `jit_compile=False`):
 4. Whole-volume inference of a 197×233×189 volume (the MNI152 template at 1 mm → 394×466×378),
    each method in a fresh subprocess: wall time and peak resident memory (`VmHWM`): the
    reduced-configuration generator (tiles 32³, overlap 8, cosine blending) and tricubic
-   interpolation (scipy). The paper configuration's whole-volume time is estimated from its
+   interpolation (scipy), and the same generator with 48³ tiles (fewer overlapping voxels
+   computed twice: `--option tile_size=48`). The paper configuration's whole-volume time is estimated from its
    per-tile time and the number of tiles that run (`--paper-volume` measures it: ~an hour).
 
 Run: `python -m bench mri_disgan` (add `--quick` for a smoke run on smaller inputs;
-`--training-only` for item 3 alone, a few minutes; `--demo-only` drops its reduced-config row).
+`--patch-only` for items 1–2 alone, about a minute; `--training-only` for item 3 alone, a few
+minutes; `--volume-only` for item 4 alone; `--demo-only` drops item 3's reduced-config row).
 """
 
 import argparse
@@ -32,6 +37,7 @@ import pathlib
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -40,9 +46,12 @@ import statistics
 
 from bench.common import environment_line, print_table, ratio, time_call
 
-BASELINE = "official PyTorch DISGAN generator, 2 threads, PLATFORM.md"
+BASELINE = "the official PyTorch DISGAN generator, 2 threads"
 OFFICIAL_PARAMETERS = 16_042_881
-OFFICIAL_SECONDS_PER_PATCH = 9.2
+# Seconds per 32³ patch of the official generator: PLATFORM.md's measurement, and issue #14's side-by-side run.
+OFFICIAL_SECONDS_PER_PATCH = {"PLATFORM.md": 9.2, "issue #14 side by side": 11.9}
+KERNELS = {"oneDNN": "1", "Eigen (oneDNN off)": "0"}
+TILE_SIZES = (32, 48)
 VOLUME_SHAPE = (197, 233, 189)
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -80,13 +89,18 @@ def _small_config(args):
 def worker(argv):
     """`python -m bench.mri_disgan --worker KIND ...`: one measurement, one JSON line."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--worker", choices=("generator", "tricubic"))
+    parser.add_argument("--worker", choices=("generator", "tricubic", "patch"))
     parser.add_argument("--config", default="{}")
     parser.add_argument("--model", default=None)
     parser.add_argument("--tile", type=int, default=32)
     parser.add_argument("--overlap", type=int, default=8)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--output", default=None, help="patch: where to save the output (.npy)")
+    parser.add_argument("--xla", action="store_true", help="patch: compile with XLA (jit_compile=True)")
     args = parser.parse_args(argv)
+    if args.worker == "patch":
+        return patch_worker(json.loads(args.config), args.tile, args.repeats, args.output, args.xla)
     volume = _volume(args.quick)
     if args.worker == "tricubic":
         from domains.mri.disgan.evaluation import interpolate
@@ -120,8 +134,31 @@ def worker(argv):
     return 0
 
 
-def _fresh(*args):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+def patch_worker(config, tile, repeats, output, xla=False):
+    """One forward pass of a seeded generator on a seeded tile: parameters, seconds, oneDNN state."""
+    import keras
+    import tensorflow as tf
+    from tensorflow.python.util import _pywrap_util_port
+
+    from domains.mri.disgan import build_generator
+
+    keras.utils.set_random_seed(0)
+    generator = build_generator(**config)
+    x = tf.constant(np.random.default_rng(0).normal(size=(1, tile, tile, tile, 1)).astype("float32"))
+    run = tf.function(lambda a: generator(a, training=False), jit_compile=xla)
+    start = time.perf_counter()
+    run(x).numpy()
+    first = time.perf_counter() - start
+    median, best = _time(lambda: run(x).numpy(), repeats, warmup=0)
+    if output:
+        np.save(output, run(x).numpy())
+    print(json.dumps({"parameters": generator.count_params(), "median": median, "best": best, "first": first,
+                      "onednn": bool(_pywrap_util_port.IsMklEnabled())}))
+    return 0
+
+
+def _fresh(*args, env=None):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
     result = subprocess.run([sys.executable, "-m", "bench.mri_disgan", *args], capture_output=True, text=True,
                             cwd=str(ROOT), env=env)
     if result.returncode != 0:
@@ -140,18 +177,6 @@ def _time(fn, repeats, warmup=1):
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times), min(times)
-
-
-def patch_inference(config, repeats):
-    """Parameters and (median, best) seconds of one 32³ → 64³ forward pass."""
-    import tensorflow as tf
-
-    from domains.mri.disgan import build_generator
-
-    generator = build_generator(**config)
-    x = tf.random.normal((1, 32, 32, 32, 1))
-    run = tf.function(lambda a: generator(a, training=False))
-    return generator.count_params(), _time(lambda: run(x).numpy(), repeats)
 
 
 def _pairs(batch, patch, count, seed=0):
@@ -289,6 +314,87 @@ def _training_section(args, small):
     print_table(f"Demo GAN step part by part, batch {batch}, {patch}³ (compiled; median and best of {repeats})", rows)
 
 
+def _patch_section(args, small, repeats):
+    """Items 1-2: the paper generator's seconds per 32³ patch with each kernel setting; returns TF's default's."""
+    from tensorflow.python.util import _pywrap_util_port
+
+    from domains.mri.disgan.generator import generator_parameter_count
+
+    default_flag = "1" if _pywrap_util_port.IsMklEnabled() else "0"  # what TensorFlow chose in this process
+    rows, outputs = [], {}
+    with tempfile.TemporaryDirectory() as folder:
+        for kernels, flag in KERNELS.items():
+            path = os.path.join(folder, f"{flag}.npy")
+            run = _fresh("--worker", "patch", "--config", "{}", "--repeats", str(repeats), "--output", path,
+                         env={"TF_ENABLE_ONEDNN_OPTS": flag})
+            outputs[kernels] = np.load(path)
+            assert run["parameters"] == OFFICIAL_PARAMETERS == generator_parameter_count()
+            assert run["onednn"] == (flag == "1")
+            if flag == default_flag:
+                default_seconds = run["median"]
+            default = " (TF's default here)" if flag == default_flag else ""
+            row = {"model": f"ours, paper config, {kernels}{default}", "parameters": f"{run['parameters']:,}",
+                   "s/patch median": round(run["median"], 2), "s/patch best": round(run["best"], 2)}
+            row.update({f"vs official {source} ({value} s)": _versus(run["median"], value)
+                        for source, value in OFFICIAL_SECONDS_PER_PATCH.items()})
+            rows.append(row)
+        if args.xla:
+            run = _fresh("--worker", "patch", "--config", "{}", "--repeats", str(repeats), "--xla")
+            rows.append({"model": f"ours, paper config, XLA (jit_compile=True; first call {run['first']:.0f} s)",
+                         "parameters": f"{run['parameters']:,}", "s/patch median": round(run["median"], 2),
+                         "s/patch best": round(run["best"], 2),
+                         **{f"vs official {source} ({value} s)": _versus(run["median"], value)
+                            for source, value in OFFICIAL_SECONDS_PER_PATCH.items()}})
+        small_run = _fresh("--worker", "patch", "--config", json.dumps(small), "--repeats", str(repeats))
+    rows.append({"model": f"ours, reduced ({args.filters} filters, {args.num_rrdb} RRDB), TF default kernels",
+                 "parameters": f"{small_run['parameters']:,}", "s/patch median": round(small_run["median"], 3),
+                 "s/patch best": round(small_run["best"], 3)})
+    print_table(f"Generator, one 32³ → 64³ patch (median and best of {repeats}, fresh process each) vs {BASELINE}: "
+                f"{OFFICIAL_PARAMETERS:,} parameters, {OFFICIAL_SECONDS_PER_PATCH}", rows)
+    first, second = outputs.values()
+    print(f"Largest output difference between the kernel settings: {np.abs(first - second).max():.2e} "
+          f"(output scale {np.abs(first).max():.2f})")
+    rows, total = conv_profile(32, repeats)
+    print_table(f"Where a patch's time goes: each convolution of the paper generator alone (TF's default kernels, "
+                f"best of {repeats}): {total:.2f} s of the {default_seconds:.2f} s per patch", rows)
+    print("Ours with TensorFlow's default kernels here vs the official generator: "
+          + ", ".join(f"{_versus(default_seconds, value)} than {source}'s {value} s/patch"
+                      for source, value in OFFICIAL_SECONDS_PER_PATCH.items()))
+    return default_seconds
+
+
+def conv_profile(tile, repeats, filters=64, num_rrdb=3, num_dense_blocks=3, num_convs=5):
+    """Each distinct 3×3×3 convolution of the generator timed alone: rows and the summed seconds.
+
+    Where a patch's time goes: the sum over the generator's convolutions (each timed as a compiled
+    `tf.nn.conv3d` on the shape it sees, times how often the generator runs it) beside the whole
+    generator's time says how much is left for everything else (concatenations, activations,
+    pixel shuffle).
+    """
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    dense = [(filters * i, filters, tile, num_rrdb * num_dense_blocks) for i in range(1, num_convs + 1)]
+    dense[0] = (filters, filters, tile, num_rrdb * num_dense_blocks + 1)  # + conv2, same shape
+    shapes = [(1, filters, tile, 1), *dense, (filters, 8 * filters, tile, 1), (filters, filters, 2 * tile, 1),
+              (filters, 1, 2 * tile, 1)]
+    conv = tf.function(lambda x, k: tf.nn.conv3d(x, k, [1] * 5, "SAME"))
+    rows, total = [], 0.0
+    for cin, cout, size, count in shapes:
+        x = tf.constant(rng.normal(size=(1, size, size, size, cin)).astype("float32"))
+        kernel = tf.constant(rng.normal(0, 0.01, size=(3, 3, 3, cin, cout)).astype("float32"))
+        timing = time_call(lambda: conv(x, kernel).numpy(), repeats=repeats, warmup=1, min_seconds=0.0)
+        total += count * timing.best
+        rows.append({"conv": f"{cin} → {cout} channels at {size}³", "per patch": count, "s best": round(timing.best, 3),
+                     "GFLOP/s": round(2 * 27 * cin * cout * size ** 3 / timing.best / 1e9),
+                     "s per patch": round(count * timing.best, 2)})
+    return rows, total
+
+
+def _versus(ours, theirs):
+    return f"{ratio(theirs, ours)} faster" if ours < theirs else f"{ratio(ours, theirs)} slower"
+
+
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--worker" in argv:
@@ -301,13 +407,15 @@ def main(argv=None):
     parser.add_argument("--d-filters", type=int, default=8)
     parser.add_argument("--paper-training", action="store_true", help="also time the paper config's GAN step")
     parser.add_argument("--paper-volume", action="store_true", help="also run the paper config on the whole volume")
+    parser.add_argument("--patch-only", action="store_true", help="only the parameters and per-patch speed (items 1-2)")
+    parser.add_argument("--xla", action="store_true", help="item 2 also with XLA (jit_compile=True; about a minute)")
     parser.add_argument("--training-only", action="store_true", help="only the training speed (item 3)")
+    parser.add_argument("--volume-only", action="store_true",
+                        help="only the whole-volume run (item 4; the paper estimate then uses PLATFORM.md's 9.2 s/patch)")
     parser.add_argument("--demo-only", action="store_true", help="item 3 for the demo configuration only")
     parser.add_argument("--batched-extractor", action="store_true",
                         help="also time the feature extractor's batched backward (the slow path before the fix)")
     args, _ = parser.parse_known_args(argv)
-    from domains.mri.disgan.generator import generator_parameter_count
-
     print(environment_line())
     small = _small_config(args)
     if args.training_only:
@@ -315,51 +423,37 @@ def main(argv=None):
         return 0
     repeats = 1 if args.quick else 3
 
-    # 1 + 2: parameters and per-patch inference, paper configuration.
-    params, (seconds, best) = patch_inference({}, repeats)
-    small_params, (small_seconds, small_best) = patch_inference(small, repeats)
-
-    def versus(value):
-        if value < OFFICIAL_SECONDS_PER_PATCH:
-            return ratio(OFFICIAL_SECONDS_PER_PATCH, value) + " faster"
-        return ratio(value, OFFICIAL_SECONDS_PER_PATCH) + " slower"
-
-    print_table(f"Generator, one 32³ → 64³ patch (median and best of {repeats}) vs {BASELINE}", [
-        {"model": "official PyTorch (paper config)", "parameters": OFFICIAL_PARAMETERS,
-         "s/patch median": OFFICIAL_SECONDS_PER_PATCH, "s/patch best": "-",
-         "patches/s": round(1 / OFFICIAL_SECONDS_PER_PATCH, 3), "median vs official": "1.00×"},
-        {"model": "ours, paper config", "parameters": params, "s/patch median": round(seconds, 2),
-         "s/patch best": round(best, 2), "patches/s": round(1 / seconds, 3), "median vs official": versus(seconds)},
-        {"model": f"ours, reduced ({args.filters} filters, {args.num_rrdb} RRDB)", "parameters": small_params,
-         "s/patch median": round(small_seconds, 3), "s/patch best": round(small_best, 3),
-         "patches/s": round(1 / small_seconds, 2), "median vs official": "-"},
-    ])
-    assert params == OFFICIAL_PARAMETERS == generator_parameter_count()
+    # 1 + 2: parameters and per-patch inference, paper configuration, per kernel setting.
+    seconds = None if args.volume_only else _patch_section(args, small, repeats)
+    if args.patch_only:
+        return 0
 
     # 3: training speed.
-    _training_section(args, small)
+    if not args.volume_only:
+        _training_section(args, small)
 
     # 4: whole volume, fresh processes.
     quick = ["--quick"] if args.quick else []
     shape = "64³ crop" if args.quick else "×".join(map(str, VOLUME_SHAPE))
-    generator_run = _fresh("--worker", "generator", "--config", json.dumps(small), *quick,
-                           *(["--model", args.model] if args.model else []))
+    model = ["--model", args.model] if args.model else []
+    tiled = {tile: _fresh("--worker", "generator", "--config", json.dumps(small), "--tile", str(tile), *quick, *model)
+             for tile in TILE_SIZES}
     tricubic_run = _fresh("--worker", "tricubic", *quick)
-    rows = [
-        {"method": "tricubic (scipy.ndimage, order 3)", "seconds": round(tricubic_run["seconds"], 1),
-         "peak RSS MiB": round(tricubic_run["peak_rss_mib"]), "RSS before MiB": round(tricubic_run["rss_after_setup_mib"]),
-         "tiles run/total": "-"},
-        {"method": f"DISGAN reduced ({args.filters}f, {args.num_rrdb} RRDB), tiles 32/overlap 8",
-         "seconds": round(generator_run["seconds"], 1), "peak RSS MiB": round(generator_run["peak_rss_mib"]),
-         "RSS before MiB": round(generator_run["rss_after_setup_mib"]),
-         "tiles run/total": f"{generator_run['computed_tiles']}/{generator_run['tiles']}"},
-        {"method": "DISGAN paper config (estimate: tiles run × s/patch)",
-         "seconds": round(generator_run["computed_tiles"] * seconds, 0), "peak RSS MiB": "-", "RSS before MiB": "-",
-         "tiles run/total": f"{generator_run['computed_tiles']}/{generator_run['tiles']}"},
-        {"method": "official PyTorch (estimate: tiles run × 9.2 s)",
-         "seconds": round(generator_run["computed_tiles"] * OFFICIAL_SECONDS_PER_PATCH, 0), "peak RSS MiB": "-",
-         "RSS before MiB": "-", "tiles run/total": f"{generator_run['computed_tiles']}/{generator_run['tiles']}"},
-    ]
+    rows = [{"method": "tricubic (scipy.ndimage, order 3)", "seconds": round(tricubic_run["seconds"], 1),
+             "peak RSS MiB": round(tricubic_run["peak_rss_mib"]),
+             "RSS before MiB": round(tricubic_run["rss_after_setup_mib"]), "tiles run/total": "-"}]
+    for tile, run in tiled.items():
+        rows.append({"method": f"DISGAN reduced ({args.filters}f, {args.num_rrdb} RRDB), tiles {tile}/overlap 8",
+                     "seconds": round(run["seconds"], 1), "peak RSS MiB": round(run["peak_rss_mib"]),
+                     "RSS before MiB": round(run["rss_after_setup_mib"]),
+                     "tiles run/total": f"{run['computed_tiles']}/{run['tiles']}"})
+    tiles_run, official = tiled[32]["computed_tiles"], OFFICIAL_SECONDS_PER_PATCH["PLATFORM.md"]
+    estimates = {f"official PyTorch, tiles 32 (estimate: tiles run × {official} s/patch)": official}
+    if seconds is not None:
+        estimates = {f"DISGAN paper config, tiles 32 (estimate: tiles run × {seconds:.1f} s/patch)": seconds, **estimates}
+    for method, per_patch in estimates.items():
+        rows.append({"method": method, "seconds": round(tiles_run * per_patch), "peak RSS MiB": "-",
+                     "RSS before MiB": "-", "tiles run/total": f"{tiles_run}/{tiled[32]['tiles']}"})
     if args.paper_volume:
         paper_run = _fresh("--worker", "generator", "--config", "{}", *quick)
         rows.append({"method": "DISGAN paper config, measured", "seconds": round(paper_run["seconds"], 0),
@@ -367,7 +461,7 @@ def main(argv=None):
                      "RSS before MiB": round(paper_run["rss_after_setup_mib"]),
                      "tiles run/total": f"{paper_run['computed_tiles']}/{paper_run['tiles']}"})
     print_table(f"Whole-volume ×2 inference, {shape} input (MNI152 template), fresh process each "
-                f"(output {generator_run['output_shape']})", rows)
+                f"(output {tiled[32]['output_shape']})", rows)
     print("\nPeak RSS includes the Python/TensorFlow runtime ('RSS before' = after imports, model build and "
           "loading the volume). The tiles' working memory is bounded by the tile size; the output volume "
           "and its accumulator are the only full-size arrays. Constant (empty background) tiles are not "
