@@ -173,8 +173,10 @@ class DRClassifier(Classifier):
                 or the predicted grade (5). Defaults to None.
         """
         x = tf.constant(self.check_images(image)[:1])
+        # The backbone runs outside the tape: only d(logit)/d(feature map) is needed, and
+        # recording it crashes TensorFlow 2.21's oneDNN kernels (AVX-512 CPUs) in tape.gradient.
+        feature_map = self.backbone(x, training=False)
         with tf.GradientTape() as tape:
-            feature_map = self.backbone(x, training=False)
             tape.watch(feature_map)
             logits = self.get_layer("predictions")(self.get_layer("pool")(feature_map))
             if class_index is None:
