@@ -56,6 +56,48 @@ def time_call(fn, repeats=5, warmup=2, min_seconds=0.2):
     return Timing(median=statistics.median(times), best=min(times))
 
 
+def time_round_robin(fns, repeats=9, warmup=1, min_seconds=0.2):
+    """Time several callables in turn: repeat r times each of them once, so all see the same machine state.
+
+    On a shared machine the load drifts over a run: timing one candidate's repeats back to back
+    and then the next one's compares them at different loads. Here every round times each
+    callable (grouped into `number` calls when a call is shorter than `min_seconds`, as
+    `time_call`), and the median and best are taken per callable over the rounds.
+
+    Args:
+        fns: dict `{name: callable without arguments}`; each must block until its work is done.
+        repeats: int. Rounds. Defaults to 9.
+        warmup: int. Untimed calls of each first. Defaults to 1.
+        min_seconds: float. Target duration of one timed group. Defaults to 0.2.
+
+    Returns:
+        dict `{name: Timing}`, seconds per call.
+
+    Example:
+    ```python
+    timings = time_round_robin({"sum": lambda: sum(range(1000)), "max": lambda: max(range(1000))}, repeats=3)
+    timings["sum"].median > 0   # True
+    ```
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats must be >= 1. Received: repeats={repeats}")
+    numbers = {}
+    for name, fn in fns.items():
+        for _ in range(warmup):
+            fn()
+        start = time.perf_counter()
+        fn()
+        numbers[name] = max(1, round(min_seconds / max(time.perf_counter() - start, 1e-9)))
+    times = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            for _ in range(numbers[name]):
+                fn()
+            times[name].append((time.perf_counter() - start) / numbers[name])
+    return {name: Timing(median=statistics.median(t), best=min(t)) for name, t in times.items()}
+
+
 def environment_line():
     """One line naming the software and the machine the numbers were measured on."""
     import keras

@@ -16,6 +16,10 @@ Measurements (CPU, compiled `tf.function`, random weights: speed does not depend
    TFLite has no inverse complex FFT), their outputs checked against the Keras model, timed with
    1 and 2 interpreter threads.
 
+The candidates of one table are timed round-robin (`bench.common.time_round_robin`): each of
+`--repeats` rounds (default 9) times every model once, so that they all see the same machine
+state; the table gives the median and the best round of each.
+
 Run: `python -m bench speech_apnet` (`--quick` for a smoke run on 100 frames; `--tflite` adds item 3).
 """
 
@@ -25,7 +29,7 @@ import tempfile
 
 import numpy as np
 
-from bench.common import environment_line, print_table, ratio, time_call
+from bench.common import environment_line, print_table, ratio, time_round_robin
 
 OFFICIAL = {"APNet RTF (PyTorch, weight norm kept, 16 kHz)": 0.231,
             "HiFi-GAN v1 RTF (PyTorch, weight norm removed, 22.05 kHz)": 0.603}
@@ -63,15 +67,6 @@ def _compiled(model):
     return run
 
 
-def _time(model, mel, audio_seconds, repeats):
-    import tensorflow as tf
-
-    run = _compiled(model)
-    mel = tf.constant(mel)
-    timing = time_call(lambda: run(mel).numpy(), repeats=repeats, warmup=1)
-    return timing.median, timing.median / audio_seconds, timing.best / audio_seconds
-
-
 def measure(features, frames, repeats):
     """Rows of the RTF table for one feature configuration."""
     from domains.speech.features import FEATURE_CONFIGS
@@ -86,11 +81,18 @@ def measure(features, frames, repeats):
     candidates = {"APNet (weight norm kept)": (apnet, (frames - 1) * config.hop_length),
                   "APNet (weight norm folded)": (fold_generator(apnet), (frames - 1) * config.hop_length),
                   "HiFi-GAN v1 (weight norm folded)": (fold_generator(hifigan), frames * config.hop_length)}
+    import tensorflow as tf
+
+    mel_tensor = tf.constant(mel)
+    runs = {name: _compiled(model) for name, (model, _) in candidates.items()}
+    timings = time_round_robin({name: (lambda run=run: run(mel_tensor).numpy()) for name, run in runs.items()},
+                               repeats=repeats)
     for name, (model, samples) in candidates.items():
-        seconds, rtf, best = _time(model, mel, samples / config.sample_rate, repeats)
+        audio_seconds = samples / config.sample_rate
         rows.append({"config": features, "model": name, "parameters": f"{model.count_params():,}",
-                     "audio_s": round(samples / config.sample_rate, 2), "seconds": round(seconds, 3),
-                     "rtf": round(rtf, 4), "rtf_best": round(best, 4)})
+                     "audio_s": round(audio_seconds, 2), "seconds": round(timings[name].median, 3),
+                     "rtf": round(timings[name].median / audio_seconds, 4),
+                     "rtf_best": round(timings[name].best / audio_seconds, 4)})
     apnet_rtf = rows[1]["rtf"]
     for row in rows:
         row["vs_apnet_folded"] = ratio(row["rtf"], apnet_rtf)
@@ -116,30 +118,33 @@ def tflite_rows(features, model, mel, repeats):
     shutil.rmtree(saved, ignore_errors=True)
     expected = model(mel, training=False)["waveform"].numpy()
     audio_seconds = expected.shape[1] / config.sample_rate
-    rows = []
+    runs = {}
     for threads in (1, 2):
         interpreter = tf.lite.Interpreter(model_content=flatbuffer, num_threads=threads)
         interpreter.allocate_tensors()
         inp, out = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
 
-        def run():
+        def run(interpreter=interpreter, inp=inp, out=out):
             interpreter.set_tensor(inp, mel)
             interpreter.invoke()
             return interpreter.get_tensor(out)
 
-        error = float(np.max(np.abs(run() - expected)))
-        timing = time_call(run, repeats=repeats, warmup=1)
-        rows.append({"config": features, "model": f"APNet TFLite, {threads} thread(s)",
-                     "size_mb": round(len(flatbuffer) / 1e6, 1), "max_abs_error_vs_keras": f"{error:.2e}",
-                     "seconds": round(timing.median, 3), "rtf": round(timing.median / audio_seconds, 4)})
-    return rows
+        runs[threads] = run
+    errors = {threads: float(np.max(np.abs(run() - expected))) for threads, run in runs.items()}
+    timings = time_round_robin(runs, repeats=repeats)
+    size_mb = round(len(flatbuffer) / 1e6, 1)
+    return [{"config": features, "model": f"APNet TFLite, {threads} thread(s)", "size_mb": size_mb,
+             "max_abs_error_vs_keras": f"{errors[threads]:.2e}", "seconds": round(timings[threads].median, 3),
+             "rtf": round(timings[threads].median / audio_seconds, 4),
+             "rtf_best": round(timings[threads].best / audio_seconds, 4)} for threads in runs]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench speech_apnet", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="100 frames and 2 repeats (a smoke run)")
     parser.add_argument("--tflite", action="store_true", help="also export to TFLite and time it on 1 and 2 threads")
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=9,
+                        help="rounds; each round times every model once, in turn (round-robin)")
     args, _ = parser.parse_known_args(argv)
     frames, repeats = (100, 2) if args.quick else (1000, args.repeats)
     print(environment_line())
@@ -148,8 +153,8 @@ def main(argv=None):
         measured, folded, mel = measure(features, frames, repeats)
         rows += measured
         exported[features] = (folded, mel)
-    print_table(f"Vocoder inference on CPU, 80 x {frames} mel (RTF: compute seconds / audio seconds; median of "
-                f"{repeats})", rows)
+    print_table(f"Vocoder inference on CPU, 80 x {frames} mel (RTF: compute seconds / audio seconds; median and "
+                f"best of {repeats} round-robin rounds)", rows)
     apnet = next(r for r in rows if r["config"] == "16k" and "folded" in r["model"] and "APNet" in r["model"])
     hifigan = next(r for r in rows if r["config"] == "16k" and "HiFi-GAN" in r["model"])
     print(f"\nHiFi-GAN v1 / APNet at 16 kHz: {ratio(hifigan['rtf'], apnet['rtf'])} (the paper: about 8x on CPU)")

@@ -98,11 +98,18 @@ def compare(natural, generated, config):
 
 def _intelligibility(natural, generated, sample_rate):
     """STOI and PESQ where the packages are installed (the speech extra) and apply."""
+    import warnings
+
     out = {"stoi": float("nan"), "pesq": float("nan")}
     try:
         from pystoi import stoi
 
-        out["stoi"] = float(stoi(natural, generated, sample_rate, extended=False))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            value = float(stoi(natural, generated, sample_rate, extended=False))
+        # Under 30 speech frames (~0.4 s) pystoi warns and returns 1e-5: undefined, not "unintelligible".
+        if not any("Not enough STFT frames" in str(w.message) for w in caught):
+            out["stoi"] = value
     except ImportError:
         pass
     try:
@@ -118,15 +125,24 @@ def _intelligibility(natural, generated, sample_rate):
     return out
 
 
-def griffin_lim(mel, config, iterations=GRIFFIN_LIM_ITERATIONS):
-    """The baseline: a waveform from a log-mel `(frames, mels)` by mel inversion (NNLS) and Griffin-Lim."""
+def griffin_lim(mel, config, iterations=GRIFFIN_LIM_ITERATIONS, seed=0):
+    """The baseline: a waveform from a log-mel `(frames, mels)` by mel inversion (NNLS) and Griffin-Lim.
+
+    Args:
+        mel: array `(frames, num_mels)`, the model's log-mel input.
+        config: FeatureConfig.
+        iterations: int. Griffin-Lim iterations. Defaults to 32.
+        seed: int. The random initial phase (librosa's default is unseeded). Defaults to 0.
+    """
     import librosa
 
-    return librosa.feature.inverse.mel_to_audio(
-        np.exp(np.asarray(mel, dtype="float64")).T, sr=config.sample_rate, n_fft=config.n_fft,
-        hop_length=config.hop_length, win_length=config.win_length, window="hann", center=True, power=1.0,
-        n_iter=iterations, fmin=config.fmin, fmax=config.fmax,
-        length=(mel.shape[0] - 1) * config.hop_length).astype("float32")
+    magnitude = librosa.feature.inverse.mel_to_stft(
+        np.exp(np.asarray(mel, dtype="float64")).T, sr=config.sample_rate, n_fft=config.n_fft, power=1.0,
+        fmin=config.fmin, fmax=config.fmax)
+    return librosa.griffinlim(
+        magnitude, n_iter=iterations, hop_length=config.hop_length, win_length=config.win_length,
+        n_fft=config.n_fft, window="hann", center=True, length=(mel.shape[0] - 1) * config.hop_length,
+        random_state=seed).astype("float32")
 
 
 def plot_spectra(natural, rows, config, path, title=""):

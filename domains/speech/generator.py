@@ -115,8 +115,9 @@ def build_generator(feature_config=None, channels=512, kernel_sizes=(3, 7, 11), 
     psp = branch("psp")
     r = vocoder_conv1d(config.num_bins, output_kernel, name="psp_output_r_conv")(psp)
     i = vocoder_conv1d(config.num_bins, output_kernel, name="psp_output_i_conv")(psp)
+    # float32 under a mixed_float16 policy too: exp, atan2 and the iSTFT (no half-precision FFT).
     phase, real, imag, waveform = SpectrumSynthesis(config.n_fft, config.hop_length, config.win_length,
-                                                    name="synthesis")([log_amplitude, r, i])
+                                                    dtype="float32", name="synthesis")([log_amplitude, r, i])
     outputs = {"log_amplitude": log_amplitude, "phase": phase, "real": real, "imag": imag, "waveform": waveform}
     return keras.Model(mel, outputs, name=name)
 

@@ -59,6 +59,11 @@ def _sub_discriminator_outputs(outputs):
     return [sub for group in groups for sub in group.values()]
 
 
+def _float32(structure):
+    """Every tensor of `structure` in float32: the losses' precision under a mixed_float16 policy."""
+    return keras.tree.map_structure(lambda x: ops.cast(x, "float32"), structure)
+
+
 @export
 class APNet(GANModel):
     """APNet vocoder: mel → log-amplitude and phase spectra → waveform by iSTFT.
@@ -165,6 +170,7 @@ class APNet(GANModel):
 
     def generator_losses(self, inputs, targets, generated, real_output, fake_output):
         config, weights = self.feature_config, self.loss_weights
+        generated, real_output, fake_output = _float32((generated, real_output, fake_output))
         target = spectral_features(targets, config)
         amplitude = losses.amplitude_loss(target["log_amplitude"], generated["log_amplitude"])
         ip, gd, iaf = losses.phase_losses(target["phase"], generated["phase"], self.phase_wrapping)
@@ -186,6 +192,7 @@ class APNet(GANModel):
                 "feature_matching": matching}
 
     def discriminator_losses(self, real_output, fake_output):
+        real_output, fake_output = _float32((real_output, fake_output))
         real = [sub[-1] for sub in _sub_discriminator_outputs(real_output)]
         fake = [sub[-1] for sub in _sub_discriminator_outputs(fake_output)]
         _, loss = least_squares_gan_losses(real, fake)

@@ -207,10 +207,12 @@ class APNetTask(TaskRunner):
             test = split["test"][: config.options["test_files"]]
             scored = report(APNet.from_preset(DEFAULT_PRESET), test, config.output_dir / "preset",
                             "APNet preset", baseline=True)["mean"]
-            row["result"] = (f"preset {DEFAULT_PRESET}: LSD {scored['APNet']['lsd_db']:.2f} dB, "
-                             f"STOI {scored['APNet']['stoi']:.3f} on {len(test)} held-out recordings")
-            row["baseline"] = (f"Griffin-Lim LSD {scored['Griffin-Lim']['lsd_db']:.2f} dB, "
-                               f"STOI {scored['Griffin-Lim']['stoi']:.3f}")
+            def scores(name):
+                return (f"LSD {scored[name]['lsd_db']:.2f} dB, STOI {scored[name]['stoi']:.3f}, "
+                        f"PESQ {scored[name]['pesq']:.2f}")
+
+            row["result"] = f"preset {DEFAULT_PRESET}: {scores('APNet')} on {len(test)} held-out recordings"
+            row["baseline"] = f"Griffin-Lim (32 iterations) from the same mel: {scores('Griffin-Lim')}"
         trained = self.train(config)
         row["note"] = (f"also trained a {trained['generator_parameters']:,}-parameter APNet for {trained['steps']} "
                        f"steps ({trained['segments_per_second']:.1f} segments/s) to show training runs "

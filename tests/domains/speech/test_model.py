@@ -63,3 +63,32 @@ class APNetTest(TestCase):
             APNet(*networks, feature_config="8k", loss_weights={"perceptual": 1.0})
         with self.assertRaisesRegex(ValueError, "takes 80 mels"):
             APNet(*networks, feature_config={**model.feature_config.to_dict(), "num_mels": 40})
+
+
+class MixedPrecisionTest(TestCase):
+    def test_train_step_under_mixed_float16_with_loss_scaling(self):
+        policy = keras.config.dtype_policy()
+        keras.config.set_dtype_policy("mixed_float16")
+        try:
+            model = tiny_apnet()
+            model.compile()
+        finally:
+            keras.config.set_dtype_policy(policy)
+        self.assertIsInstance(model.generator_optimizer, keras.optimizers.LossScaleOptimizer)
+        self.assertIsInstance(model.discriminator_optimizer, keras.optimizers.LossScaleOptimizer)
+        self.assertEqual(model.generator.get_layer("asp_input_conv_wn").compute_dtype, "float16")
+        waveform = (0.1 * np.random.default_rng(2).normal(size=(2, 800))).astype("float32")
+        before = [w.numpy().copy() for w in (model.generator.trainable_variables[0],
+                                             model.discriminator_variables[0])]
+        # Dynamic loss scaling starts at 2**15 and skips the steps whose scaled float16 gradients
+        # overflow, halving the scale each time: a few steps until one applies.
+        for _ in range(12):
+            logs = model.train_on_batch(waveform, return_dict=True)
+            self.assertTrue(all(np.isfinite(float(v)) for v in logs.values()), logs)
+            after = [model.generator.trainable_variables[0].numpy(), model.discriminator_variables[0].numpy()]
+            if all(np.abs(new - old).max() > 0 for old, new in zip(before, after)):
+                break
+        for old, new in zip(before, after):
+            self.assertGreater(np.abs(new - old).max(), 0)
+        self.assertLess(float(model.generator_optimizer.dynamic_scale), 2.0 ** 15)
+        self.assertEqual(model.generator(model.mel(waveform))["waveform"].dtype, "float32")
