@@ -26,7 +26,7 @@ RECIPES = {
     "aramaic_letters_small": (
         "Old Aramaic letters (22 + No Letter): ResNet-18 at a quarter width (16-32-64-128), 64 x 64 RGB, trained "
         "on the synthetic carved-stone stream of AramaicSynth (Noto Sans Imperial Aramaic), calibrated on validation",
-        {"image_size": 64, "width": 16, "depth": 18, "steps_per_epoch": 150, "time_minutes": 45.0},
+        {"image_size": 64, "width": 16, "depth": 18, "steps_per_epoch": 180, "time_minutes": 55.0},
         20,
     ),
 }

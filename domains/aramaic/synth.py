@@ -70,7 +70,7 @@ ELASTIC_RANGES = (((9, 11), (2, 4)), ((40, 60), (4, 6)), ((150, 250), (6, 9)), (
 # leave letters unreadable (seen in the preview grid): the displacement is scaled down by this.
 ELASTIC_STRENGTH = 0.3
 PAPER_SIZE = 256  # the side of the paper's augmented crops, which its pixel parameters refer to
-PARAM_NAMES = ("severity", "elevation", "azimuth", "stone")
+PARAM_NAMES = ("severity", "elevation", "azimuth", "stone", "legibility")
 # The noise fields of one example and their spectral exponents β (1/f^β; 0 is white noise), each
 # of zero mean and unit standard deviation.
 NOISE_BETAS = {"stroke": 2.5, "jitter_y": 3.0, "jitter_x": 3.0, "fine": 1.7, "coarse": 3.3, "pits": 0.6,
@@ -80,6 +80,10 @@ NOISE_BETAS = {"stroke": 2.5, "jitter_y": 3.0, "jitter_x": 3.0, "fine": 1.7, "co
 NOISE_BANK_SIZE = 16  # periodic fields kept per spectrum (each then shifted by up to S × S and turned 8 ways)
 NOISE_BANK_PIXELS = NOISE_BANK_SIZE * 64 * 64  # larger images keep fewer fields (at least 4): 60 MB at 224 px
 NOISE_BANK_SEED = 20240402  # the bank is part of the renderer, the same for every stream seed
+# A letter's relief stands out of the stone's at least this much (`legibility`, `_contrast`):
+# below, the letter is cut deeper and the stone's relief and colours flattened until it does. Fainter letters were
+# unreadable to the project's eyes and to the trained model (README, Aramaic); 0 leaves them.
+MIN_LEGIBILITY = 2.0
 UNIFORM_DRAWS = 64  # scalar conditions per example, drawn at once (`_plan` uses at most 63)
 
 
@@ -149,7 +153,8 @@ class AramaicSynth:
     """
 
     def __init__(self, image_size=64, fonts=None, severity=(0.0, 0.8), elevation=(10.0, 60.0), rotation=20.0,
-                 neighbour_probability=0.3, stones=STONES, reliefs=RELIEFS, jpeg=True, seed=0):
+                 neighbour_probability=0.3, stones=STONES, reliefs=RELIEFS, jpeg=True, min_legibility=MIN_LEGIBILITY,
+                 seed=0):
         if not isinstance(image_size, (int, np.integer)) or image_size < 32:
             raise ValueError(f"image_size must be an integer >= 32. Received: image_size={image_size!r}")
         low, high = (float(v) for v in severity)
@@ -171,6 +176,9 @@ class AramaicSynth:
         self.stones = tuple(stones)
         self.reliefs = tuple(reliefs)
         self.jpeg = bool(jpeg)
+        if not float(min_legibility) >= 0.0:
+            raise ValueError(f"min_legibility must be >= 0. Received: min_legibility={min_legibility}")
+        self.min_legibility = float(min_legibility)
         self.seed = int(seed)
         self.class_names = CLASS_NAMES
         size = self.image_size
@@ -218,7 +226,8 @@ class AramaicSynth:
         """
         labels = np.asarray(indices, "int64") % NUM_CLASSES
         images, plans, _ = self.render_batch(rngs, labels)
-        params = np.array([[p["severity"], p["elevation"], p["azimuth"], STONES.index(p["stone"])] for p in plans],
+        params = np.array([[p["severity"], p["elevation"], p["azimuth"], STONES.index(p["stone"]), p["legibility"]]
+                           for p in plans],
                           "float32").reshape(-1, len(PARAM_NAMES))
         return images, labels, params
 
@@ -312,7 +321,15 @@ class AramaicSynth:
             out["stone"] = self._shade(glyph_height + stone_height, albedo, light, ambient, specular)
 
         # 4. Damage.
+        carved = glyph_height
         glyph_height, stone_height, albedo = self._damage(plans, column, noise, glyph_height, stone_height, albedo)
+        legibility = _contrast(carved, glyph_height, stone_height, albedo)
+        if self.min_legibility > 0:  # too faint: cut the letter deeper, flatten the stone's relief and colours
+            boost = np.sqrt(np.maximum(self.min_legibility / np.maximum(legibility, 1e-3), 1.0))[:, None, None]
+            glyph_height, stone_height = glyph_height * boost, stone_height / boost  # contrast × boost²
+            mean_albedo = albedo.mean(axis=(1, 2), keepdims=True)
+            albedo = mean_albedo + (albedo - mean_albedo) / boost[..., None]
+            legibility = np.maximum(legibility, self.min_legibility)
         lit = self._shade(glyph_height + stone_height, albedo, light, ambient, specular)
         if out is not None:
             out["damage"] = lit
@@ -321,8 +338,8 @@ class AramaicSynth:
         images = self._photograph(plans, column, noise, lit)
         if out is not None:
             out["photograph"] = images.astype("float32") / 255.0
-        public = [{key: plan[key] for key in ("label", "severity", "font", "stone", "relief", "azimuth", "elevation")}
-                  for plan in plans]
+        public = [{**{key: plan[key] for key in ("label", "severity", "font", "stone", "relief", "azimuth", "elevation")},
+                   "legibility": float(remaining)} for plan, remaining in zip(plans, legibility)]
         return images, public, out
 
     def _plan(self, rng, label, severity):
@@ -707,6 +724,29 @@ def _blur(fields, sigma, wrap=False):
     out = fields.copy()
     out[chosen] = np.moveaxis(smooth, 1, 3) if fields.ndim == 4 else smooth[:, 0]
     return out
+
+
+def _contrast(carved, glyph_height, stone_height, albedo):
+    """The letter's legibility (N,): how much it stands out of the stone, after damage.
+
+    The mean slope of the damaged letter's relief `glyph_height` along the edges of its intact
+    strokes (where `carved`, the relief before damage, has slope), over the stone's clutter: the
+    mean slope of its relief `stone_height` (texture, spalls, chips, cracks, crusts) plus the mean
+    relative gradient of its brightness `albedo` (crusts, stains), over the whole image. Under a
+    raking light a slope s shades a surface by about s, as a relative albedo change does. Below
+    about 2 the letter is lost in the stone (README, Aramaic). Infinite for "No Letter".
+    """
+    def slope(field):
+        gy, gx = np.gradient(field, axis=(1, 2))
+        return np.hypot(gy, gx)
+
+    carved_slope = slope(carved)
+    edges = carved_slope > 0.05 * carved_slope.max(axis=(1, 2), keepdims=True).clip(1e-6)
+    count = edges.sum(axis=(1, 2))
+    letter = (slope(glyph_height) * edges).sum(axis=(1, 2)) / np.maximum(count, 1)
+    brightness = albedo.mean(axis=3)
+    clutter = slope(stone_height).mean(axis=(1, 2)) + slope(brightness).mean(axis=(1, 2)) / brightness.mean(axis=(1, 2))
+    return np.where(count > 0, letter / np.maximum(clutter, 1e-6), np.inf).astype("float32")
 
 
 def _quantiles(fields, q):
