@@ -1,11 +1,11 @@
 """Aramaic presets: a narrow ResNet-18 trained on the synthetic letter stream, shipped in the package.
 
 `make presets` (scripts/make_presets.py) trains it with `make_presets()`: 64 × 64 letters from the
-Noto Sans Imperial Aramaic sample font, a ResNet-18 at a quarter width (16-32-64-128 channels,
-0.7 M parameters, about 3 MB), 20 epochs × 150 steps × 64 freshly rendered letters (192,000) with a
-45-minute wall-time cap, seed 0; then temperature and "illegible" threshold on the validation set. The
-scores on the held-out synthetic test split (unseen seeds, harder damage) are stored in the
-preset's `metadata.json`.
+Noto Sans Imperial Aramaic sample font, kept legible (`synth.MIN_LEGIBILITY`), a ResNet-18 at a
+quarter width (16-32-64-128 channels, 0.7 M parameters, about 3 MB), 20 epochs × 180 steps × 64
+freshly rendered letters (230,400) with a 55-minute wall-time cap as a safety only, seed 0; then
+temperature and "illegible" threshold on the validation set. The scores on the held-out synthetic
+test split (unseen seeds, harder damage) are stored in the preset's `metadata.json`.
 
 Example:
 ```python

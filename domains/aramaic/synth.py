@@ -18,7 +18,9 @@ hand-made textures, nothing downloaded):
 3. **Stone** — procedural basalt (dark, fine-grained, vesicles, some polish) or limestone (light,
    warm, undulating) as 1/f^β fractal height and albedo fields, lit by the same light.
 4. **Damage** (severity 0 … 1) — erosion (blurred, shallower strokes), spalling and missing
-   fragments, chips, cracks, encrustation and weathering stains.
+   fragments, chips, cracks, encrustation and weathering stains. Then the letter's legibility
+   (its relief's slope against the stone's clutter, `_contrast`) is measured; below
+   `min_legibility` the letter is cut deeper and the stone's relief and colours flattened.
 5. **Photograph** — exposure, white balance, gamma, vignetting, focus blur (the paper's Gaussian
    blur), sensor noise and JPEG compression.
 
@@ -135,6 +137,9 @@ class AramaicSynth:
         stones: tuple of names among `STONES`. Defaults to both.
         reliefs: tuple among `RELIEFS`. Defaults to both.
         jpeg: bool. JPEG-compress the photograph (p = 0.7). Defaults to True.
+        min_legibility: float >= 0. Least contrast of a letter against the stone (`_contrast`):
+            fainter letters are cut deeper and the stone flattened up to it. 0 keeps them as
+            drawn (some then unreadable). Defaults to 2 (`MIN_LEGIBILITY`).
         seed: int. Seed of the stream (`example`, `dataset`). Defaults to 0.
 
     Raises:
@@ -218,11 +223,12 @@ class AramaicSynth:
         return self.render(rng, index % NUM_CLASSES if label is None else int(label), severity, stages)
 
     def make_batch(self, rngs, indices):
-        """`(images uint8 (N, S, S, 3), labels int64 (N,), params float32 (N, 4))` for
+        """`(images uint8 (N, S, S, 3), labels int64 (N,), params float32 (N, 5))` for
         `core.data.generated_batch_dataset`: examples `indices` (class `index % 23`) from their `rngs`.
 
-        `params` holds severity, light elevation and azimuth (degrees) and the stone (0 basalt,
-        1 limestone), for evaluations by condition.
+        `params` holds severity, light elevation and azimuth (degrees), the stone (0 basalt,
+        1 limestone) and the letter's legibility (`_contrast`; inf for "No Letter"), for
+        evaluations by condition.
         """
         labels = np.asarray(indices, "int64") % NUM_CLASSES
         images, plans, _ = self.render_batch(rngs, labels)
@@ -255,7 +261,7 @@ class AramaicSynth:
         return data if with_params else data.map(lambda image, label, params: (image, label))
 
     def arrays(self, num_examples, seed=None, start=0):
-        """`(images uint8 (N, S, S, 3), labels (N,), params (N, 4))` of examples start … start + N - 1."""
+        """`(images uint8 (N, S, S, 3), labels (N,), params (N, 5))` of examples start … start + N - 1."""
         batches = self.dataset(seed, num_examples, start, with_params=True).batch(max(1, num_examples))
         images, labels, params = (np.asarray(t) for t in next(iter(batches)))
         return images, labels, params
