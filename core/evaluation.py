@@ -93,12 +93,18 @@ def plot_confusion_matrix(confusion, class_names, path, title="Confusion matrix"
     from matplotlib.figure import Figure
     from sklearn.metrics import ConfusionMatrixDisplay
 
+    confusion = np.asarray(confusion)
     size = max(4.0, 0.6 * len(class_names) + 2)
     figure = Figure(figsize=(size, size))
     axis = figure.add_subplot()
-    ConfusionMatrixDisplay(np.asarray(confusion), display_labels=class_names).plot(
-        ax=axis, cmap="Blues", colorbar=False, xticks_rotation=45
+    ConfusionMatrixDisplay(confusion, display_labels=class_names).plot(
+        ax=axis, cmap="Blues", colorbar=False, xticks_rotation=45, include_values=False
     )
+    # Only the non-zero cells are written (a text per cell of a large, mostly empty matrix is slow).
+    dark = confusion > confusion.max() / 2
+    for row, column in zip(*np.nonzero(confusion)):
+        axis.text(column, row, str(confusion[row, column]), ha="center", va="center",
+                  color="white" if dark[row, column] else "black")
     axis.set_title(title)
     figure.tight_layout()
     path = pathlib.Path(path)

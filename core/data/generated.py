@@ -18,12 +18,42 @@ several cores; the function must only use its own `rng` (never a global random s
 vectorised code `make_batch(rngs, indices)` (one generator per example, as above): for generators
 made of many small array operations, a chunk spends far less time in the Python interpreter per
 example, so it is faster and its parallel calls overlap better.
+
+At interpreter exit, an endless stream whose iterator is still alive would keep calling into
+Python from tf.data's threads; a thread that asks for the GIL once Python has begun finalizing
+never gets it, and the exit then waits for that thread for ever. So an `atexit` hook
+(`_stop_generating`) first makes every later call fail at once (its error only fills the
+pipeline's buffers, which then stop asking) and waits for the calls under way to return.
 """
+
+import atexit
+import threading
+import time
 
 import numpy as np
 import tensorflow as tf
 
 AUTOTUNE = tf.data.AUTOTUNE
+EXIT_WAIT_SECONDS = 30.0  # at most this long for the generator calls under way at exit
+_calls = {"running": 0, "last_start": 0.0, "stopped": False}
+_calls_lock = threading.Lock()
+
+
+def _stop_generating(timeout=EXIT_WAIT_SECONDS, quiet=0.2):
+    """At exit: refuse new generator calls, wait until none runs and none started for `quiet` s."""
+    with _calls_lock:
+        _calls["stopped"] = True
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with _calls_lock:
+            idle = _calls["running"] == 0 and time.monotonic() - _calls["last_start"] > quiet
+        if idle:
+            return True
+        time.sleep(0.01)  # releases the GIL: the running calls finish
+    return False
+
+
+atexit.register(_stop_generating)
 
 
 def example_rng(seed, index):
@@ -147,6 +177,18 @@ def _chunked_dataset(make_batch, output_signature, seed, num_examples, start, ch
     seed_list = list(seed) if isinstance(seed, (tuple, list)) else [int(seed)]
 
     def make(first, last):
+        with _calls_lock:
+            if _calls["stopped"]:
+                raise RuntimeError("the interpreter is exiting: no more generated examples")
+            _calls["running"] += 1
+            _calls["last_start"] = time.monotonic()
+        try:
+            return checked(first, last)
+        finally:
+            with _calls_lock:
+                _calls["running"] -= 1
+
+    def checked(first, last):
         indices = np.arange(int(first), int(last), dtype=np.int64)
         arrays = make_batch([example_rng(seed_list, index) for index in indices], indices)
         arrays = (arrays,) if single else tuple(arrays)

@@ -40,7 +40,7 @@ class SyntheticSplits:
 
     Attributes:
         train: endless `tf.data.Dataset` of batches `(images float32, labels)` (new examples for ever).
-        val: tuple `(images float32 (N, S, S, 3), labels (N,), params (N, 4))`, fixed.
+        val: tuple `(images float32 (N, S, S, 3), labels (N,), params (N, 5))`, fixed.
         test: the same, from the test stream (harder damage).
         synth: the training `AramaicSynth`; `test_synth`: the test split's.
         seeds: dict split → stream seed.

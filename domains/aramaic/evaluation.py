@@ -53,7 +53,7 @@ def report(model, images, labels, output_dir, title, params=None, per_letter=3):
         labels: (N,) class indices.
         output_dir: str or Path.
         title: str. Names the model in the figures.
-        params: (N, 4) synthetic conditions (severity, elevation, azimuth, stone) or None (real crops).
+        params: (N, 5) synthetic conditions (`synth.PARAM_NAMES`) or None (real crops).
         per_letter: int. Mistakes shown per letter. Defaults to 3.
 
     Returns:

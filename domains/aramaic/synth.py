@@ -18,7 +18,9 @@ hand-made textures, nothing downloaded):
 3. **Stone** — procedural basalt (dark, fine-grained, vesicles, some polish) or limestone (light,
    warm, undulating) as 1/f^β fractal height and albedo fields, lit by the same light.
 4. **Damage** (severity 0 … 1) — erosion (blurred, shallower strokes), spalling and missing
-   fragments, chips, cracks, encrustation and weathering stains.
+   fragments, chips, cracks, encrustation and weathering stains. Then the letter's legibility
+   (its relief's slope against the stone's clutter, `_contrast`) is measured; below
+   `min_legibility` the letter is cut deeper and the stone's relief and colours flattened.
 5. **Photograph** — exposure, white balance, gamma, vignetting, focus blur (the paper's Gaussian
    blur), sensor noise and JPEG compression.
 
@@ -70,7 +72,7 @@ ELASTIC_RANGES = (((9, 11), (2, 4)), ((40, 60), (4, 6)), ((150, 250), (6, 9)), (
 # leave letters unreadable (seen in the preview grid): the displacement is scaled down by this.
 ELASTIC_STRENGTH = 0.3
 PAPER_SIZE = 256  # the side of the paper's augmented crops, which its pixel parameters refer to
-PARAM_NAMES = ("severity", "elevation", "azimuth", "stone")
+PARAM_NAMES = ("severity", "elevation", "azimuth", "stone", "legibility")
 # The noise fields of one example and their spectral exponents β (1/f^β; 0 is white noise), each
 # of zero mean and unit standard deviation.
 NOISE_BETAS = {"stroke": 2.5, "jitter_y": 3.0, "jitter_x": 3.0, "fine": 1.7, "coarse": 3.3, "pits": 0.6,
@@ -80,6 +82,10 @@ NOISE_BETAS = {"stroke": 2.5, "jitter_y": 3.0, "jitter_x": 3.0, "fine": 1.7, "co
 NOISE_BANK_SIZE = 16  # periodic fields kept per spectrum (each then shifted by up to S × S and turned 8 ways)
 NOISE_BANK_PIXELS = NOISE_BANK_SIZE * 64 * 64  # larger images keep fewer fields (at least 4): 60 MB at 224 px
 NOISE_BANK_SEED = 20240402  # the bank is part of the renderer, the same for every stream seed
+# A letter's relief stands out of the stone's at least this much (`legibility`, `_contrast`):
+# below, the letter is cut deeper and the stone's relief and colours flattened until it does. Fainter letters were
+# unreadable to the project's eyes and to the trained model (README, Aramaic); 0 leaves them.
+MIN_LEGIBILITY = 2.0
 UNIFORM_DRAWS = 64  # scalar conditions per example, drawn at once (`_plan` uses at most 63)
 
 
@@ -131,6 +137,9 @@ class AramaicSynth:
         stones: tuple of names among `STONES`. Defaults to both.
         reliefs: tuple among `RELIEFS`. Defaults to both.
         jpeg: bool. JPEG-compress the photograph (p = 0.7). Defaults to True.
+        min_legibility: float >= 0. Least contrast of a letter against the stone (`_contrast`):
+            fainter letters are cut deeper and the stone flattened up to it. 0 keeps them as
+            drawn (some then unreadable). Defaults to 2 (`MIN_LEGIBILITY`).
         seed: int. Seed of the stream (`example`, `dataset`). Defaults to 0.
 
     Raises:
@@ -149,7 +158,8 @@ class AramaicSynth:
     """
 
     def __init__(self, image_size=64, fonts=None, severity=(0.0, 0.8), elevation=(10.0, 60.0), rotation=20.0,
-                 neighbour_probability=0.3, stones=STONES, reliefs=RELIEFS, jpeg=True, seed=0):
+                 neighbour_probability=0.3, stones=STONES, reliefs=RELIEFS, jpeg=True, min_legibility=MIN_LEGIBILITY,
+                 seed=0):
         if not isinstance(image_size, (int, np.integer)) or image_size < 32:
             raise ValueError(f"image_size must be an integer >= 32. Received: image_size={image_size!r}")
         low, high = (float(v) for v in severity)
@@ -171,6 +181,9 @@ class AramaicSynth:
         self.stones = tuple(stones)
         self.reliefs = tuple(reliefs)
         self.jpeg = bool(jpeg)
+        if not float(min_legibility) >= 0.0:
+            raise ValueError(f"min_legibility must be >= 0. Received: min_legibility={min_legibility}")
+        self.min_legibility = float(min_legibility)
         self.seed = int(seed)
         self.class_names = CLASS_NAMES
         size = self.image_size
@@ -210,15 +223,17 @@ class AramaicSynth:
         return self.render(rng, index % NUM_CLASSES if label is None else int(label), severity, stages)
 
     def make_batch(self, rngs, indices):
-        """`(images uint8 (N, S, S, 3), labels int64 (N,), params float32 (N, 4))` for
+        """`(images uint8 (N, S, S, 3), labels int64 (N,), params float32 (N, 5))` for
         `core.data.generated_batch_dataset`: examples `indices` (class `index % 23`) from their `rngs`.
 
-        `params` holds severity, light elevation and azimuth (degrees) and the stone (0 basalt,
-        1 limestone), for evaluations by condition.
+        `params` holds severity, light elevation and azimuth (degrees), the stone (0 basalt,
+        1 limestone) and the letter's legibility (`_contrast`; inf for "No Letter"), for
+        evaluations by condition.
         """
         labels = np.asarray(indices, "int64") % NUM_CLASSES
         images, plans, _ = self.render_batch(rngs, labels)
-        params = np.array([[p["severity"], p["elevation"], p["azimuth"], STONES.index(p["stone"])] for p in plans],
+        params = np.array([[p["severity"], p["elevation"], p["azimuth"], STONES.index(p["stone"]), p["legibility"]]
+                           for p in plans],
                           "float32").reshape(-1, len(PARAM_NAMES))
         return images, labels, params
 
@@ -246,7 +261,7 @@ class AramaicSynth:
         return data if with_params else data.map(lambda image, label, params: (image, label))
 
     def arrays(self, num_examples, seed=None, start=0):
-        """`(images uint8 (N, S, S, 3), labels (N,), params (N, 4))` of examples start … start + N - 1."""
+        """`(images uint8 (N, S, S, 3), labels (N,), params (N, 5))` of examples start … start + N - 1."""
         batches = self.dataset(seed, num_examples, start, with_params=True).batch(max(1, num_examples))
         images, labels, params = (np.asarray(t) for t in next(iter(batches)))
         return images, labels, params
@@ -312,7 +327,15 @@ class AramaicSynth:
             out["stone"] = self._shade(glyph_height + stone_height, albedo, light, ambient, specular)
 
         # 4. Damage.
+        carved = glyph_height
         glyph_height, stone_height, albedo = self._damage(plans, column, noise, glyph_height, stone_height, albedo)
+        legibility = _contrast(carved, glyph_height, stone_height, albedo)
+        if self.min_legibility > 0:  # too faint: cut the letter deeper, flatten the stone's relief and colours
+            boost = np.sqrt(np.maximum(self.min_legibility / np.maximum(legibility, 1e-3), 1.0))[:, None, None]
+            glyph_height, stone_height = glyph_height * boost, stone_height / boost  # contrast × boost²
+            mean_albedo = albedo.mean(axis=(1, 2), keepdims=True)
+            albedo = mean_albedo + (albedo - mean_albedo) / boost[..., None]
+            legibility = np.maximum(legibility, self.min_legibility)
         lit = self._shade(glyph_height + stone_height, albedo, light, ambient, specular)
         if out is not None:
             out["damage"] = lit
@@ -321,8 +344,8 @@ class AramaicSynth:
         images = self._photograph(plans, column, noise, lit)
         if out is not None:
             out["photograph"] = images.astype("float32") / 255.0
-        public = [{key: plan[key] for key in ("label", "severity", "font", "stone", "relief", "azimuth", "elevation")}
-                  for plan in plans]
+        public = [{**{key: plan[key] for key in ("label", "severity", "font", "stone", "relief", "azimuth", "elevation")},
+                   "legibility": float(remaining)} for plan, remaining in zip(plans, legibility)]
         return images, public, out
 
     def _plan(self, rng, label, severity):
@@ -707,6 +730,29 @@ def _blur(fields, sigma, wrap=False):
     out = fields.copy()
     out[chosen] = np.moveaxis(smooth, 1, 3) if fields.ndim == 4 else smooth[:, 0]
     return out
+
+
+def _contrast(carved, glyph_height, stone_height, albedo):
+    """The letter's legibility (N,): how much it stands out of the stone, after damage.
+
+    The mean slope of the damaged letter's relief `glyph_height` along the edges of its intact
+    strokes (where `carved`, the relief before damage, has slope), over the stone's clutter: the
+    mean slope of its relief `stone_height` (texture, spalls, chips, cracks, crusts) plus the mean
+    relative gradient of its brightness `albedo` (crusts, stains), over the whole image. Under a
+    raking light a slope s shades a surface by about s, as a relative albedo change does. Below
+    about 2 the letter is lost in the stone (README, Aramaic). Infinite for "No Letter".
+    """
+    def slope(field):
+        gy, gx = np.gradient(field, axis=(1, 2))
+        return np.hypot(gy, gx)
+
+    carved_slope = slope(carved)
+    edges = carved_slope > 0.05 * carved_slope.max(axis=(1, 2), keepdims=True).clip(1e-6)
+    count = edges.sum(axis=(1, 2))
+    letter = (slope(glyph_height) * edges).sum(axis=(1, 2)) / np.maximum(count, 1)
+    brightness = albedo.mean(axis=3)
+    clutter = slope(stone_height).mean(axis=(1, 2)) + slope(brightness).mean(axis=(1, 2)) / brightness.mean(axis=(1, 2))
+    return np.where(count > 0, letter / np.maximum(clutter, 1e-6), np.inf).astype("float32")
 
 
 def _quantiles(fields, q):

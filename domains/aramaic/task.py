@@ -34,6 +34,7 @@ from domains.aramaic.data import TEST_SEVERITY, load_images, load_letter_folder,
 from domains.aramaic.evaluation import report
 from domains.aramaic.letters import DEFAULT_FONT_SAMPLE
 from domains.aramaic.model import PAPER_ACCURACY, AramaicClassifier
+from domains.aramaic.synth import MIN_LEGIBILITY
 from domains.aramaic.training import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_EPOCHS,
@@ -63,6 +64,7 @@ OPTIONS = (
     Option("severity_max", float, 0.8, "largest damage severity in training and validation"),
     Option("test_severity", list, list(TEST_SEVERITY), "damage severity range [low, high] of the test split"),
     Option("rotation", float, 20.0, "largest rotation in degrees either way (the paper: 180)"),
+    Option("min_legibility", float, MIN_LEGIBILITY, "least contrast of a letter against the stone (0: letters may be lost)"),
     Option("fonts", list, [], f"font files to mix (default: the {DEFAULT_FONT_SAMPLE} sample)"),
     Option("preset", str, None, "start from (train) or use (evaluate/predict: also --preset NAME) a shipped preset"),
 )
@@ -77,7 +79,7 @@ def _splits(config, image_size):
                             val_examples=options["val_examples"], test_examples=options["test_examples"],
                             seed=config.seed, severity=(0.0, options["severity_max"]),
                             test_severity=tuple(test_severity), fonts=options["fonts"] or None,
-                            rotation=options["rotation"])
+                            rotation=options["rotation"], min_legibility=options["min_legibility"])
 
 
 def load_classifier(path):

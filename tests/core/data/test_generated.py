@@ -88,3 +88,35 @@ def test_chunked_stream_equals_the_example_by_example_one_whatever_the_chunk_siz
         list(wrong)
     with pytest.raises(ValueError, match="chunk_size"):
         generated_batch_dataset(noisy_chunk, SIGNATURE, chunk_size=0)
+
+
+EXIT_SCRIPT = """
+import numpy as np, tensorflow as tf
+from core.data.generated import generated_batch_dataset
+
+def make(rngs, indices):
+    field = np.ones((len(indices), 64, 64), "float32")
+    for _ in range(20):  # NumPy lets go of the GIL and takes it back many times per call
+        field = np.fft.irfft2(np.fft.rfft2(field), s=(64, 64)).astype("float32")
+    return field[:, 0, :4], indices.astype("int64")
+
+signature = (tf.TensorSpec((4,), tf.float32), tf.TensorSpec((), tf.int64))
+stream = iter(generated_batch_dataset(make, signature, chunk_size=4).batch(4))
+for _ in range(3):
+    batch = next(stream)
+print("last", int(batch[1][-1]), flush=True)
+"""
+
+
+def test_a_process_holding_an_endless_stream_exits():
+    # The iterator is still alive, its calls under way, when Python exits: this used to hang.
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    root = pathlib.Path(__file__).resolve().parents[3]
+    env = {**os.environ, "PYTHONPATH": str(root), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    done = subprocess.run([sys.executable, "-c", EXIT_SCRIPT], env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "last 11" in done.stdout

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from core.data import read_tfrecord_shards
-from domains.aramaic.letters import NUM_CLASSES
+from domains.aramaic.letters import NO_LETTER_CLASS, NUM_CLASSES
 from domains.aramaic.synth import STAGES, AramaicSynth
 
 
@@ -77,6 +77,21 @@ def test_damage_grows_with_severity(synth):
     assert letter_contrast(0.0) < letter_contrast(1.0)
 
 
+def test_legibility_floor_deepens_only_the_faint_letters(noto_font):
+    settings = {"image_size": 48, "fonts": noto_font, "severity": (1.0, 1.0), "seed": 3}
+    free_images, labels, free = AramaicSynth(min_legibility=0.0, **settings).arrays(23)
+    images, _, floored = AramaicSynth(**settings).arrays(23)  # the default floor, 2
+    letter = labels != NO_LETTER_CLASS
+    faint = letter & (free[:, 4] < 2.0)
+    assert faint.any()  # the worst damage leaves some letters fainter than the floor
+    np.testing.assert_allclose(floored[letter, 4], np.maximum(free[letter, 4], 2.0), rtol=1e-5)
+    assert np.isinf(floored[~letter, 4]).all()  # "No Letter" has no strokes to measure
+    # Letters already legible are left as they were (up to rounding); faint ones are not.
+    kept = letter & ~faint
+    np.testing.assert_allclose(images[kept].astype(int), free_images[kept].astype(int), atol=1)
+    assert not np.array_equal(images[faint], free_images[faint])
+
+
 def test_mixed_fonts_and_bad_settings(noto_font, font_without_bet_and_tav):
     mixed = AramaicSynth(image_size=32, fonts=[noto_font, noto_font])
     assert len(mixed.glyphs) == 2
@@ -88,6 +103,8 @@ def test_mixed_fonts_and_bad_settings(noto_font, font_without_bet_and_tav):
         AramaicSynth(severity=(0.5, 1.5))
     with pytest.raises(ValueError, match="stones"):
         AramaicSynth(stones=("granite",))
+    with pytest.raises(ValueError, match="min_legibility"):
+        AramaicSynth(min_legibility=-1.0)
 
 
 def test_export_folder_and_tfrecord(synth, tmp_path):
