@@ -164,14 +164,17 @@ def test_cli_train_ablation_and_evaluate(tmp_path, phantom_folder):
 
     out = tmp_path / "run"
     options = ["--option", f"slice_size={SIZE}", "--option", "steps_per_epoch=2", "--option", "test_draws=2",
-               "--option", "val_draws=1"]
+               "--option", "val_draws=1", "--option", "axis=0,2", "--option", "width=8"]
     assert cli.main(["train", "mri.ssim_regression", "--data", str(phantom_folder), "--epochs", "1",
                      "--batch-size", "4", "--output", str(out), "--verbose", "0", "--option", "ablation=true",
-                     *options]) == 0
+                     "--option", "curve_every=1", "--option", "remap_probability=0.5", *options]) == 0
     for folder in ("with_contrast_aug", "without_contrast_aug"):
         for name in ("best.keras", "final.keras", "log.csv", "scatter.png", "confusion_matrix_10.png",
-                     "test_report.json"):
+                     "test_report.json", "learning_curve.png"):
             assert (out / folder / name).exists(), (folder, name)
+    curve = json.loads((out / "with_contrast_aug" / "learning_curve.json").read_text())["points"]
+    assert [p["step"] for p in curve] == [2] and set(curve[0]["groups"]) == {
+        "volume a.nii.gz", "volume b.nii", "axis sagittal", "axis axial"}
     ablation = json.loads((out / "ablation.json").read_text())
     assert [r["configuration"] for r in ablation["rows"]][::2][:2] == ["with_contrast_aug", "without_contrast_aug"]
     assert ablation["rows"][-1]["configuration"].startswith("paper")
@@ -182,10 +185,27 @@ def test_cli_train_ablation_and_evaluate(tmp_path, phantom_folder):
                      *options]) == 0
     results = json.loads((tmp_path / "eval" / "evaluate_results.json").read_text())
     for key in ("residual_mean", "residual_std", "accuracy_3", "accuracy_5", "accuracy_10",
-                "contrast_changed_accuracy_10"):
+                "contrast_changed_accuracy_10", "remapped_residual_std", "residual_std, axis axial"):
         assert key in results
     report = json.loads((tmp_path / "eval" / "test_report.json").read_text())
     assert report["model"]["contrast_augmentation"] is True and report["test"]["n"] == results["n_test"]
+
+
+@pytest.mark.large
+def test_cli_volume_sweep_scores_every_run_on_one_test_set(tmp_path, phantom_folder):
+    import domains.mri.quality  # noqa: F401
+
+    out = tmp_path / "sweep"
+    assert cli.main(["train", "mri.ssim_regression", "--data", str(phantom_folder), "--epochs", "1",
+                     "--batch-size", "4", "--output", str(out), "--verbose", "0", "--option", "volume_sweep=true",
+                     "--option", f"slice_size={SIZE}", "--option", "steps_per_epoch=1", "--option", "test_draws=1",
+                     "--option", "val_draws=1", "--option", "width=4"]) == 0
+    sweep = json.loads((out / "volume_sweep.json").read_text())
+    assert sweep["volumes"] == ["a.nii.gz", "b.nii"] and (out / "volume_sweep.png").exists()
+    one, two = sweep["reports"]["1"], sweep["reports"]["2"]
+    assert one["data"]["train_volumes"] == 1 and two["data"]["train_volumes"] == 2
+    assert one["test"]["n"] == two["test"]["n"]  # the same test set, whatever trained
+    assert {row["split"]: row["b.nii"] for row in one["data"]["splits"]}["train"] == 0
 
 
 @pytest.mark.large
