@@ -235,6 +235,8 @@ def plot_curve(xs, series, path, xlabel, title, log_x=False):
     right.set_ylabel(f"accuracy, {next(iter(series))} (%); dotted: paper")
     for axis in (left, right):
         axis.set_xlabel(xlabel)
+        if len(xs) <= 6:
+            axis.set_xticks(xs)
         if log_x:
             axis.set_xscale("log")
         axis.grid(alpha=0.3)

@@ -216,9 +216,8 @@ class SSIMRegressionTask(TaskRunner):
                   "test, other contrasts (remapped)": [reports[c]["test_remap"] for c in counts]}
         for group in reports[counts[-1]]["test_groups"]:
             series[group] = [reports[c]["test_groups"].get(group, {}) for c in counts]
-        plot_curve(list(counts), series, config.output_dir / "volume_sweep.png",
-                   "training volumes (first N of: " + ", ".join(names) + ")",
-                   "Held-out test set against the number of training volumes")
+        plot_curve(list(counts), series, config.output_dir / "volume_sweep.png", "training volumes (the first N)",
+                   "Held-out test set against the number of training volumes: " + ", ".join(names))
         save_report({"volumes": names, "reports": {c: reports[c] for c in counts}}, config.output_dir / "volume_sweep.json")
         results.update(volume_sweep_png=str(config.output_dir / "volume_sweep.png"),
                        table=paper_rows({f"{c} volume(s): {', '.join(names[:c])}": reports[c]["test"] for c in counts}))

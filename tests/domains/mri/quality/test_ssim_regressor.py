@@ -191,21 +191,32 @@ def test_cli_train_ablation_and_evaluate(tmp_path, phantom_folder):
     assert report["model"]["contrast_augmentation"] is True and report["test"]["n"] == results["n_test"]
 
 
-@pytest.mark.large
-def test_cli_volume_sweep_scores_every_run_on_one_test_set(tmp_path, phantom_folder):
-    import domains.mri.quality  # noqa: F401
+def test_volume_sweep_trains_on_1_to_all_volumes_and_scores_one_test_set(tmp_path, phantom_folder, monkeypatch):
+    from core.registry import RunConfig
+    from domains.mri.quality.evaluation import group_reports
+    from domains.mri.quality.task import SSIMRegressionTask, _data
 
-    out = tmp_path / "sweep"
-    assert cli.main(["train", "mri.ssim_regression", "--data", str(phantom_folder), "--epochs", "1",
-                     "--batch-size", "4", "--output", str(out), "--verbose", "0", "--option", "volume_sweep=true",
-                     "--option", f"slice_size={SIZE}", "--option", "steps_per_epoch=1", "--option", "test_draws=1",
-                     "--option", "val_draws=1", "--option", "width=4"]) == 0
-    sweep = json.loads((out / "volume_sweep.json").read_text())
-    assert sweep["volumes"] == ["a.nii.gz", "b.nii"] and (out / "volume_sweep.png").exists()
-    one, two = sweep["reports"]["1"], sweep["reports"]["2"]
-    assert one["data"]["train_volumes"] == 1 and two["data"]["train_volumes"] == 2
-    assert one["test"]["n"] == two["test"]["n"]  # the same test set, whatever trained
-    assert {row["split"]: row["b.nii"] for row in one["data"]["splits"]}["train"] == 0
+    task, trained = SSIMRegressionTask(), []
+
+    def train_one(config, data, output_dir, contrast_augmentation):  # the training is tested by the ablation test
+        trained.append((sorted(set(data.train.sources)), len(data.test_set), data.config["train_volumes"]))
+        predicted = data.test_set.y + 0.01 * len(trained)
+        groups = group_reports(data, data.test_set, predicted, (0.5, 1.0))
+        scores = ssim_report(data.test_set.y, predicted, (0.5, 1.0))
+        output_dir.mkdir(parents=True)
+        (output_dir / "test_report.json").write_text(json.dumps(
+            {"test": scores, "test_remap": scores, "test_groups": groups, "data": data.config}))
+        return {"report_json": str(output_dir / "test_report.json")}
+
+    monkeypatch.setattr(task, "_train_one", train_one)
+    config = RunConfig(output_dir=tmp_path, data=str(phantom_folder), options=task.resolve_options(
+        {"volume_sweep": True, "slice_size": SIZE, "val_draws": 1, "test_draws": 1}))
+    results = task.train(config)
+    sources = _data(config, SIZE).sources
+    assert trained == [(sources[:1], trained[0][1], 1), (sources, trained[0][1], 2)]  # same test set
+    sweep = json.loads((tmp_path / "volume_sweep.json").read_text())
+    assert sweep["volumes"] == ["a.nii.gz", "b.nii"] and (tmp_path / "volume_sweep.png").exists()
+    assert [row["residual mean"] for row in results["table"][:2]] == ["+0.0100", "+0.0200"]
 
 
 @pytest.mark.large
