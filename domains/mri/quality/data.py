@@ -7,7 +7,8 @@ From volume to example:
 2. **Normalise** per volume: negative values are clipped to 0 (magnitude images), then divided by
    the 99.5th percentile of the foreground (`foreground_mask`: the brain of a skull-stripped volume
    such as the MNI template, the head otherwise).
-3. **Slice** along `axis` (default 2: axial in RAS+). Each slice is cropped to the volume's
+3. **Slice** along `axis` (default 2: axial in RAS+; or several axes, "all" for sagittal, coronal
+   and axial, each volume sliced along each). Each slice is cropped to the volume's
    in-plane foreground bounding box (the same box for every slice of a volume, plus a 2-voxel
    margin), padded to a square in millimetres (anisotropic voxels keep their true aspect) and
    resized to `slice_size` x `slice_size` (bilinear with antialiasing; the mask by nearest
@@ -18,8 +19,12 @@ From volume to example:
    split (test, then validation) lies within `gap_mm` (3 mm) of it. So every training slice is
    more than 3 mm away from every validation and test slice, and the held-out slabs are spread
    from the bottom to the top of the brain rather than being one unrepresentative end of it.
+   With several axes, each (volume, axis) stack is split on its own: any two slices of different
+   orientations cross along one line of voxels, so a test slice's plane is never trained on but
+   one row of its voxels lies in each training slice of another orientation that crosses it.
 5. **Corrupt and label**: for training, optionally a random contrast change of the motion-free
-   slice first (`contrast_augment`); then `simulate_motion` with a severity drawn uniformly from
+   slice first (`intensity_remap` to another tissue contrast for a share of the slices, then
+   `contrast_augment`; `training.training_augmentation`); then `simulate_motion` with a severity drawn uniformly from
    `severity_range` (default [0, 1], 4 movements); the label is the SSIM (`tf.image.ssim`, 11 x 11 Gaussian window, data range = max - min of the
    motion-free slice) between the corrupted and the motion-free slice, averaged over the
    foreground of the motion-free slice (the SSIM index map masked, `ssim_label`). Training examples
@@ -34,10 +39,12 @@ import numpy as np
 import tensorflow as tf
 
 from domains.mri.io import NIFTI_SUFFIXES, foreground_mask, list_volumes, load_volume
-from domains.mri.quality.model import DEFAULT_SLICE_SIZE, contrast_augment
+from domains.mri.quality.model import DEFAULT_SLICE_SIZE, contrast_augment, intensity_remap
 from domains.mri.quality.motion import simulate_motion
 
 DEFAULT_AXIS = 2
+ORIENTATIONS = (0, 1, 2)  # RAS+ axes: sagittal, coronal, axial
+ORIENTATION_NAMES = {0: "sagittal", 1: "coronal", 2: "axial"}
 MIN_FOREGROUND = 0.15
 GAP_MM = 3.0
 SPLIT_PATTERN = (("train", 20.0), ("val", 8.0), ("train", 20.0), ("test", 10.0))
@@ -57,6 +64,8 @@ class SliceSet:
         sources: str array `(N,)`, the file of each slice.
         positions: int array `(N,)`, the slice index along the slicing axis.
         spacing_mm: float array `(N,)`, the voxel size along the slicing axis.
+        axes: int array `(N,)`, the slicing axis of each slice (0 sagittal, 1 coronal, 2 axial;
+            all `DEFAULT_AXIS` if not given).
     """
 
     images: np.ndarray
@@ -64,6 +73,11 @@ class SliceSet:
     sources: np.ndarray
     positions: np.ndarray
     spacing_mm: np.ndarray
+    axes: np.ndarray = None
+
+    def __post_init__(self):
+        if self.axes is None:
+            self.axes = np.full(len(self.images), DEFAULT_AXIS, dtype=int)
 
     def __len__(self):
         return len(self.images)
@@ -74,8 +88,7 @@ class SliceSet:
 
     def subset(self, indices):
         indices = np.asarray(indices, dtype=int)
-        return SliceSet(self.images[indices], self.masks[indices], self.sources[indices],
-                        self.positions[indices], self.spacing_mm[indices])
+        return SliceSet(*(getattr(self, f.name)[indices] for f in dataclasses.fields(SliceSet)))
 
     @staticmethod
     def concatenate(sets):
@@ -112,6 +125,9 @@ class QualityData:
         val_set, test_set: CorruptedSet simulated once with fixed seeds.
         test_contrast_set: CorruptedSet of the test slices after a random contrast change
             (`contrast_augment`) *before* the motion: how a model copes with other contrasts.
+        test_remap_set: CorruptedSet of the test slices after a random intensity remapping
+            (`intensity_remap`: other tissue contrasts, e.g. CSF brighter than white matter)
+            before the motion.
         sources: list of str, the volumes read.
         config: dict of the options that built it (slice size, axis, slabs, seeds...).
     """
@@ -122,6 +138,7 @@ class QualityData:
     val_set: CorruptedSet
     test_set: CorruptedSet
     test_contrast_set: CorruptedSet
+    test_remap_set: CorruptedSet
     sources: list
     config: dict
 
@@ -133,6 +150,9 @@ class QualityData:
             row = {"split": name, "slices": len(slices)}
             for source in self.sources:
                 row[pathlib.Path(source).name] = int(np.sum(slices.sources == source))
+            if len(self.config.get("axis", [])) > 1:
+                for axis in self.config["axis"]:
+                    row[ORIENTATION_NAMES[axis]] = int(np.sum(slices.axes == axis))
             corrupted = {"val": self.val_set, "test": self.test_set}.get(name)
             row["examples"] = len(corrupted) if corrupted is not None else "on the fly"
             if corrupted is not None:
@@ -217,7 +237,7 @@ def volume_slices(path, slice_size=DEFAULT_SLICE_SIZE, axis=DEFAULT_AXIS, min_fo
     return SliceSet(
         images=images[kept], masks=masks[kept],
         sources=np.array([str(path)] * n, dtype=object), positions=keep[kept].astype(int),
-        spacing_mm=np.full(n, float(voxel_size[axis])),
+        spacing_mm=np.full(n, float(voxel_size[axis])), axes=np.full(n, axis, dtype=int),
     )
 
 
@@ -228,18 +248,36 @@ def _resize(stack, size, method):
     return resized.numpy().astype("float32")
 
 
+def slice_axes(axis):
+    """The slicing axes asked for: an int 0/1/2, a sequence of them, or "all" (sagittal, coronal, axial).
+
+    Example:
+    ```python
+    slice_axes("all")   # (0, 1, 2)
+    slice_axes(2)       # (2,)
+    ```
+    """
+    axes = ORIENTATIONS if isinstance(axis, str) and axis == "all" else (
+        (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis) if isinstance(axis, (list, tuple)) else ())
+    if not axes or any(a not in ORIENTATIONS for a in axes) or len(set(axes)) != len(axes):
+        raise ValueError('axis must be 0, 1 or 2 (sagittal, coronal, axial), a list of distinct ones, or "all". '
+                         f"Received: axis={axis!r}")
+    return tuple(int(a) for a in axes)
+
+
 def load_slices(paths, slice_size=DEFAULT_SLICE_SIZE, axis=DEFAULT_AXIS, min_foreground=MIN_FOREGROUND):
-    """The usable slices of several volumes (`volume_slices` for each), in one `SliceSet`.
+    """The usable slices of several volumes (`volume_slices` for each volume and axis), in one `SliceSet`.
 
     Args:
         paths: iterable of NIfTI paths, or a folder (every `.nii`/`.nii.gz` below it).
-        slice_size, axis, min_foreground: as `volume_slices`.
+        slice_size, min_foreground: as `volume_slices`.
+        axis: int, list of ints or "all" (`slice_axes`): each volume is sliced along each.
     """
     if isinstance(paths, (str, pathlib.Path)) and pathlib.Path(paths).is_dir():
         paths = list_volumes(paths)
     elif isinstance(paths, (str, pathlib.Path)):
         paths = [paths]
-    sets = [volume_slices(p, slice_size, axis, min_foreground) for p in paths]
+    sets = [volume_slices(p, slice_size, a, min_foreground) for p in paths for a in slice_axes(axis)]
     if not sets:
         raise ValueError("load_slices: no volumes given")
     return SliceSet.concatenate(sets)
@@ -259,8 +297,10 @@ def split_slices(slices, pattern=SPLIT_PATTERN, gap_mm=GAP_MM):
     """Split slices into train/val/test by position: slabs in a repeating pattern, with gaps.
 
     Along the slicing axis of each volume, from its first kept slice, consecutive slabs take
-    their split and thickness from `pattern` in turn; the i-th volume (in order) starts at entry
-    `i mod len(pattern)`, so that small volumes too feed every split. A slice is then dropped if
+    their split and thickness from `pattern` in turn; the i-th (volume, axis) stack (in order)
+    starts at entry `i mod len(pattern)`, so that small volumes too feed every split. Slices of
+    one volume along different axes are split separately: a slice crosses every slice of another
+    orientation along one line of voxels, so no orthogonal split could keep them apart. A slice is then dropped if
     a slice of a more protected split (test over val over train) lies within `gap_mm` of it: no
     training slice is within `gap_mm` of a validation or test slice, and no validation slice
     within `gap_mm` of a test slice.
@@ -283,8 +323,8 @@ def split_slices(slices, pattern=SPLIT_PATTERN, gap_mm=GAP_MM):
     if gap_mm < 0:
         raise ValueError(f"gap_mm must be >= 0. Received: gap_mm={gap_mm}")
     chosen = {name: [] for name in SPLIT_PRIORITY}
-    for volume_index, source in enumerate(dict.fromkeys(slices.sources)):
-        rows = np.flatnonzero(slices.sources == source)
+    for volume_index, (source, axis) in enumerate(dict.fromkeys(zip(slices.sources, slices.axes))):
+        rows = np.flatnonzero((slices.sources == source) & (slices.axes == axis))
         rows = rows[np.argsort(slices.positions[rows])]
         mm = slices.positions[rows] * slices.spacing_mm[rows]
         offset = mm - mm[0]
@@ -455,19 +495,25 @@ def load_quality_data(
     test_draws=8,
     seed=0,
     motion_kwargs=None,
+    train_volumes=None,
 ):
     """Slices of the sample volumes (or of a folder), split by position, with fixed eval sets.
 
     Args:
         data: None (the real samples: MNI152 2009a at 1 mm and nibabel's anatomical.nii), a
             folder of NIfTI volumes, or a list of NIfTI paths.
-        slice_size, axis, min_foreground: see `volume_slices`.
+        slice_size, min_foreground: see `volume_slices`.
+        axis: int, list of ints or "all" (`slice_axes`). Defaults to 2 (axial).
         pattern, gap_mm: see `split_slices`.
         severity_range: (low, high) of the uniform severity. Defaults to (0, 1).
         val_draws, test_draws: int. Corrupted versions per validation/test slice. Default 8 each.
         seed: int. Seeds the evaluation sets (validation `seed + 1`, test `seed + 2`, contrast-
             shifted test `seed + 3`). Defaults to 0.
         motion_kwargs: dict for `simulate_motion` or None.
+        train_volumes: int or None. Only the first `train_volumes` volumes (in the order given;
+            the samples: MNI152 first) feed the training split; validation and test keep every
+            volume, so runs with 1, 2, ... training volumes are scored on the same test set.
+            None: all. Defaults to None.
 
     Returns:
         QualityData.
@@ -489,13 +535,32 @@ def load_quality_data(
                 "give more or larger volumes, or change pattern/gap_mm"
             )
     kwargs = dict(severity_range=severity_range, motion_kwargs=motion_kwargs)
-    config = dict(slice_size=slice_size, axis=axis, min_foreground=min_foreground, gap_mm=gap_mm,
+    config = dict(slice_size=slice_size, axis=list(slice_axes(axis)), train_volumes=None, min_foreground=min_foreground, gap_mm=gap_mm,
                   pattern=[list(entry) for entry in pattern], severity_range=list(severity_range), val_draws=val_draws,
                   test_draws=test_draws, seed=seed, motion_kwargs=motion_kwargs or {})
-    return QualityData(
+    data = QualityData(
         train=splits["train"], val=splits["val"], test=splits["test"],
         val_set=corrupt_slices(splits["val"], val_draws, seed + 1, **kwargs),
         test_set=corrupt_slices(splits["test"], test_draws, seed + 2, **kwargs),
         test_contrast_set=corrupt_slices(splits["test"], test_draws, seed + 3, augment_fn=contrast_augment, **kwargs),
+        test_remap_set=corrupt_slices(splits["test"], test_draws, seed + 4, augment_fn=intensity_remap, **kwargs),
         sources=paths, config=config,
     )
+    return data if train_volumes is None else with_train_volumes(data, train_volumes)
+
+
+def with_train_volumes(data, count):
+    """`data` with only the first `count` volumes in its training split (validation and test unchanged).
+
+    Args:
+        data: QualityData.
+        count: int from 1 to the number of volumes.
+
+    Returns:
+        A new QualityData (the evaluation sets are shared, not copied).
+    """
+    if not isinstance(count, (int, np.integer)) or not 1 <= count <= len(data.sources):
+        raise ValueError(f"train_volumes must be an integer from 1 to the {len(data.sources)} volume(s). "
+                         f"Received: train_volumes={count!r}")
+    train = data.train.subset(np.flatnonzero(np.isin(data.train.sources, data.sources[:count])))
+    return dataclasses.replace(data, train=train, config={**data.config, "train_volumes": int(count)})

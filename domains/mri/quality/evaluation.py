@@ -7,9 +7,11 @@ sigma = 0.0139; accuracy 97 / 95 / 89 % for 3 / 5 / 10 SSIM-range classes.
 
 import pathlib
 
+import keras
 import numpy as np
 
 from core.evaluation import classification_report, plot_confusion_matrix, save_report
+from domains.mri.quality.data import ORIENTATION_NAMES
 from domains.mri.quality.model import BIN_COUNTS, PAPER, ssim_bins, ssim_to_class
 
 
@@ -120,6 +122,134 @@ def _scatter_figure(plt, panels, ssim_range, suptitle=None):
     return figure
 
 
+def group_reports(data, corrupted, predictions, ssim_range, slices=None):
+    """`ssim_report` of each volume and each orientation of an evaluation set (`{"name": report}`).
+
+    Args:
+        data: QualityData.
+        corrupted: CorruptedSet (e.g. `data.test_set`).
+        predictions: (n,) predicted SSIM of `corrupted.x`.
+        ssim_range: (low, high) of the classes.
+        slices: the SliceSet `corrupted` was made from. Defaults to `data.test`.
+
+    Returns:
+        dict {"volume FILE" or "axis NAME": report}; an orientation only when several are used.
+    """
+    slices = data.test if slices is None else slices
+    sources = slices.sources[corrupted.slice_index]
+    axes = slices.axes[corrupted.slice_index]
+    groups = {f"volume {pathlib.Path(source).name}": sources == source for source in data.sources}
+    if len(set(axes.tolist())) > 1:
+        groups.update({f"axis {ORIENTATION_NAMES[a]}": axes == a for a in sorted(set(axes.tolist()))})
+    return {name: ssim_report(corrupted.y[rows], np.asarray(predictions)[rows], ssim_range)
+            for name, rows in groups.items() if rows.any()}
+
+
+SUMMARY_KEYS = ("n", "residual_mean", "residual_std", *(f"accuracy_{k}" for k in BIN_COUNTS))
+
+
+def _short(report):
+    return {key: report[key] for key in SUMMARY_KEYS}
+
+
+class TestCurve(keras.callbacks.Callback):
+    """A learning curve: the test set scored every `every` epochs of one run (`learning_curve.json`/`.png`).
+
+    The weights at each checkpoint are those of the epoch just ended (not the best so far); the
+    test set is scored for the curve only, never to choose a model (`best.keras` is chosen on
+    validation).
+
+    Args:
+        data: QualityData.
+        output_dir: str or Path.
+        steps_per_epoch: int. For the x axis (training steps).
+        every: int. Epochs between evaluations. Defaults to 1.
+        batch_size: int. Training batch size, for the x axis label. Defaults to 16.
+
+    Example:
+    ```python
+    train_ssim_regressor(model, data, "runs/x", callbacks=[TestCurve(data, "runs/x", 30, every=5)])
+    ```
+    """
+
+    def __init__(self, data, output_dir, steps_per_epoch, every=1, batch_size=16):
+        super().__init__()
+        if not isinstance(every, (int, np.integer)) or every < 1:
+            raise ValueError(f"every must be an integer >= 1. Received: every={every!r}")
+        self.data, self.output_dir = data, pathlib.Path(output_dir)
+        self.steps_per_epoch, self.every, self.batch_size = int(steps_per_epoch), int(every), int(batch_size)
+        self.points = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        model, data = self.model, self.data
+        point = {"epoch": epoch + 1, "step": (epoch + 1) * self.steps_per_epoch,
+                 "val_loss": (logs or {}).get("val_loss")}
+        for key, corrupted in (("test", data.test_set), ("test_remap", data.test_remap_set)):
+            predictions = model.predict(corrupted.x, batch_size=64, verbose=0)[:, 0]
+            point[key] = _short(ssim_report(corrupted.y, predictions, model.ssim_range))
+            if key == "test":
+                point["groups"] = {name: _short(r) for name, r in
+                                   group_reports(data, corrupted, predictions, model.ssim_range).items()}
+        self.points.append(point)
+        save_report({"points": self.points, "batch_size": self.batch_size}, self.output_dir / "learning_curve.json")
+        plot_curve([p["step"] for p in self.points], {
+            "test": [p["test"] for p in self.points],
+            "test, other contrasts (remapped)": [p["test_remap"] for p in self.points],
+            **{name: [p["groups"].get(name, {}) for p in self.points] for name in point["groups"]},
+        }, self.output_dir / "learning_curve.png", f"training steps (batches of {self.batch_size})",
+            "Learning curve: held-out test set at checkpoints of one run")
+
+
+def plot_curve(xs, series, path, xlabel, title, log_x=False):
+    """Residual σ and 3/5/10-class accuracy against a budget (steps or training volumes), two panels.
+
+    Args:
+        xs: list of x values.
+        series: dict {label: list of `ssim_report`-like dicts (one per x; {} where missing)}.
+            The first series is drawn bold with its accuracies; the others with σ only.
+        path: str or Path of the PNG.
+        xlabel, title: str.
+        log_x: bool. Logarithmic x axis. Defaults to False.
+
+    Returns:
+        Path of the PNG.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    for index, (label, reports) in enumerate(series.items()):
+        points = [(x, r["residual_std"]) for x, r in zip(xs, reports) if r]
+        if points:
+            left.plot(*zip(*points), "o-" if index == 0 else ".--", lw=2 if index == 0 else 1, label=label)
+    left.axhline(PAPER["residual_std"], color="k", ls=":", lw=1, label="paper σ 0.0139")
+    left.set_ylabel("residual σ (predicted − true SSIM)")
+    first = next(iter(series.values()))
+    for k, color in zip(BIN_COUNTS, ("tab:blue", "tab:orange", "tab:green")):
+        right.plot(xs, [100 * r[f"accuracy_{k}"] for r in first], "o-", color=color, label=f"{k} classes")
+        right.axhline(100 * PAPER[f"accuracy_{k}"], color=color, ls=":", lw=1)
+    right.set_ylabel(f"accuracy, {next(iter(series))} (%); dotted: paper")
+    for axis in (left, right):
+        axis.set_xlabel(xlabel)
+        if len(xs) <= 6:
+            axis.set_xticks(xs)
+        if log_x:
+            axis.set_xscale("log")
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7)
+    figure.suptitle(title)
+    figure.tight_layout()
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
 def report(model, data, output_dir, title):
     """Evaluate once on the test set (original contrast, and with a contrast change): JSON + PNGs.
 
@@ -127,6 +257,8 @@ def report(model, data, output_dir, title):
         model: SSIMRegressor.
         data: QualityData (`load_quality_data`), with its fixed test sets.
         output_dir: str or Path. Gets `test_report.json`, `scatter.png`, `confusion_matrix_10.png`.
+            The report also scores each volume and orientation of the test set (`group_reports`)
+            and the test slices remapped to other contrasts (`data.test_remap_set`).
         title: str. Title of the plots.
 
     Returns:
@@ -135,9 +267,12 @@ def report(model, data, output_dir, title):
     output_dir = pathlib.Path(output_dir)
     results, panels = {}, {}
     for key, name, corrupted in (("test", "test", data.test_set),
-                                 ("test_contrast", "test, contrast changed", data.test_contrast_set)):
+                                 ("test_contrast", "test, contrast changed", data.test_contrast_set),
+                                 ("test_remap", "test, other contrasts (remapped)", data.test_remap_set)):
         predictions = model.predict_ssim(corrupted.x)
         results[key] = ssim_report(corrupted.y, predictions, model.ssim_range)
+        results[f"{key}_groups"] = {group: _short(r) for group, r in
+                                    group_reports(data, corrupted, predictions, model.ssim_range).items()}
         panels[name] = (corrupted.y, predictions)
     scatter = plot_scatter(panels, output_dir / "scatter.png", model.ssim_range, suptitle=title)
     confusion = plot_confusion_matrix(
@@ -150,12 +285,13 @@ def report(model, data, output_dir, title):
                         "contrast_augmentation": model.contrast_augmentation}
     save_report(results, output_dir / "test_report.json")
     flat = {"n_test": results["test"]["n"]}
-    for key in ("test", "test_contrast"):
-        prefix = "" if key == "test" else "contrast_changed_"
+    for key, prefix in (("test", ""), ("test_contrast", "contrast_changed_"), ("test_remap", "remapped_")):
         flat[f"{prefix}residual_mean"] = results[key]["residual_mean"]
         flat[f"{prefix}residual_std"] = results[key]["residual_std"]
         for k in BIN_COUNTS:
             flat[f"{prefix}accuracy_{k}"] = results[key][f"accuracy_{k}"]
+    for group, scores in results["test_groups"].items():
+        flat[f"residual_std, {group}"] = scores["residual_std"]
     flat.update(scatter_png=str(scatter), confusion_matrix_png=str(confusion),
                 report_json=str(output_dir / "test_report.json"))
     return flat

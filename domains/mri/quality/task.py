@@ -3,6 +3,9 @@
     resuite train mri.ssim_regression --output runs/ssim_aug                     # contrast aug. on
     resuite train mri.ssim_regression --output runs/ssim_noaug --option contrast_augmentation=false
     resuite train mri.ssim_regression --output runs/ssim_ablation --option ablation=true   # both
+    resuite train mri.ssim_regression --output runs/ssim_all --option axis=all --option remap_probability=0.5 \
+        --option curve_every=5                          # 3 orientations, other contrasts, a learning curve
+    resuite train mri.ssim_regression --output runs/ssim_volumes --option volume_sweep=true   # 1, 2, ... volumes
     resuite evaluate mri.ssim_regression --model runs/ssim_aug/best.keras
     resuite predict mri.ssim_regression --model runs/ssim_aug/best.keras scan1.nii.gz scans/
     resuite predict mri.ssim_regression --preset ssim_mni_small scan1.nii.gz    # the shipped preset
@@ -35,9 +38,11 @@ from domains.mri.quality.data import (
     SAMPLE_VOLUMES,
     SPLIT_PATTERN,
     load_quality_data,
+    slice_axes,
     volume_slices,
+    with_train_volumes,
 )
-from domains.mri.quality.evaluation import paper_rows, report, ssim_report
+from domains.mri.quality.evaluation import TestCurve, paper_rows, plot_curve, report, ssim_report
 from domains.mri.quality.model import BIN_COUNTS, DEFAULT_SLICE_SIZE, SSIMRegressor
 from domains.mri.quality.motion import NUM_TRANSFORMS
 from domains.mri.quality.training import (
@@ -60,7 +65,12 @@ OPTIONS = (
     Option("learning_rate", float, DEFAULT_LEARNING_RATE, "peak AdamW rate (cosine decay)"),
     Option("depth", int, 18, "ResNet depth (the paper: 18)"),
     Option("width", int, 64, "first-stage width of the ResNet (64: standard; the preset: 16)"),
-    Option("axis", int, DEFAULT_AXIS, "slice axis (2 = axial)", choices=(0, 1, 2)),
+    Option("axis", str, str(DEFAULT_AXIS),
+           'slice axes: 0 sagittal, 1 coronal, 2 axial, a comma list such as "0,2", or "all"'),
+    Option("remap_probability", float, 0.0, "share of training slices remapped to another contrast (intensity_remap)"),
+    Option("train_volumes", int, None, "train on the first N volumes only (validation/test keep all)"),
+    Option("volume_sweep", bool, False, "train once per number of training volumes (1..all), into subfolders"),
+    Option("curve_every", int, 0, "score the test set every N epochs: learning_curve.json/.png (0: off)"),
     Option("min_foreground", float, MIN_FOREGROUND, "least brain fraction of a kept slice"),
     Option("pattern", list, [list(part) for part in SPLIT_PATTERN],
            'slab split pattern along each volume, [["train", mm], ["val", mm], ...], repeated'),
@@ -73,12 +83,24 @@ OPTIONS = (
 )
 
 
+def _axes(text):
+    """The `axis` option ("2", "0,2" or "all") as `load_quality_data` takes it."""
+    text = str(text).strip()
+    if text == "all":
+        return text
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise ValueError(f'axis must be 0, 1, 2, a comma list of them or "all". Received: axis={text!r}') from None
+
+
 def _data(config, slice_size):
     options = config.options
     return load_quality_data(
         config.data,
         slice_size=int(slice_size),
-        axis=options["axis"],
+        axis=_axes(options["axis"]),
+        train_volumes=None if options["volume_sweep"] else options["train_volumes"],
         min_foreground=options["min_foreground"],
         pattern=tuple((split, float(mm)) for split, mm in options["pattern"]),
         gap_mm=options["gap_mm"],
@@ -134,13 +156,17 @@ class SSIMRegressionTask(TaskRunner):
             else:
                 model = SSIMRegressor(slice_size=data.train.slice_size, depth=options["depth"],
                                       width=options["width"], contrast_augmentation=contrast_augmentation)
+            batch_size = config.batch_size or DEFAULT_BATCH_SIZE
+            curve = [TestCurve(data, output_dir, options["steps_per_epoch"], options["curve_every"], batch_size)
+                     ] if options["curve_every"] else []
             start = time.time()
             train_ssim_regressor(
                 model, data, output_dir, epochs=epochs,
                 steps_per_epoch=options["steps_per_epoch"],
-                batch_size=config.batch_size or DEFAULT_BATCH_SIZE,
+                batch_size=batch_size,
                 learning_rate=options["learning_rate"],
                 contrast_augmentation=contrast_augmentation, seed=config.seed, verbose=config.verbose,
+                remap_probability=options["remap_probability"], callbacks=curve,
             )
             seconds = time.time() - start
         title = f"ResNet-{model.depth}, {'with' if contrast_augmentation else 'without'} contrast augmentation"
@@ -154,6 +180,8 @@ class SSIMRegressionTask(TaskRunner):
         if slice_size is None and config.model_path:  # fine-tuning: the saved model's input size
             slice_size = _load_model(config.model_path).slice_size
         data = _data(config, slice_size or DEFAULT_SLICE_SIZE)
+        if options["volume_sweep"]:
+            return self._volume_sweep(config, data)
         if not options["ablation"]:
             return self._train_one(config, data, config.output_dir, options["contrast_augmentation"])
         results, reports = {}, {}
@@ -171,6 +199,30 @@ class SSIMRegressionTask(TaskRunner):
         results["table"] = rows
         return results
 
+    def _volume_sweep(self, config, data):
+        """One run per number of training volumes (first 1, 2, ..., all), scored on the same test set."""
+        counts = range(1, len(data.sources) + 1)
+        results, reports = {}, {}
+        for count in counts:
+            set_seed(config.seed)
+            keras.backend.clear_session()
+            run = self._train_one(config, with_train_volumes(data, count), config.output_dir / f"volumes_{count}",
+                                  config.options["contrast_augmentation"])
+            full = json.loads(pathlib.Path(run["report_json"]).read_text())
+            reports[count] = full
+            results.update({f"volumes_{count}.{key}": value for key, value in run.items()})
+        names = [pathlib.Path(source).name for source in data.sources]
+        series = {"test": [reports[c]["test"] for c in counts],
+                  "test, other contrasts (remapped)": [reports[c]["test_remap"] for c in counts]}
+        for group in reports[counts[-1]]["test_groups"]:
+            series[group] = [reports[c]["test_groups"].get(group, {}) for c in counts]
+        plot_curve(list(counts), series, config.output_dir / "volume_sweep.png", "training volumes (the first N)",
+                   "Held-out test set against the number of training volumes: " + ", ".join(names))
+        save_report({"volumes": names, "reports": {c: reports[c] for c in counts}}, config.output_dir / "volume_sweep.json")
+        results.update(volume_sweep_png=str(config.output_dir / "volume_sweep.png"),
+                       table=paper_rows({f"{c} volume(s): {', '.join(names[:c])}": reports[c]["test"] for c in counts}))
+        return results
+
     def evaluate(self, config):
         model = self._model(config)
         data = _data(config, model.slice_size)
@@ -179,10 +231,10 @@ class SSIMRegressionTask(TaskRunner):
     def predict(self, config, inputs):
         """Per-slice predicted SSIM and 3/5/10 classes of NIfTI volumes → `predictions.csv`."""
         model = self._model(config)
-        axis, min_foreground = config.options["axis"], config.options["min_foreground"]
+        axes, min_foreground = slice_axes(_axes(config.options["axis"])), config.options["min_foreground"]
         # Read (and check) every volume before writing anything.
         volumes = [(path, volume_slices(path, model.slice_size, axis, min_foreground))
-                   for path in _expand_inputs(inputs)]
+                   for path in _expand_inputs(inputs) for axis in axes]
         out = pathlib.Path(config.output_dir) / "predictions.csv"
         out.parent.mkdir(parents=True, exist_ok=True)
         rows = 0
@@ -194,11 +246,11 @@ class SSIMRegressionTask(TaskRunner):
                 predicted = model.predict_ssim(slices.images)
                 classes = {k: model.classify(predicted, k) for k in BIN_COUNTS}
                 for i, value in enumerate(predicted):
-                    writer.writerow([str(path), int(slices.positions[i]), axis,
+                    writer.writerow([str(path), int(slices.positions[i]), int(slices.axes[i]),
                                      f"{float(slices.masks[i].mean()):.3f}", f"{float(value):.4f}",
                                      *[int(classes[k][i]) for k in BIN_COUNTS]])
                     rows += 1
-        return {"volumes": len(volumes), "slices": rows, "predictions_csv": str(out),
+        return {"volumes": len({str(path) for path, _ in volumes}), "slices": rows, "predictions_csv": str(out),
                 "classes": "0 = lowest SSIM range; edges = linspace(%g, %g, k + 1)" % model.ssim_range}
 
     def demo(self, config):

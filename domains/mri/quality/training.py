@@ -3,10 +3,11 @@
 import pathlib
 
 import keras
+import tensorflow as tf
 
 from core.training import fit
 from domains.mri.quality.data import training_dataset
-from domains.mri.quality.model import contrast_augment
+from domains.mri.quality.model import contrast_augment, intensity_remap
 
 DEFAULT_EPOCHS = 20
 DEFAULT_STEPS_PER_EPOCH = 30
@@ -33,6 +34,8 @@ def train_ssim_regressor(
     seed=0,
     verbose=0,
     compile=True,
+    remap_probability=0.0,
+    callbacks=(),
 ):
     """Train an `SSIMRegressor` on freshly simulated motion; it ends with its best validation epoch.
 
@@ -54,6 +57,9 @@ def train_ssim_regressor(
         seed: int. Defaults to 0.
         verbose: int. Keras verbosity. Defaults to 0.
         compile: bool. Compile with `compile_ssim_regressor` first. Defaults to True.
+        remap_probability: float in [0, 1]. Share of training slices remapped to another
+            contrast (`intensity_remap`) before the contrast augmentation. Defaults to 0.
+        callbacks: extra Keras callbacks (e.g. `evaluation.TestCurve`). Defaults to ().
 
     Returns:
         keras.callbacks.History.
@@ -67,12 +73,32 @@ def train_ssim_regressor(
         contrast_augmentation = model.contrast_augmentation
     if compile:
         compile_ssim_regressor(model, epochs * steps_per_epoch, learning_rate)
+    if not 0.0 <= remap_probability <= 1.0:
+        raise ValueError(f"remap_probability must be in [0, 1]. Received: remap_probability={remap_probability!r}")
     train = training_dataset(
         data.train, batch_size=batch_size, seed=seed,
-        augment_fn=contrast_augment if contrast_augmentation else None,
+        augment_fn=training_augmentation(contrast_augmentation, remap_probability),
         severity_range=tuple(data.config["severity_range"]), motion_kwargs=data.config["motion_kwargs"] or None,
     )
     validation = (data.val_set.x, data.val_set.y)
     return fit(model, train, epochs=epochs, output_dir=pathlib.Path(output_dir), validation_data=validation,
                steps_per_epoch=steps_per_epoch, seed=seed, verbose=verbose, validation_batch_size=64,
-               restore_best=True)
+               restore_best=True, callbacks=callbacks)
+
+
+def training_augmentation(contrast_augmentation=True, remap_probability=0.0):
+    """The augmentation `(images, seed) -> images` applied before the motion, or None for none.
+
+    With probability `remap_probability` a slice is remapped to another contrast
+    (`intensity_remap`), then, if `contrast_augmentation`, it gets `contrast_augment`.
+    """
+    if not contrast_augmentation and not remap_probability:
+        return None
+
+    def augment(images, seed):
+        seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 2)
+        if remap_probability:
+            images = intensity_remap(images, seeds[0], probability=remap_probability)
+        return contrast_augment(images, seeds[1]) if contrast_augmentation else images
+
+    return augment

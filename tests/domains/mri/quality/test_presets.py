@@ -23,6 +23,17 @@ def test_the_preset_is_small_documented_and_loads():
         SSIMRegressor.from_preset("nope")
 
 
+def test_the_wide_preset_fits_in_float16_and_carries_its_learning_curve():
+    metadata = presets.list_presets(PACKAGE)["ssim_mni_wide"]
+    assert metadata["size_mb"] <= presets.MAX_PRESET_MB and metadata["weights_storage"].startswith("float16")
+    assert metadata["data"]["axis"] == [0, 1, 2] and "--option remap_probability=0.5" in metadata["command"]
+    steps = [point["step"] for point in metadata["learning_curve"]]
+    assert steps == sorted(steps) and steps[-1] == 3000
+    model = SSIMRegressor.from_preset("ssim_mni_wide")
+    assert list(model.backbone.get_config()["widths"]) == [32, 64, 128, 256]
+    assert model.count_params() == metadata["parameters"]
+
+
 @pytest.mark.large
 def test_the_recorded_held_out_scores_repeat(tmp_path):
     from core.registry import RunConfig

@@ -12,12 +12,14 @@ from domains.mri.quality.data import (
     corrupt_slices,
     load_quality_data,
     load_slices,
+    slice_axes,
     split_slices,
     ssim_label,
     training_dataset,
     volume_slices,
 )
-from domains.mri.quality.model import contrast_augment
+from domains.mri.quality.evaluation import group_reports
+from domains.mri.quality.model import contrast_augment, intensity_remap
 
 
 def test_real_anatomical_slices():
@@ -147,3 +149,51 @@ def test_contrast_augment_is_stateless_per_slice_and_single_or_batched():
     np.testing.assert_array_equal(a.numpy(), contrast_augment(x, tf.constant([5, 6])).numpy())
     assert not np.allclose(a.numpy(), x.numpy())
     assert contrast_augment(x[0], tf.constant([1, 2])).shape == (16, 16, 1)
+
+
+def test_all_orientations_split_per_volume_and_axis_and_train_volumes(phantom_folder):
+    assert slice_axes("all") == (0, 1, 2) and slice_axes([2, 0]) == (2, 0) and slice_axes(1) == (1,)
+    for bad in (3, [0, 0], "axial", []):
+        with pytest.raises(ValueError, match="axis must be 0, 1 or 2"):
+            slice_axes(bad)
+    data = load_quality_data(phantom_folder, slice_size=32, axis="all", val_draws=1, test_draws=1, train_volumes=1)
+    first, second = data.sources
+    assert data.config["axis"] == [0, 1, 2] and data.config["train_volumes"] == 1
+    # train_volumes restricts training only: validation and test keep every volume.
+    assert set(data.train.sources) == {first} and set(data.test.sources) == {first, second} == set(data.val.sources)
+    for source in (first, second):
+        for axis in (0, 1, 2):
+            where = {name: (s.sources == source) & (s.axes == axis) for name, s in
+                     (("train", data.train), ("val", data.val), ("test", data.test))}
+            mm = {name: getattr(data, name).positions[rows] * getattr(data, name).spacing_mm[rows]
+                  for name, rows in where.items()}
+            assert len(mm["test"]), (source, axis)  # every stack feeds the test split
+            for low, high in (("train", "val"), ("train", "test"), ("val", "test")):
+                if len(mm[low]) and len(mm[high]):  # no slice within the gap of a more protected split
+                    assert np.abs(mm[low][:, None] - mm[high][None]).min() > GAP_MM
+    # No test slice is a training slice: (volume, axis, position) never repeat across splits.
+    keys = {name: set(zip(s.sources, s.axes.tolist(), s.positions.tolist())) for name, s in
+            (("train", data.train), ("val", data.val), ("test", data.test))}
+    assert not keys["train"] & keys["test"] and not keys["val"] & keys["test"] and not keys["train"] & keys["val"]
+    assert [row[name] for row in data.summary() for name in ("sagittal", "coronal", "axial")]
+    # The report scores each volume and each orientation of the test set; groups partition it.
+    groups = group_reports(data, data.test_set, data.test_set.y, (0.5, 1.0))
+    assert sum(groups[f"axis {name}"]["n"] for name in ("sagittal", "coronal", "axial")) == len(data.test_set)
+    assert sum(r["n"] for name, r in groups.items() if name.startswith("volume")) == len(data.test_set)
+    assert all(r["residual_std"] == 0 for r in groups.values())
+    assert len(data.test_remap_set) == len(data.test_set) and not np.allclose(data.test_remap_set.x, data.test_set.x)
+    with pytest.raises(ValueError, match="train_volumes must be an integer from 1 to the 2"):
+        load_quality_data(phantom_folder, slice_size=32, train_volumes=3)
+
+
+def test_intensity_remap_keeps_air_black_and_can_invert_the_contrast():
+    ramp = tf.reshape(tf.linspace(0.0, 1.0, 64), (1, 8, 8, 1))
+    images = tf.tile(ramp, (64, 1, 1, 1))
+    out = intensity_remap(images, tf.constant([3, 4])).numpy()
+    np.testing.assert_array_equal(out, intensity_remap(images, tf.constant([3, 4])).numpy())
+    assert np.all(out[:, 0, 0, 0] == 0.0) and 0.0 <= out.min() and out.max() <= 1.0
+    # Other contrasts: for some slices the dark end of the ramp comes out brighter than the bright end.
+    assert np.any(out[:, 2, 0, 0] > out[:, 7, 7, 0])
+    assert len({float(v) for v in out[:, 4, 4, 0]}) == 64  # a curve of its own per slice
+    np.testing.assert_array_equal(intensity_remap(images, tf.constant([3, 4]), probability=0.0).numpy(), images)
+    assert intensity_remap(images[0], tf.constant([1, 2])).shape == (8, 8, 1)

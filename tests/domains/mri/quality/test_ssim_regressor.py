@@ -164,14 +164,17 @@ def test_cli_train_ablation_and_evaluate(tmp_path, phantom_folder):
 
     out = tmp_path / "run"
     options = ["--option", f"slice_size={SIZE}", "--option", "steps_per_epoch=2", "--option", "test_draws=2",
-               "--option", "val_draws=1"]
+               "--option", "val_draws=1", "--option", "axis=0,2", "--option", "width=8"]
     assert cli.main(["train", "mri.ssim_regression", "--data", str(phantom_folder), "--epochs", "1",
                      "--batch-size", "4", "--output", str(out), "--verbose", "0", "--option", "ablation=true",
-                     *options]) == 0
+                     "--option", "curve_every=1", "--option", "remap_probability=0.5", *options]) == 0
     for folder in ("with_contrast_aug", "without_contrast_aug"):
         for name in ("best.keras", "final.keras", "log.csv", "scatter.png", "confusion_matrix_10.png",
-                     "test_report.json"):
+                     "test_report.json", "learning_curve.png"):
             assert (out / folder / name).exists(), (folder, name)
+    curve = json.loads((out / "with_contrast_aug" / "learning_curve.json").read_text())["points"]
+    assert [p["step"] for p in curve] == [2] and set(curve[0]["groups"]) == {
+        "volume a.nii.gz", "volume b.nii", "axis sagittal", "axis axial"}
     ablation = json.loads((out / "ablation.json").read_text())
     assert [r["configuration"] for r in ablation["rows"]][::2][:2] == ["with_contrast_aug", "without_contrast_aug"]
     assert ablation["rows"][-1]["configuration"].startswith("paper")
@@ -182,10 +185,38 @@ def test_cli_train_ablation_and_evaluate(tmp_path, phantom_folder):
                      *options]) == 0
     results = json.loads((tmp_path / "eval" / "evaluate_results.json").read_text())
     for key in ("residual_mean", "residual_std", "accuracy_3", "accuracy_5", "accuracy_10",
-                "contrast_changed_accuracy_10"):
+                "contrast_changed_accuracy_10", "remapped_residual_std", "residual_std, axis axial"):
         assert key in results
     report = json.loads((tmp_path / "eval" / "test_report.json").read_text())
     assert report["model"]["contrast_augmentation"] is True and report["test"]["n"] == results["n_test"]
+
+
+def test_volume_sweep_trains_on_1_to_all_volumes_and_scores_one_test_set(tmp_path, phantom_folder, monkeypatch):
+    from core.registry import RunConfig
+    from domains.mri.quality.evaluation import group_reports
+    from domains.mri.quality.task import SSIMRegressionTask, _data
+
+    task, trained = SSIMRegressionTask(), []
+
+    def train_one(config, data, output_dir, contrast_augmentation):  # the training is tested by the ablation test
+        trained.append((sorted(set(data.train.sources)), len(data.test_set), data.config["train_volumes"]))
+        predicted = data.test_set.y + 0.01 * len(trained)
+        groups = group_reports(data, data.test_set, predicted, (0.5, 1.0))
+        scores = ssim_report(data.test_set.y, predicted, (0.5, 1.0))
+        output_dir.mkdir(parents=True)
+        (output_dir / "test_report.json").write_text(json.dumps(
+            {"test": scores, "test_remap": scores, "test_groups": groups, "data": data.config}))
+        return {"report_json": str(output_dir / "test_report.json")}
+
+    monkeypatch.setattr(task, "_train_one", train_one)
+    config = RunConfig(output_dir=tmp_path, data=str(phantom_folder), options=task.resolve_options(
+        {"volume_sweep": True, "slice_size": SIZE, "val_draws": 1, "test_draws": 1}))
+    results = task.train(config)
+    sources = _data(config, SIZE).sources
+    assert trained == [(sources[:1], trained[0][1], 1), (sources, trained[0][1], 2)]  # same test set
+    sweep = json.loads((tmp_path / "volume_sweep.json").read_text())
+    assert sweep["volumes"] == ["a.nii.gz", "b.nii"] and (tmp_path / "volume_sweep.png").exists()
+    assert [row["residual mean"] for row in results["table"][:2]] == ["+0.0100", "+0.0200"]
 
 
 @pytest.mark.large
