@@ -4,12 +4,14 @@
 
 Each notebook runs in its own folder (as Jupyter does), with a progress line per notebook and
 its wall time; a failing cell stops that notebook with the cell's error and the file is left
-unchanged.
+unchanged. TensorFlow's C++ start-up lines on stderr (absl's "I0000 … oneDNN custom operations
+are on", which TF_CPP_MIN_LOG_LEVEL does not silence) are dropped from the stored outputs.
 """
 
 import argparse
 import os
 import pathlib
+import re
 import sys
 import time
 
@@ -17,11 +19,30 @@ import nbformat
 from nbclient import NotebookClient
 
 
+TF_LOG_LINE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWE]\d{4} \d\d:\d\d:\d\d)")
+
+
+def drop_tensorflow_log_lines(notebook):
+    """Remove TensorFlow's C++ log lines from the stderr outputs (and outputs left empty)."""
+    for cell in notebook.cells:
+        outputs = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                output["text"] = "".join(line for line in output["text"].splitlines(keepends=True)
+                                         if not TF_LOG_LINE.match(line))
+                if not output["text"]:
+                    continue
+            outputs.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = outputs
+
+
 def run(path, timeout):
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute()
+    drop_tensorflow_log_lines(notebook)
     nbformat.write(notebook, path)
 
 
