@@ -8,7 +8,7 @@ import numpy as np
 from core.data.audio import read_audio
 from core.testing import TestCase
 from domains.speech.data import asterisk_files
-from domains.speech.evaluation import compare, griffin_lim, phase_errors, report
+from domains.speech.evaluation import compare, griffin_lim, mel_cepstral_distortion, phase_errors, report
 from domains.speech.features import FEATURE_CONFIGS, mel_spectrogram
 
 CONFIG = FEATURE_CONFIGS["8k"]
@@ -36,6 +36,9 @@ class EvaluationTest(TestCase):
         perfect = compare(natural, natural, CONFIG)
         self.assertAlmostEqual(perfect["lsd_db"], 0.0, places=5)
         self.assertAlmostEqual(perfect["mcd_db"], 0.0, places=5)
+        # A gain is c0 only (with c0 the distortion would be (10 / ln 10) sqrt(2) ln 2 = 4.3 dB); what
+        # remains comes from the 1e-5 floor of the log-mel in near-silent bands.
+        self.assertLess(compare(natural, 0.5 * natural, CONFIG)["mcd_db"], 0.3)
         self.assertGreater(perfect["snr_db"], 100)
         self.assertAlmostEqual(perfect["vuv_error"], 0.0)
         self.assertAlmostEqual(perfect["ip_error"], 0.0, places=6)
@@ -52,6 +55,18 @@ class EvaluationTest(TestCase):
         # not a score of 0 (beeperr.wav, 0.36 s, is one of the held-out files).
         short = natural[:2400]
         self.assertTrue(np.isnan(compare(short, short, CONFIG)["stoi"]))
+
+    def test_mel_cepstral_distortion_scale(self):
+        # Adding 2 δ cos(k ω_m) to a log-mel at the band centres ω_m = π (m + ½) / M moves exactly
+        # c_k by δ: the distortion is (10 / ln 10) · sqrt(2) · δ for k ≤ 24, and 0 beyond.
+        log_mel = np.random.default_rng(0).normal(size=(50, 80))
+        omega = np.pi * (np.arange(80) + 0.5) / 80
+        for k, expected in ((3, 10 / np.log(10) * np.sqrt(2) * 0.1), (30, 0.0)):
+            moved = log_mel + 2 * 0.1 * np.cos(k * omega)
+            self.assertAlmostEqual(mel_cepstral_distortion(log_mel, moved), expected, places=6)
+        self.assertAlmostEqual(mel_cepstral_distortion(log_mel, log_mel + 3.0), 0.0, places=6)
+        with self.assertRaisesRegex(ValueError, "one shape"):
+            mel_cepstral_distortion(log_mel, log_mel[:, :40])
 
     def test_griffin_lim_baseline_and_report(self):
         path = short_file()
