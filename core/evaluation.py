@@ -107,9 +107,29 @@ def plot_confusion_matrix(confusion, class_names, path, title="Confusion matrix"
                   color="white" if dark[row, column] else "black")
     axis.set_title(title)
     figure.tight_layout()
+    return save_figure(figure, path, dpi=120)
+
+
+def save_figure(figure, path, dpi=110):
+    """Write a matplotlib figure as PNG, creating the folders; returns the path as a `Path`.
+
+    Args:
+        figure: a `matplotlib.figure.Figure` (the suite draws on bare Figures, never through pyplot,
+            so that saving works headless and leaves a notebook's inline backend alone).
+        path: str or Path.
+        dpi: int. Defaults to 110.
+
+    Example:
+    ```python
+    from matplotlib.figure import Figure
+    figure = Figure(figsize=(3, 2))
+    figure.subplots().plot([0, 1], [1, 0])
+    save_figure(figure, "plots/line.png")  # creates plots/
+    ```
+    """
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
+    figure.savefig(path, dpi=dpi)
     return path
 
 

@@ -33,7 +33,7 @@ import re
 
 import numpy as np
 
-from core.evaluation import save_report
+from core.evaluation import save_figure, save_report
 
 RELEASED_DIR = pathlib.Path(__file__).parent / "released"
 RELEASED_FILES = {"test": "sipaim2022_resnet18_test_results.csv.gz",
@@ -369,11 +369,8 @@ def _figure(size=(5.0, 4.6), columns=1):
 
 
 def _save(figure, path):
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    return path
+    return save_figure(figure, path, dpi=120)
 
 
 def roc_figure(curves, title="ROC", operating_points=None):

@@ -23,7 +23,7 @@ import pathlib
 
 import numpy as np
 
-from core.evaluation import save_report
+from core.evaluation import save_figure, save_report
 from core.regression import bin_groups, regression_report
 from domains.lamost.io import read_mrs
 from domains.lamost.model import PAPER_PRECISION
@@ -155,13 +155,6 @@ def _figure(rows, cols, size):
     return figure, axes
 
 
-def _save(figure, path):
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    return path
-
-
 def plot_predictions(y, results, snr, label_names, path, title=""):
     """Predicted vs true per label (colour: S/N), one row per model; returns the PNG path."""
     models = [name for name in results if "predictions" in results[name]]
@@ -179,7 +172,7 @@ def plot_predictions(y, results, snr, label_names, path, title=""):
             axis.set_ylabel(f"predicted {label}")
     figure.colorbar(points, ax=axes[:, -1].tolist(), label="log10 S/N")
     figure.suptitle(title)
-    return _save(figure, path)
+    return save_figure(figure, path, dpi=100)
 
 
 def plot_snr_curves(results, label_names, path, title=""):
@@ -204,7 +197,7 @@ def plot_snr_curves(results, label_names, path, title=""):
             axis.set_xlabel("S/N (blue arm)")
     axes[0, 0].legend(fontsize=8)
     figure.suptitle(title)
-    return _save(figure, path)
+    return save_figure(figure, path, dpi=100)
 
 
 def _flat_row(name, report, label_names):

@@ -35,7 +35,7 @@ import pathlib
 import numpy as np
 
 from core.data.audio import read_audio, write_audio
-from core.evaluation import save_report
+from core.evaluation import save_figure, save_report
 from domains.speech.features import mel_spectrogram
 
 __all__ = ["METRICS", "compare", "griffin_lim", "mel_cepstral_distortion", "phase_errors", "plot_spectra", "report"]
@@ -189,10 +189,7 @@ def plot_spectra(natural, rows, config, path, title=""):
         axis.set_xlabel("s")
     figure.suptitle(title)
     figure.tight_layout()
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    return path
+    return save_figure(figure, path, dpi=100)
 
 
 def report(model, test_files, output_dir, title, baseline=True, plots=2, name="APNet"):

@@ -17,7 +17,7 @@ import pathlib
 
 import numpy as np
 
-from core.evaluation import save_report
+from core.evaluation import save_figure, save_report
 from core.metrics import nrmse, psnr, ssim
 from domains.mri.disgan.data import add_rician_noise
 from domains.mri.disgan.inference import normalize_for_inference, super_resolve
@@ -184,10 +184,7 @@ def plot_slices(hr, predictions, path, slice_index=None, axis=2, title=None, met
     Returns:
         The path.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     methods = methods or list(predictions)
     index = hr.shape[axis] // 2 if slice_index is None else slice_index
@@ -202,7 +199,8 @@ def plot_slices(hr, predictions, path, slice_index=None, axis=2, title=None, met
     truth = cut(hr)
     vmin, vmax = float(truth.min()), float(truth.max())
     columns = 1 + len(methods)
-    figure, axes = plt.subplots(2, columns, figsize=(2.6 * columns, 5.4))
+    figure = Figure(figsize=(2.6 * columns, 5.4))
+    axes = figure.subplots(2, columns)
     axes[0, 0].imshow(truth, cmap="gray", vmin=vmin, vmax=vmax)
     axes[0, 0].set_title("HR (ground truth)")
     axes[1, 0].axis("off")
@@ -219,11 +217,7 @@ def plot_slices(hr, predictions, path, slice_index=None, axis=2, title=None, met
     if title:
         figure.suptitle(title)
     figure.tight_layout()
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)
 
 
 def report(generators, tests, output_dir, title, noise_levels=(0.0, 0.05), tile_options=None, seed=0):
