@@ -107,3 +107,20 @@ def test_with_skull_slices_report_and_training_stream(skull_folder, tmp_path):
     for bad in (1.5, -0.1, "half"):
         with pytest.raises(ValueError, match=r"Received: skull_probability="):
             training_dataset(data.train, skull_slices=data.train_skull, skull_probability=bad)
+
+
+def test_cli_options_build_the_skull_data(skull_folder, tmp_path):
+    from core.registry import RunConfig
+    from domains.mri.quality.task import SSIMRegressionTask, _data
+
+    task = SSIMRegressionTask()
+
+    def config(**options):
+        return RunConfig(output_dir=tmp_path, data=str(skull_folder), options=task.resolve_options(
+            {"val_draws": 1, "test_draws": 1, "skull_stripped": ["stripped.nii.gz"], **options}))
+
+    assert _data(config(), 32).test_skull_set is None  # off by default
+    data = _data(config(skull_probability=0.5), 32)  # training on it implies the with-skull data
+    assert len(data.train_skull) and len(data.test_skull_set) and data.config["skull_stripped"][0].endswith("stripped.nii.gz")
+    with pytest.raises(ValueError, match=r"Received: skull_probability=1.5"):
+        _data(config(skull_probability=1.5), 32)
