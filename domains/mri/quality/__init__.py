@@ -7,8 +7,9 @@ arXiv 2206.06725). Motion is simulated in k-space in the manner of TorchIO's `Ra
 samples: the MNI152 2009a template and nibabel's anatomical.nii), split by position with gaps.
 The CLI task is `mri.ssim_regression`.
 
-Modules: `data` (slices, splits, labels), `motion` (k-space simulation), `model`
-(SSIMRegressor), `training`, `evaluation`, `presets`, `task`.
+Modules: `data` (slices, splits, labels), `motion` (k-space simulation), `skull` (a SYNTHETIC
+skull and scalp around a skull-stripped volume), `model` (SSIMRegressor), `training`,
+`evaluation`, `presets`, `task`.
 
 Example:
 ```python
@@ -25,6 +26,7 @@ from domains.mri.quality.data import load_quality_data
 from domains.mri.quality.evaluation import ssim_report
 from domains.mri.quality.model import SSIMRegressor
 from domains.mri.quality.motion import simulate_motion
+from domains.mri.quality.skull import synthetic_head
 from domains.mri.quality.training import train_ssim_regressor
 
-__all__ = ["SSIMRegressor", "load_quality_data", "simulate_motion", "ssim_report", "train_ssim_regressor"]
+__all__ = ["SSIMRegressor", "load_quality_data", "simulate_motion", "ssim_report", "synthetic_head", "train_ssim_regressor"]

@@ -30,6 +30,15 @@ From volume to example:
    foreground of the motion-free slice (the SSIM index map masked, `ssim_label`). Training examples
    are simulated on the fly in `tf.data` (a new motion at every draw); validation and test examples
    are simulated once with fixed seeds (`corrupt_slices`).
+6. **SYNTHETIC skull** (`load_quality_data(skull=True)`): each skull-stripped volume is also
+   wrapped in synthetic heads (`domains.mri.quality.skull.synthetic_head`: CSF, skull, scalp drawn
+   around the brain mask), one head per split with its own seed, so the test slices' head was never
+   trained on. A with-skull volume goes through steps 2-3 as a real head scan would: its foreground
+   (normalisation, crop box, SSIM label mask) is the head, not the brain -- as for any unstripped
+   volume (`anatomical.nii` too), and motion ghosts of the bright scalp fat are part of what a
+   clinical scan's quality is. With-skull slices are kept only at the positions of the stripped
+   slices of the same split (same slab pattern and gaps, no leak between splits). Training draws
+   a with-skull slice with probability `skull_probability` (`training_dataset`).
 """
 
 import dataclasses
@@ -41,6 +50,7 @@ import tensorflow as tf
 from domains.mri.io import NIFTI_SUFFIXES, foreground_mask, list_volumes, load_volume
 from domains.mri.quality.model import DEFAULT_SLICE_SIZE, contrast_augment, intensity_remap
 from domains.mri.quality.motion import simulate_motion
+from domains.mri.quality.skull import synthetic_head
 
 DEFAULT_AXIS = 2
 ORIENTATIONS = (0, 1, 2)  # RAS+ axes: sagittal, coronal, axial
@@ -52,6 +62,7 @@ SEVERITY_RANGE = (0.0, 1.0)
 SSIM_FILTER_SIZE = 11
 SPLIT_PRIORITY = {"train": 0, "val": 1, "test": 2}
 SAMPLE_VOLUMES = ("mri.mni152_1mm", "mri.anatomical")
+SKULL_STRIPPED_SAMPLES = ("mri.mni152_1mm",)
 
 
 @dataclasses.dataclass
@@ -130,6 +141,10 @@ class QualityData:
             before the motion.
         sources: list of str, the volumes read.
         config: dict of the options that built it (slice size, axis, slabs, seeds...).
+        train_skull, test_skull: SliceSet or None. With-skull (SYNTHETIC head) slices of the
+            skull-stripped volumes at training / test positions (`load_quality_data(skull=True)`).
+        val_skull_set, test_skull_set: CorruptedSet or None, the with-skull validation / test
+            slices corrupted with fixed seeds.
     """
 
     train: SliceSet
@@ -141,6 +156,10 @@ class QualityData:
     test_remap_set: CorruptedSet
     sources: list
     config: dict
+    train_skull: SliceSet = None
+    val_skull_set: CorruptedSet = None
+    test_skull: SliceSet = None
+    test_skull_set: CorruptedSet = None
 
     def summary(self):
         """Rows (dicts) describing each split, for tables."""
@@ -203,6 +222,11 @@ def volume_slices(path, slice_size=DEFAULT_SLICE_SIZE, axis=DEFAULT_AXIS, min_fo
     if not isinstance(slice_size, (int, np.integer)) or slice_size < 16:
         raise ValueError(f"slice_size must be an integer >= 16. Received: slice_size={slice_size!r}")
     volume, _, voxel_size = load_volume(path)
+    return _slice_volume(volume, voxel_size, path, slice_size, axis, min_foreground)
+
+
+def _slice_volume(volume, voxel_size, path, slice_size, axis, min_foreground):
+    """`volume_slices` of a volume already read (RAS+), `path` naming it."""
     mask = foreground_mask(np.clip(volume, 0.0, None))
     if not np.any(mask):
         raise ValueError(f"{path}: no foreground found (an empty or constant volume)")
@@ -411,14 +435,15 @@ def corrupt_and_label(image, mask, seed, severity_range=SEVERITY_RANGE, augment_
 
 
 def training_dataset(slices, batch_size=16, seed=0, augment_fn=None, severity_range=SEVERITY_RANGE,
-                     motion_kwargs=None):
+                     motion_kwargs=None, skull_slices=None, skull_probability=0.0):
     """An endless `tf.data` stream of freshly corrupted training slices and their SSIM labels.
 
     The clean slices repeat endlessly, each draw zipped with its own random seed
     (`tf.data.Dataset.random`), then `core.data.make_pipeline` shuffles them and runs
     `corrupt_and_label` (contrast change if `augment_fn`, motion, label) as its parallel
     `augment_fn`, batches and prefetches: the simulation overlaps the training step. The same
-    `seed` gives the same stream. Use `steps_per_epoch` with `fit`.
+    `seed` gives the same stream. Use `steps_per_epoch` with `fit`. With `skull_probability`, each
+    draw comes from `skull_slices` (the with-skull versions, SYNTHETIC heads) with that probability.
 
     Args:
         slices: SliceSet (the training split).
@@ -427,6 +452,8 @@ def training_dataset(slices, batch_size=16, seed=0, augment_fn=None, severity_ra
         augment_fn: contrast augmentation `(images, seed) -> images` or None (off).
         severity_range: (low, high). Defaults to (0, 1).
         motion_kwargs: dict for `simulate_motion` or None.
+        skull_slices: SliceSet or None. With-skull training slices (`QualityData.train_skull`).
+        skull_probability: float in [0, 1]. Share of draws taken from `skull_slices`. Defaults to 0.
 
     Returns:
         tf.data.Dataset of `(x (B, S, S, 1), y (B,))`.
@@ -435,7 +462,15 @@ def training_dataset(slices, batch_size=16, seed=0, augment_fn=None, severity_ra
 
     if len(slices) == 0:
         raise ValueError("training_dataset: no training slices")
+    check_skull_probability(skull_probability)
+    if skull_probability and (skull_slices is None or len(skull_slices) == 0):
+        raise ValueError("training_dataset: skull_probability > 0 needs with-skull training slices "
+                         f"(load_quality_data(skull=True)). Received: skull_probability={skull_probability!r}")
     clean = tf.data.Dataset.from_tensor_slices((slices.images, slices.masks)).repeat()
+    if skull_probability:
+        skulls = tf.data.Dataset.from_tensor_slices((skull_slices.images, skull_slices.masks)).repeat()
+        clean = tf.data.Dataset.sample_from_datasets([clean, skulls], [1.0 - skull_probability, skull_probability],
+                                                     seed=seed, stop_on_empty_dataset=False)
     seeds = tf.data.Dataset.random(seed=seed).batch(2)
     stream = tf.data.Dataset.zip(clean, seeds).map(lambda pair, s: (pair[0], pair[1], s))
 
@@ -444,6 +479,12 @@ def training_dataset(slices, batch_size=16, seed=0, augment_fn=None, severity_ra
 
     return make_pipeline(stream, batch_size, training=True, shuffle=True, shuffle_buffer=max(len(slices), 2),
                          augment_fn=draw, seed=seed, drop_remainder=True)
+
+
+def check_skull_probability(value):
+    """Raise a ValueError unless `value` is a probability (the `skull_probability` option)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"skull_probability must be a number in [0, 1]. Received: skull_probability={value!r}")
 
 
 def corrupt_slices(slices, draws=4, seed=0, severity_range=SEVERITY_RANGE, augment_fn=None, motion_kwargs=None,
@@ -496,6 +537,8 @@ def load_quality_data(
     seed=0,
     motion_kwargs=None,
     train_volumes=None,
+    skull=False,
+    skull_stripped=None,
 ):
     """Slices of the sample volumes (or of a folder), split by position, with fixed eval sets.
 
@@ -514,6 +557,11 @@ def load_quality_data(
             the samples: MNI152 first) feed the training split; validation and test keep every
             volume, so runs with 1, 2, ... training volumes are scored on the same test set.
             None: all. Defaults to None.
+        skull: bool. Also wrap the skull-stripped volumes in SYNTHETIC heads (module docstring,
+            step 6): `train_skull`, `val_skull_set`, `test_skull`, `test_skull_set` (test motions
+            seeded `seed + 5`, validation `seed + 6`). Defaults to False.
+        skull_stripped: list of file names (or paths) of the skull-stripped volumes among `data`;
+            None: the MNI152 template when `data` is None (else they must be named). Defaults to None.
 
     Returns:
         QualityData.
@@ -538,6 +586,9 @@ def load_quality_data(
     config = dict(slice_size=slice_size, axis=list(slice_axes(axis)), train_volumes=None, min_foreground=min_foreground, gap_mm=gap_mm,
                   pattern=[list(entry) for entry in pattern], severity_range=list(severity_range), val_draws=val_draws,
                   test_draws=test_draws, seed=seed, motion_kwargs=motion_kwargs or {})
+    stripped = _skull_stripped(paths, data is None, skull_stripped) if skull else []
+    config["skull_stripped"] = stripped
+    heads = _skull_splits(splits, stripped, seed, slice_size, axis, min_foreground) if skull else {}
     data = QualityData(
         train=splits["train"], val=splits["val"], test=splits["test"],
         val_set=corrupt_slices(splits["val"], val_draws, seed + 1, **kwargs),
@@ -545,6 +596,9 @@ def load_quality_data(
         test_contrast_set=corrupt_slices(splits["test"], test_draws, seed + 3, augment_fn=contrast_augment, **kwargs),
         test_remap_set=corrupt_slices(splits["test"], test_draws, seed + 4, augment_fn=intensity_remap, **kwargs),
         sources=paths, config=config,
+        **(dict(train_skull=heads["train"], test_skull=heads["test"],
+                test_skull_set=corrupt_slices(heads["test"], test_draws, seed + 5, **kwargs),
+                val_skull_set=corrupt_slices(heads["val"], val_draws, seed + 6, **kwargs)) if skull else {}),
     )
     return data if train_volumes is None else with_train_volumes(data, train_volumes)
 
@@ -563,4 +617,43 @@ def with_train_volumes(data, count):
         raise ValueError(f"train_volumes must be an integer from 1 to the {len(data.sources)} volume(s). "
                          f"Received: train_volumes={count!r}")
     train = data.train.subset(np.flatnonzero(np.isin(data.train.sources, data.sources[:count])))
-    return dataclasses.replace(data, train=train, config={**data.config, "train_volumes": int(count)})
+    skulls = data.train_skull
+    if skulls is not None:
+        skulls = skulls.subset(np.flatnonzero(np.isin(skulls.sources, data.sources[:count])))
+    return dataclasses.replace(data, train=train, train_skull=skulls, config={**data.config, "train_volumes": int(count)})
+
+
+def _skull_stripped(paths, samples, names):
+    """The skull-stripped volumes among `paths` (file names or paths in `names`; None: the sample template)."""
+    if names is None:
+        if not samples:
+            raise ValueError("skull=True with --data needs the skull-stripped volumes named: skull_stripped=[file names]. "
+                             "Received: skull_stripped=None")
+        from core.data import samples as sample_data
+
+        names = [sample_data.fetch(name, verbose=False) for name in SKULL_STRIPPED_SAMPLES]
+    wanted = {pathlib.Path(str(name)).name for name in names}
+    chosen = [path for path in paths if pathlib.Path(path).name in wanted]
+    if not chosen or len(chosen) != len(wanted):
+        raise ValueError(f"skull_stripped must name volumes of the data ({[pathlib.Path(p).name for p in paths]}). "
+                         f"Received: skull_stripped={sorted(wanted)}")
+    return chosen
+
+
+def _skull_splits(splits, stripped, seed, slice_size, axis, min_foreground):
+    """With-skull slices of each skull-stripped volume: one SYNTHETIC head per split, at that split's positions."""
+    out = {name: [] for name in SPLIT_PRIORITY}
+    for index, path in enumerate(stripped):
+        volume, _, voxel_size = load_volume(path)
+        brain = foreground_mask(np.clip(volume, 0.0, None))
+        names = list(SPLIT_PRIORITY)
+        heads = synthetic_head(volume, brain, voxel_size, seed=[1000 * index + 3 * seed + i for i in range(len(names))])
+        for name, head in zip(names, heads):
+            wanted = splits[name]
+            rows = wanted.sources == path
+            keys = set(zip(wanted.axes[rows].tolist(), wanted.positions[rows].tolist()))
+            for a in slice_axes(axis):
+                stack = _slice_volume(head.volume, voxel_size, path, slice_size, a, min_foreground)
+                keep = [i for i, key in enumerate(zip(stack.axes.tolist(), stack.positions.tolist())) if key in keys]
+                out[name].append(stack.subset(keep))
+    return {name: SliceSet.concatenate(sets) for name, sets in out.items()}

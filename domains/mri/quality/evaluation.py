@@ -250,6 +250,47 @@ def plot_curve(xs, series, path, xlabel, title, log_x=False):
     return path
 
 
+def plot_skull_example(data, path):
+    """One test slice: skull-stripped, wrapped in a SYNTHETIC skull, and that with simulated motion.
+
+    Args:
+        data: QualityData loaded with `skull=True`.
+        path: str or Path of the PNG.
+
+    Returns:
+        Path of the PNG.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    skulls, corrupted = data.test_skull, data.test_skull_set
+    axial = np.flatnonzero(skulls.axes == skulls.axes.max())
+    index = int(axial[len(axial) // 2])
+    twin = np.flatnonzero((data.test.sources == skulls.sources[index]) & (data.test.axes == skulls.axes[index])
+                          & (data.test.positions == skulls.positions[index]))
+    draws = np.flatnonzero(corrupted.slice_index == index)
+    draw = int(draws[np.argmax(corrupted.severity[draws])])
+    panels = [(data.test.images[twin[0]] if len(twin) else None, "skull-stripped (real template)"),
+              (skulls.images[index], "with a SYNTHETIC skull"),
+              (corrupted.x[draw], f"+ motion (severity {corrupted.severity[draw]:.2f}): SSIM {corrupted.y[draw]:.3f}")]
+    figure, axes = plt.subplots(1, 3, figsize=(11, 4))
+    for axis, (image, title) in zip(axes, panels):
+        if image is not None:
+            axis.imshow(np.rot90(image[..., 0]), cmap="gray", vmin=0, vmax=1.1)
+        axis.set_title(title, fontsize=9)
+        axis.axis("off")
+    figure.suptitle(f"{pathlib.Path(skulls.sources[index]).name}, {ORIENTATION_NAMES[int(skulls.axes[index])]} "
+                    f"slice {int(skulls.positions[index])} (SYNTHETIC skull: not real anatomy)")
+    figure.tight_layout()
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
 def report(model, data, output_dir, title):
     """Evaluate once on the test set (original contrast, and with a contrast change): JSON + PNGs.
 
@@ -258,7 +299,10 @@ def report(model, data, output_dir, title):
         data: QualityData (`load_quality_data`), with its fixed test sets.
         output_dir: str or Path. Gets `test_report.json`, `scatter.png`, `confusion_matrix_10.png`.
             The report also scores each volume and orientation of the test set (`group_reports`)
-            and the test slices remapped to other contrasts (`data.test_remap_set`).
+            and the test slices remapped to other contrasts (`data.test_remap_set`); with
+            `data.test_skull_set` (`load_quality_data(skull=True)`) also the skull-stripped volumes'
+            test slices ("test_stripped") beside the same positions with a SYNTHETIC skull
+            ("test_skull"), and `skull_example.png`.
         title: str. Title of the plots.
 
     Returns:
@@ -274,6 +318,16 @@ def report(model, data, output_dir, title):
         results[f"{key}_groups"] = {group: _short(r) for group, r in
                                     group_reports(data, corrupted, predictions, model.ssim_range).items()}
         panels[name] = (corrupted.y, predictions)
+    prefixes = [("test", ""), ("test_contrast", "contrast_changed_"), ("test_remap", "remapped_")]
+    if data.test_skull_set is not None and len(data.test_skull_set):
+        # The same test positions of the skull-stripped volumes, without and with a SYNTHETIC skull.
+        rows = np.isin(data.test.sources[data.test_set.slice_index], data.config["skull_stripped"])
+        results["test_stripped"] = ssim_report(data.test_set.y[rows], panels["test"][1][rows], model.ssim_range)
+        predictions = model.predict_ssim(data.test_skull_set.x)
+        results["test_skull"] = ssim_report(data.test_skull_set.y, predictions, model.ssim_range)
+        panels["test, SYNTHETIC skull"] = (data.test_skull_set.y, predictions)
+        prefixes += [("test_stripped", "stripped_"), ("test_skull", "skull_")]
+        results["skull_example_png"] = str(plot_skull_example(data, output_dir / "skull_example.png"))
     scatter = plot_scatter(panels, output_dir / "scatter.png", model.ssim_range, suptitle=title)
     confusion = plot_confusion_matrix(
         results["test"]["confusion_10"], [str(i) for i in range(10)], output_dir / "confusion_matrix_10.png",
@@ -285,7 +339,7 @@ def report(model, data, output_dir, title):
                         "contrast_augmentation": model.contrast_augmentation}
     save_report(results, output_dir / "test_report.json")
     flat = {"n_test": results["test"]["n"]}
-    for key, prefix in (("test", ""), ("test_contrast", "contrast_changed_"), ("test_remap", "remapped_")):
+    for key, prefix in prefixes:
         flat[f"{prefix}residual_mean"] = results[key]["residual_mean"]
         flat[f"{prefix}residual_std"] = results[key]["residual_std"]
         for k in BIN_COUNTS:

@@ -6,6 +6,8 @@
     resuite train mri.ssim_regression --output runs/ssim_all --option axis=all --option remap_probability=0.5 \
         --option curve_every=5                          # 3 orientations, other contrasts, a learning curve
     resuite train mri.ssim_regression --output runs/ssim_volumes --option volume_sweep=true   # 1, 2, ... volumes
+    resuite train mri.ssim_regression --output runs/ssim_skull --option skull_probability=0.5  # SYNTHETIC skull
+    resuite evaluate mri.ssim_regression --preset ssim_mni_wide --option axis=all --option skull=true
     resuite evaluate mri.ssim_regression --model runs/ssim_aug/best.keras
     resuite predict mri.ssim_regression --model runs/ssim_aug/best.keras scan1.nii.gz scans/
     resuite predict mri.ssim_regression --preset ssim_mni_small scan1.nii.gz    # the shipped preset
@@ -37,6 +39,7 @@ from domains.mri.quality.data import (
     MIN_FOREGROUND,
     SAMPLE_VOLUMES,
     SPLIT_PATTERN,
+    check_skull_probability,
     load_quality_data,
     slice_axes,
     volume_slices,
@@ -68,6 +71,9 @@ OPTIONS = (
     Option("axis", str, str(DEFAULT_AXIS),
            'slice axes: 0 sagittal, 1 coronal, 2 axial, a comma list such as "0,2", or "all"'),
     Option("remap_probability", float, 0.0, "share of training slices remapped to another contrast (intensity_remap)"),
+    Option("skull", bool, False, "also score the test slices wrapped in a SYNTHETIC skull (skull-stripped volumes)"),
+    Option("skull_probability", float, 0.0, "share of training slices drawn with a SYNTHETIC skull (implies skull)"),
+    Option("skull_stripped", list, None, "file names of the skull-stripped volumes of --data (default: the MNI template)"),
     Option("train_volumes", int, None, "train on the first N volumes only (validation/test keep all)"),
     Option("volume_sweep", bool, False, "train once per number of training volumes (1..all), into subfolders"),
     Option("curve_every", int, 0, "score the test set every N epochs: learning_curve.json/.png (0: off)"),
@@ -96,6 +102,7 @@ def _axes(text):
 
 def _data(config, slice_size):
     options = config.options
+    check_skull_probability(options["skull_probability"])
     return load_quality_data(
         config.data,
         slice_size=int(slice_size),
@@ -109,6 +116,8 @@ def _data(config, slice_size):
         test_draws=options["test_draws"],
         seed=config.seed,
         motion_kwargs={"num_transforms": options["num_transforms"]},
+        skull=options["skull"] or bool(options["skull_probability"]),
+        skull_stripped=options["skull_stripped"],
     )
 
 
@@ -167,6 +176,7 @@ class SSIMRegressionTask(TaskRunner):
                 learning_rate=options["learning_rate"],
                 contrast_augmentation=contrast_augmentation, seed=config.seed, verbose=config.verbose,
                 remap_probability=options["remap_probability"], callbacks=curve,
+                skull_probability=options["skull_probability"],
             )
             seconds = time.time() - start
         title = f"ResNet-{model.depth}, {'with' if contrast_augmentation else 'without'} contrast augmentation"

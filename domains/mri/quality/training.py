@@ -3,6 +3,7 @@
 import pathlib
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from core.training import fit
@@ -36,6 +37,7 @@ def train_ssim_regressor(
     compile=True,
     remap_probability=0.0,
     callbacks=(),
+    skull_probability=0.0,
 ):
     """Train an `SSIMRegressor` on freshly simulated motion; it ends with its best validation epoch.
 
@@ -60,6 +62,9 @@ def train_ssim_regressor(
         remap_probability: float in [0, 1]. Share of training slices remapped to another
             contrast (`intensity_remap`) before the contrast augmentation. Defaults to 0.
         callbacks: extra Keras callbacks (e.g. `evaluation.TestCurve`). Defaults to ().
+        skull_probability: float in [0, 1]. Share of training slices drawn with a SYNTHETIC skull
+            (`data.train_skull`; `load_quality_data(skull=True)`). When > 0 the validation set
+            also holds the with-skull validation slices (`data.val_skull_set`). Defaults to 0.
 
     Returns:
         keras.callbacks.History.
@@ -71,16 +76,19 @@ def train_ssim_regressor(
         )
     if contrast_augmentation is None:
         contrast_augmentation = model.contrast_augmentation
-    if compile:
-        compile_ssim_regressor(model, epochs * steps_per_epoch, learning_rate)
     if not 0.0 <= remap_probability <= 1.0:
         raise ValueError(f"remap_probability must be in [0, 1]. Received: remap_probability={remap_probability!r}")
     train = training_dataset(
         data.train, batch_size=batch_size, seed=seed,
         augment_fn=training_augmentation(contrast_augmentation, remap_probability),
         severity_range=tuple(data.config["severity_range"]), motion_kwargs=data.config["motion_kwargs"] or None,
+        skull_slices=data.train_skull, skull_probability=skull_probability,
     )
+    if compile:
+        compile_ssim_regressor(model, epochs * steps_per_epoch, learning_rate)
     validation = (data.val_set.x, data.val_set.y)
+    if skull_probability and data.val_skull_set is not None and len(data.val_skull_set):
+        validation = tuple(np.concatenate([a, b]) for a, b in zip(validation, (data.val_skull_set.x, data.val_skull_set.y)))
     return fit(model, train, epochs=epochs, output_dir=pathlib.Path(output_dir), validation_data=validation,
                steps_per_epoch=steps_per_epoch, seed=seed, verbose=verbose, validation_batch_size=64,
                restore_best=True, callbacks=callbacks)
