@@ -10,7 +10,7 @@ import pathlib
 import keras
 import numpy as np
 
-from core.evaluation import classification_report, plot_confusion_matrix, save_report
+from core.evaluation import classification_report, plot_confusion_matrix, save_figure, save_report
 from domains.mri.quality.data import ORIENTATION_NAMES
 from domains.mri.quality.model import BIN_COUNTS, PAPER, ssim_bins, ssim_to_class
 
@@ -86,21 +86,14 @@ def plot_scatter(panels, path, ssim_range, suptitle=None):
     Returns:
         Path of the PNG.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure = _scatter_figure(plt, panels, ssim_range, suptitle)
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return save_figure(_scatter_figure(panels, ssim_range, suptitle), path)
 
 
-def _scatter_figure(plt, panels, ssim_range, suptitle=None):
-    figure, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4.4), squeeze=False)
+def _scatter_figure(panels, ssim_range, suptitle=None):
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(4.6 * len(panels), 4.4))
+    axes = figure.subplots(1, len(panels), squeeze=False)
     low = min(min(float(np.min(t)), float(np.min(p))) for t, p in panels.values())
     low = min(low, ssim_range[0]) - 0.02
     for axis, (title, (y_true, y_pred)) in zip(axes[0], panels.items()):
@@ -216,12 +209,10 @@ def plot_curve(xs, series, path, xlabel, title, log_x=False):
     Returns:
         Path of the PNG.
     """
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    figure = Figure(figsize=(11, 4))
+    left, right = figure.subplots(1, 2)
     for index, (label, reports) in enumerate(series.items()):
         points = [(x, r["residual_std"]) for x, r in zip(xs, reports) if r]
         if points:
@@ -243,11 +234,7 @@ def plot_curve(xs, series, path, xlabel, title, log_x=False):
         axis.legend(fontsize=7)
     figure.suptitle(title)
     figure.tight_layout()
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)
 
 
 def plot_skull_example(data, path):
@@ -260,10 +247,7 @@ def plot_skull_example(data, path):
     Returns:
         Path of the PNG.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     skulls, corrupted = data.test_skull, data.test_skull_set
     axial = np.flatnonzero(skulls.axes == skulls.axes.max())
@@ -275,8 +259,8 @@ def plot_skull_example(data, path):
     panels = [(data.test.images[twin[0]] if len(twin) else None, "skull-stripped (real template)"),
               (skulls.images[index], "with a SYNTHETIC skull"),
               (corrupted.x[draw], f"+ motion (severity {corrupted.severity[draw]:.2f}): SSIM {corrupted.y[draw]:.3f}")]
-    figure, axes = plt.subplots(1, 3, figsize=(11, 4))
-    for axis, (image, title) in zip(axes, panels):
+    figure = Figure(figsize=(11, 4))
+    for axis, (image, title) in zip(figure.subplots(1, 3), panels):
         if image is not None:
             axis.imshow(np.rot90(image[..., 0]), cmap="gray", vmin=0, vmax=1.1)
         axis.set_title(title, fontsize=9)
@@ -284,11 +268,7 @@ def plot_skull_example(data, path):
     figure.suptitle(f"{pathlib.Path(skulls.sources[index]).name}, {ORIENTATION_NAMES[int(skulls.axes[index])]} "
                     f"slice {int(skulls.positions[index])} (SYNTHETIC skull: not real anatomy)")
     figure.tight_layout()
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path, dpi=100)
 
 
 def report(model, data, output_dir, title):
