@@ -171,6 +171,8 @@ def stage_ablation(model, output_dir, num_examples=460, quartile_examples=2300, 
 
     Returns:
         dict: "variants" (list of {"name", "ablate", "n", "accuracy", "top3_accuracy"}),
+        "raised_by_floor" (the fraction of the letters drawn fainter than `min_legibility`, and
+        the accuracy on them and on the others),
         "quartiles" (condition → list of {"range", "n", "accuracy"}), "categories" (condition →
         value → {"n", "accuracy"}), the settings, and the paths of the files.
     """
@@ -205,6 +207,7 @@ def stage_ablation(model, output_dir, num_examples=460, quartile_examples=2300, 
     if synth.min_legibility > 0:  # the same letters drawn without the floor: how faint each was before it
         params = AramaicSynth(**{**settings, "min_legibility": 0.0}).arrays(quartile_examples, seed=stream)[2]
     values["legibility before the floor"] = params[letter, column].astype("float64")
+    raised = values["legibility before the floor"] < synth.min_legibility
     quartiles = {name: binned_accuracy(value, correct, np.quantile(value, [0, 0.25, 0.5, 0.75, 1]))
                  for name, value in values.items() if len(value)}
     categories = {}
@@ -217,6 +220,9 @@ def stage_ablation(model, output_dir, num_examples=460, quartile_examples=2300, 
                "num_examples": num_examples, "quartile_examples": quartile_examples,
                "quartile_letters": int(letter.sum()),
                "quartile_accuracy": float(correct.mean()) if len(correct) else None,
+               "raised_by_floor": {"fraction": float(raised.mean()) if len(raised) else None,
+                                   "accuracy": float(correct[raised].mean()) if raised.any() else None,
+                                   "accuracy_of_the_others": float(correct[~raised].mean()) if (~raised).any() else None},
                "chance_accuracy": 1.0 / NUM_CLASSES, "variants": variants, "quartiles": quartiles,
                "categories": categories}
     results["ablation_png"] = str(plot_ablation(results, output_dir / "ablation.png", title))

@@ -98,6 +98,7 @@ def test_stage_ablation_scores_every_variant_on_the_test_stream(noto_font, tmp_p
     assert set(table["quartiles"]) == {*QUARTILE_CONDITIONS, "legibility", "legibility before the floor"}
     floored = table["quartiles"]["legibility"]
     assert floored[0]["range"][0] == 2.0 > table["quartiles"]["legibility before the floor"][0]["range"][0]
+    assert 0 < table["raised_by_floor"]["fraction"] <= 1 and table["raised_by_floor"]["accuracy"] == 1.0
     for rows in table["quartiles"].values():
         assert len(rows) == 4 and sum(row["n"] for row in rows) == letters
         assert all(row["accuracy"] in (None, 1.0) for row in rows)
