@@ -44,7 +44,7 @@ ABLATION_VARIANTS = {
     "+ letter form": ("stone", "photo", "damage"),
     "+ stone": ("form", "photo", "damage"),
     "+ photograph": ("form", "stone", "damage"),
-    "+ damage": ("form", "stone", "photo"),
+    "+ damage (every kind)": ("form", "stone", "photo"),
     **{f"+ {kind} only": ("form", "stone", "photo", *(other for other in DAMAGE_KINDS if other != kind))
        for kind in DAMAGE_KINDS},
     "all but damage": ("damage",),
