@@ -154,8 +154,8 @@ def stage_ablation(model, output_dir, num_examples=460, quartile_examples=2300, 
     off (`AramaicSynth(ablate=...)`: the other stages' conditions stay those of the full
     rendering), from clean letters (relief and raking light only) to the full test split. The
     quartile table scores the first `quartile_examples` letters of the test split (no stage off)
-    by quartile of each condition of `QUARTILE_CONDITIONS` and of the legibility (as rendered, and
-    as drawn before `min_legibility` raised it), and by value of
+    by quartile of each condition of `QUARTILE_CONDITIONS` and of the legibility as drawn (before
+    `min_legibility` raised it), and by value of
     `CATEGORY_CONDITIONS`, "No Letter" examples left out (they have no letter to degrade).
     Writes `ablation.json` and `ablation.png` into `output_dir`.
 
@@ -202,11 +202,9 @@ def stage_ablation(model, output_dir, num_examples=460, quartile_examples=2300, 
     correct = correct[letter]
     values = {name: np.array([condition(plan) for plan in plans], "float64")
               for name, condition in QUARTILE_CONDITIONS.items()}
-    column = PARAM_NAMES.index("legibility")
-    values["legibility"] = params[letter, column].astype("float64")
-    if synth.min_legibility > 0:  # the same letters drawn without the floor: how faint each was before it
+    if synth.min_legibility > 0:  # the floor makes most legibilities equal: measure the same letters without it
         params = AramaicSynth(**{**settings, "min_legibility": 0.0}).arrays(quartile_examples, seed=stream)[2]
-    values["legibility before the floor"] = params[letter, column].astype("float64")
+    values["legibility before the floor"] = params[letter, PARAM_NAMES.index("legibility")].astype("float64")
     raised = values["legibility before the floor"] < synth.min_legibility
     quartiles = {name: binned_accuracy(value, correct, np.quantile(value, [0, 0.25, 0.5, 0.75, 1]))
                  for name, value in values.items() if len(value)}
