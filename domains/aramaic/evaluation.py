@@ -9,6 +9,10 @@
 - `confusion_matrix.png`, `accuracy_coverage.png`, `conditions.png` (with `params`), and
   `mistakes.png`: for each letter, up to `per_letter` misread images with the answer given.
 
+`stage_ablation(model, output_dir)` scores a model on the test stream's letters with stages of the
+renderer switched off (`AramaicSynth(ablate=...)`), and by quartile of each drawn condition:
+`ablation.json` and `ablation.png`.
+
 Example:
 ```python
 from domains.aramaic import AramaicClassifier
@@ -17,6 +21,8 @@ splits = synthetic_splits(image_size=64, val_examples=46, test_examples=46)
 model = AramaicClassifier(image_size=64, width=8, depth=10)
 results = report(model, splits.test[0], splits.test[1], "runs/aramaic_eval", "untrained", params=splits.test[2])
 results["accuracy"], results["top3_accuracy"]
+table = stage_ablation(model, "runs/aramaic_eval", num_examples=46, quartile_examples=92)
+[(row["name"], row["accuracy"]) for row in table["variants"]]
 ```
 """
 
@@ -26,10 +32,49 @@ import numpy as np
 
 from core import calibration
 from core.evaluation import classification_report, plot_confusion_matrix, save_report
-from domains.aramaic.letters import CLASS_NAMES, NUM_CLASSES
+from domains.aramaic.data import TEST_SEVERITY, split_seed, to_float
+from domains.aramaic.letters import CLASS_NAMES, NO_LETTER_CLASS, NUM_CLASSES
+from domains.aramaic.synth import DAMAGE_KINDS, PARAM_NAMES, AramaicSynth
 
 SEVERITY_BINS = np.linspace(0.0, 1.0, 6)
 ELEVATION_BINS = np.array([0.0, 20.0, 30.0, 40.0, 50.0, 90.0])
+# `stage_ablation`'s variants: name → stages switched off (`AramaicSynth(ablate=...)`).
+ABLATION_VARIANTS = {
+    "clean (relief and light only)": ("form", "stone", "photo", "damage"),
+    "+ letter form": ("stone", "photo", "damage"),
+    "+ stone": ("form", "photo", "damage"),
+    "+ photograph": ("form", "stone", "damage"),
+    "+ damage (every kind)": ("form", "stone", "photo"),
+    **{f"+ {kind} only": ("form", "stone", "photo", *(other for other in DAMAGE_KINDS if other != kind))
+       for kind in DAMAGE_KINDS},
+    "all but damage": ("damage",),
+    "all (the test split)": (),
+}
+# The conditions of `stage_ablation`'s quartile table: name → value of an example's plan (`AramaicSynth.conditions`).
+QUARTILE_CONDITIONS = {
+    "severity": lambda plan: plan["severity"],
+    "erosion (blur, px)": lambda plan: plan["erosion"],
+    "depth lost to erosion": lambda plan: 1.0 - plan["shallower"],
+    "crust": lambda plan: plan["crust"],
+    "stains": lambda plan: plan["stains"],
+    "spalls + cracks (count)": lambda plan: len(plan["spalls"]) + len(plan["cracks"]),
+    "chips (count)": lambda plan: len(plan["chips"][1]),
+    "elastic alpha": lambda plan: plan["elastic_alpha"],
+    "stroke width offset (px)": lambda plan: plan["stroke"],
+    "zoom": lambda plan: plan["zoom"],
+    "relief depth (px)": lambda plan: plan["depth"],
+    "stone: coarse relief (px)": lambda plan: plan["coarse"],
+    "stone: fine relief (px)": lambda plan: plan["fine"],
+    "light elevation (degrees)": lambda plan: plan["elevation"],
+    "focus blur (px)": lambda plan: plan["focus"][0],
+    "shot noise": lambda plan: plan["shot_noise"],
+}
+CATEGORY_CONDITIONS = {
+    "stone": lambda plan: plan["stone"],
+    "relief": lambda plan: plan["relief"],
+    "neighbour fragment": lambda plan: "yes" if plan["neighbour"] >= 0 else "no",
+    "JPEG": lambda plan: "yes" if plan["jpeg"] else "no",
+}
 
 
 def binned_accuracy(values, correct, edges):
@@ -98,6 +143,125 @@ def report(model, images, labels, output_dir, title, params=None, per_letter=3):
                                                 per_letter))
     results["report_json"] = str(save_report(results, output_dir / "report.json"))
     return results
+
+
+def stage_ablation(model, output_dir, num_examples=460, quartile_examples=2300, seed=0, severity=TEST_SEVERITY,
+                   title=None, **synth_options):
+    """Accuracy per stage of the renderer, and by quartile of each drawn condition, on test-stream letters.
+
+    Every variant of `ABLATION_VARIANTS` renders the same `num_examples` letters of the test stream
+    (`split_seed(seed, "test")`, damage severity drawn from `severity`) with some stages switched
+    off (`AramaicSynth(ablate=...)`: the other stages' conditions stay those of the full
+    rendering), from clean letters (relief and raking light only) to the full test split. The
+    quartile table scores the first `quartile_examples` letters of the test split (no stage off)
+    by quartile of each condition of `QUARTILE_CONDITIONS` and of the legibility as drawn (before
+    `min_legibility` raised it), and by value of
+    `CATEGORY_CONDITIONS`, "No Letter" examples left out (they have no letter to degrade).
+    Writes `ablation.json` and `ablation.png` into `output_dir`.
+
+    Args:
+        model: AramaicClassifier.
+        output_dir: str or Path.
+        num_examples: int >= 1. Letters per variant. Defaults to 460 (20 per class).
+        quartile_examples: int >= 1. Letters of the quartile table. Defaults to 2300 (the test split).
+        seed: int. The run seed of the test stream. Defaults to 0.
+        severity: (low, high). Damage severity range. Defaults to the test split's (0.3, 1.0).
+        title: str or None. Names the model in the figure.
+        **synth_options: other `AramaicSynth` settings (fonts, rotation, min_legibility...).
+
+    Returns:
+        dict: "variants" (list of {"name", "ablate", "n", "accuracy", "top3_accuracy"}),
+        "raised_by_floor" (the fraction of the letters drawn fainter than `min_legibility`, and
+        the accuracy on them and on the others),
+        "quartiles" (condition → list of {"range", "n", "accuracy"}), "categories" (condition →
+        value → {"n", "accuracy"}), the settings, and the paths of the files.
+    """
+    for name, value in (("num_examples", num_examples), ("quartile_examples", quartile_examples)):
+        if not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1. Received: {name}={value!r}")
+    output_dir = pathlib.Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    stream = split_seed(seed, "test")
+    settings = dict(image_size=model.image_size, severity=tuple(severity), **synth_options)
+
+    def score(synth, count):
+        images, labels, params = synth.arrays(count, seed=stream)
+        probabilities = model.probabilities(to_float(images))
+        top3 = np.argsort(-probabilities, axis=1)[:, :3]
+        return top3[:, 0] == labels, np.any(top3 == labels[:, None], axis=1), labels, params
+
+    variants = []
+    for name, ablate in ABLATION_VARIANTS.items():
+        correct, in_top3, _, _ = score(AramaicSynth(ablate=ablate, **settings), num_examples)
+        variants.append({"name": name, "ablate": list(ablate), "n": num_examples, "accuracy": float(correct.mean()),
+                         "top3_accuracy": float(in_top3.mean())})
+    synth = AramaicSynth(**settings)
+    correct, _, labels, params = score(synth, quartile_examples)
+    letter = labels != NO_LETTER_CLASS
+    plans = [plan for plan, keep in zip(synth.conditions(quartile_examples, seed=stream), letter) if keep]
+    correct = correct[letter]
+    values = {name: np.array([condition(plan) for plan in plans], "float64")
+              for name, condition in QUARTILE_CONDITIONS.items()}
+    if synth.min_legibility > 0:  # the floor makes most legibilities equal: measure the same letters without it
+        params = AramaicSynth(**{**settings, "min_legibility": 0.0}).arrays(quartile_examples, seed=stream)[2]
+    values["legibility before the floor"] = params[letter, PARAM_NAMES.index("legibility")].astype("float64")
+    raised = values["legibility before the floor"] < synth.min_legibility
+    quartiles = {name: binned_accuracy(value, correct, np.quantile(value, [0, 0.25, 0.5, 0.75, 1]))
+                 for name, value in values.items() if len(value)}
+    categories = {}
+    for name, condition in CATEGORY_CONDITIONS.items():
+        found = np.array([condition(plan) for plan in plans])
+        categories[name] = {str(value): {"n": int((found == value).sum()), "accuracy": float(correct[found == value].mean())}
+                            for value in sorted(set(found))}
+    results = {"title": title, "image_size": model.image_size, "seed": seed, "test_stream": list(stream),
+               "severity": list(severity), "synth_options": {key: str(value) for key, value in synth_options.items()},
+               "num_examples": num_examples, "quartile_examples": quartile_examples,
+               "quartile_letters": int(letter.sum()),
+               "quartile_accuracy": float(correct.mean()) if len(correct) else None,
+               "raised_by_floor": {"fraction": float(raised.mean()) if len(raised) else None,
+                                   "accuracy": float(correct[raised].mean()) if raised.any() else None,
+                                   "accuracy_of_the_others": float(correct[~raised].mean()) if (~raised).any() else None},
+               "chance_accuracy": 1.0 / NUM_CLASSES, "variants": variants, "quartiles": quartiles,
+               "categories": categories}
+    results["ablation_png"] = str(plot_ablation(results, output_dir / "ablation.png", title))
+    results["ablation_json"] = str(save_report(results, output_dir / "ablation.json"))
+    return results
+
+
+def plot_ablation(results, path, title=None):
+    """The variants' accuracy as bars, and the quartile table as a grid of accuracies (conditions × quartiles)."""
+    from matplotlib.figure import Figure
+
+    variants, quartiles = results["variants"], results["quartiles"]
+    figure = Figure(figsize=(12, 0.3 * max(len(variants), len(quartiles)) + 1.6))
+    bars_axis, grid_axis = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
+    accuracies = [row["accuracy"] for row in variants]
+    positions = np.arange(len(variants))[::-1]
+    bars_axis.barh(positions, accuracies, color="tab:blue")
+    for position, row in zip(positions, variants):
+        bars_axis.text(0.01, position, f"{row['accuracy']:.1%}", va="center", fontsize=7, color="w")
+    bars_axis.set_yticks(positions, [row["name"] for row in variants], fontsize=8)
+    bars_axis.axvline(results["chance_accuracy"], color="grey", linestyle=":", label="chance")
+    bars_axis.set_xlim(0, 1)
+    bars_axis.set_xlabel("accuracy (23 classes)")
+    bars_axis.legend(loc="lower right", fontsize=7)
+    bars_axis.set_title(f"stages switched on, {results['num_examples']} test-stream examples each", fontsize=9)
+    names = list(quartiles)
+    table = np.array([[np.nan if row["accuracy"] is None else row["accuracy"] for row in quartiles[name]]
+                      for name in names])
+    grid_axis.imshow(table, cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
+    for (r, c), value in np.ndenumerate(table):
+        edges = quartiles[names[r]][c]["range"]
+        text = "–" if np.isnan(value) else f"{value:.0%}\n{edges[0]:.2g}–{edges[1]:.2g}"
+        grid_axis.text(c, r, text, ha="center", va="center", fontsize=6)
+    grid_axis.set_yticks(range(len(names)), names, fontsize=8)
+    grid_axis.set_xticks(range(4), ["Q1 (low)", "Q2", "Q3", "Q4 (high)"], fontsize=8)
+    grid_axis.set_title(f"accuracy by quartile of each condition ({results['quartile_letters']} test letters)",
+                        fontsize=9)
+    figure.suptitle(title or "stage ablation")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    return path
 
 
 def plot_conditions(results, path, title):

@@ -34,6 +34,9 @@ each example takes one field per use, cyclically shifted and turned by one of th
 the square, all drawn from its generator; a periodic 1/f^β field shifted or turned is another
 field of the same statistics. Blurs with per-example widths are one FFT over the chunk.
 
+`ablate` switches stages off for ablation studies (`evaluation.stage_ablation`): their conditions
+are still drawn, then replaced by neutral ones, so the other stages of each example are unchanged.
+
 Every random number of example `index` comes from `core.data.generated.example_rng(seed, index)`,
 so an example depends only on (seed, index, the synth's settings), not on the chunk it is made in:
 the stream is reproducible and parallel (`AramaicSynth.dataset`). Parameters of the paper that are
@@ -87,6 +90,9 @@ NOISE_BANK_SEED = 20240402  # the bank is part of the renderer, the same for eve
 # unreadable to the project's eyes and to the trained model (README, Aramaic); 0 leaves them.
 MIN_LEGIBILITY = 2.0
 UNIFORM_DRAWS = 64  # scalar conditions per example, drawn at once (`_plan` uses at most 63)
+DAMAGE_KINDS = ("erosion", "spalls", "chips", "cracks", "crust", "stains")
+# Stages that `ablate` can switch off (`AramaicSynth`), each with the kinds of damage on their own.
+ABLATIONS = ("form", "stone", "photo", "damage", *DAMAGE_KINDS)
 
 
 class _Uniforms:
@@ -141,6 +147,15 @@ class AramaicSynth:
             fainter letters are cut deeper and the stone flattened up to it. 0 keeps them as
             drawn (some then unreadable). Defaults to 2 (`MIN_LEGIBILITY`).
         seed: int. Seed of the stream (`example`, `dataset`). Defaults to 0.
+        ablate: names among `ABLATIONS`. Stages switched off, for ablation studies
+            (`evaluation.stage_ablation`): "form" draws the font's glyph upright, centred, at
+            zoom 0.75 without affine, elastic or stroke jitter and at the mean stroke width, with no
+            neighbour; "stone" a flat stone of uniform colour (no relief, texture, veins or shine);
+            "photo" a neutral photograph (mean exposure 0.5, no colour cast, vignetting, blur, noise
+            or JPEG, gamma 2.2); "damage" none of the damage, or one kind of it by its name in
+            `DAMAGE_KINDS`. Every condition is still drawn, in the same order, and only then
+            neutralised: the other stages of an example are the same as without `ablate`, and
+            `severity` stays as drawn. Defaults to () (the full pipeline).
 
     Raises:
         FileNotFoundError, ValueError: a missing or unreadable font, a font without all 22 letters
@@ -154,12 +169,13 @@ class AramaicSynth:
     images, labels, params = synth.arrays(64)          # examples 0 ... 63, rendered as one chunk
     stream = synth.dataset(num_examples=256).batch(32)   # tf.data, chunks made in parallel
     synth.preview_grid("preview.png")        # every letter under each stage
+    clean = AramaicSynth(ablate=("form", "stone", "photo", "damage"))   # relief and raking light only
     ```
     """
 
     def __init__(self, image_size=64, fonts=None, severity=(0.0, 0.8), elevation=(10.0, 60.0), rotation=20.0,
                  neighbour_probability=0.3, stones=STONES, reliefs=RELIEFS, jpeg=True, min_legibility=MIN_LEGIBILITY,
-                 seed=0):
+                 seed=0, ablate=()):
         if not isinstance(image_size, (int, np.integer)) or image_size < 32:
             raise ValueError(f"image_size must be an integer >= 32. Received: image_size={image_size!r}")
         low, high = (float(v) for v in severity)
@@ -185,6 +201,9 @@ class AramaicSynth:
             raise ValueError(f"min_legibility must be >= 0. Received: min_legibility={min_legibility}")
         self.min_legibility = float(min_legibility)
         self.seed = int(seed)
+        self.ablate = (ablate,) if isinstance(ablate, str) else tuple(ablate)
+        if set(self.ablate) - set(ABLATIONS):
+            raise ValueError(f"ablate takes names among {ABLATIONS}. Received: ablate={ablate!r}")
         self.class_names = CLASS_NAMES
         size = self.image_size
         self._scale = size / 64.0  # pixel quantities below are for 64 px and scale with the size
@@ -193,6 +212,7 @@ class AramaicSynth:
         self._sdf = np.concatenate([glyphs.sdf for glyphs in self.glyphs])  # font f, letter l at f * 22 + l
         self._bank_size = int(np.clip(NOISE_BANK_PIXELS // size ** 2, 4, NOISE_BANK_SIZE))
         self._tiled = np.tile(self._noise_bank(), (1, 1, 2, 2))  # windows of it are the shifted fields
+        self._neutral = self._neutral_conditions()
 
     def _noise_bank(self):
         """Periodic fields for each entry of `NOISE_BETAS`: (fields, bank, S, S), unit std."""
@@ -207,6 +227,25 @@ class AramaicSynth:
         fields = fft.irfft2(fft.rfft2(white) * spectrum, s=(size, size))
         fields /= fields.std(axis=(2, 3), keepdims=True)
         return fields.astype("float32")
+
+    def _neutral_conditions(self):
+        """The plan entries that `ablate` overrides, with their neutral values (`_plan`'s keys)."""
+        k = self._scale
+        neutral = {
+            "form": dict(zoom=0.75, padding=0.0, angle=0.0, shift=(0.0, 0.0), affine=np.zeros((3, 2)), elastic_alpha=0.0,
+                         elastic_sigma=0.0, stroke=0.25 * k, neighbour=-1, jitter=0.0, stroke_jitter=0.0),
+            "stone": dict(fine=0.0, coarse=0.0, pits=0.0, albedo_fine=0.0, albedo_coarse=0.0, veins=0.0, specular=0.0),
+            "photo": dict(exposure=0.5, white_balance=np.ones(3), vignette=0.0, focus=(0.0, 0.0), shot_noise=0.0,
+                          read_noise=0.0, gamma=2.2, jpeg=0),
+            "erosion": dict(erosion=0.0, shallower=1.0),
+            "spalls": dict(spalls=[]),
+            "chips": dict(chips=(np.zeros((2, 0), "int64"), np.zeros(0))),
+            "cracks": dict(cracks=[]),
+            "crust": dict(crust=0.0),
+            "stains": dict(stains=0.0),
+        }
+        kinds = {kind for name in self.ablate for kind in (DAMAGE_KINDS if name == "damage" else (name,))}
+        return {key: value for kind in sorted(kinds) for key, value in neutral[kind].items()}
 
     # ------------------------------------------------------------------ the stream
     def example(self, index, seed=None, label=None, severity=None, stages=False):
@@ -266,6 +305,18 @@ class AramaicSynth:
         images, labels, params = (np.asarray(t) for t in next(iter(batches)))
         return images, labels, params
 
+    def conditions(self, num_examples, seed=None, start=0):
+        """Every drawn condition of examples start … start + N - 1, as the renderer draws them (no rendering).
+
+        A list of dicts (`_plan`'s): e.g. "severity", "crust", "erosion", "elastic_alpha", "coarse"
+        (lengths in pixels of `image_size`), "elevation" (degrees), "stone"; the entries switched
+        off by `ablate` hold their neutral values. The legibility is measured while rendering:
+        it is the last column of `arrays`' params.
+        """
+        seed = self.seed if seed is None else seed
+        return [self._plan(example_rng(seed, index), index % NUM_CLASSES, None)
+                for index in range(start, start + num_examples)]
+
     # ------------------------------------------------------------------ rendering
     def render(self, rng, label, severity=None, stages=False):
         """Render one example of class `label` with the generator `rng` (see the module docstring)."""
@@ -290,7 +341,7 @@ class AramaicSynth:
         severities = [None] * len(labels) if severities is None else severities
         plans = [self._plan(rng, label, severity) for rng, label, severity in zip(rngs, labels, severities)]
         column = _Columns(plans)
-        size, k = self.image_size, self._scale
+        size = self.image_size
         out = {} if stages else None
         noise = self._noise_fields(column("noise"))
 
@@ -304,7 +355,8 @@ class AramaicSynth:
             moved = coords[neighbour] + column("neighbour_offset")[neighbour][:, :, None, None]
             near = self._sample_sdf(column("neighbour")[neighbour], moved) * pixel_per_glyph[neighbour]
             distance[neighbour] = np.minimum(distance[neighbour], near)
-        distance = distance - (column("stroke")[:, None, None] + 0.4 * k * noise["stroke"])  # width varies along
+        width_jitter = column("stroke_jitter")[:, None, None] * noise["stroke"]  # the width varies along the strokes
+        distance = distance - (column("stroke")[:, None, None] + width_jitter)
         t = np.clip(0.5 - distance / column("edge")[:, None, None], 0.0, 1.0)
         profile = 0.5 - 0.5 * np.cos(np.pi * t)  # rounded edges: 0 outside, 1 on the stroke's floor
         if out is not None:
@@ -376,6 +428,7 @@ class AramaicSynth:
         stroke = u(-0.3, 0.8) * k
         thin, thick = u() < 0.2, u() < 0.25  # the paper's erode (p = 0.2), else dilate (p = 0.2 of all)
         plan["stroke"] = stroke - 0.6 * k if thin else stroke + 0.8 * k if thick else stroke
+        plan.update(jitter=0.6 * k, stroke_jitter=0.4 * k)  # the always-on jitter of the strokes and their width
         neighbour_p = self.neighbour_probability * (2.0 if label == NO_LETTER_CLASS else 1.0)
         has_neighbour = u() < neighbour_p
         other = min(int(u() * len(LETTERS)), len(LETTERS) - 1)
@@ -414,6 +467,7 @@ class AramaicSynth:
         plan["chips"] = (rng.integers(0, size, (2, chips)), rng.uniform(2.0, 6.0, chips) * k)
         plan["cracks"] = [self._crack_walk(rng) for _ in range(rng.poisson(1.2 * s))]
         plan["noise"] = rng.integers(0, [self._bank_size, 8, size, size], size=(len(NOISE_BETAS), 4))
+        plan.update(self._neutral)  # the stages switched off by `ablate`, after every draw
         return plan
 
     def _crack_walk(self, rng):
@@ -448,7 +502,7 @@ class AramaicSynth:
 
     def _glyph_map(self, column, noise):
         """Image grid → glyph canvas coordinates (N, 2, S, S), and image pixels per glyph pixel (N, 1, 1)."""
-        size, k = self.image_size, self._scale
+        size = self.image_size
         letter = size * (column("zoom") + 0.1) / (1.0 + 2.0 * column("padding"))  # glyph box side in pixels
         cos, sin = np.cos(column("angle")), np.sin(column("angle"))
         rotation = np.stack([np.stack([cos, -sin], -1), np.stack([sin, cos], -1)], -2)  # (N, 2, 2)
@@ -461,8 +515,9 @@ class AramaicSynth:
         elastic = _blur(np.stack([noise["elastic_y"], noise["elastic_x"]], -1), sigma, wrap=True)
         alpha = column("elastic_alpha")[:, None, None]
         shift = column("shift")
-        py = self._y + 0.6 * k * noise["jitter_y"] + alpha * elastic[..., 0] - shift[:, 0, None, None]
-        px = self._x + 0.6 * k * noise["jitter_x"] + alpha * elastic[..., 1] - shift[:, 1, None, None]
+        jitter = column("jitter")[:, None, None]
+        py = self._y + jitter * noise["jitter_y"] + alpha * elastic[..., 0] - shift[:, 0, None, None]
+        px = self._x + jitter * noise["jitter_x"] + alpha * elastic[..., 1] - shift[:, 1, None, None]
         inverse = np.linalg.inv(matrix).astype("float32")[:, :, :, None, None]
         glyph_per_pixel = (GLYPH_BOX / letter)[:, None, None].astype("float32")
         centre = (GLYPH_CANVAS - 1) / 2.0

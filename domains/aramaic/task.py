@@ -3,6 +3,7 @@
     resuite train aramaic.letters --output runs/aramaic --epochs 40 --option time_minutes=30
     resuite evaluate aramaic.letters --model runs/aramaic/calibrated.keras             # synthetic test split
     resuite evaluate aramaic.letters --model runs/aramaic/calibrated.keras --data crops/test   # real crops
+    resuite evaluate aramaic.letters --preset aramaic_letters_small --option ablation=true --output runs/aramaic_ablation
     resuite predict aramaic.letters --model runs/aramaic/calibrated.keras crop1.png crops/
     resuite predict aramaic.letters --preset aramaic_letters_small crop1.png     # a shipped preset
 
@@ -15,6 +16,9 @@ scores the trained model on it too. A folder in the paper's layout, `FOLDER/trai
 fine-tune on the real crops instead (start from `--model`), choosing on `valid` and scoring on `test`:
 
     resuite train aramaic.letters --option preset=aramaic_letters_small --data crops/ --epochs 20 --output runs/finetune
+
+`--option ablation=true` adds to `evaluate` the accuracy per stage of the renderer and by quartile
+of each drawn condition (`evaluation.stage_ablation`: `ablation.json`, `ablation.png`).
 
 `resuite train aramaic.letters --help` lists the options; `--epochs` defaults to
 40, `--batch-size` to 64.
@@ -31,7 +35,7 @@ from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
 from core.training import set_seed
 from domains.aramaic.data import TEST_SEVERITY, load_images, load_letter_folder, synthetic_splits
-from domains.aramaic.evaluation import report
+from domains.aramaic.evaluation import report, stage_ablation
 from domains.aramaic.letters import DEFAULT_FONT_SAMPLE
 from domains.aramaic.model import PAPER_ACCURACY, AramaicClassifier
 from domains.aramaic.synth import MIN_LEGIBILITY
@@ -66,6 +70,8 @@ OPTIONS = (
     Option("rotation", float, 20.0, "largest rotation in degrees either way (the paper: 180)"),
     Option("min_legibility", float, MIN_LEGIBILITY, "least contrast of a letter against the stone (0: letters may be lost)"),
     Option("fonts", list, [], f"font files to mix (default: the {DEFAULT_FONT_SAMPLE} sample)"),
+    Option("ablation", bool, False, "evaluate: also score per renderer stage and by condition quartile (ablation.json)"),
+    Option("ablation_examples", int, 460, "evaluate with ablation: test letters per stage variant"),
     Option("preset", str, None, "start from (train) or use (evaluate/predict: also --preset NAME) a shipped preset"),
 )
 
@@ -174,12 +180,24 @@ class AramaicLettersTask(TaskRunner):
         return report(model, images, labels, output_dir, f"{title}, real crops {pathlib.Path(config.data).name}")
 
     def evaluate(self, config):
+        options = config.options
+        if config.data and options["ablation"]:
+            raise ValueError(f"ablation switches stages of the synthetic letters off; it does not apply to real crops "
+                             f"(--data). Received: data={config.data!r}, ablation=True")
         model = self._model(config)
-        title = config.options["preset"] or pathlib.Path(config.model_path).name
+        title = options["preset"] or pathlib.Path(config.model_path).name
         if config.data:
             return self._real(config, model, config.output_dir, title)
         splits = _splits(config, model.image_size)
-        return report(model, splits.test[0], splits.test[1], config.output_dir, title, params=splits.test[2])
+        results = report(model, splits.test[0], splits.test[1], config.output_dir, title, params=splits.test[2])
+        if options["ablation"]:
+            table = stage_ablation(model, config.output_dir, num_examples=options["ablation_examples"],
+                                   quartile_examples=options["test_examples"], seed=config.seed,
+                                   severity=tuple(options["test_severity"]), title=title, fonts=options["fonts"] or None,
+                                   rotation=options["rotation"], min_legibility=options["min_legibility"])
+            results.update({f"ablation: {row['name']}": row["accuracy"] for row in table["variants"]},
+                           ablation_json=table["ablation_json"], ablation_png=table["ablation_png"])
+        return results
 
     def predict(self, config, inputs):
         """Top-3 letters with calibrated probabilities (or "illegible") per image → `predictions.csv`."""

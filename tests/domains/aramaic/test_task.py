@@ -61,6 +61,20 @@ def test_evaluate_on_real_crops_folder(trained, crops, tmp_path):
     assert results["n_test"] == 30 and "accuracy_by_severity" not in results  # real crops: no conditions
 
 
+def test_evaluate_with_ablation_writes_the_stage_table(trained, crops, tmp_path):
+    _, folder = trained
+    task = get_task("aramaic.letters")
+    options = task.resolve_options({"ablation": True, "ablation_examples": 23, "test_examples": 46, "val_examples": 23})
+    config = RunConfig(output_dir=tmp_path, model_path=str(folder / "calibrated.keras"), options=options)
+    results = task.evaluate(config)
+    table = json.loads((tmp_path / "ablation.json").read_text())
+    assert results["n_test"] == 46 and table["quartile_examples"] == 46 and len(table["variants"]) == 13
+    assert results["ablation: all (the test split)"] == table["variants"][-1]["accuracy"]
+    assert (tmp_path / "ablation.png").is_file() and (tmp_path / "report.json").is_file()
+    with pytest.raises(ValueError, match="does not apply to real crops"):
+        task.evaluate(RunConfig(output_dir=tmp_path, model_path=config.model_path, data=str(crops), options=options))
+
+
 def test_predict_prints_top3_or_illegible(trained, crops, tmp_path, capsys):
     _, folder = trained
     image = crops / "Bet" / "00000001.png"
