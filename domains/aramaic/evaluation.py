@@ -31,7 +31,7 @@ import pathlib
 import numpy as np
 
 from core import calibration
-from core.evaluation import classification_report, plot_confusion_matrix, save_report
+from core.evaluation import classification_report, plot_confusion_matrix, save_figure, save_report
 from domains.aramaic.data import TEST_SEVERITY, split_seed, to_float
 from domains.aramaic.letters import CLASS_NAMES, NO_LETTER_CLASS, NUM_CLASSES
 from domains.aramaic.synth import DAMAGE_KINDS, PARAM_NAMES, AramaicSynth
@@ -260,8 +260,7 @@ def plot_ablation(results, path, title=None):
                         fontsize=9)
     figure.suptitle(title or "stage ablation")
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    return path
+    return save_figure(figure, path)
 
 
 def plot_conditions(results, path, title):
@@ -283,8 +282,7 @@ def plot_conditions(results, path, title):
         axis.legend(loc="lower left", fontsize=7)
     figure.suptitle(title)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    return path
+    return save_figure(figure, path)
 
 
 def plot_accuracy_coverage(curve, threshold, path, title):
@@ -304,8 +302,7 @@ def plot_accuracy_coverage(curve, threshold, path, title):
     axis.set_ylabel("accuracy of the answered")
     axis.set_title(f"{title}: accuracy–coverage", fontsize=9)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    return path
+    return save_figure(figure, path)
 
 
 def plot_mistakes(images, labels, predicted, confidence, path, per_letter=3):
@@ -335,5 +332,4 @@ def plot_mistakes(images, labels, predicted, confidence, path, per_letter=3):
                 axis.text(left + size / 2, top - 1, f"{CLASS_NAMES[c]} → {CLASS_NAMES[predicted[i]]} ({confidence[i]:.2f})",
                           ha="center", va="bottom", fontsize=7)
         axis.imshow(mosaic, interpolation="nearest", aspect="auto")
-    figure.savefig(path, dpi=72)
-    return path
+    return save_figure(figure, path, dpi=72)

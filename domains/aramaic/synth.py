@@ -54,6 +54,7 @@ import numpy as np
 from scipy import fft, ndimage
 
 from core.data.generated import example_rng, generated_batch_dataset
+from core.evaluation import save_figure
 from domains.aramaic.letters import (
     CLASS_NAMES,
     GLYPH_BOX,
@@ -737,9 +738,7 @@ class AramaicSynth:
                     axis.set_ylabel(CLASS_NAMES[label], fontsize=8)
         figure.tight_layout()
         if path is not None:
-            path = pathlib.Path(path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            figure.savefig(path, dpi=80)
+            save_figure(figure, path, dpi=80)
         return figure
 
 
