@@ -192,6 +192,12 @@ def plot_spectra(natural, rows, config, path, title=""):
     return save_figure(figure, path, dpi=100)
 
 
+def _mean_of_defined(values):
+    """Mean over the values that are not NaN (STOI is undefined on short clips); NaN if none is."""
+    values = np.asarray(values, "float64")
+    return float(values[~np.isnan(values)].mean()) if not np.isnan(values).all() else float("nan")
+
+
 def report(model, test_files, output_dir, title, baseline=True, plots=2, name="APNet"):
     """Copy synthesis of `test_files` by `model` (and Griffin-Lim), metrics, wavs, plots.
 
@@ -229,7 +235,7 @@ def report(model, test_files, output_dir, title, baseline=True, plots=2, name="A
                         config.sample_rate)
         if index < plots:
             plot_spectra(natural, rows, config, output_dir / f"spectra_{path.stem}.png", f"{title}: {path.name}")
-    mean = {row: {metric: float(np.nanmean([files[f][row][metric] for f in files])) for metric in METRICS}
+    mean = {row: {metric: _mean_of_defined([files[f][row][metric] for f in files]) for metric in METRICS}
             for row in next(iter(files.values()))}
     results = {"title": title, "files": files, "mean": mean, "seconds_of_audio": audio_seconds,
                "rtf": model_seconds / max(audio_seconds, 1e-9), "sample_rate": config.sample_rate}
