@@ -256,7 +256,10 @@ class AramaicSynth:
             index: int >= 0.
             seed: int or None. Defaults to the synth's seed.
             label: int or None. Force the class (default `index % 23`).
-            severity: float or None. Force the damage severity (default: drawn from the range).
+            severity: float or None. Force the damage severity (default: drawn from the range). The
+                other scalar conditions (font, stone, light, form) stay those of the example; the
+                noise fields change with it (they are drawn after the severity-dependent numbers of
+                spalls, chips and cracks).
             stages: bool. Also return the intermediate stages (`STAGES`). Defaults to False.
         """
         rng = example_rng(self.seed if seed is None else seed, index)
@@ -405,7 +408,8 @@ class AramaicSynth:
         """Every random condition of one example, drawn from its generator in a fixed order."""
         size, k = self.image_size, self._scale
         u = _Uniforms(rng)
-        s = u(*self.severity) if severity is None else float(severity)
+        s = u(*self.severity)  # drawn even when forced, so the other conditions do not depend on it
+        s = s if severity is None else float(severity)
         font = min(int(u() * len(self.glyphs)), len(self.glyphs) - 1)
         stone = self.stones[min(int(u() * len(self.stones)), len(self.stones) - 1)]
         relief = self.reliefs[min(int(u() * len(self.reliefs)), len(self.reliefs) - 1)]

@@ -77,6 +77,17 @@ def test_damage_grows_with_severity(synth):
     assert letter_contrast(0.0) < letter_contrast(1.0)
 
 
+def test_forcing_the_drawn_severity_renders_the_same_example(synth):
+    # The severity is drawn even when forced, so forcing the value an example drew renders that
+    # example bit for bit, and another severity keeps its font, stone, relief and light.
+    drawn = synth.example(5)
+    forced = synth.example(5, severity=drawn.params["severity"])
+    np.testing.assert_array_equal(forced.image, drawn.image)
+    other = synth.example(5, severity=0.9)
+    for key in ("font", "stone", "relief", "azimuth", "elevation"):
+        assert other.params[key] == drawn.params[key]
+
+
 def test_legibility_floor_deepens_only_the_faint_letters(noto_font):
     settings = {"image_size": 48, "fonts": noto_font, "severity": (1.0, 1.0), "seed": 3}
     free_images, labels, free = AramaicSynth(min_legibility=0.0, **settings).arrays(23)
