@@ -270,7 +270,8 @@ class AramaicSynth:
         `core.data.generated_batch_dataset`: examples `indices` (class `index % 23`) from their `rngs`.
 
         `params` holds severity, light elevation and azimuth (degrees), the stone (0 basalt,
-        1 limestone) and the letter's legibility (`_contrast`; inf for "No Letter"), for
+        1 limestone) and the letter's legibility (`_contrast`; inf for "No Letter", unless a fragment of a
+        neighbouring letter is in view: then it is the fragment's, and the floor deepens it), for
         evaluations by condition.
         """
         labels = np.asarray(indices, "int64") % NUM_CLASSES

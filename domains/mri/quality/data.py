@@ -21,7 +21,10 @@ From volume to example:
    from the bottom to the top of the brain rather than being one unrepresentative end of it.
    With several axes, each (volume, axis) stack is split on its own: any two slices of different
    orientations cross along one line of voxels, so a test slice's plane is never trained on but
-   one row of its voxels lies in each training slice of another orientation that crosses it.
+   one row of its voxels lies in each training slice of another orientation that crosses it, and
+   together those training slices hold most of its voxels: with several axes the test set
+   measures unseen planes of seen anatomy; hold a volume out (`with_train_volumes`) for unseen
+   anatomy.
 5. **Corrupt and label**: for training, optionally a random contrast change of the motion-free
    slice first (`intensity_remap` to another tissue contrast for a share of the slices, then
    `contrast_augment`; `training.training_augmentation`); then `simulate_motion` with a severity drawn uniformly from

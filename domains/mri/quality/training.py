@@ -99,9 +99,15 @@ def training_augmentation(contrast_augmentation=True, remap_probability=0.0):
 
     With probability `remap_probability` a slice is remapped to another contrast
     (`intensity_remap`), then, if `contrast_augmentation`, it gets `contrast_augment`.
+
+    Args:
+        contrast_augmentation: bool. Random gamma, contrast and intensity. Defaults to True.
+        remap_probability: float in [0, 1]. Share of the slices remapped first. Defaults to 0.
     """
     if not contrast_augmentation and not remap_probability:
         return None
+    if not remap_probability:  # contrast_augment on the element's own seed: the stream the axial presets saw
+        return contrast_augment
 
     def augment(images, seed):
         seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 2)

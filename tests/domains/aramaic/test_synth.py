@@ -96,7 +96,9 @@ def test_legibility_floor_deepens_only_the_faint_letters(noto_font):
     faint = letter & (free[:, 4] < 2.0)
     assert faint.any()  # the worst damage leaves some letters fainter than the floor
     np.testing.assert_allclose(floored[letter, 4], np.maximum(free[letter, 4], 2.0), rtol=1e-5)
-    assert np.isinf(floored[~letter, 4]).all()  # "No Letter" has no strokes to measure
+    # "No Letter" has no strokes to measure, unless a neighbour's fragment is in view (then the
+    # fragment's edges are measured, as they are beside a letter): none is, at this seed.
+    assert np.isinf(floored[~letter, 4]).all()
     # Letters already legible are left as they were (up to rounding); faint ones are not.
     kept = letter & ~faint
     np.testing.assert_allclose(images[kept].astype(int), free_images[kept].astype(int), atol=1)

@@ -231,3 +231,17 @@ def test_demo_runs_on_the_real_samples(tmp_path):
     assert row["baseline"].startswith("constant mean SSIM: residual σ ")
     preset = json.loads((tmp_path / "preset" / "test_report.json").read_text())
     assert preset["model"]["slice_size"] == 128 and (tmp_path / "train" / "best.keras").exists()
+
+
+def test_training_augmentation_without_remapping_is_the_presets_stream():
+    # ssim_mni_small and the README's axial rows were trained on contrast_augment(images, seed):
+    # without remapping the augmentation must draw exactly that, or their commands stop repeating.
+    from domains.mri.quality.model import contrast_augment
+    from domains.mri.quality.training import training_augmentation
+
+    images = np.random.default_rng(0).random((2, 16, 16, 1)).astype("float32")
+    seed = np.array([3, 4], "int64")
+    np.testing.assert_array_equal(training_augmentation(True, 0.0)(images, seed), contrast_augment(images, seed))
+    remapped = training_augmentation(True, 1.0)(images, seed)
+    assert not np.allclose(remapped, contrast_augment(images, seed))
+    assert training_augmentation(False, 0.0) is None
