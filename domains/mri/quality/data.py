@@ -148,6 +148,9 @@ class QualityData:
             skull-stripped volumes at training / test positions (`load_quality_data(skull=True)`).
         val_skull_set, test_skull_set: CorruptedSet or None, the with-skull validation / test
             slices corrupted with fixed seeds.
+        test_stripped_set: CorruptedSet or None. The skull-stripped test slices at the positions
+            of `test_skull`, in its order, with the same motions as `test_skull_set`: the paired
+            comparison, skull or not, everything else equal.
     """
 
     train: SliceSet
@@ -163,6 +166,7 @@ class QualityData:
     val_skull_set: CorruptedSet = None
     test_skull: SliceSet = None
     test_skull_set: CorruptedSet = None
+    test_stripped_set: CorruptedSet = None
 
     def summary(self):
         """Rows (dicts) describing each split, for tables."""
@@ -562,7 +566,8 @@ def load_quality_data(
             None: all. Defaults to None.
         skull: bool. Also wrap the skull-stripped volumes in SYNTHETIC heads (module docstring,
             step 6): `train_skull`, `val_skull_set`, `test_skull`, `test_skull_set` (test motions
-            seeded `seed + 5`, validation `seed + 6`). Defaults to False.
+            seeded `seed + 5`, validation `seed + 6`) and `test_stripped_set` (the same test
+            positions and motions without the skull). Defaults to False.
         skull_stripped: list of file names (or paths) of the skull-stripped volumes among `data`;
             None: the MNI152 template when `data` is None (else they must be named). Defaults to None.
 
@@ -601,6 +606,8 @@ def load_quality_data(
         sources=paths, config=config,
         **(dict(train_skull=heads["train"], test_skull=heads["test"],
                 test_skull_set=corrupt_slices(heads["test"], test_draws, seed + 5, **kwargs),
+                test_stripped_set=corrupt_slices(_same_positions(splits["test"], heads["test"]), test_draws,
+                                                 seed + 5, **kwargs),
                 val_skull_set=corrupt_slices(heads["val"], val_draws, seed + 6, **kwargs)) if skull else {}),
     )
     return data if train_volumes is None else with_train_volumes(data, train_volumes)
@@ -641,6 +648,14 @@ def _skull_stripped(paths, samples, names):
         raise ValueError(f"skull_stripped must name volumes of the data ({[pathlib.Path(p).name for p in paths]}). "
                          f"Received: skull_stripped={sorted(wanted)}")
     return chosen
+
+
+def _same_positions(slices, positions):
+    """The slices of `slices` at each (volume, axis, position) of `positions`, in its order."""
+    index = {key: i for i, key in enumerate(zip(slices.sources.tolist(), slices.axes.tolist(),
+                                                  slices.positions.tolist()))}
+    return slices.subset([index[key] for key in zip(positions.sources.tolist(), positions.axes.tolist(),
+                                                    positions.positions.tolist())])
 
 
 def _skull_splits(splits, stripped, seed, slice_size, axis, min_foreground):

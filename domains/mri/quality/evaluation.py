@@ -26,7 +26,7 @@ def ssim_report(y_true, y_pred, ssim_range, bin_counts=BIN_COUNTS):
 
     Returns:
         dict: "n", "residual_mean", "residual_std" (population, ddof 0), "mae", "rmse",
-        "pearson_r", and per k in `bin_counts`: "accuracy_k", "macro_f1_k", "confusion_k" (rows =
+        "pearson_r", "label_std" (σ of the true SSIM: a constant predictor's residual σ), and per k in `bin_counts`: "accuracy_k", "macro_f1_k", "confusion_k" (rows =
         true class; `core.evaluation.classification_report`) and "edges_k".
     """
     y_true = np.asarray(y_true, dtype="float64").ravel()
@@ -41,6 +41,7 @@ def ssim_report(y_true, y_pred, ssim_range, bin_counts=BIN_COUNTS):
         "mae": float(np.abs(residual).mean()),
         "rmse": float(np.sqrt(np.mean(residual ** 2))),
         "pearson_r": float(np.corrcoef(y_true, y_pred)[0, 1]) if np.std(y_true) > 0 and np.std(y_pred) > 0 else None,
+        "label_std": float(y_true.std()),  # the residual σ of a constant predictor (the mean SSIM)
     }
     for k in bin_counts:
         classes = classification_report(ssim_to_class(y_true, k, ssim_range), ssim_to_class(y_pred, k, ssim_range),
@@ -300,9 +301,9 @@ def report(model, data, output_dir, title):
         panels[name] = (corrupted.y, predictions)
     prefixes = [("test", ""), ("test_contrast", "contrast_changed_"), ("test_remap", "remapped_")]
     if data.test_skull_set is not None and len(data.test_skull_set):
-        # The same test positions of the skull-stripped volumes, without and with a SYNTHETIC skull.
-        rows = np.isin(data.test.sources[data.test_set.slice_index], data.config["skull_stripped"])
-        results["test_stripped"] = ssim_report(data.test_set.y[rows], panels["test"][1][rows], model.ssim_range)
+        # The same test positions and motions of the skull-stripped volumes, without and with a SYNTHETIC skull.
+        results["test_stripped"] = ssim_report(data.test_stripped_set.y, model.predict_ssim(data.test_stripped_set.x),
+                                               model.ssim_range)
         predictions = model.predict_ssim(data.test_skull_set.x)
         results["test_skull"] = ssim_report(data.test_skull_set.y, predictions, model.ssim_range)
         panels["test, SYNTHETIC skull"] = (data.test_skull_set.y, predictions)

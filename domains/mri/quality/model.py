@@ -123,6 +123,8 @@ def intensity_remap(images, seed, knots=REMAP_KNOTS, probability=1.0):
     out = intensity_remap(tf.random.uniform((4, 32, 32, 1)), tf.constant([1, 2]))
     ```
     """
+    if not isinstance(knots, int) or knots < 3:
+        raise ValueError(f"intensity_remap needs knots >= 3 (f(0) = 0 and two more). Received: knots={knots!r}")
     images = tf.convert_to_tensor(images, tf.float32)
     if images.shape.rank == 3:
         return intensity_remap(images[tf.newaxis], seed, knots, probability)[0]

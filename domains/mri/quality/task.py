@@ -184,8 +184,12 @@ class SSIMRegressionTask(TaskRunner):
                 **report(model, data, output_dir, title)}
 
     def train(self, config):
-        set_seed(config.seed)
         options = config.options
+        if options["volume_sweep"] and (options["ablation"] or options["train_volumes"] is not None):
+            raise ValueError("volume_sweep trains once per number of training volumes, with contrast "
+                             "augmentation as set: it cannot be combined with ablation or train_volumes. "
+                             f"Received: ablation={options['ablation']}, train_volumes={options['train_volumes']}")
+        set_seed(config.seed)
         slice_size = options["slice_size"]
         if slice_size is None and config.model_path:  # fine-tuning: the saved model's input size
             slice_size = _load_model(config.model_path).slice_size

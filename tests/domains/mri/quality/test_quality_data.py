@@ -197,3 +197,5 @@ def test_intensity_remap_keeps_air_black_and_can_invert_the_contrast():
     assert len({float(v) for v in out[:, 4, 4, 0]}) == 64  # a curve of its own per slice
     np.testing.assert_array_equal(intensity_remap(images, tf.constant([3, 4]), probability=0.0).numpy(), images)
     assert intensity_remap(images[0], tf.constant([1, 2])).shape == (8, 8, 1)
+    with pytest.raises(ValueError, match="Received: knots=2"):
+        intensity_remap(images, tf.constant([3, 4]), knots=2)

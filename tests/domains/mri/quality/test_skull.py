@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from domains.mri.quality.data import load_quality_data, training_dataset
+from domains.mri.quality.data import _same_positions, load_quality_data, training_dataset
 from domains.mri.quality.skull import CSF_MM, LAYERS, SCALP_MM, SKULL_MM, synthetic_head
 
 
@@ -92,12 +92,18 @@ def test_with_skull_slices_report_and_training_stream(skull_folder, tmp_path):
         keys = set(zip(plain.axes[plain.sources == stripped].tolist(), plain.positions[plain.sources == stripped].tolist()))
         assert set(zip(skulls.axes.tolist(), skulls.positions.tolist())) <= keys  # same positions: no leak
     assert len(data.test_skull_set) == 2 * len(data.test_skull)
+    # Paired: the stripped test slices at the same positions, in the same order, with the same motions.
+    paired = _same_positions(data.test, data.test_skull)
+    assert paired.positions.tolist() == data.test_skull.positions.tolist()
+    assert paired.axes.tolist() == data.test_skull.axes.tolist() and set(paired.sources) == {stripped}
+    np.testing.assert_array_equal(data.test_stripped_set.slice_index, data.test_skull_set.slice_index)
+    np.testing.assert_array_equal(data.test_stripped_set.severity, data.test_skull_set.severity)
+    assert not np.array_equal(data.test_stripped_set.x, data.test_skull_set.x)
 
     model = SSIMRegressor(slice_size=32, width=8)
     flat = report(model, data, tmp_path / "eval", "tiny")
     full = json.loads((tmp_path / "eval" / "test_report.json").read_text())
-    n_stripped = int(np.sum(data.test.sources[data.test_set.slice_index] == stripped))
-    assert full["test_stripped"]["n"] == n_stripped and full["test_skull"]["n"] == len(data.test_skull_set)
+    assert full["test_stripped"]["n"] == full["test_skull"]["n"] == len(data.test_skull_set)
     assert {"stripped_residual_std", "skull_residual_std", "skull_accuracy_10"} <= set(flat)
     assert (tmp_path / "eval" / "skull_example.png").exists()
 

@@ -93,6 +93,8 @@ def test_ssim_report():
     perfect = ssim_report(y, y, (0.5, 1.0))
     assert perfect["residual_mean"] == 0 and perfect["residual_std"] == 0
     assert perfect["accuracy_3"] == perfect["accuracy_5"] == perfect["accuracy_10"] == 1.0
+    constant = ssim_report(y, np.full_like(y, y.mean()), (0.5, 1.0))
+    assert constant["residual_std"] == pytest.approx(perfect["label_std"]) == pytest.approx(np.std(y))
     shifted = ssim_report(y, y - 0.01, (0.5, 1.0))
     assert shifted["residual_mean"] == pytest.approx(-0.01) and shifted["residual_std"] == pytest.approx(0, abs=1e-12)
     assert shifted["accuracy_10"] < shifted["accuracy_5"] < 1.0
@@ -217,6 +219,10 @@ def test_volume_sweep_trains_on_1_to_all_volumes_and_scores_one_test_set(tmp_pat
     sweep = json.loads((tmp_path / "volume_sweep.json").read_text())
     assert sweep["volumes"] == ["a.nii.gz", "b.nii"] and (tmp_path / "volume_sweep.png").exists()
     assert [row["residual mean"] for row in results["table"][:2]] == ["+0.0100", "+0.0200"]
+    for clash in ({"ablation": True}, {"train_volumes": 1}):
+        with pytest.raises(ValueError, match="cannot be combined"):
+            task.train(RunConfig(output_dir=tmp_path, data=str(phantom_folder),
+                                 options=task.resolve_options({"volume_sweep": True, **clash})))
 
 
 @pytest.mark.large
