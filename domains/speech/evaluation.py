@@ -130,7 +130,11 @@ def _intelligibility(natural, generated, sample_rate):
             warnings.simplefilter("always")
             value = float(stoi(natural, generated, sample_rate, extended=False))
         # Under 30 speech frames (~0.4 s) pystoi warns and returns 1e-5: undefined, not "unintelligible".
-        if not any("Not enough STFT frames" in str(w.message) for w in caught):
+        too_short = [w for w in caught if "Not enough STFT frames" in str(w.message)]
+        for w in caught:
+            if w not in too_short:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if not too_short:
             out["stoi"] = value
     except ImportError:
         pass
