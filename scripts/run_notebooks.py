@@ -23,7 +23,11 @@ TF_LOG_LINE = re.compile(r"^(WARNING: All log messages before absl::InitializeLo
 
 
 def drop_tensorflow_log_lines(notebook):
-    """Remove TensorFlow's C++ log lines from the stderr outputs (and outputs left empty)."""
+    """Remove TensorFlow's C++ log lines from the stderr outputs (and outputs left empty).
+
+    Args:
+        notebook: an executed `nbformat` notebook, changed in place.
+    """
     for cell in notebook.cells:
         outputs = []
         for output in cell.get("outputs", []):

@@ -229,7 +229,16 @@ def stage_ablation(model, output_dir, num_examples=460, quartile_examples=2300, 
 
 
 def plot_ablation(results, path, title=None):
-    """The variants' accuracy as bars, and the quartile table as a grid of accuracies (conditions × quartiles)."""
+    """The variants' accuracy as bars, and the quartile table as a grid of accuracies (conditions × quartiles).
+
+    Args:
+        results: dict returned by `stage_ablation` ("variants", "quartiles", "quartile_letters").
+        path: str or Path of the PNG.
+        title: str or None. Defaults to "stage ablation".
+
+    Returns:
+        Path of the PNG.
+    """
     from matplotlib.figure import Figure
 
     variants, quartiles = results["variants"], results["quartiles"]

@@ -317,6 +317,11 @@ class AramaicSynth:
         (lengths in pixels of `image_size`), "elevation" (degrees), "stone"; the entries switched
         off by `ablate` hold their neutral values. The legibility is measured while rendering:
         it is the last column of `arrays`' params.
+
+        Args:
+            num_examples: int.
+            seed: int or None. Stream seed; defaults to the synth's.
+            start: int. Index of the first example. Defaults to 0.
         """
         seed = self.seed if seed is None else seed
         return [self._plan(example_rng(seed, index), index % NUM_CLASSES, None)

@@ -282,6 +282,12 @@ def _resize(stack, size, method):
 def slice_axes(axis):
     """The slicing axes asked for: an int 0/1/2, a sequence of them, or "all" (sagittal, coronal, axial).
 
+    Args:
+        axis: int, sequence of ints, or "all".
+
+    Returns:
+        tuple of ints.
+
     Example:
     ```python
     slice_axes("all")   # (0, 1, 2)
@@ -489,7 +495,11 @@ def training_dataset(slices, batch_size=16, seed=0, augment_fn=None, severity_ra
 
 
 def check_skull_probability(value):
-    """Raise a ValueError unless `value` is a probability (the `skull_probability` option)."""
+    """Raise a ValueError unless `value` is a probability (the `skull_probability` option).
+
+    Args:
+        value: the option's value.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
         raise ValueError(f"skull_probability must be a number in [0, 1]. Received: skull_probability={value!r}")
 
