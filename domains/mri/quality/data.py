@@ -283,7 +283,7 @@ def slice_axes(axis):
     """The slicing axes asked for: an int 0/1/2, a sequence of them, or "all" (sagittal, coronal, axial).
 
     Args:
-        axis: int, sequence of ints, or "all".
+        axis: int, sequence of ints, "all", or the CLI's text ("2", "0,2").
 
     Returns:
         tuple of ints.
@@ -292,8 +292,15 @@ def slice_axes(axis):
     ```python
     slice_axes("all")   # (0, 1, 2)
     slice_axes(2)       # (2,)
+    slice_axes("0,2")   # (0, 2)
     ```
     """
+    axis = axis.strip() if isinstance(axis, str) else axis
+    if isinstance(axis, str) and axis != "all":
+        try:
+            axis = [int(part) for part in axis.split(",")]
+        except ValueError:
+            pass  # refused below, with the text received
     axes = ORIENTATIONS if isinstance(axis, str) and axis == "all" else (
         (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis) if isinstance(axis, (list, tuple)) else ())
     if not axes or any(a not in ORIENTATIONS for a in axes) or len(set(axes)) != len(axes):

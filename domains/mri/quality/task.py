@@ -89,24 +89,13 @@ OPTIONS = (
 )
 
 
-def _axes(text):
-    """The `axis` option ("2", "0,2" or "all") as `load_quality_data` takes it."""
-    text = str(text).strip()
-    if text == "all":
-        return text
-    try:
-        return [int(part) for part in text.split(",")]
-    except ValueError:
-        raise ValueError(f'axis must be 0, 1, 2, a comma list of them or "all". Received: axis={text!r}') from None
-
-
 def _data(config, slice_size):
     options = config.options
     check_skull_probability(options["skull_probability"])
     return load_quality_data(
         config.data,
         slice_size=int(slice_size),
-        axis=_axes(options["axis"]),
+        axis=slice_axes(options["axis"]),
         train_volumes=None if options["volume_sweep"] else options["train_volumes"],
         min_foreground=options["min_foreground"],
         pattern=tuple((split, float(mm)) for split, mm in options["pattern"]),
@@ -245,7 +234,7 @@ class SSIMRegressionTask(TaskRunner):
     def predict(self, config, inputs):
         """Per-slice predicted SSIM and 3/5/10 classes of NIfTI volumes → `predictions.csv`."""
         model = self._model(config)
-        axes, min_foreground = slice_axes(_axes(config.options["axis"])), config.options["min_foreground"]
+        axes, min_foreground = slice_axes(config.options["axis"]), config.options["min_foreground"]
         # Read (and check) every volume before writing anything.
         volumes = [(path, volume_slices(path, model.slice_size, axis, min_foreground))
                    for path in _expand_inputs(inputs) for axis in axes]
