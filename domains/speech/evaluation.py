@@ -198,8 +198,9 @@ def plot_spectra(natural, rows, config, path, title=""):
 
 def _mean_of_defined(values):
     """Mean over the values that are not NaN (STOI is undefined on short clips); NaN if none is."""
-    values = np.asarray(values, "float64")
-    return float(values[~np.isnan(values)].mean()) if not np.isnan(values).all() else float("nan")
+    defined = np.asarray(values, "float64")
+    defined = defined[~np.isnan(defined)]
+    return float(defined.mean()) if defined.size else float("nan")
 
 
 def report(model, test_files, output_dir, title, baseline=True, plots=2, name="APNet"):

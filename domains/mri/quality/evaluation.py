@@ -26,8 +26,9 @@ def ssim_report(y_true, y_pred, ssim_range, bin_counts=BIN_COUNTS):
 
     Returns:
         dict: "n", "residual_mean", "residual_std" (population, ddof 0), "mae", "rmse",
-        "pearson_r", "label_std" (σ of the true SSIM: a constant predictor's residual σ), and per k in `bin_counts`: "accuracy_k", "macro_f1_k", "confusion_k" (rows =
-        true class; `core.evaluation.classification_report`) and "edges_k".
+        "pearson_r", "label_std" (σ of the true SSIM: a constant predictor's residual σ), and per
+        k in `bin_counts`: "accuracy_k", "macro_f1_k", "confusion_k" (rows = true class;
+        `core.evaluation.classification_report`) and "edges_k".
     """
     y_true = np.asarray(y_true, dtype="float64").ravel()
     y_pred = np.asarray(y_pred, dtype="float64").ravel()
