@@ -79,9 +79,22 @@ class GANModelTest(TestCase):
         # One SGD step of each network is -lr times the gradient of the batch *mean* loss (not the
         # sum, not 1/replicas of it), the discriminator seeing the generator's output from before
         # its update. Under MirroredStrategy, test_distribute.py checks the same step on 2 replicas.
+        self._check_one_sgd_step(lambda: keras.optimizers.SGD(0.1))
+
+    def test_loss_scaling_optimizers_take_the_same_step(self):
+        # A LossScaleOptimizer divides the gradients by its scale: the step must multiply the loss by
+        # it first (`scale_loss`), or the update comes out 1024 times too small.
+        def scaled_sgd():
+            return keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1), initial_scale=2.0 ** 10)
+
+        gan = self._check_one_sgd_step(scaled_sgd)
+        for optimizer in (gan.generator_optimizer, gan.discriminator_optimizer):
+            self.assertEqual(float(optimizer.dynamic_scale), 2.0 ** 10)  # nothing overflowed, nothing skipped
+
+    def _check_one_sgd_step(self, make_optimizer):
         generator, discriminator = _models()
         gan = GANModel(generator, discriminator)
-        gan.compile(generator_optimizer=keras.optimizers.SGD(0.1), discriminator_optimizer=keras.optimizers.SGD(0.1))
+        gan.compile(generator_optimizer=make_optimizer(), discriminator_optimizer=make_optimizer())
         x, real = _data(8)
 
         def bce(labels, logits):
@@ -103,6 +116,7 @@ class GANModelTest(TestCase):
             self.assertAllClose(weight, expected, atol=1e-6)
         self.assertAllClose(history.history["generator_loss"][0], g_loss, atol=1e-6)
         self.assertAllClose(history.history["discriminator_loss"][0], d_loss, atol=1e-6)
+        return gan
 
 
 @keras.saving.register_keras_serializable(package="tests")
