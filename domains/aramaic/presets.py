@@ -2,8 +2,8 @@
 
 `make presets` (scripts/make_presets.py) trains it with `make_presets()`: 64 × 64 letters from the
 Noto Sans Imperial Aramaic sample font, kept legible (`synth.MIN_LEGIBILITY`), a ResNet-18 at a
-quarter width (16-32-64-128 channels, 0.7 M parameters, about 3 MB), 20 epochs × 180 steps × 64
-freshly rendered letters (230,400) with a 55-minute wall-time cap as a safety only, seed 0; then
+quarter width (16-32-64-128 channels, 0.7 M parameters, about 3 MB), 20 epochs × 720 steps × 64
+freshly rendered letters (921,600) with a 90-minute wall-time cap as a safety only, seed 0; then
 temperature and "illegible" threshold on the validation set. The scores on the held-out synthetic
 test split (unseen seeds, harder damage) are stored in the preset's `metadata.json`.
 
@@ -26,7 +26,7 @@ RECIPES = {
     "aramaic_letters_small": (
         "Old Aramaic letters (22 + No Letter): ResNet-18 at a quarter width (16-32-64-128), 64 x 64 RGB, trained "
         "on the synthetic carved-stone stream of AramaicSynth (Noto Sans Imperial Aramaic), calibrated on validation",
-        {"image_size": 64, "width": 16, "depth": 18, "steps_per_epoch": 180, "time_minutes": 55.0},
+        {"image_size": 64, "width": 16, "depth": 18, "steps_per_epoch": 720, "time_minutes": 90.0},
         20,
     ),
 }
