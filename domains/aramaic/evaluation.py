@@ -89,6 +89,12 @@ def binned_accuracy(values, correct, edges):
     return rows
 
 
+def _in_top3(probabilities, labels):
+    """Whether each label is among its example's 3 most probable classes (N,) bool."""
+    top3 = np.argsort(-probabilities, axis=1)[:, :3]
+    return np.any(top3 == labels[:, None], axis=1)
+
+
 def report(model, images, labels, output_dir, title, params=None, per_letter=3):
     """Score `model` on labelled letter images and save the report and figures (module docstring).
 
@@ -110,7 +116,6 @@ def report(model, images, labels, output_dir, title, params=None, per_letter=3):
     probabilities = model.probabilities(images)
     predicted = probabilities.argmax(axis=1)
     correct = predicted == labels
-    top3 = np.argsort(-probabilities, axis=1)[:, :3]
     scores = classification_report(labels, predicted, list(CLASS_NAMES))
     confidence = probabilities.max(axis=1)
     answered = confidence >= model.illegible_threshold
@@ -119,7 +124,7 @@ def report(model, images, labels, output_dir, title, params=None, per_letter=3):
         "title": title,
         "n_test": int(len(labels)),
         "accuracy": scores["accuracy"],
-        "top3_accuracy": float(np.mean(np.any(top3 == labels[:, None], axis=1))),
+        "top3_accuracy": float(np.mean(_in_top3(probabilities, labels))),
         "macro_f1": scores["macro_f1"],
         "chance_accuracy": 1.0 / NUM_CLASSES,
         "temperature": model.temperature,
@@ -187,8 +192,7 @@ def stage_ablation(model, output_dir, num_examples=460, quartile_examples=2300, 
     def score(synth, count):
         images, labels, params = synth.arrays(count, seed=stream)
         probabilities = model.probabilities(to_float(images))
-        top3 = np.argsort(-probabilities, axis=1)[:, :3]
-        return top3[:, 0] == labels, np.any(top3 == labels[:, None], axis=1), labels, params
+        return probabilities.argmax(axis=1) == labels, _in_top3(probabilities, labels), labels, params
 
     variants = []
     for name, ablate in ABLATION_VARIANTS.items():
