@@ -110,10 +110,10 @@ def build_parser(task_help=None):
 
 
 def _add_model_source(parser):
-    source = parser.add_mutually_exclusive_group(required=True)
+    source = parser.add_mutually_exclusive_group()
     source.add_argument("--model", default=None, help="saved .keras model")
     source.add_argument("--preset", default=None, metavar="NAME",
-                        help="a trained preset shipped with the task (see its --help: option `preset`)")
+                        help="a trained preset shipped with the task (its --help lists them)")
 
 
 def _parse_options(pairs):
@@ -168,8 +168,32 @@ def format_table(rows, columns=None):
 
 
 def _print_results(results):
-    flat = {k: v for k, v in results.items() if not isinstance(v, (dict, list))}
-    print(format_table([{"result": k, "value": v} for k, v in flat.items()]))
+    """Scalars as a table; a report's metrics beside its baselines'; other dicts and lists one entry a line."""
+    if isinstance(results.get("metrics"), dict) and isinstance(results.get("baselines"), dict):
+        print(results.get("title", ""))
+        print(format_table(report_rows(results)))
+        print()
+    rest = {k: v for k, v in results.items() if k not in ("metrics", "baselines", "details", "title")}
+    print(format_table([{"result": k, "value": v} for k, v in rest.items() if not isinstance(v, (dict, list))]))
+    for key, value in rest.items():
+        if isinstance(value, dict) and value:
+            print(f"\n{key}:")
+            width = max(len(str(k)) for k in value)
+            print("\n".join(f"  {str(k).ljust(width)}  {v}" for k, v in value.items()))
+        elif isinstance(value, list) and value:
+            print(f"\n{key}:")
+            print("\n".join(f"  {item}" for item in value))
+
+
+def report_rows(report):
+    """A report's scalar metrics as table rows: the metric, the model's value, each baseline's.
+
+    Args:
+        report: dict. A domain's `report` result (`core.evaluation.report_result`).
+    """
+    columns = {"model": report["metrics"], **report["baselines"]}
+    names = [name for name, value in report["metrics"].items() if isinstance(value, (int, float))]
+    return [{"metric": name, **{column: values.get(name) for column, values in columns.items()}} for name in names]
 
 
 def _cmd_data(args):
@@ -199,13 +223,8 @@ def _cmd_data(args):
 def _run_config(args, task):
     from core.registry import RunConfig
 
-    options = _parse_options(args.option)
-    if getattr(args, "preset", None):
-        if "preset" not in {option.name for option in task.options}:
-            raise ValueError(f"Task {task.name!r} ships no presets: give --model PATH. Received: --preset {args.preset}")
-        options["preset"] = args.preset
-    options = task.resolve_options(options)  # refused before any work
-    return RunConfig(
+    options = task.resolve_options(_parse_options(args.option))  # refused before any work
+    config = RunConfig(
         output_dir=pathlib.Path(args.output or os.path.join("runs", task.name)),
         strategy=_strategy(args),
         epochs=getattr(args, "epochs", None),
@@ -214,9 +233,12 @@ def _run_config(args, task):
         data=args.data,
         dataset=args.dataset,
         model_path=getattr(args, "model", None),
+        preset=getattr(args, "preset", None),
         verbose=args.verbose,
         options=options,
     )
+    task.check_inputs(config)
+    return config
 
 
 def _cmd_demo(args):

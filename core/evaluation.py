@@ -1,4 +1,10 @@
-"""Evaluation reports shared by the classification domains (scikit-learn metrics, plots)."""
+"""Evaluation reports: the one shape every domain's `report` returns, and shared metrics and plots.
+
+Every domain's `evaluation.report(model, data, output_dir, title, **options)` returns
+`report_result(...)`: the model's metrics, each baseline's under the same keys, the figures
+written, and the JSON file that holds it all, so that the CLI, the demo, the notebooks and the
+README tables read every domain alike.
+"""
 
 import json
 import pathlib
@@ -131,6 +137,47 @@ def save_figure(figure, path, dpi=110):
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=dpi)
     return path
+
+
+REPORT_FILE = "report.json"
+REPORT_KEYS = ("title", "metrics", "baselines", "figures", "details", "report_json")
+
+
+def report_result(title, metrics, baselines, figures, output_dir, details=None):
+    """The result of a domain's `report`, also written to `output_dir/report.json`.
+
+    Args:
+        title: str. What was evaluated on what ("preset dr_synthetic_small, 200 SYNTHETIC test photographs").
+        metrics: dict. The model's headline metrics: {name: number} (or small dicts of numbers).
+        baselines: dict. {baseline name: metrics dict with the model's keys, where they apply}:
+            the non-learned answer the model must beat (interpolation, chance, a constant, ...).
+        figures: list of paths. The PNGs written.
+        output_dir: str or Path.
+        details: dict or None. Everything else worth keeping (per-class, per-file, curves, data
+            description), written to the JSON only. Defaults to None.
+
+    Returns:
+        dict with `REPORT_KEYS`: JSON-ready (NumPy values as numbers, paths as strings).
+
+    Raises:
+        ValueError: a baseline that is not a dict of metrics.
+
+    Example:
+    ```python
+    result = report_result("a constant predictor vs the model", {"mae": 0.4}, {"constant": {"mae": 0.9}},
+                           [], "runs/example")
+    result["baselines"]["constant"]["mae"], result["report_json"]   # 0.9, 'runs/example/report.json'
+    ```
+    """
+    for name, values in baselines.items():
+        if not isinstance(values, dict):
+            raise ValueError(f"Each baseline's metrics must be a dict. Received: {name}={values!r}")
+    path = pathlib.Path(output_dir) / REPORT_FILE
+    result = _jsonable({"title": title, "metrics": dict(metrics), "baselines": dict(baselines),
+                        "figures": [str(figure) for figure in figures], "details": dict(details or {}),
+                        "report_json": str(path)})
+    save_report(result, path)
+    return result
 
 
 def save_report(report, path):

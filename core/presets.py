@@ -8,15 +8,20 @@ a little over the limit can store its large weight arrays in float16 (`float16_f
 bytes, read back into the model's float32 variables (it computes in float32 as before, with
 weights rounded to float16's 11 significant bits).
 
+A domain's `presets.py` is data: a `Recipe` per preset (the task that trains it, its options,
+and the `resuite evaluate` options that score it on held-out data). `make_preset` trains one
+through its task and records that score in the metadata; every model class of the suite loads
+its presets through `PresetMixin.from_preset` (on `core.tasks.Task` and `core.training.GANModel`).
+
 Example:
 ```python
-from core import presets
-presets.list_presets("domains.mri.quality")           # {name: metadata}
-model = presets.load_preset("domains.mri.quality", "ssim_mni_small")
+from domains.mri.quality import SSIMRegressor
+SSIMRegressor.presets()                               # {name: metadata}
+model = SSIMRegressor.from_preset("ssim_mni_small")
 ```
 """
 
-import contextlib
+import dataclasses
 import importlib.resources
 import io
 import json
@@ -126,7 +131,7 @@ def store_float16(path, float16_from):
     return halved
 
 
-def save_preset(model, package, name, metadata, float16_from=None):
+def save_preset(model, package, name, metadata, float16_from=None, model_class=None):
     """Save `model` as preset `name` of `package` (in the source tree), with its metadata.
 
     Args:
@@ -136,6 +141,8 @@ def save_preset(model, package, name, metadata, float16_from=None):
         metadata: dict. JSON-serialisable: description, command, seed, metrics...
         float16_from: int or None. Store the float32 weight arrays of at least this many values
             in float16 (`store_float16`); None keeps every weight in float32. Defaults to None.
+        model_class: str or None. The class whose `from_preset` loads it, when that is not the
+            saved model's own (a GAN ships its generator). Defaults to None (the model's class).
 
     Returns:
         pathlib.Path of the preset folder.
@@ -161,76 +168,176 @@ def save_preset(model, package, name, metadata, float16_from=None):
     if megabytes > MAX_PRESET_MB:
         path.unlink()
         raise ValueError(f"A preset must stay under {MAX_PRESET_MB:g} MB. Received: {name} of {megabytes:.1f} MB")
-    metadata = {"name": name, "class": type(model).__name__, "parameters": int(model.count_params()),
+    metadata = {"name": name, "class": model_class or type(model).__name__, "parameters": int(model.count_params()),
                 "size_mb": round(megabytes, 2), **storage, **metadata}
     (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2, default=str) + "\n")
     return folder
 
 
-@contextlib.contextmanager
-def preset_run(task, name, options, epochs, seed=0, verbose=1, batch_size=None):
-    """A throw-away run folder for training preset `name`: yields `(config, command)`.
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """How a preset is made and scored: what a domain's `presets.py` declares, one per preset.
 
     Args:
-        task: the `core.registry.TaskRunner` that trains it.
-        name: str. The preset's name.
-        options: dict. The task options of the recipe.
-        epochs: int. The recipe's `--epochs`.
-        seed: int. Defaults to 0.
-        verbose: int. Keras verbosity. Defaults to 1.
-        batch_size: int or None. The recipe's `--batch-size` (None: the task's default). Defaults to None.
-
-    Yields:
-        A `RunConfig` in a temporary folder (deleted afterwards), and the equivalent
-        `resuite train` command line for the preset's metadata.
-    """
-    from core.registry import RunConfig
-
-    given = " ".join(f"--option {key}={json.dumps(value) if isinstance(value, list) else value}"
-                     for key, value in options.items())
-    batch = f" --batch-size {batch_size}" if batch_size else ""
-    command = f"make presets  (resuite train {task.name} --epochs {epochs}{batch} --seed {seed} {given})"
-    with tempfile.TemporaryDirectory(prefix=f"preset-{name}-") as folder:
-        yield RunConfig(output_dir=pathlib.Path(folder), epochs=epochs, batch_size=batch_size, seed=seed,
-                        verbose=verbose, options=task.resolve_options(options)), command
-
-
-def train_presets(task, package, recipes, describe, names=None, seed=0, verbose=1, float16_from=None):
-    """Train presets with `task.train` and save them: the loop behind a domain's `make_presets`.
-
-    Args:
-        task: the `core.registry.TaskRunner` (instance) that trains them.
-        package: str. Dotted name of the package that ships them, e.g. "domains.fundus".
-        recipes: dict. `{name: (description, task options, epochs)}`, or with a batch size:
-            `(description, task options, epochs, batch size)`.
-        describe: callable `(train results, config) -> (model, metadata)`: the model to ship
-            (e.g. loaded from the run's `best.keras`) and what to record beside it (metrics, data).
-            It runs while the run folder still exists.
-        names: list of str or None (every recipe).
-        seed: int. Defaults to 0.
-        verbose: int. Keras verbosity. Defaults to 1.
+        task: str. The registered task that trains it, e.g. "fundus.dr".
+        description: str. What the preset is, in one sentence (its training data named).
+        options: dict. The task options of its `resuite train` run.
+        epochs: int. The run's `--epochs`.
+        evaluate: dict. The task options of `resuite evaluate TASK --preset NAME` that score it on
+            the held-out data it was never trained or tuned on; the score is stored in its
+            metadata and repeated by the template test. Defaults to {}.
+        batch_size: int or None. The run's `--batch-size` (None: the task's). Defaults to None.
         float16_from: int or None. As `save_preset`. Defaults to None (float32).
-
-    Returns:
-        `{name: preset folder}`.
 
     Example:
     ```python
-    # example: not run (trains a model for minutes)
-    from domains.mri.quality.presets import RECIPES
-    from domains.mri.quality.task import SSIMRegressionTask
-
-    def describe(results, config):
-        return keras.saving.load_model(results["best_model"]), {"metrics": results["test"]}
-
-    train_presets(SSIMRegressionTask(), "domains.mri.quality", RECIPES, describe)
+    recipe = Recipe("fundus.dr", "ResNet-18 at a quarter width on SYNTHETIC drawings",
+                    {"width": 16, "image_size": 128}, epochs=15, evaluate={"synthetic_test": 200})
+    recipe.train_command("dr_small", seed=0)
+    # 'resuite train fundus.dr --epochs 15 --seed 0 --option width=16 --option image_size=128'
     ```
     """
-    made = {}
-    for name in names or recipes:
-        description, options, epochs, *batch_size = recipes[name]
-        with preset_run(task, name, options, epochs, seed, verbose, *batch_size) as (config, command):
-            model, metadata = describe(task.train(config), config)
-        made[name] = save_preset(model, package, name, {"description": description, "command": command,
-                                                        "seed": seed, **metadata}, float16_from)
-    return made
+
+    task: str
+    description: str
+    options: dict
+    epochs: int
+    evaluate: dict = dataclasses.field(default_factory=dict)
+    batch_size: int = None
+    float16_from: int = None
+
+    def train_command(self, name, seed=0):
+        """The `resuite train` command line of this recipe (what `make presets` runs for `name`)."""
+        batch = f" --batch-size {self.batch_size}" if self.batch_size else ""
+        return f"resuite train {self.task} --epochs {self.epochs}{batch} --seed {seed}{_option_args(self.options)}"
+
+    def evaluate_command(self, name, seed=0):
+        """The `resuite evaluate` command line that repeats the stored score of preset `name`."""
+        return f"resuite evaluate {self.task} --preset {name} --seed {seed}{_option_args(self.evaluate)}"
+
+
+def _option_args(options):
+    return "".join(f" --option {key}={json.dumps(value) if isinstance(value, (list, dict)) else value}"
+                   for key, value in options.items())
+
+
+class PresetMixin:
+    """`from_preset(name)` and `presets()` for a model class: the presets its package ships.
+
+    A preset of class `C` lives in `presets/<name>/` of the package that holds `C`'s module
+    (`domains/fundus/presets/` for `domains.fundus.model.DRClassifier`) and its metadata names
+    `C`. A model that ships one of its networks (a GAN, its generator) overrides
+    `preset_network` and `from_preset_network`.
+
+    Example:
+    ```python
+    from domains.fundus import DRClassifier
+    DRClassifier.presets()                     # {"dr_synthetic_small": {...metadata...}}
+    model = DRClassifier.from_preset("dr_synthetic_small")
+    ```
+    """
+
+    # The trainable parameters of the paper's configuration (`Model()`), as the paper or its
+    # official code counts them (buffers such as batch-norm statistics excluded); None: not a
+    # paper's model.
+    paper_parameters = None
+
+    @classmethod
+    def preset_package(cls):
+        """The dotted name of the package whose `presets/` folder holds this class's presets."""
+        return cls.__module__.rpartition(".")[0]
+
+    @classmethod
+    def presets(cls):
+        """{name: metadata} of the shipped presets of this class, sorted by name."""
+        return {name: metadata for name, metadata in list_presets(cls.preset_package()).items()
+                if metadata.get("class") == cls.__name__}
+
+    @classmethod
+    def from_preset(cls, name):
+        """The model of a shipped preset (`presets()` lists them), without optimizer state.
+
+        Args:
+            name: str. The preset's name.
+
+        Raises:
+            ValueError: an unknown name (listing this class's presets).
+        """
+        known = cls.presets()
+        if name not in known:
+            raise ValueError(f"No preset {name!r} for {cls.__name__} in {cls.preset_package()}. Its presets: "
+                             f"{', '.join(known) or 'none'}. Received: name={name!r}")
+        network = load_preset(cls.preset_package(), name)
+        return cls.from_preset_network(network, known[name])
+
+    @classmethod
+    def from_preset_network(cls, network, metadata):
+        """The model from the network a preset stores (`preset_network`) and its metadata."""
+        if not isinstance(network, cls):
+            raise ValueError(f"Preset {metadata['name']!r} holds a {type(network).__name__}, not a {cls.__name__}")
+        return network
+
+    def preset_network(self):
+        """The network a preset of this model stores (the whole model; a GAN: its generator)."""
+        return self
+
+    def trainable_parameter_count(self):
+        """Trainable parameters of `preset_network()` (what `paper_parameters` counts)."""
+        return int(sum(np.prod(weight.shape) for weight in self.preset_network().trainable_weights))
+
+
+def make_preset(name, recipe, task, seed=0, verbose=1):
+    """Train preset `name` with `recipe` through `task`, save it, and record its score.
+
+    The run happens in a throw-away folder; `task.make_preset(config)` returns the trained model
+    and what to record beside it (training figures); the preset's score is then measured by
+    `score_preset` on its held-out data, as a user would repeat it.
+
+    Args:
+        name: str. The preset's name.
+        recipe: Recipe.
+        task: the registered `core.registry.TaskRunner` instance named by `recipe.task`.
+        seed: int. Defaults to 0.
+        verbose: int. Keras verbosity. Defaults to 1.
+
+    Returns:
+        pathlib.Path of the preset folder.
+    """
+    from core.registry import RunConfig
+
+    with tempfile.TemporaryDirectory(prefix=f"preset-{name}-") as folder:
+        config = RunConfig(output_dir=pathlib.Path(folder), epochs=recipe.epochs, batch_size=recipe.batch_size,
+                           seed=seed, verbose=verbose, options=dict(recipe.options))
+        model, metadata = task.make_preset(config)
+        folder = save_preset(model.preset_network(), model.preset_package(), name, {
+            "description": recipe.description, "task": recipe.task,
+            "command": f"make presets  ({recipe.train_command(name, seed)})", "seed": seed, **metadata,
+        }, recipe.float16_from, model_class=type(model).__name__)
+    score_preset(name, recipe, task, seed)
+    return folder
+
+
+def score_preset(name, recipe, task, seed=0):
+    """Evaluate preset `name` on its held-out data (`recipe.evaluate`) and store the score in its metadata.
+
+    Args:
+        name: str. A saved preset of `task.model_class`.
+        recipe: Recipe.
+        task: the registered task instance named by `recipe.task`.
+        seed: int. Defaults to 0.
+
+    Returns:
+        dict: the stored score: the command, the model's metrics and each baseline's.
+    """
+    from core.registry import RunConfig
+
+    with tempfile.TemporaryDirectory(prefix=f"score-{name}-") as folder:
+        results = task.evaluate(RunConfig(output_dir=pathlib.Path(folder), seed=seed, preset=name,
+                                          options=dict(recipe.evaluate), verbose=0))
+    score = {"command": recipe.evaluate_command(name, seed), "seed": seed, "options": dict(recipe.evaluate),
+             "metrics": results["metrics"], "baselines": results["baselines"]}
+    path = presets_dir(task.model_class.preset_package()) / name / METADATA_FILE
+    metadata = json.loads(path.read_text())
+    metadata["score"] = score
+    path.write_text(json.dumps(metadata, indent=2, default=str) + "\n")
+    return score

@@ -108,7 +108,8 @@ class RunConfig:
         seed: int. Seed of every random choice. Defaults to 0.
         data: str or None. Path of the user's own data set (a hand-downloaded folder).
         dataset: str or None. Name of the data set, when a task serves several.
-        model_path: str or None. A saved `.keras` model (evaluate, predict).
+        model_path: str or None. A saved `.keras` model (evaluate, predict; train: the start).
+        preset: str or None. A shipped preset of the task's model, used like `model_path`.
         verbose: int. 0 silent, 1 progress bars, 2 one line per epoch. Defaults to 1.
         options: dict. Task options given by name (text or values); each task method receives
             them checked and complete (`TaskRunner.resolve_options`).
@@ -122,6 +123,7 @@ class RunConfig:
     data: str = None
     dataset: str = None
     model_path: str = None
+    preset: str = None
     verbose: int = 1
     options: dict = dataclasses.field(default_factory=dict)
 
@@ -132,15 +134,25 @@ class RunConfig:
         return (self.strategy or tf.distribute.get_strategy()).scope()
 
 
+INPUTS = ("data", "dataset", "model", "preset")
+_FLAGS = {"data": "--data", "dataset": "--dataset", "model": "--model", "preset": "--preset"}
+
+
 class TaskRunner:
     """A runnable task: train, evaluate, predict and a short demo on the real sample data.
 
-    Subclasses set `name` ("domain.task"), `description`, `samples` (names of the sample
-    registry the demo needs), `options` (a tuple of `Option`), `saved_models` (the kinds of
-    `.keras` model the task saves and loads, see `core.model_files`; a `--model` file of another
-    kind is refused with the task it belongs to) and implement the methods; each returns a dict
-    of results (metrics, paths) that the CLI prints. `config.options` holds every declared option
-    with its value.
+    A task declares itself once, in class attributes:
+    - `name` ("domain.task"), `description`, `samples` (the sample registry's names it uses);
+    - `model_class`: the model it trains, saves and loads (`--model PATH`, `--preset NAME`);
+    - `epochs`, `batch_size`: the defaults of `--epochs` and `--batch-size`, filled into the
+      `RunConfig` of `train`, `evaluate` and `predict` when not given;
+    - `inputs`: which of `--data`, `--dataset`, `--model`, `--preset` it reads (`INPUTS`); one it
+      does not read is refused, naming it, before any work;
+    - `options`: a tuple of `Option`; `config.options` reaches each method checked and complete;
+    - `saved_models`: the kinds of `.keras` file `--model` accepts (see `core.model_files`); a
+      file of another kind is refused with the task it belongs to.
+    Each method returns a dict of results that the CLI prints; `evaluate` returns the domain's
+    `report` (`core.evaluation.report_result`: metrics, baselines, figures).
 
     Example:
     ```python
@@ -149,6 +161,9 @@ class TaskRunner:
         name = "har.fusionactnet"
         description = "FusionActNet on accelerometer + gyroscope windows"
         samples = ("har.basicmotions_train", "har.basicmotions_test")
+        model_class = FusionActNet
+        epochs, batch_size = 30, 16
+        inputs = ("data", "dataset", "model", "preset")
         options = (Option("fusion_learning_rate", float, 1e-4, "Adam rate of the fused stage"),)
 
         def train(self, config):
@@ -160,12 +175,17 @@ class TaskRunner:
     name = None
     description = ""
     samples = ()
+    model_class = None
+    epochs = None
+    batch_size = None
+    inputs = ()
     options = ()
     saved_models = ()
 
     def __init_subclass__(cls, **kwargs):
-        # Whatever calls a task (the CLI, a script, a test), `config.options` reaches it checked
-        # and complete: every declared option, typed, with its default when not given.
+        # Whatever calls a task (the CLI, a script, a test), `config` reaches it checked and
+        # complete: every declared option typed, with its default when not given, inputs the
+        # task does not read refused, default epochs and batch size filled in.
         super().__init_subclass__(**kwargs)
         for method in ("train", "evaluate", "predict", "demo"):
             if method in cls.__dict__:
@@ -190,13 +210,69 @@ class TaskRunner:
         return values
 
     @classmethod
+    def check_inputs(cls, config):
+        """Refuse `--data`, `--dataset`, `--model` or `--preset` when the task does not read it.
+
+        Raises:
+            ValueError: naming the input and the ones the task reads.
+        """
+        given = {"data": config.data, "dataset": config.dataset, "model": config.model_path, "preset": config.preset}
+        for key, value in given.items():
+            if value is not None and key not in cls.inputs:
+                reads = ", ".join(_FLAGS[name] for name in cls.inputs) or "none of them"
+                raise ValueError(f"Task {cls.name} does not use {_FLAGS[key]} (it reads {reads}). "
+                                 f"Received: {_FLAGS[key]} {value}")
+        if config.model_path is not None and config.preset is not None:
+            raise ValueError(f"Give one model: --model or --preset. Received: --model {config.model_path} "
+                             f"--preset {config.preset}")
+
+    @classmethod
     def options_help(cls):
-        """The declared options, one line each (for `resuite train TASK --help`)."""
+        """The declared inputs and options, one line each (for `resuite train TASK --help`)."""
+        reads = ", ".join(_FLAGS[name] for name in cls.inputs) or "none"
+        defaults = f"--epochs {cls.epochs}, --batch-size {cls.batch_size}"
+        lines = [f"{cls.name} reads {reads}; defaults {defaults}."]
+        if cls.model_class is not None and "preset" in cls.inputs:
+            lines.append(f"presets (--preset NAME): {', '.join(cls.model_class.presets()) or 'none shipped'}")
         if not cls.options:
-            return f"{cls.name} has no task options."
-        lines = [f"options of {cls.name} (--option NAME=VALUE):"]
+            return "\n".join(lines + [f"{cls.name} has no task options."])
+        lines += [f"options of {cls.name} (--option NAME=VALUE):"]
         lines += [f"  {option.describe()}" for option in sorted(cls.options, key=lambda o: o.name)]
         return "\n".join(lines)
+
+    def load_model(self, config):
+        """The model to evaluate or run: `--preset NAME` or `--model PATH`, checked to be a `model_class`.
+
+        Raises:
+            ValueError: neither given (listing the presets), or a file of another class.
+            FileNotFoundError: no such file.
+        """
+        if config.preset:
+            return self.model_class.from_preset(config.preset)
+        if config.model_path:
+            from core.model_files import load_model_file
+
+            return load_model_file(config.model_path, self.model_class)
+        presets = ", ".join(self.model_class.presets()) if "preset" in self.inputs else ""
+        raise ValueError(f"Task {self.name} needs a model: --model PATH (a saved {self.model_class.__name__} .keras)"
+                         + (f" or --preset NAME ({presets or 'none shipped'})" if "preset" in self.inputs else "")
+                         + ". Received: neither")
+
+    def make_preset(self, config):
+        """Train a preset's model (`core.presets.make_preset` calls it in a throw-away folder).
+
+        Returns:
+            (model, metadata): the trained model (its `best_model`) and a dict of what to record
+            beside it (the training run's scalar results). A domain overrides it to ship another
+            model (e.g. a calibrated one) or record more.
+        """
+        results = self.train(config)
+        from core.model_files import load_model_file
+
+        model = load_model_file(results["best_model"], self.model_class)
+        training = {key: value for key, value in results.items()
+                    if isinstance(value, (int, float, str, bool)) and key != "best_model"}
+        return model, {"training": training}
 
     def train(self, config):
         raise NotImplementedError(f"{self.name} has no train")
@@ -216,6 +292,10 @@ def _with_resolved_options(method):
     @functools.wraps(method)
     def run(self, config, *args, **kwargs):
         config.options = self.resolve_options(config.options)
+        self.check_inputs(config)
+        if method.__name__ != "demo":  # a demo sets its own short budget
+            config.epochs = self.epochs if config.epochs is None else config.epochs
+            config.batch_size = self.batch_size if config.batch_size is None else config.batch_size
         if config.model_path:
             from core.model_files import check_model_file
 

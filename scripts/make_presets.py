@@ -1,10 +1,14 @@
-"""Train every domain's presets from the real sample data with a fixed seed: `make presets`.
+"""Train the shipped presets from the real sample data with a fixed seed: `make presets`.
 
-    python scripts/make_presets.py                 # every `domains/**/presets.py`
-    python scripts/make_presets.py domains.mri.quality.presets
+    python scripts/make_presets.py                          # every preset of every domain
+    python scripts/make_presets.py dr_synthetic_small       # one preset (or a domain: domains.fundus)
+    python scripts/make_presets.py --score dr_synthetic_small   # only (re-)record its score
 
-Each presets module has `make_presets(seed=0)`, which trains, scores on held-out data and saves
-`presets/<name>/model.keras` + `metadata.json` inside its package (commit them).
+Each domain's `presets.py` declares `RECIPES = {name: core.presets.Recipe(...)}`. A preset is
+trained through its task (`resuite train TASK ...` in a throw-away folder), saved into
+`presets/<name>/` of the model's package, then scored on its held-out data with `resuite
+evaluate TASK --preset NAME ...` (the recipe's `evaluate` options); the score goes into its
+`metadata.json`. Commit the folder.
 """
 
 import argparse
@@ -14,25 +18,45 @@ import sys
 import time
 
 
-def preset_modules():
-    """Dotted names of every `presets` module under `domains`."""
+def recipes():
+    """{preset name: Recipe} of every domain's `presets.py`."""
     import domains
 
-    return sorted(m.name for m in pkgutil.walk_packages(domains.__path__, "domains.")
-                  if m.name.endswith(".presets"))
+    found = {}
+    for module in sorted(m.name for m in pkgutil.walk_packages(domains.__path__, "domains.") if m.name.endswith(".presets")):
+        for name, recipe in importlib.import_module(module).RECIPES.items():
+            found[name] = (module.rpartition(".")[0], recipe)
+    return found
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("modules", nargs="*", help="presets modules (default: all)")
+    parser.add_argument("names", nargs="*", help="preset names or model packages, e.g. domains.fundus (default: all)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--score", action="store_true", help="only evaluate the saved presets and record their scores")
     args = parser.parse_args(argv)
-    for name in args.modules or preset_modules():
+
+    from core.presets import make_preset, score_preset
+    from core.registry import get_task
+
+    known = recipes()
+    chosen = [name for name, (package, _) in known.items()
+              if not args.names or name in args.names or package in args.names]
+    unknown = [name for name in args.names if name not in known and name not in {p for p, _ in known.values()}]
+    if unknown:
+        parser.error(f"unknown preset or package {unknown}; known presets: {', '.join(known)}")
+    for name in chosen:
         start = time.time()
-        print(f"== {name}", flush=True)
-        made = importlib.import_module(name).make_presets(seed=args.seed)
-        for preset, folder in made.items():
-            print(f"   {preset} -> {folder} ({time.time() - start:.0f} s)", flush=True)
+        recipe = known[name][1]
+        print(f"== {name} ({recipe.task})", flush=True)
+        task = get_task(recipe.task)
+        if args.score:
+            score = score_preset(name, recipe, task, args.seed)
+            print(f"   score: {score['metrics']}  baselines: {score['baselines']}", flush=True)
+        else:
+            folder = make_preset(name, recipe, task, args.seed, verbose=2)
+            print(f"   -> {folder}", flush=True)
+        print(f"   ({time.time() - start:.0f} s)", flush=True)
     return 0
 
 

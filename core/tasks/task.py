@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 
 from core.layers import factories
+from core.presets import PresetMixin
 
 
 def default_jit_compile():
@@ -19,7 +20,7 @@ def pooling_layer(rank, pooling, name="pool", dtype=None):
     raise ValueError(f'pooling must be "avg" or "max". Received: pooling={pooling!r}')
 
 
-class Task(keras.Model):
+class Task(PresetMixin, keras.Model):
     """Base for the suite's tasks: wraps a backbone, adds a head, compiles with defaults.
 
     Subclasses build the functional graph in `__init__`, call `super().__init__(inputs,
@@ -27,7 +28,7 @@ class Task(keras.Model):
     is (de)serialized with `keras.layers.serialize`/`deserialize`. Subclasses define
     `default_optimizer`, `default_loss` and `default_metrics`. The head's layers take
     `head_dtype_policy(backbone, dtype)`, which is also the task's `dtype_policy` (saved
-    in its config as "dtype").
+    in its config as "dtype"). Trained presets load with `from_preset` (`core.presets.PresetMixin`).
     """
 
     @staticmethod

@@ -6,11 +6,12 @@ from keras import ops
 
 from core.api import export
 from core.metrics import mean_per_example
+from core.presets import PresetMixin
 from core.tasks.task import default_jit_compile
 
 
 @export
-class GANModel(keras.Model):
+class GANModel(PresetMixin, keras.Model):
     """Base for adversarial models (DISGAN, APNet): a generator, discriminator(s), two optimizers.
 
     One `train_step` updates the generator, then the discriminator on the same generated
@@ -37,6 +38,9 @@ class GANModel(keras.Model):
     - `discriminator_losses(real_output, fake_output)` → dict, "loss" the total;
     - optionally `discriminator_input(x, training)` (e.g. instance noise), `unpack(data)` and
       `discriminator_sample(generated)`.
+
+    A preset ships the generator alone (`preset_network`); a subclass's `from_preset_network`
+    builds its discriminators beside it (untrained, ready to fine-tune).
 
     The base implements a plain non-saturating GAN (binary cross-entropy on logits) so that
     it is usable and testable on its own.
@@ -85,6 +89,15 @@ class GANModel(keras.Model):
 
     def call(self, inputs, training=False):
         return self.generator(inputs, training=training)
+
+    def preset_network(self):
+        """A preset stores the generator: what inference needs; the discriminators train it."""
+        return self.generator
+
+    @classmethod
+    def from_preset_network(cls, network, metadata):
+        raise NotImplementedError(f"{cls.__name__} must build its discriminators beside a preset's generator "
+                                  "(from_preset_network)")
 
     @property
     def discriminator_variables(self):

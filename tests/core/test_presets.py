@@ -1,6 +1,7 @@
 """The presets mechanism: save, list, load, and its size limit."""
 
 import json
+import sys
 
 import keras
 import numpy as np
@@ -15,6 +16,7 @@ def package(tmp_path, monkeypatch):
     (tmp_path / "resuite_test_presets").mkdir()
     (tmp_path / "resuite_test_presets" / "__init__.py").write_text("")
     monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "resuite_test_presets", raising=False)  # this test's folder, not an earlier one's
     return "resuite_test_presets"
 
 
@@ -56,38 +58,72 @@ def test_a_preset_over_the_size_limit_is_refused(package, monkeypatch):
     assert presets.list_presets(package) == {}
 
 
-def test_train_presets_trains_each_recipe_in_a_throw_away_folder_and_records_it(package):
+def _tiny_class(package):
+    @keras.saving.register_keras_serializable(package="resuite_test_presets")
+    class Tiny(presets.PresetMixin, keras.Sequential):
+        paper_parameters = 64 * 64 + 64
+
+        @classmethod
+        def preset_package(cls):
+            return package
+
+    return Tiny
+
+
+def test_make_preset_trains_in_a_throw_away_folder_saves_and_records_the_score(package):
     from core.registry import Option, TaskRunner
+
+    tiny = _tiny_class(package)
+    folders = []
 
     class _Scaling(TaskRunner):
         name = "test.scaling"
+        model_class = tiny
+        epochs, batch_size = 1, 8
+        inputs = ("preset",)
         options = (Option("scale", float, 1.0, "weight of the one unit"),)
 
         def train(self, config):
-            model = _model()
+            folders.append(config.output_dir)
+            model = tiny([keras.Input((64,)), keras.layers.Dense(64, name="dense")])
             model.get_layer("dense").kernel.assign(np.eye(64, dtype="float32") * config.options["scale"])
             model.save(config.output_dir / "best.keras")
-            return {"best_model": str(config.output_dir / "best.keras"), "epochs": config.epochs, "seed": config.seed,
+            return {"best_model": str(config.output_dir / "best.keras"), "epochs": config.epochs,
                     "batch_size": config.batch_size}
 
-    folders = []
+        def evaluate(self, config):
+            model = self.load_model(config)
+            gain = float(model.predict(np.ones((1, 64)), verbose=0).mean())
+            return {"metrics": {"gain": gain, "scale": config.options["scale"]}, "baselines": {"identity": {"gain": 1.0}}}
 
-    def describe(results, config):
-        folders.append(config.output_dir)
-        return keras.saving.load_model(results["best_model"]), {"metrics": {"epochs": results["epochs"],
-                                                                            "batch_size": results["batch_size"]}}
-
-    recipes = {"half": ("scales by 0.5", {"scale": 0.5}, 3), "double": ("scales by 2", {"scale": 2.0}, 4, 32)}
-    made = presets.train_presets(_Scaling(), package, recipes, describe, names=["double"], seed=7)
-    assert list(made) == ["double"] and not folders[0].exists()
-    metadata = presets.list_presets(package)["double"]
-    assert (metadata["description"], metadata["seed"], metadata["metrics"]) == ("scales by 2", 7,
-                                                                                {"epochs": 4, "batch_size": 32})
+    recipe = presets.Recipe("test.scaling", "scales by 2", {"scale": 2.0}, epochs=4, batch_size=32,
+                            evaluate={"scale": 3.0})
+    folder = presets.make_preset("double", recipe, _Scaling(), seed=7)
+    assert not folders[0].exists()
+    metadata = json.loads((folder / "metadata.json").read_text())
+    assert (metadata["class"], metadata["task"], metadata["description"], metadata["seed"]) == (
+        "Tiny", "test.scaling", "scales by 2", 7)
+    assert metadata["training"] == {"epochs": 4, "batch_size": 32}
     assert metadata["command"] == ("make presets  (resuite train test.scaling --epochs 4 --batch-size 32 --seed 7 "
                                    "--option scale=2.0)")
-    shipped = presets.load_preset(package, "double")
-    np.testing.assert_allclose(shipped.predict(np.ones((1, 64)), verbose=0), 2.0 * np.ones((1, 64)) +
-                               shipped.get_layer("dense").bias.numpy(), atol=1e-6)
+    # The score is the task's evaluate on the preset with the recipe's evaluate options, and says how to repeat it.
+    bias = tiny.from_preset("double").get_layer("dense").bias.numpy()
+    assert metadata["score"]["metrics"] == {"gain": pytest.approx(2.0 + bias.mean(), abs=1e-5), "scale": 3.0}
+    assert metadata["score"]["baselines"] == {"identity": {"gain": 1.0}}
+    assert metadata["score"]["command"] == "resuite evaluate test.scaling --preset double --seed 7 --option scale=3.0"
+    assert tiny.presets() == {"double": metadata}
+    assert tiny.from_preset("double").trainable_parameter_count() == tiny.paper_parameters
+
+
+def test_from_preset_lists_the_class_presets_and_refuses_another_class(package):
+    tiny = _tiny_class(package)
+    presets.save_preset(_model(), package, "functional", {})
+    assert tiny.presets() == {}
+    with pytest.raises(ValueError, match=r"No preset 'functional' for Tiny in resuite_test_presets. Its presets: none"):
+        tiny.from_preset("functional")
+    presets.save_preset(_model(), package, "claimed", {}, model_class="Tiny")  # a Functional recorded as Tiny
+    with pytest.raises(ValueError, match="Preset 'claimed' holds a Functional, not a Tiny"):
+        tiny.from_preset("claimed")
 
 
 def test_float16_storage_halves_the_large_arrays_and_loads_into_float32(package):
