@@ -73,18 +73,46 @@ def fit_temperature(logits, labels, bounds=(0.05, 20.0)):
 
 
 def expected_calibration_error(probabilities, labels, bins=15):
-    """Expected calibration error: Σ_bins (n_bin / n) · |accuracy − mean confidence|."""
+    """Expected calibration error over equal-width bins: Σ_bins (n_bin / n) · |observed − predicted|.
+
+    With per-class probabilities `(n, classes)`, the top-label ECE: the bins hold the top
+    probability (confidence) and "observed" is the accuracy in the bin. With one probability per
+    example `(n,)` (a binary task's P(positive)), the positive-class ECE: the bins hold that
+    probability and "observed" is the frequency of positives in the bin.
+
+    Args:
+        probabilities: `(n, classes)` probabilities, or `(n,)` probabilities of the positive class.
+        labels: `(n,)` integer labels (0/1 for the binary form).
+        bins: int. Defaults to 15.
+
+    Returns:
+        float in [0, 1].
+
+    Raises:
+        ValueError: different numbers of probabilities and labels.
+
+    Example:
+    ```python
+    expected_calibration_error([[0.9, 0.1], [0.8, 0.2]], [0, 1])   # 0.35: confidence 0.85, accuracy 0.5
+    expected_calibration_error([0.9, 0.2], [1, 0])                 # 0.15: P(positive) against the outcome
+    ```
+    """
     probabilities = np.asarray(probabilities, dtype="float64")
     labels = np.asarray(labels).astype(int)
-    confidence = probabilities.max(axis=1)
-    correct = probabilities.argmax(axis=1) == labels
+    if len(probabilities) != len(labels):
+        raise ValueError(f"One label per probability is needed. Received: {len(probabilities)} probabilities, "
+                         f"{len(labels)} labels")
+    if probabilities.ndim == 1:
+        predicted, observed = probabilities, labels.astype("float64")
+    else:
+        predicted, observed = probabilities.max(axis=1), (probabilities.argmax(axis=1) == labels).astype("float64")
     edges = np.linspace(0.0, 1.0, bins + 1)
-    index = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    index = np.clip(np.digitize(predicted, edges[1:-1]), 0, bins - 1)
     error = 0.0
     for b in range(bins):
         chosen = index == b
         if chosen.any():
-            error += chosen.mean() * abs(correct[chosen].mean() - confidence[chosen].mean())
+            error += chosen.mean() * abs(observed[chosen].mean() - predicted[chosen].mean())
     return float(error)
 
 
