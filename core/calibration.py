@@ -93,7 +93,7 @@ def expected_calibration_error(probabilities, labels, bins=15):
 
     Example:
     ```python
-    expected_calibration_error([[0.9, 0.1], [0.8, 0.2]], [0, 1])   # 0.35: confidence 0.85, accuracy 0.5
+    expected_calibration_error([[0.9, 0.1], [0.8, 0.2]], [0, 1])   # 0.45: bins of 0.9 (right) and 0.8 (wrong)
     expected_calibration_error([0.9, 0.2], [1, 0])                 # 0.15: P(positive) against the outcome
     ```
     """
