@@ -188,6 +188,9 @@ class Recipe:
             metadata and repeated by the template test. Defaults to {}.
         batch_size: int or None. The run's `--batch-size` (None: the task's). Defaults to None.
         float16_from: int or None. As `save_preset`. Defaults to None (float32).
+        score_tolerance: float. How far (relative and absolute) a repeated evaluation may fall
+            from the stored score: run-to-run noise of the metric on one machine (e.g. PESQ's
+            resampling), not a margin for changed code. Defaults to 1e-4.
 
     Example:
     ```python
@@ -205,6 +208,7 @@ class Recipe:
     evaluate: dict = dataclasses.field(default_factory=dict)
     batch_size: int = None
     float16_from: int = None
+    score_tolerance: float = 1e-4
 
     def train_command(self, name, seed=0):
         """The `resuite train` command line of this recipe (what `make presets` runs for `name`)."""
@@ -335,7 +339,7 @@ def score_preset(name, recipe, task, seed=0):
         results = task.evaluate(RunConfig(output_dir=pathlib.Path(folder), seed=seed, preset=name,
                                           options=dict(recipe.evaluate), verbose=0))
     score = {"command": recipe.evaluate_command(name, seed), "seed": seed, "options": dict(recipe.evaluate),
-             "metrics": results["metrics"], "baselines": results["baselines"]}
+             "tolerance": recipe.score_tolerance, "metrics": results["metrics"], "baselines": results["baselines"]}
     path = presets_dir(task.model_class.preset_package()) / name / METADATA_FILE
     metadata = json.loads(path.read_text())
     metadata["score"] = score

@@ -64,12 +64,16 @@ def test_every_preset_loads_as_its_model(package):
         assert metadata["score"]["metrics"] and set(metadata["score"]["baselines"]), name
 
 
-def _assert_close(actual, expected, path):
+def _assert_close(actual, expected, path, tolerance):
     if isinstance(expected, dict):
         for key, value in expected.items():
-            _assert_close(actual[key], value, f"{path}.{key}")
+            _assert_close(actual[key], value, f"{path}.{key}", tolerance)
+    elif isinstance(expected, list):
+        assert len(actual) == len(expected), path
+        for index, (got, value) in enumerate(zip(actual, expected)):
+            _assert_close(got, value, f"{path}[{index}]", tolerance)
     elif isinstance(expected, (int, float)) and not isinstance(expected, bool):
-        assert actual == pytest.approx(expected, rel=1e-3, abs=2e-3, nan_ok=True), path
+        assert actual == pytest.approx(expected, rel=tolerance, abs=tolerance, nan_ok=True), path
     else:
         assert actual == expected, path
 
@@ -81,8 +85,8 @@ def test_every_preset_repeats_its_stored_score(package, tmp_path):
         score = task.model_class.presets()[name]["score"]
         results = task().evaluate(RunConfig(output_dir=tmp_path / name, seed=score["seed"], preset=name,
                                             options=dict(score["options"]), verbose=0))
-        _assert_close(results["metrics"], score["metrics"], f"{name}.metrics")
-        _assert_close(results["baselines"], score["baselines"], f"{name}.baselines")
+        _assert_close(results["metrics"], score["metrics"], f"{name}.metrics", score["tolerance"])
+        _assert_close(results["baselines"], score["baselines"], f"{name}.baselines", score["tolerance"])
 
 
 @pytest.mark.parametrize("name", TASKS)
