@@ -129,10 +129,24 @@ def test_predict_takes_a_shipped_preset_instead_of_a_model_file(tmp_path, capsys
     assert rows[0].startswith("file,slice_index") and len(rows) > 1 and rows[1].startswith(str(volume))
     # A task without presets, an unknown preset, and both sources at once are refused, each saying why.
     assert cli.main(["predict", "har.resnet1d", "--preset", "ssim_mni_small", str(volume)]) == 1
-    assert "Task 'har.resnet1d' ships no presets: give --model PATH" in capsys.readouterr().err
+    assert "Task har.resnet1d does not use --preset (it reads --data, --dataset, --model)" in capsys.readouterr().err
     assert cli.main(["predict", "mri.ssim_regression", "--preset", "nope", "--output", str(out), str(volume)]) == 1
-    assert "No preset 'nope' in domains.mri.quality. Its presets: ssim_mni_small" in capsys.readouterr().err
+    assert ("No preset 'nope' for SSIMRegressor in domains.mri.quality. Its presets: ssim_mni_small, ssim_mni_wide"
+            in capsys.readouterr().err)
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["predict", "mri.ssim_regression", "--preset", "a", "--model", "b.keras", str(volume)])
     assert exit_info.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_a_report_prints_the_model_beside_its_baselines_and_nested_results_one_per_line(capsys):
+    cli._print_results({"title": "preset on 12 held-out files", "metrics": {"pesq": 1.5, "per_file": [1, 2]},
+                        "baselines": {"griffin_lim": {"pesq": 4.2}, "silence": {}}, "figures": ["a.png"],
+                        "details": {"hidden": 1}, "report_json": "r.json",
+                        "ungradeable": {"ruler.jpg": "no dark border"}})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "preset on 12 held-out files"
+    assert lines[1].split() == ["metric", "model", "griffin_lim", "silence"]
+    assert lines[3].split() == ["pesq", "1.5", "4.2"]
+    assert "report_json  r.json" in lines and "  ruler.jpg  no dark border" in lines and "  a.png" in lines
+    assert not any("hidden" in line for line in lines)

@@ -21,6 +21,7 @@ class _Doubler(keras.Model):
 
 class _Plain(TaskRunner):
     name = "test.plain"
+    inputs = ("model",)
     saved_models = ("plain_net",)
 
     def predict(self, config, inputs):
@@ -34,6 +35,7 @@ class _Doubling(TaskRunner):
 
 class _Unchecked(TaskRunner):
     name = "test.unchecked"
+    inputs = ("model",)
 
     def predict(self, config, inputs):
         return {"ran": True}

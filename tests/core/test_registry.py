@@ -65,10 +65,11 @@ def test_unknown_keys_list_the_known_ones():
 
 def test_options_help_has_one_line_per_option():
     lines = _Task.options_help().splitlines()
-    assert lines[0] == "options of test.options (--option NAME=VALUE):"
+    assert lines[:2] == ["test.options reads none; defaults --epochs None, --batch-size None.",
+                         "options of test.options (--option NAME=VALUE):"]
     assert "  mode (str, default 'a'; one of a, b): a choice" in lines
     assert "  sizes (list, default [1, 2]): a list" in lines
-    assert len(lines) == 1 + len(_Task.options)
+    assert len(lines) == 2 + len(_Task.options)
 
 
 def test_a_domain_with_a_missing_dependency_does_not_hide_the_others(tmp_path, monkeypatch):
@@ -100,3 +101,47 @@ def test_a_task_called_from_python_gets_checked_and_complete_options(tmp_path):
     assert Echo().train(config) == {**_Task.resolve_options(), "count": 5}
     with pytest.raises(ValueError, match="Task test.echo has no option 'cuont'"):
         Echo().train(registry.RunConfig(output_dir=tmp_path, options={"cuont": 5}))
+
+
+class _Declared(TaskRunner):
+    name = "test.declared"
+    epochs, batch_size = 7, 32
+    inputs = ("data", "model")
+
+    def train(self, config):
+        return {"epochs": config.epochs, "batch_size": config.batch_size}
+
+    def demo(self, config):
+        return {"epochs": config.epochs, "batch_size": config.batch_size}
+
+
+def test_the_declared_epochs_and_batch_size_fill_train_but_not_demo(tmp_path):
+    assert _Declared().train(registry.RunConfig(output_dir=tmp_path)) == {"epochs": 7, "batch_size": 32}
+    assert _Declared().train(registry.RunConfig(output_dir=tmp_path, epochs=2, batch_size=4)) == {
+        "epochs": 2, "batch_size": 4}
+    # A demo sets its own short budget: nothing is filled in behind its back.
+    assert _Declared().demo(registry.RunConfig(output_dir=tmp_path)) == {"epochs": None, "batch_size": None}
+
+
+def test_an_input_the_task_does_not_read_is_refused_naming_it(tmp_path):
+    with pytest.raises(ValueError, match=re.escape("Task test.declared does not use --dataset (it reads --data, "
+                                                   "--model). Received: --dataset uea")):
+        _Declared().train(registry.RunConfig(output_dir=tmp_path, dataset="uea"))
+    with pytest.raises(ValueError, match=re.escape("Task test.declared does not use --preset")):
+        _Declared().train(registry.RunConfig(output_dir=tmp_path, preset="small"))
+    with pytest.raises(ValueError, match=re.escape("Task test.options does not use --data (it reads none of them)")):
+        _Task.check_inputs(registry.RunConfig(output_dir=tmp_path, data="folder"))
+    both = registry.RunConfig(output_dir=tmp_path, model_path="a.keras", preset="small")
+    with pytest.raises(ValueError, match="Give one model: --model or --preset"):
+        type("Both", (_Declared,), {"inputs": registry.INPUTS}).check_inputs(both)
+
+
+def test_load_model_without_a_model_says_what_to_give(tmp_path):
+    from core.tasks import Classifier
+
+    task = type("Loads", (_Declared,), {"model_class": Classifier, "inputs": ("model",)})()
+    with pytest.raises(ValueError, match=re.escape("Task test.declared needs a model: --model PATH (a saved "
+                                                   "Classifier .keras). Received: neither")):
+        task.load_model(registry.RunConfig(output_dir=tmp_path))
+    with pytest.raises(FileNotFoundError, match="absent.keras: no such model file"):
+        task.load_model(registry.RunConfig(output_dir=tmp_path, model_path=str(tmp_path / "absent.keras")))
