@@ -1,5 +1,5 @@
-"""Real sample files of `domains.mri`: the MNI ICBM152 templates (nilearn's wheel) and
-two tiny real scans (nibabel's wheel).
+"""Real sample files of `domains.mri`: the MNI ICBM152 T1 template (nilearn's wheel) and a
+tiny real scan (nibabel's wheel). DISGAN reads the template, the SSIM regressor both.
 
 Registered with `core.data.samples` (which finds this module by itself); fetch them with
 `resuite data fetch --domain mri`. The checksums were measured on the extracted members.
@@ -24,27 +24,9 @@ register(
                     "(nilearn rescales to 0-1; its 2 mm template is this file resampled)",
         licence=_MNI_LICENCE),
     Sample(
-        "mri.mni152_gm_1mm", "mri", **_NILEARN,
-        member="nilearn/datasets/data/mni_icbm152_gm_tal_nlin_sym_09a_converted.nii.gz",
-        sha256="97a5ca69bd24db37a9cb7b32525e1733a209af904129bf1cd36da06d24243bed", nbytes=1965510,
-        description="MNI ICBM152 2009a grey-matter probability map, 197x233x189 at 1 mm, uint8 0-255",
-        licence=_MNI_LICENCE),
-    Sample(
-        "mri.mni152_wm_1mm", "mri", **_NILEARN,
-        member="nilearn/datasets/data/mni_icbm152_wm_tal_nlin_sym_09a_converted.nii.gz",
-        sha256="382d92812de4744f9c86c7a0e4f680dc317a0a50e4da1f0153618a6798c7b7db", nbytes=1553010,
-        description="MNI ICBM152 2009a white-matter probability map, 197x233x189 at 1 mm, uint8 0-255",
-        licence=_MNI_LICENCE),
-    Sample(
         "mri.anatomical", "mri", **_NIBABEL,
         member="nibabel/tests/data/anatomical.nii",
         sha256="1c089f37b6597a38bb4157a1e1b3f7f13f1bc9d4e7a8cfdfaf91d85cd8f66594", nbytes=68002,
         description="tiny real T1 volume, 33x41x25 at 2 mm, big-endian int16",
-        licence="MIT"),
-    Sample(
-        "mri.example4d", "mri", **_NIBABEL,
-        member="nibabel/tests/data/example4d.nii.gz",
-        sha256="42097dfbab9d2a036b41ae5c97a359591cf2cf5c3f8dc6ca6455c0b8a7f22696", nbytes=346451,
-        description="real 4-D EPI, 128x96x24x2 at 2x2x2.2 mm, TR 2 s, int16",
         licence="MIT"),
 )

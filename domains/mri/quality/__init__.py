@@ -7,7 +7,8 @@ arXiv 2206.06725). Motion is simulated in k-space in the manner of TorchIO's `Ra
 samples: the MNI152 2009a template and nibabel's anatomical.nii), split by position with gaps.
 The CLI task is `mri.ssim_regression`.
 
-Modules: `data` (slices, splits, labels), `motion` (k-space simulation), `skull` (a SYNTHETIC
+Modules: `data` (a package: slices, splits, augmentation, corruption and labels, the tf.data stream,
+SYNTHETIC heads), `motion` (k-space simulation), `skull` (a SYNTHETIC
 skull and scalp around a skull-stripped volume), `model` (SSIMRegressor), `training`,
 `evaluation`, `presets`, `task`.
 

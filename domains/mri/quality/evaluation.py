@@ -10,8 +10,9 @@ import pathlib
 import keras
 import numpy as np
 
-from core.evaluation import classification_report, plot_confusion_matrix, save_figure, save_report
-from domains.mri.quality.data import ORIENTATION_NAMES
+from core.evaluation import classification_report, plot_confusion_matrix, report_result, save_figure, save_report
+from domains.mri.quality.data.corruption import corrupt_slices
+from domains.mri.quality.data.slices import ORIENTATION_NAMES
 from domains.mri.quality.model import BIN_COUNTS, PAPER, ssim_bins, ssim_to_class
 
 
@@ -273,61 +274,106 @@ def plot_skull_example(data, path):
     return save_figure(figure, path, dpi=100)
 
 
-def report(model, data, output_dir, title):
-    """Evaluate once on the test set (original contrast, and with a contrast change): JSON + PNGs.
+HEADLINE_KEYS = ("residual_mean", "residual_std", "mae", "rmse", *(f"accuracy_{k}" for k in BIN_COUNTS))
+# The evaluation sets a report scores: (report key, prefix of its headline metrics, plot title, QualityData field).
+EVALUATION_SETS = (("test", "", "test", "test_set"),
+                   ("test_contrast", "contrast_changed_", "test, contrast changed", "test_contrast_set"),
+                   ("test_remap", "remapped_", "test, other contrasts (remapped)", "test_remap_set"))
+SKULL_SETS = (("test_stripped", "stripped_", None, "test_stripped_set"),
+              ("test_skull", "skull_", "test, SYNTHETIC skull", "test_skull_set"))
+TRAIN_LABEL_SEED = 7  # `data.config["seed"] + 7`: the training slices' seeded motions of the constant baseline
+
+
+def training_label_mean(data):
+    """The constant baseline's answer: the mean SSIM label of the training slices under seeded motions.
+
+    Training examples are drawn on the fly, so the training labels are simulated here once, as the
+    validation set is (`corrupt_slices`, `val_draws` motions per training slice, seed
+    `seed + TRAIN_LABEL_SEED`, the data's severity range and motions, no contrast change): no
+    validation or test label is read.
+
+    Args:
+        data: QualityData.
+
+    Returns:
+        float.
+
+    Example:
+    ```python
+    data = load_quality_data(slice_size=64)
+    training_label_mean(data)   # about 0.8 with the default simulation
+    ```
+    """
+    config = data.config
+    labels = corrupt_slices(data.train, config["val_draws"], config["seed"] + TRAIN_LABEL_SEED,
+                            severity_range=tuple(config["severity_range"]),
+                            motion_kwargs=config["motion_kwargs"] or None).y
+    return float(np.mean(labels))
+
+
+def report(model, data, output_dir, title, **options):
+    """Score the model on the fixed test sets beside a constant predictor: `core.evaluation.report_result`.
+
+    The test set is scored as simulated (`data.test_set`), after a contrast change
+    (`data.test_contrast_set`) and remapped to other contrasts (`data.test_remap_set`); with
+    `data.test_skull_set` (`load_quality_data(skull=True)`) also the skull-stripped volumes' test
+    slices ("test_stripped") beside the same positions and motions with a SYNTHETIC skull
+    ("test_skull"). The baseline sees no image: it always answers the mean SSIM of the training
+    labels (`training_label_mean`), scored on the same sets under the same keys.
 
     Args:
         model: SSIMRegressor.
         data: QualityData (`load_quality_data`), with its fixed test sets.
-        output_dir: str or Path. Gets `test_report.json`, `scatter.png`, `confusion_matrix_10.png`.
-            The report also scores each volume and orientation of the test set (`group_reports`)
-            and the test slices remapped to other contrasts (`data.test_remap_set`); with
-            `data.test_skull_set` (`load_quality_data(skull=True)`) also the skull-stripped volumes'
-            test slices ("test_stripped") beside the same positions with a SYNTHETIC skull
-            ("test_skull"), and `skull_example.png`.
-        title: str. Title of the plots.
+        output_dir: str or Path. Gets `report.json`, `scatter.png`, `confusion_matrix_10.png`
+            (and `skull_example.png` with the skull sets).
+        title: str. What was evaluated (the plots' title).
+        **options: none are read; accepted so that every domain's report is called alike.
 
     Returns:
-        dict of flat results (residual mean/std, 3/5/10-class accuracy, both test variants) and paths.
+        dict (`core.evaluation.report_result`): "metrics" — residual mean and σ, MAE, RMSE and
+        3/5/10-class accuracy of each scored set, prefixed "" (test), "contrast_changed_",
+        "remapped_" (and "stripped_", "skull_"); "baselines" — {"constant_train_mean": the same
+        keys}; "figures"; "details" — every set's full `ssim_report` (F1, confusion matrices,
+        Pearson r), per-volume and per-orientation groups, the constant, the paper's numbers, the
+        data and the model.
+
+    Example:
+    ```python
+    data = load_quality_data(slice_size=128)
+    result = report(SSIMRegressor.from_preset("ssim_mni_small"), data, "runs/eval", "ssim_mni_small")
+    result["metrics"]["residual_std"], result["baselines"]["constant_train_mean"]["residual_std"]
+    ```
     """
     output_dir = pathlib.Path(output_dir)
-    results, panels = {}, {}
-    for key, name, corrupted in (("test", "test", data.test_set),
-                                 ("test_contrast", "test, contrast changed", data.test_contrast_set),
-                                 ("test_remap", "test, other contrasts (remapped)", data.test_remap_set)):
-        predictions = model.predict_ssim(corrupted.x)
-        results[key] = ssim_report(corrupted.y, predictions, model.ssim_range)
-        results[f"{key}_groups"] = {group: _short(r) for group, r in
-                                    group_reports(data, corrupted, predictions, model.ssim_range).items()}
-        panels[name] = (corrupted.y, predictions)
-    prefixes = [("test", ""), ("test_contrast", "contrast_changed_"), ("test_remap", "remapped_")]
+    constant = training_label_mean(data)
+    details, panels, metrics, baseline = {}, {}, {}, {}
+    sets = EVALUATION_SETS
     if data.test_skull_set is not None and len(data.test_skull_set):
-        # The same test positions and motions of the skull-stripped volumes, without and with a SYNTHETIC skull.
-        results["test_stripped"] = ssim_report(data.test_stripped_set.y, model.predict_ssim(data.test_stripped_set.x),
-                                               model.ssim_range)
-        predictions = model.predict_ssim(data.test_skull_set.x)
-        results["test_skull"] = ssim_report(data.test_skull_set.y, predictions, model.ssim_range)
-        panels["test, SYNTHETIC skull"] = (data.test_skull_set.y, predictions)
-        prefixes += [("test_stripped", "stripped_"), ("test_skull", "skull_")]
-        results["skull_example_png"] = str(plot_skull_example(data, output_dir / "skull_example.png"))
-    scatter = plot_scatter(panels, output_dir / "scatter.png", model.ssim_range, suptitle=title)
-    confusion = plot_confusion_matrix(
-        results["test"]["confusion_10"], [str(i) for i in range(10)], output_dir / "confusion_matrix_10.png",
-        title=f"{title}: 10 SSIM classes, accuracy {results['test']['accuracy_10']:.1%}",
+        sets += SKULL_SETS
+    for key, prefix, name, field in sets:
+        corrupted = getattr(data, field)
+        predictions = model.predict_ssim(corrupted.x)
+        details[key] = ssim_report(corrupted.y, predictions, model.ssim_range)
+        constant_report = ssim_report(corrupted.y, np.full_like(corrupted.y, constant), model.ssim_range)
+        metrics.update({prefix + metric: details[key][metric] for metric in HEADLINE_KEYS})
+        baseline.update({prefix + metric: constant_report[metric] for metric in HEADLINE_KEYS})
+        if key in ("test", "test_contrast", "test_remap"):
+            details[f"{key}_groups"] = {group: _short(r) for group, r in
+                                        group_reports(data, corrupted, predictions, model.ssim_range).items()}
+        if name:
+            panels[name] = (corrupted.y, predictions)
+    figures = [plot_scatter(panels, output_dir / "scatter.png", model.ssim_range, suptitle=title),
+               plot_confusion_matrix(details["test"]["confusion_10"], [str(i) for i in range(10)],
+                                     output_dir / "confusion_matrix_10.png",
+                                     title=f"{title}: 10 SSIM classes, accuracy {details['test']['accuracy_10']:.1%}")]
+    if "test_skull" in details:
+        figures.append(plot_skull_example(data, output_dir / "skull_example.png"))
+    details.update(
+        n_test=details["test"]["n"], paper=PAPER,
+        baseline={"constant_train_mean": constant, "how": "the mean SSIM label of the training slices under "
+                  f"seeded motions (seed + {TRAIN_LABEL_SEED}, val_draws per slice), predicted for every slice"},
+        data={**data.config, "sources": data.sources, "splits": data.summary()},
+        model={"slice_size": model.slice_size, "ssim_range": list(model.ssim_range),
+               "contrast_augmentation": model.contrast_augmentation},
     )
-    results["paper"] = PAPER
-    results["data"] = {**data.config, "sources": data.sources, "splits": data.summary()}
-    results["model"] = {"slice_size": model.slice_size, "ssim_range": list(model.ssim_range),
-                        "contrast_augmentation": model.contrast_augmentation}
-    save_report(results, output_dir / "test_report.json")
-    flat = {"n_test": results["test"]["n"]}
-    for key, prefix in prefixes:
-        flat[f"{prefix}residual_mean"] = results[key]["residual_mean"]
-        flat[f"{prefix}residual_std"] = results[key]["residual_std"]
-        for k in BIN_COUNTS:
-            flat[f"{prefix}accuracy_{k}"] = results[key][f"accuracy_{k}"]
-    for group, scores in results["test_groups"].items():
-        flat[f"residual_std, {group}"] = scores["residual_std"]
-    flat.update(scatter_png=str(scatter), confusion_matrix_png=str(confusion),
-                report_json=str(output_dir / "test_report.json"))
-    return flat
+    return report_result(title, metrics, {"constant_train_mean": baseline}, figures, output_dir, details)

@@ -21,14 +21,13 @@ contrast augmentation was best (residuals mu = -0.0009, sigma = 0.0139; 3/5/10-c
   model grades into 3, 5 and 10 classes, and its classes never contradict its SSIM. The edges
   are fixed constants rather than learned from each data set so that grades mean the same thing
   for every model and data set; they are stored in each saved model.
-- **Contrast augmentation** (training only, switch `contrast_augmentation`): `contrast_augment`
-  draws per slice a gamma (log-uniform 0.7-1.5), a contrast factor about the slice mean
-  (0.7-1.3) and an intensity scale (0.8-1.2), applied to the motion-free slice before the
-  motion is simulated (the label is then the SSIM of what the model sees).
-- **Other contrasts** (training option `remap_probability`): `intensity_remap` passes a share of
-  the motion-free slices through a random piecewise-linear intensity curve (air kept black, not
-  necessarily monotone), so a model trained on T1 slices also sees T2-, PD- or FLAIR-like
-  contrasts; the paper's data held several contrasts, the real samples only T1.
+- **Contrast augmentation** (training only, switch `contrast_augmentation`, recorded with the
+  model) and **other contrasts** (training option `remap_probability`) change the motion-free
+  slice before the motion: `domains.mri.quality.data.augment` (`contrast_augment`,
+  `intensity_remap`).
+- **Size**: `SSIMRegressor()` (width 64, 1 input channel, 1 output) has 11,170,753 trainable
+  parameters (`paper_parameters`): torchvision's `resnet18` (11,689,512) with a 1-channel stem
+  (-6,272) and one output instead of 1,000 (-512,487).
 """
 
 import keras
@@ -37,15 +36,12 @@ import tensorflow as tf
 
 from core.api import export
 from core.backbones import ResNetBackbone
-from core.data.augment import random_gamma_contrast
 from core.tasks import Regressor
 
 DEFAULT_SLICE_SIZE = 128
 DEFAULT_SSIM_RANGE = (0.5, 1.0)
 BIN_COUNTS = (3, 5, 10)
 INITIAL_SSIM_LOGIT = float(np.log(0.85 / 0.15))  # the head starts at SSIM 0.85
-CONTRAST_RANGES = {"gamma": (0.7, 1.5), "contrast": (0.7, 1.3), "scale": (0.8, 1.2)}
-REMAP_KNOTS = 5
 PAPER = {"residual_mean": -0.0009, "residual_std": 0.0139, "accuracy_3": 0.97, "accuracy_5": 0.95,
          "accuracy_10": 0.89}
 
@@ -83,63 +79,6 @@ def ssim_to_class(ssim, num_classes, ssim_range=DEFAULT_SSIM_RANGE):
     """
     inner = ssim_bins(num_classes, ssim_range)[1:-1]
     return np.digitize(np.asarray(ssim, dtype="float64"), inner).astype(int)
-
-
-def contrast_augment(images, seed):
-    """The paper's contrast augmentation: `core.data.augment.random_gamma_contrast` at `CONTRAST_RANGES`.
-
-    Args:
-        images: float `(B, H, W, 1)` or `(H, W, 1)`, non-negative intensities.
-        seed: shape-`(2,)` integer tensor.
-
-    Returns:
-        float32 tensor of the input's shape.
-    """
-    images = tf.convert_to_tensor(images, tf.float32)
-    return random_gamma_contrast(images, seed, batched=images.shape.rank == 4, **CONTRAST_RANGES)
-
-
-def intensity_remap(images, seed, knots=REMAP_KNOTS, probability=1.0):
-    """Random intensity remapping to other tissue contrasts: a random piecewise-linear curve per slice.
-
-    Each slice's intensities (normalised, about 0-1) go through a curve through `knots` evenly
-    spaced points on [0, 1] (values above 1 follow the last segment's level), anchored at
-    f(0) = 0 so that air stays black, with the other knot heights uniform in [0.05, 1]. Unlike
-    gamma and contrast changes, the curve need not be monotone: CSF can come out brighter than
-    white matter (T2-like), grey matter brightest, and so on. A slice is remapped with
-    `probability` and kept otherwise. Used before the motion, as `contrast_augment` is.
-
-    Args:
-        images: float `(B, H, W, 1)` or `(H, W, 1)`.
-        seed: shape-`(2,)` integer tensor.
-        knots: int >= 3. Number of curve points, the fixed f(0) = 0 included. Defaults to 5.
-        probability: float in [0, 1]. Share of slices remapped. Defaults to 1.
-
-    Returns:
-        float32 tensor of the input's shape.
-
-    Example:
-    ```python
-    out = intensity_remap(tf.random.uniform((4, 32, 32, 1)), tf.constant([1, 2]))
-    ```
-    """
-    if not isinstance(knots, int) or knots < 3:
-        raise ValueError(f"intensity_remap needs knots >= 3 (f(0) = 0 and two more). Received: knots={knots!r}")
-    images = tf.convert_to_tensor(images, tf.float32)
-    if images.shape.rank == 3:
-        return intensity_remap(images[tf.newaxis], seed, knots, probability)[0]
-    seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 2)
-    batch = tf.shape(images)[0]
-    heights = tf.random.stateless_uniform([batch, knots - 1], seeds[0], 0.05, 1.0)
-    heights = tf.concat([tf.zeros([batch, 1]), heights], axis=1)  # (B, knots)
-    position = tf.clip_by_value(images, 0.0, 1.0) * (knots - 1)
-    index = tf.minimum(tf.cast(tf.floor(position), tf.int32), knots - 2)
-    fraction = position - tf.cast(index, tf.float32)
-    low = tf.gather(heights, index, batch_dims=1)
-    high = tf.gather(heights, index + 1, batch_dims=1)
-    remapped = low + fraction * (high - low)
-    chosen = tf.random.stateless_uniform([batch, 1, 1, 1], seeds[1]) < probability
-    return tf.where(chosen, remapped, images)
 
 
 @export
@@ -201,6 +140,9 @@ class SSIMRegressor(Regressor):
     ```
     """
 
+    # torchvision's resnet18 with a 1-channel stem and one output: the paper's ResNet-18 (no official code).
+    paper_parameters = 11_170_753
+
     def __init__(self, backbone=None, slice_size=DEFAULT_SLICE_SIZE, depth=18, ssim_range=DEFAULT_SSIM_RANGE,
                  contrast_augmentation=True, pooling="avg", dropout=0.0, width=64, **kwargs):
         if not isinstance(slice_size, (int, np.integer)) or slice_size < 32:
@@ -241,17 +183,6 @@ class SSIMRegressor(Regressor):
             "pooling": self.pooling,
             "dropout": self.dropout,
         }
-
-    @classmethod
-    def from_preset(cls, name):
-        """A trained regressor shipped with the package (`core.presets.list_presets("domains.mri.quality")`).
-
-        Args:
-            name: str. The preset's name, e.g. "ssim_mni_small".
-        """
-        from core.presets import load_preset
-
-        return load_preset("domains.mri.quality", name, cls)
 
     def check_slices(self, slices):
         """Slices as float32 `(N, S, S, 1)`; a clear ValueError for any other shape.

@@ -16,7 +16,7 @@ Default data: the real sample volumes (MNI152 2009a at 1 mm + nibabel's anatomic
 `--data FOLDER` uses every NIfTI volume below FOLDER instead.
 
 `resuite train mri.ssim_regression --help` lists the options. `--epochs` defaults to 20,
-`--batch-size` to 16.
+`--batch-size` to 16 (the task's `epochs` and `batch_size`, from `training`).
 """
 
 import csv
@@ -25,7 +25,6 @@ import pathlib
 import time
 
 import keras
-import numpy as np
 
 from core.evaluation import save_report
 from core.model_files import load_model_file
@@ -33,19 +32,11 @@ from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
 from core.training import set_seed
 from domains.mri.io import NIFTI_SUFFIXES, list_volumes
-from domains.mri.quality.data import (
-    DEFAULT_AXIS,
-    GAP_MM,
-    MIN_FOREGROUND,
-    SAMPLE_VOLUMES,
-    SPLIT_PATTERN,
-    check_skull_probability,
-    load_quality_data,
-    slice_axes,
-    volume_slices,
-    with_train_volumes,
-)
-from domains.mri.quality.evaluation import TestCurve, paper_rows, plot_curve, report, ssim_report
+from domains.mri.quality.data import load_quality_data, with_train_volumes
+from domains.mri.quality.data.slices import DEFAULT_AXIS, MIN_FOREGROUND, SAMPLE_VOLUMES, slice_axes, volume_slices
+from domains.mri.quality.data.splits import GAP_MM, SPLIT_PATTERN
+from domains.mri.quality.data.stream import check_skull_probability
+from domains.mri.quality.evaluation import TestCurve, paper_rows, plot_curve, report
 from domains.mri.quality.model import BIN_COUNTS, DEFAULT_SLICE_SIZE, SSIMRegressor
 from domains.mri.quality.motion import NUM_TRANSFORMS
 from domains.mri.quality.training import (
@@ -85,7 +76,6 @@ OPTIONS = (
     Option("num_transforms", int, NUM_TRANSFORMS, "movements per simulated motion"),
     Option("val_draws", int, 8, "motions per validation slice"),
     Option("test_draws", int, 8, "motions per test slice"),
-    Option("preset", str, None, "evaluate/predict with a shipped preset instead of --model (also: --preset NAME)"),
 )
 
 
@@ -110,10 +100,6 @@ def _data(config, slice_size):
     )
 
 
-def _load_model(path):
-    return load_model_file(path, SSIMRegressor)
-
-
 def _expand_inputs(inputs):
     paths = []
     for item in inputs:
@@ -135,33 +121,27 @@ class SSIMRegressionTask(TaskRunner):
     description = "ResNet-18 regresses the SSIM of motion-corrupted MRI slices (no reference); 3/5/10 classes"
     samples = SAMPLE_VOLUMES
     saved_models = ("SSIMRegressor",)
+    model_class = SSIMRegressor
+    epochs, batch_size = DEFAULT_EPOCHS, DEFAULT_BATCH_SIZE
+    inputs = ("data", "model", "preset")
     options = OPTIONS
-
-    def _model(self, config):
-        if config.options["preset"]:
-            return SSIMRegressor.from_preset(config.options["preset"])
-        if not config.model_path:
-            raise ValueError("Give a model: --model PATH (a saved SSIMRegressor .keras) or --preset NAME")
-        return _load_model(config.model_path)
 
     def _train_one(self, config, data, output_dir, contrast_augmentation):
         options = config.options
-        epochs = config.epochs or DEFAULT_EPOCHS
         with config.scope():
-            if config.model_path:
-                model = _load_model(config.model_path)
+            if config.model_path or config.preset:  # fine-tuning a saved model or a preset
+                model = self.load_model(config)
                 model.contrast_augmentation = contrast_augmentation  # saved with what this run does
             else:
                 model = SSIMRegressor(slice_size=data.train.slice_size, depth=options["depth"],
                                       width=options["width"], contrast_augmentation=contrast_augmentation)
-            batch_size = config.batch_size or DEFAULT_BATCH_SIZE
-            curve = [TestCurve(data, output_dir, options["steps_per_epoch"], options["curve_every"], batch_size)
+            curve = [TestCurve(data, output_dir, options["steps_per_epoch"], options["curve_every"], config.batch_size)
                      ] if options["curve_every"] else []
             start = time.time()
             train_ssim_regressor(
-                model, data, output_dir, epochs=epochs,
+                model, data, output_dir, epochs=config.epochs,
                 steps_per_epoch=options["steps_per_epoch"],
-                batch_size=batch_size,
+                batch_size=config.batch_size,
                 learning_rate=options["learning_rate"],
                 contrast_augmentation=contrast_augmentation, seed=config.seed, verbose=config.verbose,
                 remap_probability=options["remap_probability"], callbacks=curve,
@@ -180,8 +160,8 @@ class SSIMRegressionTask(TaskRunner):
                              f"Received: ablation={options['ablation']}, train_volumes={options['train_volumes']}")
         set_seed(config.seed)
         slice_size = options["slice_size"]
-        if slice_size is None and config.model_path:  # fine-tuning: the saved model's input size
-            slice_size = _load_model(config.model_path).slice_size
+        if slice_size is None and (config.model_path or config.preset):  # fine-tuning: the saved model's input size
+            slice_size = self.load_model(config).slice_size
         data = _data(config, slice_size or DEFAULT_SLICE_SIZE)
         if options["volume_sweep"]:
             return self._volume_sweep(config, data)
@@ -192,10 +172,9 @@ class SSIMRegressionTask(TaskRunner):
             set_seed(config.seed)
             keras.backend.clear_session()
             run = self._train_one(config, data, config.output_dir / folder, augmentation)
-            full = json.loads(pathlib.Path(run["report_json"]).read_text())
-            reports[folder] = full["test"]
-            reports[f"{folder}, contrast-changed test"] = full["test_contrast"]
-            results.update({f"{folder}.{key}": value for key, value in run.items()})
+            reports[folder] = run["details"]["test"]
+            reports[f"{folder}, contrast-changed test"] = run["details"]["test_contrast"]
+            results.update({f"{folder}.{key}": value for key, value in run.items() if key != "details"})
         rows = paper_rows(reports)
         save_report({"rows": rows, "reports": reports}, config.output_dir / "ablation.json")
         results["ablation_json"] = str(config.output_dir / "ablation.json")
@@ -211,9 +190,8 @@ class SSIMRegressionTask(TaskRunner):
             keras.backend.clear_session()
             run = self._train_one(config, with_train_volumes(data, count), config.output_dir / f"volumes_{count}",
                                   config.options["contrast_augmentation"])
-            full = json.loads(pathlib.Path(run["report_json"]).read_text())
-            reports[count] = full
-            results.update({f"volumes_{count}.{key}": value for key, value in run.items()})
+            reports[count] = run["details"]
+            results.update({f"volumes_{count}.{key}": value for key, value in run.items() if key != "details"})
         names = [pathlib.Path(source).name for source in data.sources]
         series = {"test": [reports[c]["test"] for c in counts],
                   "test, other contrasts (remapped)": [reports[c]["test_remap"] for c in counts]}
@@ -227,13 +205,24 @@ class SSIMRegressionTask(TaskRunner):
         return results
 
     def evaluate(self, config):
-        model = self._model(config)
+        """The model (`--preset` or `--model`) on the held-out test sets beside the constant baseline (`report`)."""
+        model = self.load_model(config)
         data = _data(config, model.slice_size)
-        return report(model, data, config.output_dir, config.options["preset"] or pathlib.Path(config.model_path).name)
+        return report(model, data, config.output_dir, config.preset or pathlib.Path(config.model_path).name)
+
+    def make_preset(self, config):
+        """Train a preset's model; record its data, training time and (with `curve_every`) its learning curve."""
+        results = self.train(config)
+        model = load_model_file(results["best_model"], SSIMRegressor)
+        metadata = {"data": results["details"]["data"], "train_seconds": results["train_seconds"]}
+        curve = pathlib.Path(config.output_dir) / "learning_curve.json"
+        if curve.exists():  # the test set at checkpoints of this run (recipes with curve_every)
+            metadata["learning_curve"] = json.loads(curve.read_text())["points"]
+        return model, metadata
 
     def predict(self, config, inputs):
         """Per-slice predicted SSIM and 3/5/10 classes of NIfTI volumes → `predictions.csv`."""
-        model = self._model(config)
+        model = self.load_model(config)
         axes, min_foreground = slice_axes(config.options["axis"]), config.options["min_foreground"]
         # Read (and check) every volume before writing anything.
         volumes = [(path, volume_slices(path, model.slice_size, axis, min_foreground))
@@ -257,21 +246,21 @@ class SSIMRegressionTask(TaskRunner):
                 "classes": "0 = lowest SSIM range; edges = linspace(%g, %g, k + 1)" % model.ssim_range}
 
     def demo(self, config):
-        """The shipped preset on the held-out test slices beside the mean-SSIM baseline, then a brief training run."""
+        """The shipped preset on the held-out test slices beside the constant baseline, then a brief training run."""
         preset = SSIMRegressor.from_preset(DEFAULT_PRESET)
         config.options = self.resolve_options({"slice_size": preset.slice_size})
         data = _data(config, preset.slice_size)
         scored = report(preset, data, config.output_dir / "preset", f"preset {DEFAULT_PRESET}")
-        # The baseline that sees no image: always predict the mean SSIM of the validation labels.
-        constant = float(np.mean(data.val_set.y))
-        baseline = ssim_report(data.test_set.y, np.full_like(data.test_set.y, constant), preset.ssim_range)
+        # The baseline that sees no image: always the mean SSIM of the training labels (`report`).
+        metrics, baseline = scored["metrics"], scored["baselines"]["constant_train_mean"]
         config.options = self.resolve_options(DEMO_OPTIONS)
         config.epochs = config.epochs or 1
+        config.batch_size = config.batch_size or self.batch_size
         self._train_one(config, _data(config, DEMO_OPTIONS["slice_size"]), config.output_dir / "train", True)
         return {
-            "result": (f"preset {DEFAULT_PRESET}: residual σ {scored['residual_std']:.3f}, 3-class accuracy "
-                       f"{scored['accuracy_3']:.1%} on {scored['n_test']} held-out corrupted slices"),
-            "baseline": (f"constant mean SSIM: residual σ {baseline['residual_std']:.3f}, "
+            "result": (f"preset {DEFAULT_PRESET}: residual σ {metrics['residual_std']:.3f}, 3-class accuracy "
+                       f"{metrics['accuracy_3']:.1%} on {scored['details']['n_test']} held-out corrupted slices"),
+            "baseline": (f"constant mean training SSIM: residual σ {baseline['residual_std']:.3f}, "
                          f"3-class accuracy {baseline['accuracy_3']:.1%}"),
             "note": f"then trained a narrow ResNet-18 for {config.epochs} epoch(s) to show training runs (not scored)",
         }

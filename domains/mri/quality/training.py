@@ -7,8 +7,8 @@ import numpy as np
 import tensorflow as tf
 
 from core.training import fit
-from domains.mri.quality.data import training_dataset
-from domains.mri.quality.model import contrast_augment, intensity_remap
+from domains.mri.quality.data.augment import contrast_augment, intensity_remap
+from domains.mri.quality.data.stream import training_dataset
 
 DEFAULT_EPOCHS = 20
 DEFAULT_STEPS_PER_EPOCH = 30
