@@ -7,21 +7,26 @@ classes), TFDS builders, and the recipe of the paper. CLI tasks: `har.fusionactn
 
 Modules: `data` (readers, `load_har`, `load_uea`, `fit_length`), `tfds` (builders), `model`
 (FusionActNet, its experts and gate), `grouping` (the static classes of a set that names none),
-`training` (the two-stage recipe), `evaluation` (report), `task` (CLI).
+`training` (the two-stage recipe), `evaluation` (report: beside a random forest and chance),
+`presets` (the shipped `fusionactnet_basicmotions`), `task` (CLI). `Classifier` (core's) is the
+model class of `har.resnet1d`.
 
 Example:
 ```python
 from domains.har import FusionActNet, load_har, train_fusionactnet
+model = FusionActNet.from_preset("fusionactnet_basicmotions")   # trained on the real BasicMotions sample
 data = load_har("basicmotions")
+model.predict(data.x_test).argmax(axis=1)                       # one class per held-out window
 model = FusionActNet(data.num_channels, data.class_names, static_classes=["Standing"],
                      window_length=data.window_length)
 train_fusionactnet(model, data, "runs/har", expert_epochs=(0, 1), fusion_epochs=1)
 ```
 """
 
+from core.tasks import Classifier
 from domains.har import task  # noqa: F401  (registers the CLI tasks)
 from domains.har.data import HARData, load_har
 from domains.har.model import FusionActNet
 from domains.har.training import train_fusionactnet
 
-__all__ = ["FusionActNet", "HARData", "load_har", "train_fusionactnet"]
+__all__ = ["Classifier", "FusionActNet", "HARData", "load_har", "train_fusionactnet"]

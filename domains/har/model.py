@@ -176,6 +176,11 @@ class FusionActNet(Task):
     ```
     """
 
+    # Trainable parameters of `FusionActNet()` as the official PyTorch code counts them
+    # (github.com/utsabbuet17/FusionActNet: experts 3,581,763 each, gate 432,193; BN statistics
+    # excluded), 9 channels x 128 steps, 3 static + 3 dynamic classes.
+    paper_parameters = 7_595_719
+
     def __init__(
         self,
         num_channels=len(UCI_HAR_CHANNELS),

@@ -3,11 +3,13 @@
     resuite train har.fusionactnet --output runs/har [--data MY_SET] [--option key=value ...]
     resuite train har.fusionactnet --dataset uci_har --data "UCI HAR Dataset"
     resuite evaluate har.fusionactnet --model runs/har/best.keras [--data MY_SET]
-    resuite predict har.fusionactnet --model runs/har/best.keras windows.npy MySet_TEST.ts
+    resuite evaluate har.fusionactnet --preset fusionactnet_basicmotions
+    resuite predict har.fusionactnet --preset fusionactnet_basicmotions windows.npy MySet_TEST.ts
     resuite demo har.fusionactnet
 
-Default data: the real UEA BasicMotions sample. `--data MY_SET` (no `--dataset`) is any UEA/UCR
-classification set: its `<Name>_TRAIN.ts` file or the folder of `<Name>_TRAIN.ts` and
+Default data: the real UEA BasicMotions sample (`--dataset pickupgesture`: the real UCR
+PickupGestureWiimoteZ sample, univariate and of variable length). `--data MY_SET` (no
+`--dataset`) is any UEA/UCR classification set: its `<Name>_TRAIN.ts` file or the folder of `<Name>_TRAIN.ts` and
 `<Name>_TEST.ts`; channels, classes and class names come from the files, and series of another
 length than the window are resampled (or padded: `--option resize=pad`), as the run's results
 say. `resuite train har.fusionactnet --help` lists the options.
@@ -15,13 +17,12 @@ say. `resuite train har.fusionactnet --help` lists the options.
 
 import pathlib
 
-import keras
 import numpy as np
 
 from core.backbones import ResNetBackbone
 from core.backbones.resnet import RESNET_SPECS
 from core.data import from_arrays
-from core.registry import Option, TaskRunner, register_task
+from core.registry import Option, RunConfig, TaskRunner, register_task
 from core.smoke import budget
 from core.tasks import Classifier
 from core.training import fit, set_seed
@@ -30,7 +31,8 @@ from domains.har.data.lengths import describe_lengths
 from domains.har.evaluation import report
 from domains.har.grouping import choose_static_classes
 from domains.har.model import EXPERT_FILTERS, GATE_STAGES, FusionActNet
-from domains.har.training import train_fusionactnet
+from domains.har.presets import RECIPES
+from domains.har.training import BATCH_SIZE, FUSION_EPOCHS, train_fusionactnet
 
 # The static (postural) activities of each supported data set; the rest are dynamic.
 STATIC_CLASSES = {
@@ -39,6 +41,7 @@ STATIC_CLASSES = {
     "motionsense": ["sit", "std"],
 }
 BASICMOTIONS_SAMPLES = ("har.basicmotions_train", "har.basicmotions_test")
+PRESET = "fusionactnet_basicmotions"  # the preset the demo shows
 
 
 LENGTH_OPTIONS = (
@@ -59,7 +62,7 @@ def _load(config, min_length=1, window_length=None):
     name = config.dataset or ("uea" if config.data else "basicmotions")
     window_length = window_length or config.options["window_length"]
     lengths = {"window_length": window_length, "min_length": min_length, "resize": config.options["resize"] or "resample"}
-    if name in ("uea", "basicmotions"):
+    if name in ("uea", "basicmotions", "pickupgesture"):
         data = load_har(name, root=config.data, seed=config.seed, **lengths)
     else:
         if config.options["window_length"] or config.options["resize"]:
@@ -112,16 +115,16 @@ def _read_windows(path, num_channels, window_length=None, resize=None):
 
 class _HARTask(TaskRunner):
     samples = BASICMOTIONS_SAMPLES
-    default_epochs = 60
-    batch_size = 10  # the paper's
+    epochs = FUSION_EPOCHS  # the paper's (the fused stage's, for FusionActNet)
+    batch_size = BATCH_SIZE  # the paper's
     min_length = 1  # the model's shortest window
 
     def build_model(self, data, config):
         """(the model for `data`, a dict of how it was configured for the run's results)."""
         raise NotImplementedError
 
-    def train_model(self, model, data, config, epochs):
-        """Train `model` in place, ending with the weights of its best validation epoch."""
+    def train_model(self, model, data, config):
+        """Train `model` in place for `config.epochs`, ending with the weights of its best validation epoch."""
         raise NotImplementedError
 
     def train(self, config):
@@ -129,23 +132,44 @@ class _HARTask(TaskRunner):
         data = _load(config, min_length=self.min_length)
         with config.scope():
             model, configured = self.build_model(data, config)
-            self.train_model(model, data, config, config.epochs or self.default_epochs)
-        return {**_data_summary(data), **configured, "best_model": str(config.output_dir / "best.keras"),
-                **report(model, data, config.output_dir, self.name)}
+            history = self.train_model(model, data, config)
+        results = {**_data_summary(data), **configured, "best_model": str(config.output_dir / "best.keras")}
+        if history is not None and history.history.get("val_loss"):
+            best = int(np.argmin(history.history["val_loss"]))
+            results.update({"best_epoch": best + 1, "best_val_loss": float(history.history["val_loss"][best])})
+            if "val_accuracy" in history.history:
+                results["best_val_accuracy"] = float(history.history["val_accuracy"][best])
+        # The test score of the model chosen on validation (nothing here is chosen on it).
+        return {**report(model, data, config.output_dir, f"{self.name} trained {config.epochs} epochs"), **results}
 
-    def evaluate(self, config):
-        model = keras.saving.load_model(config.model_path)
+    def make_preset(self, config):
+        """Train as `train` does; record its data, configuration and validation scores (not the report's paths)."""
+        model, metadata = super().make_preset(config)
+        for key in ("title", "report_json"):
+            metadata["training"].pop(key, None)
+        return model, metadata
+
+    def _checked_model(self, config):
+        """The `--preset` or `--model` to run, and the data it was trained for (`_load` at its window)."""
+        model = self.load_model(config)
         data = _load(config, min_length=self.min_length, window_length=model.input_shape[1])
         class_names = getattr(model, "class_names", None)
         if model.input_shape[-1] != data.num_channels or (class_names and class_names != data.class_names):
+            source = config.model_path or f"preset {config.preset}"
             raise ValueError(
-                f"{config.model_path} was trained on {model.input_shape[-1]} channels and classes {class_names}. "
+                f"{source} was trained on {model.input_shape[-1]} channels and classes {class_names}. "
                 f"Received: {data.name} with {data.num_channels} channels and classes {data.class_names}"
             )
-        return {**_data_summary(data), **report(model, data, config.output_dir, self.name)}
+        return model, data
+
+    def evaluate(self, config):
+        model, data = self._checked_model(config)
+        source = f"preset {config.preset}" if config.preset else str(config.model_path)
+        return {**report(model, data, config.output_dir, f"{self.name}: {source} on {data.name} test"),
+                **_data_summary(data)}
 
     def predict(self, config, inputs):
-        model = keras.saving.load_model(config.model_path)
+        model = self.load_model(config)
         class_names = getattr(model, "class_names", None)
         rows = []
         for path in inputs:
@@ -159,12 +183,22 @@ class _HARTask(TaskRunner):
         return {"windows": len(rows), "predictions_csv": str(out)}
 
     def demo(self, config):
-        """Train on the real BasicMotions sample (a short budget) and score the held-out test file."""
-        config.epochs = config.epochs or budget(20, smoke=1)
-        results = self.train(config)
-        return {"result": f"test accuracy {results['accuracy']:.3f} on {results['n_test']} held-out windows",
-                "baseline": "chance 0.250 (4 balanced classes)",
-                "note": f"trained here for {config.epochs} epochs"}
+        """Train briefly on the real BasicMotions sample and score the held-out test file beside the forest."""
+        config.epochs = epochs = config.epochs or budget(2, smoke=1)
+        result = self.train(config)
+        return {"result": f"test accuracy {_scores(result['metrics'])} on {result['details']['n_test']} held-out "
+                          f"windows after {epochs} epochs",
+                "baseline": _baselines(result),
+                "note": f"trained here for {epochs} epochs only, to show that training runs"}
+
+
+def _scores(metrics):
+    return f"{metrics['accuracy']:.3f} (macro-F1 {metrics['macro_f1']:.3f})"
+
+
+def _baselines(result):
+    forest, chance = result["baselines"]["random_forest"], result["baselines"]["chance"]
+    return f"random forest on channel summaries {_scores(forest)}; chance {chance['accuracy']:.3f}"
 
 
 @register_task
@@ -174,6 +208,8 @@ class FusionActNetTask(_HARTask):
     name = "har.fusionactnet"
     description = "FusionActNet: static/dynamic residual 1-D experts + residual MobileNet gate"
     saved_models = ("FusionActNet",)
+    model_class = FusionActNet
+    inputs = ("data", "dataset", "model", "preset")
     min_length = 2 ** len(EXPERT_FILTERS)  # each expert halves the time axis once per block
     options = (
         Option("static_classes", list, None, "names of the static classes (default: known per data set, "
@@ -207,22 +243,41 @@ class FusionActNetTask(_HARTask):
                              gate_stages=[(scaled(f), blocks) for f, blocks in GATE_STAGES])
         return model, {"static_classes": ", ".join(static), "grouping": grouping, "parameters": model.count_params()}
 
-    def train_model(self, model, data, config, epochs):
+    def train_model(self, model, data, config):
         expert_epochs = config.options["expert_epochs"]
         if len(expert_epochs) != 2:
             raise ValueError(f"expert_epochs is [static, dynamic]. Received: expert_epochs={expert_epochs}")
         return train_fusionactnet(
-            model, data, config.output_dir, expert_epochs=tuple(expert_epochs), fusion_epochs=epochs,
-            batch_size=config.batch_size or self.batch_size,
+            model, data, config.output_dir, expert_epochs=tuple(expert_epochs), fusion_epochs=config.epochs,
+            batch_size=config.batch_size,
             expert_learning_rate=config.options["expert_learning_rate"],
             fusion_learning_rate=config.options["fusion_learning_rate"],
             seed=config.seed, verbose=config.verbose,
         )
 
     def demo(self, config):
-        if config.options["expert_epochs"] == self.resolve_options()["expert_epochs"]:
-            config.options["expert_epochs"] = budget([10, 10], smoke=[1, 1])
-        return super().demo(config)
+        """The preset's held-out BasicMotions score beside the random forest's, then 1-2 epochs of training.
+
+        The preset (`fusionactnet_basicmotions`, trained by `make presets`) is scored on the test
+        file it never saw; a model of the preset's width is then trained here for 2 epochs (the
+        dynamic expert 1, then the fused model 1; smoke mode 1 + 1) to show that training runs.
+        """
+        preset = self.evaluate(RunConfig(output_dir=config.output_dir / "preset", seed=config.seed, preset=PRESET,
+                                         verbose=config.verbose))
+        defaults = self.resolve_options()
+        if config.options["width"] == defaults["width"]:
+            config.options["width"] = RECIPES[PRESET].options["width"]
+        if config.options["expert_epochs"] == defaults["expert_epochs"]:
+            config.options["expert_epochs"] = [0, 1]
+        config.epochs = epochs = config.epochs or 1
+        config.output_dir = config.output_dir / "training"
+        trained = self.train(config)
+        return {"result": f"preset {PRESET}: test accuracy {_scores(preset['metrics'])} on "
+                          f"{preset['details']['n_test']} held-out BasicMotions windows",
+                "baseline": _baselines(preset),
+                "note": f"then trained here briefly (dynamic expert {config.options['expert_epochs'][1]} epoch, fused "
+                        f"model {epochs}): test accuracy {_scores(trained['metrics'])}; the preset's recipe: "
+                        f"{RECIPES[PRESET].train_command(PRESET)}"}
 
 
 @register_task
@@ -232,6 +287,8 @@ class ResNet1DTask(_HARTask):
     name = "har.resnet1d"
     description = "Baseline: core ResNet-18 (rank 1, simple stem) classifier"
     saved_models = ("Classifier",)
+    model_class = Classifier
+    inputs = ("data", "dataset", "model")  # no preset shipped
     options = (Option("depth", int, 18, "ResNet depth", choices=tuple(RESNET_SPECS)), *LENGTH_OPTIONS)
 
     def build_model(self, data, config):
@@ -239,10 +296,10 @@ class ResNet1DTask(_HARTask):
                                   input_spatial_shape=(data.window_length,), stem="simple")
         return Classifier(backbone, num_classes=data.num_classes, class_names=data.class_names), {}
 
-    def train_model(self, model, data, config, epochs):
+    def train_model(self, model, data, config):
         model.compile()
-        batch_size = config.batch_size or self.batch_size
+        batch_size = config.batch_size
         validation = from_arrays(data.x_val, data.y_val, batch_size=batch_size, training=False)
         return fit(model, from_arrays(data.x_train, data.y_train, batch_size=batch_size, training=True, seed=config.seed),
-                   epochs=epochs, output_dir=config.output_dir, validation_data=validation, seed=config.seed,
+                   epochs=config.epochs, output_dir=config.output_dir, validation_data=validation, seed=config.seed,
                    verbose=config.verbose, restore_best=True)

@@ -8,6 +8,10 @@ import numpy as np
 from core.data import from_arrays
 from core.training import fit
 
+# The paper's recipe: the fused stage's epochs and the batch size (also the `har.*` tasks' defaults).
+FUSION_EPOCHS = 60
+BATCH_SIZE = 10
+
 
 def _fit_expert(expert, x_train, y_train, x_val, y_val, epochs, batch_size, learning_rate, output_dir, seed, verbose):
     expert.compile(
@@ -30,8 +34,8 @@ def train_fusionactnet(
     data,
     output_dir,
     expert_epochs=(50, 15),
-    fusion_epochs=60,
-    batch_size=10,
+    fusion_epochs=FUSION_EPOCHS,
+    batch_size=BATCH_SIZE,
     expert_learning_rate=1e-4,
     fusion_learning_rate=1e-4,
     seed=0,
@@ -66,6 +70,15 @@ def train_fusionactnet(
 
     Returns:
         keras.callbacks.History of the fused training.
+
+    Example:
+    ```python
+    from domains.har import FusionActNet, load_har
+    data = load_har("basicmotions")
+    model = FusionActNet(data.num_channels, data.class_names, ["Standing"], window_length=data.window_length,
+                         expert_filters=(16, 32, 64, 128, 128), gate_stem_filters=8, gate_stages=((16, 2), (32, 3)))
+    history = train_fusionactnet(model, data, "runs/har", expert_epochs=(0, 2), fusion_epochs=2)
+    ```
     """
     output_dir = pathlib.Path(output_dir)
     for group, expert, epochs in (

@@ -2,6 +2,8 @@
 
 - `"basicmotions"`: the real UEA BasicMotions sample shipped in the aeon wheel, fetched offline
   by `core.data.samples` (no `root` needed).
+- `"pickupgesture"`: the real UCR PickupGestureWiimoteZ sample of the same wheel (univariate,
+  variable length: the UEA path's length handling on real data; no `root` needed).
 - `"uea"`: any UEA/UCR classification set; `root` is its `<Name>_TRAIN.ts` file or the folder
   holding `<Name>_TRAIN.ts` and `<Name>_TEST.ts` (any channels, lengths and classes).
 - `"uci_har"`: the UCI HAR raw inertial windows; `root` is your unpacked `UCI HAR Dataset`.
@@ -34,12 +36,16 @@ __all__ = [
     "load_uea",
 ]
 
-HAR_DATASETS = ("basicmotions", "uea", "uci_har", "motionsense")
+HAR_DATASETS = ("basicmotions", "pickupgesture", "uea", "uci_har", "motionsense")
 BASICMOTIONS_SAMPLING_RATE_HZ = 10.0
 # Dimensions 0-2 are the accelerometer, 3-5 the gyroscope (the archive's description lists them in
 # that order; the zero-mean, smaller dimensions 3-5 are the angular rates).
 BASICMOTIONS_CHANNELS = ("accel_x", "accel_y", "accel_z", "gyro_x", "gyro_y", "gyro_z")
-_BASICMOTIONS_SAMPLES = {"train": "har.basicmotions_train", "test": "har.basicmotions_test"}
+# The real UEA/UCR samples that `load_har` reads by name: (train, test) sample and the files' set name.
+_SAMPLE_SETS = {
+    "basicmotions": (("har.basicmotions_train", "har.basicmotions_test"), "BasicMotions"),
+    "pickupgesture": (("har.pickupgesture_train", "har.pickupgesture_test"), "PickupGestureWiimoteZ"),
+}
 # What the .ts files do not say, for the UEA sets whose description we know: channels, rate.
 _KNOWN_UEA_SETS = {"basicmotions": (BASICMOTIONS_CHANNELS, BASICMOTIONS_SAMPLING_RATE_HZ)}
 _LENGTH_KWARGS = {"window_length", "min_length", "resize"}
@@ -137,13 +143,19 @@ def load_basicmotions(val_fraction=0.2, seed=0, root=None, **length_kwargs):
     data.x_train.shape, data.x_val.shape, data.x_test.shape   # (32, 100, 6) (8, 100, 6) (40, 100, 6)
     ```
     """
+    return _load_sample_set("basicmotions", val_fraction, seed, root, **length_kwargs)
+
+
+def _load_sample_set(name, val_fraction=0.2, seed=0, root=None, **length_kwargs):
+    """A real UEA/UCR sample of `_SAMPLE_SETS`: fetched, or read from `root` (a folder of its two files)."""
+    names, set_name = _SAMPLE_SETS[name]
     if root is None:
         from core.data import samples
 
-        paths = [samples.fetch(_BASICMOTIONS_SAMPLES[subset], verbose=False) for subset in ("train", "test")]
+        paths = [samples.fetch(sample, verbose=False) for sample in names]
     else:
-        folder = _existing_folder(root, "basicmotions")
-        paths = [folder / f"BasicMotions_{subset}.ts" for subset in ("TRAIN", "TEST")]
+        folder = _existing_folder(root, name)
+        paths = [folder / f"{set_name}_{subset}.ts" for subset in ("TRAIN", "TEST")]
     return _load_uea_files(*map(pathlib.Path, paths), val_fraction=val_fraction, seed=seed, **length_kwargs)
 
 
@@ -271,6 +283,9 @@ def load_har(name, root=None, val_fraction=0.2, seed=0, **loader_kwargs):
     """Load a HAR data set by name, split into train / validation / test.
 
     - `"basicmotions"`: the real sample (see `load_basicmotions`); `root` is optional.
+    - `"pickupgesture"`: the real UCR PickupGestureWiimoteZ sample (samples `har.pickupgesture_train`
+      and `har.pickupgesture_test`: 1 channel, 29-361 steps, 10 gestures x 5 per split), read as
+      `"uea"` reads a set; `root` is optional (a folder of its `_TRAIN.ts` and `_TEST.ts`).
     - `"uea"`: any UEA/UCR classification set (see `load_uea`); `root` is its `_TRAIN.ts` file
       or their folder; `loader_kwargs` (`window_length`, `min_length`, `resize`) set one length.
     - `"uci_har"`: `root` is the unpacked UCI HAR folder (https://archive.ics.uci.edu/dataset/240).
@@ -284,14 +299,14 @@ def load_har(name, root=None, val_fraction=0.2, seed=0, **loader_kwargs):
     (scikit-learn `GroupShuffleSplit`), so no subject is in two splits.
 
     Args:
-        name: str. One of `"basicmotions"`, `"uea"`, `"uci_har"`, `"motionsense"`.
+        name: str. One of `"basicmotions"`, `"pickupgesture"`, `"uea"`, `"uci_har"`, `"motionsense"`.
         root: str, `os.PathLike` or `None`. Folder (or `_TRAIN.ts` file) of your hand-downloaded
-            copy; required for all but `"basicmotions"`. Defaults to `None`.
+            copy; required for all but the samples (`"basicmotions"`, `"pickupgesture"`). Defaults to `None`.
         val_fraction: float in `[0, 1)`. Fraction held out of the training data for validation.
             Defaults to `0.2`.
         seed: int. Seed of the validation split. Defaults to `0`.
         **loader_kwargs: extra arguments of `load_motionsense` (MotionSense), or the length
-            arguments of `load_uea` (`"uea"`, `"basicmotions"`).
+            arguments of `load_uea` (`"uea"`, `"basicmotions"`, `"pickupgesture"`).
 
     Returns:
         A `HARData`.
@@ -303,6 +318,7 @@ def load_har(name, root=None, val_fraction=0.2, seed=0, **loader_kwargs):
     Example:
     ```python
     data = load_har("basicmotions")
+    data = load_har("pickupgesture", min_length=32)   # x_train (40, 361, 1): series resampled to 361 steps
     data = load_har("uea", root="~/data/Univariate_ts/GunPoint", min_length=32)
     data = load_har("uci_har", root="~/data/UCI HAR Dataset")
     data = load_har("motionsense", root="~/data/motion-sense/data", channels="all")
@@ -310,13 +326,14 @@ def load_har(name, root=None, val_fraction=0.2, seed=0, **loader_kwargs):
     """
     if name not in HAR_DATASETS:
         raise ValueError(f"Unknown HAR data set; expected one of {list(HAR_DATASETS)}. Received: name={name!r}")
-    accepted = {"motionsense": set(loader_kwargs), "uea": _LENGTH_KWARGS, "basicmotions": _LENGTH_KWARGS}.get(name, set())
+    accepted = {"motionsense": set(loader_kwargs), "uea": _LENGTH_KWARGS, **dict.fromkeys(_SAMPLE_SETS, _LENGTH_KWARGS)
+                }.get(name, set())
     if set(loader_kwargs) - accepted:
         raise TypeError(f"load_har({name!r}) takes {sorted(accepted) or 'no loader arguments'}. "
                         f"Received: {sorted(loader_kwargs)}")
     _check_fraction(val_fraction)
-    if name == "basicmotions":
-        return load_basicmotions(val_fraction=val_fraction, seed=seed, root=root, **loader_kwargs)
+    if name in _SAMPLE_SETS:
+        return _load_sample_set(name, val_fraction=val_fraction, seed=seed, root=root, **loader_kwargs)
     if name == "uea":
         if root is None:
             raise ValueError(f"load_har('uea') needs `root`: a <Name>_TRAIN.ts file or a folder of {_TS_LAYOUT}. "
@@ -357,6 +374,7 @@ def _existing_folder(root, name):
         "uci_har": (ucihar_lib.UCI_HAR_LAYOUT, ucihar_lib.UCI_HAR_URL),
         "motionsense": (motionsense_lib.MOTIONSENSE_LAYOUT, motionsense_lib.MOTIONSENSE_URL),
         "basicmotions": ("BasicMotions_TRAIN.ts, BasicMotions_TEST.ts", "the aeon 1.6.0 wheel on PyPI"),
+        "pickupgesture": ("PickupGestureWiimoteZ_TRAIN.ts, PickupGestureWiimoteZ_TEST.ts", "the aeon 1.6.0 wheel on PyPI"),
     }
     layout, url = layouts[name]
     if root is None:

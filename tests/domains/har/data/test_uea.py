@@ -105,6 +105,18 @@ class RealBasicMotionsTest(TestCase):
         with self.assertRaisesRegex(TypeError, "channels"):
             load_har("basicmotions", channels="all")
 
+    def test_load_har_reads_the_real_variable_length_pickupgesture_sample(self):
+        # UCR PickupGestureWiimoteZ: 1 channel, 29-361 steps, 10 gestures x 5 per split.
+        data = load_har("pickupgesture", min_length=32)
+        self.assertEqual(data.name, "PickupGestureWiimoteZ")
+        self.assertEqual((data.x_train.shape, data.x_val.shape, data.x_test.shape), ((40, 361, 1), (10, 361, 1),
+                                                                                     (50, 361, 1)))
+        self.assertEqual(data.num_classes, 10)
+        np.testing.assert_array_equal(np.bincount(data.y_test), [5] * 10)
+        self.assertTrue(data.preprocessing.startswith("series of 29-361 (train) and 37-324 (test) steps resampled"))
+        padded = load_har("pickupgesture", window_length=64, resize="pad")
+        self.assertEqual(padded.x_test.shape, (50, 64, 1))
+
 
 class TsFormatTest(TestCase):
     def write(self, text, name="tiny.ts"):
