@@ -5,7 +5,10 @@ enabling machine learning in epigraphy", PLoS ONE 19(4):e0299297, 2024 (arXiv 23
 
 - `AramaicSynth` (`synth`): photo-realistic Old Aramaic letters carved in procedural stone, lit by
   a raking light, damaged and photographed; deterministic by seed, streamed into `tf.data` in
-  parallel, exportable as an image folder or TFRecord shards.
+  parallel, exportable as an image folder or TFRecord shards. Its stages, one module each:
+  `letter_form` (the glyph deformed, its strokes), `lighting` (the relief under a raking light),
+  `stone` (basalt, limestone), `damage` (and the letter's legibility), `photograph` (the camera);
+  `noise` holds their shared noise bank and blurs.
 - `AramaicClassifier` (`model`): a 2-D ResNet from `core` over 22 letters + "No Letter", with
   calibrated probabilities (temperature scaling), top-3 answers and an "illegible" answer below a
   confidence threshold chosen on validation (`training.train_aramaic_classifier`).

@@ -34,7 +34,8 @@ from core import calibration
 from core.evaluation import classification_report, plot_confusion_matrix, save_figure, save_report
 from domains.aramaic.data import TEST_SEVERITY, split_seed, to_float
 from domains.aramaic.letters import CLASS_NAMES, NO_LETTER_CLASS, NUM_CLASSES
-from domains.aramaic.synth import DAMAGE_KINDS, PARAM_NAMES, AramaicSynth
+from domains.aramaic.damage import DAMAGE_KINDS
+from domains.aramaic.synth import PARAM_NAMES, AramaicSynth
 
 SEVERITY_BINS = np.linspace(0.0, 1.0, 6)
 ELEVATION_BINS = np.array([0.0, 20.0, 30.0, 40.0, 50.0, 90.0])

@@ -1,7 +1,7 @@
 """Aramaic presets: a narrow ResNet-18 trained on the synthetic letter stream, shipped in the package.
 
 `make presets` (scripts/make_presets.py) trains it with `make_presets()`: 64 × 64 letters from the
-Noto Sans Imperial Aramaic sample font, kept legible (`synth.MIN_LEGIBILITY`), a ResNet-18 at a
+Noto Sans Imperial Aramaic sample font, kept legible (`damage.MIN_LEGIBILITY`), a ResNet-18 at a
 quarter width (16-32-64-128 channels, 0.7 M parameters, about 3 MB), 20 epochs × 720 steps × 64
 freshly rendered letters (921,600) with a 90-minute wall-time cap as a safety only, seed 0; then
 temperature and "illegible" threshold on the validation set. The scores on the held-out synthetic

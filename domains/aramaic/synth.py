@@ -1,38 +1,37 @@
 """`AramaicSynth`: photo-realistic synthetic Old Aramaic letters carved in stone, deterministic by seed.
 
 Deep Aramaic (Aioanei et al., PLoS ONE 2024, REFERENCE.md §6) trains its classifier on synthetic
-letters made from fonts, stone textures, lighting, damage and augmentations. This module renders
+letters made from fonts, stone textures, lighting, damage and augmentations. `AramaicSynth` renders
 such images procedurally in vectorised NumPy/SciPy on an `image_size × image_size` grid (no
-hand-made textures, nothing downloaded):
+hand-made textures, nothing downloaded), one stage per module:
 
-1. **Letter form** — the font's glyph as a signed distance field (`letters.load_glyphs`), sampled
-   through one geometric map that holds the paper's augmentations (rotation, zoom, white-border
-   padding, a 3-point affine jitter of ±20/256 of the side with p = 0.7, an elastic distortion
-   drawn from six alpha/sigma ranges with p = 0.6) and a mild always-on stroke jitter; the stroke
-   width varies along the strokes and is thinned or thickened (the paper's erode/dilate, p = 0.2
-   each) by moving the SDF's zero level. A fragment of a neighbouring letter may enter at an edge.
-2. **Carved relief** — the letter becomes a height map (incised or raised, with rounded edges of
-   random width and depth), lit by a raking light at a random azimuth and elevation: surface
-   normals from the height gradients (Lambert + a specular term on polished basalt) and cast
-   shadows (a horizon test along the light's direction).
-3. **Stone** — procedural basalt (dark, fine-grained, vesicles, some polish) or limestone (light,
-   warm, undulating) as 1/f^β fractal height and albedo fields, lit by the same light.
-4. **Damage** (severity 0 … 1) — erosion (blurred, shallower strokes), spalling and missing
-   fragments, chips, cracks, encrustation and weathering stains. Then the letter's legibility
-   (its relief's slope against the stone's clutter, `_contrast`) is measured; below
-   `min_legibility` the letter is cut deeper and the stone's relief and colours flattened.
-5. **Photograph** — exposure, white balance, gamma, vignetting, focus blur (the paper's Gaussian
-   blur), sensor noise and JPEG compression.
+1. **Letter form** (`letter_form`) — the font's glyph as a signed distance field
+   (`letters.load_glyphs`), sampled through one geometric map that holds the paper's
+   augmentations (rotation, zoom, white-border padding, a 3-point affine jitter, an elastic
+   distortion) and a mild always-on stroke jitter; the stroke width varies along the strokes and
+   is thinned or thickened (the paper's erode/dilate). A fragment of a neighbouring letter may
+   enter at an edge.
+2. **Carved relief** (`lighting`) — the letter becomes a height map (incised or raised, with
+   rounded edges of random width and depth), lit by a raking light at a random azimuth and
+   elevation: Lambert + specular shading and cast shadows.
+3. **Stone** (`stone`) — procedural basalt or limestone as fractal height and albedo fields, lit by
+   the same light.
+4. **Damage** (`damage`, severity 0 … 1) — erosion, spalling and missing fragments, chips, cracks,
+   encrustation and weathering stains. Then the letter's legibility (its relief's slope against
+   the stone's clutter, `damage.legibility`) is measured; below `min_legibility` the letter is cut
+   deeper and the stone's relief and colours flattened.
+5. **Photograph** (`photograph`) — exposure, white balance, gamma, vignetting, focus blur (the
+   paper's Gaussian blur), sensor noise and JPEG compression.
+
+This module holds the stream: what every example draws (`AramaicSynth._plan`, in one fixed
+order), the chunked rendering through the stages (`render_batch`), `tf.data` streaming, export
+and preview.
 
 Speed: training the small model consumes about 100 letters a second on this 2-core CPU,
 so the renderer works on a chunk of examples at once (`render_batch`): every example first draws
 its own conditions from its generator (`_plan`), then each stage runs as a few array operations
-over the whole chunk, with per-example parameters broadcast. The fractal fields (and the white
-noise of the elastic map and of the sensor) are not synthesised per example: the synth keeps a
-bank of up to `NOISE_BANK_SIZE` periodic fields per spectrum (made once by FFT from a fixed seed), and
-each example takes one field per use, cyclically shifted and turned by one of the 8 symmetries of
-the square, all drawn from its generator; a periodic 1/f^β field shifted or turned is another
-field of the same statistics. Blurs with per-example widths are one FFT over the chunk.
+over the whole chunk, with per-example parameters broadcast (`Columns`). The fractal fields and
+white noise come from a bank of periodic fields, shifted and turned per example (`noise`).
 
 `ablate` switches stages off for ablation studies (`evaluation.stage_ablation`): their conditions
 are still drawn, then replaced by neutral ones, so the other stages of each example are unchanged.
@@ -44,54 +43,32 @@ given for its 256-pixel crops (±20 px, 0–50 px, elastic alpha/sigma) are scal
 
 The class index of example `index` is `index % 23` (every class equally often; 22 = "No Letter",
 the stone with at most a neighbour's fragment at the edge).
+
+Example:
+```python
+synth = AramaicSynth(image_size=64, seed=0)
+images, labels, params = synth.arrays(46)   # uint8 (46, 64, 64, 3), labels 0 ... 22 twice, (46, 5)
+```
 """
 
 import dataclasses
-import io
 import pathlib
 
 import numpy as np
-from scipy import fft, ndimage
 
 from core.data.generated import example_rng, generated_batch_dataset
 from core.evaluation import save_figure
-from domains.aramaic.letters import (
-    CLASS_NAMES,
-    GLYPH_BOX,
-    GLYPH_CANVAS,
-    LETTERS,
-    NO_LETTER_CLASS,
-    NUM_CLASSES,
-    load_glyphs,
-)
+from domains.aramaic.damage import DAMAGE_KINDS, MIN_LEGIBILITY, crack_walk, damage, legibility, raise_legibility
+from domains.aramaic.letter_form import ELASTIC_RANGES, ELASTIC_STRENGTH, PAPER_SIZE, font_mask, stroke_profile
+from domains.aramaic.letters import CLASS_NAMES, GLYPH_BOX, LETTERS, NO_LETTER_CLASS, NUM_CLASSES, load_glyphs
+from domains.aramaic.lighting import RELIEFS, light_vector, shade
+from domains.aramaic.noise import NOISE_BETAS, bank_size, noise_bank, noise_fields
+from domains.aramaic.photograph import photograph
+from domains.aramaic.stone import STONES, stone_surface
 
-STONES = ("basalt", "limestone")
-RELIEFS = ("incised", "raised")
 STAGES = ("font", "letter form", "relief, raking light", "stone", "damage", "photograph")
-# The paper's elastic distortions (alpha, sigma ranges at 256 px): the first and last are the
-# repository's; the four between are the project's geometric interpolation (REFERENCE.md §6).
-ELASTIC_RANGES = (((9, 11), (2, 4)), ((40, 60), (4, 6)), ((150, 250), (6, 9)), ((500, 800), (9, 12)),
-                  ((1500, 2500), (12, 15)), ((5000, 8000), (15, 25)))
-# At full strength the largest ranges move strokes by about 20 % of the side (53 px of 256) and
-# leave letters unreadable (seen in the preview grid): the displacement is scaled down by this.
-ELASTIC_STRENGTH = 0.3
-PAPER_SIZE = 256  # the side of the paper's augmented crops, which its pixel parameters refer to
 PARAM_NAMES = ("severity", "elevation", "azimuth", "stone", "legibility")
-# The noise fields of one example and their spectral exponents β (1/f^β; 0 is white noise), each
-# of zero mean and unit standard deviation.
-NOISE_BETAS = {"stroke": 2.5, "jitter_y": 3.0, "jitter_x": 3.0, "fine": 1.7, "coarse": 3.3, "pits": 0.6,
-               "albedo_fine": 1.3, "albedo_coarse": 3.1, "veins": 2.8, "spall_edge": 2.5, "spall_floor": 1.5,
-               "crust": 3.0, "crust_height": 1.5, "stains": 3.0, "elastic_y": 0.0, "elastic_x": 0.0,
-               "sensor_r": 0.0, "sensor_g": 0.0, "sensor_b": 0.0}
-NOISE_BANK_SIZE = 16  # periodic fields kept per spectrum (each then shifted by up to S × S and turned 8 ways)
-NOISE_BANK_PIXELS = NOISE_BANK_SIZE * 64 * 64  # larger images keep fewer fields (at least 4): 60 MB at 224 px
-NOISE_BANK_SEED = 20240402  # the bank is part of the renderer, the same for every stream seed
-# A letter's relief stands out of the stone's at least this much (`legibility`, `_contrast`):
-# below, the letter is cut deeper and the stone's relief and colours flattened until it does. Fainter letters were
-# unreadable to the project's eyes and to the trained model (README, Aramaic); 0 leaves them.
-MIN_LEGIBILITY = 2.0
 UNIFORM_DRAWS = 64  # scalar conditions per example, drawn at once (`_plan` uses at most 63)
-DAMAGE_KINDS = ("erosion", "spalls", "chips", "cracks", "crust", "stains")
 # Stages that `ablate` can switch off (`AramaicSynth`), each with the kinds of damage on their own.
 ABLATIONS = ("form", "stone", "photo", "damage", *DAMAGE_KINDS)
 
@@ -144,7 +121,7 @@ class AramaicSynth:
         stones: tuple of names among `STONES`. Defaults to both.
         reliefs: tuple among `RELIEFS`. Defaults to both.
         jpeg: bool. JPEG-compress the photograph (p = 0.7). Defaults to True.
-        min_legibility: float >= 0. Least contrast of a letter against the stone (`_contrast`):
+        min_legibility: float >= 0. Least contrast of a letter against the stone (`damage.legibility`):
             fainter letters are cut deeper and the stone flattened up to it. 0 keeps them as
             drawn (some then unreadable). Defaults to 2 (`MIN_LEGIBILITY`).
         seed: int. Seed of the stream (`example`, `dataset`). Defaults to 0.
@@ -211,23 +188,9 @@ class AramaicSynth:
         centre = (size - 1) / 2.0
         self._y, self._x = np.mgrid[0:size, 0:size].astype("float32") - centre
         self._sdf = np.concatenate([glyphs.sdf for glyphs in self.glyphs])  # font f, letter l at f * 22 + l
-        self._bank_size = int(np.clip(NOISE_BANK_PIXELS // size ** 2, 4, NOISE_BANK_SIZE))
-        self._tiled = np.tile(self._noise_bank(), (1, 1, 2, 2))  # windows of it are the shifted fields
+        self._bank_size = bank_size(size)
+        self._tiled = np.tile(noise_bank(size, self._bank_size), (1, 1, 2, 2))  # windows of it are the shifted fields
         self._neutral = self._neutral_conditions()
-
-    def _noise_bank(self):
-        """Periodic fields for each entry of `NOISE_BETAS`: (fields, bank, S, S), unit std."""
-        size = self.image_size
-        radius = np.hypot(np.fft.fftfreq(size)[:, None], np.fft.rfftfreq(size)[None, :])
-        radius[0, 0] = 1.0
-        betas = np.array(list(NOISE_BETAS.values()))[:, None, None, None]
-        spectrum = radius[None, None] ** (-betas / 2.0)
-        spectrum[..., 0, 0] = 0.0
-        rng = np.random.default_rng([NOISE_BANK_SEED, size])
-        white = rng.standard_normal((len(NOISE_BETAS), self._bank_size, size, size))
-        fields = fft.irfft2(fft.rfft2(white) * spectrum, s=(size, size))
-        fields /= fields.std(axis=(2, 3), keepdims=True)
-        return fields.astype("float32")
 
     def _neutral_conditions(self):
         """The plan entries that `ablate` overrides, with their neutral values (`_plan`'s keys)."""
@@ -270,7 +233,7 @@ class AramaicSynth:
         `core.data.generated_batch_dataset`: examples `indices` (class `index % 23`) from their `rngs`.
 
         `params` holds severity, light elevation and azimuth (degrees), the stone (0 basalt,
-        1 limestone) and the letter's legibility (`_contrast`; inf for "No Letter", unless a fragment of a
+        1 limestone) and the letter's legibility (`damage.legibility`; inf for "No Letter", unless a fragment of a
         neighbouring letter is in view: then it is the fragment's, and the floor deepens it), for
         evaluations by condition.
         """
@@ -350,64 +313,50 @@ class AramaicSynth:
             raise ValueError(f"labels must be in [0, {NUM_CLASSES}). Received: labels={labels}")
         severities = [None] * len(labels) if severities is None else severities
         plans = [self._plan(rng, label, severity) for rng, label, severity in zip(rngs, labels, severities)]
-        column = _Columns(plans)
+        column = Columns(plans)
         size = self.image_size
         out = {} if stages else None
-        noise = self._noise_fields(column("noise"))
+        noise = noise_fields(self._tiled, column("noise"), size)
 
         # 1. Letter form: one inverse map from the image grid to the glyph canvas.
-        coords, pixel_per_glyph = self._glyph_map(column, noise)
         letter = np.array(labels) != NO_LETTER_CLASS
-        glyph = column("glyph")
-        distance = np.where(letter[:, None, None], self._sample_sdf(glyph, coords) * pixel_per_glyph, 1e3)
-        neighbour = np.flatnonzero(column("neighbour") >= 0)
-        if len(neighbour):  # a fragment of another letter beside this one, entering at an edge
-            moved = coords[neighbour] + column("neighbour_offset")[neighbour][:, :, None, None]
-            near = self._sample_sdf(column("neighbour")[neighbour], moved) * pixel_per_glyph[neighbour]
-            distance[neighbour] = np.minimum(distance[neighbour], near)
-        width_jitter = column("stroke_jitter")[:, None, None] * noise["stroke"]  # the width varies along the strokes
-        distance = distance - (column("stroke")[:, None, None] + width_jitter)
-        t = np.clip(0.5 - distance / column("edge")[:, None, None], 0.0, 1.0)
-        profile = 0.5 - 0.5 * np.cos(np.pi * t)  # rounded edges: 0 outside, 1 on the stroke's floor
+        profile = stroke_profile(column, noise, letter, self._sdf, self._y, self._x)
         if out is not None:
-            identity = np.broadcast_to(self._identity_map(), (len(plans), 2, size, size))
-            out["font"] = np.where(letter[:, None, None], self._sample_sdf(glyph, identity) < 0, False).astype("float32")
+            out["font"] = font_mask(self._sdf, column("glyph"), letter, self._y, self._x)
             out["letter form"] = profile.astype("float32")
 
         # 2. Relief.
         glyph_height = (column("relief_sign") * column("depth"))[:, None, None] * profile
-        light = self._light_vector(column("azimuth"), column("elevation"))
+        light = light_vector(column("azimuth"), column("elevation"))
         ambient = column("ambient")
         if out is not None:
             grey = np.full((len(plans), size, size, 3), 0.6, "float32")
-            out["relief, raking light"] = self._shade(glyph_height, grey, light, ambient, np.zeros(len(plans)))
+            out["relief, raking light"] = shade(glyph_height, grey, light, ambient, np.zeros(len(plans)))
 
         # 3. Stone.
-        stone_height, albedo = self._stone(column, noise)
+        stone_height, albedo = stone_surface(column, noise)
         specular = column("specular")
         if out is not None:
-            out["stone"] = self._shade(glyph_height + stone_height, albedo, light, ambient, specular)
+            out["stone"] = shade(glyph_height + stone_height, albedo, light, ambient, specular)
 
         # 4. Damage.
         carved = glyph_height
-        glyph_height, stone_height, albedo = self._damage(plans, column, noise, glyph_height, stone_height, albedo)
-        legibility = _contrast(carved, glyph_height, stone_height, albedo)
+        glyph_height, stone_height, albedo = damage(plans, column, noise, glyph_height, stone_height, albedo,
+                                                    self._y, self._x)
+        legible = legibility(carved, glyph_height, stone_height, albedo)
         if self.min_legibility > 0:  # too faint: cut the letter deeper, flatten the stone's relief and colours
-            boost = np.sqrt(np.maximum(self.min_legibility / np.maximum(legibility, 1e-3), 1.0))[:, None, None]
-            glyph_height, stone_height = glyph_height * boost, stone_height / boost  # contrast × boost²
-            mean_albedo = albedo.mean(axis=(1, 2), keepdims=True)
-            albedo = mean_albedo + (albedo - mean_albedo) / boost[..., None]
-            legibility = np.maximum(legibility, self.min_legibility)
-        lit = self._shade(glyph_height + stone_height, albedo, light, ambient, specular)
+            glyph_height, stone_height, albedo, legible = raise_legibility(glyph_height, stone_height, albedo, legible,
+                                                                           self.min_legibility)
+        lit = shade(glyph_height + stone_height, albedo, light, ambient, specular)
         if out is not None:
             out["damage"] = lit
 
         # 5. Photograph.
-        images = self._photograph(plans, column, noise, lit)
+        images = photograph(plans, column, noise, lit, self._y, self._x)
         if out is not None:
             out["photograph"] = images.astype("float32") / 255.0
         public = [{**{key: plan[key] for key in ("label", "severity", "font", "stone", "relief", "azimuth", "elevation")},
-                   "legibility": float(remaining)} for plan, remaining in zip(plans, legibility)]
+                   "legibility": float(remaining)} for plan, remaining in zip(plans, legible)]
         return images, public, out
 
     def _plan(self, rng, label, severity):
@@ -476,210 +425,10 @@ class AramaicSynth:
                           for a, b, c, _ in spalls]
         chips = rng.poisson(14 * s)
         plan["chips"] = (rng.integers(0, size, (2, chips)), rng.uniform(2.0, 6.0, chips) * k)
-        plan["cracks"] = [self._crack_walk(rng) for _ in range(rng.poisson(1.2 * s))]
+        plan["cracks"] = [crack_walk(rng, size) for _ in range(rng.poisson(1.2 * s))]
         plan["noise"] = rng.integers(0, [self._bank_size, 8, size, size], size=(len(NOISE_BETAS), 4))
         plan.update(self._neutral)  # the stages switched off by `ablate`, after every draw
         return plan
-
-    def _crack_walk(self, rng):
-        """The pixels (ys, xs) of one crack: a random walk of half-pixel steps with a wandering heading."""
-        size = self.image_size
-        steps = int(size * rng.uniform(0.6, 2.0) / 0.5)
-        angle = rng.uniform(0, 2 * np.pi) + np.cumsum(rng.normal(0, 0.12, steps))
-        start = rng.uniform(0, size, 2)
-        ys = start[0] + 0.5 * np.cumsum(np.sin(angle))
-        xs = start[1] + 0.5 * np.cumsum(np.cos(angle))
-        keep = (ys >= 0) & (ys < size) & (xs >= 0) & (xs < size)
-        return ys[keep].astype(int), xs[keep].astype(int)
-
-    def _noise_fields(self, choices):
-        """Name → (N, S, S) fields of the bank, each example's shifted and turned as it drew (`choices`)."""
-        size = self.image_size
-        fields = {}
-        for position, name in enumerate(NOISE_BETAS):
-            views = []
-            for bank, symmetry, dy, dx in choices[:, position]:
-                # A cyclic shift of a periodic field is a window of the field tiled 2 × 2.
-                field = self._tiled[position, bank, dy:dy + size, dx:dx + size]
-                field = field.T if symmetry & 4 else field
-                views.append(field[::-1 if symmetry & 2 else 1, ::-1 if symmetry & 1 else 1])
-            fields[name] = np.stack(views)
-        return fields
-
-    def _identity_map(self):
-        scale = GLYPH_BOX / (0.85 * self.image_size)
-        centre = (GLYPH_CANVAS - 1) / 2.0
-        return np.stack([self._y * scale + centre, self._x * scale + centre])
-
-    def _glyph_map(self, column, noise):
-        """Image grid → glyph canvas coordinates (N, 2, S, S), and image pixels per glyph pixel (N, 1, 1)."""
-        size = self.image_size
-        letter = size * (column("zoom") + 0.1) / (1.0 + 2.0 * column("padding"))  # glyph box side in pixels
-        cos, sin = np.cos(column("angle")), np.sin(column("angle"))
-        rotation = np.stack([np.stack([cos, -sin], -1), np.stack([sin, cos], -1)], -2)  # (N, 2, 2)
-        # The affine map through the 3 moved points: [source, 1] @ solution = source + moves.
-        source = np.array([[-0.4, -0.4], [0.4, -0.4], [0.0, 0.4]]) * size
-        solution = np.linalg.solve(np.c_[source, np.ones(3)], source[None] + column("affine"))  # (N, 3, 2)
-        matrix = np.swapaxes(solution[:, :2], 1, 2) @ rotation
-        # Stroke jitter (always) plus the paper's elastic distortion (p = 0.6; alpha 0 without).
-        sigma = np.repeat(column("elastic_sigma")[:, None], 2, axis=1)
-        elastic = _blur(np.stack([noise["elastic_y"], noise["elastic_x"]], -1), sigma, wrap=True)
-        alpha = column("elastic_alpha")[:, None, None]
-        shift = column("shift")
-        jitter = column("jitter")[:, None, None]
-        py = self._y + jitter * noise["jitter_y"] + alpha * elastic[..., 0] - shift[:, 0, None, None]
-        px = self._x + jitter * noise["jitter_x"] + alpha * elastic[..., 1] - shift[:, 1, None, None]
-        inverse = np.linalg.inv(matrix).astype("float32")[:, :, :, None, None]
-        glyph_per_pixel = (GLYPH_BOX / letter)[:, None, None].astype("float32")
-        centre = (GLYPH_CANVAS - 1) / 2.0
-        coords = np.stack([inverse[:, 0, 0] * py + inverse[:, 0, 1] * px,
-                           inverse[:, 1, 0] * py + inverse[:, 1, 1] * px], 1) * glyph_per_pixel[:, None] + centre
-        pixel_per_glyph = np.sqrt(np.abs(np.linalg.det(matrix)))[:, None, None] / glyph_per_pixel
-        return coords.astype("float32"), pixel_per_glyph.astype("float32")
-
-    def _sample_sdf(self, glyph, coords):
-        """Bilinear samples (N, S, S) of the distance fields `glyph` (N,) at canvas `coords` (N, 2, S, S)."""
-        side = GLYPH_CANVAS
-        y, x = coords[:, 0], coords[:, 1]
-        # Outside the canvas the nearest edge value underestimates the distance: kept positive below.
-        outside = (y < 0) | (y > side - 1) | (x < 0) | (x > side - 1)
-        y, x = np.clip(y, 0, side - 1), np.clip(x, 0, side - 1)
-        y0, x0 = np.minimum(y.astype("int32"), side - 2), np.minimum(x.astype("int32"), side - 2)
-        wy, wx = y - y0, x - x0
-        corner = (np.asarray(glyph, "int32")[:, None, None] * side + y0) * side + x0  # flat index into the fields
-        flat = self._sdf.reshape(-1)
-        top = np.take(flat, corner) * (1 - wx) + np.take(flat, corner + 1) * wx
-        bottom = np.take(flat, corner + side) * (1 - wx) + np.take(flat, corner + side + 1) * wx
-        values = top * (1 - wy) + bottom * wy
-        return np.where(outside, np.maximum(values, 4.0), values).astype("float32")
-
-    def _stone(self, column, noise):
-        """Height (N, S, S) px and albedo (N, S, S, 3) of procedural basalt or limestone."""
-        c = {name: column(name)[:, None, None] for name in ("fine", "coarse", "pits", "pit_level", "albedo_fine",
-                                                            "albedo_coarse", "veins")}
-        height = c["fine"] * noise["fine"] + c["coarse"] * noise["coarse"]
-        height = height - c["pits"] * np.clip(noise["pits"] - c["pit_level"], 0, None)  # basalt's vesicles
-        variation = c["albedo_fine"] * noise["albedo_fine"] + c["albedo_coarse"] * noise["albedo_coarse"]
-        variation = variation - c["veins"] * np.clip(0.15 - np.abs(noise["veins"]), 0, None) / 0.15  # limestone's
-        albedo = np.clip(column("colour")[:, None, None, :] * (1.0 + variation[..., None]), 0.02, 1.0)
-        return height.astype("float32"), albedo.astype("float32")
-
-    def _damage(self, plans, column, noise, glyph_height, stone_height, albedo):
-        """Erosion, spalling/missing fragments, chips, cracks, encrustation, weathering (each example's severity)."""
-        size, k = self.image_size, self._scale
-        n = len(plans)
-        # Erosion: softer, shallower strokes.
-        erosion = np.repeat(column("erosion")[:, None], 2, axis=1)
-        glyph_height = _blur(glyph_height, erosion) * column("shallower")[:, None, None]
-        # Spalling: flakes of the surface gone, letter included, with a rough floor.
-        intact = np.ones((n, size, size), "float32")
-        for i, plan in enumerate(plans):
-            for cy, cx, radius in plan["spalls"]:
-                inside = radius * (1 + 0.3 * noise["spall_edge"][i]) - np.hypot(self._y - cy, self._x - cx)
-                intact[i] = np.minimum(intact[i], np.clip(1.0 - inside / k, 0.0, 1.0))
-        floor = column("spall_floor")[:, None, None] + 0.6 * k * noise["spall_floor"]
-        stone_height = stone_height - (1.0 - intact) * floor
-        glyph_height = glyph_height * intact
-        albedo = albedo * (1.0 + 0.15 * (1.0 - intact))[..., None]
-        # Chips (small pits) and cracks (random walks carved as thin grooves).
-        impulses = np.zeros((n, size, size), "float32")
-        lines = np.zeros((n, size, size), "float32")
-        for i, plan in enumerate(plans):
-            (ys, xs), depths = plan["chips"]
-            np.add.at(impulses[i], (ys, xs), depths)
-            for ys, xs in plan["cracks"]:
-                lines[i, ys, xs] = 1.0
-        if impulses.any():
-            stone_height = stone_height - ndimage.gaussian_filter(impulses, (0, 0.8 * k, 0.8 * k)) * 6.0
-        if lines.any():
-            lines = ndimage.gaussian_filter(lines, (0, 0.5 * k, 0.5 * k))
-            stone_height = stone_height - column("crack_depth")[:, None, None] * np.clip(lines * 2.5, 0, 1)
-        # Encrustation: raised crusts of another colour over the most-covered fraction 0.5 × crust.
-        crust = column("crust")
-        field = noise["crust"]
-        level = _quantiles(field, 1.0 - 0.5 * crust)[:, None, None]
-        patch = np.where((crust > 0.05)[:, None, None], np.clip((field - level) * 3.0, 0, 1), 0.0)
-        stone_height = stone_height + patch * column("crust_height")[:, None, None] * (1 + 0.3 * noise["crust_height"])
-        glyph_height = glyph_height * (1 - 0.7 * patch)
-        patch = patch[..., None]
-        albedo = albedo * (1 - 0.8 * patch) + 0.8 * patch * column("crust_colour")[:, None, None, :]
-        # Weathering: stains and discolouration.
-        stains = 1.0 + column("stains")[:, None, None] * noise["stains"]
-        albedo = np.clip(albedo * stains[..., None], 0.02, 1.0)
-        return glyph_height.astype("float32"), stone_height.astype("float32"), albedo.astype("float32")
-
-    @staticmethod
-    def _light_vector(azimuth, elevation):
-        """Unit vectors (x, y, z) towards the light, (..., 3), from azimuth and elevation in degrees."""
-        a, e = np.deg2rad(azimuth), np.deg2rad(elevation)
-        return np.stack([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)], -1).astype("float32")
-
-    def _shade(self, height, albedo, light, ambient, specular):
-        """Lambert + Blinn-Phong shading of height maps (N, S, S) with cast shadows: (N, S, S, 3) in [0, 1].
-
-        `light` (N, 3), `ambient` and `specular` (N,) are per example.
-        """
-        gy, gx = np.gradient(height, axis=(1, 2))
-        norm = 1.0 / np.sqrt(1.0 + gx * gx + gy * gy)
-        nx, ny, nz = -gx * norm, -gy * norm, norm
-        lx, ly, lz = (light[:, i, None, None] for i in range(3))
-        diffuse = np.clip(nx * lx + ny * ly + nz * lz, 0.0, None)
-        lit = self._shadow(height, light)
-        half = light + np.array([0, 0, 1], "float32")
-        half /= np.linalg.norm(half, axis=1, keepdims=True)
-        hx, hy, hz = (half[:, i, None, None] for i in range(3))
-        shine = np.clip(nx * hx + ny * hy + nz * hz, 0.0, None)
-        shine4 = np.square(np.square(shine))
-        shine = np.square(np.square(shine4)) * shine4  # the 20th power, by products (faster than a power)
-        ambient = np.asarray(ambient, "float32")[:, None, None]
-        shading = ambient + (1.0 - ambient) * diffuse * lit / np.maximum(lz, 0.35)
-        specular = np.asarray(specular, "float32")[:, None, None]
-        return np.clip(albedo * shading[..., None] + (specular * shine * lit)[..., None], 0.0, 1.0).astype("float32")
-
-    def _shadow(self, height, light):
-        """1 where the light reaches the surface, 0 in cast shadow (soft by half a pixel): (N, S, S).
-
-        A horizon test: marching towards the light, is any surface higher than the ray from here?
-        """
-        size = self.image_size
-        lit = np.ones_like(height)
-        for i, (field, (lx, ly, lz)) in enumerate(zip(height, light)):
-            horizontal = np.hypot(lx, ly)
-            if horizontal < 1e-3:
-                continue
-            tan_elevation = lz / horizontal
-            ux, uy = lx / horizontal, ly / horizontal
-            reach = int(min(np.ceil(np.ptp(field) / max(tan_elevation, 1e-3)), size // 3))
-            if reach < 1:
-                continue
-            padded = np.pad(field, reach, mode="edge")
-            horizon = np.full_like(field, -np.inf)
-            for t in range(1, reach + 1):
-                oy, ox = reach + int(round(t * uy)), reach + int(round(t * ux))
-                np.maximum(horizon, padded[oy:oy + size, ox:ox + size] - t * tan_elevation, out=horizon)
-            lit[i] = np.clip((field - horizon) * 2.0 + 0.5, 0.0, 1.0)
-        return lit
-
-    def _photograph(self, plans, column, noise, radiance):
-        """Exposure, white balance, vignetting, focus blur, noise, gamma, JPEG → uint8 (N, S, S, 3)."""
-        exposure = column("exposure") / (radiance.mean(axis=(1, 2, 3)) + 1e-4)
-        image = radiance * (exposure[:, None] * column("white_balance"))[:, None, None, :]
-        falloff = (self._x ** 2 + self._y ** 2) / (self.image_size / 2) ** 2
-        image = image * (1.0 - column("vignette")[:, None, None] * falloff)[..., None]
-        image = np.clip(_blur(image, column("focus")), 0, None)  # the paper's Gaussian blur; out of focus
-        sensor = np.stack([noise["sensor_r"], noise["sensor_g"], noise["sensor_b"]], -1)
-        shot, read = column("shot_noise")[:, None, None, None], column("read_noise")[:, None, None, None]
-        image = image + np.sqrt(image * shot ** 2 + read ** 2) * sensor  # shot (∝ √signal) and read noise
-        image = np.clip(image, 0, 1) ** (1.0 / column("gamma"))[:, None, None, None]
-        images = (image * 255.0 + 0.5).astype(np.uint8)
-        for i, plan in enumerate(plans):
-            if plan["jpeg"]:
-                from PIL import Image
-
-                buffer = io.BytesIO()
-                Image.fromarray(images[i]).save(buffer, format="JPEG", quality=plan["jpeg"])
-                images[i] = np.asarray(Image.open(buffer).convert("RGB"))
-        return images
 
     # ------------------------------------------------------------------ export and preview
     def export_folder(self, root, num_examples, seed=None, start=0, image_format="png"):
@@ -752,8 +501,21 @@ class AramaicSynth:
         return figure
 
 
-class _Columns:
-    """The plans' entry `key` across the examples as one array (floats as float32): `column("depth")`."""
+class Columns:
+    """The plans' entry `key` across the examples as one array (floats as float32): `column("depth")`.
+
+    What the stages (`letter_form`, `stone`, `damage`, `photograph`) read the drawn conditions of
+    a chunk through; each key is gathered once.
+
+    Args:
+        plans: list of N dicts of drawn conditions (`AramaicSynth.conditions`).
+
+    Example:
+    ```python
+    column = Columns(AramaicSynth(image_size=32).conditions(4))
+    column("severity").shape, column("white_balance").shape   # (4,), (4, 3)
+    ```
+    """
 
     def __init__(self, plans):
         self.plans = plans
@@ -764,66 +526,3 @@ class _Columns:
             values = np.asarray([plan[key] for plan in self.plans])
             self.cache[key] = values.astype("float32") if values.dtype.kind == "f" else values
         return self.cache[key]
-
-
-def _blur(fields, sigma, wrap=False):
-    """Gaussian blur of each field (N, S, S[, C]) with its own widths `sigma` (N, 2) in pixels, by FFT.
-
-    The borders are mirrored (as `scipy.ndimage`'s "reflect") over a margin of at least 6 pixels per
-    64, enough for the widths used here (at most 2 per 64), or wrapped around with `wrap=True`. Only
-    the fields of nonzero width are transformed, each on its own, so a field's result does not
-    depend on the others in the chunk.
-    """
-    sigma = np.asarray(sigma, "float32")
-    chosen = np.flatnonzero(sigma.max(axis=1) > 0)
-    if not len(chosen):
-        return fields
-    size = fields.shape[1]
-    side = size if wrap else fft.next_fast_len(size + 2 * int(np.ceil(6 * size / 64)), real=True)
-    before = (side - size) // 2
-    # Channels first: the FFT runs over the two last, contiguous axes.
-    part = np.moveaxis(fields[chosen], 3, 1) if fields.ndim == 4 else fields[chosen][:, None]
-    if side > size:
-        part = np.pad(part, ((0, 0), (0, 0), (before, side - size - before), (before, side - size - before)),
-                      mode="symmetric")
-    fy = np.fft.fftfreq(side).astype("float32")[None, :, None]
-    fx = np.fft.rfftfreq(side).astype("float32")[None, None, :]
-    sy, sx = sigma[chosen, 0, None, None], sigma[chosen, 1, None, None]
-    transfer = np.exp(-2.0 * np.pi ** 2 * (sy ** 2 * fy ** 2 + sx ** 2 * fx ** 2)).astype("float32")[:, None]
-    smooth = fft.irfft2(fft.rfft2(part) * transfer, s=(side, side))[..., before:before + size, before:before + size]
-    out = fields.copy()
-    out[chosen] = np.moveaxis(smooth, 1, 3) if fields.ndim == 4 else smooth[:, 0]
-    return out
-
-
-def _contrast(carved, glyph_height, stone_height, albedo):
-    """The letter's legibility (N,): how much it stands out of the stone, after damage.
-
-    The mean slope of the damaged letter's relief `glyph_height` along the edges of its intact
-    strokes (where `carved`, the relief before damage, has slope), over the stone's clutter: the
-    mean slope of its relief `stone_height` (texture, spalls, chips, cracks, crusts) plus the mean
-    relative gradient of its brightness `albedo` (crusts, stains), over the whole image. Under a
-    raking light a slope s shades a surface by about s, as a relative albedo change does. Below
-    about 2 the letter is lost in the stone (README, Aramaic). Infinite for "No Letter".
-    """
-    def slope(field):
-        gy, gx = np.gradient(field, axis=(1, 2))
-        return np.hypot(gy, gx)
-
-    carved_slope = slope(carved)
-    edges = carved_slope > 0.05 * carved_slope.max(axis=(1, 2), keepdims=True).clip(1e-6)
-    count = edges.sum(axis=(1, 2))
-    letter = (slope(glyph_height) * edges).sum(axis=(1, 2)) / np.maximum(count, 1)
-    brightness = albedo.mean(axis=3)
-    clutter = slope(stone_height).mean(axis=(1, 2)) + slope(brightness).mean(axis=(1, 2)) / brightness.mean(axis=(1, 2))
-    return np.where(count > 0, letter / np.maximum(clutter, 1e-6), np.inf).astype("float32")
-
-
-def _quantiles(fields, q):
-    """The q[i]-quantile of each field i (N, S, S), linearly interpolated (as `numpy.quantile`)."""
-    values = np.sort(fields.reshape(len(fields), -1), axis=1)
-    position = np.clip(np.asarray(q, "float64"), 0.0, 1.0) * (values.shape[1] - 1)
-    low = np.floor(position).astype(int)
-    high = np.minimum(low + 1, values.shape[1] - 1)
-    rows = np.arange(len(fields))
-    return values[rows, low] + (position - low) * (values[rows, high] - values[rows, low])

@@ -38,7 +38,7 @@ from domains.aramaic.data import TEST_SEVERITY, load_images, load_letter_folder,
 from domains.aramaic.evaluation import report, stage_ablation
 from domains.aramaic.letters import DEFAULT_FONT_SAMPLE
 from domains.aramaic.model import PAPER_ACCURACY, AramaicClassifier
-from domains.aramaic.synth import MIN_LEGIBILITY
+from domains.aramaic.damage import MIN_LEGIBILITY
 from domains.aramaic.training import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_EPOCHS,
