@@ -8,9 +8,13 @@ What a screening paper reports, from per-image probabilities of "referable" (ICD
   a target sensitivity or specificity; `screening_target` checks the usual 85 % / 80 %;
 - `per_source_auc`: the AUC of each source data set (the `Dataset/` prefix of the file names);
 - `patient_ids` / `patient_level`: both eyes of a patient pooled (referable if either eye is);
-- `expected_calibration_error` and `referral_curve` (AUC of the images kept as the most
-  uncertain 0-50 % are referred to a grader);
-- `plot_roc`, `plot_referral_curve`, and `report` (a model on a test set: JSON + PNGs).
+- the expected calibration error of P(referable) (`core.calibration.expected_calibration_error`,
+  15 bins) and `referral_curve` (AUC of the images kept as the most uncertain 0-50 % are
+  referred to a grader);
+- `plot_roc`, `plot_referral_curve`; `report(model, data, output_dir, title)` (a model on a test
+  split) and `report_predictions(labels, probabilities, output_dir, title)` (predictions already
+  made, such as the paper's): the headline metrics beside the chance baseline
+  (`core.evaluation.report_result`, written as `report.json` with the PNGs).
 
 The paper's released per-image predictions (Castilla et al., SIPAIM 2022; `released/`) load with
 `load_released_predictions`; run through `screening_report` they give the paper's AUC 0.955
@@ -33,7 +37,9 @@ import re
 
 import numpy as np
 
-from core.evaluation import save_figure, save_report
+from core.calibration import expected_calibration_error
+from core.evaluation import report_result, save_figure
+from domains.fundus.data import FundusData, FundusSplit, preprocessed_images
 
 RELEASED_DIR = pathlib.Path(__file__).parent / "released"
 RELEASED_FILES = {"test": "sipaim2022_resnet18_test_results.csv.gz",
@@ -273,24 +279,6 @@ def patient_level(labels, probabilities, patients):
     return unique, pooled_y, pooled_p
 
 
-def expected_calibration_error(labels, probabilities, num_bins=15):
-    """ECE of the referable probability: sum over equal-width bins of |frequency - mean confidence|, weighted.
-
-    Args:
-        labels: (n,) 0/1.
-        probabilities: (n,) probabilities of referable in [0, 1].
-        num_bins: int. Defaults to 15.
-    """
-    y, p = _check_scores(labels, probabilities)
-    bins = np.minimum((p * num_bins).astype(int), num_bins - 1)
-    error = 0.0
-    for b in range(num_bins):
-        chosen = bins == b
-        if chosen.any():
-            error += chosen.mean() * abs(y[chosen].mean() - p[chosen].mean())
-    return float(error)
-
-
 def binary_entropy(probabilities):
     """Predictive entropy (nats) of a referable probability: 0 when certain, log 2 at 0.5."""
     p = np.clip(np.asarray(probabilities, dtype="float64"), 1e-12, 1 - 1e-12)
@@ -338,16 +326,23 @@ def screening_report(labels, probabilities, filenames=None, uncertainty=None, n_
 
     Returns:
         dict: "n", "positives", "auc", "auc_ci", "accuracy" (at 0.5), "at_0.5", "screening"
-        (`screening_target`), "ece", "referral", "chance_auc" (0.5, the baseline), and with
-        filenames "per_source" and "patient_level".
+        (`screening_target`), "ece" (15 bins), "referral", and with filenames "per_source" and
+        "patient_level".
+
+    Example:
+    ```python
+    released = load_released_predictions("validation")
+    results = screening_report(released.labels, released.probabilities, filenames=released.filenames)
+    results["auc"], results["ece"], results["patient_level"]["auc"]
+    ```
     """
     y, p = _check_scores(labels, probabilities)
     auc, low, high = auc_with_ci(y, p, n_bootstrap=n_bootstrap, seed=seed)
     uncertainty = binary_entropy(p) if uncertainty is None else uncertainty
     results = {
-        "n": int(len(y)), "positives": int(y.sum()), "auc": auc, "auc_ci": (low, high), "chance_auc": 0.5,
+        "n": int(len(y)), "positives": int(y.sum()), "auc": auc, "auc_ci": (low, high),
         "accuracy": float(np.mean((p >= 0.5) == y)), "at_0.5": operating_point(y, p, threshold=0.5),
-        "screening": screening_target(y, p), "ece": expected_calibration_error(y, p),
+        "screening": screening_target(y, p), "ece": expected_calibration_error(p, y),
         "referral": referral_curve(y, p, uncertainty),
     }
     if filenames is not None:
@@ -422,32 +417,109 @@ def plot_referral_curve(curves, path, title="Referral curve"):
     return _save(referral_figure(curves, title), path)
 
 
-def report(labels, probabilities, output_dir, title, filenames=None, uncertainty=None, n_bootstrap=2000, seed=0):
-    """`screening_report` written as `test_report.json` with `roc.png` and `referral_curve.png`.
+CHANCE = "chance"  # P(referable) = 0.5 for every image
+
+
+def headline_metrics(results):
+    """The scalar metrics of a `screening_report`: what `report` puts beside the baselines.
 
     Args:
-        labels, probabilities, filenames, uncertainty, n_bootstrap, seed: as `screening_report`.
-        output_dir: str or Path.
-        title: str. Title of the plots.
+        results: dict. A `screening_report` result.
 
     Returns:
-        dict of flat results (auc, its interval, sensitivity/specificity at the screening targets,
-        ece, the AUC with 20 % referred) and the files' paths.
+        dict: "n", "positives", "auc", "auc_ci_low", "auc_ci_high", "accuracy" (at 0.5),
+        "specificity_at_85_sensitivity", "sensitivity_at_80_specificity", "ece",
+        "auc_20pct_referred" (the AUC once the 20 % most uncertain images are referred).
+
+    Example:
+    ```python
+    results = screening_report([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9], n_bootstrap=20)
+    headline_metrics(results)["auc"]   # 0.75
+    ```
+    """
+    screening = results["screening"]
+    referral = results["referral"]
+    return {"n": results["n"], "positives": results["positives"], "auc": results["auc"],
+            "auc_ci_low": results["auc_ci"][0], "auc_ci_high": results["auc_ci"][1],
+            "accuracy": results["accuracy"],
+            "specificity_at_85_sensitivity": screening["at_sensitivity"]["specificity"],
+            "sensitivity_at_80_specificity": screening["at_specificity"]["sensitivity"],
+            "ece": results["ece"], "auc_20pct_referred": referral["auc"][referral["fractions"].index(0.2)]}
+
+
+def chance_baseline(labels, n_bootstrap=2000, seed=0):
+    """The non-learned baseline: P(referable) = 0.5 for every image, scored like a model.
+
+    A constant ranks no image above another: AUC 0.5 (its interval too), 0 specificity at 85 %
+    sensitivity (every image must be referred), 0 sensitivity at 80 % specificity, calibration
+    error |prevalence - 0.5|, accuracy at 0.5 the prevalence (every image called referable).
+
+    Args:
+        labels: (n,) 0/1 with both classes.
+        n_bootstrap: int. Defaults to 2000.
+        seed: int. Defaults to 0.
+
+    Returns:
+        dict with the keys of `headline_metrics`.
+
+    Example:
+    ```python
+    chance_baseline([0, 0, 0, 1], n_bootstrap=20)["ece"]   # 0.25
+    ```
+    """
+    y = np.asarray(labels)
+    return headline_metrics(screening_report(y, np.full(y.shape, 0.5), n_bootstrap=n_bootstrap, seed=seed))
+
+
+def report_predictions(labels, probabilities, output_dir, title, filenames=None, uncertainty=None, n_bootstrap=2000,
+                       seed=0, figures=(), details=None):
+    """Per-image predictions already made (the paper's released ones, a model's) scored beside chance.
+
+    Writes `roc.png`, `referral_curve.png` and `report.json` (`core.evaluation.report_result`) in
+    `output_dir`.
+
+    Args:
+        labels: (n,) 0/1 (1 = referable), both classes present.
+        probabilities: (n,) P(referable).
+        output_dir: str or Path.
+        title: str. What was evaluated on what (the plots' title too).
+        filenames: (n,) "Dataset/imageid" or None: adds the per-source and patient-level results.
+        uncertainty: (n,) or None (the predictive entropy): orders the referral curve.
+        n_bootstrap: int. Replicates of the AUC's 95 % interval. Defaults to 2000.
+        seed: int. Defaults to 0.
+        figures: sequence of paths. More PNGs already written (e.g. a Grad-CAM). Defaults to ().
+        details: dict or None. More details to keep in the JSON. Defaults to None.
+
+    Returns:
+        dict (`report_result`): "metrics" (`headline_metrics`), "baselines" ({CHANCE: the same
+        metrics of `chance_baseline`}), "figures", "details" (the whole `screening_report`:
+        operating points, referral curve, per source, patient level), "report_json".
+
+    Example:
+    ```python
+    released = load_released_predictions("validation")
+    result = report_predictions(released.labels, released.probabilities, "runs/released",
+                                "released validation predictions", filenames=released.filenames)
+    result["metrics"]["auc"], result["baselines"][CHANCE]["auc"]   # 0.972, 0.5
+    ```
     """
     output_dir = pathlib.Path(output_dir)
     results = screening_report(labels, probabilities, filenames, uncertainty, n_bootstrap, seed)
-    screening = results["screening"]
     roc = plot_roc({title: (labels, probabilities)}, output_dir / "roc.png", title=title, operating_points={
-        "at 85 % sensitivity": screening["at_sensitivity"]})
+        "at 85 % sensitivity": results["screening"]["at_sensitivity"]})
     referral = plot_referral_curve({title: results["referral"]}, output_dir / "referral_curve.png",
                                    title=f"{title}: referral by uncertainty")
-    save_report(results, output_dir / "test_report.json")
-    referred_20 = results["referral"]["auc"][results["referral"]["fractions"].index(0.2)]
-    return {"n_test": results["n"], "auc": results["auc"], "auc_ci": results["auc_ci"],
-            "specificity_at_85_sensitivity": screening["at_sensitivity"]["specificity"],
-            "sensitivity_at_80_specificity": screening["at_specificity"]["sensitivity"],
-            "ece": results["ece"], "auc_20pct_referred": referred_20,
-            "roc_png": str(roc), "referral_png": str(referral), "report_json": str(output_dir / "test_report.json")}
+    return report_result(title, headline_metrics(results), {CHANCE: chance_baseline(labels, n_bootstrap, seed)},
+                         [roc, referral, *figures], output_dir, details={**results, **(details or {})})
+
+
+def _test_split(data):
+    if isinstance(data, FundusData):
+        return data.test, data.source + (" — SYNTHETIC photographs" if data.synthetic else "")
+    if isinstance(data, FundusSplit):
+        return data, None
+    raise ValueError(f"report needs a FundusData (its test split is scored) or a FundusSplit. "
+                     f"Received: data={type(data).__name__}")
 
 
 def gradcam_figure(image, heat, title="Grad-CAM", probability=None):
@@ -471,60 +543,83 @@ def gradcam_figure(image, heat, title="Grad-CAM", probability=None):
     return figure
 
 
-def evaluate_classifier(model, images, labels, output_dir, title, filenames=None, uncertainty="tta", samples=8,
-                        n_bootstrap=2000, seed=0):
-    """A `DRClassifier` on preprocessed test images: `report` with its uncertainty, plus a Grad-CAM PNG.
+def report(model, data, output_dir, title, uncertainty="tta", samples=8, n_bootstrap=2000, seed=0):
+    """A `DRClassifier` on a test split: `report_predictions` with its uncertainty, plus a Grad-CAM PNG.
 
     Args:
         model: DRClassifier.
-        images: `(N, S, S, 3)` in [0, 1] (`data.preprocessed_images`).
-        labels: (N,) 0/1 (referable).
-        output_dir: str or Path.
-        title: str.
-        filenames: (N,) or None ("Dataset/imageid": per-source and patient-level results).
+        data: FundusData (its test split is scored) or FundusSplit; preprocessed here at the
+            model's input size and Graham radius.
+        output_dir: str or Path. Gets `report.json`, `roc.png`, `referral_curve.png`, `gradcam.png`.
+        title: str. What was evaluated on what.
         uncertainty: "tta", "mc_dropout" or "none" (the predictive entropy). Defaults to "tta".
         samples: int. Passes of the uncertainty method. Defaults to 8.
         n_bootstrap: int. Defaults to 2000.
         seed: int. Defaults to 0.
 
     Returns:
-        dict: `report`'s results, "gradcam_png", and "chance_auc" (0.5, the baseline).
+        dict (`report_result`): "metrics" (AUC, its 95 % interval, specificity at 85 % sensitivity,
+        sensitivity at 80 % specificity, ECE, AUC with 20 % referred, ...), "baselines" (chance),
+        "figures", "details" (the `screening_report`, the data, the uncertainty method).
+
+    Example:
+    ```python
+    from domains.fundus import DRClassifier, synthetic_data
+    model = DRClassifier.from_preset("dr_synthetic_small")
+    result = report(model, synthetic_data(0, 0, 200), "runs/fundus", "preset on 200 SYNTHETIC drawings")
+    result["metrics"]["auc"], result["baselines"][CHANCE]["auc"]   # 0.995, 0.5
+    ```
     """
+    split, source = _test_split(data)
+    if uncertainty not in ("tta", "mc_dropout", "none"):
+        raise ValueError(f"uncertainty must be tta, mc_dropout or none. Received: uncertainty={uncertainty!r}")
+    images = preprocessed_images(split, model.image_size, model.graham_radius)
+    labels = np.asarray(split.labels)
     if uncertainty == "none":
         probabilities, spread = model.referable_probability(images), None
     else:
         probabilities, spread = model.predict_with_uncertainty(images, method=uncertainty, samples=samples, seed=seed)
-    results = report(labels, probabilities, output_dir, title, filenames=filenames, uncertainty=spread,
-                     n_bootstrap=n_bootstrap, seed=seed)
     # Explain the most confident referable prediction among the referable images (else the first image).
-    positives = np.flatnonzero(np.asarray(labels) == 1)
+    positives = np.flatnonzero(labels == 1)
     index = int(positives[np.argmax(probabilities[positives])]) if len(positives) else 0
     figure = gradcam_figure(images[index], model.grad_cam(images[index]), title=f"{title}: Grad-CAM",
                             probability=float(probabilities[index]))
-    results["gradcam_png"] = str(_save(figure, pathlib.Path(output_dir) / "gradcam.png"))
-    results["chance_auc"] = 0.5
-    results["uncertainty"] = uncertainty
-    return results
+    gradcam = _save(figure, pathlib.Path(output_dir) / "gradcam.png")
+    details = {"uncertainty": uncertainty, "samples": samples if uncertainty != "none" else None}
+    if source is not None:
+        details["data"] = source
+    return report_predictions(labels, probabilities, output_dir, title, filenames=split.filenames, uncertainty=spread,
+                              n_bootstrap=n_bootstrap, seed=seed, figures=[gradcam], details=details)
 
 
 def main(argv=None):
-    """`python -m domains.fundus.evaluation [test|validation] [OUTPUT_DIR]`: the fidelity check, printed and saved."""
+    """`python -m domains.fundus.evaluation [test|validation] [OUTPUT_DIR]`: the fidelity check, printed and saved.
+
+    Args:
+        argv: list of str or None (the command line).
+
+    Example:
+    ```python
+    main(["validation", "runs/released_validation"])   # prints the AUC beside the paper's; returns 0
+    ```
+    """
     import sys
 
     args = list(sys.argv[1:] if argv is None else argv)
     split = args[0] if args else "test"
     released = load_released_predictions(split)
-    results = report(released.labels, released.probabilities, args[1] if len(args) > 1 else f"runs/released_{split}",
-                     f"Castilla et al. 2022, released {split} predictions", filenames=released.filenames)
-    full = screening_report(released.labels, released.probabilities, filenames=released.filenames, n_bootstrap=10)
-    print(f"{split}: AUC {results['auc']:.4f} [{results['auc_ci'][0]:.4f}, {results['auc_ci'][1]:.4f}] "
+    result = report_predictions(released.labels, released.probabilities,
+                                args[1] if len(args) > 1 else f"runs/released_{split}",
+                                f"Castilla et al. 2022, released {split} predictions", filenames=released.filenames)
+    metrics, details = result["metrics"], result["details"]
+    print(f"{split}: AUC {metrics['auc']:.4f} [{metrics['auc_ci_low']:.4f}, {metrics['auc_ci_high']:.4f}] "
           f"(paper: test {PAPER['test_auc']} {list(PAPER['test_auc_ci'])}, validation {PAPER['validation_auc']})")
-    for source, values in full["per_source"].items():
+    for source, values in details["per_source"].items():
         paper = PAPER["per_source_auc"].get(source)
         print(f"  {source:10s} n={values['n']:6d}  AUC {values['auc']:.4f}" + (f"  (paper {paper})" if paper else ""))
-    print(f"  specificity at 85 % sensitivity {results['specificity_at_85_sensitivity']:.3f}; sensitivity at 80 % "
-          f"specificity {results['sensitivity_at_80_specificity']:.3f}; ECE {results['ece']:.3f}; "
-          f"patient-level AUC {full['patient_level']['auc']:.4f}; files in {results['report_json']}")
+    print(f"  specificity at 85 % sensitivity {metrics['specificity_at_85_sensitivity']:.3f}; sensitivity at 80 % "
+          f"specificity {metrics['sensitivity_at_80_specificity']:.3f}; ECE {metrics['ece']:.3f}; "
+          f"patient-level AUC {details['patient_level']['auc']:.4f}; files in {result['report_json']}")
     return 0
 
 

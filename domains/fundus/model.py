@@ -68,8 +68,12 @@ class DRClassifier(Classifier):
     p = small.referable_probability(images)              # (N,) from (N, 128, 128, 3) in [0, 1]
     p, spread = small.predict_with_uncertainty(images)   # TTA over the 8 flips/turns
     heat = small.grad_cam(images[0])                     # (128, 128) in [0, 1]
+    shipped = DRClassifier.from_preset("dr_synthetic_small")   # trained on SYNTHETIC drawings
     ```
     """
+
+    # torchvision's resnet18 without its fc (11,176,512 trainable) + the 2-class head (1,026).
+    paper_parameters = 11_177_538
 
     def __init__(self, backbone=None, num_classes=2, image_size=DEFAULT_SIZE, depth=18, width=64, dropout=0.0,
                  graham_radius=GRAHAM_RADIUS, weights=None, pooling="avg", class_names=None, **kwargs):
@@ -92,13 +96,6 @@ class DRClassifier(Classifier):
     def get_config(self):
         return {**super().get_config(), "image_size": self.image_size, "depth": self.depth, "width": self.width,
                 "graham_radius": self.graham_radius}
-
-    @classmethod
-    def from_preset(cls, name):
-        """A trained classifier shipped with the package (`core.presets.list_presets("domains.fundus")`)."""
-        from core.presets import load_preset
-
-        return load_preset("domains.fundus", name, cls)
 
     def check_images(self, images):
         """Images as float32 `(N, S, S, 3)` in [0, 1]; a clear ValueError otherwise (S = `image_size`)."""

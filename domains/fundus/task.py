@@ -3,14 +3,20 @@
     resuite train fundus.dr --output runs/dr                                   # SYNTHETIC photographs
     resuite train fundus.dr --data ~/eyepacs --option format=eyepacs --output runs/eyepacs
     resuite evaluate fundus.dr --model runs/dr/best.keras
+    resuite evaluate fundus.dr --preset dr_synthetic_small --option synthetic_test=200   # its stored score
+    resuite evaluate fundus.dr --option released=test                          # the paper's predictions
     resuite predict fundus.dr --model runs/dr/best.keras photo.jpg photos/     # the gate first
 
 Without `--data`, training and evaluation use the SYNTHETIC fundus generator (no multi-image
 fundus set can be fetched here); `--data FOLDER --option format=NAME` reads a public set in its
 own layout (`domains.fundus.data`). `predict` runs the gradeability gate on every photograph and
-prints its reason instead of a probability for an ungradeable one.
+prints its reason instead of a probability for an ungradeable one. `evaluate` returns the
+report of `domains.fundus.evaluation` (AUC with its 95 % interval, screening figures, ECE, beside
+chance); with `--option released=test|validation` it scores the paper's released predictions
+and needs no model.
 
-`resuite train fundus.dr --help` lists the options. `--epochs` defaults to 30, `--batch-size` to 16.
+`resuite train fundus.dr --help` lists the options and the defaults of `--epochs` (30) and
+`--batch-size` (16), the training recipe's (`domains.fundus.training`).
 """
 
 import csv
@@ -24,8 +30,8 @@ from core.model_files import load_model_file
 from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
 from core.training import set_seed
-from domains.fundus.data import FORMATS, apply_global_split, load_fundus, preprocessed_images, read_all, synthetic_data
-from domains.fundus.evaluation import evaluate_classifier, load_released_predictions, report
+from domains.fundus.data import FORMATS, apply_global_split, load_fundus, read_all, synthetic_data
+from domains.fundus.evaluation import CHANCE, load_released_predictions, report, report_predictions
 from domains.fundus.gate import assess_gradeability
 from domains.fundus.model import DRClassifier
 from domains.fundus.preprocessing import DEFAULT_SIZE, GRAHAM_RADIUS, IMAGE_SUFFIXES, preprocess, read_fundus
@@ -60,17 +66,13 @@ OPTIONS = (
     Option("tta_samples", int, 8, "passes of the uncertainty method (at most 8 for tta)"),
     Option("n_bootstrap", int, 2000, "bootstrap replicates of the AUC's 95 % interval"),
     Option("threshold", float, 0.5, "P(referable) at or above which predict calls an image referable"),
-    Option("preset", str, None, "evaluate/predict with a shipped preset instead of --model"),
     Option("released", str, None, "evaluate the paper's released predictions instead of a model (the fidelity check)",
            choices=("test", "validation")),
 )
 
 
-def _load_model(path):
-    return load_model_file(path, DRClassifier)
-
-
-def _data(config):
+def _data(config, test_only=False):
+    """The data of a run: `--data` in its layout, or SYNTHETIC drawings (only the test split when `test_only`)."""
     options = config.options
     if config.data and options["split_file"]:
         root = pathlib.Path(config.data).expanduser()
@@ -82,7 +84,10 @@ def _data(config):
         if not options["format"]:
             raise ValueError(f"--data needs its layout: --option format=NAME, one of {', '.join(FORMATS)}")
         return load_fundus(config.data, options["format"], seed=config.seed)
-    return synthetic_data(options["synthetic_train"], options["synthetic_validation"], options["synthetic_test"],
+    # Each split has its own seed (seed, seed + 1, seed + 2): the test drawings do not depend on
+    # how many training drawings there are, so an evaluation makes only those.
+    return synthetic_data(0 if test_only else options["synthetic_train"],
+                          0 if test_only else options["synthetic_validation"], options["synthetic_test"],
                           raw_size=options["raw_size"], seed=config.seed)
 
 
@@ -93,67 +98,89 @@ def _expand_inputs(inputs):
     return paths
 
 
+def _describe(data):
+    return data.source + (" — SYNTHETIC photographs" if data.synthetic else "")
+
+
 @register_task
 class DiabeticRetinopathyTask(TaskRunner):
-    """Referable diabetic retinopathy from fundus photographs: ResNet-18, a gradeability gate, AUC with its interval."""
+    """Referable diabetic retinopathy from fundus photographs: ResNet-18, a gradeability gate, AUC with its interval.
+
+    Example:
+    ```python
+    from core.registry import RunConfig, get_task
+    task = get_task("fundus.dr")
+    result = task.evaluate(RunConfig(output_dir="runs/dr", preset="dr_synthetic_small",
+                                     options={"synthetic_test": 200}))
+    result["metrics"]["auc"], result["baselines"]["chance"]["auc"]   # 0.995, 0.5
+    ```
+    """
 
     name = "fundus.dr"
     description = "ResNet-18 for referable DR (ICDR >= 2) from fundus photographs; gate, AUC [95 % CI], referral"
     samples = SAMPLES
+    model_class = DRClassifier
+    epochs = DEFAULT_EPOCHS
+    batch_size = DEFAULT_BATCH_SIZE
+    inputs = ("data", "model", "preset")
     options = OPTIONS
     saved_models = ("DRClassifier",)
 
-    def _model(self, config):
-        if config.options["preset"]:
-            return DRClassifier.from_preset(config.options["preset"])
-        if not config.model_path:
-            raise ValueError("Give a model: --model PATH (a saved DRClassifier .keras) or --option preset=NAME")
-        return _load_model(config.model_path)
-
     def _report(self, model, data, output_dir, title, config):
         options = config.options
-        images = preprocessed_images(data.test, model.image_size, model.graham_radius)
-        results = evaluate_classifier(model, images, data.test.labels, output_dir, title,
-                                      filenames=data.test.filenames, uncertainty=options["uncertainty"],
-                                      samples=options["tta_samples"], n_bootstrap=options["n_bootstrap"],
-                                      seed=config.seed)
-        results["data"] = data.source + (" — SYNTHETIC photographs" if data.synthetic else "")
-        return results
+        return report(model, data, output_dir, title, uncertainty=options["uncertainty"],
+                      samples=options["tta_samples"], n_bootstrap=options["n_bootstrap"], seed=config.seed)
 
     def train(self, config):
+        """Train a `DRClassifier` (or fine-tune `--model`/`--preset`); returns its test report, `best_model` and the time."""
         set_seed(config.seed)
         options = config.options
         data = _data(config)
         with config.scope():
-            if config.model_path:
-                model = _load_model(config.model_path)
+            if config.model_path or config.preset:
+                model = self.load_model(config)
             else:
                 model = DRClassifier(num_classes=options["num_classes"], image_size=options["image_size"] or DEFAULT_SIZE,
                                      depth=options["depth"], width=options["width"], dropout=options["dropout"],
                                      graham_radius=options["graham_radius"], weights=options["weights"])
             start = time.time()
-            train_dr_classifier(model, data, config.output_dir, epochs=config.epochs or DEFAULT_EPOCHS,
-                                batch_size=config.batch_size or DEFAULT_BATCH_SIZE,
+            train_dr_classifier(model, data, config.output_dir, epochs=config.epochs, batch_size=config.batch_size,
                                 learning_rate=options["learning_rate"], steps_per_epoch=options["steps_per_epoch"],
                                 seed=config.seed, verbose=config.verbose)
             seconds = time.time() - start
-        title = f"ResNet-{model.depth} (width {model.width}), {model.image_size} px"
-        return {"best_model": str(config.output_dir / "best.keras"), "train_seconds": round(seconds, 1),
-                **self._report(model, data, config.output_dir, title, config)}
+        title = (f"ResNet-{model.depth} (width {model.width}), {model.image_size} px, on {len(data.test)} test "
+                 f"photographs of {_describe(data)}")
+        return {**self._report(model, data, config.output_dir, title, config),
+                "best_model": str(config.output_dir / "best.keras"), "train_seconds": round(seconds, 1)}
+
+    def make_preset(self, config):
+        """Train, and record the data, the training time and the training run's test metrics beside the preset."""
+        results = self.train(config)
+        model = load_model_file(results["best_model"], DRClassifier)
+        return model, {"data": results["details"]["data"],
+                       "training": {"train_seconds": results["train_seconds"], "test_metrics": results["metrics"]}}
 
     def evaluate(self, config):
-        if config.options["released"]:  # the paper's own predictions: no model needed
-            released = load_released_predictions(config.options["released"])
-            return report(released.labels, released.probabilities, config.output_dir,
-                          f"Castilla et al. 2022, released {config.options['released']} predictions",
-                          filenames=released.filenames, n_bootstrap=config.options["n_bootstrap"], seed=config.seed)
-        model = self._model(config)
-        title = config.options["preset"] or pathlib.Path(config.model_path).name
-        return self._report(model, _data(config), config.output_dir, title, config)
+        """The report of a model (`--model`, `--preset`) on the test split, or of the paper's released predictions."""
+        options = config.options
+        if options["released"]:  # the paper's own predictions: no model
+            if config.model_path or config.preset:
+                raise ValueError("released=... scores the paper's released predictions, not a model: give no --model "
+                                 f"or --preset. Received: --model {config.model_path} --preset {config.preset}")
+            released = load_released_predictions(options["released"])
+            return report_predictions(released.labels, released.probabilities, config.output_dir,
+                                      f"Castilla et al. 2022, released {options['released']} predictions "
+                                      f"({len(released.labels)} images)", filenames=released.filenames,
+                                      n_bootstrap=options["n_bootstrap"], seed=config.seed)
+        model = self.load_model(config)
+        data = _data(config, test_only=True)
+        name = config.preset and f"preset {config.preset}" or pathlib.Path(config.model_path).name
+        return self._report(model, data, config.output_dir,
+                            f"{name} on {len(data.test)} test photographs of {_describe(data)}", config)
 
     def predict(self, config, inputs):
         """The gate, then P(referable) and its uncertainty, per photograph → `predictions.csv`."""
-        model = self._model(config)
+        model = self.load_model(config)
         options = config.options
         # Read (and check) every photograph before predicting anything.
         photographs = [(path, read_fundus(path)) for path in _expand_inputs(inputs)]
@@ -189,23 +216,22 @@ class DiabeticRetinopathyTask(TaskRunner):
     def demo(self, config):
         """The preset on held-out SYNTHETIC drawings beside chance, the real photograph through gate and model, then a brief training run."""
         from core.data import samples
-        from core.presets import list_presets
 
         real = read_fundus(samples.fetch("fundus.retina", verbose=False))
         verdict = assess_gradeability(real)
         rows = {}
-        if DEFAULT_PRESET in list_presets("domains.fundus"):
+        if DEFAULT_PRESET in DRClassifier.presets():
             preset = DRClassifier.from_preset(DEFAULT_PRESET)
-            config.options = self.resolve_options({"synthetic_train": 0, "synthetic_validation": 0,
-                                                   "synthetic_test": budget(200, smoke=16),
+            config.options = self.resolve_options({"synthetic_test": budget(200, smoke=16),
                                                    "n_bootstrap": DEMO_OPTIONS["n_bootstrap"],
                                                    "tta_samples": DEMO_OPTIONS["tta_samples"]})
-            scored = self._report(preset, _data(config), config.output_dir / "preset", f"preset {DEFAULT_PRESET}", config)
+            data = _data(config, test_only=True)
+            scored = self._report(preset, data, config.output_dir / "preset",
+                                  f"preset {DEFAULT_PRESET} on {len(data.test)} held-out SYNTHETIC drawings", config)
             x = np.asarray(preprocess(real, preset.image_size, radius=preset.graham_radius))[np.newaxis]
             p, spread = preset.predict_with_uncertainty(x, samples=DEMO_OPTIONS["tta_samples"])
-            rows["result"] = (f"preset {DEFAULT_PRESET}: AUC {scored['auc']:.3f} [{scored['auc_ci'][0]:.3f}, "
-                              f"{scored['auc_ci'][1]:.3f}] on {scored['n_test']} held-out SYNTHETIC drawings")
-            rows["baseline"] = "chance: AUC 0.500"
+            rows["result"] = _scored_row(f"preset {DEFAULT_PRESET}", scored["metrics"], "held-out SYNTHETIC drawings")
+            rows["baseline"] = _scored_row("chance", scored["baselines"][CHANCE])
             rows["real photograph (skimage retina)"] = (f"gate: {verdict.describe()}; P(referable) {p[0]:.2f} "
                                                         f"± {spread[0]:.2f} (a model trained on drawings)")
         else:
@@ -213,8 +239,16 @@ class DiabeticRetinopathyTask(TaskRunner):
         config.options = self.resolve_options(DEMO_OPTIONS)
         config.epochs = config.epochs or 1
         trained = self.train(config)
-        rows.setdefault("result", f"SYNTHETIC test AUC {trained['auc']:.3f} after {config.epochs} epoch(s)")
-        rows.setdefault("baseline", "chance: AUC 0.500")
+        rows.setdefault("result", _scored_row(f"after {config.epochs} epoch(s)", trained["metrics"],
+                                              "SYNTHETIC test drawings"))
+        rows.setdefault("baseline", _scored_row("chance", trained["baselines"][CHANCE]))
         rows["note"] = (f"then trained a narrow ResNet-18 for {config.epochs} epoch(s) on SYNTHETIC drawings "
                         "to show training runs (not scored)")
         return rows
+
+
+def _scored_row(name, metrics, data=None):
+    """One demo line: AUC [95 % CI] and the specificity at 85 % sensitivity (of a model or of chance)."""
+    on = f" on {metrics['n']} {data}" if data else ""
+    return (f"{name}: AUC {metrics['auc']:.3f} [{metrics['auc_ci_low']:.3f}, {metrics['auc_ci_high']:.3f}], "
+            f"specificity at 85 % sensitivity {metrics['specificity_at_85_sensitivity']:.2f}{on}")
