@@ -3,14 +3,16 @@
 RRNet (Xiong, Li & Liao, ApJS 261:36, 2022): a residual module, a recurrent "cross-band belief
 enhancement" module and Gaussian heads (mean and variance) for Teff, log g, [Fe/H] or 14 [X/H],
 with StarNet as baseline and the deep ensemble of the paper; a reader for real MRS FITS files
-(`med-*.fits.gz`: co-adds and single exposures) and the official preprocessing, vectorised, with
+(`med-*.fits.gz`: co-adds and single exposures; five real DR7 files ship in `spectra/`) and the
+official preprocessing, vectorised, with
 bad pixels passed as a mask that cannot move the prediction. Training data here are SYNTHETIC
 spectra with physical sense (`synthetic`): no labelled LAMOST spectra can be had offline.
 CLI task: `lamost.rrnet`.
 
-Modules: `io` (read_mrs), `preprocessing` (grid, continuum, mask), `model` (RRNet, StarNet),
-`synthetic` (the generator), `training` (the paper's recipe), `evaluation` (S/N bins,
-calibration, repeated epochs), `presets` (the shipped `rrnet_synthetic`), `task` (CLI).
+Modules: `data` (read_mrs, the shipped real spectra, the SYNTHETIC splits), `preprocessing` (grid,
+continuum, mask), `model` (RRNet, StarNet), `synthetic` (the generator), `training` (the paper's
+recipe), `evaluation` (`report`: S/N bins, calibration, a constant baseline, repeated epochs),
+`presets` (the recipe of the shipped `rrnet_synthetic`), `task` (CLI).
 
 Speed on CPU: start TensorFlow with `TF_ENABLE_ONEDNN_OPTS=1`. TensorFlow turns its oneDNN
 kernels on by itself only on CPUs with AVX-512; without them its convolutions over 7,200 pixels
@@ -21,19 +23,20 @@ help on CPU: its convolutions do not use oneDNN, and the RNN is bound by its mat
 Example:
 ```python
 from domains.lamost import RRNet, preprocess, read_mrs
+from domains.lamost.data import SPECTRA_DIR
 from domains.lamost.synthetic import make_dataset
 from domains.lamost.training import train_rrnet
 x, y, snr = make_dataset(2000, seed=0)                          # SYNTHETIC spectra with labels
 model = RRNet()                                                 # post-RNN [4, 8, 16]: Teff, logg, [Fe/H]
 train_rrnet(model, (x[:1800], y[:1800]), (x[1800:], y[1800:]), "runs/rrnet", epochs=10)
-batch = preprocess([read_mrs("med-58625-TD192102N424113K01_sp12-076.fits.gz")], rv=-20.0)
+batch = preprocess([read_mrs(SPECTRA_DIR / "med-58625-TD192102N424113K01_sp12-076.fits.gz")], rv=-20.0)
 mean, sigma = model.predict_gaussian(batch.model_input())
 preset = RRNet.from_preset("rrnet_synthetic")                  # shipped: trained on SYNTHETIC spectra
 ```
 """
 
 from domains.lamost import task  # noqa: F401  (registers the CLI tasks)
-from domains.lamost.io import MRSSpectrum, read_mrs
+from domains.lamost.data import MRSSpectrum, read_mrs
 from domains.lamost.model import RRNet, StarNet
 from domains.lamost.preprocessing import Preprocessed, preprocess
 

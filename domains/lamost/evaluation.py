@@ -1,12 +1,17 @@
-"""Evaluation of RRNet-style models: errors and calibration per S/N bin, models side by side, repeated epochs.
+"""Evaluation of RRNet-style models: errors and calibration per S/N bin, a constant baseline, repeated epochs.
 
 - On labelled (SYNTHETIC) test spectra: MAE, bias and residual std per label, overall and per
   S/N bin, and the calibration of the predicted σ (std of z = (pred − true)/σ, ±1σ and ±2σ
-  coverage) per bin (`core.regression.regression_report`), for each model given (RRNet, StarNet,
-  an ensemble) beside a constant predictor (the training labels' mean).
+  coverage) per bin (`core.regression.regression_report`), beside a constant predictor (the
+  training labels' mean). `report` scores one model (RRNet, StarNet, an ensemble) and returns
+  `core.evaluation.report_result`: its MAE / std(z) / ±1σ coverage per label at S/N ≥ 10 (the
+  paper's headline cut) and the constant's MAE under the same keys; to compare models, call it
+  once per model.
 - On real files without labels: the predictions for repeated observations of one star (the
-  fixtures hold four epochs of LAMOST J192814.09+435531.0) and their scatter against the
-  predicted σ: a calibrated model scatters about as much as it claims.
+  shipped DR7 files hold four epochs of LAMOST J192814.09+435531.0) and their scatter against
+  the predicted σ: a calibrated model scatters about as much as it claims.
+- `float16_check`: the numbers of a model and of its copy with large weights stored in float16
+  (how the `rrnet_synthetic` preset fits 10 MB).
 
 The paper's precision at S/N ≥ 10 (LAMOST × APOGEE-Payne): Teff 88 K, log g 0.13 dex; SPEMR, a
 later method: 47 K, 0.08 dex. Numbers measured here are on synthetic spectra and cannot be
@@ -14,8 +19,13 @@ compared one to one.
 
 Example:
 ```python
-results = compare_models({"RRNet": rrnet, "StarNet": starnet}, x_test, y_test, snr_test)
-results["RRNet"]["groups"]["S/N 10–20"]["Teff"]["mae"]
+from domains.lamost import RRNet
+from domains.lamost.data import mrs_files, synthetic_splits
+(test,) = synthetic_splits({"test": 200}, seed=0, splits=("test",))
+result = report(RRNet.from_preset("rrnet_synthetic"), test, "runs/lamost-report", "preset, SYNTHETIC test",
+                real_files=mrs_files())
+result["metrics"]["Teff"]["mae"], result["baselines"]["constant (training mean)"]["Teff"]["mae"]
+result["details"]["real_files"]["repeated_epochs"][0]["Teff_scatter_over_sigma"]
 ```
 """
 
@@ -23,13 +33,17 @@ import pathlib
 
 import numpy as np
 
-from core.evaluation import save_figure, save_report
+from core.evaluation import report_result, save_figure
 from core.regression import bin_groups, regression_report
-from domains.lamost.io import read_mrs
+from domains.lamost.data import list_exposures, read_mrs
 from domains.lamost.model import PAPER_PRECISION
 from domains.lamost.preprocessing import preprocess
 
 SNR_EDGES = (5, 10, 20, 50, 150)
+HEADLINE_GROUP = "S/N ≥ 10"
+HEADLINE_METRICS = ("mae", "z_std", "coverage_1sigma")
+CONSTANT = "constant (training mean)"
+FLOAT16_TOLERANCE = 0.01  # relative change of each label's MAE allowed by the float16 storage
 SPEMR_PRECISION = {"Teff": 47.0, "logg": 0.08}
 SAME_STAR_ARCSEC = 3.0
 
@@ -37,7 +51,7 @@ SAME_STAR_ARCSEC = 3.0
 def snr_groups(snr, edges=SNR_EDGES):
     """{"S/N a–b": mask} bins of the blue-arm S/N, plus "S/N ≥ 10" (the paper's headline cut)."""
     groups = bin_groups(snr, edges, "S/N")
-    groups["S/N ≥ 10"] = np.asarray(snr) >= 10
+    groups[HEADLINE_GROUP] = np.asarray(snr) >= 10
     return groups
 
 
@@ -66,7 +80,7 @@ def compare_models(models, x, y, snr, label_names=None, constant=None):
         results[name]["predictions"] = {"mean": mean, "sigma": sigma}
     if constant is not None:
         prediction = np.broadcast_to(np.asarray(constant, "float64"), np.shape(y))
-        results["constant (training mean)"] = regression_report(y, prediction, None, label_names, groups)
+        results[CONSTANT] = regression_report(y, prediction, None, label_names, groups)
     return results
 
 
@@ -89,8 +103,6 @@ def predict_files(model, paths, rv=None, exposures=False):
         list of dicts: "file", "source", "designation", "mjd", "ra", "dec", "snr", "masked_pixels",
         and per label "<label>" and "<label>_sigma".
     """
-    from domains.lamost.io import list_exposures
-
     spectra = []
     for path in paths:
         spectra.append(read_mrs(path))
@@ -203,7 +215,7 @@ def plot_snr_curves(results, label_names, path, title=""):
 def _flat_row(name, report, label_names):
     row = {"model": name}
     for label in label_names:
-        m = report["groups"]["S/N ≥ 10"][label]
+        m = report["groups"][HEADLINE_GROUP][label]
         row[f"{label} MAE"] = f"{m['mae']:.3g}" if "mae" in m else "—"
         if "z_std" in m:
             row[f"{label} std(z)"] = f"{m['z_std']:.2f}"
@@ -211,49 +223,127 @@ def _flat_row(name, report, label_names):
     return row
 
 
-def report(models, test, output_dir, title, constant=None, real_files=(), rv=None):
-    """Evaluate on labelled test spectra and on real files: JSON, PNGs and a flat dict.
+def training_mean(model):
+    """The training labels' mean a model keeps (`target_mean`; an ensemble: its first member's), or None.
 
     Args:
-        models: dict {name: model or ensemble}; the first is the headline.
-        test: (x, y, snr) labelled test spectra (SYNTHETIC here).
-        output_dir: str or Path. Gets `test_report.json`, `predictions.png`, `snr_curves.png`.
+        model: RRNet, StarNet or a `core.tasks.GaussianEnsemble` of them.
+
+    Example:
+    ```python
+    training_mean(RRNet())   # the paper's label means (5055.2, 3.397, -0.193) until trained
+    ```
+    """
+    for candidate in (model, *getattr(model, "members", ())[:1]):
+        mean = getattr(candidate, "target_mean", None)
+        if mean is not None:
+            return np.asarray(mean, "float64")
+    return None
+
+
+def report(model, data, output_dir, title, name=None, constant=None, real_files=(), rv=None):
+    """Score one model on labelled test spectra beside a constant predictor, and predict real files.
+
+    Args:
+        model: RRNet, StarNet or an ensemble (`predict_gaussian`, `label_names`).
+        data: (x, y, snr) labelled test spectra (SYNTHETIC here).
+        output_dir: str or Path. Gets `report.json`, `predictions.png`, `snr_curves.png`.
         title: str.
-        constant: (labels,) or None. The constant baseline (training mean).
-        real_files: paths of MRS files to predict (repeated epochs are compared). Defaults to ().
+        name: str or None. The model's name in the plots and tables. Defaults to None (its class).
+        constant: (labels,) or None. The constant baseline's prediction; None takes the training
+            labels' mean the model keeps (`training_mean`). Defaults to None.
+        real_files: paths of MRS files to predict (their repeated epochs are compared). Defaults to ().
         rv: radial velocities for the real files (km/s). Defaults to None (0).
 
     Returns:
-        dict: the headline model's MAE / std(z) / coverage at S/N ≥ 10 per label, a "table"
-        (one row per model), paths.
+        dict of `core.evaluation.report_result`: "metrics" {label: {"mae", "z_std",
+        "coverage_1sigma"}} at S/N ≥ 10, "baselines" {"constant (training mean)": {label:
+        {"mae"}}}, "figures" (the two PNGs), "details" (per-bin reports of both, a table beside
+        the paper's precision, the real files' predictions and repeated epochs), "report_json".
+
+    Raises:
+        ValueError: no constant given and the model keeps no training mean.
+
+    Example:
+    ```python
+    (test,) = synthetic_splits({"test": 200}, seed=0, splits=("test",))
+    result = report(RRNet.from_preset("rrnet_synthetic"), test, "runs/report", "preset", real_files=mrs_files())
+    result["metrics"]["logg"]["coverage_1sigma"], result["baselines"]["constant (training mean)"]["logg"]
+    ```
     """
     output_dir = pathlib.Path(output_dir)
-    x, y, snr = test
-    headline = next(iter(models))
-    label_names = list(models[headline].label_names)
-    results = compare_models(models, x, y, snr, label_names, constant)
-    predictions_png = plot_predictions(y, results, snr, label_names, output_dir / "predictions.png", title)
-    curves_png = plot_snr_curves(results, label_names, output_dir / "snr_curves.png", title)
-    table = [_flat_row(name, r, label_names) for name, r in results.items()]
+    x, y, snr = data
+    name = name or type(model).__name__
+    label_names = list(model.label_names)
+    constant = training_mean(model) if constant is None else np.asarray(constant, "float64")
+    if constant is None:
+        raise ValueError(f"Give the constant baseline (the training labels' mean): {name} keeps none. "
+                         f"Received: constant=None")
+    results = compare_models({name: model}, x, y, snr, label_names, constant)
+    figures = [plot_predictions(y, results, snr, label_names, output_dir / "predictions.png", title),
+               plot_snr_curves(results, label_names, output_dir / "snr_curves.png", title)]
+    headline, flat = results[name]["groups"][HEADLINE_GROUP], results[CONSTANT]["groups"][HEADLINE_GROUP]
+    metrics = {label: {key: headline[label].get(key) for key in HEADLINE_METRICS} for label in label_names}
+    baselines = {CONSTANT: {label: {"mae": flat[label].get("mae")} for label in label_names}}
+    table = [_flat_row(row_name, r, label_names) for row_name, r in results.items()]
     table.append({"model": "paper RRNet (real LAMOST × APOGEE, S/N ≥ 10)",
                   **{f"{k} MAE": f"{v:g}" for k, v in PAPER_PRECISION.items() if k in label_names}})
-    saved = {name: {k: v for k, v in r.items() if k != "predictions"} for name, r in results.items()}
     real = {}
     if real_files:
-        rows = predict_files(models[headline], list(real_files), rv=rv)
+        rows = predict_files(model, list(real_files), rv=rv)
         real = {"predictions": rows, "repeated_epochs": repeated_epochs(rows, label_names)}
-    save_report({"title": title, "data": "SYNTHETIC spectra (domains.lamost.synthetic)", "reports": saved,
-                 "table": table, "real_files": real, "paper": PAPER_PRECISION, "spemr": SPEMR_PRECISION},
-                output_dir / "test_report.json")
-    flat = {"n_test": int(len(y))}
-    for label in label_names:
-        m = results[headline]["groups"]["S/N ≥ 10"][label]
-        flat[f"{label}_mae_snr10"] = m.get("mae")
-        flat[f"{label}_z_std_snr10"] = m.get("z_std")
-        flat[f"{label}_coverage_1sigma_snr10"] = m.get("coverage_1sigma")
-    for star in real.get("repeated_epochs", []):
-        for label in label_names:
-            flat[f"{star['designation']} {label} scatter/σ"] = round(star[f"{label}_scatter_over_sigma"], 2)
-    flat.update(table=table, predictions_png=str(predictions_png), snr_curves_png=str(curves_png),
-                report_json=str(output_dir / "test_report.json"))
-    return flat
+    details = {"data": "SYNTHETIC spectra (domains.lamost.synthetic)", "model": name, "n_test": int(len(y)),
+               "headline_group": HEADLINE_GROUP, "constant": constant.tolist(), "table": table,
+               "reports": {key: {k: v for k, v in r.items() if k != "predictions"} for key, r in results.items()},
+               "real_files": real, "paper": PAPER_PRECISION, "spemr": SPEMR_PRECISION}
+    return report_result(title, metrics, baselines, figures, output_dir, details)
+
+
+def float16_check(model, data, folder, float16_from, tolerance=FLOAT16_TOLERANCE):
+    """MAE per label of `model` and of its float16-stored copy on `data`; raises if they differ.
+
+    The copy is `model` saved with its float32 weight arrays of >= `float16_from` values stored
+    in float16 (`core.presets.store_float16`, as the preset ships), loaded back.
+
+    Args:
+        model: a trained RRNet or StarNet.
+        data: (x, y, snr) held-out spectra.
+        folder: str or Path. Scratch folder for the two `.keras` files.
+        float16_from: int. Size from which an array is stored in float16.
+        tolerance: float. Largest relative change of each label's MAE. Defaults to 0.01.
+
+    Returns:
+        dict: per label the two MAEs, and the largest change of a prediction (mean and σ).
+
+    Raises:
+        ValueError: a label's MAE moves by more than `tolerance` (relative).
+
+    Example:
+    ```python
+    (test,) = synthetic_splits({"test": 200}, seed=0, splits=("test",))
+    float16_check(trained_rrnet, test, "runs/scratch", float16_from=65536)["Teff"]["mae_float16"]
+    ```
+    """
+    import keras
+
+    from core.presets import store_float16
+
+    folder = pathlib.Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    float32, float16 = folder / "float32.keras", folder / "float16.keras"
+    model.save(float32)
+    model.save(float16)
+    store_float16(float16, float16_from)
+    stored = keras.saving.load_model(float16, compile=False)
+    x, y, _ = data
+    (mean32, sigma32), (mean16, sigma16) = model.predict_gaussian(x), stored.predict_gaussian(x)
+    check = {"tolerance": f"each label's MAE within {tolerance:.0%} of the float32 model's", "n_test": int(len(y))}
+    for j, name in enumerate(model.label_names):
+        mae32, mae16 = np.abs(mean32[:, j] - y[:, j]).mean(), np.abs(mean16[:, j] - y[:, j]).mean()
+        check[name] = {"mae_float32": float(mae32), "mae_float16": float(mae16),
+                       "max_mean_change": float(np.abs(mean16[:, j] - mean32[:, j]).max()),
+                       "max_sigma_change": float(np.abs(sigma16[:, j] - sigma32[:, j]).max())}
+        if abs(mae16 - mae32) > tolerance * mae32:
+            raise ValueError(f"The float16 storage changes the {name} MAE from {mae32:.4g} to {mae16:.4g}, "
+                             f"more than {tolerance:.0%}: not shipped. Received: float16_from={float16_from}")
+    return check

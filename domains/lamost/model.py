@@ -234,13 +234,6 @@ class _SpectrumModel(GaussianRegressor):
         config.pop("backbone", None)
         return cls(**config)
 
-    @classmethod
-    def from_preset(cls, name):
-        """A trained model shipped with the package (`core.presets.list_presets("domains.lamost")`)."""
-        from core.presets import load_preset
-
-        return load_preset("domains.lamost", name, cls)
-
 
 @export
 class RRNet(_SpectrumModel):
@@ -269,8 +262,13 @@ class RRNet(_SpectrumModel):
     model = RRNet(mode="raw", widths=(2, 4, 8), num_pixels=720, rnn_steps=10, hidden_units=(16,))
     model.compile()
     mean, sigma = model.predict_gaussian(np.ones((2, 720, 2), "float32"))   # (2, 3) each
+    RRNet.from_preset("rrnet_synthetic")   # the shipped preset (trained on SYNTHETIC spectra)
     ```
     """
+
+    # Official `models/RRNet.py`, post-RNN [4, 8, 16], 3 labels, as Keras counts it (torch: 3,981,994,
+    # two RNN bias vectors; `torch_parameter_count`).
+    paper_parameters = 3_981_634
 
     def __init__(self, labels="stellar", mode="post-RNN", widths=(4, 8, 16), rnn_steps=40, num_pixels=NUM_PIXELS,
                  target_mean=None, target_std=None, hidden_units=(256, 128), dropout=0.3, learning_rate=5e-4,

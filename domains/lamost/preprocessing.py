@@ -24,7 +24,7 @@ per spectrum and arm.
 
 Example:
 ```python
-from domains.lamost.io import read_mrs
+from domains.lamost.data import read_mrs
 spectra = [read_mrs(path) for path in paths]
 batch = preprocess(spectra, rv=[-23.0] * len(spectra))   # km/s, from a catalogue
 batch.flux.shape, batch.good.shape, batch.masked_counts   # (n, 7200), (n, 7200), [...]
@@ -36,8 +36,7 @@ import dataclasses
 
 import numpy as np
 
-from domains.lamost.io import SPEED_OF_LIGHT_KMS
-
+SPEED_OF_LIGHT_KMS = 299_792.458
 STEP = 0.1
 BLUE_RANGE = (4968.0, 5328.0)
 RED_RANGE = (6339.0, 6699.0)

@@ -39,9 +39,8 @@ import dataclasses
 
 import numpy as np
 
-from domains.lamost.io import SPEED_OF_LIGHT_KMS
 from domains.lamost.model import ABUNDANCE_LABELS, STELLAR_LABELS
-from domains.lamost.preprocessing import preprocess_arrays
+from domains.lamost.preprocessing import SPEED_OF_LIGHT_KMS, preprocess_arrays
 
 ALL_LABELS = STELLAR_LABELS + ABUNDANCE_LABELS
 RESOLUTION = 7500.0

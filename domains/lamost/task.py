@@ -4,23 +4,26 @@
     resuite train lamost.rrnet --output runs/rrnet6 --option ensemble=6       # the paper's 6-member ensemble
     resuite train lamost.rrnet --output runs/ca --option labels=abundances    # the 14 [X/H] (CA family)
     resuite evaluate lamost.rrnet --model runs/rrnet/best.keras
+    resuite evaluate lamost.rrnet --preset rrnet_synthetic --option n_test=1000   # the preset's stored score
     resuite predict lamost.rrnet --model runs/rrnet/best.keras med-58625-TD192102N424113K01_sp12-076.fits.gz
     resuite predict lamost.rrnet --preset rrnet_synthetic med-58625-TD192102N424113K01_sp12-076.fits.gz
 
-Training and test spectra are SYNTHETIC (`domains.lamost.synthetic`): no labelled LAMOST spectra
-can be had offline. `predict` reads real MRS files (`domains.lamost.io.read_mrs`) and prints each
-label ± σ; give the stars' radial velocities with `--option rv=...` (km/s, e.g. the catalogue's
-`rv_ku0`), else the spectra are taken as in the rest frame. `evaluate` and `train` also predict
-the real DR7 files of the source tree (`tests/domains/lamost/fixtures`, when present) and compare
-the scatter of the repeated epochs of one star with the predicted σ.
+Training and test spectra are SYNTHETIC (`domains.lamost.data.synthetic_splits`): no labelled
+LAMOST spectra can be had offline. `predict` reads real MRS files (`domains.lamost.data.read_mrs`)
+and prints each label ± σ; give the stars' radial velocities with `--option rv=...` (km/s, e.g.
+the catalogue's `rv_ku0`), else the spectra are taken as in the rest frame. `evaluate` and `train`
+also predict real files (the five DR7 files shipped in the package, `domains.lamost.data.SPECTRA_DIR`,
+or `--option real_files=FOLDER`) and compare the scatter of the repeated epochs of one star with
+the predicted σ. `--model` takes a saved RRNet or StarNet `.keras`, or an ensemble folder.
 
 `resuite train lamost.rrnet --help` lists the options. `--epochs` defaults to 30, `--batch-size`
-to 256 (the paper's).
+to 256 (the paper's: `domains.lamost.training`).
 """
 
 import csv
-import json
 import pathlib
+import re
+import tempfile
 import time
 
 import keras
@@ -29,15 +32,11 @@ from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
 from core.tasks.gaussian import GaussianEnsemble, train_ensemble
 from core.training import set_seed
-from domains.lamost.evaluation import predict_files, report
+from domains.lamost.data import mrs_files, synthetic_splits
+from domains.lamost.evaluation import CONSTANT, float16_check, predict_files, report
 from domains.lamost.model import FAMILIES, MODES, RRNet, StarNet
-from domains.lamost.presets import DEFAULT_PRESET
-from domains.lamost.synthetic import make_dataset
+from domains.lamost.presets import DEFAULT_PRESET, FLOAT16_FROM
 from domains.lamost.training import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, NOISE_FROM_EPOCH, train_rrnet
-
-# The real DR7 files shipped with the source tree (tests' fixtures); absent from an installed wheel.
-REAL_FILES_DIR = pathlib.Path(__file__).resolve().parents[2] / "tests" / "domains" / "lamost" / "fixtures"
-MRS_SUFFIXES = (".fits", ".fits.gz", ".fit", ".fit.gz")
 
 OPTIONS = (
     Option("labels", str, "stellar", "label family: stellar (Teff, logg, [Fe/H]) or abundances (14 [X/H])",
@@ -50,67 +49,42 @@ OPTIONS = (
     Option("n_test", int, 2000, "SYNTHETIC test spectra"),
     Option("snr_min", float, 5.0, "lowest blue-arm S/N of the synthetic spectra"),
     Option("snr_max", float, 150.0, "highest blue-arm S/N of the synthetic spectra"),
-    Option("baseline", bool, True, "also train StarNet on the same data and compare"),
+    Option("baseline", bool, True, "also train StarNet on the same data and report it beside RRNet"),
     Option("ensemble", int, 1, "members of the deep ensemble (the paper: 6)"),
     Option("learning_rate", float, DEFAULT_LEARNING_RATE, "Adam's initial rate (x0.1 every 10 epochs)"),
     Option("noise_from_epoch", int, NOISE_FROM_EPOCH, "first epoch (from 0) with noise augmentation"),
     Option("rv", float, 0.0, "radial velocity [km/s] of the real spectra (predict, and the real files' check)"),
     Option("exposures", bool, False, "predict: each single exposure too, not only the co-add"),
     Option("real_files", str, None, "folder of real MRS files to predict after training/evaluation "
-                                    "(default: the source tree's DR7 fixtures, if present)"),
-    Option("preset", str, None, "a shipped preset (rrnet_synthetic) instead of --model: evaluate, predict, or "
-                                "train on from it"),
+                                    "(default: the five DR7 files shipped in the package)"),
 )
 
 
-SPLITS = ("train", "val", "test")
-
-
-def synthetic_data(options, seed, splits=SPLITS):
-    """SYNTHETIC sets as (x, y, snr), each split from its own seed (the same test set whatever is asked)."""
-    labels = FAMILIES[options["labels"]]
-    kwargs = dict(labels=labels, snr_range=(options["snr_min"], options["snr_max"]))
-    return tuple(make_dataset(options[f"n_{split}"], seed=seed * 10 + SPLITS.index(split), **kwargs)
-                 for split in splits)
+def synthetic_data(options, seed, splits=("train", "val", "test")):
+    """The task's SYNTHETIC sets (x, y, snr) from its options (`domains.lamost.data.synthetic_splits`)."""
+    sizes = {split: options[f"n_{split}"] for split in splits}
+    return synthetic_splits(sizes, seed, options["labels"], (options["snr_min"], options["snr_max"]), splits)
 
 
 def _real_files(options):
-    folder = pathlib.Path(options["real_files"]) if options["real_files"] else REAL_FILES_DIR
-    if options["real_files"] and not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no such folder (expected a folder of LAMOST MRS .fits.gz files)")
-    return sorted(p for p in folder.glob("*") if p.name.endswith(MRS_SUFFIXES)) if folder.is_dir() else []
+    folder = options["real_files"]
+    if folder and not pathlib.Path(folder).is_dir():
+        raise FileNotFoundError(f"{folder}: no such folder (expected a folder of LAMOST MRS .fits.gz files). "
+                                f"Received: real_files={folder!r}")
+    try:
+        return mrs_files(folder)
+    except ValueError:
+        return []  # an empty folder: no real file to predict
 
 
-def _load(path):
-    """An RRNet/StarNet `.keras` file, or an ensemble folder (`ensemble.json`)."""
-    path = pathlib.Path(path)
-    if path.is_dir():
-        return GaussianEnsemble.load(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such model (expected a saved RRNet/StarNet .keras or an ensemble folder)")
-    model = keras.saving.load_model(path, compile=False)
-    if not isinstance(model, (RRNet, StarNet)):
-        raise ValueError(f"{path}: expected a saved RRNet or StarNet. Received: a {type(model).__name__}")
-    return model
+def _slug(name):
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
-def _expand(inputs):
-    paths = []
-    for item in map(pathlib.Path, inputs):
-        if item.is_dir():
-            paths.extend(sorted(p for p in item.glob("*") if p.name.endswith(MRS_SUFFIXES)))
-        else:
-            paths.append(item)  # read_mrs names a missing or wrong file
-    if not paths:
-        raise ValueError(f"No MRS files in {[str(i) for i in inputs]}: expected med-*.fits.gz files or folders of them")
-    return paths
-
-
-def _constant_row(results):
+def _constant_row(result):
     """The constant baseline's MAEs at S/N >= 10 from a `report` result."""
-    constant = next(row for row in results["table"] if row["model"] == "constant (training mean)")
-    maes = [f"{key.split()[0]} {value}" for key, value in constant.items() if key.endswith("MAE")]
-    return "constant (training mean): " + ", ".join(maes)
+    maes = [f"{label} {values['mae']:.3g}" for label, values in result["baselines"][CONSTANT].items()]
+    return f"{CONSTANT}: " + ", ".join(maes)
 
 
 def _format(row, label_names):
@@ -121,11 +95,25 @@ def _format(row, label_names):
 
 @register_task
 class RRNetTask(TaskRunner):
-    """RRNet (and StarNet) for LAMOST MRS spectra: stellar labels with uncertainties."""
+    """RRNet (and StarNet) for LAMOST MRS spectra: stellar labels with uncertainties.
+
+    Example:
+    ```python
+    from core.registry import RunConfig, get_task
+    task = get_task("lamost.rrnet")
+    result = task.evaluate(RunConfig(output_dir=pathlib.Path("runs/ev"), preset="rrnet_synthetic",
+                                     options={"n_test": 200}))
+    result["metrics"]["Teff"]["mae"], result["baselines"]["constant (training mean)"]["Teff"]["mae"]
+    ```
+    """
 
     name = "lamost.rrnet"
     description = "RRNet: LAMOST MRS spectra to Teff, logg, [Fe/H] or 14 abundances, each ± σ (SYNTHETIC training)"
     samples = ()
+    model_class = RRNet
+    epochs = DEFAULT_EPOCHS
+    batch_size = DEFAULT_BATCH_SIZE
+    inputs = ("model", "preset")
     options = OPTIONS
 
     def _build(self, cls, options):
@@ -136,19 +124,37 @@ class RRNetTask(TaskRunner):
                        learning_rate=options["learning_rate"])
 
     def _train_one(self, model, data, output_dir, config, seed, fit_statistics=True):
-        train_rrnet(model, data[0][:2], data[1][:2], output_dir, epochs=config.epochs or DEFAULT_EPOCHS,
-                    batch_size=config.batch_size or DEFAULT_BATCH_SIZE, learning_rate=config.options["learning_rate"],
-                    noise_from_epoch=config.options["noise_from_epoch"], fit_statistics=fit_statistics,
-                    seed=seed, verbose=config.verbose)
+        train_rrnet(model, data[0][:2], data[1][:2], output_dir, epochs=config.epochs, batch_size=config.batch_size,
+                    learning_rate=config.options["learning_rate"], noise_from_epoch=config.options["noise_from_epoch"],
+                    fit_statistics=fit_statistics, seed=seed, verbose=config.verbose)
 
-    def _model(self, config):
-        """The model to evaluate or predict with: `--preset NAME` or `--model PATH`, and its name."""
-        if config.options["preset"]:
-            return RRNet.from_preset(config.options["preset"]), config.options["preset"]
-        if not config.model_path:
-            raise ValueError("Give a model: --model PATH (a saved RRNet/StarNet .keras, or an ensemble folder) "
-                             "or --preset NAME")
-        return _load(config.model_path), pathlib.Path(config.model_path).name
+    def load_model(self, config):
+        """`--preset NAME` (an RRNet), or `--model PATH`: a saved RRNet or StarNet `.keras`, or an ensemble folder.
+
+        Args:
+            config: RunConfig with `preset` or `model_path`.
+
+        Raises:
+            ValueError: neither given, or a file holding another model.
+            FileNotFoundError: no such file or folder.
+
+        Example:
+        ```python
+        model = get_task("lamost.rrnet").load_model(RunConfig(output_dir=pathlib.Path("runs"), preset="rrnet_synthetic"))
+        ```
+        """
+        if config.preset or not config.model_path:
+            return super().load_model(config)
+        path = pathlib.Path(config.model_path)
+        if path.is_dir():
+            return GaussianEnsemble.load(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such model (expected a saved RRNet/StarNet .keras or an ensemble "
+                                    f"folder). Received: --model {path}")
+        model = keras.saving.load_model(path, compile=False)
+        if not isinstance(model, (RRNet, StarNet)):
+            raise ValueError(f"{path}: expected a saved RRNet or StarNet. Received: a {type(model).__name__}")
+        return model
 
     def train(self, config):
         options = config.options
@@ -168,8 +174,8 @@ class RRNetTask(TaskRunner):
                 models[f"RRNet ensemble of {options['ensemble']}"] = ensemble
                 models["RRNet (member 0)"] = ensemble.members[0]
             else:
-                tuning = config.model_path is not None or options["preset"] is not None
-                model = self._model(config)[0] if tuning else self._build(RRNet, options)
+                tuning = config.model_path is not None or config.preset is not None
+                model = self.load_model(config) if tuning else self._build(RRNet, options)
                 self._train_one(model, data, config.output_dir, config, config.seed, fit_statistics=not tuning)
                 models["RRNet"] = model
             if options["baseline"]:
@@ -178,22 +184,49 @@ class RRNetTask(TaskRunner):
                 self._train_one(starnet, data, config.output_dir / "starnet", config, config.seed)
                 models["StarNet"] = starnet
         seconds = time.time() - start
-        results = report(models, data[2], config.output_dir, f"{next(iter(models))}, SYNTHETIC test spectra",
-                         constant=data[0][1].mean(axis=0), real_files=_real_files(options), rv=options["rv"])
+        constant = data[0][1].mean(axis=0)
+        (headline, model), *others = models.items()
+        result = report(model, data[2], config.output_dir, f"{headline}, SYNTHETIC test spectra", name=headline,
+                        constant=constant, real_files=_real_files(options), rv=options["rv"])
+        compared = {}
+        for name, other in others:   # one report per model, beside the headline's
+            scored = report(other, data[2], config.output_dir / "reports" / _slug(name),
+                            f"{name}, SYNTHETIC test spectra", name=name, constant=constant)
+            compared[name] = {"metrics": scored["metrics"], "report_json": scored["report_json"]}
         best = config.output_dir / ("ensemble" if options["ensemble"] > 1 else "best.keras")
-        return {"model": str(best), "train_seconds": round(seconds, 1), **results}
+        return {"best_model": str(best), "train_seconds": round(seconds, 1), **result, "other_models": compared}
+
+    def make_preset(self, config):
+        """Train the preset's RRNet and record its float32 numbers and the float16 storage check.
+
+        Returns (model, metadata): metadata "metrics" holds the float32 model's scores on the run's
+        SYNTHETIC test spectra at S/N ≥ 10, the real DR7 repeated epochs' scatter/σ and
+        `float16_check` on those test spectra (raising if the float16 storage moves an MAE).
+        """
+        results = self.train(config)
+        model = keras.saving.load_model(results["best_model"], compile=False)
+        test = synthetic_data(config.options, config.seed, splits=("test",))[0]
+        real = {f"{star['designation']} {label} scatter/σ": round(star[f"{label}_scatter_over_sigma"], 2)
+                for star in results["details"]["real_files"].get("repeated_epochs", []) for label in model.label_names}
+        with tempfile.TemporaryDirectory(prefix="lamost-float16-") as folder:
+            check = float16_check(model, test, folder, FLOAT16_FROM)
+        return model, {"metrics": {"synthetic_test_snr10": results["metrics"], "real_dr7_repeated_epochs": real,
+                                   "float16_check": check},
+                       "train_seconds": results["train_seconds"]}
 
     def evaluate(self, config):
-        model, name = self._model(config)
+        """The model on the SYNTHETIC test spectra of `--seed` beside the constant, and on the real files."""
+        model = self.load_model(config)
+        name = config.preset or pathlib.Path(config.model_path).name
         options = dict(config.options, labels=next(k for k, v in FAMILIES.items() if list(v) == model.label_names))
         test = synthetic_data(options, config.seed, splits=("test",))[0]
-        return report({name: model}, test, config.output_dir, f"{name}, SYNTHETIC test spectra",
+        return report(model, test, config.output_dir, f"{name}, {len(test[1])} SYNTHETIC test spectra", name=name,
                       real_files=_real_files(config.options), rv=config.options["rv"])
 
     def predict(self, config, inputs):
         """Each label ± σ of real MRS files (co-adds; `exposures=true`: every exposure too) → `predictions.csv`."""
-        model, _ = self._model(config)
-        rows = predict_files(model, _expand(inputs), rv=config.options["rv"], exposures=config.options["exposures"])
+        model = self.load_model(config)
+        rows = predict_files(model, mrs_files(inputs), rv=config.options["rv"], exposures=config.options["exposures"])
         out = pathlib.Path(config.output_dir) / "predictions.csv"
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("w", newline="") as handle:
@@ -207,24 +240,21 @@ class RRNetTask(TaskRunner):
 
     def demo(self, config):
         """The preset on held-out SYNTHETIC spectra beside a constant, on the real files, then a brief training run."""
-        from core.presets import list_presets
-
         rows = {}
-        if DEFAULT_PRESET in list_presets("domains.lamost"):
+        if DEFAULT_PRESET in RRNet.presets():
             start = time.time()
             preset = RRNet.from_preset(DEFAULT_PRESET)
             options = self.resolve_options({"n_test": budget(500, smoke=32)})
             test = synthetic_data(options, config.seed + 1000, splits=("test",))[0]  # not the preset's test set
-            scored = report({DEFAULT_PRESET: preset}, test, config.output_dir / "preset",
-                            f"preset {DEFAULT_PRESET}, SYNTHETIC test spectra", constant=preset.target_mean,
-                            real_files=_real_files(options))
+            scored = report(preset, test, config.output_dir / "preset", f"preset {DEFAULT_PRESET}, SYNTHETIC test spectra",
+                            name=DEFAULT_PRESET, real_files=_real_files(options))
+            metrics = scored["metrics"]
             rows["result"] = (f"preset {DEFAULT_PRESET} on {len(test[1])} held-out SYNTHETIC spectra at S/N ≥ 10: "
-                              f"Teff MAE {scored['Teff_mae_snr10']:.0f} K, logg {scored['logg_mae_snr10']:.2f}, "
-                              f"[Fe/H] {scored['[Fe/H]_mae_snr10']:.2f} dex; ±1σ coverage (Teff) "
-                              f"{scored['Teff_coverage_1sigma_snr10']:.0%}")
+                              f"Teff MAE {metrics['Teff']['mae']:.0f} K, logg {metrics['logg']['mae']:.2f}, "
+                              f"[Fe/H] {metrics['[Fe/H]']['mae']:.2f} dex; ±1σ coverage (Teff) "
+                              f"{metrics['Teff']['coverage_1sigma']:.0%}")
             rows["baseline"] = _constant_row(scored)
-            real = json.loads(pathlib.Path(scored["report_json"]).read_text())["real_files"]
-            for star in real["repeated_epochs"]:
+            for star in scored["details"]["real_files"]["repeated_epochs"]:
                 rows[f"real DR7: {star['designation']}, {star['epochs']} epochs"] = ", ".join(
                     f"{label} {star[label + '_mean']:.4g} ± {star[label + '_mean_sigma']:.2g} "
                     f"(scatter/σ {star[label + '_scatter_over_sigma']:.2f})" for label in preset.label_names)
@@ -236,8 +266,9 @@ class RRNetTask(TaskRunner):
         config.epochs = config.epochs or budget(2, smoke=1)
         config.batch_size = config.batch_size or budget(32, smoke=16)
         run = self.train(config)
+        metrics = run["metrics"]
         trained = (f"RRNet after {config.epochs} epoch(s) on {config.options['n_train']} SYNTHETIC spectra: "
-                   f"Teff MAE {run['Teff_mae_snr10']:.0f} K, logg {run['logg_mae_snr10']:.2f} dex at S/N ≥ 10")
+                   f"Teff MAE {metrics['Teff']['mae']:.0f} K, logg {metrics['logg']['mae']:.2f} dex at S/N ≥ 10")
         rows.setdefault("result", trained)
         rows.setdefault("baseline", _constant_row(run))
         rows["note"] = f"then a brief training run to show training and evaluation: {trained}"

@@ -1,16 +1,6 @@
-"""Shared fixtures of the lamost tests: the five real DR7 MRS files beside them."""
+"""Shared helpers of the lamost tests: the repeated star of the shipped DR7 files and a small MRS writer."""
 
-import pathlib
-
-import pytest
-
-FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 REPEATED_STAR = "LAMOST J192814.09+435531.0"
-
-
-@pytest.fixture(scope="session")
-def mrs_files():
-    return sorted(FIXTURES.glob("med-*.fits.gz"))
 
 
 def write_mrs(path, blue=None, red=None, drop_hdu=None, drop_column=None, empty_arm=None):

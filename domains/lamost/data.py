@@ -1,19 +1,33 @@
-"""Reading LAMOST medium-resolution (MRS) spectra: the `med-*.fits.gz` files of DR7 and later.
+"""LAMOST data: the reader of medium-resolution (MRS) files, the shipped real spectra, and the SYNTHETIC splits.
 
-An MRS file holds a primary HDU `Information` (the header: `DESIG`, `MJD`, `HELIO`, `HELIO_RV`,
-...), two binary tables of the exposures co-added, `COADD_B` and `COADD_R` (FLUX, IVAR, LOGLAM,
-ANDMASK, ORMASK), then one table per exposure, `B-<LMJM>` and `R-<LMJM>` (FLUX, IVAR, LOGLAM,
-PIXMASK), LMJM being the exposure's local modified Julian minute. Wavelengths are in vacuum,
-`10 ** LOGLAM` Å; with `HELIO = T` (every DR7 file) they are already heliocentric and `HELIO_RV`
-is the correction that was applied.
+**Reader.** An MRS file (`med-*.fits.gz`, DR7 and later) holds a primary HDU `Information` (the
+header: `DESIG`, `MJD`, `HELIO`, `HELIO_RV`, ...), two binary tables of the exposures co-added,
+`COADD_B` and `COADD_R` (FLUX, IVAR, LOGLAM, ANDMASK, ORMASK), then one table per exposure,
+`B-<LMJM>` and `R-<LMJM>` (FLUX, IVAR, LOGLAM, PIXMASK), LMJM being the exposure's local modified
+Julian minute. Wavelengths are in vacuum, `10 ** LOGLAM` Å; with `HELIO = T` (every DR7 file) they
+are already heliocentric and `HELIO_RV` is the correction that was applied. `read_mrs` reads the
+co-add or one exposure; `mrs_files` lists the MRS files of folders or paths.
+
+**Real spectra.** Five real DR7 files ship in the package (`SPECTRA_DIR`, `spectra/README.md`:
+four epochs of LAMOST J192814.09+435531.0 and one of another star, from the MIT-licensed
+`laspec` repository); the task, the demo, the notebook and the benchmark predict them.
+
+**Splits.** No labelled LAMOST spectra can be had offline: training, validation and test sets
+are SYNTHETIC (`domains.lamost.synthetic`), each split drawn from its own seed
+(`synthetic_splits`), so the test set is the same whatever else is asked. The tf.data pipeline
+of training is `core.data.from_arrays` (`domains.lamost.training`).
 
 Example:
 ```python
-spectrum = read_mrs("med-58625-TD192102N424113K01_sp12-076.fits.gz")
+from domains.lamost.data import SPECTRA_DIR, list_exposures, mrs_files, read_mrs, synthetic_splits
+path = SPECTRA_DIR / "med-58625-TD192102N424113K01_sp12-076.fits.gz"
+spectrum = read_mrs(path)
 spectrum.designation, spectrum.snr          # 'LAMOST J192814.09+435531.0', (26.54, 44.67)
 spectrum.blue.wavelength[:3], spectrum.blue.masked.sum()
-list_exposures("med-58625-TD192102N424113K01_sp12-076.fits.gz")   # ['84420148', '84420171', '84420195']
-first = read_mrs("med-58625-TD192102N424113K01_sp12-076.fits.gz", exposure="84420148")
+list_exposures(path)                        # ['84420148', '84420171', '84420195']
+first = read_mrs(path, exposure="84420148")
+len(mrs_files())                            # 5: the shipped DR7 files
+(test,) = synthetic_splits({"test": 64}, seed=0, splits=("test",))   # (x, y, snr) of SYNTHETIC spectra
 ```
 """
 
@@ -22,10 +36,17 @@ import pathlib
 
 import numpy as np
 
+from domains.lamost.model import FAMILIES
+from domains.lamost.preprocessing import SPEED_OF_LIGHT_KMS
+from domains.lamost.synthetic import make_dataset
+
+# The real DR7 MRS files shipped in the package (see spectra/README.md).
+SPECTRA_DIR = pathlib.Path(__file__).resolve().parent / "spectra"
+MRS_SUFFIXES = (".fits", ".fits.gz", ".fit", ".fit.gz")
+SPLITS = ("train", "val", "test")
 COADD = ("COADD_B", "COADD_R")
 COADD_COLUMNS = ("FLUX", "IVAR", "LOGLAM", "ANDMASK")
 EXPOSURE_COLUMNS = ("FLUX", "IVAR", "LOGLAM", "PIXMASK")
-SPEED_OF_LIGHT_KMS = 299_792.458
 EXPECTED = ("a LAMOST medium-resolution (MRS) file: a primary HDU 'Information', binary tables "
             "COADD_B and COADD_R (FLUX, IVAR, LOGLAM, ANDMASK, ORMASK), then B-/R-<LMJM> tables per exposure")
 
@@ -203,3 +224,77 @@ def read_mrs(path, exposure=None):
             ra=float(header.get("RA", np.nan)), dec=float(header.get("DEC", np.nan)),
             helio_rv=float(header.get("HELIO_RV", 0.0)), helio_applied=bool(header.get("HELIO", False)),
             snr=snr, blue=blue, red=red)
+
+
+def mrs_files(inputs=None):
+    """The MRS files of `inputs` (files, and the `med-*.fits[.gz]` files of folders), sorted per folder.
+
+    Args:
+        inputs: a path or a list of paths (str or Path): files are kept as given (`read_mrs`
+            names a missing or wrong one), folders give their MRS files. None: the shipped DR7
+            files (`SPECTRA_DIR`). Defaults to None.
+
+    Returns:
+        list of pathlib.Path.
+
+    Raises:
+        ValueError: no MRS file in `inputs`.
+
+    Example:
+    ```python
+    [path.name for path in mrs_files()][:1]   # ['med-58408-TD230151N343645T01_sp01-015.fits.gz']
+    mrs_files(["runs/my_spectra", "med-58625-TD192102N424113K01_sp12-076.fits.gz"])
+    ```
+    """
+    if inputs is None:
+        inputs = [SPECTRA_DIR]
+    elif isinstance(inputs, (str, pathlib.PurePath)):
+        inputs = [inputs]
+    paths = []
+    for item in map(pathlib.Path, inputs):
+        if item.is_dir():
+            paths.extend(sorted(p for p in item.glob("*") if p.name.endswith(MRS_SUFFIXES)))
+        else:
+            paths.append(item)
+    if not paths:
+        raise ValueError(f"No MRS files in {[str(i) for i in inputs]}: expected med-*.fits.gz files or folders "
+                         f"of them. Received: inputs={[str(i) for i in inputs]}")
+    return paths
+
+
+def synthetic_splits(sizes, seed=0, labels="stellar", snr_range=(5.0, 150.0), splits=SPLITS):
+    """SYNTHETIC labelled sets (x, y, snr), one per split, each from its own seed.
+
+    Split `s` is drawn with seed `10 · seed + SPLITS.index(s)`: the test set of a seed is the same
+    whether or not the training set is made too (a preset is scored on the test set of its run).
+
+    Args:
+        sizes: dict {split: number of spectra} for each split asked (e.g. {"test": 1000}).
+        seed: int. Defaults to 0.
+        labels: str. "stellar" (Teff, logg, [Fe/H]) or "abundances" (the 14 [X/H]), a key of
+            `domains.lamost.model.FAMILIES`. Defaults to "stellar".
+        snr_range: (low, high) blue-arm S/N of the spectra. Defaults to (5.0, 150.0).
+        splits: tuple of "train", "val", "test". Defaults to all three.
+
+    Returns:
+        tuple of (x (n, 7200, 2), y (n, labels), snr (n,)), one per split in `splits`' order.
+
+    Raises:
+        ValueError: an unknown split or label family, or a split without its size.
+
+    Example:
+    ```python
+    train, test = synthetic_splits({"train": 256, "test": 64}, seed=0, splits=("train", "test"))
+    train[0].shape, test[1].shape   # (256, 7200, 2), (64, 3)
+    ```
+    """
+    unknown = [split for split in splits if split not in SPLITS]
+    if unknown or labels not in FAMILIES:
+        raise ValueError(f"splits must be among {SPLITS} and labels one of {list(FAMILIES)}. "
+                         f"Received: splits={splits}, labels={labels!r}")
+    missing = [split for split in splits if split not in sizes]
+    if missing:
+        raise ValueError(f"Give the size of each split asked. Received: sizes={sizes}, splits={splits}")
+    return tuple(make_dataset(int(sizes[split]), labels=FAMILIES[labels], seed=seed * 10 + SPLITS.index(split),
+                              snr_range=tuple(snr_range))
+                 for split in splits)
