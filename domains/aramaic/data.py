@@ -1,7 +1,8 @@
 """Letter images for training and evaluation: the synthetic streams and folders of real crops.
 
 - `synthetic_splits`: training, validation and test streams of `AramaicSynth` with separate
-  seeds (the test split also with harder damage), batched for `model.fit`.
+  seeds (the test split also with harder damage), batched for `model.fit`; `synthetic_test_split`
+  the test split alone (what `evaluate` scores).
 - `load_letter_folder`: a folder of letter images in the paper's layout, one sub-folder per
   class (`train/Alef/*.png`, ..., names of `letters.CLASS_NAMES`; case, spaces and underscores
   ignored, so `No_Letter` works), e.g. real crops of an inscription, or `AramaicSynth.export_folder`.
@@ -83,16 +84,41 @@ def synthetic_splits(image_size=64, batch_size=64, val_examples=1150, test_examp
         **synth_options: other `AramaicSynth` settings (rotation, elevation, ...).
     """
     synth = AramaicSynth(image_size=image_size, fonts=fonts, severity=severity, **synth_options)
-    test_synth = AramaicSynth(image_size=image_size, fonts=fonts, severity=test_severity, **synth_options)
     seeds = {split: split_seed(seed, split) for split in SPLIT_STREAMS}
     train = (synth.dataset(seeds["train"], start=start)
              .batch(batch_size, drop_remainder=True)
              .map(lambda images, labels: (to_float(images), labels), num_parallel_calls=tf.data.AUTOTUNE)
              .prefetch(tf.data.AUTOTUNE))
     val = synth.arrays(val_examples, seed=seeds["val"])
-    test = test_synth.arrays(test_examples, seed=seeds["test"])
-    return SyntheticSplits(train, (to_float(val[0]), *val[1:]), (to_float(test[0]), *test[1:]), synth, test_synth,
-                           seeds)
+    test_synth, test = synthetic_test_split(image_size, test_examples, seed, test_severity, fonts, **synth_options)
+    return SyntheticSplits(train, (to_float(val[0]), *val[1:]), test, synth, test_synth, seeds)
+
+
+def synthetic_test_split(image_size=64, test_examples=2300, seed=0, test_severity=TEST_SEVERITY, fonts=None,
+                         **synth_options):
+    """The synthetic test split alone (what `synthetic_splits(...).test` holds, without rendering the others).
+
+    Args:
+        image_size: int. Side of the images. Defaults to 64.
+        test_examples: int >= 1. Test examples (100 per class). Defaults to 2300.
+        seed: int. The run's seed (the test stream is `split_seed(seed, "test")`). Defaults to 0.
+        test_severity: (low, high). Damage of the test split. Defaults to (0.3, 1.0).
+        fonts: fonts for `AramaicSynth` (default: the sample font).
+        **synth_options: other `AramaicSynth` settings (rotation, min_legibility, ...).
+
+    Returns:
+        `(test_synth, (images float32 (N, S, S, 3), labels (N,), params (N, 5)))`.
+
+    Example:
+    ```python
+    synth, (images, labels, params) = synthetic_test_split(image_size=64, test_examples=46)
+    ```
+    """
+    if not isinstance(test_examples, (int, np.integer)) or test_examples < 1:
+        raise ValueError(f"test_examples must be an integer >= 1. Received: test_examples={test_examples!r}")
+    test_synth = AramaicSynth(image_size=image_size, fonts=fonts, severity=test_severity, **synth_options)
+    images, labels, params = test_synth.arrays(test_examples, seed=split_seed(seed, "test"))
+    return test_synth, (to_float(images), labels, params)
 
 
 def read_image(path, image_size):

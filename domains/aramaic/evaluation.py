@@ -1,12 +1,15 @@
 """Evaluation of `AramaicClassifier`: accuracy, top-3, confusion, conditions, abstention, mistakes.
 
-`report(model, images, labels, output_dir, title, params=None)` writes into `output_dir`:
+`report(model, data, output_dir, title)` scores the model on `data = (images, labels, params)`
+(`params` None for real crops) beside two non-learned baselines, chance (1/23) and the majority
+class (`baselines`), and returns `core.evaluation.report_result`, also written as `report.json`:
 
-- `report.json`: accuracy, top-3 accuracy, macro-F1, per-class F1 and the confusion matrix
-  (scikit-learn, `core.evaluation`), the chance baseline (1/23), the calibration error, the
-  "illegible" answers at the model's threshold (coverage and accuracy of the answered letters),
-  and with `params` (synthetic data) the accuracy per damage-severity and light-elevation bin;
-- `confusion_matrix.png`, `accuracy_coverage.png`, `conditions.png` (with `params`), and
+- `metrics`: accuracy, top-3 accuracy, macro-F1 (scikit-learn, `core.evaluation`), the calibration
+  error, and the "illegible" answers at the model's threshold (the fraction answered and the
+  accuracy of the answered letters);
+- `details`: the number of letters, the temperature and threshold, per-class F1, the confusion
+  matrix, and with `params` (synthetic data) the accuracy per damage-severity and light-elevation bin;
+- `figures`: `confusion_matrix.png`, `accuracy_coverage.png`, `conditions.png` (with `params`), and
   `mistakes.png`: for each letter, up to `per_letter` misread images with the answer given.
 
 `stage_ablation(model, output_dir)` scores a model on the test stream's letters with stages of the
@@ -19,8 +22,8 @@ from domains.aramaic import AramaicClassifier
 from domains.aramaic.data import synthetic_splits
 splits = synthetic_splits(image_size=64, val_examples=46, test_examples=46)
 model = AramaicClassifier(image_size=64, width=8, depth=10)
-results = report(model, splits.test[0], splits.test[1], "runs/aramaic_eval", "untrained", params=splits.test[2])
-results["accuracy"], results["top3_accuracy"]
+result = report(model, splits.test, "runs/aramaic_eval", "untrained")
+result["metrics"]["accuracy"], result["baselines"]["chance"]["accuracy"]   # (≈ 0.04, 0.043...)
 table = stage_ablation(model, "runs/aramaic_eval", num_examples=46, quartile_examples=92)
 [(row["name"], row["accuracy"]) for row in table["variants"]]
 ```
@@ -31,7 +34,7 @@ import pathlib
 import numpy as np
 
 from core import calibration
-from core.evaluation import classification_report, plot_confusion_matrix, save_figure, save_report
+from core.evaluation import classification_report, plot_confusion_matrix, report_result, save_figure, save_report
 from domains.aramaic.data import TEST_SEVERITY, split_seed, to_float
 from domains.aramaic.letters import CLASS_NAMES, NO_LETTER_CLASS, NUM_CLASSES
 from domains.aramaic.damage import DAMAGE_KINDS
@@ -96,24 +99,75 @@ def _in_top3(probabilities, labels):
     return np.any(top3 == labels[:, None], axis=1)
 
 
-def report(model, images, labels, output_dir, title, params=None, per_letter=3):
-    """Score `model` on labelled letter images and save the report and figures (module docstring).
+def baselines(labels):
+    """The non-learned answers the model must beat on `labels`, under the metric names of `report`.
+
+    - "chance": a uniform guess among the 23 classes (its expected accuracy 1/23, top-3 3/23);
+    - "majority class": always the most frequent class of `labels` (the first on ties; the
+      synthetic splits hold every class equally often, so it is Alef there), its top 3 the three
+      most frequent.
+
+    Args:
+        labels: (N,) class indices, N >= 1.
+
+    Returns:
+        dict: baseline name → {"accuracy", "top3_accuracy"[, "macro_f1"]}.
+
+    Example:
+    ```python
+    baselines(np.array([0, 0, 1, 2]))["majority class"]["accuracy"]   # 0.5
+    ```
+    """
+    labels = np.asarray(labels).astype(int)
+    if not len(labels):
+        raise ValueError(f"baselines need at least one label. Received: labels of shape {labels.shape}")
+    counts = np.bincount(labels, minlength=NUM_CLASSES)
+    order = np.argsort(-counts, kind="stable")
+    constant = np.full_like(labels, order[0])
+    return {
+        "chance": {"accuracy": 1.0 / NUM_CLASSES, "top3_accuracy": 3.0 / NUM_CLASSES},
+        "majority class": {"accuracy": float(np.mean(labels == order[0])),
+                           "top3_accuracy": float(np.mean(np.isin(labels, order[:3]))),
+                           "macro_f1": classification_report(labels, constant, list(CLASS_NAMES))["macro_f1"]},
+    }
+
+
+def report(model, data, output_dir, title, per_letter=3):
+    """Score `model` on labelled letter images beside chance and the majority class; save the report and figures.
 
     Args:
         model: AramaicClassifier (calibrated or not).
-        images: float32 (N, S, S, 3) in [0, 1].
-        labels: (N,) class indices.
+        data: `(images, labels, params)`: images float32 (N, S, S, 3) in [0, 1], labels (N,)
+            class indices, params (N, 5) synthetic conditions (`synth.PARAM_NAMES`) or None (real
+            crops); `(images, labels)` for crops. A `SyntheticSplits.test` is one.
         output_dir: str or Path.
-        title: str. Names the model in the figures.
-        params: (N, 5) synthetic conditions (`synth.PARAM_NAMES`) or None (real crops).
+        title: str. Names the model and the data in the figures and the report.
         per_letter: int. Mistakes shown per letter. Defaults to 3.
 
     Returns:
-        dict of the scores (the content of `report.json`) plus the paths of the files.
+        dict: `core.evaluation.report_result` (module docstring): "metrics", "baselines"
+        (`baselines`), "figures", "details", "report_json".
+
+    Raises:
+        ValueError: `data` that is not (images, labels[, params]) of one length.
+
+    Example:
+    ```python
+    splits = synthetic_splits(image_size=64, val_examples=23, test_examples=46)
+    result = report(AramaicClassifier.from_preset("aramaic_letters_small"), splits.test, "runs/eval", "preset")
+    result["metrics"]["accuracy"], result["baselines"]["majority class"]["accuracy"]
+    ```
     """
+    if not isinstance(data, (tuple, list)) or len(data) not in (2, 3):
+        raise ValueError(f"data is (images, labels) or (images, labels, params). Received: data of type "
+                         f"{type(data).__name__}" + (f" with {len(data)} items" if isinstance(data, (tuple, list)) else ""))
+    images, labels, params = (*data, None) if len(data) == 2 else data
+    labels = np.asarray(labels).astype(int)
+    if len(images) != len(labels) or (params is not None and len(params) != len(labels)):
+        raise ValueError(f"data's images, labels and params must be as many. Received: {len(images)} images, "
+                         f"{len(labels)} labels" + ("" if params is None else f", {len(params)} params"))
     output_dir = pathlib.Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    labels = np.asarray(labels).astype(int)
     probabilities = model.probabilities(images)
     predicted = probabilities.argmax(axis=1)
     correct = predicted == labels
@@ -121,34 +175,33 @@ def report(model, images, labels, output_dir, title, params=None, per_letter=3):
     confidence = probabilities.max(axis=1)
     answered = confidence >= model.illegible_threshold
     curve = calibration.accuracy_coverage(probabilities, labels)
-    results = {
-        "title": title,
-        "n_test": int(len(labels)),
+    metrics = {
         "accuracy": scores["accuracy"],
         "top3_accuracy": float(np.mean(_in_top3(probabilities, labels))),
         "macro_f1": scores["macro_f1"],
-        "chance_accuracy": 1.0 / NUM_CLASSES,
-        "temperature": model.temperature,
         "expected_calibration_error": calibration.expected_calibration_error(probabilities, labels),
-        "illegible_threshold": model.illegible_threshold,
         "answered_fraction": float(answered.mean()),
         "answered_accuracy": float(correct[answered].mean()) if answered.any() else None,
+    }
+    details = {
+        "n_test": int(len(labels)),
+        "temperature": model.temperature,
+        "illegible_threshold": model.illegible_threshold,
         "per_class_f1": scores["per_class_f1"],
         "confusion_matrix": scores["confusion_matrix"],
     }
+    figures = []
     if params is not None:
         params = np.asarray(params)
-        results["accuracy_by_severity"] = binned_accuracy(params[:, 0], correct, SEVERITY_BINS)
-        results["accuracy_by_elevation"] = binned_accuracy(params[:, 1], correct, ELEVATION_BINS)
-        results["conditions_png"] = str(plot_conditions(results, output_dir / "conditions.png", title))
-    results["confusion_png"] = str(plot_confusion_matrix(results["confusion_matrix"], list(CLASS_NAMES),
-                                                         output_dir / "confusion_matrix.png", f"{title}: test"))
-    results["coverage_png"] = str(plot_accuracy_coverage(curve, model.illegible_threshold,
-                                                         output_dir / "accuracy_coverage.png", title))
-    results["mistakes_png"] = str(plot_mistakes(images, labels, predicted, confidence, output_dir / "mistakes.png",
-                                                per_letter))
-    results["report_json"] = str(save_report(results, output_dir / "report.json"))
-    return results
+        details["accuracy_by_severity"] = binned_accuracy(params[:, 0], correct, SEVERITY_BINS)
+        details["accuracy_by_elevation"] = binned_accuracy(params[:, 1], correct, ELEVATION_BINS)
+        figures.append(plot_conditions({**details, "chance_accuracy": 1.0 / NUM_CLASSES}, output_dir / "conditions.png",
+                                       title))
+    figures.append(plot_confusion_matrix(scores["confusion_matrix"], list(CLASS_NAMES),
+                                         output_dir / "confusion_matrix.png", f"{title}: test"))
+    figures.append(plot_accuracy_coverage(curve, model.illegible_threshold, output_dir / "accuracy_coverage.png", title))
+    figures.append(plot_mistakes(images, labels, predicted, confidence, output_dir / "mistakes.png", per_letter))
+    return report_result(title, metrics, baselines(labels), figures, output_dir, details)
 
 
 def stage_ablation(model, output_dir, num_examples=460, quartile_examples=2300, seed=0, severity=TEST_SEVERITY,
@@ -180,7 +233,18 @@ def stage_ablation(model, output_dir, num_examples=460, quartile_examples=2300, 
         "raised_by_floor" (the fraction of the letters drawn fainter than `min_legibility`, and
         the accuracy on them and on the others),
         "quartiles" (condition → list of {"range", "n", "accuracy"}), "categories" (condition →
-        value → {"n", "accuracy"}), the settings, and the paths of the files.
+        value → {"n", "accuracy"}), "baselines" (`baselines` of the quartile table's
+        `quartile_examples` letters, as in `report`), the settings, and the paths of the files.
+
+    Raises:
+        ValueError: `num_examples` or `quartile_examples` not an integer >= 1.
+
+    Example:
+    ```python
+    model = AramaicClassifier.from_preset("aramaic_letters_small")
+    table = stage_ablation(model, "runs/aramaic_ablation", num_examples=46, quartile_examples=92)
+    {row["name"]: row["accuracy"] for row in table["variants"]}, table["baselines"]["chance"]["accuracy"]
+    ```
     """
     for name, value in (("num_examples", num_examples), ("quartile_examples", quartile_examples)):
         if not isinstance(value, (int, np.integer)) or value < 1:
@@ -226,7 +290,8 @@ def stage_ablation(model, output_dir, num_examples=460, quartile_examples=2300, 
                "raised_by_floor": {"fraction": float(raised.mean()) if len(raised) else None,
                                    "accuracy": float(correct[raised].mean()) if raised.any() else None,
                                    "accuracy_of_the_others": float(correct[~raised].mean()) if (~raised).any() else None},
-               "chance_accuracy": 1.0 / NUM_CLASSES, "variants": variants, "quartiles": quartiles,
+               "chance_accuracy": 1.0 / NUM_CLASSES, "baselines": baselines(labels) if len(labels) else {},
+               "variants": variants, "quartiles": quartiles,
                "categories": categories}
     results["ablation_png"] = str(plot_ablation(results, output_dir / "ablation.png", title))
     results["ablation_json"] = str(save_report(results, output_dir / "ablation.json"))

@@ -1,7 +1,8 @@
-"""Fixtures of the Aramaic tests: the sample font, and a copy of it without some letters.
+"""Fixtures of the Aramaic tests: the sample font, a copy of it without some letters, a tiny run, crops.
 
-Test classes (`core.testing.TestCase`) take them with `@pytest.mark.usefixtures("noto_font")`
-(then `self.noto_font`) or `"font_without_bet_and_tav"` (then `self.font_without_bet_and_tav`).
+Test classes (`core.testing.TestCase`) take them with `@pytest.mark.usefixtures(...)`:
+"noto_font" (then `self.noto_font`), "font_without_bet_and_tav" (`self.font_without_bet_and_tav`),
+"tiny_run" (`self.run_dir`, `self.run_results`: a 1-epoch training run) and "crops" (`self.crops`).
 """
 
 import pytest
@@ -41,3 +42,36 @@ def noto_font(request, noto_font_path):
 @pytest.fixture(scope="class")
 def font_without_bet_and_tav(request, partial_font_path):
     request.cls.font_without_bet_and_tav = partial_font_path
+
+
+@pytest.fixture(scope="session")
+def tiny_run_path(noto_font_path, tmp_path_factory):
+    """A tiny training run of `aramaic.letters` (the demo's smoke configuration, 1 epoch): its folder."""
+    from core.registry import RunConfig, get_task
+    from domains.aramaic.task import DEMO_OPTIONS  # under RESUITE_SMOKE=1: 32 px, ResNet-10 width 4, 2 steps
+
+    folder = tmp_path_factory.mktemp("aramaic_run")
+    results = get_task("aramaic.letters").train(RunConfig(output_dir=folder, epochs=1, verbose=0,
+                                                          options=dict(DEMO_OPTIONS)))
+    return folder, results
+
+
+@pytest.fixture(scope="session")
+def crops_path(noto_font_path, tmp_path_factory):
+    """A folder in the real-crops layout (one sub-folder per letter), written by the synth's export."""
+    from domains.aramaic.synth import AramaicSynth
+
+    root = tmp_path_factory.mktemp("crops")
+    AramaicSynth(image_size=40, fonts=noto_font_path).export_folder(root, 30, seed=11)
+    (root / "Alef" / "00000000.png").rename(root / "Alef" / "big.png")
+    return root
+
+
+@pytest.fixture(scope="class")
+def tiny_run(request, tiny_run_path):
+    request.cls.run_dir, request.cls.run_results = tiny_run_path
+
+
+@pytest.fixture(scope="class")
+def crops(request, crops_path):
+    request.cls.crops = crops_path

@@ -8,13 +8,15 @@ import pytest
 
 from core.testing import TestCase
 from domains.aramaic.data import TEST_SEVERITY, split_seed
-from domains.aramaic.evaluation import ABLATION_VARIANTS, QUARTILE_CONDITIONS, stage_ablation
+from domains.aramaic.evaluation import ABLATION_VARIANTS, QUARTILE_CONDITIONS, baselines, report, stage_ablation
 from domains.aramaic.letters import NO_LETTER_CLASS, NUM_CLASSES
 from domains.aramaic.synth import AramaicSynth
 
 
 class Oracle:
     """A stand-in model that knows the test split's images: right on them, "Alef" on any other image."""
+
+    temperature, illegible_threshold = 1.0, 0.5
 
     def __init__(self, images, labels):
         self.image_size = images.shape[1]
@@ -23,6 +25,44 @@ class Oracle:
     def probabilities(self, images):
         found = [self.known.get(np.round(image * 255).astype("uint8").tobytes(), 0) for image in images]
         return np.eye(NUM_CLASSES, dtype="float32")[found]
+
+
+class BaselinesTest(TestCase):
+    def test_chance_and_the_majority_class(self):
+        found = baselines(np.array([0, 0, 1, 2, 2, 2, 5]))
+        self.assertEqual(found["chance"], {"accuracy": 1 / 23, "top3_accuracy": 3 / 23})
+        majority = found["majority class"]  # always Gimel (2), its top 3 Gimel, Alef, Bet
+        self.assertAlmostEqual(majority["accuracy"], 3 / 7)
+        self.assertAlmostEqual(majority["top3_accuracy"], 6 / 7)
+        self.assertAlmostEqual(majority["macro_f1"], 2 * (3 / 7) / (3 / 7 + 1) / 23)  # one class's F1 over 23
+        self.assertEqual(baselines(np.arange(46) % 23)["majority class"]["accuracy"], 1 / 23)  # ties: Alef
+        with self.assertRaisesRegex(ValueError, "at least one label"):
+            baselines(np.array([], "int64"))
+
+
+@pytest.mark.usefixtures("noto_font")
+class ReportTest(TestCase):
+    def test_report_scores_the_model_beside_its_baselines(self):
+        folder = pathlib.Path(self.get_temp_dir())
+        images, labels, params = AramaicSynth(image_size=32, fonts=self.noto_font).arrays(46, seed=2)
+        images = images.astype("float32") / 255.0
+        result = report(Oracle(images, labels), (images, labels, params), folder, "oracle")
+        self.assertEqual(result["metrics"]["accuracy"], 1.0)
+        self.assertEqual((result["metrics"]["top3_accuracy"], result["metrics"]["answered_fraction"]), (1.0, 1.0))
+        self.assertEqual(result["baselines"], baselines(labels))
+        self.assertEqual(result["details"]["n_test"], 46)
+        self.assertEqual(sum(row["n"] for row in result["details"]["accuracy_by_severity"]), 46)
+        self.assertEqual([pathlib.Path(figure).name for figure in result["figures"]],
+                         ["conditions.png", "confusion_matrix.png", "accuracy_coverage.png", "mistakes.png"])
+        written = json.loads((folder / "report.json").read_text())
+        self.assertEqual((written["title"], written["metrics"]["accuracy"]), ("oracle", 1.0))
+        crops = report(Oracle(images, labels), (images[:23], np.roll(labels[:23], 1)), folder / "crops", "crops")
+        self.assertEqual(crops["metrics"]["accuracy"], 0.0)
+        self.assertNotIn("accuracy_by_severity", crops["details"])  # no conditions for crops
+        with self.assertRaisesRegex(ValueError, "data is \\(images, labels\\) or \\(images, labels, params\\)"):
+            report(Oracle(images, labels), images, folder, "bad")
+        with self.assertRaisesRegex(ValueError, "Received: 46 images, 23 labels"):
+            report(Oracle(images, labels), (images, labels[:23]), folder, "bad")
 
 
 @pytest.mark.usefixtures("noto_font")
@@ -54,6 +94,7 @@ class StageAblationTest(TestCase):
         self.assertEqual(sum(value["n"] for value in table["categories"]["stone"].values()), letters)
         written = json.loads((folder / "ablation.json").read_text())
         self.assertEqual(written["variants"][0]["name"], "clean (relief and light only)")
+        self.assertEqual(table["baselines"]["chance"]["accuracy"], 1 / 23)
         self.assertGreater((folder / "ablation.png").stat().st_size, 10_000)
         with self.assertRaisesRegex(ValueError, "Received: num_examples=0"):
             stage_ablation(Oracle(images, labels), folder, num_examples=0)

@@ -1,47 +1,56 @@
 """`domains.aramaic.letters`: class names, font checks, glyph SDFs."""
 
+import pathlib
+import unicodedata
+
 import numpy as np
 import pytest
 
+from core.testing import TestCase
 from domains.aramaic import letters
 
 
-def test_class_names_follow_the_unicode_order():
-    import unicodedata
-
-    assert len(letters.LETTERS) == 22 and letters.CLASS_NAMES[-1] == "No Letter"
-    assert unicodedata.name(chr(letters.CODEPOINTS[0])).endswith("ALEPH")
-    assert unicodedata.name(chr(letters.CODEPOINTS[-1])).endswith("TAW")
-    assert unicodedata.name(chr(letters.CODEPOINTS[letters.class_index("Tsadik")])).endswith("SADHE")
-    assert letters.class_index("no_letter") == 22 and letters.class_index(" QOF ") == 18
-    with pytest.raises(ValueError, match="Unknown Aramaic letter name 'Beth'.*Alef, Bet"):
-        letters.class_index("Beth")
-
-
-def test_glyphs_are_signed_distance_fields_of_the_rendered_letters(noto_font):
-    glyphs = letters.load_glyphs(noto_font)
-    assert glyphs.sdf.shape == (22, letters.GLYPH_CANVAS, letters.GLYPH_CANVAS)
-    np.testing.assert_array_equal(glyphs.sdf < 0, glyphs.masks)
-    for mask in glyphs.masks:  # every glyph drawn, larger side GLYPH_BOX, centred
-        rows, cols = np.nonzero(mask)
-        assert max(np.ptp(rows), np.ptp(cols)) + 1 in range(letters.GLYPH_BOX - 2, letters.GLYPH_BOX + 1)
-        assert abs((rows.min() + rows.max()) / 2 - 63.5) < 2 and abs((cols.min() + cols.max()) / 2 - 63.5) < 2
-    # Letters differ from one another (a font that drew one box for every code point would not).
-    flat = glyphs.masks.reshape(22, -1).astype(float)
-    overlap = flat @ flat.T / np.sqrt(np.outer(flat.sum(1), flat.sum(1)))
-    assert overlap[~np.eye(22, dtype=bool)].max() < 0.9
-    assert letters.load_glyphs(noto_font) is glyphs  # cached
+class ClassNamesTest(TestCase):
+    def test_class_names_follow_the_unicode_order(self):
+        self.assertEqual(len(letters.LETTERS), 22)
+        self.assertEqual(letters.CLASS_NAMES[-1], "No Letter")
+        self.assertTrue(unicodedata.name(chr(letters.CODEPOINTS[0])).endswith("ALEPH"))
+        self.assertTrue(unicodedata.name(chr(letters.CODEPOINTS[-1])).endswith("TAW"))
+        self.assertTrue(unicodedata.name(chr(letters.CODEPOINTS[letters.class_index("Tsadik")])).endswith("SADHE"))
+        self.assertEqual((letters.class_index("no_letter"), letters.class_index(" QOF ")), (22, 18))
+        with self.assertRaisesRegex(ValueError, "Unknown Aramaic letter name 'Beth'.*Alef, Bet"):
+            letters.class_index("Beth")
 
 
-def test_font_lacking_letters_names_them(font_without_bet_and_tav):
-    with pytest.raises(ValueError, match=r"lacks 2 of the 22 Aramaic letters: Bet \(U\+10841\), Tav \(U\+10855\)"):
-        letters.check_font(font_without_bet_and_tav)
+@pytest.mark.usefixtures("noto_font", "font_without_bet_and_tav")
+class FontTest(TestCase):
+    def test_fetched_font_covers_the_letters(self):
+        self.assertEqual(letters.check_font(self.noto_font), self.noto_font)
 
+    def test_glyphs_are_signed_distance_fields_of_the_rendered_letters(self):
+        glyphs = letters.load_glyphs(self.noto_font)
+        self.assertEqual(glyphs.sdf.shape, (22, letters.GLYPH_CANVAS, letters.GLYPH_CANVAS))
+        np.testing.assert_array_equal(glyphs.sdf < 0, glyphs.masks)
+        for mask in glyphs.masks:  # every glyph drawn, larger side GLYPH_BOX, centred
+            rows, cols = np.nonzero(mask)
+            self.assertIn(max(np.ptp(rows), np.ptp(cols)) + 1, range(letters.GLYPH_BOX - 2, letters.GLYPH_BOX + 1))
+            self.assertLess(abs((rows.min() + rows.max()) / 2 - 63.5), 2)
+            self.assertLess(abs((cols.min() + cols.max()) / 2 - 63.5), 2)
+        # Letters differ from one another (a font that drew one box for every code point would not).
+        flat = glyphs.masks.reshape(22, -1).astype(float)
+        overlap = flat @ flat.T / np.sqrt(np.outer(flat.sum(1), flat.sum(1)))
+        self.assertLess(overlap[~np.eye(22, dtype=bool)].max(), 0.9)
+        self.assertIs(letters.load_glyphs(self.noto_font), glyphs)  # cached
 
-def test_unreadable_or_missing_font(tmp_path):
-    bad = tmp_path / "broken.ttf"
-    bad.write_bytes(b"this is not a font at all" * 10)
-    with pytest.raises(ValueError, match="broken.ttf: unreadable font file"):
-        letters.load_glyphs(bad)
-    with pytest.raises(FileNotFoundError, match="missing.ttf: no such font file"):
-        letters.check_font(tmp_path / "missing.ttf")
+    def test_font_lacking_letters_names_them(self):
+        with self.assertRaisesRegex(ValueError, r"lacks 2 of the 22 Aramaic letters: Bet \(U\+10841\), Tav \(U\+10855\)"):
+            letters.check_font(self.font_without_bet_and_tav)
+
+    def test_unreadable_or_missing_font(self):
+        folder = pathlib.Path(self.get_temp_dir())
+        bad = folder / "broken.ttf"
+        bad.write_bytes(b"this is not a font at all" * 10)
+        with self.assertRaisesRegex(ValueError, "broken.ttf: unreadable font file"):
+            letters.load_glyphs(bad)
+        with self.assertRaisesRegex(FileNotFoundError, "missing.ttf: no such font file"):
+            letters.check_font(folder / "missing.ttf")

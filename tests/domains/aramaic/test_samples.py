@@ -1,17 +1,16 @@
-"""The real sample of domains.aramaic (domains/aramaic/samples.py): registered, and a font of the 22 letters."""
+"""The real sample of domains.aramaic (domains/aramaic/samples.py): a well-formed Debian font (used: test_letters.py)."""
 
 import re
 
 from core.data import samples
-from domains.aramaic.letters import DEFAULT_FONT_SAMPLE, check_font
+from core.testing import TestCase
+from domains.aramaic.letters import DEFAULT_FONT_SAMPLE
 
 
-def test_font_sample_is_registered_and_well_formed():
-    sample = samples.SAMPLES[DEFAULT_FONT_SAMPLE]
-    assert sample.domain == "aramaic" and sample.registry == "debian" and sample.artifact == "deb"
-    assert re.fullmatch(r"[0-9a-f]{64}", sample.sha256) and sample.licence == "OFL-1.1"
-    assert sample.filename.endswith(".ttf")
-
-
-def test_fetched_font_covers_the_letters(noto_font):
-    assert check_font(noto_font) == noto_font
+class SamplesTest(TestCase):
+    def test_font_sample_is_well_formed(self):
+        sample = samples.SAMPLES[DEFAULT_FONT_SAMPLE]
+        self.assertEqual((sample.domain, sample.registry, sample.artifact), ("aramaic", "debian", "deb"))
+        self.assertRegex(sample.sha256, r"^[0-9a-f]{64}$")
+        self.assertEqual(sample.licence, "OFL-1.1")
+        self.assertTrue(sample.filename.endswith(".ttf"))
