@@ -19,7 +19,7 @@ from core.metrics import mean_per_example, relativistic_average_losses
 from core.training import GANModel
 from domains.mri.disgan.discriminator import build_discriminator
 from domains.mri.disgan.feature_extractor import build_feature_extractor, extract_features
-from domains.mri.disgan.generator import build_generator
+from domains.mri.disgan.generator import OFFICIAL_GENERATOR_PARAMETERS, build_generator
 
 RELATIVISTIC_MEANS = {"batch": 0, "all": None}  # relativistic_mean → mean_axis of the core loss
 
@@ -69,9 +69,12 @@ class DISGAN(GANModel):
     model.compile()                                   # Adam 1e-4 for both, as the paper
     model.fit(train_pairs, epochs=20, callbacks=[InstanceNoiseSchedule(20)])
     sr = model.predict(lr_patches)
+    small = DISGAN.from_preset("disgan_mni_small")   # a trained small generator, shipped
     ```
     """
 
+    # The paper's generator, as the official code counts it (what a preset ships: `preset_network`).
+    paper_parameters = OFFICIAL_GENERATOR_PARAMETERS
     generator_loss_names = ("loss", "l1", "adversarial", "perceptual")
     discriminator_loss_names = ("loss",)
     discriminator_always_training = True  # see the class docstring
@@ -117,21 +120,32 @@ class DISGAN(GANModel):
         )
 
     @classmethod
-    def from_preset(cls, name="disgan_mni_small"):
-        """A DISGAN whose generator is a shipped preset (trained on the MNI152 template).
+    def from_preset_network(cls, network, metadata):
+        """A DISGAN around a preset's generator: an untrained discriminator of the recorded shape, no perceptual term.
 
-        The discriminator is built untrained in the preset's shape and the perceptual term is
-        off: ready to `predict`, or to fine-tune with your own feature extractor.
+        `DISGAN.from_preset(name)` calls it: ready to `predict`, or to fine-tune with your own
+        feature extractor.
 
         Args:
-            name: str. Defaults to "disgan_mni_small" (`core.presets.list_presets("domains.mri.disgan")`).
-        """
-        from core.presets import list_presets
-        from domains.mri.disgan.presets import PACKAGE, load_preset_generator
+            network: keras.Model. The preset's generator.
+            metadata: dict. The preset's metadata; its "discriminator" entry holds the keyword
+                arguments of `build_discriminator` (e.g. {"filters": 8, "num_levels": 5}).
 
-        generator = load_preset_generator(name)
-        shape = list_presets(PACKAGE)[name]["discriminator"]
-        return cls(generator, build_discriminator(**shape), feature_extractor=None)
+        Raises:
+            ValueError: metadata without a "discriminator" entry.
+
+        Example:
+        ```python
+        model = DISGAN.from_preset("disgan_mni_small")   # calls from_preset_network
+        model.feature_extractor is None                  # True
+        ```
+        """
+        shape = metadata.get("discriminator")
+        if not isinstance(shape, dict):
+            raise ValueError(f"A DISGAN preset's metadata records its discriminator's shape ('discriminator': "
+                             f"{{'filters': ..., 'num_levels': ...}}). Received: discriminator={shape!r} in "
+                             f"preset {metadata.get('name')!r}")
+        return cls(network, build_discriminator(**shape), feature_extractor=None)
 
     # --- the paper's losses -------------------------------------------------------------
     def relativistic_losses(self, real_output, fake_output):

@@ -2,6 +2,7 @@
 
     resuite train mri.disgan --output runs/disgan [--data HCP_ROOT] [--option key=value ...]
     resuite evaluate mri.disgan --model runs/disgan/best.keras
+    resuite evaluate mri.disgan --preset disgan_mni_small
     resuite predict mri.disgan --model runs/disgan/generator.keras in.nii.gz [more.nii.gz ...]
     resuite predict mri.disgan --preset disgan_mni_small in.nii.gz
     resuite demo mri.disgan
@@ -9,38 +10,43 @@
 Default data: the real MNI152 2009a template (`mri.mni152_1mm`), with its top 32 brain slices
 held out for the test table (see `training.template_split`). `--data` trains on a folder of
 volumes (HCP tree or flat) with whole volumes held out. `resuite train mri.disgan --help` lists
-the options. With a warm-up, `train` reports the warm-up generator (before any GAN step)
-beside the final DISGAN generator.
+the options. `evaluate` and `train` return `evaluation.report`: the model's PSNR / SSIM / NRMSE
+per noise level beside tricubic, trilinear and nearest interpolation; with a warm-up, `train`
+also scores the warm-up generator (before any GAN step): `warm_up_metrics`.
 """
 
 import json
 import math
-import pathlib
 
 import keras
 
 from core.data import samples
+from core.model_files import load_model_file
 from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
 from core.training import set_seed
 from domains.mri.disgan.discriminator import build_discriminator
-from domains.mri.disgan.evaluation import print_tables, report, summary
+from domains.mri.disgan.data import find_volumes
+from domains.mri.disgan.evaluation import report
 from domains.mri.disgan.feature_extractor import build_feature_extractor
 from domains.mri.disgan.generator import build_generator
 from domains.mri.disgan.inference import sr_output_path, super_resolve_file
-from domains.mri.disgan.training import folder_split, template_split, train_disgan
+from domains.mri.disgan.model import DISGAN
+from domains.mri.disgan.training import folder_split, template_split, template_test, train_disgan
 
 TEMPLATE = "mri.mni152_1mm"
 WARM_UP_ROW = "DISGAN L1 warm-up only"
+DEMO_PRESET = "disgan_mni_small"
 # `demo` trains this small configuration briefly, to show that training runs.
 DEMO_OPTIONS = {
     "filters": 16, "num_rrdb": 1, "d_filters": 4, "fe_widths": [8, 16, 32, 64], "patch_size": 32,
-    "pretrain_epochs": 1, "pretrain_steps_per_epoch": 10, "steps_per_epoch": 2, "batch_size": 4,
+    "pretrain_epochs": 1, "pretrain_steps_per_epoch": 10, "steps_per_epoch": 2,
     "learning_rate": 1e-5,  # the GAN phase fine-tunes the warmed-up generator (see train_disgan)
     "noise_levels": [0.0],
 }
 SMOKE_DEMO_OPTIONS = {**DEMO_OPTIONS, "filters": 8, "pretrain_steps_per_epoch": 2, "steps_per_epoch": 1,
-                      "batch_size": 2, "holdout_slices": 8}
+                      "holdout_slices": 8}
+DEMO_BATCH_SIZE, SMOKE_DEMO_BATCH_SIZE = 4, 2
 
 OPTIONS = (
     # model
@@ -59,34 +65,24 @@ OPTIONS = (
     Option("degradation", str, "nearest", "how LR inputs are made", choices=("nearest", "kspace", "blur")),
     Option("train_noise", float, 0.0, "Rician σ on LR training inputs (z units)"),
     # schedule
-    Option("batch_size", int, 4, "global batch size (or --batch-size)"),
-    Option("steps_per_epoch", int, 100, "GAN steps per epoch (--epochs: GAN epochs, default 20)"),
+    Option("steps_per_epoch", int, 100, "GAN steps per epoch (--epochs: GAN epochs)"),
     Option("learning_rate", float, 1e-4, "generator Adam rate in the GAN phase (the paper's)"),
     Option("discriminator_learning_rate", float, 1e-4, "discriminator Adam rate (the paper's)"),
     Option("pretrain_epochs", int, 0, "L1 warm-up epochs (the paper: none)"),
     Option("pretrain_steps_per_epoch", int, None, "warm-up steps per epoch (default: steps_per_epoch)"),
     Option("pretrain_learning_rate", float, 2e-4, "warm-up Adam rate (ESRGAN's)"),
     Option("pretrain_decay", bool, True, "cosine decay of the warm-up rate"),
-    Option("pretrain_minutes", float, None, "wall-time budget of the warm-up"),
-    Option("gan_minutes", float, None, "wall-time budget of the GAN phase"),
+    Option("pretrain_minutes", float, None, "wall-time budget of the warm-up (None: no limit)"),
+    Option("gan_minutes", float, None, "wall-time budget of the GAN phase (None: no limit)"),
     # inference and evaluation
     Option("tile_size", int, 32, "LR tile edge of whole-volume inference"),
     Option("overlap", int, 8, "LR overlap of neighbouring tiles"),
     Option("blend", str, "cosine", "tile blending window", choices=("cosine", "linear")),
     Option("tile_batch", int, 1, "tiles per forward pass"),
     Option("noise_levels", list, [0.0, 0.05], "Rician σ of the evaluated LR inputs (fractions of p99)"),
-    Option("compare_models", dict, {}, 'evaluate: more generators in the table, {"row name": path}'),
-    Option("preset", str, None, "predict/evaluate with a shipped preset instead of --model (also: --preset NAME)"),
+    Option("compare_models", dict, {}, 'evaluate: more models (DISGAN or generator files) scored alike, '
+                                       '{"row name": path}'),
 )
-
-
-def load_generator(path):
-    """The generator of a saved DISGAN `.keras`, or a saved generator `.keras` itself."""
-    path = pathlib.Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such model file (expected a DISGAN or generator .keras)")
-    model = keras.saving.load_model(str(path), compile=False)
-    return getattr(model, "generator", model)
 
 
 def _tile_options(options):
@@ -94,17 +90,20 @@ def _tile_options(options):
             "batch_size": options["tile_batch"]}
 
 
-def _report(generators, tests, config, title):
+def _report(model, tests, config, output_dir, title):
     options = config.options
-    return report(generators, tests, config.output_dir, title, noise_levels=options["noise_levels"],
+    return report(model, tests, output_dir, title, noise_levels=options["noise_levels"],
                   tile_options=_tile_options(options), seed=config.seed)
 
 
+def _discriminator_shape(options, patch_size):
+    return {"filters": options["d_filters"], "num_levels": options["d_levels"] or int(math.log2(patch_size)),
+            "kernel_initializer": options["d_init"]}
+
+
 def _networks(options, patch_size):
-    levels = options["d_levels"] or int(math.log2(patch_size))
     generator = build_generator(filters=options["filters"], num_rrdb=options["num_rrdb"])
-    discriminator = build_discriminator(filters=options["d_filters"], num_levels=levels,
-                                        kernel_initializer=options["d_init"])
+    discriminator = build_discriminator(**_discriminator_shape(options, patch_size))
     extractor = build_feature_extractor(options["fe_weights"], widths=tuple(options["fe_widths"]))
     return generator, discriminator, extractor
 
@@ -121,44 +120,115 @@ def _minutes(value):
     return None if value is None else 60 * value
 
 
+def _slug(name):
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
 @register_task
 class DISGANTask(TaskRunner):
-    """DISGAN ×2 super-resolution of 3-D MRI (NIfTI to NIfTI), on the MNI152 template by default."""
+    """DISGAN ×2 super-resolution of 3-D MRI (NIfTI to NIfTI), on the MNI152 template by default.
+
+    `--model` takes a saved DISGAN (`best.keras` of a run) or a generator alone
+    (`generator.keras`, or the L1 warm-up's `pretrain/best.keras`); `--preset` a shipped one.
+    `train` starts from the generator of either when given.
+
+    Example:
+    ```python
+    from core.registry import RunConfig, get_task
+    task = get_task("mri.disgan")
+    result = task.evaluate(RunConfig(output_dir=pathlib.Path("runs/eval"), preset="disgan_mni_small"))
+    result["metrics"]["psnr_noise0"], result["baselines"]["tricubic"]["psnr_noise0"]
+    ```
+    """
 
     name = "mri.disgan"
     description = "DISGAN: 3-D RRDB SR generator + wavelet UNet discriminator (x2, NIfTI in/out)"
     samples = (TEMPLATE,)
+    model_class = DISGAN
+    epochs = 20  # GAN epochs (the paper's)
+    batch_size = 4  # the paper's
+    inputs = ("data", "model", "preset")
     saved_models = ("DISGAN", "disgan_generator")  # a whole DISGAN or its generator
     options = OPTIONS
 
+    def load_model(self, config):
+        """`--preset NAME` (a DISGAN) or `--model PATH`: a saved DISGAN or a generator alone.
+
+        Args:
+            config: RunConfig with `preset` or `model_path`.
+
+        Returns:
+            a `DISGAN` or a generator `keras.Model`: what `evaluation.report` and inference take.
+
+        Raises:
+            ValueError: neither given (listing the presets), or a file that is not a Keras model.
+            FileNotFoundError: no such file.
+
+        Example:
+        ```python
+        DISGANTask().load_model(RunConfig(output_dir=pathlib.Path("runs"), model_path="runs/disgan/generator.keras"))
+        ```
+        """
+        if config.model_path and not config.preset:
+            return load_model_file(config.model_path, keras.Model, hint=": a DISGAN or its generator")
+        return super().load_model(config)
+
     def train(self, config):
         trained, split = self.train_networks(config)
-        generator = trained["model"].generator
-        models = {"DISGAN": generator}
+        model = trained["model"]
+        results = _report(model, split.test, config, config.output_dir, f"{self.name}: trained DISGAN")
         warm_up = config.output_dir / "pretrain" / "best.keras"
+        extra = {}
         if config.options["pretrain_epochs"] and warm_up.exists():
-            models[WARM_UP_ROW] = load_generator(warm_up)
-        results = _report(models, split.test, config, self.name)
-        if config.verbose:
-            print_tables(results)
-        return {"best_model": str(config.output_dir / "best.keras"),
+            before_gan = _report(load_model_file(warm_up, keras.Model), split.test, config,
+                                 config.output_dir / "warm_up", f"{self.name}: {WARM_UP_ROW}")
+            extra["warm_up_metrics"] = before_gan["metrics"]
+        return {**results, "best_model": str(config.output_dir / "best.keras"),
                 "generator": str(config.output_dir / "generator.keras"),
-                "generator_parameters": int(generator.count_params()),
-                **summary(results), "training": trained["summary"]}
+                "generator_parameters": int(model.generator.count_params()), **extra,
+                "training": trained["summary"]}
+
+    def make_preset(self, config):
+        """Train the preset's DISGAN; record the held-out slab, the discriminator's shape and the training summary.
+
+        `DISGAN.from_preset` rebuilds an untrained discriminator of the recorded shape beside the
+        shipped generator.
+
+        Args:
+            config: RunConfig of the recipe's run (`core.presets.make_preset` makes it).
+
+        Returns:
+            (DISGAN, metadata dict).
+        """
+        trained, split = self.train_networks(config)
+        options = config.options
+        shape = _discriminator_shape(options, options["patch_size"])
+        shape.pop("kernel_initializer")  # weights are untrained when rebuilt: the initialiser only
+        metadata = {"held_out": split.description.get("test_axial_slices"), "discriminator": shape,
+                    "training": trained["summary"]}
+        return trained["model"], metadata
 
     def train_networks(self, config):
-        """Split the data and train (`train_disgan`) without the test report: `(trained, split)`."""
+        """Split the data and train (`train_disgan`) without the test report: `(trained, split)`.
+
+        Args:
+            config: RunConfig with its options resolved (`epochs`, `batch_size` filled in).
+
+        Returns:
+            (dict of `train_disgan`, DataSplit).
+        """
         set_seed(config.seed)
         options = config.options
         patch_size = options["patch_size"]
         split = _split(config, patch_size)
         with config.scope():
             generator, discriminator, extractor = _networks(options, patch_size)
-            if config.model_path:
-                generator.set_weights(load_generator(config.model_path).get_weights())
+            if config.model_path or config.preset:
+                start = self.load_model(config)
+                generator.set_weights(getattr(start, "generator", start).get_weights())
             trained = train_disgan(
                 generator, discriminator, extractor, split, config.output_dir,
-                epochs=config.epochs if config.epochs is not None else 20,
+                epochs=config.epochs,
                 steps_per_epoch=options["steps_per_epoch"],
                 learning_rate=options["learning_rate"],
                 discriminator_learning_rate=options["discriminator_learning_rate"],
@@ -166,7 +236,7 @@ class DISGANTask(TaskRunner):
                 pretrain_steps_per_epoch=options["pretrain_steps_per_epoch"],
                 pretrain_learning_rate=options["pretrain_learning_rate"],
                 pretrain_decay=options["pretrain_decay"],
-                batch_size=config.batch_size or options["batch_size"],
+                batch_size=config.batch_size,
                 degradation=options["degradation"],
                 noise_sigma=options["train_noise"],
                 pretrain_seconds=_minutes(options["pretrain_minutes"]),
@@ -175,36 +245,27 @@ class DISGANTask(TaskRunner):
             )
         return trained, split
 
-    def _generator(self, config):
-        from domains.mri.disgan.presets import load_preset_generator
-
-        if config.options["preset"]:
-            return load_preset_generator(config.options["preset"])
-        if not config.model_path:
-            raise ValueError("Give a model: --model PATH (a DISGAN or generator .keras) or --preset NAME")
-        return load_generator(config.model_path)
-
-    def _template_test(self, config):
-        return template_split(samples.fetch(TEMPLATE, verbose=False), config.options["patch_size"],
-                              config.options["holdout_slices"], seed=config.seed).test
+    def _tests(self, config):
+        if config.data:
+            return [(str(path), None) for path in find_volumes(config.data, config.options["pattern"])]
+        return template_test(samples.fetch(TEMPLATE, verbose=False), config.options["holdout_slices"])
 
     def evaluate(self, config):
-        models = {"DISGAN": self._generator(config)}
+        model = self.load_model(config)
+        tests = self._tests(config)
+        title = f"{self.name}: {config.preset or config.model_path}"
+        results = _report(model, tests, config, config.output_dir, title)
+        compared = {}
         for row, path in config.options["compare_models"].items():
-            models[row] = load_generator(path)
-        if config.data:
-            from domains.mri.disgan.data import find_volumes
-
-            tests = [(str(p), None) for p in find_volumes(config.data, config.options["pattern"])]
-        else:
-            tests = self._template_test(config)
-        results = _report(models, tests, config, self.name)
-        if config.verbose:
-            print_tables(results)
-        return {"model": str(config.model_path or config.options["preset"]), **summary(results)}
+            other = load_model_file(path, keras.Model)
+            compared[row] = _report(other, tests, config, config.output_dir / _slug(row), f"{self.name}: {row}")["metrics"]
+        if compared:
+            results["compared"] = compared
+        return {**results, "model": str(config.preset or config.model_path)}
 
     def predict(self, config, inputs):
-        generator = self._generator(config)
+        model = self.load_model(config)
+        generator = getattr(model, "generator", model)
         rows = []
         for path in inputs:
             out = sr_output_path(path, config.output_dir)
@@ -218,20 +279,20 @@ class DISGANTask(TaskRunner):
 
     def demo(self, config):
         """The shipped preset on the held-out slab beside tricubic, then a brief training run."""
-        from domains.mri.disgan.presets import DEFAULT_PRESET, load_preset_generator
-
         config.options = self.resolve_options(budget(DEMO_OPTIONS, smoke=SMOKE_DEMO_OPTIONS))
         config.epochs = config.epochs or 1
+        config.batch_size = config.batch_size or budget(DEMO_BATCH_SIZE, smoke=SMOKE_DEMO_BATCH_SIZE)
         trained, split = self.train_networks(config)  # its split also gives the held-out slab
-        preset = load_preset_generator(DEFAULT_PRESET)
+        preset = DISGAN.from_preset(DEMO_PRESET)
         tests = split.test
         if config.options["holdout_slices"] < 32:  # smoke: a small corner of the slab
             tests = [(path, (slice(74, 122), slice(90, 138), region[2])) for path, region in tests]
-        scored = summary(report({"DISGAN": preset}, tests, config.output_dir / "preset", self.name,
-                                noise_levels=(0.0,), tile_options=_tile_options(config.options), seed=config.seed))
-        row = {"result": (f"preset {DEFAULT_PRESET}: PSNR {scored['sr_DISGAN_psnr']:.2f} dB on the "
-                         f"held-out slab, {scored['sr_DISGAN_gain_over_tricubic_db']:+.2f} dB over tricubic"),
-               "baseline": f"tricubic {scored['sr_tricubic_psnr']:.2f} dB"}
+        scored = report(preset, tests, config.output_dir / "preset", f"preset {DEMO_PRESET}", noise_levels=(0.0,),
+                        tile_options=_tile_options(config.options), seed=config.seed)
+        psnr, tricubic = scored["metrics"]["psnr_noise0"], scored["baselines"]["tricubic"]["psnr_noise0"]
+        row = {"result": (f"preset {DEMO_PRESET}: PSNR {psnr:.2f} dB on the held-out slab, "
+                          f"{psnr - tricubic:+.2f} dB over tricubic"),
+               "baseline": f"tricubic {tricubic:.2f} dB"}
         gan = trained["summary"]["gan"]
         row["note"] = (f"also trained a tiny DISGAN for {config.options['pretrain_epochs']} warm-up + "
                        f"{gan.get('steps', 0)} GAN steps ({gan.get('patches_per_second', 0):.2f} patches/s) to show "

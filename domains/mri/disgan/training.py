@@ -70,7 +70,7 @@ def template_split(path, patch_size=32, thickness=32, min_foreground=0.2, val_pa
     val_sampler = PatchSampler([volume], patch_size, min_foreground, regions=[[full_x, full_y, (val_start, test_start)]],
                                seed=seed + 1)
     val, _ = val_sampler.fixed(val_patches)
-    region = (slice(None), slice(None), slice(test_start, test_stop))
+    region = _axial_slab(test_start, test_stop)
     description = {
         "volume": str(path), "shape": list(volume.volume.shape),
         "train_axial_slices": [0, val_start], "validation_axial_slices": [val_start, test_start],
@@ -78,6 +78,32 @@ def template_split(path, patch_size=32, thickness=32, min_foreground=0.2, val_pa
         "train_patch_corners": int(len(sampler.corners[0])), "min_foreground": min_foreground,
     }
     return DataSplit(sampler, val, [(str(path), region)], description)
+
+
+def _axial_slab(start, stop):
+    return (slice(None), slice(None), slice(start, stop))
+
+
+def template_test(path, thickness=32):
+    """The test part of `template_split` alone: the top `thickness` axial slices of the brain.
+
+    What evaluation needs, without sampling training and validation patches.
+
+    Args:
+        path: str or Path of the volume (e.g. the MNI152 template).
+        thickness: int. Held-out axial slices. Defaults to `32`.
+
+    Returns:
+        list of one (path, region): `region` is 3 slices on the HR grid, as `template_split(...).test`.
+
+    Example:
+    ```python
+    from core.data import samples
+    template_test(samples.fetch("mri.mni152_1mm"))   # [(".../mni_icbm152_...nii.gz", (:, :, 124:156))]
+    ```
+    """
+    start, stop = holdout_slab(load_training_volume(path).mask, thickness)
+    return [(str(path), _axial_slab(start, stop))]
 
 
 def folder_split(root, patch_size=64, min_foreground=0.2, val_fraction=0.1, val_patches=16, seed=0, pattern=None):

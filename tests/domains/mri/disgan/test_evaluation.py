@@ -9,6 +9,7 @@ from domains.mri.disgan.evaluation import (
     format_rows,
     interpolate,
     plot_slices,
+    report,
     volume_metrics,
 )
 
@@ -90,3 +91,53 @@ class EvaluateVolumeTest(TestCase):
         self.assertGreater(float(perfect[height // 4, width // 4, :3].min()), 0.5)
         with self.assertRaises(KeyError):
             plot_slices(hr, predictions, f"{folder}/bad.png", methods=["bicubic"])
+
+
+class ReportTest(TestCase):
+    def test_the_model_beside_the_interpolations_per_noise_level_averaged_over_volumes(self):
+        import json
+        import pathlib
+
+        import nibabel as nib
+
+        from domains.mri.disgan.discriminator import build_discriminator
+        from domains.mri.disgan.model import DISGAN
+
+        folder = pathlib.Path(self.get_temp_dir())
+        paths = []
+        for index, shape in enumerate(((32, 28, 30), (28, 32, 26))):
+            paths.append(folder / f"v{index}.nii.gz")
+            nib.save(nib.Nifti1Image(phantom(shape), np.eye(4)), str(paths[-1]))
+        inputs = keras.Input((None, None, None, 1))
+        nearest = keras.Model(inputs, keras.layers.UpSampling3D(2)(inputs))
+        tiles = {"tile_size": 8, "overlap": 2}
+        data = [(str(paths[0]), (slice(None), slice(None), slice(10, 20))), (str(paths[1]), None)]
+        result = report(nearest, data, folder / "report", "nearest", noise_levels=(0.0, 0.05), tile_options=tiles)
+        keys = ["psnr_noise0", "ssim_noise0", "nrmse_noise0", "psnr_noise0.05", "ssim_noise0.05", "nrmse_noise0.05"]
+        self.assertEqual(sorted(result["metrics"]), sorted(keys))
+        self.assertEqual(list(result["baselines"]), ["tricubic", "trilinear", "nearest"])
+        for values in result["baselines"].values():
+            self.assertEqual(sorted(values), sorted(keys))
+        # The nearest-upsampling "model" is the nearest baseline.
+        for key in keys:
+            self.assertAllClose(result["metrics"][key], result["baselines"]["nearest"][key], atol=1e-3)
+        # Each metric is the mean over the volumes of the per-volume tables.
+        tables = result["details"]["tables"]
+        self.assertEqual([(t["volume"], t["noise"]) for t in tables],
+                         [(str(paths[0]), 0.0), (str(paths[0]), 0.05), (str(paths[1]), 0.0), (str(paths[1]), 0.05)])
+        clean = [next(r for r in t["rows"] if r["method"] == "tricubic")["psnr"] for t in tables if t["noise"] == 0]
+        self.assertAllClose(result["baselines"]["tricubic"]["psnr_noise0"], np.mean(clean), atol=1e-6)
+        self.assertEqual(tables[0]["region"], "axial slices 10-19")
+        self.assertEqual(tables[2]["region"], "whole volume")
+        gain = result["details"]["psnr_gain_over_tricubic_db"]["noise0"]
+        self.assertAllClose(gain, result["metrics"]["psnr_noise0"] - result["baselines"]["tricubic"]["psnr_noise0"])
+        self.assertEqual([pathlib.Path(f).name for f in result["figures"]],
+                         ["slices_0_noise0.png", "slices_0_noise0.05.png", "slices_1_noise0.png", "slices_1_noise0.05.png"])
+        self.assertTrue(all(pathlib.Path(f).is_file() for f in result["figures"]))
+        self.assertEqual(json.loads((folder / "report" / "report.json").read_text())["metrics"], result["metrics"])
+        # A DISGAN is scored through its generator: the same numbers.
+        gan = DISGAN(nearest, build_discriminator(filters=4, num_levels=2), feature_extractor=None)
+        again = report(gan, data[:1], folder / "gan", "DISGAN", noise_levels=(0.0,), tile_options=tiles)
+        self.assertAllClose(again["metrics"]["psnr_noise0"], tables[0]["rows"][-1]["psnr"], atol=1e-6)
+        with self.assertRaisesRegex(ValueError, "at least one test volume"):
+            report(nearest, [], folder / "none", "nothing")

@@ -1,4 +1,9 @@
+import json
 import logging
+import os
+import pathlib
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -151,51 +156,51 @@ class PerceptualSpeedTest(TestCase):
         self.assertTrue(recorder.batch_sizes)
         self.assertEqual(set(recorder.batch_sizes), {1})
 
-    def test_extract_features_equals_the_batched_call_with_the_same_gradient(self):
-        extractor = build_feature_extractor(widths=FE_WIDTHS)
-        x = tf.constant(pairs(n=3, size=16)[1])
-        with tf.GradientTape(persistent=True) as tape:
-            tape.watch(x)
-            batched = extractor(x, training=False)
-            one_by_one = extract_features(extractor, x)
-            loss_batched, loss_one_by_one = (tf.reduce_sum(f * f) for f in (batched, one_by_one))
-        self.assertEqual(tuple(one_by_one.shape), (3, 2, 2, 2, FE_WIDTHS[-1]))
-        self.assertAllClose(one_by_one, batched, atol=1e-5)
-        self.assertAllClose(tape.gradient(loss_one_by_one, x), tape.gradient(loss_batched, x), atol=1e-5, rtol=1e-4)
+
+class PresetTest(TestCase):
+    def test_a_preset_is_its_generator_beside_an_untrained_discriminator_without_perceptual_term(self):
+        from core import presets
+
+        metadata = DISGAN.presets()["disgan_mni_small"]
+        model = DISGAN.from_preset("disgan_mni_small")
+        self.assertIsNone(model.feature_extractor)
+        self.assertEqual(model.discriminator.count_params(),
+                         build_discriminator(**metadata["discriminator"]).count_params())
+        stored = presets.load_preset(DISGAN.preset_package(), "disgan_mni_small")
+        lr = np.random.default_rng(0).normal(size=(1, 8, 8, 8, 1)).astype("float32")
+        np.testing.assert_array_equal(model.predict(lr, verbose=0), stored.predict(lr, verbose=0))
+        self.assertEqual(model.predict(lr, verbose=0).shape, (1, 16, 16, 16, 1))
+        self.assertEqual(metadata["held_out"], [124, 156])
+        with self.assertRaisesRegex(ValueError, "records its discriminator's shape"):
+            DISGAN.from_preset_network(stored, {"name": "bare"})
 
 
-class FeatureExtractorTest(TestCase):
-    def test_medicalnet_layout_frozen_and_warns_without_weights(self):
-        with self.assertLogs("domains.mri.disgan.feature_extractor", logging.WARNING) as logs:
-            extractor = build_feature_extractor()
-        self.assertIn(NO_WEIGHTS_WARNING, logs.output[0])
-        self.assertIn("cannot be downloaded", logs.output[0])
-        self.assertFalse(extractor.trainable)
-        self.assertEqual(extractor.trainable_weights, [])
-        self.assertEqual((extractor.depth, extractor.stage_strides, extractor.stage_dilations),
-                         (10, (1, 2, 1, 1), (1, 1, 2, 4)))
-        self.assertEqual(tuple(extractor(np.zeros((1, 16, 16, 16, 1), "float32")).shape), (1, 2, 2, 2, 512))
+WORKER = pathlib.Path(__file__).with_name("disgan_distributed_worker.py")
+ROOT = pathlib.Path(__file__).resolve().parents[4]
 
-    def test_weights_load_from_weights_h5_and_keras_files(self):
-        source = build_feature_extractor(widths=FE_WIDTHS)
-        for w in source.weights:
-            w.assign(np.random.default_rng(0).normal(size=w.shape).astype("float32"))
-        folder = self.get_temp_dir()
-        source.save_weights(f"{folder}/fe.weights.h5")
-        source.save(f"{folder}/fe.keras")
-        x = np.random.default_rng(1).normal(size=(1, 16, 16, 16, 1)).astype("float32")
-        for path in (f"{folder}/fe.weights.h5", f"{folder}/fe.keras"):
-            loaded = build_feature_extractor(path, widths=FE_WIDTHS)
-            self.assertAllClose(loaded(x), source(x), atol=1e-5)
-            self.assertFalse(loaded.trainable)
 
-    def test_bad_weight_files_are_refused(self):
-        folder = self.get_temp_dir()
-        with pytest.raises(FileNotFoundError, match="missing.weights.h5"):
-            build_feature_extractor(f"{folder}/missing.weights.h5", widths=FE_WIDTHS)
-        open(f"{folder}/fe.pth", "w").close()
-        with pytest.raises(ValueError, match=r"fe.pth: expected a .weights.h5 or .keras file"):
-            build_feature_extractor(f"{folder}/fe.pth", widths=FE_WIDTHS)
-        build_feature_extractor(widths=(4, 4, 4, 4)).save_weights(f"{folder}/other.weights.h5")
-        with pytest.raises(ValueError, match="do not fit"):
-            build_feature_extractor(f"{folder}/other.weights.h5", widths=FE_WIDTHS)
+class DistributedTest(TestCase):
+    @pytest.mark.large  # a fresh TensorFlow process: about a minute on 2 cores
+    def test_disgan_trains_under_mirrored_strategy(self):
+        """DISGAN under MirroredStrategy on 2 logical CPUs, in a fresh process (disgan_distributed_worker.py)."""
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+        result = subprocess.run([sys.executable, str(WORKER), self.get_temp_dir()], capture_output=True, text=True,
+                                timeout=600, env=env)
+        self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+        runs = json.loads(result.stdout.strip().splitlines()[-1])
+        single, mirrored = runs["default"], runs["mirrored"]
+        self.assertEqual((single["replicas"], mirrored["replicas"]), (1, 2))
+        for run in (single, mirrored):
+            for key in ("generator_loss", "generator_l1", "generator_adversarial", "generator_perceptual",
+                        "discriminator_loss"):
+                self.assertTrue(np.all(np.isfinite(run["history"][key])), key)
+            self.assertTrue(run["history"]["instance_noise"] == [1.0, 0.5] and run["noise"] == 0.5)
+            self.assertLess(run["reload_max_diff"], 1e-5)
+        # Epoch 1 is one step whose L1 is computed before any update, from the same weights and
+        # batch: the logged mean over the global batch must be the same on one device and on two
+        # replicas (a wrong loss scaling or metric reduction would show here). Batch norm and the
+        # relativistic batch mean act per replica, as in DDP, so later steps differ by design.
+        np.testing.assert_allclose(single["history"]["generator_l1"][0], mirrored["history"]["generator_l1"][0],
+                                   rtol=1e-5)
+        np.testing.assert_allclose(single["history"]["generator_l1"][1], mirrored["history"]["generator_l1"][1],
+                                   rtol=0.05)

@@ -53,21 +53,52 @@ class DISGANTaskTest(TestCase):
         data.mkdir()
         write_volume(data / "a.nii.gz", shape=(16, 12, 10))
         out = self.folder / "evaluation"
-        code = main(["evaluate", "mri.disgan", "--model", str(self._nearest_model()), "--data", str(data),
+        nearest = self._nearest_model()
+        code = main(["evaluate", "mri.disgan", "--model", str(nearest), "--data", str(data),
                      "--output", str(out), "--verbose", "0", "--option", "tile_size=8", "--option", "overlap=2",
-                     "--option", "noise_levels=[0.0]"])
+                     "--option", "noise_levels=[0.0]", "--option", f'compare_models={{"again": "{nearest}"}}'])
         self.assertEqual(code, 0)
-        report = json.loads((out / "test_report.json").read_text())
-        (table,) = report["tables"]
+        report = json.loads((out / "report.json").read_text())
+        (table,) = report["details"]["tables"]
         self.assertEqual((table["volume"], table["region"], table["noise"]), (str(data / "a.nii.gz"), "whole volume", 0.0))
         rows = {row["method"]: row for row in table["rows"]}
         self.assertEqual(list(rows), ["nearest", "trilinear", "tricubic", "DISGAN"])
         # The nearest "generator" is the nearest baseline, and its gain over tricubic is reported as such.
         self.assertAllClose(rows["DISGAN"]["psnr"], rows["nearest"]["psnr"], atol=1e-3)
-        self.assertAllClose(table["psnr_gain_over_tricubic_db"]["DISGAN"],
-                            rows["DISGAN"]["psnr"] - rows["tricubic"]["psnr"], atol=1e-6)
-        self.assertEqual([pathlib.Path(p).name for p in report["plots"]], ["slices_0_noise0.png"])
+        self.assertAllClose(report["metrics"]["psnr_noise0"], rows["DISGAN"]["psnr"], atol=1e-6)
+        self.assertAllClose(report["baselines"]["tricubic"]["psnr_noise0"], rows["tricubic"]["psnr"], atol=1e-6)
+        self.assertAllClose(table["psnr_gain_over_tricubic_db"], rows["DISGAN"]["psnr"] - rows["tricubic"]["psnr"],
+                            atol=1e-6)
+        self.assertEqual([pathlib.Path(p).name for p in report["figures"]], ["slices_0_noise0.png"])
         self.assertTrue((out / "slices_0_noise0.png").is_file())
+        # Each compared model is scored alike, in its own folder.
+        results = json.loads((out / "evaluate_results.json").read_text())
+        self.assertEqual(results["compared"]["again"], report["metrics"])
+        self.assertTrue((out / "again" / "report.json").is_file())
+
+    def test_load_model_takes_a_disgan_a_generator_or_a_preset(self):
+        from core.registry import RunConfig
+        from domains.mri.disgan import DISGAN
+        from domains.mri.disgan.discriminator import build_discriminator
+        from domains.mri.disgan.task import DISGANTask
+
+        generator = keras.saving.load_model(self.model)
+        whole = self.folder / "disgan.keras"
+        gan = DISGAN(generator, build_discriminator(filters=4, num_levels=2), feature_extractor=None)
+        gan.compile()  # an uncompiled GANModel cannot be saved (its get_compile_config needs the optimizers)
+        gan.save(whole)
+        task = DISGANTask()
+        lr = np.random.default_rng(0).normal(size=(1, 4, 4, 4, 1)).astype("float32")
+        for path, kind in ((whole, DISGAN), (self.model, keras.Model)):
+            loaded = task.load_model(RunConfig(output_dir=self.folder, model_path=str(path)))
+            self.assertIsInstance(loaded, kind)
+            self.assertAllClose(loaded.predict(lr, verbose=0), generator.predict(lr, verbose=0), atol=1e-6)
+        self.assertIsInstance(task.load_model(RunConfig(output_dir=self.folder, preset="disgan_mni_small")), DISGAN)
+        with self.assertRaisesRegex(ValueError, "disgan_mni_small"):
+            task.load_model(RunConfig(output_dir=self.folder))
+        message = self._cli_error(["evaluate", "mri.disgan", "--preset", "disgan_mni_small", "--dataset", "hcp",
+                                   "--output", str(self.folder / "out")])
+        self.assertIn("does not use --dataset", message)
 
     def test_cli_predict_writes_super_resolved_nifti_with_halved_voxels(self):
         source = write_volume(self.folder / "in.nii.gz")

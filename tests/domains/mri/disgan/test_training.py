@@ -9,7 +9,7 @@ from core.testing import TestCase
 from domains.mri.disgan.discriminator import build_discriminator
 from domains.mri.disgan.generator import build_generator
 from domains.mri.disgan.model import InstanceNoiseSchedule
-from domains.mri.disgan.training import folder_split, train_disgan
+from domains.mri.disgan.training import folder_split, template_split, template_test, train_disgan
 
 
 def write_phantom(path, seed):
@@ -91,3 +91,21 @@ class TrainDISGANTest(TestCase):
         self.assertAllClose(final.noise_stddev, 1 / 3)  # the schedule's value for the last epoch
         self.assertFalse((output / "backup").exists())
         self.assertEqual(int(model.generator_optimizer.iterations.numpy()), 3 * 2)
+
+
+class TemplateSplitTest(TestCase):
+    def test_slabs_from_the_top_and_the_test_slab_alone(self):
+        path = pathlib.Path(self.get_temp_dir()) / "template.nii.gz"
+        grid = np.stack(np.meshgrid(*[np.linspace(-1, 1, s) for s in (20, 20, 48)], indexing="ij"))
+        volume = np.where((grid**2).sum(0) < 0.8, np.random.default_rng(0).uniform(80, 250, (20, 20, 48)), 0.0)
+        nib.save(nib.Nifti1Image(volume.astype("float32"), np.eye(4)), str(path))
+        split = template_split(path, patch_size=8, thickness=8, min_foreground=0.2, val_patches=2, seed=0)
+        start, stop = split.description["test_axial_slices"]
+        self.assertEqual(stop - start, 8)
+        self.assertEqual(split.description["validation_axial_slices"], [start - 8, start])
+        self.assertEqual(split.description["train_axial_slices"], [0, start - 8])
+        self.assertTrue(np.all(split.sampler.corners[0][:, 2] + 8 <= start - 8))
+        self.assertEqual(split.test, [(str(path), (slice(None), slice(None), slice(start, stop)))])
+        self.assertEqual(template_test(path, thickness=8), split.test)
+        with self.assertRaisesRegex(ValueError, "too few slices below the held-out slab"):
+            template_split(path, patch_size=32, thickness=8)
