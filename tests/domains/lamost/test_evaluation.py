@@ -1,52 +1,105 @@
-"""Evaluation: S/N bins and baselines side by side, real files' repeated epochs, plots."""
+"""Evaluation: S/N bins beside a constant baseline, one report per model, real files' repeated epochs, plots,
+and the float16 storage check."""
+
+import json
+import pathlib
 
 import numpy as np
-import pytest
 
-from domains.lamost.evaluation import compare_models, predict_files, repeated_epochs, report
+from core.evaluation import REPORT_KEYS
+from core.testing import TestCase
+from domains.lamost.data import mrs_files
+from domains.lamost.evaluation import (
+    CONSTANT, compare_models, float16_check, predict_files, repeated_epochs, report, training_mean,
+)
 from domains.lamost.model import RRNet
 from domains.lamost.synthetic import make_dataset
 from tests.domains.lamost.conftest import REPEATED_STAR
 
 
-@pytest.fixture(scope="module")
-def test_set():
-    return make_dataset(24, seed=5, snr_range=(5.0, 100.0))
+class EvaluationTest(TestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.test_set = make_dataset(24, seed=5, snr_range=(5.0, 100.0))
+        # One untrained RRNet for the class (its predict function is traced once).
+        cls.model = RRNet(mode="raw", hidden_units=(8,))
+        cls.model.set_target_statistics(cls.test_set[1])
+
+    def test_compare_models_per_snr_bin_with_a_constant_baseline(self):
+        x, y, snr = self.test_set
+        results = compare_models({"RRNet": self.model}, x, y, snr, constant=y.mean(axis=0))
+        groups = results["RRNet"]["groups"]
+        self.assertEqual(sum(groups[g]["Teff"]["n"] for g in groups if "–" in g), 24)
+        self.assertEqual(groups["S/N ≥ 10"]["Teff"]["n"], int((snr >= 10).sum()))
+        mean, sigma = self.model.predict_gaussian(x)
+        self.assertEqual(results["RRNet"]["labels"]["logg"]["mae"], np.abs(mean[:, 1] - y[:, 1]).mean())
+        self.assertNotIn("z_std", results[CONSTANT]["labels"]["Teff"])
+
+    def test_report_is_the_one_shape_with_the_constant_under_the_same_keys(self):
+        x, y, snr = self.test_set
+        output = pathlib.Path(self.get_temp_dir())
+        result = report(self.model, (x, y, snr), output, "test", name="RRNet", constant=y.mean(axis=0),
+                        real_files=mrs_files())
+        self.assertEqual(set(result), set(REPORT_KEYS))
+        self.assertTrue((output / "predictions.png").stat().st_size > 5000 and (output / "snr_curves.png").exists())
+        self.assertEqual(result["figures"], [str(output / "predictions.png"), str(output / "snr_curves.png")])
+        headline = compare_models({"RRNet": self.model}, x, y, snr, constant=y.mean(axis=0))
+        for label in ("Teff", "logg", "[Fe/H]"):
+            expected = headline["RRNet"]["groups"]["S/N ≥ 10"][label]
+            self.assertEqual(result["metrics"][label],
+                             {key: expected[key] for key in ("mae", "z_std", "coverage_1sigma")})
+            self.assertEqual(result["baselines"][CONSTANT][label],
+                             {"mae": headline[CONSTANT]["groups"]["S/N ≥ 10"][label]["mae"]})
+        details = result["details"]
+        self.assertEqual([row["model"] for row in details["table"]][:2], ["RRNet", CONSTANT])
+        self.assertEqual(details["real_files"]["repeated_epochs"][0]["designation"], REPEATED_STAR)
+        self.assertEqual(len(details["real_files"]["predictions"]), 5)
+        self.assertEqual(json.loads((output / "report.json").read_text())["metrics"], result["metrics"])
+
+    def test_the_constant_defaults_to_the_training_mean_the_model_keeps(self):
+        x, y, snr = self.test_set
+        result = report(self.model, (x, y, snr), self.get_temp_dir(), "test")
+        self.assertEqual(result["details"]["constant"], list(self.model.target_mean))
+        self.assertEqual(result["details"]["model"], "RRNet")
+        self.assertTrue(np.allclose(training_mean(self.model), y.mean(axis=0)))
+
+        class Keepless:
+            label_names = self.model.label_names
+            predict_gaussian = self.model.predict_gaussian
+
+        with self.assertRaisesRegex(ValueError, r"keeps none\. Received: constant=None"):
+            report(Keepless(), (x, y, snr), self.get_temp_dir(), "test")
+
+    def test_repeated_epochs_of_the_real_star(self):
+        files = mrs_files()
+        rows = predict_files(self.model, files)
+        self.assertEqual(len(rows), 5)
+        self.assertEqual((rows[1]["designation"], rows[1]["snr"]), (REPEATED_STAR, 26.54))
+        stars = repeated_epochs(rows, self.model.label_names)
+        # Four epochs, one under another plan and a designation 0.3″ away, are one star; the fifth file is another.
+        self.assertEqual((len(stars), stars[0]["epochs"]), (1, 4))
+        values = np.array([r["Teff"] for r in rows[1:]])
+        self.assertTrue(np.isclose(stars[0]["Teff_scatter"], values.std(ddof=1)))
+        self.assertTrue(np.isclose(stars[0]["Teff_scatter_over_sigma"],
+                                   values.std(ddof=1) / np.mean([r["Teff_sigma"] for r in rows[1:]])))
+        with_exposures = predict_files(self.model, files[:1], exposures=True)
+        self.assertEqual([r["source"] for r in with_exposures][:2], ["COADD", "84107311"])
+        self.assertEqual(len(with_exposures), 8)
 
 
-@pytest.fixture(scope="module")
-def model(test_set):
-    """One untrained RRNet for the module (its predict function is traced once)."""
-    model = RRNet(mode="raw", hidden_units=(8,))
-    model.set_target_statistics(test_set[1])
-    return model
-
-
-def test_report_compares_models_per_snr_bin_with_a_constant_baseline(tmp_path, mrs_files, model, test_set):
-    x, y, snr = test_set
-    results = compare_models({"RRNet": model}, x, y, snr, constant=y.mean(axis=0))
-    groups = results["RRNet"]["groups"]
-    assert sum(groups[g]["Teff"]["n"] for g in groups if "–" in g) == 24
-    assert groups["S/N ≥ 10"]["Teff"]["n"] == int((snr >= 10).sum())
-    mean, sigma = model.predict_gaussian(x)
-    assert results["RRNet"]["labels"]["logg"]["mae"] == np.abs(mean[:, 1] - y[:, 1]).mean()
-    assert "z_std" not in results["constant (training mean)"]["labels"]["Teff"]
-
-    flat = report({"RRNet": model}, (x, y, snr), tmp_path, "test", constant=y.mean(axis=0), real_files=mrs_files)
-    assert (tmp_path / "predictions.png").stat().st_size > 5000 and (tmp_path / "snr_curves.png").exists()
-    assert [row["model"] for row in flat["table"]][:2] == ["RRNet", "constant (training mean)"]
-    assert f"{REPEATED_STAR} Teff scatter/σ" in flat
-
-
-def test_repeated_epochs_of_the_real_star(mrs_files, model):
-    rows = predict_files(model, mrs_files)
-    assert len(rows) == 5 and rows[1]["designation"] == REPEATED_STAR and rows[1]["snr"] == 26.54
-    stars = repeated_epochs(rows, model.label_names)
-    # Four epochs, one under another plan and a designation 0.3″ away, are one star; the fifth file is another.
-    assert len(stars) == 1 and stars[0]["epochs"] == 4
-    values = np.array([r["Teff"] for r in rows[1:]])
-    assert np.isclose(stars[0]["Teff_scatter"], values.std(ddof=1))
-    assert np.isclose(stars[0]["Teff_scatter_over_sigma"],
-                      values.std(ddof=1) / np.mean([r["Teff_sigma"] for r in rows[1:]]))
-    with_exposures = predict_files(model, mrs_files[:1], exposures=True)
-    assert [r["source"] for r in with_exposures][:2] == ["COADD", "84107311"] and len(with_exposures) == 8
+class Float16CheckTest(TestCase):
+    def test_float16_check_refuses_a_storage_that_moves_the_errors(self):
+        # Every array stored in float16 and no change allowed: the tiny model's MAEs move, so it is refused.
+        model = RRNet(mode="raw", widths=(2, 4, 8), num_pixels=720, rnn_steps=10, hidden_units=(8,))
+        rng = np.random.default_rng(0)
+        for weight in model.get_layer("gaussian").weights:
+            weight.assign(rng.normal(0, 0.5, weight.shape).astype("float32"))
+        x = np.stack([rng.normal(1, 0.1, (16, 720)), np.ones((16, 720))], -1).astype("float32")
+        y = rng.normal(size=(16, 3)) * [500, 1, 0.3] + [5000, 3, 0]
+        with self.assertRaisesRegex(ValueError, "The float16 storage changes the Teff MAE"):
+            float16_check(model, (x, y, None), self.get_temp_dir(), float16_from=1, tolerance=0.0)
+        # The preset's storage (only arrays of >= 65,536 values: none in this tiny model) keeps its numbers.
+        check = float16_check(model, (x, y, None), self.get_temp_dir(), float16_from=65536)
+        self.assertEqual(check["Teff"]["mae_float32"], check["Teff"]["mae_float16"])
+        self.assertEqual(check["n_test"], 16)

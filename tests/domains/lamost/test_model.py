@@ -1,86 +1,93 @@
 """RRNet and StarNet: the official parameter counts, modes, masking, noise switch, .keras round trip."""
 
+import pathlib
+
 import keras
 import numpy as np
-import pytest
+from absl.testing import parameterized
 
+from core.testing import TestCase
 from domains.lamost.model import ABUNDANCE_LABELS, RRNet, StarNet
 
 SMALL = dict(num_pixels=720, widths=(2, 4, 8), rnn_steps=10, hidden_units=(16,))
 
 
-@pytest.mark.parametrize("cls, kwargs, trainable, torch_count", [
-    (RRNet, {}, 3_981_634, 3_981_994),                 # post-RNN [4, 8, 16], 3 labels (PLATFORM.md)
-    (StarNet, {}, 7_666_510, 7_666_870),               # StarNet post-RNN, 3 labels
-    (RRNet, {"mode": "raw"}, 3_722_074, 3_722_074),     # no RNN: 3,981,994 − 259,920
-])
-def test_official_parameter_counts(cls, kwargs, trainable, torch_count):
-    model = cls(**kwargs)
-    assert sum(int(np.prod(w.shape)) for w in model.trainable_weights) == trainable
-    assert model.torch_parameter_count() == torch_count
+class RRNetTest(TestCase):
+    @parameterized.named_parameters(
+        ("rrnet_post_rnn", RRNet, {}, 3_981_634, 3_981_994),        # post-RNN [4, 8, 16], 3 labels (PLATFORM.md)
+        ("starnet_post_rnn", StarNet, {}, 7_666_510, 7_666_870),    # StarNet post-RNN, 3 labels
+        ("rrnet_raw", RRNet, {"mode": "raw"}, 3_722_074, 3_722_074),  # no RNN: 3,981,994 − 259,920
+    )
+    def test_official_parameter_counts(self, cls, kwargs, trainable, torch_count):
+        model = cls(**kwargs)
+        self.assertEqual(sum(int(np.prod(w.shape)) for w in model.trainable_weights), trainable)
+        self.assertEqual(model.torch_parameter_count(), torch_count)
+        if not kwargs and cls is RRNet:
+            self.assertEqual(RRNet.paper_parameters, trainable)
 
+    def test_families_modes_and_paper_label_statistics(self):
+        model = RRNet(labels="abundances", mode="pre-RNN", **SMALL)
+        self.assertEqual(model.label_names, list(ABUNDANCE_LABELS))
+        self.assertEqual(model.output_shape, (None, 28))
+        self.assertEqual(model.backbone.get_layer("rnn").input.shape, (None, 10, 72))   # pre-RNN: on the spectrum
+        paper = RRNet()
+        self.assertEqual((paper.target_mean[0], paper.target_std[1]), (5055.2, 0.920))
+        self.assertEqual(paper.backbone.get_layer("rnn").input.shape, (None, 40, 360))
+        with self.assertRaisesRegex(ValueError, "mode must be one of"):
+            RRNet(mode="post-rnn")
+        with self.assertRaisesRegex(ValueError, "labels must be one of"):
+            RRNet(labels="stars")
 
-def test_families_modes_and_paper_label_statistics():
-    model = RRNet(labels="abundances", mode="pre-RNN", **SMALL)
-    assert model.label_names == list(ABUNDANCE_LABELS) and model.output_shape == (None, 28)
-    assert model.backbone.get_layer("rnn").input.shape == (None, 10, 72)   # pre-RNN: on the spectrum
-    paper = RRNet()
-    assert paper.target_mean[0] == 5055.2 and paper.target_std[1] == 0.920
-    assert paper.backbone.get_layer("rnn").input.shape == (None, 40, 360)
-    with pytest.raises(ValueError, match="mode must be one of"):
-        RRNet(mode="post-rnn")
-    with pytest.raises(ValueError, match="labels must be one of"):
-        RRNet(labels="stars")
+    def test_a_masked_pixel_cannot_move_the_prediction(self):
+        keras.utils.set_random_seed(0)
+        model = RRNet()
+        rng = np.random.default_rng(0)
+        # The heads start at the constant prediction: give them weights so that the input shows.
+        for weight in model.get_layer("gaussian").weights:
+            weight.assign(rng.normal(0, 0.05, weight.shape).astype("float32"))
+        x = np.stack([1 + 0.1 * rng.normal(size=(2, 7200)), np.ones((2, 7200))], -1).astype("float32")
+        x[:, 100:140, 1] = 0.0
+        x[:, 5000, 1] = 0.0
+        changed = x.copy()
+        changed[:, 100:140, 0] = 50.0
+        changed[:, 5000, 0] = -3.0
+        self.assertTrue(np.array_equal(model.predict(x, verbose=0), model.predict(changed, verbose=0)))
+        # the same change on good pixels does move it
+        unmasked = changed.copy()
+        unmasked[:, 100:140, 1] = 1.0
+        self.assertFalse(np.allclose(model.predict(x, verbose=0), model.predict(unmasked, verbose=0)))
 
+    def test_noise_only_after_it_is_switched_on_and_never_on_masked_pixels(self):
+        model = RRNet(**SMALL)
+        layer = model.standardization
+        flux = np.random.default_rng(0).normal(1, 0.1, size=(64, 720))
+        layer.set_statistics(flux)
+        x = np.stack([flux, np.ones_like(flux)], -1).astype("float32")
+        x[:, :50, 1] = 0
+        clean = np.asarray(layer(x, training=True))
+        self.assertTrue(np.allclose(np.asarray(layer(x, training=False)), clean))
+        self.assertLess(abs(clean[:, 50:].mean()), 0.05)
+        self.assertAlmostEqual(clean[:, 50:].std(), 1, delta=0.05)
+        model.set_noise(True)
+        noisy = np.asarray(layer(x, training=True))
+        hit = np.abs(noisy - clean)[:, 50:] > 1e-6
+        self.assertAlmostEqual(hit.mean(), 0.25, delta=0.02)
+        self.assertTrue(np.all(noisy[:, :50] == 0))
+        self.assertTrue(np.allclose(np.asarray(layer(x, training=False)), clean))
 
-def test_a_masked_pixel_cannot_move_the_prediction():
-    keras.utils.set_random_seed(0)
-    model = RRNet()
-    rng = np.random.default_rng(0)
-    # The heads start at the constant prediction: give them weights so that the input shows.
-    for weight in model.get_layer("gaussian").weights:
-        weight.assign(rng.normal(0, 0.05, weight.shape).astype("float32"))
-    x = np.stack([1 + 0.1 * rng.normal(size=(2, 7200)), np.ones((2, 7200))], -1).astype("float32")
-    x[:, 100:140, 1] = 0.0
-    x[:, 5000, 1] = 0.0
-    changed = x.copy()
-    changed[:, 100:140, 0] = 50.0
-    changed[:, 5000, 0] = -3.0
-    assert np.array_equal(model.predict(x, verbose=0), model.predict(changed, verbose=0))
-    # the same change on good pixels does move it
-    unmasked = changed.copy()
-    unmasked[:, 100:140, 1] = 1.0
-    assert not np.allclose(model.predict(x, verbose=0), model.predict(unmasked, verbose=0))
-
-
-def test_noise_only_after_it_is_switched_on_and_never_on_masked_pixels():
-    model = RRNet(**SMALL)
-    layer = model.standardization
-    flux = np.random.default_rng(0).normal(1, 0.1, size=(64, 720))
-    layer.set_statistics(flux)
-    x = np.stack([flux, np.ones_like(flux)], -1).astype("float32")
-    x[:, :50, 1] = 0
-    clean = np.asarray(layer(x, training=True))
-    assert np.allclose(np.asarray(layer(x, training=False)), clean)
-    assert abs(clean[:, 50:].mean()) < 0.05 and clean[:, 50:].std() == pytest.approx(1, abs=0.05)
-    model.set_noise(True)
-    noisy = np.asarray(layer(x, training=True))
-    hit = np.abs(noisy - clean)[:, 50:] > 1e-6
-    assert hit.mean() == pytest.approx(0.25, abs=0.02) and np.all(noisy[:, :50] == 0)
-    assert np.allclose(np.asarray(layer(x, training=False)), clean)
-
-
-@pytest.mark.parametrize("cls", [RRNet, StarNet])
-def test_keras_round_trip_keeps_outputs_statistics_and_noise_state(cls, tmp_path):
-    model = cls(**{k: v for k, v in SMALL.items() if cls is RRNet or k != "widths"})
-    flux = np.random.default_rng(1).normal(1, 0.1, size=(8, 720))
-    model.set_flux_statistics(flux)
-    model.set_target_statistics(np.random.default_rng(2).normal(size=(8, 3)) * [500, 1, 0.3] + [5000, 3, 0])
-    model.set_noise(True)
-    model.compile()
-    x = np.stack([flux, np.ones_like(flux)], -1).astype("float32")
-    model.save(tmp_path / "m.keras")
-    loaded = keras.saving.load_model(tmp_path / "m.keras")
-    assert type(loaded) is cls and loaded.target_mean == model.target_mean
-    assert np.array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
-    assert float(loaded.standardization.noise_active) == 1.0
+    @parameterized.named_parameters(("rrnet", RRNet), ("starnet", StarNet))
+    def test_keras_round_trip_keeps_outputs_statistics_and_noise_state(self, cls):
+        model = cls(**{k: v for k, v in SMALL.items() if cls is RRNet or k != "widths"})
+        flux = np.random.default_rng(1).normal(1, 0.1, size=(8, 720))
+        model.set_flux_statistics(flux)
+        model.set_target_statistics(np.random.default_rng(2).normal(size=(8, 3)) * [500, 1, 0.3] + [5000, 3, 0])
+        model.set_noise(True)
+        model.compile()
+        x = np.stack([flux, np.ones_like(flux)], -1).astype("float32")
+        path = pathlib.Path(self.get_temp_dir()) / "m.keras"
+        model.save(path)
+        loaded = keras.saving.load_model(path)
+        self.assertIs(type(loaded), cls)
+        self.assertEqual(loaded.target_mean, model.target_mean)
+        self.assertTrue(np.array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0)))
+        self.assertEqual(float(loaded.standardization.noise_active), 1.0)

@@ -1,8 +1,8 @@
 """The SYNTHETIC generator has physical sense: lines follow the labels, noise follows the S/N, RV and masks."""
 
 import numpy as np
-import pytest
 
+from core.testing import TestCase
 from domains.lamost.preprocessing import WAVELENGTHS
 from domains.lamost.synthetic import ALL_LABELS, air_to_vacuum, make_dataset, make_spectra
 
@@ -17,45 +17,45 @@ def _depth(labels_list, air_wavelength, snr=5000.0):
     return 1.0 - batch.preprocess().flux[:, pixel - 1:pixel + 2].min(axis=1)
 
 
-def test_lines_follow_abundance_temperature_and_gravity():
-    mg = _depth([{"[Mg/H]": -1.0}, {"[Mg/H]": 0.0}, {"[Mg/H]": 0.4}], 5183.60)
-    assert mg[0] < mg[1] < mg[2]
-    fe1 = _depth([{"Teff": 4500.0}, {"Teff": 5800.0}, {"Teff": 6800.0}], 6677.99)   # Fe I: weaker when hotter
-    assert fe1[0] > fe1[1] > fe1[2]
-    halpha = _depth([{"Teff": 4500.0}, {"Teff": 5800.0}, {"Teff": 6800.0}], 6562.80)  # Hα: deeper when hotter
-    assert halpha[0] < halpha[1] < halpha[2]
-    fe2 = _depth([{"logg": 2.0}, {"logg": 4.5}], 6456.38)                          # Fe II: stronger in giants
-    assert fe2[0] > fe2[1]
-    assert np.all(mg < 0.9)  # resolved at R ≈ 7,500: never black
+class SyntheticTest(TestCase):
+    def test_lines_follow_abundance_temperature_and_gravity(self):
+        mg = _depth([{"[Mg/H]": -1.0}, {"[Mg/H]": 0.0}, {"[Mg/H]": 0.4}], 5183.60)
+        self.assertTrue(mg[0] < mg[1] < mg[2])
+        fe1 = _depth([{"Teff": 4500.0}, {"Teff": 5800.0}, {"Teff": 6800.0}], 6677.99)   # Fe I: weaker when hotter
+        self.assertTrue(fe1[0] > fe1[1] > fe1[2])
+        halpha = _depth([{"Teff": 4500.0}, {"Teff": 5800.0}, {"Teff": 6800.0}], 6562.80)  # Hα: deeper when hotter
+        self.assertTrue(halpha[0] < halpha[1] < halpha[2])
+        fe2 = _depth([{"logg": 2.0}, {"logg": 4.5}], 6456.38)                          # Fe II: stronger in giants
+        self.assertGreater(fe2[0], fe2[1])
+        self.assertTrue(np.all(mg < 0.9))  # resolved at R ≈ 7,500: never black
 
+    def test_noise_follows_the_requested_snr_and_bad_pixels_are_masked(self):
+        batch = make_spectra(4, seed=1, snr=40.0, bad_pixel_rate=0.01)
+        flux, ivar = batch.blue["flux"], batch.blue["ivar"]
+        good = ~batch.blue["masked"]
+        # The measured S/N of a pixel is flux · sqrt(ivar); at the continuum it is the requested 40.
+        snr = np.median((flux * np.sqrt(ivar))[good])
+        self.assertTrue(30 < snr < 42)
+        self.assertTrue(np.all(ivar[batch.blue["masked"]] == 0))
+        self.assertTrue(0.005 < batch.blue["masked"].mean() < 0.015)
+        self.assertTrue(np.allclose(np.median(batch.red["flux"] * np.sqrt(batch.red["ivar"]), axis=1)[0] / snr, 1.7,
+                                    rtol=0.15))
+        pre = batch.preprocess()
+        self.assertTrue(np.all(pre.masked_counts > 0) and np.all(pre.flux[~pre.good] == 1.0))
 
-def test_noise_follows_the_requested_snr_and_bad_pixels_are_masked():
-    batch = make_spectra(4, seed=1, snr=40.0, bad_pixel_rate=0.01)
-    flux, ivar = batch.blue["flux"], batch.blue["ivar"]
-    good = ~batch.blue["masked"]
-    # The measured S/N of a pixel is flux · sqrt(ivar); at the continuum it is the requested 40.
-    snr = np.median((flux * np.sqrt(ivar))[good])
-    assert 30 < snr < 42
-    assert np.all(ivar[batch.blue["masked"]] == 0) and 0.005 < batch.blue["masked"].mean() < 0.015
-    assert np.allclose(np.median(batch.red["flux"] * np.sqrt(batch.red["ivar"]), axis=1)[0] / snr, 1.7, rtol=0.15)
-    pre = batch.preprocess()
-    assert np.all(pre.masked_counts > 0) and np.all(pre.flux[~pre.good] == 1.0)
+    def test_rv_shift_is_undone_by_the_preprocessing(self):
+        labels = np.array([[SUNLIKE[name] for name in ALL_LABELS]] * 2)
+        batch = make_spectra(2, seed=3, labels=labels, snr=3000.0, rv_range=(-120.0, 120.0), bad_pixel_rate=0.0)
+        self.assertGreater(abs(batch.rv[0] - batch.rv[1]), 20)
+        pre = batch.preprocess()
+        window = (WAVELENGTHS > 5180) & (WAVELENGTHS < 5190)
+        centres = WAVELENGTHS[window][np.argmin(pre.flux[:, window], axis=1)]
+        self.assertTrue(np.allclose(centres, air_to_vacuum(5183.60), atol=0.15))
 
-
-def test_rv_shift_is_undone_by_the_preprocessing():
-    labels = np.array([[SUNLIKE[name] for name in ALL_LABELS]] * 2)
-    batch = make_spectra(2, seed=3, labels=labels, snr=3000.0, rv_range=(-120.0, 120.0), bad_pixel_rate=0.0)
-    assert abs(batch.rv[0] - batch.rv[1]) > 20
-    pre = batch.preprocess()
-    window = (WAVELENGTHS > 5180) & (WAVELENGTHS < 5190)
-    centres = WAVELENGTHS[window][np.argmin(pre.flux[:, window], axis=1)]
-    assert np.allclose(centres, air_to_vacuum(5183.60), atol=0.15)
-
-
-def test_dataset_shapes_and_reproducibility():
-    x, y, snr = make_dataset(10, labels=["Teff", "[Mg/H]"], seed=3, chunk=4)
-    assert x.shape == (10, 7200, 2) and y.shape == (10, 2) and snr.shape == (10,)
-    assert np.array_equal(make_dataset(10, labels=["Teff", "[Mg/H]"], seed=3, chunk=4)[0], x)
-    assert 4000 <= y[:, 0].min() and y[:, 0].max() <= 7000
-    with pytest.raises(ValueError, match=r"labels must be \(2, 17\)"):
-        make_spectra(2, labels=np.zeros((2, 3)))
+    def test_dataset_shapes_and_reproducibility(self):
+        x, y, snr = make_dataset(10, labels=["Teff", "[Mg/H]"], seed=3, chunk=4)
+        self.assertEqual((x.shape, y.shape, snr.shape), ((10, 7200, 2), (10, 2), (10,)))
+        self.assertTrue(np.array_equal(make_dataset(10, labels=["Teff", "[Mg/H]"], seed=3, chunk=4)[0], x))
+        self.assertTrue(4000 <= y[:, 0].min() and y[:, 0].max() <= 7000)
+        with self.assertRaisesRegex(ValueError, r"labels must be \(2, 17\)"):
+            make_spectra(2, labels=np.zeros((2, 3)))

@@ -1,86 +1,133 @@
-"""`lamost.rrnet`: the demo (the preset, then a brief run), and from the CLI an ensemble, evaluate, predict, errors."""
+"""`lamost.rrnet`: the demo's numbers (the preset beside the constant, the real star, then a brief run), and
+from the CLI an ensemble with StarNet, evaluate, predict, the preset, and errors."""
 
+import contextlib
+import io
 import json
+import pathlib
 
 import numpy as np
-import pytest
 
 from core import cli
 from core.registry import RunConfig, get_task
+from core.testing import TestCase
+from domains.lamost.data import SPECTRA_DIR
+from domains.lamost.evaluation import CONSTANT
+from domains.lamost.model import RRNet
 from domains.lamost.presets import DEFAULT_PRESET
-from domains.lamost.task import _load
-from tests.domains.lamost.conftest import FIXTURES, REPEATED_STAR
+from tests.domains.lamost.conftest import REPEATED_STAR
 
 TINY = ["--option", "n_train=32", "--option", "n_val=16", "--option", "n_test=16", "--option", "mode=raw",
-        "--option", "hidden_units=[8]", "--option", "baseline=false"]
-REAL_FILE = FIXTURES / "med-58625-TD192102N424113K01_sp12-076.fits.gz"
+        "--option", "hidden_units=[8]"]
+REAL_FILE = SPECTRA_DIR / "med-58625-TD192102N424113K01_sp12-076.fits.gz"
 
 
-def test_demo_scores_the_preset_on_held_out_and_real_spectra_then_trains(tmp_path):
-    rows = get_task("lamost.rrnet").demo(RunConfig(output_dir=tmp_path, verbose=0))   # smoke mode (conftest)
-    assert rows["result"].startswith(f"preset {DEFAULT_PRESET} on 32 held-out SYNTHETIC spectra")
-    assert rows["baseline"].startswith("constant (training mean): Teff ")
-    assert " ± " in rows[f"real DR7: {REPEATED_STAR}, 4 epochs"]
-    assert "then a brief training run" in rows["note"]
-    report = json.loads((tmp_path / "preset" / "test_report.json").read_text())
-    assert report["real_files"]["repeated_epochs"][0]["epochs"] == 4
-    scores = {name: scored["groups"]["S/N ≥ 10"]["Teff"]["mae"] for name, scored in report["reports"].items()}
-    assert scores[DEFAULT_PRESET] < 0.5 * scores["constant (training mean)"]   # the trained preset, not a stand-in
-    assert (tmp_path / "best.keras").exists()
+def _run(argv):
+    """`cli.main(argv)` with its stdout and stderr captured: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(argv)
+    return code, out.getvalue(), err.getvalue()
 
 
-def test_cli_train_ensemble_evaluate_predict(tmp_path, capsys):
-    out = tmp_path / "run"
-    assert cli.main(["train", "lamost.rrnet", "--epochs", "1", "--batch-size", "16", "--output", str(out),
-                     "--verbose", "0", *TINY, "--option", "ensemble=2"]) == 0
-    results = json.loads((out / "train_results.json").read_text())
-    assert results["model"] == str(out / "ensemble") and results["n_test"] == 16
-    assert (out / "ensemble" / "member_1.keras").exists() and (out / "predictions.png").exists()
-    report = json.loads((out / "test_report.json").read_text())
-    assert set(report["reports"]) == {"RRNet ensemble of 2", "RRNet (member 0)", "constant (training mean)"}
-    assert report["real_files"]["repeated_epochs"][0]["epochs"] == 4
+class RRNetTaskTest(TestCase):
+    def test_the_task_declares_itself(self):
+        task = get_task("lamost.rrnet")
+        self.assertEqual((task.model_class, task.epochs, task.batch_size, task.inputs),
+                         (RRNet, 30, 256, ("model", "preset")))
+        self.assertNotIn("preset", [option.name for option in task.options])
 
-    no_files = tmp_path / "no_real_files"   # the real files were checked above: not read again
-    no_files.mkdir()
-    assert cli.main(["evaluate", "lamost.rrnet", "--model", str(out / "ensemble"), "--output", str(tmp_path / "ev"),
-                     "--verbose", "0", "--option", "n_test=16", "--option", f"real_files={no_files}"]) == 0
-    evaluated = json.loads((tmp_path / "ev" / "evaluate_results.json").read_text())
-    assert evaluated["Teff_mae_snr10"] > 0 and evaluated["n_test"] == 16
+    def test_demo_scores_the_preset_on_held_out_and_real_spectra_then_trains(self):
+        output = pathlib.Path(self.get_temp_dir())
+        rows = get_task("lamost.rrnet").demo(RunConfig(output_dir=output, verbose=0))   # smoke mode (conftest)
+        self.assertTrue(rows["result"].startswith(f"preset {DEFAULT_PRESET} on 32 held-out SYNTHETIC spectra"))
+        self.assertTrue(rows["baseline"].startswith(f"{CONSTANT}: Teff "))
+        self.assertIn(" ± ", rows[f"real DR7: {REPEATED_STAR}, 4 epochs"])
+        self.assertIn("then a brief training run", rows["note"])
+        scored = json.loads((output / "preset" / "report.json").read_text())
+        self.assertEqual(scored["details"]["real_files"]["repeated_epochs"][0]["epochs"], 4)
+        # the trained preset, not a stand-in
+        self.assertLess(scored["metrics"]["Teff"]["mae"], 0.5 * scored["baselines"][CONSTANT]["Teff"]["mae"])
+        self.assertTrue((output / "best.keras").exists())
 
-    capsys.readouterr()
-    member = out / "ensemble" / "member_0.keras"
-    assert cli.main(["predict", "lamost.rrnet", "--model", str(member), "--output", str(tmp_path / "pr"),
-                     str(REAL_FILE), "--option", "rv=-20"]) == 0
-    printed = capsys.readouterr().out
-    assert f"{REAL_FILE.name} [COADD]" in printed and " ± " in printed
-    lines = (tmp_path / "pr" / "predictions.csv").read_text().splitlines()
-    assert len(lines) == 2 and "Teff_sigma" in lines[0]
-    row = dict(zip(lines[0].split(","), lines[1].split(",")))
-    assert float(row["Teff_sigma"]) > 0 and np.isfinite(float(row["[Fe/H]"]))
+    def test_cli_train_ensemble_with_starnet_evaluate_predict(self):
+        tmp = pathlib.Path(self.get_temp_dir())
+        out = tmp / "run"
+        code, _, err = _run(["train", "lamost.rrnet", "--epochs", "1", "--batch-size", "16", "--output", str(out),
+                             "--verbose", "0", *TINY, "--option", "ensemble=2", "--option", "baseline=true"])
+        self.assertEqual(code, 0, err)
+        results = json.loads((out / "train_results.json").read_text())
+        self.assertEqual(results["best_model"], str(out / "ensemble"))
+        self.assertEqual(results["details"]["n_test"], 16)
+        self.assertEqual(results["details"]["model"], "RRNet ensemble of 2")
+        self.assertTrue((out / "ensemble" / "member_1.keras").exists() and (out / "predictions.png").exists())
+        # One report per model: the ensemble's (with the real files) and, beside it, member 0's and StarNet's.
+        self.assertEqual(set(results["other_models"]), {"RRNet (member 0)", "StarNet"})
+        for name, other in results["other_models"].items():
+            saved = json.loads(pathlib.Path(other["report_json"]).read_text())
+            self.assertEqual(saved["details"]["model"], name)
+            self.assertEqual(set(saved["baselines"]), {CONSTANT})
+            self.assertEqual(saved["baselines"], results["baselines"])   # the same constant, the same test set
+            self.assertGreater(other["metrics"]["Teff"]["mae"], 0)
+        self.assertEqual(results["details"]["real_files"]["repeated_epochs"][0]["epochs"], 4)
 
+        no_files = tmp / "no_real_files"   # the real files were checked above: not read again
+        no_files.mkdir()
+        code, _, err = _run(["evaluate", "lamost.rrnet", "--model", str(out / "ensemble"), "--output", str(tmp / "ev"),
+                             "--verbose", "0", "--option", "n_test=16", "--option", f"real_files={no_files}"])
+        self.assertEqual(code, 0, err)
+        evaluated = json.loads((tmp / "ev" / "evaluate_results.json").read_text())
+        self.assertGreater(evaluated["metrics"]["Teff"]["mae"], 0)
+        self.assertEqual(evaluated["details"]["n_test"], 16)
+        self.assertEqual(evaluated["details"]["real_files"], {})
+        # evaluate's constant is the training labels' mean the members keep: the train run's baseline
+        self.assertEqual(evaluated["baselines"], results["baselines"])
 
-def test_cli_predict_with_the_preset(tmp_path, capsys):
-    assert cli.main(["predict", "lamost.rrnet", "--preset", DEFAULT_PRESET, "--output", str(tmp_path),
-                     str(REAL_FILE)]) == 0
-    printed = capsys.readouterr().out
-    assert f"{REAL_FILE.name} [COADD]" in printed and "Teff " in printed and " K" in printed
-    row = (tmp_path / "predictions.csv").read_text().splitlines()
-    values = dict(zip(row[0].split(","), row[1].split(",")))
-    assert 3000 < float(values["Teff"]) < 9000 and float(values["logg_sigma"]) > 0
+        member = out / "ensemble" / "member_0.keras"
+        code, printed, err = _run(["predict", "lamost.rrnet", "--model", str(member), "--output", str(tmp / "pr"),
+                                   str(REAL_FILE), "--option", "rv=-20"])
+        self.assertEqual(code, 0, err)
+        self.assertIn(f"{REAL_FILE.name} [COADD]", printed)
+        self.assertIn(" ± ", printed)
+        lines = (tmp / "pr" / "predictions.csv").read_text().splitlines()
+        self.assertEqual(len(lines), 2)
+        self.assertIn("Teff_sigma", lines[0])
+        row = dict(zip(lines[0].split(","), lines[1].split(",")))
+        self.assertGreater(float(row["Teff_sigma"]), 0)
+        self.assertTrue(np.isfinite(float(row["[Fe/H]"])))
 
+    def test_cli_predict_with_the_preset(self):
+        tmp = pathlib.Path(self.get_temp_dir())
+        code, printed, err = _run(["predict", "lamost.rrnet", "--preset", DEFAULT_PRESET, "--output", str(tmp),
+                                   str(REAL_FILE)])
+        self.assertEqual(code, 0, err)
+        self.assertIn(f"{REAL_FILE.name} [COADD]", printed)
+        self.assertIn("Teff ", printed)
+        self.assertIn(" K", printed)
+        row = (tmp / "predictions.csv").read_text().splitlines()
+        values = dict(zip(row[0].split(","), row[1].split(",")))
+        self.assertTrue(3000 < float(values["Teff"]) < 9000)
+        self.assertGreater(float(values["logg_sigma"]), 0)
 
-def test_cli_errors_name_the_file(tmp_path, capsys):
-    from astropy.io import fits
+    def test_cli_errors_name_the_file(self):
+        from astropy.io import fits
 
-    low = tmp_path / "spec-55859-F5902_sp01-001.fits"
-    fits.PrimaryHDU(np.zeros((5, 3909), "float32")).writeto(low)
-    model = tmp_path / "m.keras"
-    from domains.lamost.model import RRNet
-    RRNet(mode="raw", hidden_units=(8,)).save(model)
-    assert cli.main(["predict", "lamost.rrnet", "--model", str(model), "--output", str(tmp_path), str(low)]) == 1
-    assert "low-resolution" in capsys.readouterr().err
-    with pytest.raises(FileNotFoundError, match="no such model"):
-        _load(tmp_path / "none.keras")
-    assert cli.main(["train", "lamost.rrnet", "--option", "mode=lstm", "--output", str(tmp_path)]) == 1
-    assert cli.main(["predict", "lamost.rrnet", "--preset", "nope", "--output", str(tmp_path), str(REAL_FILE)]) == 1
-    assert f"No preset 'nope' in domains.lamost. Its presets: {DEFAULT_PRESET}" in capsys.readouterr().err
+        tmp = pathlib.Path(self.get_temp_dir())
+        low = tmp / "spec-55859-F5902_sp01-001.fits"
+        fits.PrimaryHDU(np.zeros((5, 3909), "float32")).writeto(low)
+        model = tmp / "m.keras"
+        RRNet(mode="raw", hidden_units=(8,)).save(model)
+        code, _, err = _run(["predict", "lamost.rrnet", "--model", str(model), "--output", str(tmp), str(low)])
+        self.assertEqual(code, 1)
+        self.assertIn("low-resolution", err)
+        task = get_task("lamost.rrnet")
+        with self.assertRaisesRegex(FileNotFoundError, "no such model"):
+            task.load_model(RunConfig(output_dir=tmp, model_path=str(tmp / "none.keras")))
+        self.assertEqual(_run(["train", "lamost.rrnet", "--option", "mode=lstm", "--output", str(tmp)])[0], 1)
+        code, _, err = _run(["predict", "lamost.rrnet", "--preset", "nope", "--output", str(tmp), str(REAL_FILE)])
+        self.assertEqual(code, 1)
+        self.assertIn(f"No preset 'nope' for RRNet in domains.lamost. Its presets: {DEFAULT_PRESET}", err)
+        code, _, err = _run(["evaluate", "lamost.rrnet", "--data", str(tmp), "--preset", DEFAULT_PRESET,
+                             "--output", str(tmp)])
+        self.assertEqual(code, 1)
+        self.assertIn("does not use --data", err)
