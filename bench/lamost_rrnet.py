@@ -17,8 +17,8 @@ Two measurements on the official configuration (7,200 pixels, 3 labels):
    on this CPU: its convolutions do not use oneDNN.
 2. Preprocessing spectra/s (`domains.lamost.preprocessing`: rest frame, resampling to the grid,
    per-arm continuum by iterative clipped polynomial fits, clipping, mask), on batches of 256
-   real-layout spectra: the five real DR7 files of the source tree read with `read_mrs` and
-   repeated, and 256 SYNTHETIC spectra on LAMOST's native pixels. Compared with inference: is
+   real-layout spectra: the five real DR7 files shipped in the package (`domains.lamost.data.SPECTRA_DIR`)
+   read with `read_mrs` and repeated, and 256 SYNTHETIC spectra on LAMOST's native pixels. Compared with inference: is
    normalising the bottleneck?
 
 Rates read "median (best)": on a shared machine the best repeat is nearer the uncontended speed.
@@ -41,7 +41,6 @@ from bench.common import environment_line, print_table, ratio, time_call
 BASELINE = "official PyTorch, 2 threads, PLATFORM.md"
 # model: (torch parameters, spectra/s at batch 256 × 7200), from PLATFORM.md.
 OFFICIAL = {"RRNet post-RNN [4,8,16]": (3_981_994, 567), "StarNet post-RNN": (7_666_870, 636)}
-FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "tests" / "domains" / "lamost" / "fixtures"
 KERNELS = {"TF default kernels": "0", "oneDNN (TF_ENABLE_ONEDNN_OPTS=1)": "1"}
 
 
@@ -110,19 +109,18 @@ def bench_inference(batch_size, timing, xla=False):
 
 
 def bench_preprocessing(batch_size, timing):
-    from domains.lamost.io import read_mrs
+    from domains.lamost.data import mrs_files, read_mrs
     from domains.lamost.preprocessing import preprocess
     from domains.lamost.synthetic import make_spectra
 
     rows, speeds = [], {}
-    files = sorted(FIXTURES.glob("med-*.fits.gz"))
-    if files:
-        spectra = [read_mrs(path) for path in files]
-        batch = [spectra[i % len(spectra)] for i in range(batch_size)]
-        speed, best = time_call(lambda: preprocess(batch), **timing).rate(batch_size)
-        speeds["real"] = speed
-        rows.append({"input": f"real DR7 co-adds ({len(files)} files, repeated), native grids differ",
-                     "spectra/s": _rates(speed, best)})
+    files = mrs_files()  # the real DR7 files shipped in the package
+    spectra = [read_mrs(path) for path in files]
+    batch = [spectra[i % len(spectra)] for i in range(batch_size)]
+    speed, best = time_call(lambda: preprocess(batch), **timing).rate(batch_size)
+    speeds["real"] = speed
+    rows.append({"input": f"real DR7 co-adds ({len(files)} files, repeated), native grids differ",
+                 "spectra/s": _rates(speed, best)})
     synthetic = make_spectra(batch_size, seed=0)
     speed, best = time_call(lambda: synthetic.preprocess(), **timing).rate(batch_size)
     speeds["synthetic"] = speed
