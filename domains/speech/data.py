@@ -5,6 +5,8 @@
 - `find_audio(root)` (from `core.data.audio`): every WAV/FLAC/OGG under a folder.
 - `asterisk_files()`: the 558 real 8 kHz recordings of the Asterisk sample (`speech.asterisk_allison`),
   without its `silence/` folder (digital silence, which `read_audio` refuses).
+- `asterisk_transcripts()`: what each of those recordings says (`speech.asterisk_transcripts`),
+  e.g. "[this is an error beep tone]" for `beeperr.wav`: kept beside a report's per-file rows.
 - `arctic_utterance()`: the real 16 kHz CMU ARCTIC utterance (`speech.arctic_a0009_wav`).
 - `split_files`: whole files held out for validation and test (scikit-learn, seeded).
 - `load_waveforms`: read and resample (`core.data.audio.read_audio`).
@@ -27,10 +29,12 @@ import numpy as np
 from core.data import samples
 from core.data.audio import find_audio, random_segment, read_audio
 
-__all__ = ["ASTERISK", "ARCTIC", "arctic_utterance", "asterisk_files", "find_audio", "fixed_segments",
+__all__ = ["ASTERISK", "ASTERISK_TRANSCRIPTS", "ARCTIC", "arctic_utterance", "asterisk_files", "asterisk_transcripts",
+           "find_audio", "fixed_segments",
            "ljspeech_files", "load_waveforms", "segment_dataset", "split_files"]
 
 ASTERISK = "speech.asterisk_allison"
+ASTERISK_TRANSCRIPTS = "speech.asterisk_transcripts"
 ARCTIC = "speech.arctic_a0009_wav"
 ASTERISK_EXCLUDED = ("silence",)  # folders of digital silence
 
@@ -72,6 +76,30 @@ def asterisk_files():
     """The real Asterisk recordings (8 kHz), without the `silence/` folder, sorted."""
     root = samples.fetch(ASTERISK, verbose=False)
     return [p for p in find_audio(root) if not set(p.relative_to(root).parts) & set(ASTERISK_EXCLUDED)]
+
+
+def asterisk_transcripts():
+    """What each real Asterisk recording says: {path (as `asterisk_files` gives it): text}.
+
+    Read from the Debian package's `core-sounds-en.txt.gz` (one `name: text` per line, `name`
+    the recording's path under the sounds folder without `.wav`); non-speech prompts are
+    described in brackets ("[this is a simple beep tone]").
+
+    Returns:
+        dict {Path: str}, for the recordings that have a line.
+
+    Example:
+    ```python
+    texts = asterisk_transcripts()
+    texts[next(p for p in asterisk_files() if p.name == "activated.wav")]   # 'Activated.'
+    ```
+    """
+    import gzip
+
+    root = samples.fetch(ASTERISK, verbose=False)
+    text = gzip.decompress(samples.fetch(ASTERISK_TRANSCRIPTS, verbose=False).read_bytes()).decode("utf-8")
+    lines = (line.split(":", 1) for line in text.splitlines() if ":" in line and not line.startswith(";"))
+    return {root / f"{name.strip()}.wav": words.strip() for name, words in lines}
 
 
 def arctic_utterance():

@@ -27,7 +27,7 @@ from keras import ops
 from core.api import export
 from core.layers import SplitGroupConv1D, WeightNormalization
 
-__all__ = ["MPD_CHANNELS", "MSD_CHANNELS", "PeriodFold", "build_multi_period_discriminator",
+__all__ = ["MPD_CHANNELS", "MSD_CHANNELS", "PeriodFold", "build_discriminators", "build_multi_period_discriminator",
            "build_multi_scale_discriminator"]
 
 PERIODS = (2, 3, 5, 7, 11)
@@ -138,3 +138,31 @@ def build_multi_scale_discriminator(scales=3, channels=MSD_CHANNELS, name="msd")
         norm = "spectral" if scale == 0 else "weight"
         outputs[f"scale_{scale}"] = _scale_discriminator(x, channels, norm, f"{name}_s{scale}")
     return keras.Model(waveform, outputs, name=name)
+
+
+def build_discriminators(periods=PERIODS, scales=3, width=1.0):
+    """APNet's discriminators, `{"mpd": MPD, "msd": MSD}`, at `width` times HiFi-GAN's channels.
+
+    The MPD's widths are rounded (at least 1); the MSD's to multiples of 16 (at least 16), so that
+    they stay divisible by its groups.
+
+    Args:
+        periods: tuple of int. MPD periods. Defaults to (2, 3, 5, 7, 11).
+        scales: int. MSD scales. Defaults to 3.
+        width: float. Channels relative to HiFi-GAN's (1: the paper's). Defaults to 1.0.
+
+    Raises:
+        ValueError: a width that is not positive.
+
+    Example:
+    ```python
+    small = build_discriminators(width=0.125)   # MPD (4, 16, 64, 128, 128), MSD (16, 16, 32, 64, 128, 128, 128)
+    sorted(small)                               # ['mpd', 'msd']
+    ```
+    """
+    if not width > 0:
+        raise ValueError(f"The discriminators' width must be positive. Received: width={width}")
+    mpd = tuple(max(1, round(c * width)) for c in MPD_CHANNELS)
+    msd = tuple(max(16, 16 * round(c * width / 16)) for c in MSD_CHANNELS)  # divisible by the groups
+    return {"mpd": build_multi_period_discriminator(tuple(periods), mpd),
+            "msd": build_multi_scale_discriminator(scales, msd)}

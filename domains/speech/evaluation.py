@@ -20,13 +20,15 @@ natural one by
   vocoder paper reports.
 
 The baseline is Griffin-Lim (32 iterations) from the same mel (`librosa.feature.inverse.mel_to_audio`).
-`report` writes `report.json`, the vocoded wavs, and spectrogram/phase plots.
+`report` returns `core.evaluation.report_result` (the model's mean metrics, Griffin-Lim's under
+the same keys, the per-file rows in `details`) and writes `report.json`, the vocoded wavs, and
+spectrogram/phase plots.
 
 Example:
 ```python
 # example: not run (needs a trained model)
 results = report(model, split["test"], "runs/apnet/eval", "APNet 8 kHz")
-results["mean"]["APNet"]["lsd_db"], results["mean"]["Griffin-Lim"]["lsd_db"]
+results["metrics"]["lsd_db"], results["baselines"]["Griffin-Lim"]["lsd_db"]
 ```
 """
 
@@ -35,14 +37,15 @@ import pathlib
 import numpy as np
 
 from core.data.audio import read_audio, write_audio
-from core.evaluation import save_figure, save_report
+from core.evaluation import save_figure
 from domains.speech.features import mel_spectrogram
 
-__all__ = ["METRICS", "compare", "griffin_lim", "mel_cepstral_distortion", "phase_errors", "plot_spectra", "report"]
+__all__ = ["BASELINE", "METRICS", "compare", "griffin_lim", "mel_cepstral_distortion", "phase_errors", "plot_spectra", "report"]
 
 METRICS = ("lsd_db", "snr_db", "mcd_db", "f0_rmse_hz", "vuv_error", "stoi", "pesq", "ip_error", "gd_error",
            "iaf_error")
 GRIFFIN_LIM_ITERATIONS = 32
+BASELINE = "Griffin-Lim"  # the baseline's name in a report's `baselines` and per-file rows
 MCD_ORDER = 24  # c1..c24, as the usual 24th-order mel-cepstrum
 
 
@@ -203,28 +206,50 @@ def _mean_of_defined(values):
     return float(defined.mean()) if defined.size else float("nan")
 
 
-def report(model, test_files, output_dir, title, baseline=True, plots=2, name="APNet"):
-    """Copy synthesis of `test_files` by `model` (and Griffin-Lim), metrics, wavs, plots.
+def report(model, data, output_dir, title, *, baseline=True, plots=2, name="APNet", transcripts=None):
+    """Copy synthesis of the audio files `data` by `model` (and Griffin-Lim): metrics, wavs, plots.
 
     Args:
         model: APNet (or anything with `feature_config`, `mel(waveform)` and `vocode(waveform)`).
-        test_files: list of audio paths (read at the model's rate: resampled when needed).
-        output_dir: str or Path.
+        data: list of audio paths: the held-out files (read at the model's rate: resampled when needed).
+        output_dir: str or Path. Gets `report.json`, `wavs/` and the plots.
         title: str. Heads the plots and the report.
-        baseline: bool. Also score Griffin-Lim. Defaults to True.
+        baseline: bool. Also score Griffin-Lim (32 iterations) from the same mel. Defaults to True.
         plots: int. Spectrogram/phase plots of the first `plots` files. Defaults to 2.
-        name: str. The model's row name. Defaults to "APNet".
+        name: str. The model's name in the per-file rows and the wav names. Defaults to "APNet".
+        transcripts: dict or None. {file name: what is said}, kept beside the per-file rows
+            (`data.asterisk_transcripts`). Defaults to None.
 
     Returns:
-        dict: `files` (per file and row), `mean` (per row, each metric's mean over files,
-        NaNs skipped), `seconds_of_audio`, `rtf` (the model's real-time factor over the files).
+        dict: `core.evaluation.report_result`: `metrics` (the model's mean of each of `METRICS`
+        over the files, NaNs skipped), `baselines` ({"Griffin-Lim": the same keys} when
+        `baseline`), `figures` (the spectra plots) and `details`: `files` ({file name: {row:
+        metrics}}), `model` (its row name), `seconds_of_audio`, `rtf` (the model's real-time
+        factor over the files), `sample_rate` and, when given, `transcripts`.
+
+    Raises:
+        ValueError: no files.
+
+    Example:
+    ```python
+    # example: not run (needs the Asterisk sample)
+    model = APNet.from_preset("apnet_asterisk_8k_small")
+    result = report(model, split["test"][:12], "runs/apnet/eval", "APNet 8 kHz")
+    result["metrics"]["lsd_db"], result["baselines"]["Griffin-Lim"]["lsd_db"]
+    result["details"]["files"]["60.wav"]["APNet"]["pesq"]
+    ```
     """
     import time
 
+    from core.evaluation import report_result
+
+    paths = [pathlib.Path(path) for path in data]
+    if not paths:
+        raise ValueError(f"report needs at least one audio file. Received: data={data!r}")
     output_dir = pathlib.Path(output_dir)
     config = model.feature_config
-    files, audio_seconds, model_seconds = {}, 0.0, 0.0
-    for index, path in enumerate(map(pathlib.Path, test_files)):
+    files, figures, audio_seconds, model_seconds = {}, [], 0.0, 0.0
+    for index, path in enumerate(paths):
         natural = read_audio(path, config.sample_rate)
         natural = natural[: natural.size // config.hop_length * config.hop_length]
         start = time.perf_counter()
@@ -233,16 +258,18 @@ def report(model, test_files, output_dir, title, baseline=True, plots=2, name="A
         audio_seconds += natural.size / config.sample_rate
         rows = {name: generated}
         if baseline:
-            rows["Griffin-Lim"] = griffin_lim(np.asarray(model.mel(natural[None]))[0], config)
+            rows[BASELINE] = griffin_lim(np.asarray(model.mel(natural[None]))[0], config)
         files[path.name] = {row: compare(natural, wave, config) for row, wave in rows.items()}
         for row, wave in rows.items():
             write_audio(output_dir / "wavs" / f"{path.stem}_{row.lower().replace(' ', '_')}.wav", wave,
                         config.sample_rate)
         if index < plots:
-            plot_spectra(natural, rows, config, output_dir / f"spectra_{path.stem}.png", f"{title}: {path.name}")
+            figures.append(plot_spectra(natural, rows, config, output_dir / f"spectra_{path.stem}.png",
+                                        f"{title}: {path.name}"))
     mean = {row: {metric: _mean_of_defined([files[f][row][metric] for f in files]) for metric in METRICS}
             for row in next(iter(files.values()))}
-    results = {"title": title, "files": files, "mean": mean, "seconds_of_audio": audio_seconds,
+    details = {"model": name, "files": files, "seconds_of_audio": audio_seconds,
                "rtf": model_seconds / max(audio_seconds, 1e-9), "sample_rate": config.sample_rate}
-    save_report(results, output_dir / "report.json")
-    return results
+    if transcripts is not None:
+        details["transcripts"] = {path.name: transcripts.get(path.name) for path in paths}
+    return report_result(title, mean.pop(name), mean, figures, output_dir, details)

@@ -23,11 +23,15 @@ from core.api import export
 from core.metrics import feature_matching_loss, least_squares_gan_losses, mel_l1_loss
 from core.training import GANModel
 from domains.speech import losses
-from domains.speech.discriminator import build_multi_period_discriminator, build_multi_scale_discriminator
+from domains.speech.discriminator import PERIODS, build_discriminators
 from domains.speech.features import FEATURE_CONFIGS, FeatureConfig, mel_spectrogram, spectral_features
-from domains.speech.generator import build_generator
+from domains.speech.generator import PAPER_PARAMETERS, build_generator
 
-__all__ = ["APNet", "default_optimizer"]
+__all__ = ["APNet", "MODEL_OPTIONS", "build_model", "default_optimizer"]
+
+# The task options that shape the networks (`build_model`'s arguments but the loss's
+# `phase_wrapping`): what a preset records so that `APNet.from_preset` rebuilds its discriminators.
+MODEL_OPTIONS = ("features", "channels", "kernel_sizes", "discriminator_scale", "periods", "msd_scales")
 
 
 def default_optimizer(learning_rate=2e-4):
@@ -79,7 +83,7 @@ class APNet(GANModel):
         generator: keras.Model or None. See `build_generator`; None builds the paper's for
             `feature_config`. Defaults to None.
         discriminator: dict of keras.Model or None. None builds HiFi-GAN's
-            `{"mpd": ..., "msd": ...}` at the paper's widths. Defaults to None.
+            `{"mpd": ..., "msd": ...}` at the paper's widths (`build_discriminators`). Defaults to None.
         feature_config: "16k", "8k", a `FeatureConfig` or its dict. Defaults to "16k" (the paper).
         phase_wrapping: "paper" (f_AW) or "cosine" (the official code's −cos). Defaults to "paper".
         loss_weights: dict or None. Overrides of `losses.LOSS_WEIGHTS`. Defaults to None.
@@ -87,9 +91,8 @@ class APNet(GANModel):
     Example:
     ```python
     model = APNet()                         # the paper's 16 kHz model (72,191,494 generator parameters)
-    small = APNet(build_generator(FEATURE_CONFIGS["8k"], channels=32),
-                  {"mpd": build_multi_period_discriminator(channels=(8, 16, 32, 32, 32)),
-                   "msd": build_multi_scale_discriminator(channels=(16,) * 7)}, feature_config="8k")
+    small = APNet(build_generator(FEATURE_CONFIGS["8k"], channels=32), build_discriminators(width=0.125),
+                  feature_config="8k")
     small.compile()                         # AdamW 2e-4, betas (0.8, 0.99), for both networks
     small.fit(waveform_batches, epochs=2)   # batches (batch, 4000) of 8 kHz audio
     audio = small.vocode(waveforms)         # copy synthesis
@@ -101,6 +104,8 @@ class APNet(GANModel):
                             "adversarial", "feature_matching")
     discriminator_loss_names = ("loss",)
     discriminator_first = True
+    # The official code's generator, weight-normalisation gains included (trainable in torch's weight_norm).
+    paper_parameters = PAPER_PARAMETERS
 
     def __init__(self, generator=None, discriminator=None, feature_config="16k", phase_wrapping="paper",
                  loss_weights=None, **kwargs):
@@ -112,7 +117,7 @@ class APNet(GANModel):
             raise ValueError(f"loss_weights keys are {sorted(losses.LOSS_WEIGHTS)}. Received: {sorted(unknown)}")
         generator = build_generator(config) if generator is None else generator
         if discriminator is None:
-            discriminator = {"mpd": build_multi_period_discriminator(), "msd": build_multi_scale_discriminator()}
+            discriminator = build_discriminators()
         if generator.input_shape[-1] != config.num_mels:
             raise ValueError(f"The generator takes {generator.input_shape[-1]} mels; feature_config has "
                              f"{config.num_mels}. Received: feature_config={config}")
@@ -122,22 +127,37 @@ class APNet(GANModel):
         self.loss_weights = {**losses.LOSS_WEIGHTS, **(loss_weights or {})}
 
     @classmethod
-    def from_preset(cls, name="apnet_asterisk_8k_small"):
-        """An APNet whose generator is a shipped preset (`domains.speech.presets`).
+    def from_preset_network(cls, network, metadata):
+        """An APNet around a preset's generator, with untrained discriminators of the recorded shape.
 
-        The discriminators are built untrained in the shape the preset was trained with: ready to
-        vocode, or to fine-tune.
+        `APNet.from_preset(name)` calls it: a preset ships the generator alone (what vocoding
+        needs); the discriminators are built as the preset was trained (`metadata["options"]`:
+        the task options of `MODEL_OPTIONS`), ready to fine-tune.
 
         Args:
-            name: str. Defaults to "apnet_asterisk_8k_small".
-        """
-        from domains.speech.presets import load_preset_generator
-        from domains.speech.task import build_model
+            network: keras.Model. The preset's generator (log-mel → spectra and waveform).
+            metadata: dict. The preset's metadata; its "options" hold `features`,
+                `discriminator_scale`, `periods` and `msd_scales`.
 
-        generator, metadata = load_preset_generator(name)
-        model = build_model({**metadata["options"], "phase_wrapping": "paper"})
-        model.generator.set_weights(generator.get_weights())
-        return model
+        Raises:
+            ValueError: metadata without the model's options, or a network that is not a generator.
+
+        Example:
+        ```python
+        model = APNet.from_preset("apnet_asterisk_8k_small")   # calls from_preset_network
+        model.feature_config.sample_rate, model.trainable_parameter_count()   # 8000, 1455686
+        ```
+        """
+        options = metadata.get("options", {})
+        missing = [key for key in ("features", "discriminator_scale", "periods", "msd_scales") if key not in options]
+        if missing:
+            raise ValueError(f"An APNet preset's metadata records the model's options {list(MODEL_OPTIONS)}. "
+                             f"Received: options={options} (missing {missing})")
+        if not isinstance(network, keras.Model) or isinstance(network, GANModel):
+            raise ValueError(f"An APNet preset holds its generator alone (a keras.Model). "
+                             f"Received: {type(network).__name__}")
+        discriminator = build_discriminators(options["periods"], options["msd_scales"], options["discriminator_scale"])
+        return cls(network, discriminator, feature_config=options["features"])
 
     # --- inference ------------------------------------------------------------------------
     def mel(self, waveform):
@@ -208,3 +228,34 @@ class APNet(GANModel):
     def get_config(self):
         return {**super().get_config(), "feature_config": self.feature_config.to_dict(),
                 "phase_wrapping": self.phase_wrapping, "loss_weights": self.loss_weights}
+
+
+def build_model(features="16k", channels=512, kernel_sizes=(3, 7, 11), discriminator_scale=1.0, periods=PERIODS,
+                msd_scales=3, phase_wrapping="paper"):
+    """An `APNet` of a given width: the paper's with the defaults; the `speech.apnet` task's options.
+
+    Args:
+        features: "16k" or "8k" (`FEATURE_CONFIGS`). Defaults to "16k" (the paper).
+        channels: int. Generator width of both branches. Defaults to 512 (the paper).
+        kernel_sizes: sequence of int. MRF kernels, each with dilations 1, 3, 5. Defaults to (3, 7, 11).
+        discriminator_scale: float. MPD and MSD widths relative to HiFi-GAN's. Defaults to 1.0.
+        periods: sequence of int. MPD periods. Defaults to (2, 3, 5, 7, 11).
+        msd_scales: int. MSD scales. Defaults to 3.
+        phase_wrapping: "paper" or "cosine" (see `APNet`). Defaults to "paper".
+
+    Raises:
+        ValueError: an unknown `features` name.
+
+    Example:
+    ```python
+    small = build_model("8k", channels=64, discriminator_scale=0.125)   # the preset's shape
+    small.trainable_parameter_count()   # 1455686 (the generator's)
+    ```
+    """
+    if features not in FEATURE_CONFIGS:
+        raise ValueError(f"features must be one of {tuple(FEATURE_CONFIGS)}. Received: features={features!r}")
+    config = FEATURE_CONFIGS[features]
+    kernels = tuple(kernel_sizes)
+    generator = build_generator(config, channels=channels, kernel_sizes=kernels, dilations=((1, 3, 5),) * len(kernels))
+    discriminator = build_discriminators(tuple(periods), msd_scales, discriminator_scale)
+    return APNet(generator, discriminator, feature_config=config, phase_wrapping=phase_wrapping)

@@ -1,13 +1,17 @@
 """APNet presets: a reduced-width 8 kHz generator trained on the real Asterisk recordings.
 
-`make presets` (scripts/make_presets.py) trains it with `make_presets()`: the `speech.apnet`
-task on the Asterisk prompts (5 % of the files held out for validation, 5 % for the test, seed
+`make presets` (scripts/make_presets.py) trains it through the `speech.apnet` task (its
+`make_preset`, which records the model's options, the training figures and the held-out files):
+the Asterisk prompts (5 % of the files held out for validation, 5 % for the test, seed
 0), a 64-channel APNet generator (the paper's structure at an eighth of its width, 1.46 M
 parameters) against HiFi-GAN's discriminators at an eighth of their widths, for a budget of
 300 steps (3 epochs of 100; the `minutes` option is only a safety cap far above need). The
 preset ships the generator alone (5.9 MB in float32); `APNet.from_preset` rebuilds untrained
 discriminators of the recorded shape, so the model can be fine-tuned. The held-out scores (12
-test files and the CMU ARCTIC utterance, each beside Griffin-Lim) are in its `metadata.json`.
+test files and the CMU ARCTIC utterance, each beside Griffin-Lim) measured when it was trained
+are in its `metadata.json` ("metrics"), and its "score" is `resuite evaluate speech.apnet --preset
+apnet_asterisk_8k_small` on the same 12 test files (`RECIPES[...].evaluate`), which the template
+test repeats.
 
 The recipe is the paper's, unchanged: AdamW 2e-4 (betas 0.8/0.99, ×0.999 per epoch), batch 16
 of 0.5 s segments, discriminators updated first, adversarial from the first step, the loss
@@ -23,59 +27,23 @@ Example:
 ```python
 from domains.speech import APNet
 model = APNet.from_preset("apnet_asterisk_8k_small")
+RECIPES["apnet_asterisk_8k_small"].train_command("apnet_asterisk_8k_small")   # how it was trained
 ```
 """
 
-import json
-import pathlib
+from core.presets import Recipe
 
-import keras
-
-from core import presets
-
-PACKAGE = "domains.speech"
-DEFAULT_PRESET = "apnet_asterisk_8k_small"
 RECIPES = {
-    DEFAULT_PRESET: (
+    "apnet_asterisk_8k_small": Recipe(
+        "speech.apnet",
         "APNet vocoder, 8 kHz (n_fft 512, hop 40, window 160, 80 mels up to 4 kHz), generator at 64 channels "
         "(MRF kernels 3/7/11, dilations 1/3/5), trained on the real Asterisk recordings of one female voice",
-        {"features": "8k", "channels": 64, "discriminator_scale": 0.125, "batch_size": 16, "steps_per_epoch": 100,
-         "test_files": 12, "minutes": 120.0},
-        3,
+        {"features": "8k", "channels": 64, "discriminator_scale": 0.125, "steps_per_epoch": 100, "test_files": 12,
+         "minutes": 120.0},
+        epochs=3, batch_size=16,
+        # The 12 held-out Asterisk files of the training run's split (seed 0) beside Griffin-Lim:
+        # the files its metadata "metrics" (test_*) came from.
+        evaluate={"test_files": 12, "arctic": False},
+        score_tolerance=1e-3,
     ),
 }
-
-
-def available_presets():
-    """{name: metadata} of the shipped presets."""
-    return presets.list_presets(PACKAGE)
-
-
-def load_preset_generator(name=DEFAULT_PRESET):
-    """The trained generator of a preset, and its metadata."""
-    generator = presets.load_preset(PACKAGE, name, keras.Model)
-    return generator, available_presets()[name]
-
-
-def make_presets(names=None, seed=0, verbose=2):
-    """Train and save the presets (the command behind `make presets`), returning their folders.
-
-    Args:
-        names: list of str or None (all of `RECIPES`).
-        seed: int. Defaults to 0.
-        verbose: int. Keras verbosity. Defaults to 2.
-    """
-    from domains.speech.task import APNetTask
-
-    def describe(results, config):
-        generator = keras.saving.load_model(results["generator"], compile=False)
-        metrics = {key: value for key, value in results.items() if key.startswith(("test_", "arctic_"))}
-        options = {key: config.options[key] for key in ("features", "channels", "kernel_sizes",
-                                                         "discriminator_scale", "periods", "msd_scales")}
-        training = {key: results[key] for key in ("steps", "segments_per_second", "best_epoch", "best_val_mel",
-                                                  "train_files")}
-        split = json.loads(pathlib.Path(results["split_json"]).read_text())
-        return generator, {"options": options, "training": training, "metrics": metrics,
-                           "test_files": [pathlib.Path(p).name for p in split["test"]]}
-
-    return presets.train_presets(APNetTask(), PACKAGE, RECIPES, describe, names, seed, verbose)

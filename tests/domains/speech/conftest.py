@@ -5,10 +5,11 @@ from domains.speech.discriminator import build_multi_period_discriminator, build
 from domains.speech.features import FEATURE_CONFIGS
 from domains.speech.generator import build_generator
 from domains.speech.model import APNet
-from domains.speech.task import SMOKE_DEMO_OPTIONS
+from domains.speech.task import SMOKE_DEMO_BATCH_SIZE, SMOKE_DEMO_OPTIONS
 
-# The task's options for the smallest network of its smoke demo (a training run through the CLI task).
+# The task's options and batch size for the smallest network of its smoke demo (a training run through the CLI task).
 TINY_OPTIONS = {**SMOKE_DEMO_OPTIONS, "periods": [2], "arctic": False}
+TINY_BATCH_SIZE = SMOKE_DEMO_BATCH_SIZE
 
 
 def tiny_apnet(**kwargs):

@@ -6,6 +6,7 @@ import soundfile as sf
 from core.testing import TestCase
 from domains.speech.data import (
     asterisk_files,
+    asterisk_transcripts,
     fixed_segments,
     ljspeech_files,
     load_waveforms,
@@ -53,6 +54,15 @@ class DataTest(TestCase):
         self.assertEqual(sum(map(len, sets)), len(files))
         self.assertFalse(sets[0] & sets[1] or sets[0] & sets[2] or sets[1] & sets[2])
         self.assertEqual(len(split["test"]), round(0.05 * len(files)))
+
+    def test_every_asterisk_recording_has_its_transcript(self):
+        texts = asterisk_transcripts()
+        files = asterisk_files()
+        self.assertLessEqual(set(files), set(texts))
+        by_name = {path.name: texts[path] for path in files}
+        self.assertEqual(by_name["activated.wav"], "Activated.")
+        self.assertEqual(by_name["beeperr.wav"], "[this is an error beep tone]")  # a held-out file that is no speech
+        self.assertTrue(all(text for text in by_name.values()))
 
     def test_segments(self):
         waves = [np.arange(100, dtype="float32") / 100, np.ones(30, "float32")]

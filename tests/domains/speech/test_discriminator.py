@@ -4,7 +4,12 @@ import numpy as np
 import tensorflow as tf
 
 from core.testing import TestCase
-from domains.speech.discriminator import PeriodFold, build_multi_period_discriminator, build_multi_scale_discriminator
+from domains.speech.discriminator import (
+    PeriodFold,
+    build_discriminators,
+    build_multi_period_discriminator,
+    build_multi_scale_discriminator,
+)
 
 
 class DiscriminatorTest(TestCase):
@@ -31,3 +36,16 @@ class DiscriminatorTest(TestCase):
         self.run_model_saving_test(msd, tf.constant(x), atol=1e-5)  # a tensor: called, not traced by predict
         with self.assertRaisesRegex(ValueError, "7 convolutions"):
             build_multi_scale_discriminator(channels=(16, 16))
+
+    def test_scaled_discriminators_keep_the_msd_groups(self):
+        small = build_discriminators(periods=(2, 3), scales=2, width=0.125)
+        self.assertEqual(sorted(small), ["mpd", "msd"])
+        self.assertEqual(sorted(small["mpd"].output), ["period_2", "period_3"])
+        self.assertEqual(small["mpd"].get_layer("mpd_p2_conv0_wn").output.shape[-1], 4)  # 32 / 8
+        # MSD widths are multiples of 16 (its groups), at least 16: 128 / 8 = 16, 256 / 8 = 32, 1024 / 8 = 128.
+        self.assertEqual([small["msd"].get_layer(f"msd_s1_conv{i}_wn").output.shape[-1] for i in range(7)],
+                         [16, 16, 32, 64, 128, 128, 128])
+        tiny = build_discriminators(periods=(2,), scales=1, width=1 / 64)
+        self.assertEqual(tiny["msd"].get_layer("msd_s0_conv1_sn").output.shape[-1], 16)
+        with self.assertRaisesRegex(ValueError, "width must be positive. Received: width=0"):
+            build_discriminators(width=0)

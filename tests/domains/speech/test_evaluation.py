@@ -8,7 +8,14 @@ import numpy as np
 from core.data.audio import read_audio
 from core.testing import TestCase
 from domains.speech.data import asterisk_files
-from domains.speech.evaluation import compare, griffin_lim, mel_cepstral_distortion, phase_errors, report
+from domains.speech.evaluation import (
+    METRICS,
+    compare,
+    griffin_lim,
+    mel_cepstral_distortion,
+    phase_errors,
+    report,
+)
 from domains.speech.features import FEATURE_CONFIGS, mel_spectrogram
 
 CONFIG = FEATURE_CONFIGS["8k"]
@@ -80,8 +87,29 @@ class EvaluationTest(TestCase):
         self.assertLess(scores["lsd_db"], 15)  # a fair spectral match ...
         self.assertLess(scores["snr_db"], 5)  # ... with the wrong phase
         output = pathlib.Path(self.get_temp_dir())
-        results = report(IdentityVocoder(), [path], output, "identity", baseline=False, plots=1, name="identity")
-        self.assertAlmostEqual(results["mean"]["identity"]["lsd_db"], 0.0, places=5)
+        results = report(IdentityVocoder(), [path], output, "identity", baseline=False, plots=1, name="identity",
+                         transcripts={path.name: "Activated."})
+        self.assertEqual(set(results), {"title", "metrics", "baselines", "figures", "details", "report_json"})
+        self.assertEqual(set(results["metrics"]), set(METRICS))
+        self.assertAlmostEqual(results["metrics"]["lsd_db"], 0.0, places=5)
+        self.assertEqual(results["baselines"], {})
+        self.assertEqual(results["figures"], [str(output / f"spectra_{path.stem}.png")])
         self.assertTrue((output / f"spectra_{path.stem}.png").is_file())
         self.assertTrue((output / "wavs" / f"{path.stem}_identity.wav").is_file())
-        self.assertEqual(json.loads((output / "report.json").read_text())["sample_rate"], 8000)
+        details = json.loads((output / "report.json").read_text())["details"]
+        self.assertEqual((details["sample_rate"], details["model"]), (8000, "identity"))
+        self.assertAlmostEqual(details["files"][path.name]["identity"]["lsd_db"], 0.0, places=5)
+        self.assertEqual(details["transcripts"], {path.name: "Activated."})
+        with self.assertRaisesRegex(ValueError, "at least one audio file. Received: data=\\[\\]"):
+            report(IdentityVocoder(), [], output, "nothing")
+
+    def test_report_scores_griffin_lim_under_the_models_keys(self):
+        path = short_file()
+        output = pathlib.Path(self.get_temp_dir())
+        results = report(IdentityVocoder(), [path], output, "identity and Griffin-Lim", plots=0)
+        self.assertEqual(list(results["baselines"]), ["Griffin-Lim"])
+        self.assertEqual(set(results["baselines"]["Griffin-Lim"]), set(results["metrics"]))
+        self.assertGreater(results["baselines"]["Griffin-Lim"]["lsd_db"], results["metrics"]["lsd_db"])
+        self.assertEqual(results["figures"], [])
+        self.assertEqual(sorted(results["details"]["files"][path.name]), ["APNet", "Griffin-Lim"])
+        self.assertTrue((output / "wavs" / f"{path.stem}_griffin-lim.wav").is_file())

@@ -1,39 +1,45 @@
-"""The shipped APNet preset: small, documented, loads as an APNet, and (large) its recorded held-out scores repeat."""
+"""The APNet preset's recipe against what its metadata records: the same run, scored on the same held-out files.
 
-import numpy as np
-import pytest
+That the preset loads, its size, its command and its stored score (repeated, `large`) are checked for
+every domain by `tests/domains/test_template.py`; loading it as an APNet by `test_model.py`.
+"""
 
-from core import presets
+from core.testing import TestCase
 from domains.speech import APNet
-from domains.speech.presets import DEFAULT_PRESET, PACKAGE, RECIPES
+from domains.speech.data import asterisk_files, split_files
+from domains.speech.model import MODEL_OPTIONS
+from domains.speech.presets import RECIPES
+
+NAME = "apnet_asterisk_8k_small"
 
 
-def test_the_preset_is_small_documented_and_vocodes():
-    metadata = presets.list_presets(PACKAGE)[DEFAULT_PRESET]
-    assert metadata["size_mb"] <= presets.MAX_PRESET_MB and metadata["seed"] == 0
-    assert metadata["command"].startswith("make presets") and "resuite train speech.apnet" in metadata["command"]
-    options, epochs = RECIPES[DEFAULT_PRESET][1:3]
-    assert metadata["training"]["steps"] == epochs * options["steps_per_epoch"]  # a step budget, not the time cap
-    model = APNet.from_preset(DEFAULT_PRESET)
-    assert model.generator.count_params() == metadata["parameters"]
-    assert model.feature_config.sample_rate == 8000
-    waveform = (0.1 * np.random.default_rng(0).normal(size=(1, 4000))).astype("float32")
-    audio = model.vocode(waveform)
-    assert audio.shape == (1, 4000) and np.all(np.isfinite(audio))
-    with pytest.raises(ValueError, match="No preset 'nope' in domains.speech"):
-        APNet.from_preset("nope")
+class PresetRecipeTest(TestCase):
+    def setUp(self):
+        super().setUp()
+        self.recipe, self.metadata = RECIPES[NAME], APNet.presets()[NAME]
 
+    def test_the_metadata_records_the_recipes_run(self):
+        recipe, metadata = self.recipe, self.metadata
+        self.assertEqual((metadata["task"], metadata["class"], metadata["seed"]), (recipe.task, "APNet", 0))
+        self.assertEqual(metadata["command"], f"make presets  ({recipe.train_command(NAME, 0)})")
+        # A step budget, not the time cap: the run made every step of the recipe.
+        self.assertEqual(metadata["training"]["steps"], recipe.epochs * recipe.options["steps_per_epoch"])
+        self.assertEqual(sorted(metadata["options"]), sorted(MODEL_OPTIONS))
+        for key in MODEL_OPTIONS:
+            if key in recipe.options:
+                self.assertEqual(metadata["options"][key], recipe.options[key], key)
 
-@pytest.mark.large
-def test_the_recorded_held_out_scores_repeat(tmp_path):
-    from domains.speech.data import asterisk_files, split_files
-    from domains.speech.evaluation import report
-
-    metadata = presets.list_presets(PACKAGE)[DEFAULT_PRESET]
-    options = RECIPES[DEFAULT_PRESET][1]
-    test = split_files(asterisk_files(), 0.05, 0.05, seed=0)["test"][: options["test_files"]]
-    assert [p.name for p in test] == metadata["test_files"][: options["test_files"]]
-    scored = report(APNet.from_preset(DEFAULT_PRESET), test, tmp_path, DEFAULT_PRESET)["mean"]
-    for row, key in (("APNet", "apnet"), ("Griffin-Lim", "griffin_lim")):
-        for metric in ("lsd_db", "stoi", "pesq", "mcd_db", "ip_error"):
-            assert scored[row][metric] == pytest.approx(metadata["metrics"][f"test_{key}_{metric}"], abs=2e-3)
+    def test_the_score_is_on_the_held_out_files_the_training_run_scored(self):
+        recipe, metadata = self.recipe, self.metadata
+        count = recipe.evaluate["test_files"]
+        self.assertEqual(count, recipe.options["test_files"])
+        test = split_files(asterisk_files(), 0.05, 0.05, seed=metadata["seed"])["test"]
+        self.assertEqual([path.name for path in test], metadata["test_files"])
+        self.assertEqual(metadata["score"]["options"], recipe.evaluate)
+        # The score repeats the training run's held-out numbers (the test_* "metrics" of the metadata,
+        # rounded to 4 decimals there) to the old test's 2e-3 on LSD, STOI, PESQ, MCD and IP error.
+        score = metadata["score"]
+        for rows, key in ((score["metrics"], "apnet"), (score["baselines"]["Griffin-Lim"], "griffin_lim")):
+            for metric in ("lsd_db", "stoi", "pesq", "mcd_db", "ip_error"):
+                self.assertAlmostEqual(rows[metric], metadata["metrics"][f"test_{key}_{metric}"], delta=2e-3,
+                                       msg=f"{key} {metric}")

@@ -1,4 +1,5 @@
-"""`speech.apnet` from the CLI side: a tiny training run on the real samples, predict IN.wav → OUT.wav, bad input."""
+"""`speech.apnet` from the CLI side: a tiny training run on the real samples, evaluate, predict IN.wav → OUT.wav,
+bad input. (The demo's smoke run is `tests/domains/test_template.py`'s.)"""
 
 import pathlib
 
@@ -9,14 +10,16 @@ import soundfile as sf
 from core.data.audio import read_audio
 from core.registry import RunConfig, get_task
 from core.testing import TestCase
-from tests.domains.speech.conftest import TINY_OPTIONS
+from domains.speech.evaluation import METRICS
+from domains.speech.model import APNet
+from tests.domains.speech.conftest import TINY_BATCH_SIZE, TINY_OPTIONS
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """One tiny training run through the task (2 steps on the Asterisk recordings), shared by the tests."""
     output = tmp_path_factory.mktemp("apnet")
-    config = RunConfig(output_dir=output, epochs=1, verbose=0, options=dict(TINY_OPTIONS))
+    config = RunConfig(output_dir=output, epochs=1, batch_size=TINY_BATCH_SIZE, verbose=0, options=dict(TINY_OPTIONS))
     return get_task("speech.apnet").train(config), output
 
 
@@ -35,6 +38,21 @@ class APNetTaskTest(TestCase):
         self.assertEqual(results["train_files"], 558 - 2 * round(0.05 * 558))
         self.assertTrue(np.isfinite(results["test_apnet_lsd_db"]))
         self.assertTrue(np.isfinite(results["best_val_mel"]))
+        self.assertEqual(results["report_json"], {"test": str(output / "test" / "report.json")})
+
+    def test_evaluate_returns_the_report_of_the_held_out_files(self):
+        folder = pathlib.Path(self.get_temp_dir())
+        config = RunConfig(output_dir=folder, model_path=str(self.output / "best.keras"), verbose=0,
+                           options={**TINY_OPTIONS, "arctic": True})
+        results = get_task("speech.apnet").evaluate(config)
+        self.assertEqual(set(results["metrics"]), set(METRICS))
+        self.assertEqual(results["baselines"], {})  # the tiny options leave Griffin-Lim out
+        self.assertEqual(len(results["details"]["files"]), 1)  # test_files=1
+        (name,) = results["details"]["files"]
+        self.assertTrue(results["details"]["transcripts"][name])  # what the Asterisk prompt says
+        self.assertEqual(results["arctic"]["details"]["sample_rate"], 8000)
+        self.assertEqual(results["model"], str(self.output / "best.keras"))
+        self.assertTrue((folder / "test" / "report.json").is_file())
 
     def test_predict_writes_the_resynthesised_wav_and_refuses_bad_input(self):
         task = get_task("speech.apnet")
@@ -61,5 +79,15 @@ class APNetTaskTest(TestCase):
         with self.assertRaisesRegex(ValueError, "must be one of"):
             task.resolve_options({"features": "44k"})
         self.assertEqual(task.resolve_options({})["channels"], 512)  # the paper's width by default
-        with self.assertRaisesRegex(ValueError, "Give a model"):
+        with self.assertRaisesRegex(ValueError, "needs a model: --model PATH .* or --preset NAME"):
             task.evaluate(RunConfig(output_dir=pathlib.Path(self.get_temp_dir())))
+        with self.assertRaisesRegex(ValueError, "does not use --dataset"):
+            task.evaluate(RunConfig(output_dir=pathlib.Path(self.get_temp_dir()), dataset="ljspeech"))
+        self.assertEqual((task.model_class, task.epochs, task.batch_size), (APNet, 10, 16))
+        self.assertNotIn("batch_size", task.resolve_options({}))  # --batch-size, declared once
+
+    def test_training_from_a_preset_needs_its_options(self):
+        config = RunConfig(output_dir=pathlib.Path(self.get_temp_dir()), epochs=1, batch_size=TINY_BATCH_SIZE,
+                           preset="apnet_asterisk_8k_small", verbose=0, options=dict(TINY_OPTIONS))
+        with self.assertRaisesRegex(ValueError, "another shape than the options build .*--preset apnet_asterisk_8k_small"):
+            get_task("speech.apnet").train(config)
