@@ -1,5 +1,6 @@
-"""The real samples of domains.mri (domains/mri/samples.py): well-formed, and fetchable from PyPI.
+"""The real samples of domains.mri (domains/mri/samples.py): what they are, and fetchable from PyPI.
 
+Registration and use by the domain are checked for every domain by tests/domains/test_template.py.
 The network tests fetch only nibabel's 3.3 MB wheel.
 """
 
@@ -10,13 +11,13 @@ import pytest
 
 from core.data import samples
 
-NIBABEL = ("mri.anatomical", "mri.example4d")
-REQUIRED = ("mri.mni152_1mm", "mri.mni152_gm_1mm", "mri.mni152_wm_1mm") + NIBABEL
+NIBABEL = ("mri.anatomical",)
+REQUIRED = ("mri.mni152_1mm",) + NIBABEL
 
 
-def test_mri_samples_are_registered_and_well_formed():
+def test_mri_samples_are_well_formed():
     mri = {name: sample for name, sample in samples.SAMPLES.items() if name.startswith("mri.")}
-    assert set(REQUIRED) <= set(mri)
+    assert set(mri) == set(REQUIRED)
     for name, sample in mri.items():
         assert sample.domain == "mri" and sample.name == name
         assert sample.registry == "pypi" and sample.artifact == "wheel"
@@ -33,17 +34,17 @@ def nibabel_cache(tmp_path_factory):
     """One real download of nibabel's wheel shared by the tests that need fetched samples."""
     cache = tmp_path_factory.mktemp("resuite-data")
     calls = []
-    real = samples._download
+    real = samples.archives.download
 
     def counting(sample, tmp, verbose):
         calls.append(sample.package)
         return real(sample, tmp, verbose)
 
-    samples._download = counting
+    samples.archives.download = counting
     try:
         results = samples.fetch_all(names=NIBABEL, cache_dir=cache, verbose=False)
     finally:
-        samples._download = real
+        samples.archives.download = real
     return cache, results, calls
 
 
@@ -51,13 +52,12 @@ def nibabel_cache(tmp_path_factory):
 def test_fetch_real_wheel_once_and_load(nibabel_cache):
     nibabel = pytest.importorskip("nibabel")
     cache, results, calls = nibabel_cache
-    assert calls == ["nibabel"], "two samples of one wheel must share one download"
+    assert calls == ["nibabel"]
     path = results["mri.anatomical"]
     assert path == cache / "mri.anatomical" / "anatomical.nii"
     assert hashlib.sha256(path.read_bytes()).hexdigest() == samples.SAMPLES["mri.anatomical"].sha256
     assert nibabel.load(path).shape == (33, 41, 25)
-    assert nibabel.load(results["mri.example4d"]).shape == (128, 96, 24, 2)
-    # the wheel was deleted: only the two sample folders remain
+    # the wheel was deleted: only the sample folder remains
     assert sorted(p.name for p in cache.iterdir()) == sorted(NIBABEL)
 
 
@@ -69,7 +69,7 @@ def test_second_fetch_does_not_download(nibabel_cache, monkeypatch):
     def fail(*args):
         raise AssertionError("downloaded again")
 
-    monkeypatch.setattr(samples, "_download", fail)
+    monkeypatch.setattr(samples.archives, "download", fail)
     assert samples.fetch("mri.anatomical", cache_dir=cache, verbose=False) == results["mri.anatomical"]
     assert samples.path("mri.anatomical", cache_dir=cache) == results["mri.anatomical"]
     assert results["mri.anatomical"].stat().st_mtime_ns == mtime

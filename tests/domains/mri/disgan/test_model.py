@@ -8,12 +8,11 @@ import sys
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from core.metrics import relativistic_average_losses
 from core.testing import TestCase
 from domains.mri.disgan.discriminator import build_discriminator
-from domains.mri.disgan.feature_extractor import NO_WEIGHTS_WARNING, build_feature_extractor, extract_features
+from domains.mri.disgan.feature_extractor import NO_WEIGHTS_WARNING, build_feature_extractor
 from domains.mri.disgan.generator import build_generator
 from domains.mri.disgan.model import DISGAN, InstanceNoiseSchedule
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from domains.mri.quality.data import ssim_label
+from domains.mri.quality.data.corruption import ssim_label
 from domains.mri.quality.motion import centred_spectrum, simulate_motion
 
 

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from domains.mri.quality.data import _same_positions, load_quality_data, training_dataset
+from domains.mri.quality.data import load_quality_data
+from domains.mri.quality.data.heads import _same_positions
+from domains.mri.quality.data.stream import training_dataset
 from domains.mri.quality.skull import CSF_MM, LAYERS, SCALP_MM, SKULL_MM, synthetic_head
 
 
@@ -101,10 +103,11 @@ def test_with_skull_slices_report_and_training_stream(skull_folder, tmp_path):
     assert not np.array_equal(data.test_stripped_set.x, data.test_skull_set.x)
 
     model = SSIMRegressor(slice_size=32, width=8)
-    flat = report(model, data, tmp_path / "eval", "tiny")
-    full = json.loads((tmp_path / "eval" / "test_report.json").read_text())
+    result = report(model, data, tmp_path / "eval", "tiny")
+    full = json.loads((tmp_path / "eval" / "report.json").read_text())["details"]
     assert full["test_stripped"]["n"] == full["test_skull"]["n"] == len(data.test_skull_set)
-    assert {"stripped_residual_std", "skull_residual_std", "skull_accuracy_10"} <= set(flat)
+    assert {"stripped_residual_std", "skull_residual_std", "skull_accuracy_10"} <= set(result["metrics"])
+    assert set(result["baselines"]["constant_train_mean"]) == set(result["metrics"])
     assert (tmp_path / "eval" / "skull_example.png").exists()
 
     only_skull = training_dataset(data.train, batch_size=4, skull_slices=data.train_skull, skull_probability=1.0)
