@@ -44,9 +44,9 @@ class BaselinesTest(TestCase):
 class ReportTest(TestCase):
     def test_report_scores_the_model_beside_its_baselines(self):
         folder = pathlib.Path(self.get_temp_dir())
-        images, labels, params = AramaicSynth(image_size=32, fonts=self.noto_font).arrays(46, seed=2)
-        images = images.astype("float32") / 255.0
-        result = report(Oracle(images, labels), (images, labels, params), folder, "oracle")
+        rendered, labels, params = AramaicSynth(image_size=32, fonts=self.noto_font).arrays(46, seed=2)
+        oracle, images = Oracle(rendered, labels), rendered.astype("float32") / 255.0
+        result = report(oracle, (images, labels, params), folder, "oracle")
         self.assertEqual(result["metrics"]["accuracy"], 1.0)
         self.assertEqual((result["metrics"]["top3_accuracy"], result["metrics"]["answered_fraction"]), (1.0, 1.0))
         self.assertEqual(result["baselines"], baselines(labels))
@@ -56,13 +56,13 @@ class ReportTest(TestCase):
                          ["conditions.png", "confusion_matrix.png", "accuracy_coverage.png", "mistakes.png"])
         written = json.loads((folder / "report.json").read_text())
         self.assertEqual((written["title"], written["metrics"]["accuracy"]), ("oracle", 1.0))
-        crops = report(Oracle(images, labels), (images[:23], np.roll(labels[:23], 1)), folder / "crops", "crops")
+        crops = report(oracle, (images[:23], np.roll(labels[:23], 1)), folder / "crops", "crops")
         self.assertEqual(crops["metrics"]["accuracy"], 0.0)
         self.assertNotIn("accuracy_by_severity", crops["details"])  # no conditions for crops
         with self.assertRaisesRegex(ValueError, "data is \\(images, labels\\) or \\(images, labels, params\\)"):
-            report(Oracle(images, labels), images, folder, "bad")
+            report(oracle, images, folder, "bad")
         with self.assertRaisesRegex(ValueError, "Received: 46 images, 23 labels"):
-            report(Oracle(images, labels), (images, labels[:23]), folder, "bad")
+            report(oracle, (images, labels[:23]), folder, "bad")
 
 
 @pytest.mark.usefixtures("noto_font")

@@ -1,7 +1,5 @@
 """The real sample of domains.aramaic (domains/aramaic/samples.py): a well-formed Debian font (used: test_letters.py)."""
 
-import re
-
 from core.data import samples
 from core.testing import TestCase
 from domains.aramaic.letters import DEFAULT_FONT_SAMPLE
