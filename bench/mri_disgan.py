@@ -278,11 +278,11 @@ def gan_step_parts(config, d_filters, patch, batch, fe_widths, repeats, batched_
 
 
 def _training_section(args, small):
-    from domains.mri.disgan.task import DEMO_OPTIONS
+    from domains.mri.disgan.task import DEMO_BATCH_SIZE, DEMO_OPTIONS
 
     demo = {"filters": DEMO_OPTIONS["filters"], "num_rrdb": DEMO_OPTIONS["num_rrdb"]}
     demo_d, demo_fe = DEMO_OPTIONS["d_filters"], tuple(DEMO_OPTIONS["fe_widths"])
-    patch, batch = DEMO_OPTIONS["patch_size"], DEMO_OPTIONS["batch_size"]
+    patch, batch = DEMO_OPTIONS["patch_size"], DEMO_BATCH_SIZE
     steps = 1 if args.quick else 3
     runs = [(f"demo (resuite demo mri.disgan): G {demo['filters']}f {demo['num_rrdb']} RRDB, D nf={demo_d}, "
              f"FE widths {demo_fe}", demo, demo_d, demo_fe)]

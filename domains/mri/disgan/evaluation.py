@@ -223,7 +223,17 @@ def plot_slices(hr, predictions, path, slice_index=None, axis=2, title=None, met
 
 
 def metric_key(metric, level):
-    """The report's key of `metric` ("psnr", "ssim", "nrmse") at a noise level: "psnr_noise0", "ssim_noise0.05"."""
+    """The report's key of `metric` ("psnr", "ssim", "nrmse") at a noise level.
+
+    Args:
+        metric: str. "psnr", "ssim" or "nrmse".
+        level: float. The noise level (a fraction of the foreground's 99th percentile).
+
+    Example:
+    ```python
+    metric_key("psnr", 0.0), metric_key("ssim", 0.05)   # 'psnr_noise0', 'ssim_noise0.05'
+    ```
+    """
     return f"{metric}_noise{float(level):g}"
 
 
@@ -257,6 +267,8 @@ def report(model, data, output_dir, title, noise_levels=(0.0, 0.05), tile_option
     Example:
     ```python
     from core.data import samples
+    from domains.mri.disgan import DISGAN
+    from domains.mri.disgan.training import template_test
     path = samples.fetch("mri.mni152_1mm")
     result = report(DISGAN.from_preset("disgan_mni_small"), template_test(path), "runs/disgan", "preset",
                     noise_levels=(0.0,))

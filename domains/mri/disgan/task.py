@@ -134,6 +134,7 @@ class DISGANTask(TaskRunner):
 
     Example:
     ```python
+    import pathlib
     from core.registry import RunConfig, get_task
     task = get_task("mri.disgan")
     result = task.evaluate(RunConfig(output_dir=pathlib.Path("runs/eval"), preset="disgan_mni_small"))
@@ -166,7 +167,11 @@ class DISGANTask(TaskRunner):
 
         Example:
         ```python
-        DISGANTask().load_model(RunConfig(output_dir=pathlib.Path("runs"), model_path="runs/disgan/generator.keras"))
+        # example: not run (needs a trained generator)
+        import pathlib
+        from core.registry import RunConfig
+        generator = DISGANTask().load_model(RunConfig(output_dir=pathlib.Path("runs"),
+                                                      model_path="runs/disgan/generator.keras"))
         ```
         """
         if config.model_path and not config.preset:
@@ -199,6 +204,14 @@ class DISGANTask(TaskRunner):
 
         Returns:
             (DISGAN, metadata dict).
+
+        Example:
+        ```python
+        # example: not run (about 43 minutes of training)
+        from core.presets import make_preset
+        from domains.mri.disgan.presets import RECIPES
+        make_preset("disgan_mni_small", RECIPES["disgan_mni_small"], DISGANTask())   # calls make_preset(config)
+        ```
         """
         trained, split = self.train_networks(config)
         options = config.options
@@ -216,6 +229,17 @@ class DISGANTask(TaskRunner):
 
         Returns:
             (dict of `train_disgan`, DataSplit).
+
+        Example:
+        ```python
+        # example: not run (minutes of training)
+        import pathlib
+        from core.registry import RunConfig
+        config = RunConfig(output_dir=pathlib.Path("runs/tiny"), epochs=1, batch_size=2,
+                           options=DISGANTask.resolve_options({"filters": 8, "num_rrdb": 1, "patch_size": 32}))
+        trained, split = DISGANTask().train_networks(config)
+        trained["model"].generator, split.test
+        ```
         """
         set_seed(config.seed)
         options = config.options
