@@ -1,6 +1,5 @@
 """FusionActNet: the official parameter counts, the label-order mixture, saving, bad arguments."""
 
-import keras
 import numpy as np
 
 from core.testing import TestCase
