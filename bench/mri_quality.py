@@ -8,7 +8,7 @@ Four measurements on real MNI152 slices (the sample volume; speed does not depen
    copy each segment's k-space lines; inverse FFT), one slice at a time, using the very motion
    parameters the TF version drew, so the table also prints the largest difference between the
    two outputs (a check that both compute the same thing).
-2. The whole training stream (`domains.mri.quality.training_dataset`: per-slice contrast change,
+2. The whole training stream (`domains.mri.quality.data.stream.training_dataset`: per-slice contrast change,
    motion and SSIM label inside `tf.data`, batched, prefetched), with and without contrast
    augmentation.
 3. Inference (`SSIMRegressor`, compiled call, `training=False`) at batch 32.
@@ -40,7 +40,7 @@ def _rates(median, best, digits=0):
 def real_slices(size, count):
     """`count` axial MNI152 slices at `size` x `size` (repeated if the volume has fewer)."""
     from core.data import samples
-    from domains.mri.quality.data import volume_slices
+    from domains.mri.quality.data.slices import volume_slices
 
     slices = volume_slices(samples.fetch("mri.mni152_1mm", verbose=False), slice_size=size)
     index = np.resize(np.arange(len(slices)), count)
@@ -103,8 +103,8 @@ def bench_simulation(sizes, batch_size, timing, numpy_count):
 
 
 def bench_stream(sizes, batch_size, batches):
-    from domains.mri.quality.data import training_dataset
-    from domains.mri.quality.model import contrast_augment
+    from domains.mri.quality.data.augment import contrast_augment
+    from domains.mri.quality.data.stream import training_dataset
 
     rows, speeds = [], {}
     for size in sizes:
