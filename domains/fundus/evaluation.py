@@ -34,6 +34,7 @@ import dataclasses
 import gzip
 import pathlib
 import re
+import textwrap
 
 import numpy as np
 
@@ -381,7 +382,8 @@ def roc_figure(curves, title="ROC", operating_points=None):
     figure, axis = _figure()
     for name, (labels, probabilities) in curves.items():
         fpr, tpr, _ = roc_curve(labels, probabilities)
-        axis.plot(fpr, tpr, lw=1.5, label=f"{name} (AUC {roc_auc_score(labels, probabilities):.3f})")
+        label = textwrap.fill(f"{name} (AUC {roc_auc_score(labels, probabilities):.3f})", 48)
+        axis.plot(fpr, tpr, lw=1.5, label=label)
     for name, point in (operating_points or {}).items():
         axis.plot(1 - point["specificity"], point["sensitivity"], "o", label=name)
     axis.plot([0, 1], [0, 1], color="0.6", ls="--", lw=1, label="chance (AUC 0.5)")
@@ -389,7 +391,7 @@ def roc_figure(curves, title="ROC", operating_points=None):
     axis.axvline(1 - SCREENING_SPECIFICITY, color="0.85", lw=0.8)
     axis.set_xlabel("1 - specificity")
     axis.set_ylabel("sensitivity (referable DR)")
-    axis.set_title(title, fontsize=10)
+    axis.set_title(textwrap.fill(title, 60), fontsize=10)
     axis.legend(fontsize=7, loc="lower right")
     return figure
 
@@ -404,10 +406,10 @@ def referral_figure(curves, title="Referral curve"):
     figure, axis = _figure()
     for name, curve in curves.items():
         points = [(f, a) for f, a in zip(curve["fractions"], curve["auc"]) if a is not None]
-        axis.plot([100 * f for f, _ in points], [a for _, a in points], "o-", ms=3, label=name)
+        axis.plot([100 * f for f, _ in points], [a for _, a in points], "o-", ms=3, label=textwrap.fill(name, 48))
     axis.set_xlabel("referred to a grader: most uncertain images (%)")
     axis.set_ylabel("AUC of the retained images")
-    axis.set_title(title, fontsize=10)
+    axis.set_title(textwrap.fill(title, 60), fontsize=10)
     axis.legend(fontsize=8)
     return figure
 
@@ -537,7 +539,7 @@ def gradcam_figure(image, heat, title="Grad-CAM", probability=None):
     right.imshow(np.clip(image, 0, 1))
     right.imshow(heat, cmap="jet", alpha=0.45, vmin=0, vmax=1)
     suffix = f": P(referable) {probability:.2f}" if probability is not None else ""
-    right.set_title(f"{title}{suffix}", fontsize=10)
+    right.set_title(textwrap.fill(f"{title}{suffix}", 48), fontsize=10)
     for axis in (left, right):
         axis.axis("off")
     return figure

@@ -214,7 +214,10 @@ class DiabeticRetinopathyTask(TaskRunner):
         return results
 
     def demo(self, config):
-        """The preset on held-out SYNTHETIC drawings beside chance, the real photograph through gate and model, then a brief training run."""
+        """The preset on held-out SYNTHETIC drawings beside chance, the real photographs through the gate (and the
+        retina through the model), then a brief training run."""
+        from PIL import Image
+
         from core.data import samples
 
         real = read_fundus(samples.fetch("fundus.retina", verbose=False))
@@ -236,6 +239,9 @@ class DiabeticRetinopathyTask(TaskRunner):
                                                         f"± {spread[0]:.2f} (a model trained on drawings)")
         else:
             rows["real photograph (skimage retina)"] = f"gate: {verdict.describe()}"
+        # The gate refuses what is not a whole fundus photograph: the HRF crop (102 px, green channel).
+        crop = np.asarray(Image.open(samples.fetch("fundus.microaneurysms", verbose=False)))
+        rows["HRF microaneurysm crop (real, 102 px)"] = f"gate: {assess_gradeability(np.stack([crop] * 3, -1)).describe()}"
         config.options = self.resolve_options(DEMO_OPTIONS)
         config.epochs = config.epochs or 1
         trained = self.train(config)

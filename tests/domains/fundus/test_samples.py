@@ -1,18 +1,22 @@
-"""The real samples of domains.fundus (domains/fundus/samples.py): registered, well-formed, fetched."""
+"""The real samples of domains.fundus (domains/fundus/samples.py): well-formed, fetched whole.
 
-import re
+(That they are registered and used: tests/domains/test_template.py.)
+"""
+
 
 from core.data import samples
+from core.testing import TestCase
 
-REQUIRED = ("fundus.retina", "fundus.microaneurysms")
 
-
-def test_fundus_samples_are_registered_and_well_formed(retina_path):
-    fundus = {name: sample for name, sample in samples.SAMPLES.items() if name.startswith("fundus.")}
-    assert set(REQUIRED) <= set(fundus)
-    for name, sample in fundus.items():
-        assert sample.domain == "fundus" and sample.name == name
-        assert sample.registry == "pypi" and sample.artifact == "wheel" and sample.package == "scikit-image"
-        assert sample.version and sample.member and sample.description and sample.licence
-        assert re.fullmatch(r"[0-9a-f]{64}", sample.sha256), name
-    assert retina_path.name == "retina.jpg" and retina_path.stat().st_size == fundus["fundus.retina"].nbytes
+class SamplesTest(TestCase):
+    def test_fundus_samples_are_well_formed_and_fetched(self):
+        fundus = {name: sample for name, sample in samples.SAMPLES.items() if name.startswith("fundus.")}
+        self.assertEqual(set(fundus), {"fundus.retina", "fundus.microaneurysms"})
+        for name, sample in fundus.items():
+            self.assertEqual((sample.domain, sample.name), ("fundus", name))
+            self.assertEqual((sample.registry, sample.artifact, sample.package), ("pypi", "wheel", "scikit-image"))
+            self.assertTrue(sample.version and sample.member and sample.description and sample.licence, name)
+            self.assertRegex(sample.sha256, r"^[0-9a-f]{64}$")
+        path = samples.fetch("fundus.retina", verbose=False)
+        self.assertEqual(path.name, "retina.jpg")
+        self.assertEqual(path.stat().st_size, fundus["fundus.retina"].nbytes)

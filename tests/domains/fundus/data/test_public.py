@@ -4,8 +4,8 @@ import pathlib
 import shutil
 
 import numpy as np
-import pytest
 
+from core.testing import TestCase
 from domains.fundus.data import (
     apply_global_split,
     dataset,
@@ -21,104 +21,121 @@ from domains.fundus.data import (
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 
 
-def test_eyepacs_layout_and_patients():
-    train = read_eyepacs(FIXTURES / "eyepacs")
-    assert len(train) == 12 and train.filenames[0] == "Kaggle/10_left"
-    assert train.grades.tolist()[:4] == [0, 0, 2, 1] and train.labels.tolist()[:4] == [0, 0, 1, 0]
-    assert train.patients[0] == train.patients[1] == "Kaggle/patient_10"
-    assert pathlib.Path(train.paths[0]).name == "10_left.jpeg"
-    test = read_eyepacs(FIXTURES / "eyepacs", "test")
-    assert test.filenames.tolist() == ["Kaggle/1_left", "Kaggle/1_right", "Kaggle/2_left", "Kaggle/2_right"]
-    data = load_fundus(FIXTURES / "eyepacs", "eyepacs", seed=0)
-    assert len(data.test) == 4 and len(data.train) + len(data.validation) == 12
-    # Both eyes on the same side of the split.
-    assert not set(data.train.patients) & set(data.validation.patients)
+class PublicDataTest(TestCase):
+    def test_eyepacs_layout_and_patients(self):
+        train = read_eyepacs(FIXTURES / "eyepacs")
+        self.assertEqual(len(train), 12)
+        self.assertEqual(train.filenames[0], "Kaggle/10_left")
+        self.assertEqual(train.grades.tolist()[:4], [0, 0, 2, 1])
+        self.assertEqual(train.labels.tolist()[:4], [0, 0, 1, 0])
+        self.assertTrue(train.patients[0] == train.patients[1] == "Kaggle/patient_10")
+        self.assertEqual(pathlib.Path(train.paths[0]).name, "10_left.jpeg")
+        test = read_eyepacs(FIXTURES / "eyepacs", "test")
+        self.assertEqual(test.filenames.tolist(),
+                         ["Kaggle/1_left", "Kaggle/1_right", "Kaggle/2_left", "Kaggle/2_right"])
+        data = load_fundus(FIXTURES / "eyepacs", "eyepacs", seed=0)
+        self.assertEqual(len(data.test), 4)
+        self.assertEqual(len(data.train) + len(data.validation), 12)
+        # Both eyes on the same side of the split.
+        self.assertFalse(set(data.train.patients) & set(data.validation.patients))
 
+    def test_aptos_messidor_idrid_ddr_layouts(self):
+        aptos = read_aptos(FIXTURES / "aptos")
+        self.assertEqual(len(aptos), 10)
+        self.assertEqual(aptos.filenames[0], "APTOS2019/000a1b2c3d4")
+        self.assertEqual(aptos.grades.tolist(), [0, 1, 2, 3, 4, 0, 2, 0, 1, 3])
+        messidor = read_messidor2(FIXTURES / "messidor2")
+        self.assertEqual(len(messidor), 4)
+        self.assertEqual(messidor.filenames[1], "Messidor2/IM001231")
+        self.assertEqual(messidor.labels.tolist(), [0, 1, 0, 1])
+        idrid = read_idrid(FIXTURES / "idrid")
+        self.assertEqual(len(idrid), 6)
+        self.assertEqual(idrid.filenames[0], "IDRID/IDRiD_001")
+        self.assertEqual(idrid.grades[0], 3)
+        # Testing images restart at IDRiD_001; named on after the 413 training images, as the paper does.
+        self.assertEqual(read_idrid(FIXTURES / "idrid", "test").filenames.tolist(),
+                         [f"IDRID/IDRiD_{n}" for n in (414, 415, 416)])
+        ddr = read_ddr(FIXTURES / "ddr")
+        self.assertEqual(len(ddr), 4)
+        self.assertEqual(ddr.grades.tolist(), [0, 2, 1, 3])
+        self.assertEqual(ddr.filenames[0], "DDR/007-2800-100")
+        for format in ("aptos", "messidor2", "idrid", "ddr"):
+            data = load_fundus(FIXTURES / format, format)
+            self.assertGreater(len(data.test), 0)
+            self.assertFalse(set(data.train.filenames) & set(data.test.filenames))
 
-def test_aptos_messidor_idrid_ddr_layouts():
-    aptos = read_aptos(FIXTURES / "aptos")
-    assert len(aptos) == 10 and aptos.filenames[0] == "APTOS2019/000a1b2c3d4"
-    assert aptos.grades.tolist() == [0, 1, 2, 3, 4, 0, 2, 0, 1, 3]
-    messidor = read_messidor2(FIXTURES / "messidor2")
-    assert len(messidor) == 4  # the ungradable image is left out
-    assert messidor.filenames[1] == "Messidor2/IM001231" and messidor.labels.tolist() == [0, 1, 0, 1]
-    idrid = read_idrid(FIXTURES / "idrid")
-    assert len(idrid) == 6 and idrid.filenames[0] == "IDRID/IDRiD_001" and idrid.grades[0] == 3
-    # Testing images restart at IDRiD_001; named on after the 413 training images, as the paper does.
-    assert read_idrid(FIXTURES / "idrid", "test").filenames.tolist() == [f"IDRID/IDRiD_{n}" for n in (414, 415, 416)]
-    ddr = read_ddr(FIXTURES / "ddr")
-    assert len(ddr) == 4 and ddr.grades.tolist() == [0, 2, 1, 3]  # grade 5 (ungradable) left out
-    assert ddr.filenames[0] == "DDR/007-2800-100"
-    for format in ("aptos", "messidor2", "idrid", "ddr"):
-        data = load_fundus(FIXTURES / format, format)
-        assert len(data.test) > 0 and not set(data.train.filenames) & set(data.test.filenames)
+    def test_images_decode_through_the_pipeline(self):
+        split = read_aptos(FIXTURES / "aptos")
+        images, labels = next(iter(dataset(split, size=32, batch_size=4, radius=16)))
+        self.assertEqual(images.shape, (4, 32, 32, 3))
+        self.assertEqual(labels.numpy().tolist(), [0, 0, 1, 1])
 
+    def test_bad_layouts_name_the_file(self):
+        tmp_path = pathlib.Path(self.get_temp_dir())
+        copy = tmp_path / "aptos"
+        shutil.copytree(FIXTURES / "aptos", copy)
+        next((copy / "train_images").glob("001*.png")).unlink()
+        missing = r"train.csv names 1 image\(s\) missing from .*train_images: 001a1b2c3d4.png"
+        with self.assertRaisesRegex(ValueError, missing):
+            read_aptos(copy)
+        (copy / "train.csv").write_text("id,grade\nx,1\n")
+        with self.assertRaisesRegex(ValueError, r"train.csv: expected the columns \['id_code', 'diagnosis'\]"):
+            read_aptos(copy)
+        (copy / "train.csv").write_text("id_code,diagnosis\n000a1b2c3d4,7\n")
+        with self.assertRaisesRegex(ValueError, "ICDR grades are 0-4"):
+            read_aptos(copy)
+        with self.assertRaisesRegex(FileNotFoundError, "trainLabels.csv: no such labels file"):
+            read_eyepacs(tmp_path)
+        (tmp_path / "empty").mkdir()
+        with self.assertRaisesRegex(FileNotFoundError, "DR_grading/train.txt: no such labels file"):
+            load_fundus(tmp_path / "empty", "ddr")
+        with self.assertRaisesRegex(ValueError, "format must be one of"):
+            load_fundus(tmp_path, "drive")
 
-def test_images_decode_through_the_pipeline():
-    split = read_aptos(FIXTURES / "aptos")
-    images, labels = next(iter(dataset(split, size=32, batch_size=4, radius=16)))
-    assert images.shape == (4, 32, 32, 3) and labels.numpy().tolist() == [0, 0, 1, 1]
+    def test_global_split_ini(self):
+        names = read_global_split(FIXTURES / "global_split.ini")
+        self.assertEqual(len(names["training"]), 9)
+        self.assertEqual(names["test"][-1], "Messidor2/IM001231")
+        data = apply_global_split([read_eyepacs(FIXTURES / "eyepacs"), read_aptos(FIXTURES / "aptos")],
+                                  FIXTURES / "global_split.ini")
+        self.assertEqual(data.train.filenames.tolist()[:2], ["Kaggle/10_left", "Kaggle/10_right"])
+        self.assertEqual(len(data.train), 8)
+        self.assertEqual(len(data.validation), 3)
+        self.assertEqual(len(data.test), 5)
+        self.assertIn("skipped: training 1, test 1", data.source)
+        self.assertTrue(np.array_equal(data.test.labels, [0, 0, 0, 1, 1]))
 
+    def test_global_split_errors(self):
+        tmp_path = pathlib.Path(self.get_temp_dir())
+        bad = tmp_path / "split.ini"
+        bad.write_text("[split]\ntype = holdout\ntraining = Kaggle/10_left\nvalidation = \ntest = Kaggle/10_right\n")
+        with self.assertRaisesRegex(ValueError, "patient\\(s\\) on both sides of the split, e.g. Kaggle/patient_10"):
+            apply_global_split([read_eyepacs(FIXTURES / "eyepacs")], bad)
+        bad.write_text("[split]\ntype = holdout\ntraining = Kaggle/99_left\nvalidation = \ntest = \n")
+        unlisted = "1 training image\\(s\\) of the loaded sets are not among them: Kaggle/99_left"
+        with self.assertRaisesRegex(ValueError, unlisted):
+            apply_global_split([read_eyepacs(FIXTURES / "eyepacs")], bad)
+        bad.write_text("[split]\ntype = kfold\n")
+        with self.assertRaisesRegex(ValueError, "only holdout"):
+            read_global_split(bad)
+        bad.write_text("[other]\n")
+        with self.assertRaisesRegex(ValueError, "expected a \\[split\\] section"):
+            read_global_split(bad)
 
-def test_bad_layouts_name_the_file(tmp_path):
-    copy = tmp_path / "aptos"
-    shutil.copytree(FIXTURES / "aptos", copy)
-    next((copy / "train_images").glob("001*.png")).unlink()
-    with pytest.raises(ValueError, match=r"train.csv names 1 image\(s\) missing from .*train_images: 001a1b2c3d4.png"):
-        read_aptos(copy)
-    (copy / "train.csv").write_text("id,grade\nx,1\n")
-    with pytest.raises(ValueError, match=r"train.csv: expected the columns \['id_code', 'diagnosis'\]"):
-        read_aptos(copy)
-    (copy / "train.csv").write_text("id_code,diagnosis\n000a1b2c3d4,7\n")
-    with pytest.raises(ValueError, match="ICDR grades are 0-4"):
-        read_aptos(copy)
-    with pytest.raises(FileNotFoundError, match="trainLabels.csv: no such labels file"):
-        read_eyepacs(tmp_path)
-    (tmp_path / "empty").mkdir()
-    with pytest.raises(FileNotFoundError, match="DR_grading/train.txt: no such labels file"):
-        load_fundus(tmp_path / "empty", "ddr")
-    with pytest.raises(ValueError, match="format must be one of"):
-        load_fundus(tmp_path, "drive")
+    def test_tfds_builder_reads_manual_dir(self):
+        tmp_path = pathlib.Path(self.get_temp_dir())
+        import tensorflow_datasets as tfds
 
+        from domains.fundus.tfds import FundusDR
 
-def test_global_split_ini():
-    names = read_global_split(FIXTURES / "global_split.ini")
-    assert len(names["training"]) == 9 and names["test"][-1] == "Messidor2/IM001231"
-    data = apply_global_split([read_eyepacs(FIXTURES / "eyepacs"), read_aptos(FIXTURES / "aptos")],
-                              FIXTURES / "global_split.ini")
-    assert data.train.filenames.tolist()[:2] == ["Kaggle/10_left", "Kaggle/10_right"]
-    assert len(data.train) == 8 and len(data.validation) == 3 and len(data.test) == 5
-    assert "skipped: training 1, test 1" in data.source  # Paraguay and Messidor-2 were not loaded
-    assert np.array_equal(data.test.labels, [0, 0, 0, 1, 1])
-
-
-def test_global_split_errors(tmp_path):
-    bad = tmp_path / "split.ini"
-    bad.write_text("[split]\ntype = holdout\ntraining = Kaggle/10_left\nvalidation = \ntest = Kaggle/10_right\n")
-    with pytest.raises(ValueError, match="patient\\(s\\) on both sides of the split, e.g. Kaggle/patient_10"):
-        apply_global_split([read_eyepacs(FIXTURES / "eyepacs")], bad)
-    bad.write_text("[split]\ntype = holdout\ntraining = Kaggle/99_left\nvalidation = \ntest = \n")
-    with pytest.raises(ValueError, match="1 training image\\(s\\) of the loaded sets are not among them: Kaggle/99_left"):
-        apply_global_split([read_eyepacs(FIXTURES / "eyepacs")], bad)
-    bad.write_text("[split]\ntype = kfold\n")
-    with pytest.raises(ValueError, match="only holdout"):
-        read_global_split(bad)
-    bad.write_text("[other]\n")
-    with pytest.raises(ValueError, match="expected a \\[split\\] section"):
-        read_global_split(bad)
-
-
-def test_tfds_builder_reads_manual_dir(tmp_path):
-    import tensorflow_datasets as tfds
-
-    from domains.fundus.tfds import FundusDR
-
-    tfds.disable_progress_bar()
-    builder = FundusDR(config="idrid", data_dir=str(tmp_path))
-    builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
-        manual_dir=str(FIXTURES / "idrid"), try_download_gcs=False))
-    data = load_fundus(FIXTURES / "idrid", "idrid")
-    test = list(tfds.as_numpy(builder.as_dataset(split="test")))
-    assert sorted(e["name"].decode() for e in test) == sorted(data.test.filenames.tolist())
-    example = next(e for e in test if e["name"] == b"IDRID/IDRiD_414")
-    assert example["image"].shape == (48, 48, 3) and example["grade"] == 3 and example["referable"] == 1
+        tfds.disable_progress_bar()
+        builder = FundusDR(config="idrid", data_dir=str(tmp_path))
+        builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
+            manual_dir=str(FIXTURES / "idrid"), try_download_gcs=False))
+        data = load_fundus(FIXTURES / "idrid", "idrid")
+        test = list(tfds.as_numpy(builder.as_dataset(split="test")))
+        self.assertEqual(sorted(e["name"].decode() for e in test), sorted(data.test.filenames.tolist()))
+        example = next(e for e in test if e["name"] == b"IDRID/IDRiD_414")
+        self.assertEqual(example["image"].shape, (48, 48, 3))
+        self.assertEqual(example["grade"], 3)
+        self.assertEqual(example["referable"], 1)
