@@ -1,4 +1,4 @@
-"""Readers of the public DR sets on fixtures in their exact layouts, the paper's split file, TFDS."""
+"""Readers of the public DR sets on fixtures in their exact layouts, and the paper's split file."""
 
 import pathlib
 import shutil
@@ -8,7 +8,6 @@ import numpy as np
 from core.testing import TestCase
 from domains.fundus.data import (
     apply_global_split,
-    dataset,
     load_fundus,
     read_aptos,
     read_ddr,
@@ -64,12 +63,6 @@ class PublicDataTest(TestCase):
             self.assertGreater(len(data.test), 0)
             self.assertFalse(set(data.train.filenames) & set(data.test.filenames))
 
-    def test_images_decode_through_the_pipeline(self):
-        split = read_aptos(FIXTURES / "aptos")
-        images, labels = next(iter(dataset(split, size=32, batch_size=4, radius=16)))
-        self.assertEqual(images.shape, (4, 32, 32, 3))
-        self.assertEqual(labels.numpy().tolist(), [0, 0, 1, 1])
-
     def test_bad_layouts_name_the_file(self):
         tmp_path = pathlib.Path(self.get_temp_dir())
         copy = tmp_path / "aptos"
@@ -121,21 +114,3 @@ class PublicDataTest(TestCase):
         bad.write_text("[other]\n")
         with self.assertRaisesRegex(ValueError, "expected a \\[split\\] section"):
             read_global_split(bad)
-
-    def test_tfds_builder_reads_manual_dir(self):
-        tmp_path = pathlib.Path(self.get_temp_dir())
-        import tensorflow_datasets as tfds
-
-        from domains.fundus.tfds import FundusDR
-
-        tfds.disable_progress_bar()
-        builder = FundusDR(config="idrid", data_dir=str(tmp_path))
-        builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
-            manual_dir=str(FIXTURES / "idrid"), try_download_gcs=False))
-        data = load_fundus(FIXTURES / "idrid", "idrid")
-        test = list(tfds.as_numpy(builder.as_dataset(split="test")))
-        self.assertEqual(sorted(e["name"].decode() for e in test), sorted(data.test.filenames.tolist()))
-        example = next(e for e in test if e["name"] == b"IDRID/IDRiD_414")
-        self.assertEqual(example["image"].shape, (48, 48, 3))
-        self.assertEqual(example["grade"], 3)
-        self.assertEqual(example["referable"], 1)
