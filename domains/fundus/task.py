@@ -132,7 +132,16 @@ class DiabeticRetinopathyTask(TaskRunner):
                       samples=options["tta_samples"], n_bootstrap=options["n_bootstrap"], seed=config.seed)
 
     def train(self, config):
-        """Train a `DRClassifier` (or fine-tune `--model`/`--preset`); returns its test report, `best_model` and the time."""
+        """Train a `DRClassifier` (or fine-tune `--model`/`--preset`) and score it on the test split.
+
+        Args:
+            config: RunConfig. `--data` (else SYNTHETIC drawings), `--model`/`--preset` to start
+                from, epochs, batch size, seed and the task's options.
+
+        Returns:
+            dict: the test split's `evaluation.report` (metrics beside chance, figures, details)
+            with "best_model" (the `.keras` path) and "train_seconds".
+        """
         set_seed(config.seed)
         options = config.options
         data = _data(config)
@@ -140,8 +149,9 @@ class DiabeticRetinopathyTask(TaskRunner):
             if config.model_path or config.preset:
                 model = self.load_model(config)
             else:
-                model = DRClassifier(num_classes=options["num_classes"], image_size=options["image_size"] or DEFAULT_SIZE,
-                                     depth=options["depth"], width=options["width"], dropout=options["dropout"],
+                model = DRClassifier(num_classes=options["num_classes"],
+                                     image_size=options["image_size"] or DEFAULT_SIZE, depth=options["depth"],
+                                     width=options["width"], dropout=options["dropout"],
                                      graham_radius=options["graham_radius"], weights=options["weights"])
             start = time.time()
             train_dr_classifier(model, data, config.output_dir, epochs=config.epochs, batch_size=config.batch_size,
@@ -154,14 +164,33 @@ class DiabeticRetinopathyTask(TaskRunner):
                 "best_model": str(config.output_dir / "best.keras"), "train_seconds": round(seconds, 1)}
 
     def make_preset(self, config):
-        """Train, and record the data, the training time and the training run's test metrics beside the preset."""
+        """Train, and record the data, the training time and the training run's test metrics beside the preset.
+
+        Args:
+            config: RunConfig of the recipe's training run (`core.presets.make_preset`).
+
+        Returns:
+            (DRClassifier, dict): the best model and {"data", "training": {"train_seconds",
+            "test_metrics"}}.
+        """
         results = self.train(config)
         model = load_model_file(results["best_model"], DRClassifier)
         return model, {"data": results["details"]["data"],
                        "training": {"train_seconds": results["train_seconds"], "test_metrics": results["metrics"]}}
 
     def evaluate(self, config):
-        """The report of a model (`--model`, `--preset`) on the test split, or of the paper's released predictions."""
+        """The report of a model (`--model`, `--preset`) on the test split, or of the paper's released predictions.
+
+        Args:
+            config: RunConfig. `--model` or `--preset`, `--data` (else the SYNTHETIC test drawings of
+                `config.seed`, made alone); or `released=test|validation` and neither model flag.
+
+        Returns:
+            dict: `evaluation.report` / `evaluation.report_predictions` (metrics beside chance).
+
+        Raises:
+            ValueError: no model (without `released`), or a model given with `released`.
+        """
         options = config.options
         if options["released"]:  # the paper's own predictions: no model
             if config.model_path or config.preset:
@@ -241,7 +270,8 @@ class DiabeticRetinopathyTask(TaskRunner):
             rows["real photograph (skimage retina)"] = f"gate: {verdict.describe()}"
         # The gate refuses what is not a whole fundus photograph: the HRF crop (102 px, green channel).
         crop = np.asarray(Image.open(samples.fetch("fundus.microaneurysms", verbose=False)))
-        rows["HRF microaneurysm crop (real, 102 px)"] = f"gate: {assess_gradeability(np.stack([crop] * 3, -1)).describe()}"
+        crop_verdict = assess_gradeability(np.stack([crop] * 3, axis=-1))
+        rows["HRF microaneurysm crop (real, 102 px)"] = f"gate: {crop_verdict.describe()}"
         config.options = self.resolve_options(DEMO_OPTIONS)
         config.epochs = config.epochs or 1
         trained = self.train(config)
