@@ -123,7 +123,9 @@ def test_every_domain_with_a_samples_module_is_discovered_without_tensorflow():
     assert result.returncode == 0, result.stderr
     found, imported = result.stdout.splitlines()
     root = pathlib.Path(domains.__path__[0])
-    expected = sorted(p.name for p in root.iterdir() if (p / "samples.py").is_file() and (p / "__init__.py").is_file())
+    # A domain may keep a samples.py that registers none (it says why).
+    expected = sorted(p.name for p in root.iterdir() if (p / "samples.py").is_file() and (p / "__init__.py").is_file()
+                      and "register(" in (p / "samples.py").read_text())
     assert expected and found == repr(expected)
     assert imported == "False []"
 
