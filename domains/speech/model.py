@@ -13,6 +13,10 @@ Generator loss (REFERENCE.md §7), logged under `generator_<name>`:
     spectrum = consistency + 2.25·real_imaginary
 
 Discriminator loss: LSGAN over the five MPD periods and three MSD scales.
+
+`build_model(...)` builds an APNet of another width from the `speech.apnet` task's options; a
+preset ships the generator alone and `APNet.from_preset(name)` rebuilds untrained discriminators
+of its recorded shape beside it (`from_preset_network`).
 """
 
 import keras
@@ -96,6 +100,7 @@ class APNet(GANModel):
     small.compile()                         # AdamW 2e-4, betas (0.8, 0.99), for both networks
     small.fit(waveform_batches, epochs=2)   # batches (batch, 4000) of 8 kHz audio
     audio = small.vocode(waveforms)         # copy synthesis
+    preset = APNet.from_preset("apnet_asterisk_8k_small")   # a trained 8 kHz generator
     ```
     """
 
