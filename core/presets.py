@@ -221,7 +221,8 @@ class Recipe:
 
 
 def _option_args(options):
-    return "".join(f" --option {key}={json.dumps(value) if isinstance(value, (list, dict)) else value}"
+    # Lists and dicts as compact JSON: one shell word, as `Option.parse` reads it.
+    return "".join(f" --option {key}={json.dumps(value, separators=(',', ':')) if isinstance(value, (list, dict)) else value}"
                    for key, value in options.items())
 
 

@@ -8,8 +8,8 @@ classes), TFDS builders, and the recipe of the paper. CLI tasks: `har.fusionactn
 Modules: `data` (readers, `load_har`, `load_uea`, `fit_length`), `tfds` (builders), `model`
 (FusionActNet, its experts and gate), `grouping` (the static classes of a set that names none),
 `training` (the two-stage recipe), `evaluation` (report: beside a random forest and chance),
-`presets` (the shipped `fusionactnet_basicmotions`), `task` (CLI). `Classifier` (core's) is the
-model class of `har.resnet1d`.
+`presets` (the shipped `fusionactnet_basicmotions`), `task` (CLI). `har.resnet1d` trains core's
+`Classifier`.
 
 Example:
 ```python
@@ -23,10 +23,9 @@ train_fusionactnet(model, data, "runs/har", expert_epochs=(0, 1), fusion_epochs=
 ```
 """
 
-from core.tasks import Classifier
 from domains.har import task  # noqa: F401  (registers the CLI tasks)
 from domains.har.data import HARData, load_har
 from domains.har.model import FusionActNet
 from domains.har.training import train_fusionactnet
 
-__all__ = ["Classifier", "FusionActNet", "HARData", "load_har", "train_fusionactnet"]
+__all__ = ["FusionActNet", "HARData", "load_har", "train_fusionactnet"]
