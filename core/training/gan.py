@@ -133,6 +133,8 @@ class GANModel(PresetMixin, keras.Model):
                 self.discriminator_optimizer.build(self.discriminator_variables)
 
     def get_compile_config(self):
+        if not hasattr(self, "generator_optimizer"):
+            return None  # not compiled (e.g. loaded from a preset): saved without optimizers
         return {
             "generator_optimizer": keras.optimizers.serialize(self.generator_optimizer),
             "discriminator_optimizer": keras.optimizers.serialize(self.discriminator_optimizer),

@@ -75,6 +75,12 @@ class GANModelTest(TestCase):
         restored.fit(*_data(16), batch_size=8, epochs=1, verbose=0)
         self.assertEqual(int(restored.generator_optimizer.iterations.numpy()), 4)
 
+    def test_an_uncompiled_gan_saves_and_loads_without_optimizers(self):
+        gan = RelativisticGAN(*_models())
+        x, _ = _data(4)
+        restored = self.run_model_saving_test(gan, x)
+        self.assertFalse(hasattr(restored, "generator_optimizer"))
+
     def test_one_step_descends_the_batch_mean_losses(self):
         # One SGD step of each network is -lr times the gradient of the batch *mean* loss (not the
         # sum, not 1/replicas of it), the discriminator seeing the generator's output from before
