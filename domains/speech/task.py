@@ -245,10 +245,10 @@ class APNetTask(TaskRunner):
             row["result"] = f"preset {DEMO_PRESET}: {scores(scored['metrics'])} on {len(test)} held-out recordings"
             row["baseline"] = f"Griffin-Lim (32 iterations) from the same mel: {scores(scored['baselines'][BASELINE])}"
         trained = self.train(config)
-        row["note"] = (f"also trained a {trained['generator_parameters']:,}-parameter APNet for {trained['steps']} "
-                       f"steps ({trained['segments_per_second']:.1f} segments/s) to show training runs "
-                       f"(test LSD {trained['test_apnet_lsd_db']:.2f} dB; not a trained model)")
-        row.setdefault("result", row.pop("note"))
+        note = (f"also trained a {trained['generator_parameters']:,}-parameter APNet for {trained['steps']} "
+                f"steps ({trained['segments_per_second']:.1f} segments/s) to show training runs "
+                f"(test LSD {trained['test_apnet_lsd_db']:.2f} dB; not a trained model)")
+        row["note" if "result" in row else "result"] = note
         return row
 
 

@@ -71,7 +71,9 @@ class BuildModelTest(TestCase):
         small = build_model("8k", channels=64, discriminator_scale=0.125)  # the preset's shape
         self.assertEqual(small.trainable_parameter_count(), 1_455_686)
         self.assertEqual(small.feature_config.sample_rate, 8000)
-        self.assertEqual(small.discriminator["mpd"].count_params(), build_discriminators(width=0.125)["mpd"].count_params())
+        expected = build_discriminators(width=0.125)
+        for key in ("mpd", "msd"):
+            self.assertEqual(small.discriminator[key].count_params(), expected[key].count_params(), key)
         cosine = build_model("8k", channels=4, kernel_sizes=[3], discriminator_scale=1 / 64, periods=[2], msd_scales=1,
                              phase_wrapping="cosine")
         self.assertEqual((cosine.phase_wrapping, sorted(cosine.discriminator["mpd"].output)), ("cosine", ["period_2"]))
