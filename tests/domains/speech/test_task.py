@@ -1,6 +1,7 @@
 """`speech.apnet` from the CLI side: a tiny training run on the real samples, evaluate, predict IN.wav → OUT.wav,
 bad input. (The demo's smoke run is `tests/domains/test_template.py`'s.)"""
 
+import json
 import pathlib
 
 import numpy as np
@@ -85,6 +86,21 @@ class APNetTaskTest(TestCase):
             task.evaluate(RunConfig(output_dir=pathlib.Path(self.get_temp_dir()), dataset="ljspeech"))
         self.assertEqual((task.model_class, task.epochs, task.batch_size), (APNet, 10, 16))
         self.assertNotIn("batch_size", task.resolve_options({}))  # --batch-size, declared once
+
+    def test_make_preset_ships_the_generator_with_what_rebuilds_the_model(self):
+        config = RunConfig(output_dir=pathlib.Path(self.get_temp_dir()), epochs=1, batch_size=TINY_BATCH_SIZE,
+                           verbose=0, options=get_task("speech.apnet").resolve_options(TINY_OPTIONS))
+        model, metadata = get_task("speech.apnet").make_preset(config)
+        self.assertIsInstance(model, APNet)
+        self.assertEqual(set(metadata), {"options", "training", "metrics", "test_files"})
+        self.assertEqual(metadata["options"]["channels"], TINY_OPTIONS["channels"])
+        self.assertEqual(metadata["training"]["steps"], TINY_OPTIONS["steps_per_epoch"])
+        self.assertEqual(len(metadata["test_files"]), round(0.05 * 558))
+        self.assertIn("test_apnet_lsd_db", metadata["metrics"])
+        json.dumps(metadata)  # what save_preset writes
+        rebuilt = APNet.from_preset_network(model.preset_network(), {"options": metadata["options"]})
+        waveform = np.zeros((1, 800), "float32")
+        self.assertAllClose(rebuilt.vocode(waveform), model.vocode(waveform))
 
     def test_training_from_a_preset_needs_its_options(self):
         config = RunConfig(output_dir=pathlib.Path(self.get_temp_dir()), epochs=1, batch_size=TINY_BATCH_SIZE,
