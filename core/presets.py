@@ -221,8 +221,8 @@ class Recipe:
 
 
 def _option_args(options):
-    # Lists and dicts as compact JSON: one shell word, as `Option.parse` reads it.
-    return "".join(f" --option {key}={json.dumps(value, separators=(',', ':')) if isinstance(value, (list, dict)) else value}"
+    # Lists, dicts and booleans as compact JSON: one shell word each, as `Option.parse` reads them.
+    return "".join(f" --option {key}={json.dumps(value, separators=(',', ':')) if isinstance(value, (list, dict, bool)) else value}"
                    for key, value in options.items())
 
 
