@@ -1,18 +1,7 @@
 """Volumes to slices: read, normalise, crop, pad and resize every usable slice of NIfTI volumes.
 
-Steps 1-3 of `domains.mri.quality.data` (its docstring has the whole path from volume to example):
-
-1. **Read** every file with `domains.mri.io.load_volume` (clear errors naming the file for 2-D/4-D,
-   truncated, corrupt, NaN or singular-affine files), reoriented to RAS+.
-2. **Normalise** per volume: negative values are clipped to 0 (magnitude images), then divided by
-   the 99.5th percentile of the foreground (`foreground_mask`: the brain of a skull-stripped volume
-   such as the MNI template, the head otherwise).
-3. **Slice** along `axis` (default 2: axial in RAS+; or several axes, "all" for sagittal, coronal
-   and axial, each volume sliced along each). Each slice is cropped to the volume's in-plane
-   foreground bounding box (the same box for every slice of a volume, plus a 2-voxel margin),
-   padded to a square in millimetres (anisotropic voxels keep their true aspect) and resized to
-   `slice_size` x `slice_size` (bilinear with antialiasing; the mask by nearest neighbour). Slices
-   whose foreground covers less than `min_foreground` of the square are dropped.
+Steps 1-3 (read, normalise per volume, slice, crop, pad and resize) of the path from volume to
+example that `domains.mri.quality.data`'s docstring describes.
 
 Example:
 ```python

@@ -1,6 +1,5 @@
 import pathlib
 
-import nibabel as nib
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -24,20 +23,7 @@ from domains.mri.disgan.data import (
 from domains.mri.disgan.inference import normalize_for_inference
 from domains.mri.disgan.training import folder_split
 from domains.mri.io import NiftiError
-
-
-def phantom(shape=(24, 20, 28), seed=0):
-    """A bright ellipsoid 'brain' with texture in a zero background (uint8-like 0..255)."""
-    grid = np.stack(np.meshgrid(*[np.linspace(-1, 1, s) for s in shape], indexing="ij"))
-    inside = (grid**2).sum(0) < 0.6
-    texture = np.random.default_rng(seed).uniform(80, 250, shape)
-    return np.where(inside, texture, 0.0).astype("float32")
-
-
-def write(path, volume, affine=None):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nib.save(nib.Nifti1Image(volume, np.eye(4) if affine is None else affine), str(path))
-    return path
+from tests.domains.mri.disgan.conftest import phantom, tmp, write
 
 
 class DegradationTest(TestCase):
@@ -177,6 +163,3 @@ class FolderAndTFRecordTest(TestCase):
         lr, hr = next(iter(training_pipeline(read_patch_tfrecords(str(folder / "patches-*.tfrecord")), 4)))
         self.assertEqual(tuple(lr.shape), (4, 4, 4, 4, 1))
 
-
-def tmp(test):
-    return pathlib.Path(test.get_temp_dir())
