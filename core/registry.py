@@ -156,19 +156,23 @@ class TaskRunner:
 
     Example:
     ```python
+    from core.tasks import Classifier
+
     @register_task
-    class HarFusionActNet(TaskRunner):
-        name = "har.fusionactnet"
-        description = "FusionActNet on accelerometer + gyroscope windows"
+    class ActivityTask(TaskRunner):
+        name = "mydomain.activity"
+        description = "a ResNet on accelerometer + gyroscope windows"
         samples = ("har.basicmotions_train", "har.basicmotions_test")
-        model_class = FusionActNet
+        model_class = Classifier
         epochs, batch_size = 30, 16
-        inputs = ("data", "dataset", "model", "preset")
-        options = (Option("fusion_learning_rate", float, 1e-4, "Adam rate of the fused stage"),)
+        inputs = ("data", "model")
+        options = (Option("learning_rate", float, 1e-3, "peak AdamW rate"),)
 
         def train(self, config):
-            rate = config.options["fusion_learning_rate"]
+            rate = config.options["learning_rate"]   # checked, typed, with its default
             ...
+
+    ActivityTask().train(RunConfig("runs/activity", options={"learning_rate": "3e-4"}))   # epochs 30 filled in
     ```
     """
 

@@ -14,8 +14,9 @@ class SampleDataError(RuntimeError):
 
     Example:
     ```python
+    from core.data import samples
     try:
-        path("mri.anatomical", cache_dir="an-empty-cache")
+        samples.path("mri.anatomical", cache_dir="an-empty-cache")
     except SampleDataError as err:
         print(err)   # sample mri.anatomical (...) is not fetched in ...; run `resuite data fetch mri.anatomical` ...
     ```
@@ -45,7 +46,8 @@ class Sample:
 
     Example:
     ```python
-    sample = SAMPLES["mri.anatomical"]
+    from core.data import samples
+    sample = samples.SAMPLES["mri.anatomical"]
     print(sample.source)   # pypi nibabel==5.4.2 (wheel, 3.3 MB)
     ```
     """
