@@ -180,6 +180,41 @@ def report_result(title, metrics, baselines, figures, output_dir, details=None):
     return result
 
 
+def save_predictions(rows, output_dir, name="predictions.csv"):
+    """Write a task's per-input predictions as CSV (one row per dict; the columns in first-seen order).
+
+    Args:
+        rows: list of dict. One row each: file, then the prediction's fields (numbers already
+            formatted as the task wants them, or plain values).
+        output_dir: str or Path. Created if missing.
+        name: str. Defaults to "predictions.csv".
+
+    Returns:
+        pathlib.Path of the CSV file.
+
+    Raises:
+        ValueError: no rows (a predict call without inputs should have been refused earlier).
+
+    Example:
+    ```python
+    path = save_predictions([{"file": "a.wav", "score": "0.91"}, {"file": "b,c.wav", "score": "0.40"}], "runs/p")
+    path.read_text().splitlines()   # ['file,score', 'a.wav,0.91', '"b,c.wav",0.40']
+    ```
+    """
+    import csv
+
+    if not rows:
+        raise ValueError(f"No predictions to write. Received: rows={rows!r}")
+    path = pathlib.Path(output_dir) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
 def save_report(report, path):
     """Write a report dict as JSON; returns the path.
 

@@ -27,11 +27,11 @@ of each drawn condition (`evaluation.stage_ablation`: `ablation.json`, `ablation
 40, `--batch-size` to 64 (`training.DEFAULT_EPOCHS`, `training.DEFAULT_BATCH_SIZE`).
 """
 
-import csv
 import pathlib
 import time
 
 from core.backbones.resnet import RESNET_SPECS
+from core.evaluation import save_predictions
 from core.model_files import load_model_file
 from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
@@ -286,14 +286,11 @@ class AramaicLettersTask(TaskRunner):
         model = self.load_model(config)
         images, files = load_images(inputs, model.image_size)  # every file read (and checked) first
         answers = model.answer(images)
-        out = pathlib.Path(config.output_dir) / "predictions.csv"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with out.open("w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["file", "answer", "confidence", "top1", "p1", "top2", "p2", "top3", "p3"])
-            for path, answer in zip(files, answers):
-                writer.writerow([str(path), answer["answer"], f"{answer['confidence']:.4f}",
-                                 *[v for name, p in answer["top3"] for v in (name, f"{p:.4f}")]])
+        rows = [{"file": str(path), "answer": answer["answer"], "confidence": f"{answer['confidence']:.4f}",
+                 **{key: value for rank, (name, p) in enumerate(answer["top3"], 1)
+                    for key, value in ((f"top{rank}", name), (f"p{rank}", f"{p:.4f}"))}}
+                for path, answer in zip(files, answers)]
+        out = save_predictions(rows, config.output_dir)
         results = {str(path): format_answer(answer) for path, answer in zip(files, answers)}
         return {**results, "images": len(files), "illegible_threshold": round(model.illegible_threshold, 4),
                 "predictions_csv": str(out)}

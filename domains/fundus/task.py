@@ -19,13 +19,13 @@ and needs no model.
 `--batch-size` (16), the training recipe's (`domains.fundus.training`).
 """
 
-import csv
 import pathlib
 import time
 
 import numpy as np
 
 from core.data.files import expand_paths
+from core.evaluation import save_predictions
 from core.model_files import load_model_file
 from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
@@ -230,12 +230,7 @@ class DiabeticRetinopathyTask(TaskRunner):
             else:
                 ungradeable[str(path)] = verdict.describe()
             rows.append(row)
-        out = pathlib.Path(config.output_dir) / "predictions.csv"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with out.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+        out = save_predictions(rows, config.output_dir)
         results = {"images": len(rows), "gradeable": len(rows) - len(ungradeable), "predictions_csv": str(out)}
         if ungradeable:
             results["ungradeable (no DR probability shown)"] = ungradeable

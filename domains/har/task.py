@@ -22,6 +22,7 @@ import numpy as np
 from core.backbones import ResNetBackbone
 from core.backbones.resnet import RESNET_SPECS
 from core.data import from_arrays
+from core.evaluation import save_predictions
 from core.registry import Option, RunConfig, TaskRunner, register_task
 from core.smoke import budget
 from core.tasks import Classifier
@@ -177,9 +178,9 @@ class _HARTask(TaskRunner):
             probabilities = model.predict(windows, verbose=0)
             for i, p in enumerate(probabilities):
                 label = int(np.argmax(p))
-                rows.append((str(path), i, class_names[label] if class_names else label, float(np.max(p))))
-        out = config.output_dir / "predictions.csv"
-        out.write_text("file,window,prediction,score\n" + "".join(f"{f},{i},{c},{s:.4f}\n" for f, i, c, s in rows))
+                rows.append({"file": str(path), "window": i, "prediction": class_names[label] if class_names else label,
+                             "score": f"{float(np.max(p)):.4f}"})
+        out = save_predictions(rows, config.output_dir)
         return {"windows": len(rows), "predictions_csv": str(out)}
 
     def demo(self, config):

@@ -20,7 +20,6 @@ the predicted σ. `--model` takes a saved RRNet or StarNet `.keras`, or an ensem
 to 256 (the paper's: `domains.lamost.training`).
 """
 
-import csv
 import pathlib
 import re
 import tempfile
@@ -28,6 +27,7 @@ import time
 
 import keras
 
+from core.evaluation import save_predictions
 from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
 from core.tasks.gaussian import GaussianEnsemble, train_ensemble
@@ -227,12 +227,7 @@ class RRNetTask(TaskRunner):
         """Each label ± σ of real MRS files (co-adds; `exposures=true`: every exposure too) → `predictions.csv`."""
         model = self.load_model(config)
         rows = predict_files(model, mrs_files(inputs), rv=config.options["rv"], exposures=config.options["exposures"])
-        out = pathlib.Path(config.output_dir) / "predictions.csv"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with out.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+        out = save_predictions(rows, config.output_dir)
         results = {f"{row['file']} [{row['source']}]": _format(row, model.label_names) for row in rows}
         masked = sum(row["masked_pixels"] for row in rows)
         return {**results, "masked_pixels": f"{masked} masked pixels in {len(rows)} spectra (kept out of the input)",

@@ -58,3 +58,27 @@ def test_save_report_writes_numpy_values_as_python_ones(tmp_path):
         "accuracy": 0.75, "n": 4, "ok": True, "zero_d": 2.5, "matrix": [[0, 1], [2, 3]],
         "nested": [{"value": 1.5}, [1, 2]], "3": "a NumPy key", "path": str(tmp_path / "x.png"),
     }
+
+
+def test_save_predictions_writes_one_row_per_input_with_every_column_and_quotes_commas(tmp_path):
+    from core.evaluation import save_predictions
+
+    path = save_predictions([{"file": "a,b.wav", "score": "0.5"}, {"file": "c.wav", "score": "0.2", "note": "x"}],
+                            tmp_path / "out")
+    assert path == tmp_path / "out" / "predictions.csv"
+    assert path.read_text().splitlines() == ["file,score,note", '"a,b.wav",0.5,', "c.wav,0.2,x"]
+    with pytest.raises(ValueError, match=r"No predictions to write. Received: rows=\[\]"):
+        save_predictions([], tmp_path)
+
+
+def test_report_result_has_one_shape_written_as_json_and_refuses_a_baseline_without_metrics(tmp_path):
+    from core.evaluation import REPORT_KEYS, report_result
+
+    result = report_result("model vs constant", {"mae": np.float32(0.25)}, {"constant": {"mae": 0.5}},
+                           [tmp_path / "a.png"], tmp_path, details={"n": np.int64(4)})
+    assert tuple(result) == REPORT_KEYS
+    assert result["metrics"] == {"mae": 0.25} and result["details"] == {"n": 4}
+    assert result["figures"] == [str(tmp_path / "a.png")]
+    assert json.loads((tmp_path / "report.json").read_text()) == result
+    with pytest.raises(ValueError, match=r"Each baseline's metrics must be a dict. Received: chance=0.5"):
+        report_result("t", {"accuracy": 0.9}, {"chance": 0.5}, [], tmp_path)

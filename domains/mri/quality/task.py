@@ -19,14 +19,13 @@ Default data: the real sample volumes (MNI152 2009a at 1 mm + nibabel's anatomic
 `--batch-size` to 16 (the task's `epochs` and `batch_size`, from `training`).
 """
 
-import csv
 import json
 import pathlib
 import time
 
 import keras
 
-from core.evaluation import save_report
+from core.evaluation import save_predictions, save_report
 from core.model_files import load_model_file
 from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
@@ -227,22 +226,19 @@ class SSIMRegressionTask(TaskRunner):
         # Read (and check) every volume before writing anything.
         volumes = [(path, volume_slices(path, model.slice_size, axis, min_foreground))
                    for path in _expand_inputs(inputs) for axis in axes]
-        out = pathlib.Path(config.output_dir) / "predictions.csv"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        rows = 0
-        with out.open("w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["file", "slice_index", "axis", "foreground_fraction", "predicted_ssim",
-                             *[f"class_{k}" for k in BIN_COUNTS]])
-            for path, slices in volumes:
-                predicted = model.predict_ssim(slices.images)
-                classes = {k: model.classify(predicted, k) for k in BIN_COUNTS}
-                for i, value in enumerate(predicted):
-                    writer.writerow([str(path), int(slices.positions[i]), int(slices.axes[i]),
-                                     f"{float(slices.masks[i].mean()):.3f}", f"{float(value):.4f}",
-                                     *[int(classes[k][i]) for k in BIN_COUNTS]])
-                    rows += 1
-        return {"volumes": len({str(path) for path, _ in volumes}), "slices": rows, "predictions_csv": str(out),
+        rows = []
+        for path, slices in volumes:
+            predicted = model.predict_ssim(slices.images)
+            classes = {k: model.classify(predicted, k) for k in BIN_COUNTS}
+            rows += [{"file": str(path), "slice_index": int(slices.positions[i]), "axis": int(slices.axes[i]),
+                      "foreground_fraction": f"{float(slices.masks[i].mean()):.3f}", "predicted_ssim": f"{float(value):.4f}",
+                      **{f"class_{k}": int(classes[k][i]) for k in BIN_COUNTS}} for i, value in enumerate(predicted)]
+        if not rows:
+            raise ValueError(f"No slice of {', '.join(sorted({str(path) for path, _ in volumes}))} has a foreground of at "
+                             f"least {min_foreground:.0%} of its square: nothing to predict. Received: "
+                             f"min_foreground={min_foreground}")
+        out = save_predictions(rows, config.output_dir)
+        return {"volumes": len({str(path) for path, _ in volumes}), "slices": len(rows), "predictions_csv": str(out),
                 "classes": "0 = lowest SSIM range; edges = linspace(%g, %g, k + 1)" % model.ssim_range}
 
     def demo(self, config):
