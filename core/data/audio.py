@@ -3,20 +3,24 @@
 `read_audio` returns a float32 mono waveform in [-1, 1] at the sample rate asked for, or raises
 a `ValueError` naming the file and what was wrong:
 
-- not an audio file (soundfile cannot read it), or no samples at all;
+- an empty file (0 bytes), not an audio file (soundfile cannot read it), or no samples at all;
 - several channels: refused by default (`channels="refuse"`); `channels="mix"` averages them
   (a downmix, as `librosa.to_mono`), `channels="first"` keeps the first;
-- another sample rate: resampled (`scipy.signal.resample_poly`, a polyphase low-pass FIR) by
-  default; refused with `allow_resampling=False`;
+- shorter than `min_seconds` (when given): refused;
+- another sample rate: resampled (`scipy.signal.resample_poly`, a polyphase low-pass FIR) with a
+  `UserWarning` naming the file and both rates (`warn_resampling=False` for callers that say it
+  once for many files); refused with `allow_resampling=False`;
 - silent (peak below `silence_threshold`, -60 dBFS by default) or clipped (more than
   `clip_fraction` of the samples at full scale): refused unless `check=False`.
+
+Every message quotes the file's own sample count and rate (checks run before resampling).
 
 Example:
 ```python
 import soundfile as sf
 tone = 0.5 * np.sin(2 * np.pi * 440 * np.arange(8000) / 8000).astype("float32")
 sf.write("tone8k.wav", tone, 8000)
-x = read_audio("tone8k.wav", sample_rate=16000)   # resampled to 16 kHz
+x = read_audio("tone8k.wav", sample_rate=16000)   # resampled to 16 kHz (with a UserWarning)
 x.shape, x.dtype   # ((16000,), dtype('float32'))
 crop_or_pad(x, 4000).shape   # (4000,)
 ```
@@ -24,6 +28,7 @@ crop_or_pad(x, 4000).shape   # (4000,)
 
 import math
 import pathlib
+import warnings
 
 import numpy as np
 
@@ -37,7 +42,7 @@ CHANNEL_MODES = ("refuse", "mix", "first")
 
 
 def read_audio(path, sample_rate=None, channels="refuse", allow_resampling=True, check=True,
-               silence_threshold=1e-3, clip_fraction=1e-3):
+               silence_threshold=1e-3, clip_fraction=1e-3, min_seconds=None, warn_resampling=True):
     """A mono float32 waveform from an audio file, at `sample_rate`.
 
     Args:
@@ -51,14 +56,29 @@ def read_audio(path, sample_rate=None, channels="refuse", allow_resampling=True,
             (-60 dBFS).
         clip_fraction: float. Fraction of samples at full scale above which a file is clipped.
             Defaults to 1e-3.
+        min_seconds: float or None. Refuse a file shorter than this (e.g. what a model needs).
+            Defaults to None (no minimum).
+        warn_resampling: bool. Warn (`UserWarning`, naming the file and both rates) when a file
+            is resampled. Defaults to True.
 
     Returns:
         np.ndarray float32 `(samples,)`; with `sample_rate=None`, `(waveform, file_rate)`.
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: not audio, empty, multi-channel (with "refuse"), another rate (with
-            `allow_resampling=False`), silent or clipped; the message names the file.
+        ValueError: an empty file, not audio, no samples, multi-channel (with "refuse"), shorter
+            than `min_seconds`, another rate (with `allow_resampling=False`), silent or clipped;
+            the message names the file and quotes its own sample count and rate.
+
+    Example:
+    ```python
+    import soundfile as sf
+    sf.write("short.wav", 0.5 * np.ones(400, "float32"), 8000)
+    try:
+        read_audio("short.wav", 8000, min_seconds=0.065)
+    except ValueError as error:
+        print(error)   # short.wav: too short: 0.050 s (400 samples at 8000 Hz); at least 0.065 s needed. ...
+    ```
     """
     import soundfile
 
@@ -67,6 +87,9 @@ def read_audio(path, sample_rate=None, channels="refuse", allow_resampling=True,
         raise ValueError(f"channels must be one of {CHANNEL_MODES}. Received: channels={channels!r}")
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such audio file")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path}: empty file (0 bytes); expected an audio file (WAV, FLAC, OGG). "
+                         f"Received: size=0 bytes")
     try:
         data, file_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, TypeError) as error:
@@ -80,17 +103,24 @@ def read_audio(path, sample_rate=None, channels="refuse", allow_resampling=True,
                              f"(read_audio(..., channels='mix') averages them)")
         data = data.mean(axis=1, keepdims=True) if channels == "mix" else data[:, :1]
     waveform = data[:, 0]
+    if min_seconds is not None and waveform.size < min_seconds * file_rate - 1e-6:
+        raise ValueError(f"{path}: too short: {waveform.size / file_rate:.3f} s ({waveform.size} samples at "
+                         f"{file_rate} Hz); at least {min_seconds:.3f} s needed. Received: {waveform.size} samples "
+                         f"at {file_rate} Hz")
+    if check:  # on the file's own samples, so that messages quote its count and rate
+        check_waveform(waveform, name=str(path), silence_threshold=silence_threshold, clip_fraction=clip_fraction,
+                       sample_rate=file_rate)
     if sample_rate is not None and file_rate != sample_rate:
         if not allow_resampling:
             raise ValueError(f"{path}: expected audio at {sample_rate} Hz. Received: {file_rate} Hz "
                              f"(read_audio(..., allow_resampling=True) resamples it)")
+        if warn_resampling:
+            warnings.warn(f"{path}: resampled from {file_rate} Hz to {sample_rate} Hz", stacklevel=2)
         waveform = resample(waveform, file_rate, sample_rate)
-    if check:
-        check_waveform(waveform, name=str(path), silence_threshold=silence_threshold, clip_fraction=clip_fraction)
     return waveform if sample_rate is not None else (waveform, file_rate)
 
 
-def check_waveform(waveform, name="waveform", silence_threshold=1e-3, clip_fraction=1e-3):
+def check_waveform(waveform, name="waveform", silence_threshold=1e-3, clip_fraction=1e-3, sample_rate=None):
     """Raise a ValueError naming `name` for an empty, non-finite, silent or clipped waveform.
 
     Args:
@@ -98,6 +128,7 @@ def check_waveform(waveform, name="waveform", silence_threshold=1e-3, clip_fract
         name: str. What to call it in messages (a file name). Defaults to "waveform".
         silence_threshold: float. Peak below which it is silent. Defaults to 1e-3.
         clip_fraction: float. Largest fraction of samples at |x| ≥ 0.999. Defaults to 1e-3.
+        sample_rate: int or None. Quoted beside the sample count in messages. Defaults to None.
 
     Example:
     ```python
@@ -105,6 +136,7 @@ def check_waveform(waveform, name="waveform", silence_threshold=1e-3, clip_fract
     ```
     """
     waveform = np.asarray(waveform)
+    at = f" at {sample_rate} Hz" if sample_rate is not None else ""
     if waveform.ndim != 1 or waveform.size == 0:
         raise ValueError(f"{name}: expected a non-empty mono waveform (samples,). Received: shape {waveform.shape}")
     if not np.all(np.isfinite(waveform)):
@@ -112,11 +144,11 @@ def check_waveform(waveform, name="waveform", silence_threshold=1e-3, clip_fract
     peak = float(np.max(np.abs(waveform)))
     if peak < silence_threshold:
         raise ValueError(f"{name}: silent audio (peak {peak:.2g} < {silence_threshold:g}, "
-                         f"{20 * math.log10(max(peak, 1e-12)):.0f} dBFS). Received: {waveform.size} samples")
+                         f"{20 * math.log10(max(peak, 1e-12)):.0f} dBFS). Received: {waveform.size} samples{at}")
     clipped = float(np.mean(np.abs(waveform) >= 0.999))
     if clipped > clip_fraction:
         raise ValueError(f"{name}: clipped audio ({100 * clipped:.2f} % of the samples at full scale, more than "
-                         f"{100 * clip_fraction:g} %). Received: {waveform.size} samples")
+                         f"{100 * clip_fraction:g} %). Received: {waveform.size} samples{at}")
 
 
 def resample(waveform, orig_rate, target_rate):

@@ -1,6 +1,7 @@
 """core.data.audio on real recordings and on every kind of bad file, each error naming the file."""
 
 import pathlib
+import warnings
 
 import numpy as np
 import soundfile as sf
@@ -53,6 +54,33 @@ class ReadAudioTest(TestCase):
             read_audio(f"{folder}/tone16k.wav", 8000, allow_resampling=False)
         with self.assertRaisesRegex(FileNotFoundError, "missing.wav"):
             read_audio(f"{folder}/missing.wav")
+
+    def test_empty_file_short_clip_and_resampling_are_said_with_the_files_own_numbers(self):
+        folder = pathlib.Path(self.get_temp_dir())
+        (folder / "zero.wav").write_bytes(b"")
+        with self.assertRaisesRegex(ValueError, r"zero\.wav: empty file \(0 bytes\).*Received: size=0 bytes"):
+            read_audio(folder / "zero.wav", 8000)
+        # 0.05 s at 48 kHz: the messages quote 2400 samples at 48000 Hz, not the 400 after resampling to 8 kHz.
+        sf.write(folder / "short48k.wav", _tone(48000, seconds=0.05), 48000)
+        with self.assertRaisesRegex(ValueError, r"short48k\.wav: too short: 0\.050 s \(2400 samples at 48000 Hz\); "
+                                                r"at least 0\.065 s needed"):
+            read_audio(folder / "short48k.wav", 8000, min_seconds=0.065)
+        sf.write(folder / "silent48k.wav", np.zeros(4800, "float32"), 48000)
+        with self.assertRaisesRegex(ValueError, r"silent48k\.wav: silent audio.*Received: 4800 samples at 48000 Hz"):
+            read_audio(folder / "silent48k.wav", 8000)
+        sf.write(folder / "tone48k.wav", _tone(48000), 48000)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            x = read_audio(folder / "tone48k.wav", 8000)
+            self.assertEqual(x.size, 4000)
+            read_audio(folder / "tone48k.wav", 8000, warn_resampling=False)
+            read_audio(folder / "tone48k.wav", 48000)  # the file's own rate: no warning
+        self.assertEqual([str(w.message) for w in caught],
+                         [f"{folder / 'tone48k.wav'}: resampled from 48000 Hz to 8000 Hz"])
+        self.assertEqual(caught[0].category, UserWarning)
+        # Exactly the minimum passes (0.065 s = 520 samples at 8 kHz).
+        sf.write(folder / "just.wav", _tone(8000, seconds=0.065), 8000)
+        self.assertEqual(read_audio(folder / "just.wav", 8000, min_seconds=520 / 8000).size, 520)
 
     def test_stereo_downmix_averages_the_channels(self):
         folder = self.get_temp_dir()
