@@ -15,6 +15,7 @@ import json
 import operator
 import pathlib
 import pkgutil
+import re
 import sys
 
 _TASKS = {}
@@ -359,9 +360,13 @@ def unavailable_domains(imported=True):
     if imported:
         discover()
         return dict(_UNAVAILABLE)
+    return _missing_extras(_Source())
+
+
+def _missing_extras(source):
     import domains
 
-    source, missing = _Source(), dict(_UNAVAILABLE)
+    missing = dict(_UNAVAILABLE)
     for module in pkgutil.iter_modules(domains.__path__):
         if module.ispkg and module.name not in missing:
             name = source.missing_module(f"domains.{module.name}")
@@ -474,7 +479,7 @@ def read_tasks(import_unreadable=True):
     ```
     """
     source, infos = _Source(), {}
-    unavailable = unavailable_domains(imported=False)
+    unavailable = _missing_extras(source)
     for module in task_modules():
         domain = module.split(".")[1]
         if domain in unavailable:
@@ -541,7 +546,7 @@ class _Source:
     """Module-level names of `core` and `domains` modules, resolved from their source without importing them."""
 
     def __init__(self):
-        self._trees, self._bindings, self._files = {}, {}, {}
+        self._trees, self._bindings, self._files, self._missing = {}, {}, {}, {}
 
     def file(self, module):
         """The source file of `module`, or None when it is not one of ours or absent."""
@@ -757,37 +762,47 @@ class _Source:
                 names |= self.bindings_of_class(target)
         return names
 
-    def missing_module(self, module, seen=None):
+    def missing_module(self, module):
         """The first third-party module that importing `module` would miss, or None.
 
         Follows the module-level imports of our own modules (parents first, as `import` does);
         looks each other module up with `importlib.util.find_spec` (nothing is imported).
         """
-        seen = set() if seen is None else seen
-        if module in seen or self.file(module) is None:
-            return None
-        seen.add(module)
+        if module in self._missing or self.file(module) is None:
+            return self._missing.get(module)
+        self._missing[module] = None  # an import circle ends here
         parent = module.rpartition(".")[0]
-        missing = parent and self.missing_module(parent, seen)
-        if missing:
-            return missing
-        for node in self.tree(module).body:
+        missing = parent and self.missing_module(parent)
+        for name in [] if missing else self._module_imports(module):
+            top = name.split(".")[0]
+            if top in ("core", "domains"):
+                missing = self.missing_module(name)
+            elif top not in sys.stdlib_module_names and importlib.util.find_spec(top) is None:
+                missing = top
+            if missing:
+                break
+        self._missing[module] = missing or None
+        return self._missing[module]
+
+    def _module_imports(self, module):
+        """The modules that `module` imports at module level, in order (its import lines alone are parsed)."""
+        text = _TRIPLE_QUOTED.sub("", self.file(module).read_text())
+        try:
+            body = ast.parse("\n".join(_IMPORT_LINE.findall(text))).body
+        except SyntaxError:
+            body = self.tree(module).body
+        names = []
+        for node in body:
             if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
+                names += [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
                 base = self._absolute(node, module)
-                names = [base] + [f"{base}.{alias.name}" for alias in node.names if self.file(f"{base}.{alias.name}")]
-            else:
-                continue
-            for name in names:
-                top = name.split(".")[0]
-                if top in ("core", "domains"):
-                    missing = self.missing_module(name, seen)
-                    if missing:
-                        return missing
-                elif top not in sys.stdlib_module_names and importlib.util.find_spec(top) is None:
-                    return top
-        return None
+                names += [base] + [f"{base}.{alias.name}" for alias in node.names if self.file(f"{base}.{alias.name}")]
+        return names
+
+
+_TRIPLE_QUOTED = re.compile(r'""".*?"""|\'\'\'.*?\'\'\'', re.S)
+_IMPORT_LINE = re.compile(r"^(?:from[ \t]+[\w.]+[ \t]+import[ \t]+(?:\([^)]*\)|.*)|import[ \t]+.*)", re.M)
 
 
 def _assigned(target, value):
