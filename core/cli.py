@@ -9,12 +9,19 @@
     resuite evaluate TASK --model PATH    evaluate a saved model
     resuite predict TASK --model PATH IN  run a saved model on inputs
     resuite demo                          every task, briefly, on the sample data; one results table
+    resuite --version                     the installed package's version
+
+`list` and every `--help` read the tasks' declarations from their source (`core.registry.
+describe_tasks`): they answer without importing TensorFlow.
 """
 
 import argparse
+import contextlib
+import importlib.metadata
 import json
 import os
 import pathlib
+import shutil
 import sys
 import time
 
@@ -31,19 +38,48 @@ Sample data: RESUITE_DATA_DIR sets the cache folder. Your own data sets: --data 
 """
 
 
+def positive_int(text):
+    """argparse type of `--epochs`, `--batch-size`, `--cpu-devices`: an integer of at least 1.
+
+    Example:
+    ```python
+    positive_int("3")    # 3; "0", "-1", "2.5" raise argparse.ArgumentTypeError (exit 2)
+    ```
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expects a positive integer. Received: {text}")
+    return value
+
+
+def version():
+    """The installed package's version (`importlib.metadata`), else `core.__version__` (a source tree)."""
+    try:
+        return importlib.metadata.version("resuite")
+    except importlib.metadata.PackageNotFoundError:
+        import core
+
+        return core.__version__
+
+
 def _add_run_options(parser, training=True):
     parser.add_argument("task", help="task name, e.g. har.fusionactnet (see `resuite list`)")
     parser.add_argument("--output", default=None, help="output folder (default: runs/TASK)")
     parser.add_argument("--data", default=None, help="path of your own (hand-downloaded) data set")
     parser.add_argument("--dataset", default=None, help="data set name, for tasks that serve several")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    parser.add_argument("--batch-size", type=int, default=None, help="global batch size (default: the task's)")
+    parser.add_argument("--batch-size", type=positive_int, default=None, help="global batch size (default: the task's)")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                         help="task option, repeatable; `resuite train TASK --help` lists the task's options")
     parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="0 quiet, 1 progress bars, 2 epoch lines")
+    parser.add_argument("--json", action="store_true",
+                        help="write the results as JSON to stdout instead of tables (the run's output goes to stderr)")
     _add_strategy_options(parser)
     if training:
-        parser.add_argument("--epochs", type=int, default=None, help="epochs (default: the task's)")
+        parser.add_argument("--epochs", type=positive_int, default=None, help="epochs (default: the task's)")
 
 
 def _add_strategy_options(parser):
@@ -52,7 +88,7 @@ def _add_strategy_options(parser):
         help="tf.distribute strategy: default (one device), mirrored (local GPUs or --cpu-devices), "
              "multi_worker (TF_CONFIG or a SLURM srun step), tpu (default: default)",
     )
-    parser.add_argument("--cpu-devices", type=int, default=None,
+    parser.add_argument("--cpu-devices", type=positive_int, default=None,
                         help="split the CPU into N logical devices (for mirrored training without GPUs)")
     parser.add_argument("--tpu", default=None, help="TPU name or address for --strategy tpu")
 
@@ -64,7 +100,8 @@ def build_parser(task_help=None):
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--traceback", action="store_true",
-                        help="show the full traceback of an error (by default only its message)")
+                        help="show the full traceback of an error (by default only its message); anywhere on the line")
+    parser.add_argument("--version", action="version", version=f"resuite {version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run_epilog = f"{task_help}\n\n{EPILOG}" if task_help else EPILOG
 
@@ -102,7 +139,7 @@ def build_parser(task_help=None):
     demo = commands.add_parser("demo", help="every registered task, briefly, on the real sample data")
     demo.add_argument("tasks", nargs="*", help="only these tasks (default: all)")
     demo.add_argument("--output", default="runs/demo", help="output folder (default: runs/demo)")
-    demo.add_argument("--epochs", type=int, default=None, help="override each demo's (short) epoch count")
+    demo.add_argument("--epochs", type=positive_int, default=None, help="override each demo's (short) epoch count")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--verbose", type=int, default=0, choices=(0, 1, 2))
     _add_strategy_options(demo)
@@ -127,18 +164,46 @@ def _parse_options(pairs):
     return options
 
 
-def _task_help(argv):
-    """The option list of the task named in `resuite train|evaluate|predict TASK --help`, if asked for."""
-    if len(argv) < 2 or argv[0] not in ("train", "evaluate", "predict") or not {"-h", "--help"} & set(argv):
+def _named_task(argv):
+    """The TASK of `resuite train|evaluate|predict TASK ...`, or None."""
+    if len(argv) < 2 or argv[0] not in ("train", "evaluate", "predict") or argv[1].startswith("-"):
         return None
-    if argv[1].startswith("-"):
-        return None
-    from core.registry import get_task
+    return argv[1]
 
-    try:
-        return get_task(argv[1]).options_help()
-    except ValueError as error:
-        return str(error)
+
+def unknown_task_message(name, infos=None):
+    """Why `name` is not a task: unknown (listing the known ones), or its domain lacks its extra; None if known.
+
+    Reads the tasks' declarations from their source (`core.registry.describe_tasks`), importing nothing.
+
+    Args:
+        name: str. A task name from the command line.
+        infos: {name: TaskInfo} or None (`describe_tasks()`).
+
+    Example:
+    ```python
+    unknown_task_message("har.fusionactnet")   # None
+    unknown_task_message("nosuch.task")        # "Unknown task 'nosuch.task'. Registered tasks: aramaic.letters, ..."
+    ```
+    """
+    from core.registry import describe_tasks, unavailable_domains
+
+    infos = describe_tasks() if infos is None else infos
+    if name in infos:
+        return None
+    domain = name.split(".")[0]
+    missing = unavailable_domains(imported=False)
+    if domain in missing:
+        return f"Task {name!r}: the domain {domain!r} {missing[domain]}"
+    return f"Unknown task {name!r}. Registered tasks: {', '.join(infos) or 'none'}"
+
+
+def _task_help(argv, infos):
+    """The option list of the task named in `resuite train|evaluate|predict TASK --help`, if asked for."""
+    task = _named_task(argv)
+    if task is None or not {"-h", "--help"} & set(argv):
+        return None
+    return infos[task].options_help()
 
 
 def _strategy(args):
@@ -168,7 +233,8 @@ def format_table(rows, columns=None):
 
 
 def _print_results(results):
-    """Scalars as a table; a report's metrics beside its baselines'; other dicts and lists one entry a line."""
+    """Scalars as a table; a report's metrics beside its baselines'; lists of dicts (per-file rows) as
+    tables; other dicts and lists one entry a line."""
     if isinstance(results.get("metrics"), dict) and isinstance(results.get("baselines"), dict):
         print(results.get("title", ""))
         print(format_table(report_rows(results)))
@@ -180,6 +246,9 @@ def _print_results(results):
             print(f"\n{key}:")
             width = max(len(str(k)) for k in value)
             print("\n".join(f"  {str(k).ljust(width)}  {v}" for k, v in value.items()))
+        elif isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            print(f"\n{key}:")
+            print("\n".join(f"  {line}" for line in format_table(value).splitlines()))
         elif isinstance(value, list) and value:
             print(f"\n{key}:")
             print("\n".join(f"  {item}" for item in value))
@@ -248,7 +317,8 @@ def _cmd_demo(args):
     names = args.tasks or list(tasks)
     unknown = [n for n in names if n not in tasks]
     if unknown:
-        raise SystemExit(f"Unknown task(s) {unknown}. Registered: {', '.join(tasks)}")
+        print(f"error: Unknown task(s) {unknown}. Registered tasks: {', '.join(tasks)}", file=sys.stderr)
+        return 2
     strategy = _strategy(args)
     rows = []
     for name in names:
@@ -277,34 +347,95 @@ def format_demo_row(row):
     return "\n".join(lines)
 
 
+def prepare_output(path):
+    """Create the `--output` folder of a run, refusing one that cannot hold the run's files.
+
+    Args:
+        path: str or Path. The folder.
+
+    Returns:
+        Path or None: the outermost folder this call created (the caller removes it if the run
+        fails, so that a failed command leaves nothing behind), or None when `path` existed.
+
+    Raises:
+        ValueError: `path` is a file, or cannot be created or written; the message names it.
+
+    Example:
+    ```python
+    created = prepare_output("runs/x")    # Path("runs") when neither existed
+    ```
+    """
+    path = pathlib.Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"--output must be a folder; {path} is a file. Received: --output {path}")
+    created = None
+    if not path.exists():
+        created = path
+        while created.parent != created and not created.parent.exists():
+            created = created.parent
+        try:
+            path.mkdir(parents=True)
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            raise ValueError(f"--output {path} cannot be created ({reason}). Received: --output {path}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ValueError(f"--output {path} is not writable. Received: --output {path}")
+    return created
+
+
 def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(_task_help([a for a in argv if a != "--traceback"])).parse_args(argv)
+    traceback = "--traceback" in argv  # before or after the command
+    argv = [arg for arg in argv if arg != "--traceback"]
+    named, infos = _named_task(argv), None
+    if named is not None:
+        from core.registry import describe_tasks
+
+        infos = describe_tasks()
+        message = unknown_task_message(named, infos)
+        if message:
+            print(f"error: {message}", file=sys.stderr)
+            return 2
+    args = build_parser(_task_help(argv, infos)).parse_args(argv)
+    args.traceback = traceback
     if args.command == "data":
         return _cmd_data(args)
     if args.command == "demo":
         return _cmd_demo(args)
-
-    from core.registry import get_task, list_tasks, unavailable_domains
-
     if args.command == "list":
-        tasks = list_tasks()
+        from core.registry import describe_tasks, unavailable_domains
+
         print(format_table([{"task": n, "description": t.description, "samples": ", ".join(t.samples)}
-                            for n, t in tasks.items()]))
-        for domain, reason in unavailable_domains().items():
+                            for n, t in describe_tasks().items()]))
+        for domain, reason in unavailable_domains(imported=False).items():
             print(f"domain {domain}: not available, {reason}")
         return 0
+    if named is None and (message := unknown_task_message(args.task)):
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    return _run(args)
+
+
+def _run(args):
+    """train, evaluate or predict; a failed run removes the --output folder it created."""
+    from core.registry import get_task
+
+    created, succeeded = None, False
     try:
         task = get_task(args.task)
         config = _run_config(args, task)
-        config.output_dir.mkdir(parents=True, exist_ok=True)
-        if args.command == "train":
-            results = task.train(config)
-        elif args.command == "evaluate":
-            results = task.evaluate(config)
-        else:
-            results = task.predict(config, args.inputs)
+        created = prepare_output(config.output_dir)
+        with contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
+            if args.command == "train":
+                results = task.train(config)
+            elif args.command == "evaluate":
+                results = task.evaluate(config)
+            else:
+                results = task.predict(config, args.inputs)
+        text = json.dumps(results, indent=2, default=str)
+        (config.output_dir / f"{args.command}_results.json").write_text(text)
+        succeeded = True
     except (ValueError, OSError, RuntimeError) as error:
         # Bad input (a missing or malformed file, a wrong shape, missing sample data): the
         # message names the file and what was expected; a traceback would only bury it.
@@ -312,8 +443,13 @@ def main(argv=None):
             raise
         print(f"error: {error}\n(run with `resuite --traceback ...` to see where it was raised)", file=sys.stderr)
         return 1
-    _print_results(results)
-    (config.output_dir / f"{args.command}_results.json").write_text(json.dumps(results, indent=2, default=str))
+    finally:
+        if created is not None and not succeeded:
+            shutil.rmtree(created, ignore_errors=True)
+    if args.json:
+        print(text)
+    else:
+        _print_results(results)
     return 0
 
 

@@ -1,3 +1,5 @@
+import importlib.metadata
+import json
 import subprocess
 import sys
 
@@ -150,3 +152,120 @@ def test_a_report_prints_the_model_beside_its_baselines_and_nested_results_one_p
     assert lines[3].split() == ["pesq", "1.5", "4.2"]
     assert "report_json  r.json" in lines and "  ruler.jpg  no dark border" in lines and "  a.png" in lines
     assert not any("hidden" in line for line in lines)
+
+
+def test_version_is_the_installed_packages(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"resuite {importlib.metadata.version('resuite')}\n"
+
+
+def test_list_and_task_help_answer_without_tensorflow():
+    code = (
+        "import sys; from core import cli\n"
+        "cli.main(['list'])\n"
+        "try:\n    cli.main(['train', 'fundus.dr', '--help'])\nexcept SystemExit as exit:\n    print('EXIT', exit.code)\n"
+        "print('TF-LOADED' if {'tensorflow', 'keras'} & set(sys.modules) else 'TF-FREE')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-2:] == ["EXIT 0", "TF-FREE"]
+    listed = [line.split()[0] for line in lines[2:lines.index(next(l for l in lines if l.startswith("usage:")))] if line]
+    tasks = registry.list_tasks()
+    assert listed == list(tasks)
+    for name, task in tasks.items():
+        assert f"{name}  " in result.stdout and task.description in result.stdout
+    assert registry.get_task("fundus.dr").options_help() in result.stdout
+
+
+def test_traceback_is_accepted_after_the_command(tmp_path):
+    with pytest.raises(ValueError, match="has no option 'nope'"):
+        cli.main(["train", "har.resnet1d", "--output", str(tmp_path), "--option", "nope=1", "--traceback"])
+
+
+@pytest.mark.parametrize("argv", [["train", "nosuch.task", "--help"], ["evaluate", "nosuch.task"],
+                                  ["predict", "--seed", "1", "nosuch.task", "x.png"], ["demo", "nosuch.task"]])
+def test_an_unknown_task_exits_2_listing_the_known_ones(argv, capsys):
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    assert "Unknown task" in captured.err and "nosuch.task" in captured.err
+    assert ", ".join(registry.list_tasks()) in captured.err
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize("argv, flag, value", [
+    (["train", "har.resnet1d", "--epochs", "-1"], "--epochs", "-1"),
+    (["train", "har.resnet1d", "--epochs", "0"], "--epochs", "0"),
+    (["evaluate", "har.resnet1d", "--batch-size", "2.5"], "--batch-size", "2.5"),
+    (["demo", "--epochs", "0"], "--epochs", "0"),
+])
+def test_epochs_and_batch_size_must_be_positive_integers(argv, flag, value, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    assert f"argument {flag}: expects a positive integer. Received: {value}" in capsys.readouterr().err
+
+
+class _Writes(registry.TaskRunner):
+    """A task that writes into its output folder, prints progress, then fails or returns per-file rows."""
+
+    name, description = "test.writes", "writes, then fails on a file named bad"
+
+    def predict(self, config, inputs):
+        (config.output_dir / "partial.csv").write_text("file\n")
+        print("progress 1/2")
+        if "bad" in inputs:
+            raise ValueError("bad: not an image. Received: bad")
+        if "crash" in inputs:
+            raise KeyError("crash")
+        return {"images": 2, "files": [{"file": "a.png", "verdict": "referable", "p": "0.91 ± 0.02"},
+                                       {"file": "b.png", "verdict": "ungradeable", "reason": "no dark border"}]}
+
+
+@pytest.fixture
+def writes(monkeypatch):
+    monkeypatch.setitem(registry._TASKS, _Writes.name, _Writes)
+    monkeypatch.setattr(cli, "_strategy", lambda args: None)
+
+
+def test_a_failed_command_removes_the_output_folder_it_created(tmp_path, writes, capsys):
+    out = tmp_path / "new" / "run"
+    assert cli.main(["predict", "test.writes", "--output", str(out), "bad"]) == 1
+    assert "error: bad: not an image. Received: bad" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(KeyError):  # an unexpected error too
+        cli.main(["predict", "test.writes", "--output", str(out), "crash"])
+    assert list(tmp_path.iterdir()) == []
+    # An existing folder is left as it was, but for what the task wrote itself.
+    (tmp_path / "kept.txt").write_text("mine")
+    assert cli.main(["predict", "test.writes", "--output", str(tmp_path), "bad"]) == 1
+    assert (tmp_path / "kept.txt").read_text() == "mine"
+
+
+def test_an_output_that_is_a_file_or_cannot_be_created_is_named(tmp_path, writes, capsys):
+    file = tmp_path / "file"
+    file.write_text("x")
+    assert cli.main(["predict", "test.writes", "--output", str(file), "a"]) == 1
+    assert f"error: --output must be a folder; {file} is a file. Received: --output {file}" in capsys.readouterr().err
+    assert cli.main(["predict", "test.writes", "--output", str(file / "run"), "a"]) == 1
+    assert (f"error: --output {file / 'run'} cannot be created (Not a directory). Received: --output {file / 'run'}"
+            in capsys.readouterr().err)
+    assert file.read_text() == "x" and sorted(tmp_path.iterdir()) == [file]
+
+
+def test_per_file_results_print_as_a_table_and_json_goes_to_stdout(tmp_path, writes, capsys):
+    out = tmp_path / "run"
+    assert cli.main(["predict", "test.writes", "--output", str(out), "a.png", "b.png"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = lines.index("files:")
+    assert lines[start + 1].split() == ["file", "verdict", "p", "reason"]
+    assert lines[start + 3].split() == ["a.png", "referable", "0.91", "±", "0.02"]
+    assert lines[start + 4].split() == ["b.png", "ungradeable", "no", "dark", "border"]
+    assert cli.main(["predict", "test.writes", "--json", "--output", str(out), "a.png", "b.png"]) == 0
+    captured = capsys.readouterr()
+    results = json.loads(captured.out)  # nothing but the JSON: the task's own printing went to stderr
+    assert results["files"][1] == {"file": "b.png", "verdict": "ungradeable", "reason": "no dark border"}
+    assert "progress 1/2" in captured.err
+    assert json.loads((out / "predict_results.json").read_text()) == results
