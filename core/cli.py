@@ -56,7 +56,13 @@ def positive_int(text):
 
 
 def version():
-    """The installed package's version (`importlib.metadata`), else `core.__version__` (a source tree)."""
+    """The installed package's version (`importlib.metadata`), else `core.__version__` (a source tree).
+
+    Example:
+    ```python
+    version()    # "0.1.0", what `resuite --version` prints after "resuite "
+    ```
+    """
     try:
         return importlib.metadata.version("resuite")
     except importlib.metadata.PackageNotFoundError:

@@ -454,7 +454,13 @@ class TaskInfo:
 
 
 def task_modules():
-    """Dotted names of every `task.py` under the `domains` package (each path of `domains.__path__`)."""
+    """Dotted names of every `task.py` under the `domains` package (each path of `domains.__path__`).
+
+    Example:
+    ```python
+    task_modules()    # ['domains.aramaic.task', 'domains.fundus.task', ..., 'domains.speech.task']
+    ```
+    """
     import domains
 
     names = set()
@@ -494,7 +500,13 @@ def read_tasks(import_unreadable=True):
 
 
 def describe_tasks():
-    """{name: TaskInfo} of every task: `read_tasks()`, with the tasks registered in this process."""
+    """{name: TaskInfo} of every task: `read_tasks()`, with the tasks registered in this process.
+
+    Example:
+    ```python
+    print(describe_tasks()["har.resnet1d"].options_help())   # what `resuite train har.resnet1d --help` lists
+    ```
+    """
     infos = read_tasks()
     infos.update({name: TaskInfo.of(task) for name, task in _TASKS.items()})
     return dict(sorted(infos.items()))
