@@ -131,6 +131,9 @@ def split_files(files, validation=0.05, test=0.05, seed=0):
 def load_waveforms(paths, sample_rate, channels="refuse"):
     """Read each file at `sample_rate` (`core.data.audio.read_audio`: resampled, checked).
 
+    Files at another rate are resampled with one `UserWarning` for them all (how many, from
+    which rates, the first such file), not one per file.
+
     Args:
         paths: list of paths.
         sample_rate: int.
@@ -138,8 +141,25 @@ def load_waveforms(paths, sample_rate, channels="refuse"):
 
     Returns:
         list of float32 arrays `(samples,)`.
+
+    Example:
+    ```python
+    waveforms = load_waveforms(asterisk_files()[:2], 8000)
+    ```
     """
-    return [read_audio(p, sample_rate, channels=channels) for p in paths]
+    import warnings
+
+    import soundfile
+
+    paths = [pathlib.Path(p) for p in paths]
+    waveforms = [read_audio(p, sample_rate, channels=channels, warn_resampling=False) for p in paths]
+    rates = {p: soundfile.info(str(p)).samplerate for p in paths}  # every file was read: the header is sound
+    resampled = [p for p in paths if rates[p] != sample_rate]
+    if resampled:
+        warnings.warn(f"{len(resampled)} of {len(paths)} audio files resampled to {sample_rate} Hz from "
+                      f"{', '.join(f'{r} Hz' for r in sorted({rates[p] for p in resampled}))} "
+                      f"(the first: {resampled[0]})", stacklevel=2)
+    return waveforms
 
 
 def segment_dataset(waveforms, segment_length, batch_size, seed=0):

@@ -250,7 +250,7 @@ def report(model, data, output_dir, title, *, baseline=True, plots=2, name="APNe
     config = model.feature_config
     files, figures, audio_seconds, model_seconds = {}, [], 0.0, 0.0
     for index, path in enumerate(paths):
-        natural = read_audio(path, config.sample_rate)
+        natural = read_audio(path, config.sample_rate, min_seconds=config.min_seconds)
         natural = natural[: natural.size // config.hop_length * config.hop_length]
         start = time.perf_counter()
         generated = model.vocode(natural)[0]

@@ -73,6 +73,26 @@ class FeatureConfig:
         return self.n_fft // 2 + 1
 
     @property
+    def min_samples(self):
+        """The shortest waveform the vocoder takes: one whole `n_fft` analysis window, in whole hops.
+
+        Shorter, no STFT frame sees `n_fft` real samples (every frame is mostly reflect padding,
+        and below `n_fft // 2 + 1` samples the padding itself fails): 520 samples (65 ms) at 8 kHz,
+        1040 (65 ms) at 16 kHz.
+
+        Example:
+        ```python
+        FEATURE_CONFIGS["8k"].min_samples   # 520
+        ```
+        """
+        return -(-self.n_fft // self.hop_length) * self.hop_length
+
+    @property
+    def min_seconds(self):
+        """`min_samples` in seconds."""
+        return self.min_samples / self.sample_rate
+
+    @property
     def segment_length(self):
         """Samples of a training segment (a multiple of the hop)."""
         return self.segment_frames * self.hop_length

@@ -173,13 +173,21 @@ class APNet(GANModel):
         """Copy synthesis: waveforms `(batch, samples)` → mel → generated waveforms (NumPy).
 
         The samples are cut to a multiple of the hop; the output has that many samples.
+
+        Raises:
+            ValueError: fewer than `feature_config.min_samples` samples (one whole analysis window).
         """
         import numpy as np
 
-        hop = self.feature_config.hop_length
+        config = self.feature_config
+        hop = config.hop_length
         waveform = np.asarray(waveform, dtype="float32")
         if waveform.ndim == 1:
             waveform = waveform[None]
+        if waveform.shape[-1] < config.min_samples:
+            raise ValueError(f"vocode needs at least {config.min_samples} samples ({config.min_seconds:.3f} s at "
+                             f"{config.sample_rate} Hz: one {config.n_fft}-sample analysis window, in whole "
+                             f"{hop}-sample hops). Received: waveform of shape {waveform.shape}")
         waveform = waveform[:, : waveform.shape[1] // hop * hop]
         outputs = [self.generator(self.mel(waveform[i:i + batch_size]), training=False)["waveform"]
                    for i in range(0, len(waveform), batch_size)]

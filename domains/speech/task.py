@@ -213,14 +213,21 @@ class APNetTask(TaskRunner):
     def predict(self, config, inputs):
         model = self.load_model(config)
         feature_config = model.feature_config
-        rows = []
+        # Read (and check) every input before vocoding any.
+        read = []
         for path in map(pathlib.Path, inputs):
             if path.suffix.lower() == ".npy":
-                mel = _read_mel(path, feature_config.num_mels)
-                waveform = np.asarray(model.generator(mel[None], training=False)["waveform"])[0]
+                read.append((path, "mel", _read_mel(path, feature_config)))
             else:
-                waveform = model.vocode(read_audio(path, feature_config.sample_rate,
-                                                   channels=config.options["multichannel"]))[0]
+                read.append((path, "audio", read_audio(path, feature_config.sample_rate,
+                                                       channels=config.options["multichannel"],
+                                                       min_seconds=feature_config.min_seconds)))
+        rows = []
+        for path, kind, data in read:
+            if kind == "mel":
+                waveform = np.asarray(model.generator(data[None], training=False)["waveform"])[0]
+            else:
+                waveform = model.vocode(data)[0]
             out = write_audio(config.output_dir / f"{path.stem}_apnet.wav", waveform, feature_config.sample_rate)
             rows.append({"input": str(path), "output": str(out), "seconds": waveform.size / feature_config.sample_rate})
             if config.verbose:
@@ -262,13 +269,23 @@ def _start_from(model, start, config):
                          f"was made with, e.g. a preset's metadata 'options'). Received: {given}: {error}") from None
 
 
-def _read_mel(path, num_mels):
-    """A log-mel `(frames, mels)` from `.npy`, with a clear error naming the file."""
+def _read_mel(path, feature_config):
+    """A log-mel `(frames, mels)` from `.npy`, with a clear error naming the file.
+
+    At least `min_samples / hop + 1` frames: the waveform the generator makes from it is as long
+    as the shortest clip `predict` vocodes.
+    """
+    num_mels = feature_config.num_mels
+    min_frames = feature_config.min_samples // feature_config.hop_length + 1
     try:
         mel = np.load(path, allow_pickle=False)
     except (ValueError, OSError) as error:
         raise ValueError(f"{path}: not a NumPy .npy log-mel (frames, {num_mels}). Received: {error}") from None
     if mel.ndim != 2 or mel.shape[1] != num_mels:
         raise ValueError(f"{path}: expected a log-mel of shape (frames, {num_mels}) for this model. "
+                         f"Received: shape {mel.shape}")
+    if mel.shape[0] < min_frames:
+        raise ValueError(f"{path}: too short: {mel.shape[0]} frames; at least {min_frames} needed "
+                         f"({feature_config.min_seconds:.3f} s at {feature_config.sample_rate} Hz). "
                          f"Received: shape {mel.shape}")
     return mel.astype("float32")

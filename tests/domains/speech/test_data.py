@@ -1,5 +1,7 @@
 """Speech data: the LJSpeech layout (a fixture in its exact layout), the real samples, splits, segments."""
 
+import warnings
+
 import numpy as np
 import soundfile as sf
 
@@ -34,8 +36,13 @@ class DataTest(TestCase):
         root = write_ljspeech(pathlib.Path(self.get_temp_dir()) / "LJSpeech-1.1")
         files = ljspeech_files(root)
         self.assertEqual([p.stem for p in files], ["LJ001-0001", "LJ001-0002", "LJ001-0003"])
-        waves = load_waveforms(files, 16000)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            waves = load_waveforms(files, 16000)
         self.assertEqual(waves[0].size, 8000)  # 0.5 s at 22.05 kHz, resampled to 16 kHz
+        # Said once for the folder, not once per file.
+        self.assertEqual([str(w.message) for w in caught],
+                         [f"3 of 3 audio files resampled to 16000 Hz from 22050 Hz (the first: {files[0]})"])
         (root / "wavs" / "LJ001-0002.wav").unlink()
         with self.assertRaisesRegex(FileNotFoundError, "LJ001-0002.wav: listed in .*metadata.csv \\(line 2\\)"):
             ljspeech_files(root)

@@ -52,6 +52,12 @@ class APNetTest(TestCase):
         self.assertEqual(restored.feature_config, model.feature_config)
         keras.tree.map_structure(lambda a, b: self.assertAllClose(a, b), model(mel), restored(mel))
         self.assertEqual(model.vocode(waveform).shape, (1, 800))  # cut to a multiple of the hop
+        # The shortest clip: one 512-sample window in whole 40-sample hops (520 samples, 65 ms at 8 kHz).
+        self.assertEqual(model.vocode(waveform[:, :520]).shape, (1, 520))
+        with self.assertRaisesRegex(ValueError, r"vocode needs at least 520 samples \(0\.065 s at 8000 Hz: one "
+                                                r"512-sample analysis window, in whole 40-sample hops\)\. "
+                                                r"Received: waveform of shape \(1, 400\)"):
+            model.vocode(waveform[:, :400])  # 0.05 s
 
     def test_bad_arguments_are_clear_errors(self):
         with self.assertRaisesRegex(ValueError, "feature_config must be one of"):

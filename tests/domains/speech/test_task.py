@@ -3,6 +3,7 @@ bad input. (The demo's smoke run is `tests/domains/test_template.py`'s.)"""
 
 import json
 import pathlib
+import warnings
 
 import numpy as np
 import pytest
@@ -61,7 +62,7 @@ class APNetTaskTest(TestCase):
         model = str(self.output / "best.keras")
         tone = (0.3 * np.sin(np.arange(16000) / 5.0)).astype("float32")
         sf.write(folder / "in.wav", tone, 16000)  # another rate: resampled to the model's 8 kHz
-        np.save(folder / "mel.npy", np.zeros((11, 80), "float32"))
+        np.save(folder / "mel.npy", np.zeros((21, 80), "float32"))
         config = RunConfig(output_dir=folder / "out", model_path=model, verbose=0)
         results = task.predict(config, [str(folder / "in.wav"), str(folder / "mel.npy")])
         self.assertEqual(results["files"], 2)
@@ -74,6 +75,31 @@ class APNetTaskTest(TestCase):
         sf.write(folder / "stereo.wav", np.stack([tone, tone], axis=1), 16000)
         with self.assertRaisesRegex(ValueError, "stereo.wav: expected mono"):
             task.predict(RunConfig(output_dir=folder / "out", model_path=model), [str(folder / "stereo.wav")])
+
+    def test_predict_refuses_short_clips_and_empty_files_before_vocoding_any_and_says_resampling(self):
+        task = get_task("speech.apnet")
+        folder = pathlib.Path(self.get_temp_dir())
+        model = str(self.output / "best.keras")
+        tone = (0.3 * np.sin(np.arange(48000) / 5.0)).astype("float32")
+        sf.write(folder / "good48k.wav", tone, 48000)
+        sf.write(folder / "short48k.wav", tone[:2400], 48000)  # 0.05 s: under one 512-sample window at 8 kHz
+        (folder / "zero.wav").write_bytes(b"")
+        np.save(folder / "short.npy", np.zeros((13, 80), "float32"))
+        out = folder / "out"
+        cases = {"short48k.wav": r"short48k\.wav: too short: 0\.050 s \(2400 samples at 48000 Hz\); at least 0\.065 s "
+                                 r"needed",
+                 "zero.wav": r"zero\.wav: empty file \(0 bytes\)",
+                 "short.npy": r"short\.npy: too short: 13 frames; at least 14 needed \(0\.065 s at 8000 Hz\)"}
+        for name, message in cases.items():
+            with self.assertRaisesRegex(ValueError, message):  # the good file first: nothing written for it
+                task.predict(RunConfig(output_dir=out, model_path=model, verbose=0),
+                             [str(folder / "good48k.wav"), str(folder / name)])
+            self.assertFalse((out / "good48k_apnet.wav").exists(), name)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results = task.predict(RunConfig(output_dir=out, model_path=model, verbose=0), [str(folder / "good48k.wav")])
+        self.assertEqual(results["files"], 1)
+        self.assertIn(f"{folder / 'good48k.wav'}: resampled from 48000 Hz to 8000 Hz", [str(w.message) for w in caught])
 
     def test_options_are_checked(self):
         task = get_task("speech.apnet")
