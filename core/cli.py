@@ -17,7 +17,6 @@ describe_tasks`): they answer without importing TensorFlow.
 
 import argparse
 import contextlib
-import importlib.metadata
 import json
 import os
 import pathlib
@@ -63,12 +62,25 @@ def version():
     version()    # "0.1.0", what `resuite --version` prints after "resuite "
     ```
     """
+    import importlib.metadata
+
     try:
         return importlib.metadata.version("resuite")
     except importlib.metadata.PackageNotFoundError:
         import core
 
         return core.__version__
+
+
+class _VersionAction(argparse.Action):
+    """`--version`, looked up only when asked for (`importlib.metadata` costs a tenth of a second)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"resuite {version()}")
+        parser.exit()
 
 
 def _add_run_options(parser, training=True):
@@ -107,7 +119,7 @@ def build_parser(task_help=None):
     )
     parser.add_argument("--traceback", action="store_true",
                         help="show the full traceback of an error (by default only its message); anywhere on the line")
-    parser.add_argument("--version", action="version", version=f"resuite {version()}")
+    parser.add_argument("--version", action=_VersionAction, help="print the installed package's version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run_epilog = f"{task_help}\n\n{EPILOG}" if task_help else EPILOG
 
