@@ -1,8 +1,12 @@
-"""Small training callbacks that any domain can use: a wall-time budget and a step counter."""
+"""Small training callbacks that any domain can use: a wall-time budget, a step counter, and the
+check that the workers of a resumed multi-worker run restored the same epoch."""
 
+import json
+import pathlib
 import time
 
 import keras
+import tensorflow as tf
 
 
 class TimeBudget(keras.callbacks.Callback):
@@ -58,3 +62,59 @@ class StepCounter(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self.seconds = time.perf_counter() - self.start
+
+
+class BackupAgreement(keras.callbacks.Callback):
+    """Stop a multi-worker run whose workers restored their backups at different points.
+
+    Each worker of a multi-worker run restores its own backup (`keras.callbacks.BackupAndRestore`
+    in a folder of its own, see `core.training.fit.standard_callbacks`). A kill that lands after
+    some workers saved an epoch's backup and before the others did leaves backups one epoch
+    apart; resumed from them, the workers would hold different weights and run different
+    numbers of epochs (a silent divergence, then a hang). At the start of `fit` this callback
+    gathers every replica's restored (epoch, batch) from its backup's `training_metadata.json`
+    and raises `ValueError` on every worker when they differ. Outside a multi-worker strategy
+    it does nothing. Put it after the `BackupAndRestore` callback it checks.
+
+    Args:
+        backup_dir: str or Path. This worker's `BackupAndRestore` folder.
+
+    Example:
+    ```python
+    x, y = np.zeros((64, 4), "float32"), np.zeros((64, 1), "float32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    callbacks = [keras.callbacks.BackupAndRestore("run/backup"), BackupAgreement("run/backup")]
+    model.fit(x, y, epochs=2, callbacks=callbacks, verbose=0)   # one process: nothing to compare
+    ```
+    """
+
+    def __init__(self, backup_dir):
+        super().__init__()
+        self.backup_dir = pathlib.Path(backup_dir)
+        self.restored = None
+
+    def restored_point(self):
+        """(epoch, batch) the backup in `backup_dir` restores; (0, 0) when there is none."""
+        path = self.backup_dir / "training_metadata.json"
+        if not path.is_file():
+            return 0, 0
+        metadata = json.loads(path.read_text())
+        return int(metadata.get("epoch", 0)), int(metadata.get("batch", 0))
+
+    def on_train_begin(self, logs=None):
+        strategy = self.model.distribute_strategy
+        if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            return
+        local = tf.constant([self.restored_point()], dtype=tf.int64)
+        per_replica = strategy.experimental_distribute_values_from_function(lambda context: local)
+        self.restored = [tuple(int(v) for v in row) for row in strategy.gather(per_replica, axis=0).numpy()]
+        if len(set(self.restored)) > 1:
+            raise ValueError(
+                "The workers of this multi-worker run restored their backups at different points (the run "
+                "was killed while some workers were saving an epoch's backup and others had not yet): "
+                "resumed, they would diverge. Copy the chief's backup folder (`OUTPUT/backup`) over every "
+                "other worker's (`OUTPUT/worker-<index>/backup`) to resume from the chief's epoch, or delete "
+                "them all to start again. Received: restored (epoch, batch) per replica="
+                f"{self.restored}, this worker's backup_dir={str(self.backup_dir)!r}"
+            )

@@ -4,12 +4,12 @@ import csv
 import math
 import os
 import pathlib
-import tempfile
 
 import keras
 import tensorflow as tf
 
-from core.training.strategy import is_chief
+from core.training.callbacks import BackupAgreement
+from core.training.strategy import worker_name
 
 
 def set_seed(seed, deterministic=False):
@@ -55,6 +55,30 @@ def best_logged_value(log_path, monitor, mode="auto"):
     return min(values) if mode == "min" else max(values)
 
 
+def worker_output_dir(output_dir):
+    """Where this process writes a run's files: `output_dir`, or a folder of its own inside it.
+
+    The chief of a multi-worker run (and a single process) writes into `output_dir`; every other
+    worker into `output_dir/<type>-<index>` (e.g. `worker-1`, from `TF_CONFIG` or the SLURM
+    task, `core.training.strategy.worker_name`): its backup, `log.csv`, `best.keras` and
+    `final.keras`. The folder is the same on every launch, so after a kill each worker finds
+    its own backup again and all resume from the same epoch; workers never write the same file.
+
+    Args:
+        output_dir: str or Path. Folder of the run.
+
+    Returns:
+        pathlib.Path.
+
+    Example:
+    ```python
+    worker_output_dir("runs/har")   # Path("runs/har") here; Path("runs/har/worker-1") on worker 1
+    ```
+    """
+    name = worker_name()
+    return pathlib.Path(output_dir) if name is None else pathlib.Path(output_dir) / name
+
+
 def standard_callbacks(
     output_dir,
     monitor="val_loss",
@@ -74,8 +98,10 @@ def standard_callbacks(
       `output_dir` resumes from its last saved epoch (or step, with `backup_save_freq=N`);
     - `TerminateOnNaN`; `log.csv` (continued when a run resumes); optional `tensorboard/`.
 
-    On a non-chief worker of a multi-worker run, files go to a temporary folder so that
-    workers do not overwrite each other.
+    On a non-chief worker of a multi-worker run, all of these go to `output_dir/worker-<index>`
+    (`worker_output_dir`): every worker writes and restores a backup of its own, the same
+    folder on every launch, and `BackupAgreement` stops a resumed run whose workers restored
+    different epochs.
 
     Args:
         output_dir: str or Path. Folder of the run.
@@ -100,7 +126,7 @@ def standard_callbacks(
     model.fit(x, y, validation_split=0.25, epochs=2, verbose=0, callbacks=standard_callbacks("runs/exp1"))
     ```
     """
-    output_dir = pathlib.Path(output_dir if is_chief() else tempfile.mkdtemp(prefix="resuite-worker-"))
+    output_dir = worker_output_dir(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     callbacks = []
     # Resuming: a backup of a killed run is there to be restored.
@@ -109,6 +135,7 @@ def standard_callbacks(
         callbacks.append(
             keras.callbacks.BackupAndRestore(str(output_dir / "backup"), save_freq=backup_save_freq)
         )
+        callbacks.append(BackupAgreement(output_dir / "backup"))
     if terminate_on_nan:
         callbacks.append(keras.callbacks.TerminateOnNaN())
     if checkpoint:
@@ -146,7 +173,9 @@ def fit(
     """Train `model` with the standard callbacks and save `final.keras` in `output_dir`.
 
     Run it again with the same `output_dir` after a crash or a kill: training resumes
-    from the backup and stops at `epochs` in total.
+    from the backup and stops at `epochs` in total. In a multi-worker run every worker does
+    so from its own backup in `output_dir` (`worker_output_dir`): start all workers again
+    with the same command.
 
     Args:
         model: compiled keras.Model (built inside the strategy's scope if distributed).
@@ -201,16 +230,15 @@ def fit(
         **fit_kwargs,
     )
     # Every worker takes part in saving (it reads variables through collective ops); only the
-    # chief writes to output_dir, the others to a temporary folder.
-    final_dir = output_dir if is_chief() else tempfile.mkdtemp(prefix="resuite-worker-")
-    model.save(os.path.join(final_dir, "final.keras"))
+    # chief writes to output_dir, the others to their own folder in it (worker_output_dir).
+    model.save(os.path.join(worker_output_dir(output_dir), "final.keras"))
     if restore_best:
         restore_best_weights(model, checkpoint_dir)
     return history
 
 
 def _checkpoint_dir(callbacks, default):
-    """Where `ModelCheckpoint` writes (a temporary folder on a non-chief worker)."""
+    """Where `ModelCheckpoint` writes (`output_dir/worker-<index>` on a non-chief worker)."""
     for callback in callbacks:
         if isinstance(callback, keras.callbacks.ModelCheckpoint):
             return pathlib.Path(callback.filepath).parent

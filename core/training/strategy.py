@@ -194,18 +194,51 @@ class _CpuSlurmClusterResolver(tf.distribute.cluster_resolver.SlurmClusterResolv
         return {}
 
 
+def _cluster_task():
+    """(task type, index, chief type) of this process, or None outside a cluster."""
+    config = os.environ.get("TF_CONFIG")
+    if not config and os.environ.get("SLURM_PROCID"):
+        return "worker", int(os.environ["SLURM_PROCID"]), "worker"
+    try:
+        config = json.loads(config or "{}")
+    except json.JSONDecodeError as error:
+        raise ValueError(f"TF_CONFIG is not valid JSON. Received: TF_CONFIG={config!r}") from error
+    task = config.get("task")
+    if not task:
+        return None
+    chief_type = "chief" if "chief" in config.get("cluster", {}) else "worker"
+    return task.get("type"), int(task.get("index", 0)), chief_type
+
+
 def is_chief():
     """True on the worker that writes checkpoints and reports.
 
     That is worker 0 of `TF_CONFIG` when it is set, else SLURM task 0 (`SLURM_PROCID`),
     else the only process.
     """
-    config = os.environ.get("TF_CONFIG")
-    if not config and os.environ.get("SLURM_PROCID"):
-        return int(os.environ["SLURM_PROCID"]) == 0
-    config = json.loads(config or "{}")
-    task = config.get("task")
-    if not task:
-        return True
-    chief_type = "chief" if "chief" in config.get("cluster", {}) else "worker"
-    return task.get("type") == chief_type and task.get("index", 0) == 0
+    task = _cluster_task()
+    return task is None or (task[0] == task[2] and task[1] == 0)
+
+
+def worker_name():
+    """This process's name in a multi-worker cluster, e.g. "worker-1"; None on the chief.
+
+    The name comes from `TF_CONFIG` (`"<type>-<index>"`) or, without it, from the SLURM task
+    (`"worker-<SLURM_PROCID>"`); the chief and a single process have none. The name is the
+    same every time the same worker is launched again, so a worker's files can be found again
+    after a kill (`core.training.fit.worker_output_dir`).
+
+    Returns:
+        str or None.
+
+    Example:
+    ```python
+    worker_name()   # None: a single process is its own chief
+    # On the second worker of TF_CONFIG={"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 1}}
+    # (or of SLURM_PROCID=1 under srun): "worker-1"
+    ```
+    """
+    if is_chief():
+        return None
+    task_type, index, _ = _cluster_task()
+    return f"{task_type}-{index}"

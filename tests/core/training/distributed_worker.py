@@ -2,9 +2,12 @@
 multi-worker clusters can only be set up before TensorFlow initialises).
 
 usage: python distributed_worker.py MODE OUT [--index I --ports P0,P1] [--no-shim]
-MODE: single | mirrored | multi_worker | gan_single | gan_mirrored | resume
-multi_worker writes TF_CONFIG from --index and --ports; without --ports the cluster comes
-from the SLURM variables the caller set, as `srun` would.
+       python distributed_worker.py cli MARKER [--index I --ports P0,P1] [--pause-after-epoch E] -- RESUITE_ARGS
+MODE: single | mirrored | multi_worker | gan_single | gan_mirrored | resume | cli
+multi_worker (and cli with --ports) writes TF_CONFIG from --index and --ports; without --ports
+the cluster comes from the SLURM variables the caller set, as `srun` would.
+cli runs `resuite RESUITE_ARGS` (core.cli.main); with --pause-after-epoch E, once epoch E
+(0-based) has ended and its backup is written, it creates MARKER and sleeps, to be killed.
 """
 
 import argparse
@@ -22,9 +25,12 @@ parser.add_argument("--index", type=int, default=0)
 parser.add_argument("--ports", default="")
 parser.add_argument("--no-shim", action="store_true")
 parser.add_argument("--kill-marker", default="")
-args = parser.parse_args()
+parser.add_argument("--pause-after-epoch", type=int, default=None)
+argv = sys.argv[1:]
+cli_args = argv[argv.index("--") + 1:] if "--" in argv else []
+args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
 
-if args.mode == "multi_worker" and args.ports:
+if args.mode in ("multi_worker", "cli") and args.ports:
     workers = [f"127.0.0.1:{p}" for p in args.ports.split(",")]
     os.environ["TF_CONFIG"] = json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": args.index}})
 
@@ -108,5 +114,21 @@ elif args.mode == "resume":
     data = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)  # 4 steps per epoch
     fit(model, data, epochs=4, output_dir=args.out, callbacks=[KillMidEpoch()], verbose=0, seed=0)
     print(json.dumps({"iterations": int(model.optimizer.iterations.numpy())}))
+elif args.mode == "cli":
+    from core import cli
+
+    fit_module = sys.modules["core.training.fit"]  # the module (core.training.fit is the function)
+
+    class PauseAfterEpoch(keras.callbacks.Callback):
+        """After the backup of epoch `--pause-after-epoch` (BackupAndRestore comes first), wait to be killed."""
+
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == args.pause_after_epoch:
+                open(args.out, "w").close()
+                time.sleep(300)
+
+    standard_callbacks = fit_module.standard_callbacks
+    fit_module.standard_callbacks = lambda *a, **k: standard_callbacks(*a, **k) + [PauseAfterEpoch()]
+    sys.exit(cli.main(cli_args))
 else:
     sys.exit(f"unknown mode {args.mode}")

@@ -1,12 +1,16 @@
 import csv
+import json
+import os
 import pathlib
+from unittest import mock
 
 import keras
 import numpy as np
 
 from core.testing import TestCase
 from core.training import fit
-from core.training.fit import best_logged_value
+from core.training.callbacks import BackupAgreement
+from core.training.fit import best_logged_value, worker_output_dir
 
 
 def _model():
@@ -70,6 +74,44 @@ class FitTest(TestCase):
         self.assertGreater(min(history.history["val_loss"]), max(logged))
         self.assertEqual((out / "best.keras").stat().st_mtime_ns, saved)
         self.assertEqual(_epochs(out / "log.csv"), ["0", "1", "2", "3"])
+
+
+    def test_a_non_chief_worker_writes_and_resumes_in_its_own_folder(self):
+        rng = np.random.default_rng(0)
+        x, y = rng.normal(size=(32, 4)).astype("float32"), rng.normal(size=(32, 1)).astype("float32")
+        out = pathlib.Path(self.get_temp_dir())
+        worker_1 = {"TF_CONFIG": json.dumps({"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 1}})}
+
+        class Kill(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                if epoch == 2:
+                    raise RuntimeError("killed")
+
+        # No strategy: only the files' places are tested here (test_multi_worker_resume.py kills a real cluster).
+        with mock.patch.dict(os.environ, worker_1):
+            self.assertEqual(worker_output_dir(out), out / "worker-1")
+            with self.assertRaisesRegex(RuntimeError, "killed"):
+                fit(_model(), x, epochs=4, output_dir=out, y=y, batch_size=8, verbose=0, callbacks=[Kill()])
+            self.assertEqual(sorted(p.name for p in out.iterdir()), ["worker-1"])  # nothing of the chief's
+            self.assertEqual(json.loads((out / "worker-1/backup/training_metadata.json").read_text())["epoch"], 2)
+            # Launched again, the same worker finds its backup: epochs 2 and 3 only.
+            history = fit(_model(), x, epochs=4, output_dir=out, y=y, batch_size=8, verbose=0)
+        self.assertLen(history.history["loss"], 2)
+        self.assertEqual(_epochs(out / "worker-1/log.csv"), ["0", "1", "2", "3"])
+        self.assertEqual(sorted(p.name for p in (out / "worker-1").iterdir()), ["best.keras", "final.keras", "log.csv"])
+        with mock.patch.dict(os.environ, {"TF_CONFIG": ""}):
+            self.assertEqual(worker_output_dir(out), out)  # the chief (or one process): the run's folder
+
+    def test_backup_agreement_reads_the_restored_point_and_is_a_no_op_on_one_worker(self):
+        out = pathlib.Path(self.get_temp_dir())
+        agreement = BackupAgreement(out / "backup")
+        self.assertEqual(agreement.restored_point(), (0, 0))  # no backup: a fresh start
+        (out / "backup").mkdir()
+        (out / "backup/training_metadata.json").write_text('{"epoch": 3, "batch": 5}')
+        self.assertEqual(agreement.restored_point(), (3, 5))
+        model = _model()
+        model.fit(np.zeros((8, 4)), np.zeros((8, 1)), epochs=1, verbose=0, callbacks=[agreement])
+        self.assertIsNone(agreement.restored)  # nothing gathered outside a multi-worker strategy
 
 
 class _SpoilAfterFirstEpoch(keras.callbacks.Callback):

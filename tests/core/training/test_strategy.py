@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from core.training import get_strategy, is_chief, split_cpu
-from core.training.strategy import slurm_cluster_resolver
+from core.training.strategy import slurm_cluster_resolver, worker_name
 
 
 def test_default_strategy_is_one_replica():
@@ -33,21 +33,31 @@ def test_split_cpu_after_initialisation_says_why():
 
 
 @pytest.mark.parametrize(
-    "config, chief",
+    "config, chief, name",
     [
-        (None, True),
-        ({"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 0}}, True),
-        ({"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 1}}, False),
-        ({"cluster": {"chief": ["c:0"], "worker": ["a:1"]}, "task": {"type": "worker", "index": 0}}, False),
-        ({"cluster": {"chief": ["c:0"], "worker": ["a:1"]}, "task": {"type": "chief", "index": 0}}, True),
+        (None, True, None),
+        ({"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 0}}, True, None),
+        ({"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 1}}, False, "worker-1"),
+        ({"cluster": {"chief": ["c:0"], "worker": ["a:1"]}, "task": {"type": "worker", "index": 0}}, False,
+         "worker-0"),
+        ({"cluster": {"chief": ["c:0"], "worker": ["a:1"]}, "task": {"type": "chief", "index": 0}}, True, None),
     ],
 )
-def test_is_chief(monkeypatch, config, chief):
+def test_is_chief(monkeypatch, config, chief, name):
+    monkeypatch.delenv("SLURM_PROCID", raising=False)
     if config is None:
         monkeypatch.delenv("TF_CONFIG", raising=False)
     else:
         monkeypatch.setenv("TF_CONFIG", json.dumps(config))
     assert is_chief() is chief
+    # A non-chief's name (the folder of its files in a run's output) is the same on every launch.
+    assert worker_name() == name
+
+
+def test_malformed_tf_config_is_named(monkeypatch):
+    monkeypatch.setenv("TF_CONFIG", "{not json")
+    with pytest.raises(ValueError, match=r"TF_CONFIG is not valid JSON. Received: TF_CONFIG='\{not json'"):
+        worker_name()
 
 
 @pytest.fixture
@@ -114,17 +124,18 @@ def test_slurm_node_order_the_resolver_cannot_follow(no_cluster):
 
 
 @pytest.mark.parametrize(
-    "procid, tf_config, chief",
+    "procid, tf_config, chief, name",
     [
-        ("0", None, True),
-        ("1", None, False),
+        ("0", None, True, None),
+        ("1", None, False, "worker-1"),
         # TF_CONFIG wins over the SLURM task index, as in get_strategy.
-        ("1", {"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 0}}, True),
-        ("0", {"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 1}}, False),
+        ("1", {"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 0}}, True, None),
+        ("0", {"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 1}}, False, "worker-1"),
     ],
 )
-def test_is_chief_under_slurm(no_cluster, procid, tf_config, chief):
+def test_is_chief_under_slurm(no_cluster, procid, tf_config, chief, name):
     no_cluster.setenv("SLURM_PROCID", procid)
     if tf_config:
         no_cluster.setenv("TF_CONFIG", json.dumps(tf_config))
     assert is_chief() is chief
+    assert worker_name() == name
