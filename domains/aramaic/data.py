@@ -6,7 +6,8 @@
 - `load_letter_folder`: a folder of letter images in the paper's layout, one sub-folder per
   class (`train/Alef/*.png`, ..., names of `letters.CLASS_NAMES`; case, spaces and underscores
   ignored, so `No_Letter` works), e.g. real crops of an inscription, or `AramaicSynth.export_folder`.
-- `load_images`: image files for `predict`, with a clear error for an unreadable or empty file.
+- `load_images`: image files for `predict`, with a clear error for an unreadable, empty or too small
+  file (`min_image_side`).
 
 Images reach the model as float32 RGB in [0, 1], `image_size × image_size`.
 
@@ -121,15 +122,31 @@ def synthetic_test_split(image_size=64, test_examples=2300, seed=0, test_severit
     return test_synth, (to_float(images), labels, params)
 
 
+def min_image_side(image_size):
+    """The shortest side an image may have for a model of `image_size`: a quarter of it (16 px for 64).
+
+    A smaller crop would be enlarged more than 4× to the model's input: its strokes are then
+    invented by the interpolation (a 1×1 "image" becomes a flat square that still gets a letter).
+
+    Example:
+    ```python
+    min_image_side(64)   # 16
+    ```
+    """
+    return max(1, image_size // 4)
+
+
 def read_image(path, image_size):
     """One image file as float32 RGB `(image_size, image_size, 3)` in [0, 1].
 
     Grey or palette images become RGB; other sizes are resized (bilinear, the whole image: crops
-    should hold one letter, roughly centred).
+    should hold one letter, roughly centred). The shorter side must be at least
+    `min_image_side(image_size)` pixels.
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: an empty file, or one that is not an image Pillow can read (naming the file).
+        ValueError: an empty file, one that is not an image Pillow can read, or one too small for
+            the model (naming the file).
     """
     from PIL import Image, UnidentifiedImageError
 
@@ -143,6 +160,10 @@ def read_image(path, image_size):
             image = image.convert("RGB")
             if min(image.size) == 0:
                 raise ValueError(f"{path}: the image has no pixels. Received: size={image.size}")
+            if min(image.size) < min_image_side(image_size):
+                raise ValueError(f"{path}: image too small for this model: {image.size[0]}×{image.size[1]} px; the "
+                                 f"shorter side must be at least {min_image_side(image_size)} px (a quarter of the "
+                                 f"model's {image_size}-px input). Received: size={image.size}")
             image = image.resize((image_size, image_size), Image.BILINEAR)
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise ValueError(f"{path}: not a readable image ({type(error).__name__}: {error}). "

@@ -59,23 +59,43 @@ def _key(name):
 def check_font(path):
     """Check that `path` is a readable font whose cmap has all 22 letters; returns the resolved path.
 
+    A file fontTools or FreeType cannot open, or one without a character map (a font header and
+    no tables: what a corrupt file can look like), is "not a readable font".
+
     Raises:
         FileNotFoundError: no such file.
         ValueError: not a font FreeType/fontTools can read, or letters missing from its cmap
             (named, with their code points).
+
+    Example:
+    ```python
+    check_font(default_font())   # the path, when the sample font is fetched
+    ```
     """
     from fontTools.ttLib import TTFont, TTLibError
+    from PIL import ImageFont
 
     path = pathlib.Path(path).expanduser()
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such font file (expected a TrueType/OpenType font covering "
                                 f"U+10840-U+10855)")
+
+    def unreadable(why):
+        return ValueError(f"{path}: not a readable font. Expected a TrueType or OpenType font covering "
+                          f"U+10840-U+10855. Received: {why}")
+
     try:
         with TTFont(path, lazy=True) as font:
-            cmap = font.getBestCmap() or {}
+            cmap = font.getBestCmap() if "cmap" in font else None
+            tables = sorted(font.keys())
     except (TTLibError, OSError, AssertionError, KeyError, ValueError, IndexError, EOFError) as error:
-        raise ValueError(f"{path}: unreadable font file ({type(error).__name__}: {error}). Expected a TrueType or "
-                         f"OpenType font covering U+10840-U+10855.") from None
+        raise unreadable(f"{type(error).__name__}: {error}") from None
+    if not cmap:
+        raise unreadable(f"no character map; tables {tables}")
+    try:
+        ImageFont.truetype(str(path), size=16)
+    except OSError as error:
+        raise unreadable(f"FreeType: {error}") from None
     missing = [f"{name} (U+{cp:05X})" for name, cp in zip(LETTERS, CODEPOINTS) if cp not in cmap]
     if missing:
         raise ValueError(f"{path}: the font lacks {len(missing)} of the 22 Aramaic letters: {', '.join(missing)}. "

@@ -50,7 +50,18 @@ class FontTest(TestCase):
         folder = pathlib.Path(self.get_temp_dir())
         bad = folder / "broken.ttf"
         bad.write_bytes(b"this is not a font at all" * 10)
-        with self.assertRaisesRegex(ValueError, "broken.ttf: unreadable font file"):
+        with self.assertRaisesRegex(ValueError, r"broken\.ttf: not a readable font\. Expected a TrueType or OpenType "
+                                                r"font covering U\+10840-U\+10855\. Received: TTLibError"):
             letters.load_glyphs(bad)
+        # A TrueType header and then zeros: fontTools opens it, but it has no tables, so no character map.
+        # Not "lacks 22 of the 22 letters".
+        hollow = folder / "hollow.ttf"
+        hollow.write_bytes(b"\x00\x01\x00\x00" + bytes(2000))
+        with self.assertRaisesRegex(ValueError, r"hollow\.ttf: not a readable font\. .*Received: no character map"):
+            letters.check_font(hollow)
+        truncated = folder / "truncated.ttf"
+        truncated.write_bytes(pathlib.Path(self.noto_font).read_bytes()[:3000])
+        with self.assertRaisesRegex(ValueError, r"truncated\.ttf: not a readable font\. "):
+            letters.check_font(truncated)
         with self.assertRaisesRegex(FileNotFoundError, "missing.ttf: no such font file"):
             letters.check_font(folder / "missing.ttf")

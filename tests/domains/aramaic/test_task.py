@@ -149,6 +149,23 @@ class BadCropsTest(TestCase):
         self.check_refused(lambda root: (root / "Alef" / "bad.png").write_bytes(b"not an image"),
                            r"bad.png: not a readable image")
 
+    def test_an_image_too_small_for_the_model(self):
+        # The tiny run's model takes 32 px: the shorter side must be at least 8 px (a quarter).
+        self.check_refused(lambda root: Image.fromarray(np.zeros((1, 1, 3), "uint8")).save(root / "Alef" / "dot.png"),
+                           r"dot\.png: image too small for this model: 1×1 px; the shorter side must be at least 8 px "
+                           r"\(a quarter of the model's 32-px input\)\. Received: size=\(1, 1\)")
+
+    def test_predict_refuses_a_1x1_image_before_predicting_any(self):
+        folder = pathlib.Path(self.get_temp_dir())
+        Image.fromarray(np.zeros((20, 20, 3), "uint8")).save(folder / "ok.png")
+        Image.fromarray(np.zeros((7, 30, 3), "uint8")).save(folder / "thin.png")
+        status = cli.main(["predict", "aramaic.letters", "--model", str(self.run_dir / "calibrated.keras"),
+                           "--output", str(folder / "out"), str(folder / "ok.png"), str(folder / "thin.png")])
+        self.assertEqual(status, 1)
+        self.assertRegex(self.capsys.readouterr().err, r"thin\.png: image too small for this model: 30×7 px; the "
+                                                       r"shorter side must be at least 8 px")
+        self.assertFalse((folder / "out" / "predictions.csv").exists())
+
 
 @pytest.mark.usefixtures("tiny_run", "noto_font")
 class FineTuneTest(TestCase):
