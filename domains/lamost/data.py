@@ -112,15 +112,43 @@ class MRSSpectrum:
 
 
 def _open(path):
+    """The file's HDUs, all read; a truncated file is refused rather than read in part.
+
+    A gzip stream that ends early (a `.fits.gz` cut short) would still give the HDUs before the
+    cut (often both co-adds), and a FITS file shorter than its headers announce only makes
+    astropy warn: both are a ValueError naming the file.
+    """
+    import gzip
+    import io
+    import warnings
+    import zlib
+
     from astropy.io import fits
 
     path = pathlib.Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file (expected {EXPECTED})")
-    try:
-        return fits.open(path, memmap=False)
-    except OSError as error:
-        raise ValueError(f"{path}: not a readable FITS file ({error}); expected {EXPECTED}") from None
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":  # gzip, whatever the suffix
+        try:
+            raw = gzip.decompress(raw)
+        except (EOFError, OSError, zlib.error) as error:
+            raise ValueError(f"{path}: truncated or corrupt gzip file; expected {EXPECTED}. "
+                             f"Received: {len(raw)} bytes ({error})") from None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            hdus = fits.open(io.BytesIO(raw), memmap=False)
+            hdus.readall()
+        except (OSError, TypeError, ValueError) as error:
+            raise ValueError(f"{path}: not a readable FITS file ({error}); expected {EXPECTED}") from None
+    truncated = [str(w.message) for w in caught if "truncated" in str(w.message)]
+    if truncated:
+        hdus.close()
+        raise ValueError(f"{path}: truncated FITS file; expected {EXPECTED}. Received: {truncated[0]}")
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return hdus
 
 
 def _check_mrs_layout(path, hdus):

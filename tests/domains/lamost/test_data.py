@@ -87,6 +87,28 @@ class ReadMRSTest(TestCase):
         with self.assertRaisesRegex(ValueError, r"text\.fits: not a readable FITS file"):
             read_mrs(folder / "text.fits")
 
+    def test_a_truncated_file_is_refused_though_its_coadds_survive(self):
+        import gzip
+
+        folder = pathlib.Path(self.get_temp_dir())
+        real = SPECTRA_DIR / "med-58625-TD192102N424113K01_sp12-076.fits.gz"
+        cut = folder / "cut.fits.gz"
+        cut.write_bytes(real.read_bytes()[: real.stat().st_size // 2])
+        # What astropy alone makes of it: the co-adds (and some exposures) read, the rest silently gone.
+        with fits.open(cut, memmap=False) as hdus:
+            self.assertIn("COADD_R", [hdu.name for hdu in hdus])
+        with self.assertRaisesRegex(ValueError, r"cut\.fits\.gz: truncated or corrupt gzip file; expected a LAMOST "
+                                                rf"medium-resolution \(MRS\) file.*Received: {cut.stat().st_size} bytes"):
+            read_mrs(cut)
+        with self.assertRaisesRegex(ValueError, r"cut\.fits\.gz: truncated or corrupt gzip file"):
+            list_exposures(cut)
+        plain = folder / "cut.fits"  # uncompressed, cut inside an exposure's table
+        data = gzip.decompress(real.read_bytes())
+        plain.write_bytes(data[: int(len(data) * 0.9)])
+        with self.assertRaisesRegex(ValueError, r"cut\.fits: truncated FITS file; expected .*Received: File may have "
+                                                r"been truncated"):
+            read_mrs(plain)
+
 
 class MRSFilesTest(TestCase):
     def test_folders_give_their_mrs_files_and_files_stay_as_given(self):
