@@ -12,6 +12,9 @@ the volume; the output volume itself is the only full-size array.
 `super_resolve_file` reads a NIfTI file through `load_volume`, z-scores it with its foreground
 statistics (as in training), super-resolves it and writes the result back in the input's
 intensity units with the affine of the ×2 grid (`scaled_affine(affine, 0.5)`).
+`read_for_super_resolution` is its reading and checking alone (a task reads every input first):
+a volume with a side under `min_volume_side(tile_size)` voxels, or a constant one, is refused
+naming the file.
 """
 
 import pathlib
@@ -21,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from core.data import zscore
-from domains.mri.io import load_volume, save_volume, scaled_affine
+from domains.mri.io import NiftiError, load_volume, save_volume, scaled_affine
 
 BLENDS = ("cosine", "linear")
 
@@ -181,6 +184,58 @@ def normalize_for_inference(volume, mask_fraction=0.1):
     return zscore(volume, mask if mask.any() else None)
 
 
+def min_volume_side(tile_size=32):
+    """The fewest LR voxels along each axis a volume may have: a quarter of the tile (8 for 32).
+
+    `super_resolve` pads a shorter volume to a whole tile by repeating its edge voxels: below a
+    quarter of the tile, more than three quarters of what the generator sees along that axis
+    is invented (a 3×3×3 volume would still come out "super-resolved").
+
+    Args:
+        tile_size: int. The LR tile edge of `super_resolve`. Defaults to 32.
+
+    Example:
+    ```python
+    min_volume_side(32)   # 8
+    ```
+    """
+    return max(2, int(tile_size) // 4)
+
+
+def read_for_super_resolution(path, tile_size=32):
+    """Read and check a NIfTI volume for `super_resolve_file`: `(volume, affine, voxel_size, zscored)`.
+
+    Args:
+        path: str or Path of a 3-D NIfTI file (`load_volume`).
+        tile_size: int. The LR tile edge it will be super-resolved with. Defaults to 32.
+
+    Returns:
+        volume (x, y, z) float32, affine (4, 4), voxel_size (3 floats) and
+        `normalize_for_inference(volume)`'s `(normalised, mean, std)`.
+
+    Raises:
+        FileNotFoundError: no such file.
+        NiftiError: an unusable file (`load_volume`), a side under `min_volume_side(tile_size)`
+            voxels, or one intensity everywhere; the message names the file.
+
+    Example:
+    ```python
+    from core.data import samples
+    volume, affine, voxel_size, (zscored, mean, std) = read_for_super_resolution(samples.fetch("mri.anatomical"))
+    ```
+    """
+    volume, affine, voxel_size = load_volume(path)
+    minimum = min_volume_side(tile_size)
+    if min(volume.shape) < minimum:
+        raise NiftiError(f"{path}: volume too small to super-resolve: shape {volume.shape}; each side must be at least "
+                         f"{minimum} voxels (a quarter of the {tile_size}-voxel tile). Received: shape={volume.shape}")
+    low, high = float(volume.min()), float(volume.max())
+    if low == high:
+        raise NiftiError(f"{path}: the volume is constant (every voxel {low:g}): nothing to super-resolve. "
+                         f"Received: shape={volume.shape}")
+    return volume, affine, voxel_size, normalize_for_inference(volume)
+
+
 def super_resolve_array(generator, volume, **kwargs):
     """Normalise a volume in its own units, super-resolve it, and map the result back to them."""
     normalized, mean, std = normalize_for_inference(np.asarray(volume, "float32"))
@@ -202,9 +257,15 @@ def super_resolve_file(generator, input_path, output_path, **kwargs):
 
     Returns:
         dict with the paths, shapes, voxel sizes and tiling statistics.
+
+    Raises:
+        FileNotFoundError, NiftiError: see `read_for_super_resolution`.
     """
-    volume, affine, voxel_size = load_volume(input_path)
-    sr = super_resolve_array(generator, volume, **kwargs)
+    volume, affine, voxel_size, (normalized, mean, std) = read_for_super_resolution(
+        input_path, kwargs.get("tile_size", 32))
+    sr = super_resolve(generator, normalized, **kwargs)
+    sr *= std  # in place: the output is the one full-size array
+    sr += mean
     scale = sr.shape[0] // volume.shape[0]
     out_affine = scaled_affine(affine, 1.0 / scale)
     save_volume(output_path, sr, out_affine)

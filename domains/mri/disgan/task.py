@@ -30,7 +30,7 @@ from domains.mri.disgan.data import find_volumes
 from domains.mri.disgan.evaluation import report
 from domains.mri.disgan.feature_extractor import build_feature_extractor
 from domains.mri.disgan.generator import build_generator
-from domains.mri.disgan.inference import sr_output_path, super_resolve_file
+from domains.mri.disgan.inference import read_for_super_resolution, sr_output_path, super_resolve_file
 from domains.mri.disgan.model import DISGAN
 from domains.mri.disgan.training import folder_split, template_split, template_test, train_disgan
 
@@ -290,10 +290,13 @@ class DISGANTask(TaskRunner):
     def predict(self, config, inputs):
         model = self.load_model(config)
         generator = getattr(model, "generator", model)
+        tiles = _tile_options(config.options)
+        for path in inputs:  # read (and check) every volume before writing anything; read again below
+            read_for_super_resolution(path, tiles["tile_size"])
         rows = []
         for path in inputs:
             out = sr_output_path(path, config.output_dir)
-            rows.append(super_resolve_file(generator, path, out, **_tile_options(config.options)))
+            rows.append(super_resolve_file(generator, path, out, **tiles))
             if config.verbose:
                 print(f"{path} {rows[-1]['input_shape']} -> {out} {rows[-1]['output_shape']} "
                       f"({rows[-1]['seconds']:.1f} s)", flush=True)

@@ -34,7 +34,7 @@ from domains.mri.io import NIFTI_SUFFIXES, list_volumes
 from domains.mri.quality.data import load_quality_data, with_train_volumes
 from domains.mri.quality.data.slices import DEFAULT_AXIS, MIN_FOREGROUND, SAMPLE_VOLUMES, slice_axes, volume_slices
 from domains.mri.quality.data.splits import GAP_MM, SPLIT_PATTERN
-from domains.mri.quality.data.stream import check_skull_probability
+from domains.mri.quality.data.stream import check_severity_max, check_skull_probability
 from domains.mri.quality.evaluation import TestCurve, paper_rows, plot_curve, report
 from domains.mri.quality.model import BIN_COUNTS, DEFAULT_SLICE_SIZE, SSIMRegressor
 from domains.mri.quality.motion import NUM_TRANSFORMS
@@ -81,6 +81,7 @@ OPTIONS = (
 def _data(config, slice_size):
     options = config.options
     check_skull_probability(options["skull_probability"])
+    check_severity_max(options["severity_max"])
     return load_quality_data(
         config.data,
         slice_size=int(slice_size),

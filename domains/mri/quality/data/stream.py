@@ -64,6 +64,26 @@ def training_dataset(slices, batch_size=16, seed=0, augment_fn=None, severity_ra
                          augment_fn=draw, seed=seed, drop_remainder=True)
 
 
+def check_severity_max(value):
+    """Raise a ValueError unless `value` is in (0, 1] (the `severity_max` option).
+
+    Severity 1 is TorchIO's motion ranges (10 degrees, 10 pixels), on which the SSIM classes
+    were set; `simulate_motion` takes more, but the task's labels are not meant for it, and 0
+    leaves every training slice uncorrupted (every label 1).
+
+    Args:
+        value: the option's value.
+
+    Example:
+    ```python
+    check_severity_max(0.5)   # passes; check_severity_max(2) raises
+    ```
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
+        raise ValueError(f"severity_max must be a number in (0, 1] (1: TorchIO's motion ranges, 10 degrees and "
+                         f"10 pixels). Received: severity_max={value!r}")
+
+
 def check_skull_probability(value):
     """Raise a ValueError unless `value` is a probability (the `skull_probability` option).
 

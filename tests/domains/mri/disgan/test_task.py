@@ -133,6 +133,27 @@ class DISGANTaskTest(TestCase):
                                    str(self.folder / "out"), "--verbose", "0"])
         self.assertIn("slice.nii: expected a 3-D volume", message)
 
+    def test_cli_predict_reads_every_volume_before_writing_any(self):
+        good = write_volume(self.folder / "good.nii.gz")  # (12, 10, 8): the smallest side is the minimum, 8
+        tiny = write_volume(self.folder / "tiny.nii.gz", shape=(3, 3, 3))
+        zeros = self.folder / "zeros.nii.gz"
+        nib.save(nib.Nifti1Image(np.zeros((12, 10, 8), "float32"), np.eye(4)), str(zeros))
+        out = self.folder / "out"
+        cases = {tiny: r"tiny\.nii\.gz: volume too small to super-resolve: shape \(3, 3, 3\); each side must be at "
+                       r"least 8 voxels \(a quarter of the 32-voxel tile\)\. Received: shape=\(3, 3, 3\)",
+                 zeros: r"zeros\.nii\.gz: the volume is constant \(every voxel 0\): nothing to super-resolve\. "
+                        r"Received: shape=\(12, 10, 8\)"}
+        for bad, message in cases.items():
+            error = self._cli_error(["predict", "mri.disgan", "--model", str(self.model), str(good), str(bad),
+                                     "--output", str(out), "--verbose", "0"])
+            self.assertRegex(error, message)
+            self.assertFalse((out / "good_sr.nii.gz").exists())  # the good volume, first, was not written
+            self.assertFalse((out / "predictions.json").exists())
+        # With 8-voxel tiles the minimum is 2: the 3×3×3 volume is then super-resolved.
+        self.assertEqual(main(["predict", "mri.disgan", "--model", str(self._nearest_model()), str(tiny), "--output",
+                               str(out), "--verbose", "0", "--option", "tile_size=8", "--option", "overlap=2"]), 0)
+        self.assertEqual(nib.load(str(out / "tiny_sr.nii.gz")).shape, (6, 6, 6))
+
     def test_missing_model_is_a_clear_error(self):
         message = self._cli_error(["predict", "mri.disgan", "--model", str(self.folder / "nope.keras"),
                                    str(write_volume(self.folder / "v.nii.gz")), "--output", str(self.folder / "out")])

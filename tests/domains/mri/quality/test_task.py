@@ -74,6 +74,18 @@ class SSIMRegressionTaskTest(TestCase):
                          str(text)]) == 1
         assert re.search(r"notes.txt: expected a NIfTI volume", self.capsys.readouterr().err)
 
+    def test_severity_max_out_of_its_range_is_refused_before_any_data_is_read(self):
+        task = SSIMRegressionTask()
+        for value in ("2", "0"):
+            assert cli.main(["train", "mri.ssim_regression", "--data", str(self.phantom_folder), "--output",
+                             str(self.tmp / "out"), "--epochs", "1", "--option", f"severity_max={value}"]) == 1
+            assert re.search(r"severity_max must be a number in \(0, 1\] \(1: TorchIO's motion ranges, 10 degrees and 10 "
+                             rf"pixels\)\. Received: severity_max={float(value)}", self.capsys.readouterr().err)
+        assert not (self.tmp / "out" / "best.keras").exists()
+        config = RunConfig(output_dir=self.tmp, data=str(self.phantom_folder), options=task.resolve_options(
+            {"slice_size": SIZE, "severity_max": 1.0, "val_draws": 1, "test_draws": 1}))
+        self.assertEqual(_data(config, SIZE).config["severity_range"], [0.0, 1.0])  # the edge of the range passes
+
     def test_evaluate_refuses_other_models(self):
         other = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
         other.save(self.tmp / "other.keras")
