@@ -172,9 +172,11 @@ class _HARTask(TaskRunner):
     def predict(self, config, inputs):
         model = self.load_model(config)
         class_names = getattr(model, "class_names", None)
+        # Read (and check) every file before predicting any.
+        read = [(path, _read_windows(path, model.input_shape[-1], model.input_shape[1], config.options["resize"]))
+                for path in inputs]
         rows = []
-        for path in inputs:
-            windows = _read_windows(path, model.input_shape[-1], model.input_shape[1], config.options["resize"])
+        for path, windows in read:
             probabilities = model.predict(windows, verbose=0)
             for i, p in enumerate(probabilities):
                 label = int(np.argmax(p))

@@ -4,6 +4,7 @@ import contextlib
 import io
 import json
 import pathlib
+from unittest import mock
 
 import keras
 import numpy as np
@@ -94,6 +95,16 @@ class BasicMotionsTest(TestCase):
         self.assertEqual(cli.main(["predict", "har.fusionactnet", "--preset", "fusionactnet_basicmotions",
                                    "--output", str(tmp_path / "pr"), str(test_file)]), 0)
         self.assertEqual(len((tmp_path / "pr" / "predictions.csv").read_text().splitlines()), 41)
+        # One good file and one bad: every file is read before any is predicted; nothing is written.
+        wrong = tmp_path / "wrong_channels.npy"
+        np.save(wrong, np.zeros((2, 100, 9), "float32"))
+        calls = []
+        with mock.patch.object(keras.Model, "predict", side_effect=lambda *a, **k: calls.append("predict")):
+            code, error = _cli(["predict", "har.fusionactnet", "--preset", "fusionactnet_basicmotions",
+                                "--output", str(tmp_path / "pr2"), str(test_file), str(wrong)])
+        self.assertEqual((code, calls), (1, []))
+        self.assertRegex(error, r"wrong_channels\.npy")
+        self.assertFalse((tmp_path / "pr2" / "predictions.csv").exists())
         # har.resnet1d ships no preset: --preset is refused by name, before any work.
         code, error = _cli(["evaluate", "har.resnet1d", "--preset", "fusionactnet_basicmotions",
                             "--output", str(tmp_path / "no")])
