@@ -76,6 +76,16 @@ class DiabeticRetinopathyTaskTest(TestCase):
         self.assertEqual(rows["dark.png"]["gradeable"], "False")
         self.assertEqual(rows["dark.png"]["p_referable"], "")
         self.assertTrue(rows["dark.png"]["reason"].startswith("too dark"))
+        # A 1×1 image is not classified: the gate gives the file, its size and the minimum instead of a probability.
+        Image.fromarray(np.full((1, 1, 3), 120, np.uint8)).save(tmp_path / "dot.png")
+        config = RunConfig(output_dir=tmp_path / "dot", model_path=str(trained / "best.keras"),
+                           options=get_task("fundus.dr").resolve_options({"tta_samples": 2}))
+        results = get_task("fundus.dr").predict(config, [str(photos / "good.jpg"), str(tmp_path / "dot.png")])
+        self.assertEqual((results["images"], results["gradeable"]), (2, 1))
+        self.assertEqual(list(results["probabilities"]), [str(photos / "good.jpg")])
+        verdict = results["ungradeable (no DR probability shown)"][str(tmp_path / "dot.png")]
+        self.assertRegex(verdict, r"^ungradeable \(score 0\.00\): resolution too low to grade \(1 px on the shorter "
+                                  r"side; at least 256 needed\)")
 
     def test_predict_bad_inputs(self):
         trained = self.trained
