@@ -15,6 +15,27 @@ Both patches act only when the strategy is a multi-worker collective one and def
 Keras otherwise; they are applied only for exactly the Keras versions listed in
 `SHIMMED_KERAS_VERSIONS`. `tests/core/training/test_distribute.py` runs two workers
 without the shim and fails once upstream no longer needs it.
+
+Resuming a killed multi-worker run: every worker keeps its own backup, the chief in
+`OUTPUT/backup`, worker i in `OUTPUT/worker-<i>/backup` (`core.training.fit.worker_output_dir`;
+the same folder on every launch). Start all workers again with the same command: each
+restores its own backup and all resume from the same epoch; `core.training.callbacks.
+BackupAgreement` stops the run, naming the epochs, if their backups disagree (a kill between
+two workers' saves). Batch-norm moving statistics stay per worker (Keras 3 does not
+synchronise them): the chief's `best.keras` holds those of its own data shard.
+Tested here: two local processes (TF_CONFIG on 127.0.0.1) running `resuite train
+har.resnet1d --strategy multi_worker`, killed after epoch 0's backup and resumed
+(`tests/core/training/test_multi_worker_resume.py`, large). Not tested: separate machines,
+a shared network file system, GPUs.
+
+`--strategy tpu` (`--tpu NAME`): `get_strategy("tpu", tpu=NAME)` makes a
+`TPUClusterResolver(tpu=NAME)` (None: the TPU of this Cloud TPU VM or of the
+`TPU_NAME` environment variable), calls `tf.config.experimental_connect_to_cluster` and
+`tf.tpu.experimental.initialize_tpu_system`, and returns a `tf.distribute.TPUStrategy`;
+the shim above is not applied to it. Nothing of it was tested here: this project has no
+TPU, no test runs `get_strategy("tpu")`, and neither Keras 3's `fit` under `TPUStrategy`
+nor the tasks' data pipelines (TPUs need fixed batch shapes: `drop_remainder`) nor the
+backup and resume above were ever run on one.
 """
 
 import keras

@@ -47,9 +47,11 @@ def get_strategy(name="default", devices=None, tpu=None, port=None):
             the logical CPUs made by `split_cpu`; synchronous data parallelism),
             "multi_worker" (several machines, from the `TF_CONFIG` environment variable
             or, when it is unset, from the SLURM `srun` step, see `slurm_cluster_resolver`;
-            applies the Keras 3 shim of `core.training.multi_worker`) or "tpu".
+            applies the Keras 3 shim of `core.training.multi_worker`) or "tpu" (a
+            `TPUStrategy`; never run on a TPU by this project: see `core.training.multi_worker`).
         devices: list of str or None. Devices for "mirrored". Defaults to None (automatic).
-        tpu: str or None. TPU address or name for "tpu". Defaults to None (auto-detect).
+        tpu: str or None. TPU address or name for "tpu", passed to `TPUClusterResolver`.
+            Defaults to None (auto-detect: `TPU_NAME`, or the TPU of a Cloud TPU VM).
         port: int or None. First port of the workers of a node under SLURM. Defaults to
             None: `RESUITE_SLURM_PORT`, else 8888.
 
