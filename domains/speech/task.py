@@ -60,7 +60,7 @@ OPTIONS = (
 )
 # The preset the demo shows, and the small configuration it then trains briefly (to show that training runs).
 DEMO_PRESET = "apnet_asterisk_8k_small"
-DEMO_OPTIONS = {"channels": 32, "kernel_sizes": [3, 7, 11], "discriminator_scale": 0.125, "steps_per_epoch": 20,
+DEMO_OPTIONS = {"channels": 32, "kernel_sizes": [3, 7, 11], "discriminator_scale": 0.125, "steps_per_epoch": 6,
                 "test_files": 4}
 DEMO_BATCH_SIZE = 8
 SMOKE_DEMO_OPTIONS = {"channels": 4, "kernel_sizes": [3], "discriminator_scale": 1 / 64, "periods": [2, 3],

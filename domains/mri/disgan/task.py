@@ -40,13 +40,13 @@ DEMO_PRESET = "disgan_mni_small"
 # `demo` trains this small configuration briefly, to show that training runs.
 DEMO_OPTIONS = {
     "filters": 16, "num_rrdb": 1, "d_filters": 4, "fe_widths": [8, 16, 32, 64], "patch_size": 32,
-    "pretrain_epochs": 1, "pretrain_steps_per_epoch": 10, "steps_per_epoch": 2,
+    "pretrain_epochs": 1, "pretrain_steps_per_epoch": 10, "steps_per_epoch": 1,
     "learning_rate": 1e-5,  # the GAN phase fine-tunes the warmed-up generator (see train_disgan)
     "noise_levels": [0.0],
 }
 SMOKE_DEMO_OPTIONS = {**DEMO_OPTIONS, "filters": 8, "pretrain_steps_per_epoch": 2, "steps_per_epoch": 1,
                       "holdout_slices": 8}
-DEMO_BATCH_SIZE, SMOKE_DEMO_BATCH_SIZE = 4, 2
+DEMO_BATCH_SIZE, SMOKE_DEMO_BATCH_SIZE = 2, 2
 
 OPTIONS = (
     # model
