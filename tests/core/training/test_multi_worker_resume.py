@@ -9,7 +9,6 @@ import json
 import os
 import pathlib
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import pytest
 import core.backbones  # noqa: F401  (registers ResNetBackbone for load_model)
 import core.tasks  # noqa: F401  (registers Classifier)
 from core.testing import TestCase
+from tests.core.training.test_distribute import _free_ports
 
 WORKER = pathlib.Path(__file__).with_name("distributed_worker.py")
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -28,16 +28,6 @@ EPOCHS = 3
 # BasicMotions: 32 training windows after the validation split; global batch 8 = 4 steps per epoch.
 TRAIN = ["train", "har.resnet1d", "--strategy", "multi_worker", "--epochs", str(EPOCHS), "--batch-size", "8",
          "--option", "depth=10", "--verbose", "2", "--seed", "0"]
-
-
-def _free_ports(n):
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ",".join(map(str, ports))
 
 
 def _rows(path):
@@ -49,7 +39,7 @@ def _rows(path):
 class MultiWorkerResumeTest(TestCase):
     def _launch(self, tmp, out, name, pause_after_epoch=None):
         """Start both workers of `resuite train` (TF_CONFIG on fresh localhost ports); stdout+stderr to files."""
-        ports = _free_ports(2)
+        ports = ",".join(map(str, _free_ports(2)))
         env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
         pause = [] if pause_after_epoch is None else ["--pause-after-epoch", str(pause_after_epoch)]
         procs, logs = [], []
