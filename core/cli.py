@@ -11,7 +11,7 @@
     resuite demo                          every task, briefly, on the sample data; one results table
     resuite --version                     the installed package's version
 
-`list` and every `--help` read the tasks' declarations from their source (`core.registry.
+`list` and every `--help` read the tasks' declarations from their source (`core.task_source.
 describe_tasks`): they answer without importing TensorFlow.
 """
 
@@ -192,7 +192,7 @@ def _named_task(argv):
 def unknown_task_message(name, infos=None):
     """Why `name` is not a task: unknown (listing the known ones), or its domain lacks its extra; None if known.
 
-    Reads the tasks' declarations from their source (`core.registry.describe_tasks`), importing nothing.
+    Reads the tasks' declarations from their source (`core.task_source.describe_tasks`), importing nothing.
 
     Args:
         name: str. A task name from the command line.
@@ -204,13 +204,13 @@ def unknown_task_message(name, infos=None):
     unknown_task_message("nosuch.task")        # "Unknown task 'nosuch.task'. Registered tasks: aramaic.letters, ..."
     ```
     """
-    from core.registry import describe_tasks, unavailable_domains
+    from core.task_source import describe_tasks, missing_extras
 
     infos = describe_tasks() if infos is None else infos
     if name in infos:
         return None
     domain = name.split(".")[0]
-    missing = unavailable_domains(imported=False)
+    missing = missing_extras()
     if domain in missing:
         return f"Task {name!r}: the domain {domain!r} {missing[domain]}"
     return f"Unknown task {name!r}. Registered tasks: {', '.join(infos) or 'none'}"
@@ -408,7 +408,7 @@ def main(argv=None):
     argv = [arg for arg in argv if arg != "--traceback"]
     named, infos = _named_task(argv), None
     if named is not None:
-        from core.registry import describe_tasks
+        from core.task_source import describe_tasks
 
         infos = describe_tasks()
         message = unknown_task_message(named, infos)
@@ -422,11 +422,11 @@ def main(argv=None):
     if args.command == "demo":
         return _cmd_demo(args)
     if args.command == "list":
-        from core.registry import describe_tasks, unavailable_domains
+        from core.task_source import describe_tasks, missing_extras
 
         print(format_table([{"task": n, "description": t.description, "samples": ", ".join(t.samples)}
                             for n, t in describe_tasks().items()]))
-        for domain, reason in unavailable_domains(imported=False).items():
+        for domain, reason in missing_extras().items():
             print(f"domain {domain}: not available, {reason}")
         return 0
     if named is None and (message := unknown_task_message(args.task)):
