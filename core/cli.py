@@ -23,6 +23,7 @@ import pathlib
 import shutil
 import sys
 import time
+import warnings
 
 EPILOG = """examples:
   resuite data fetch                          # all real samples into ~/.cache/resuite/data
@@ -401,7 +402,26 @@ def prepare_output(path):
     return created
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """A warning as one line on stderr (what the user reads: "file: resampled from 48000 Hz to 8000 Hz")."""
+    print(f"warning: {message}", file=sys.stderr if file is None else file)
+
+
 def main(argv=None):
+    """Run the `resuite` command line on `argv` (default: `sys.argv[1:]`); returns the exit code.
+
+    Warnings (a file resampled, ...) print as one line each, `warning: ...`, without Python's
+    file-and-line prefix.
+
+    Args:
+        argv: list of str or None.
+    """
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _main(argv)
+
+
+def _main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     argv = sys.argv[1:] if argv is None else list(argv)
     traceback = "--traceback" in argv  # before or after the command

@@ -269,3 +269,16 @@ def test_per_file_results_print_as_a_table_and_json_goes_to_stdout(tmp_path, wri
     assert results["files"][1] == {"file": "b.png", "verdict": "ungradeable", "reason": "no dark border"}
     assert "progress 1/2" in captured.err
     assert json.loads((out / "predict_results.json").read_text()) == results
+
+
+def test_a_warning_prints_as_one_line_and_python_s_own_display_comes_back(capsys, monkeypatch):
+    import warnings
+
+    def command(argv):
+        warnings.warn("in.wav: resampled from 48000 Hz to 8000 Hz")
+        return 0
+
+    monkeypatch.setattr(cli, "_main", command)
+    assert cli.main(["predict", "any.task", "in.wav"]) == 0
+    assert capsys.readouterr().err == "warning: in.wav: resampled from 48000 Hz to 8000 Hz\n"
+    assert warnings.showwarning is not cli._show_warning  # Python's own display is back after the command
