@@ -5,7 +5,7 @@ which 3 static and 3 dynamic) and on random values (speed does not depend on the
 
 1. Inference windows/s at batch 256 of the FusionActNet expert, gate and full model and of the
    ResNet-1D baseline (`ResNetBackbone(rank=1, depth=18, stem="simple")` + `Classifier`, as
-   `domains.har.task`), each beside the official PyTorch number (PLATFORM.md) and its
+   `domains.har.task`), each beside the official PyTorch number (docs/official_implementations.md) and its
    parameter count beside the official count.
 2. Training windows/s (`train_on_batch` steps) at batch 10 (the paper's) and 64.
 3. The `core.data.from_arrays` training pipeline alone over a UCI-HAR-sized synthetic array,
@@ -21,8 +21,8 @@ import numpy as np
 
 from bench.common import environment_line, print_table, ratio, time_call
 
-BASELINE = "official PyTorch, 2 threads, PLATFORM.md"
-# model: (parameters, windows/s at batch 256 × 9 × 128), from PLATFORM.md.
+BASELINE = "official PyTorch, 2 threads, docs/official_implementations.md"
+# model: (parameters, windows/s at batch 256 × 9 × 128), from docs/official_implementations.md.
 OFFICIAL = {
     "FusionActNet expert": (3_581_763, 837),
     "FusionActNet gate": (432_193, 398),

@@ -4,7 +4,7 @@ Two measurements on the official configuration (7,200 pixels, 3 labels):
 
 1. Inference spectra/s at batch 256 × 7,200 of RRNet (post-RNN [4, 8, 16], 40 steps) and StarNet
    (post-RNN), a compiled call (`training=False`, no XLA), beside the official PyTorch numbers
-   measured on this CPU (PLATFORM.md: 567 and 636 spectra/s) and the parameter counts beside the
+   measured on this CPU (docs/official_implementations.md: 567 and 636 spectra/s) and the parameter counts beside the
    official ones (torch counts two RNN bias vectors, Keras one: `torch_parameter_count`). Random
    inputs with 1 % of the pixels masked: speed does not depend on the values.
    Each model runs twice, in two fresh processes: with TensorFlow's default kernels and with
@@ -38,8 +38,8 @@ import numpy as np
 
 from bench.common import environment_line, print_table, ratio, time_call
 
-BASELINE = "official PyTorch, 2 threads, PLATFORM.md"
-# model: (torch parameters, spectra/s at batch 256 × 7200), from PLATFORM.md.
+BASELINE = "official PyTorch, 2 threads, docs/official_implementations.md"
+# model: (torch parameters, spectra/s at batch 256 × 7200), from docs/official_implementations.md.
 OFFICIAL = {"RRNet post-RNN [4,8,16]": (3_981_994, 567), "StarNet post-RNN": (7_666_870, 636)}
 KERNELS = {"TF default kernels": "0", "oneDNN (TF_ENABLE_ONEDNN_OPTS=1)": "1"}
 

@@ -6,7 +6,7 @@ Measurements (CPU, `jit_compile=False`):
 2. Generator inference of one 32³ → 64³ patch, paper configuration (seeded random weights: speed
    does not depend on them), in a fresh process per kernel setting (TensorFlow's oneDNN kernels
    on and off, `TF_ENABLE_ONEDNN_OPTS`; TensorFlow turns them on by itself on CPUs with AVX-512),
-   their outputs compared, beside the official PyTorch generator: 9.2 s per patch in PLATFORM.md
+   their outputs compared, beside the official PyTorch generator: 9.2 s per patch in docs/official_implementations.md
    (torch 2.13, 2 threads, an AVX2 machine without AVX-512) and 11.9 s in the side-by-side run
    of issue #14. `--xla` adds the generator compiled with XLA.
 3. Training patches/s (steps of `fit`, after a first step that traces), the L1 warm-up step beside
@@ -48,8 +48,9 @@ from bench.common import environment_line, print_table, ratio, time_call
 
 BASELINE = "the official PyTorch DISGAN generator, 2 threads"
 OFFICIAL_PARAMETERS = 16_042_881
-# Seconds per 32³ patch of the official generator: PLATFORM.md's measurement, and issue #14's side-by-side run.
-OFFICIAL_SECONDS_PER_PATCH = {"PLATFORM.md": 9.2, "issue #14 side by side": 11.9}
+# Seconds per 32³ patch of the official generator: the measurement of docs/official_implementations.md,
+# and issue #14's side-by-side run.
+OFFICIAL_SECONDS_PER_PATCH = {"docs/official_implementations.md": 9.2, "issue #14 side by side": 11.9}
 KERNELS = {"oneDNN": "1", "Eigen (oneDNN off)": "0"}
 TILE_SIZES = (32, 48)
 VOLUME_SHAPE = (197, 233, 189)
@@ -447,7 +448,7 @@ def main(argv=None):
                      "seconds": round(run["seconds"], 1), "peak RSS MiB": round(run["peak_rss_mib"]),
                      "RSS before MiB": round(run["rss_after_setup_mib"]),
                      "tiles run/total": f"{run['computed_tiles']}/{run['tiles']}"})
-    tiles_run, official = tiled[32]["computed_tiles"], OFFICIAL_SECONDS_PER_PATCH["PLATFORM.md"]
+    tiles_run, official = tiled[32]["computed_tiles"], OFFICIAL_SECONDS_PER_PATCH["docs/official_implementations.md"]
     estimates = {f"official PyTorch, tiles 32 (estimate: tiles run × {official} s/patch)": official}
     if seconds is not None:
         estimates = {f"DISGAN paper config, tiles 32 (estimate: tiles run × {seconds:.1f} s/patch)": seconds, **estimates}

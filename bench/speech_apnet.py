@@ -7,7 +7,7 @@ Measurements (CPU, compiled `tf.function`, random weights: speed does not depend
    deployed vocoder runs), beside a HiFi-GAN-v1-configured generator (512 channels, MRF 3/7/11,
    transposed-convolution upsampling) at the same hop, 80 = 5·4·2·2, kernels 2× the strides.
    RTF = seconds of compute / seconds of audio; the ratio HiFi-GAN / APNet is the paper's "about
-   8× faster on CPU". The official PyTorch figures on this machine (PLATFORM.md): APNet RTF 0.231
+   8× faster on CPU". The official PyTorch figures on this machine (docs/official_implementations.md): APNet RTF 0.231
    (weight norm kept), HiFi-GAN v1 0.603 (22.05 kHz, hop 256).
 2. The same at 8 kHz (the telephone-band configuration: APNet with n_fft 512, hop 40; HiFi-GAN
    upsampling 5·4·2 = 40), 5 s of audio.
@@ -162,7 +162,7 @@ def main(argv=None):
     verdict = "faster" if apnet["rtf"] < official else "slower"
     print(f"Ours (weight norm folded) vs the official APNet code on this machine: RTF {apnet['rtf']:.3f} vs "
           f"{official}: {verdict} by {max(apnet['rtf'], official) / min(apnet['rtf'], official):.2f}x "
-          f"(official figures, PLATFORM.md: {OFFICIAL})")
+          f"(official figures, docs/official_implementations.md: {OFFICIAL})")
     if args.tflite:
         tflite = [row for features, (model, mel) in exported.items() for row in tflite_rows(features, model, mel, repeats)]
         print_table("TFLite export of the folded APNet generator (builtin ops; matmul inverse DFT)", tflite)

@@ -2,7 +2,7 @@
 
 The functions take a batch of 2-D images `(B, H, W, C)` or 3-D volumes `(B, D, H, W, C)` and
 return one value per example, shape `(B,)`. They follow the DISGAN evaluation conventions
-(REFERENCE.md §1): the data range defaults to `max - min` of the ground truth of each example,
+(docs/papers.md §1): the data range defaults to `max - min` of the ground truth of each example,
 and NRMSE is normalized by that same min-max range.
 
 The heavy lifting is `tf.image.psnr` and `tf.image.ssim`; volumes are scored slice by slice by

@@ -27,7 +27,7 @@ class GaussianNLL(keras.losses.Loss):
 
         mean_j[ log(s_j) / 2 + (y_j - μ_j)**2 / (2 s_j) ] + constant
 
-    which is RRNet's loss (REFERENCE.md §5) with `constant=5.0`. The constant does not change the
+    which is RRNet's loss (docs/papers.md §5) with `constant=5.0`. The constant does not change the
     gradients. The variance is clamped from below at `min_variance` for numerical stability.
 
     The loss returns per-example values and lets `keras.losses.Loss` reduce them, so the reduction

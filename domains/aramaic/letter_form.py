@@ -29,7 +29,7 @@ from domains.aramaic.letters import GLYPH_BOX, GLYPH_CANVAS
 from domains.aramaic.noise import blur
 
 # The paper's elastic distortions (alpha, sigma ranges at 256 px): the first and last are the
-# repository's; the four between are the project's geometric interpolation (REFERENCE.md §6).
+# repository's; the four between are the project's geometric interpolation (docs/papers.md §6).
 ELASTIC_RANGES = (((9, 11), (2, 4)), ((40, 60), (4, 6)), ((150, 250), (6, 9)), ((500, 800), (9, 12)),
                   ((1500, 2500), (12, 15)), ((5000, 8000), (15, 25)))
 # At full strength the largest ranges move strokes by about 20 % of the side (53 px of 256) and

@@ -1,7 +1,7 @@
 """The 22 Old Aramaic letters, the "No Letter" class, and fonts that draw them.
 
 Class names are those of the Deep Aramaic repository (`alphabet/*.png`, one folder per letter;
-REFERENCE.md §6), in alphabetical order of the script, which is also the Unicode order of the
+docs/papers.md §6), in alphabetical order of the script, which is also the Unicode order of the
 Imperial Aramaic block U+10840 (Aleph) … U+10855 (Taw). The last class, "No Letter", is a
 stone surface without a letter (the Deep Aramaic app has it too).
 

@@ -1,8 +1,8 @@
 """`AramaicClassifier`: a 2-D ResNet over the 22 Old Aramaic letters + "No Letter", that can say "illegible".
 
-Deep Aramaic (REFERENCE.md §6) classifies letter crops with a ResNet in tf.keras; its app loads a
+Deep Aramaic (docs/papers.md §6) classifies letter crops with a ResNet in tf.keras; its app loads a
 model with a 224 × 224 × 3 input. The paper does not give the depth, optimiser or epochs
-(UNVERIFIED in REFERENCE.md): `AramaicClassifier()` builds the project's choice, a ResNet-18 from
+(UNVERIFIED in docs/papers.md): `AramaicClassifier()` builds the project's choice, a ResNet-18 from
 `core.backbones` (torchvision's layout) at 224 × 224 × 3, 23 classes. Training on this CPU uses
 smaller images and a narrower ResNet (`domains.aramaic.task`).
 

@@ -1,6 +1,6 @@
 """`AramaicSynth`: photo-realistic synthetic Old Aramaic letters carved in stone, deterministic by seed.
 
-Deep Aramaic (Aioanei et al., PLoS ONE 2024, REFERENCE.md §6) trains its classifier on synthetic
+Deep Aramaic (Aioanei et al., PLoS ONE 2024, docs/papers.md §6) trains its classifier on synthetic
 letters made from fonts, stone textures, lighting, damage and augmentations. `AramaicSynth` renders
 such images procedurally in vectorised NumPy/SciPy on an `image_size × image_size` grid (no
 hand-made textures, nothing downloaded), one stage per module:

@@ -46,7 +46,7 @@ RELEASED_DIR = pathlib.Path(__file__).parent / "released"
 RELEASED_FILES = {"test": "sipaim2022_resnet18_test_results.csv.gz",
                   "validation": "sipaim2022_resnet18_validation_results.csv.gz"}
 RELEASED_COLUMNS = ("Filename", "Ground truth label", "Prediction", "Not Refereable", "Refereable", "Time")
-# The paper (arXiv 2210.03180) and REFERENCE.md §3, recomputed from the released predictions.
+# The paper (arXiv 2210.03180) and docs/papers.md §3, recomputed from the released predictions.
 PAPER = {
     "test_auc": 0.955, "test_auc_ci": (0.953, 0.956), "validation_auc": 0.972,
     "per_source_auc": {"Kaggle": 0.952, "DDR": 0.965, "Messidor2": 0.973, "DR2": 0.974, "DeepDRID": 0.959,

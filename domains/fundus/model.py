@@ -3,7 +3,7 @@
 Castilla et al., "A ResNet is All You Need?" (SIPAIM 2022, arXiv 2210.03180): a standard
 ResNet-18 with a 2-class softmax (non-referable / referable, ICDR grade >= 2) reaches test AUC
 0.955 on 61,007 images of nine sources. The repository releases splits and predictions only
-(REFERENCE.md §3); input size, preprocessing and training recipe are the project's documented
+(docs/papers.md §3); input size, preprocessing and training recipe are the project's documented
 choices (`preprocessing`, `training`).
 
 - **Backbone**: `core.backbones.ResNetBackbone(rank=2, depth=18)` (torchvision's resnet18

@@ -1,7 +1,7 @@
 """Fundus preprocessing in TensorFlow ops (usable in `tf.data`): read, find the field of view, crop,
 Graham's normalisation exactly as TFDS's `btgraham-300`, resize, and the training augmentations.
 
-The paper (REFERENCE.md §3) says only "standard preprocessing strategy" and "empirically
+The paper (docs/papers.md §3) says only "standard preprocessing strategy" and "empirically
 calibrated data augmentation". The project's documented choice, `preprocess(image, size=512)`:
 
 1. `crop_to_fov`: crop to the bounding box of the field of view (the bright disc on a dark

@@ -1,7 +1,8 @@
 """SYNTHETIC fundus photographs with DR lesions at a grade-dependent density (for training demos only).
 
-No multi-image fundus set can be fetched here (DATA.md), so training and the AUC of the demo and
-the notebook are shown on these drawings, and say so. Each image is drawn with Pillow: a black
+No multi-image fundus set ships in a package registry (the samples are single photographs), so
+training and the AUC of the demo and the notebook are shown on these drawings, and say so. Each
+image is drawn with Pillow: a black
 background, a red-orange disc with vignetting, a bright optic disc, a darker macula, a vessel
 tree of branching arcs leaving the optic disc, and for ICDR grade g:
 

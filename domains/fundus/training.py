@@ -1,6 +1,6 @@
 """The training recipe of `DRClassifier` on `core.training.fit` (resumable, best epoch on validation).
 
-The paper releases no training code (REFERENCE.md §3: optimiser, schedule and augmentation are
+The paper releases no training code (docs/papers.md §3: optimiser, schedule and augmentation are
 unverified). The project's choice: AdamW (weight decay 1e-4), peak rate 1e-3 with a cosine
 decay to 1 % over the run, cross-entropy on the 2 classes (or 5 grades), batch 16, the
 augmentation of `preprocessing.AUGMENTATION` (flips, any rotation, +-10 % scale, mild colour

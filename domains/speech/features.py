@@ -1,6 +1,6 @@
 """APNet's features: log-mel input; log-amplitude, phase, real and imaginary part targets.
 
-Computed as the official `dataset.py` computes them (REFERENCE.md §7), on `core.spectral`
+Computed as the official `dataset.py` computes them (docs/papers.md §7), on `core.spectral`
 (`torch.stft(center=True)` framing, librosa's mel filterbank):
 
     mel       = ln(max(mel_basis · sqrt(re² + im² + 1e-9), 1e-5))

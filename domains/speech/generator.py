@@ -1,6 +1,6 @@
 """APNet's generator: amplitude (ASP) and phase (PSP) spectrum predictors, then an iSTFT.
 
-As the official `models.py` (REFERENCE.md §7), every layer frame-level (no upsampling):
+As the official `models.py` (docs/papers.md §7), every layer frame-level (no upsampling):
 
     ASP: mel → Conv1D(512, k7) → MRF(k 3/7/11, d 1/3/5, averaged) → LeakyReLU(0.01) → Conv1D(bins, k7) = log|X|
     PSP: mel → Conv1D(512, k7) → MRF(...)                          → LeakyReLU(0.01) → Conv1D(bins, k7) = R

@@ -1,4 +1,4 @@
-"""APNet's spectral losses, per example `(B,)` (REFERENCE.md §7; Ai & Ling 2023, Sec. III-C).
+"""APNet's spectral losses, per example `(B,)` (docs/papers.md §7; Ai & Ling 2023, Sec. III-C).
 
 - `amplitude_loss`: L_A = MSE between log-amplitude spectra.
 - `phase_losses`: instantaneous phase (IP) on φ, group delay (GD) on the difference along

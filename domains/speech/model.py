@@ -6,7 +6,7 @@ inherited from HiFi-GAN). `fit` takes batches of waveforms `(batch, samples)` (s
 multiple of the hop); the log-mel input and the spectral targets are computed in the graph from
 them (`domains.speech.features`), so a data pipeline is only audio.
 
-Generator loss (REFERENCE.md §7), logged under `generator_<name>`:
+Generator loss (docs/papers.md §7), logged under `generator_<name>`:
 
     loss = 45·amplitude + 100·phase + 20·spectrum + adversarial + 2·feature_matching + 45·mel
     phase = instantaneous_phase + group_delay + instantaneous_frequency

@@ -21,7 +21,7 @@ Each CSV has a header with an unnamed index column followed by 12 channels:
 rotationRate.y,rotationRate.z,userAcceleration.x,userAcceleration.y,userAcceleration.z`.
 Attitude is in rad, gravity and user acceleration in g, rotation rate in rad/s.
 
-The paper's windowing for this set is not published (REFERENCE.md §4); this loader cuts each
+The paper's windowing for this set is not published (docs/papers.md §4); this loader cuts each
 (trial, subject) recording on its own into windows of `window` samples with the given overlap,
 so that no window spans two recordings.
 """

@@ -1,6 +1,6 @@
 """DISGAN's discriminator: a 3-D UNet whose encoder levels each carry a Haar DWT + 1×1×1 conv unit.
 
-Layout (REFERENCE.md §1; `dwt_UNet` and `DWT_transform` of wqlevi/DISGAN), for `L` levels and
+Layout (docs/papers.md §1; `dwt_UNet` and `DWT_transform` of wqlevi/DISGAN), for `L` levels and
 base width `nf` (the paper: `L = 6`, `nf = 16`, 64³ inputs):
 
 - **stem**: conv 3×3×3 (1 → nf) + batch norm.

@@ -1,6 +1,6 @@
 """DISGAN's generator: a 3-D RRDB network with one ×2 pixel-shuffle upsampling (ESRGAN in 3-D).
 
-Layout (REFERENCE.md §1, `mains/model/model_DISGAN.py: Generator` of wqlevi/DISGAN):
+Layout (docs/papers.md §1, `mains/model/model_DISGAN.py: Generator` of wqlevi/DISGAN):
 
     conv1 3×3×3 (1 → F)                                       out1
     num_rrdb × RRDB (each: 3 dense residual blocks of 5 dense convs, residual scale 0.2)

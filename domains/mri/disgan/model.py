@@ -1,6 +1,6 @@
 """The DISGAN training model: generator, wavelet UNet discriminator and perceptual extractor.
 
-Losses (REFERENCE.md §1, `mains/ln_DDP_train.py` of wqlevi/DISGAN):
+Losses (docs/papers.md §1, `mains/ln_DDP_train.py` of wqlevi/DISGAN):
 
     G:  L1(SR, HR) + 5e-3 · BCE(D(SR) − mean_b D(HR), 1) + 1e-2 · L1(FE(SR), FE(HR))
     D:  [BCE(D(HR) − mean_b D(SR), 1) + BCE(D(SR) − mean_b D(HR), 0)] / 2

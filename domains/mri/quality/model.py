@@ -5,7 +5,7 @@ Motion Artefacts in Brain MR Images" (arXiv 2206.06725; MIDL 2022 short paper "R
 SSIM Regression..."): a ResNet-18 regresses the SSIM between a motion-corrupted image and its
 motion-free original, from the corrupted image alone; classes are SSIM ranges. ResNet-18 with
 contrast augmentation was best (residuals mu = -0.0009, sigma = 0.0139; 3/5/10-class accuracy
-97/95/89 %). No official code is public; the choices below are the project's (REFERENCE.md §2).
+97/95/89 %). No official code is public; the choices below are the project's (docs/papers.md §2).
 
 - **Backbone**: `core.backbones.ResNetBackbone(rank=2, depth=18, input_channels=1)` with a fixed
   `slice_size x slice_size` input (128 by default; the data pipeline crops each volume to its

@@ -29,7 +29,7 @@ the lines of the motion-free segment. `bench/mri_quality.py` reruns the same mot
 NumPy/SciPy transcription of TorchIO's loop (`scipy.ndimage.affine_transform`, one FFT per moved
 copy): the outputs agree to about 1e-6.
 
-Project choices (REFERENCE.md §2 leaves the simulator UNVERIFIED; the authors' public helper
+Project choices (docs/papers.md §2 leaves the simulator UNVERIFIED; the authors' public helper
 code wraps TorchIO's `RandomMotion(degrees=10, translation=10, num_transforms=2)`):
 - 2-D and in-plane only (TorchIO's `is_2d` case: rotation about the slice normal, translation
   in the plane); through-plane motion cannot be simulated on a single slice.

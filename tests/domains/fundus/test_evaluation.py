@@ -64,7 +64,7 @@ class EvaluationTest(TestCase):
         self.assertEqual(sources["Kaggle"]["n"], 53576)
         self.assertEqual(sources["Messidor2"]["n"], 1744)
         for source, paper_auc in PAPER["per_source_auc"].items():
-            # REFERENCE.md rounds to 3 decimals (Kaggle: 0.95147 is quoted 0.952).
+            # docs/papers.md rounds to 3 decimals (Kaggle: 0.95147 is quoted 0.952).
             self.assertEqual(sources[source]["auc"], pytest.approx(paper_auc, abs=1e-3), source)
 
     def test_screening_report_on_released(self):

@@ -14,7 +14,7 @@ def _count(model):
 
 class FusionActNetTest(TestCase):
     def test_parameter_counts_equal_the_official_model(self):
-        # PLATFORM.md: the official PyTorch FusionActNet, 9 channels × 128, 3 + 3 classes.
+        # docs/official_implementations.md: the official PyTorch FusionActNet, 9 channels × 128, 3 + 3 classes.
         self.assertEqual(_count(build_expert(9, 3)), 3_581_763)
         self.assertEqual(_count(build_gate(9)), 432_193)
         model = FusionActNet(9, UCI_CLASSES, ["SITTING", "STANDING", "LAYING"], window_length=128)

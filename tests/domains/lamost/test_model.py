@@ -13,8 +13,9 @@ SMALL = dict(num_pixels=720, widths=(2, 4, 8), rnn_steps=10, hidden_units=(16,))
 
 
 class RRNetTest(TestCase):
+    # Keras's count, then PyTorch's (docs/official_implementations.md).
     @parameterized.named_parameters(
-        ("rrnet_post_rnn", RRNet, {}, 3_981_634, 3_981_994),        # post-RNN [4, 8, 16], 3 labels (PLATFORM.md)
+        ("rrnet_post_rnn", RRNet, {}, 3_981_634, 3_981_994),        # post-RNN [4, 8, 16], 3 labels
         ("starnet_post_rnn", StarNet, {}, 7_666_510, 7_666_870),    # StarNet post-RNN, 3 labels
         ("rrnet_raw", RRNet, {"mode": "raw"}, 3_722_074, 3_722_074),  # no RNN: 3,981,994 − 259,920
     )

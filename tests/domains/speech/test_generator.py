@@ -12,7 +12,7 @@ from tests.domains.speech.conftest import gains
 class GeneratorTest(TestCase):
     def test_hifigan_baseline_has_the_official_parameter_count(self):
         # APNet's own count (72,191,494) is checked in test_model.py on `APNet()`, built once.
-        hifigan = build_hifigan_generator()  # PLATFORM.md: 13,926,017 with weight norm removed
+        hifigan = build_hifigan_generator()  # docs/official_implementations.md: 13,926,017 with weight norm removed
         self.assertEqual(hifigan.count_params() - gains(hifigan), 13_926_017)
 
     def test_synthesis_of_true_amplitude_and_phase_gives_the_waveform_back(self):

@@ -19,7 +19,7 @@ def batch_norm(c):  # trainable gamma and beta (PyTorch's parameters; running st
 
 
 def official_discriminator_parameters(nf=16):
-    """dwt_UNet of REFERENCE.md §1, written out level by level from the text (PyTorch counting)."""
+    """dwt_UNet of docs/papers.md §1, written out level by level from the text (PyTorch counting)."""
     total = conv(3, 1, 16) + batch_norm(16)                       # stem + bn1
     total += conv(4, 16, nf - 1, bias=False)                      # layer1
     for cin, cout in ((nf, 2 * nf - 2), (2 * nf, 4 * nf - 4), (4 * nf, 8 * nf - 8), (8 * nf, 8 * nf - 16)):

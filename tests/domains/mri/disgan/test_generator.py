@@ -18,7 +18,7 @@ class GeneratorTest(TestCase):
         self.assertEqual(generator.count_params(), 16_042_881)
         self.assertEqual(OFFICIAL_GENERATOR_PARAMETERS, 16_042_881)
         self.assertEqual(generator_parameter_count(), 16_042_881)
-        # The layout of REFERENCE.md §1: 3 RRDBs of 3 dense blocks x 5 convs, one x2 pixel shuffle.
+        # The layout of docs/papers.md §1: 3 RRDBs of 3 dense blocks x 5 convs, one x2 pixel shuffle.
         rrdbs = [layer for layer in generator.layers if isinstance(layer, ResidualInResidualDenseBlock)]
         self.assertEqual(len(rrdbs), 3)
         self.assertEqual({(r.filters, r.num_dense_blocks, r.num_convs, r.negative_slope, r.residual_scale)
