@@ -1,8 +1,9 @@
 """Which model a `.keras` file holds, read from its config without building it.
 
 A task given another task's model file would otherwise fail deep inside TensorFlow ("in user
-code: ... Input 0 of layer ..."). Each `core.registry.TaskRunner` names the models it saves in
-`saved_models`; before a task runs with `--model PATH`, `check_model_file` reads the file's
+code: ... Input 0 of layer ..."). Each `core.registry.TaskRunner` accepts the kinds its
+`accepted_models()` names (its model class's, or those of `saved_models`); before a task runs
+with `--model PATH`, `check_model_file` reads the file's
 `config.json` (no weights, no graph) and names the task the file belongs to.
 
 A model's *kind* is its registered class name without the package (`"FusionActNet"`,
@@ -64,8 +65,8 @@ def model_kind(path):
 def check_model_file(path, task):
     """Raise a clear error when `path` holds the model of another registered task.
 
-    Nothing is checked for a task that declares no `saved_models`; a file whose kind no registered
-    task saves passes (the task's own loader says whether it can use it).
+    Nothing is checked for a task that accepts no kind (`TaskRunner.accepted_models`); a file whose
+    kind no registered task saves passes (the task's own loader says whether it can use it).
 
     Args:
         path: str or `os.PathLike`. The `.keras` file given to the task.
@@ -82,18 +83,19 @@ def check_model_file(path, task):
     # ValueError: runs/har/best.keras holds a FusionActNet, a model of har.fusionactnet; mri.disgan ...
     ```
     """
-    if not task.saved_models:
+    accepted = task.accepted_models()
+    if not accepted:
         return
     kind = model_kind(path)
-    if kind in task.saved_models:
+    if kind in accepted:
         return
     from core.registry import list_tasks
 
-    owners = [name for name, other in list_tasks().items() if kind in other.saved_models]
+    owners = [name for name, other in list_tasks().items() if kind in other.accepted_models()]
     if not owners:  # a model no task claims (e.g. a user's own generator): the task's loader decides
         return
     raise ValueError(f"{path} holds a {kind}, a model of {' or '.join(owners)}; {task.name} loads a "
-                     f"{' or a '.join(task.saved_models)}. Received: --model {path} for task {task.name}")
+                     f"{' or a '.join(accepted)}. Received: --model {path} for task {task.name}")
 
 
 def load_model_file(path, expected_class, hint=""):

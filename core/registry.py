@@ -149,8 +149,9 @@ class TaskRunner:
     - `inputs`: which of `--data`, `--dataset`, `--model`, `--preset` it reads (`INPUTS`); one it
       does not read is refused, naming it, before any work;
     - `options`: a tuple of `Option`; `config.options` reaches each method checked and complete;
-    - `saved_models`: the kinds of `.keras` file `--model` accepts (see `core.model_files`); a
-      file of another kind is refused with the task it belongs to.
+    - `saved_models`: the kinds of `.keras` file `--model` accepts (see `core.model_files`): None
+      (the default) for the model class's own, a tuple of kinds for others too, () for a task whose
+      own `load_model` checks what it is given; a file another task saves is refused, naming it.
     Each method returns a dict of results that the CLI prints; `evaluate` returns the domain's
     `report` (`core.evaluation.report_result`: metrics, baselines, figures).
 
@@ -184,7 +185,7 @@ class TaskRunner:
     batch_size = None
     inputs = ()
     options = ()
-    saved_models = ()
+    saved_models = None
 
     def __init_subclass__(cls, **kwargs):
         # Whatever calls a task (the CLI, a script, a test), `config` reaches it checked and
@@ -212,6 +213,13 @@ class TaskRunner:
         values = {name: option.default for name, option in declared.items()}
         values.update({key: declared[key].parse(value) for key, value in (given or {}).items()})
         return values
+
+    @classmethod
+    def accepted_models(cls):
+        """The kinds of `.keras` file `--model` accepts: `saved_models`, else the model class's name."""
+        if cls.saved_models is not None:
+            return tuple(cls.saved_models)
+        return (cls.model_class.__name__,) if cls.model_class is not None else ()
 
     @classmethod
     def check_inputs(cls, config):

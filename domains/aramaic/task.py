@@ -172,7 +172,6 @@ class AramaicLettersTask(TaskRunner):
     batch_size = DEFAULT_BATCH_SIZE
     inputs = ("data", "model", "preset")
     options = OPTIONS
-    saved_models = ("AramaicClassifier",)
 
     def _start_model(self, config):
         """`--model` or `--preset` to continue training from, else a new model of the options' shape."""

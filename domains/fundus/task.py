@@ -124,7 +124,6 @@ class DiabeticRetinopathyTask(TaskRunner):
     batch_size = DEFAULT_BATCH_SIZE
     inputs = ("data", "model", "preset")
     options = OPTIONS
-    saved_models = ("DRClassifier",)
 
     def _report(self, model, data, output_dir, title, config):
         options = config.options

@@ -210,7 +210,6 @@ class FusionActNetTask(_HARTask):
 
     name = "har.fusionactnet"
     description = "FusionActNet: static/dynamic residual 1-D experts + residual MobileNet gate"
-    saved_models = ("FusionActNet",)
     model_class = FusionActNet
     inputs = ("data", "dataset", "model", "preset")
     min_length = 2 ** len(EXPERT_FILTERS)  # each expert halves the time axis once per block
@@ -289,7 +288,6 @@ class ResNet1DTask(_HARTask):
 
     name = "har.resnet1d"
     description = "Baseline: core ResNet-18 (rank 1, simple stem) classifier"
-    saved_models = ("Classifier",)
     model_class = Classifier
     inputs = ("data", "dataset", "model")  # no preset shipped
     options = (Option("depth", int, 18, "ResNet depth", choices=tuple(RESNET_SPECS)), *LENGTH_OPTIONS)

@@ -115,6 +115,7 @@ class RRNetTask(TaskRunner):
     batch_size = DEFAULT_BATCH_SIZE
     inputs = ("model", "preset")
     options = OPTIONS
+    saved_models = ()  # an RRNet, a StarNet or an ensemble folder: `load_model` checks what it is given
 
     def _build(self, cls, options):
         if cls is RRNet:

@@ -143,7 +143,6 @@ class APNetTask(TaskRunner):
     epochs = EPOCHS
     batch_size = PAPER_BATCH_SIZE
     inputs = ("data", "model", "preset")
-    saved_models = ("APNet",)
     options = OPTIONS
 
     def train(self, config):

@@ -30,7 +30,7 @@ class _Plain(TaskRunner):
 
 class _Doubling(TaskRunner):
     name = "test.doubling"
-    saved_models = ("_Doubler",)
+    model_class = _Doubler  # accepts its model class's files without naming them again
 
 
 class _Unchecked(TaskRunner):
@@ -72,6 +72,8 @@ def test_a_task_refuses_another_tasks_file_naming_both(files):
                                          r"test.plain loads a plain_net\. Received: --model .*doubler.keras"):
         check_model_file(doubler, _Plain)
     check_model_file(other, _Doubling)  # a kind no task claims: left to the task's own loader
+    assert (_Plain.accepted_models(), _Doubling.accepted_models(), _Unchecked.accepted_models()) == (
+        ("plain_net",), ("_Doubler",), ())
 
 
 def test_every_task_method_checks_the_model_file_before_running(files, tmp_path):

@@ -120,7 +120,6 @@ class SSIMRegressionTask(TaskRunner):
     name = "mri.ssim_regression"
     description = "ResNet-18 regresses the SSIM of motion-corrupted MRI slices (no reference); 3/5/10 classes"
     samples = SAMPLE_VOLUMES
-    saved_models = ("SSIMRegressor",)
     model_class = SSIMRegressor
     epochs, batch_size = DEFAULT_EPOCHS, DEFAULT_BATCH_SIZE
     inputs = ("data", "model", "preset")
