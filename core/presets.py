@@ -52,26 +52,24 @@ def list_presets(package):
             for folder in sorted(root.iterdir()) if (folder / MODEL_FILE).is_file()}
 
 
-def load_preset(package, name, expected_class=None):
-    """The model of preset `name` in `package`, loaded without its optimizer state.
+def load_preset(package, name):
+    """The network stored as preset `name` in `package`, loaded without its optimizer state.
+
+    `PresetMixin.from_preset` is the way a model class loads its presets (it checks the class);
+    this reads the stored network itself.
 
     Args:
         package: str. Dotted name of the package that ships the preset, e.g. "domains.mri.quality".
         name: str. The preset's name (`list_presets(package)` lists them).
-        expected_class: type or None. Raise when the saved model is not an instance of it.
 
     Raises:
-        ValueError: unknown name (listing the shipped presets) or a model of another class.
+        ValueError: unknown name (listing the shipped presets).
     """
     folder = presets_dir(package) / name
     if not (folder / MODEL_FILE).is_file():
         known = ", ".join(list_presets(package)) or "none"
         raise ValueError(f"No preset {name!r} in {package}. Its presets: {known}. Received: name={name!r}")
-    model = keras.saving.load_model(folder / MODEL_FILE, compile=False)
-    if expected_class is not None and not isinstance(model, expected_class):
-        raise ValueError(f"Preset {name!r} of {package} holds a {type(model).__name__}, "
-                         f"not a {expected_class.__name__}. Received: {folder / MODEL_FILE}")
-    return model
+    return keras.saving.load_model(folder / MODEL_FILE, compile=False)
 
 
 def _copy_h5(source, target, float16_from):

@@ -18,8 +18,10 @@ template.check_package("domains.fundus")      # [] when it follows the template
 import ast
 import importlib
 import inspect
+import json
 import pathlib
 
+from core.data import samples
 from core.presets import METADATA_FILE, MODEL_FILE, PresetMixin, Recipe, presets_dir
 from core.registry import INPUTS, list_tasks
 
@@ -115,8 +117,6 @@ def check_task(task):
             except ValueError as error:
                 problems.append(f"{name}: option {option.name!r} has a default of another type: {error}")
     for sample in task.samples:
-        from core.data import samples
-
         if sample not in samples.SAMPLES:
             problems.append(f"{name}: sample {sample!r} is not registered (samples.py)")
     return problems
@@ -179,8 +179,6 @@ def _check_presets(package, tasks):
             problems.append(f"{package}: preset {name!r} is not made: run `make presets` and commit "
                             f"presets/{name}/{MODEL_FILE} and {METADATA_FILE}")
             continue
-        import json
-
         metadata = json.loads((folder / METADATA_FILE).read_text())
         missing = [key for key in METADATA_KEYS if key not in metadata]
         if missing:
@@ -203,8 +201,6 @@ def check_samples_used(domain, folder):
     Returns:
         list of str.
     """
-    from core.data import samples
-
     text = "\n".join(path.read_text() for path in folder.rglob("*.py") if path.name != "samples.py")
     return [f"domains.{domain}: sample {name!r} is registered but used by nothing: use it or remove it"
             for name, sample in samples.SAMPLES.items() if sample.domain == domain and f'"{name}"' not in text]
