@@ -1,6 +1,5 @@
 """The loaders of domains/har/data/datasets.py: the real samples by name, and any UEA/UCR set from its files."""
 
-import importlib.util
 import os
 import pathlib
 
@@ -9,6 +8,7 @@ import numpy as np
 from core.data import samples
 from core.testing import TestCase
 from domains.har.data import BASICMOTIONS_CHANNELS, load_basicmotions, load_har, load_uea, load_uea_series, load_uea_ts
+from tests.domains.har.data.fixtures.make_fixtures import write_uea
 from tests.domains.har.data.test_uea import CLASS_NAMES, GOOD, HEADER
 
 
@@ -80,11 +80,8 @@ class UeaSetTest(TestCase):
     """Any UEA/UCR set through `load_uea`: fixtures that differ from BasicMotions in every way."""
 
     def test_fixtures_are_what_the_script_writes(self):
-        spec = importlib.util.spec_from_file_location("har_make_fixtures", FIXTURES / "make_fixtures.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
         out = pathlib.Path(self.get_temp_dir())
-        module.write_uea(out)
+        write_uea(out)
         written = sorted(p.relative_to(out) for p in (out / "uea").rglob("*") if p.is_file())
         self.assertEqual(written, sorted(p.relative_to(FIXTURES) for p in UEA.rglob("*") if p.is_file()))
         for relative in written:

@@ -1,6 +1,5 @@
 """MotionSense loader, subject-wise split and TFDS builder on a fixture in the exact layout."""
 
-import importlib.util
 import pathlib
 import shutil
 
@@ -16,6 +15,7 @@ from domains.har.data import (
     load_motionsense,
     split_by_subject,
 )
+from tests.domains.har.data.fixtures.make_fixtures import write_motionsense
 
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
 ROOT = FIXTURES / "motionsense"
@@ -218,11 +218,8 @@ class MotionSenseLoadHarTest(TestCase):
         return root, trials
 
     def test_fixture_is_what_the_script_writes(self):
-        spec = importlib.util.spec_from_file_location("har_make_fixtures", FIXTURES / "make_fixtures.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
         out = pathlib.Path(self.get_temp_dir())
-        module.write_motionsense(out)
+        write_motionsense(out)
         written = sorted(p.relative_to(out) for p in (out / "motionsense").rglob("*") if p.is_file())
         committed = sorted(p.relative_to(FIXTURES) for p in ROOT.rglob("*") if p.is_file())
         self.assertEqual(written, committed)
