@@ -1,6 +1,5 @@
 """UCI HAR loader and TFDS builder on a fixture folder in the exact on-disk layout."""
 
-import importlib.util
 import pathlib
 import shutil
 
@@ -9,17 +8,11 @@ from absl.testing import parameterized
 
 from core.testing import TestCase
 from domains.har.data import UCI_HAR_CHANNELS, UCI_HAR_CLASS_NAMES, load_har, load_uci_har, read_activity_labels
+from tests.domains.har.data.fixtures.make_fixtures import write_uci_har
 
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
 UCI_ROOT = FIXTURES / "uci_har"
 DATASET = UCI_ROOT / "UCI HAR Dataset"
-
-
-def _make_fixtures_module():
-    spec = importlib.util.spec_from_file_location("har_make_fixtures", FIXTURES / "make_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class UciHarLoaderTest(TestCase):
@@ -66,7 +59,7 @@ class UciHarLoaderTest(TestCase):
 
     def test_fixture_is_what_the_script_writes(self):
         out = pathlib.Path(self.get_temp_dir())
-        _make_fixtures_module().write_uci_har(out)
+        write_uci_har(out)
         written = sorted(p.relative_to(out) for p in (out / "uci_har").rglob("*") if p.is_file())
         committed = sorted(p.relative_to(FIXTURES) for p in UCI_ROOT.rglob("*") if p.is_file())
         self.assertEqual(written, committed)
