@@ -193,11 +193,13 @@ def _named_task(argv):
 def unknown_task_message(name, infos=None):
     """Why `name` is not a task: unknown (listing the known ones), or its domain lacks its extra; None if known.
 
-    Reads the tasks' declarations from their source (`core.task_source.describe_tasks`), importing nothing.
+    Without `infos`, reads the tasks' declarations from their source (`core.task_source.describe_tasks`),
+    importing nothing.
 
     Args:
         name: str. A task name from the command line.
-        infos: {name: TaskInfo} or None (`describe_tasks()`).
+        infos: {task name: anything} or None: the known tasks (`describe_tasks()`, or the registered
+            ones of `core.registry.list_tasks()`).
 
     Example:
     ```python
@@ -427,7 +429,7 @@ def _main(argv=None):
     traceback = "--traceback" in argv  # before or after the command
     argv = [arg for arg in argv if arg != "--traceback"]
     named, infos = _named_task(argv), None
-    if named is not None:
+    if named is not None and {"-h", "--help"} & set(argv):  # the task's help, read without TensorFlow
         from core.task_source import describe_tasks
 
         infos = describe_tasks()
@@ -449,16 +451,16 @@ def _main(argv=None):
         for domain, reason in missing_extras().items():
             print(f"domain {domain}: not available, {reason}")
         return 0
-    if named is None and (message := unknown_task_message(args.task)):
-        print(f"error: {message}", file=sys.stderr)
-        return 2
     return _run(args)
 
 
 def _run(args):
     """train, evaluate or predict; a failed run removes the --output folder it created."""
-    from core.registry import get_task
+    from core.registry import get_task, list_tasks
 
+    if args.task not in list_tasks():  # the import that running the task needs anyway
+        print(f"error: {unknown_task_message(args.task, list_tasks())}", file=sys.stderr)
+        return 2
     created, succeeded = None, False
     try:
         task = get_task(args.task)
