@@ -266,15 +266,18 @@ class TaskRunner:
 
         Returns:
             (model, metadata): the trained model (its `best_model`) and a dict of what to record
-            beside it (the training run's scalar results). A domain overrides it to ship another
-            model (e.g. a calibrated one) or record more.
+            beside it: the training run's scalar results, without the paths of its throw-away
+            folder (`best_model`, a report's `report_json`) or a report's title (its held-out
+            score is recorded by `core.presets.score_preset`). A domain overrides it to ship
+            another model (e.g. a calibrated one) or record more.
         """
-        results = self.train(config)
+        from core.evaluation import REPORT_KEYS
         from core.model_files import load_model_file
 
+        results = self.train(config)
         model = load_model_file(results["best_model"], self.model_class)
         training = {key: value for key, value in results.items()
-                    if isinstance(value, (int, float, str, bool)) and key != "best_model"}
+                    if isinstance(value, (int, float, str, bool)) and key not in ("best_model", *REPORT_KEYS)}
         return model, {"training": training}
 
     def train(self, config):

@@ -143,13 +143,6 @@ class _HARTask(TaskRunner):
         # The test score of the model chosen on validation (nothing here is chosen on it).
         return {**report(model, data, config.output_dir, f"{self.name} trained {config.epochs} epochs"), **results}
 
-    def make_preset(self, config):
-        """Train as `train` does; record its data, configuration and validation scores (not the report's paths)."""
-        model, metadata = super().make_preset(config)
-        for key in ("title", "report_json"):
-            metadata["training"].pop(key, None)
-        return model, metadata
-
     def _checked_model(self, config):
         """The `--preset` or `--model` to run, and the data it was trained for (`_load` at its window)."""
         model = self.load_model(config)

@@ -88,7 +88,8 @@ def test_make_preset_trains_in_a_throw_away_folder_saves_and_records_the_score(p
             model.get_layer("dense").kernel.assign(np.eye(64, dtype="float32") * config.options["scale"])
             model.save(config.output_dir / "best.keras")
             return {"best_model": str(config.output_dir / "best.keras"), "epochs": config.epochs,
-                    "batch_size": config.batch_size}
+                    "batch_size": config.batch_size, "title": "a report's title",  # the report's, not recorded
+                    "report_json": str(config.output_dir / "report.json")}
 
         def evaluate(self, config):
             model = self.load_model(config)
