@@ -27,6 +27,51 @@ MIN_FOREGROUND = 0.15
 SAMPLE_VOLUMES = ("mri.mni152_1mm", "mri.anatomical")
 
 
+def min_in_plane_side(slice_size=DEFAULT_SLICE_SIZE):
+    """The fewest voxels a volume may have along each side of its slices: an eighth of `slice_size`, at least 4.
+
+    Slices are resized to `slice_size` pixels. The sample volumes the presets learned from are
+    stretched at most about 5 times (nibabel's anatomical.nii: 25 to 41 voxels to 128 pixels); a
+    side under an eighth of the slice would be stretched more than 8 times, into blur the model
+    never saw (a 3×3×3 volume would still get an SSIM).
+
+    Args:
+        slice_size: int. Side of the model's square slices. Defaults to 128.
+
+    Example:
+    ```python
+    min_in_plane_side(128)   # 16
+    ```
+    """
+    return max(int(slice_size) // 8, 4)
+
+
+def check_volume_size(shape, path, slice_size=DEFAULT_SLICE_SIZE, axis=DEFAULT_AXIS):
+    """Refuse a volume whose slices along `axis` are too small for `slice_size` (`min_in_plane_side`).
+
+    Args:
+        shape: the volume's shape (3 ints).
+        path: str or Path naming the volume in the message.
+        slice_size: int. Side of the model's square slices. Defaults to 128.
+        axis: int. Slicing axis (0 sagittal, 1 coronal, 2 axial). Defaults to 2.
+
+    Raises:
+        ValueError: an in-plane side under `min_in_plane_side(slice_size)` voxels (the message names
+            the file, its shape, the orientation and the minimum).
+
+    Example:
+    ```python
+    check_volume_size((193, 229, 193), "mni.nii.gz", 128, 2)   # passes
+    ```
+    """
+    minimum = min_in_plane_side(slice_size)
+    sides = [int(shape[a]) for a in ORIENTATIONS if a != axis]
+    if min(sides) < minimum:
+        raise ValueError(f"{path}: volume too small for {slice_size}-pixel slices: its {ORIENTATION_NAMES[axis]} "
+                         f"slices are {sides[0]}×{sides[1]} voxels; each side must be at least {minimum} voxels "
+                         f"(an eighth of the slice). Received: shape={tuple(int(n) for n in shape)}")
+
+
 @dataclasses.dataclass
 class SliceSet:
     """Motion-free slices and their foreground masks, with where each came from.
@@ -101,13 +146,15 @@ def volume_slices(path, slice_size=DEFAULT_SLICE_SIZE, axis=DEFAULT_AXIS, min_fo
     Raises:
         FileNotFoundError, domains.mri.io.NiftiError: the file is missing or unusable (the
             message names it).
-        ValueError: bad `axis`/`slice_size`, or a volume without any foreground.
+        ValueError: bad `axis`/`slice_size`, a volume too small for `slice_size`
+            (`check_volume_size`), or one without any foreground.
     """
     if axis not in (0, 1, 2):
         raise ValueError(f"axis must be 0, 1 or 2 (sagittal, coronal, axial). Received: axis={axis!r}")
     if not isinstance(slice_size, (int, np.integer)) or slice_size < 16:
         raise ValueError(f"slice_size must be an integer >= 16. Received: slice_size={slice_size!r}")
     volume, _, voxel_size = load_volume(path)
+    check_volume_size(volume.shape, path, slice_size, axis)
     return _slice_volume(volume, voxel_size, path, slice_size, axis, min_foreground)
 
 

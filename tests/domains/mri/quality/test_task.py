@@ -74,6 +74,16 @@ class SSIMRegressionTaskTest(TestCase):
                          str(text)]) == 1
         assert re.search(r"notes.txt: expected a NIfTI volume", self.capsys.readouterr().err)
 
+    def test_cli_predict_refuses_a_volume_too_small_for_the_slices_before_writing(self):
+        tiny = self.tmp / "tiny.nii.gz"
+        nib.save(nib.Nifti1Image(np.arange(27, dtype="float32").reshape(3, 3, 3), np.eye(4)), str(tiny))
+        out = self.tmp / "out"
+        assert cli.main(["predict", "mri.ssim_regression", "--model", str(self._saved_model()), "--output", str(out),
+                         str(self.phantom_folder / "a.nii.gz"), str(tiny)]) == 1
+        self.assertIn(f"{tiny}: volume too small for {SIZE}-pixel slices: its axial slices are 3×3 voxels; each side "
+                      f"must be at least {SIZE // 8} voxels", self.capsys.readouterr().err)
+        assert not (out / "predictions.csv").exists()  # the good volume before it is not written either
+
     def test_severity_max_out_of_its_range_is_refused_before_any_data_is_read(self):
         task = SSIMRegressionTask()
         for value in ("2", "0"):
