@@ -22,9 +22,40 @@ import json
 import pathlib
 import zipfile
 
-__all__ = ["check_model_file", "load_model_file", "model_kind"]
+__all__ = ["check_model_file", "load_model_file", "model_kind", "read_config"]
 
 _PLAIN_MODELS = ("Functional", "Sequential", "Model")
+
+
+def read_config(path):
+    """The model config a `.keras` file stores (its `config.json`), read without building the model.
+
+    Args:
+        path: str or `os.PathLike`. A `.keras` file.
+
+    Returns:
+        dict.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: the file is not a Keras `.keras` archive.
+
+    Example:
+    ```python
+    inputs = keras.Input((3,))
+    keras.Model(inputs, keras.layers.Dense(1)(inputs), name="scorer").save("scorer.keras")
+    read_config("scorer.keras")["config"]["name"]   # 'scorer'
+    ```
+    """
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such model file (expected a Keras .keras file)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return json.loads(archive.read("config.json"))
+    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, json.JSONDecodeError):
+        raise ValueError(f"{path}: not a Keras .keras file (a zip archive holding config.json). "
+                         f"Received: {path}") from None
 
 
 def model_kind(path):
@@ -47,15 +78,7 @@ def model_kind(path):
     model_kind("scorer.keras")   # 'scorer'
     ```
     """
-    path = pathlib.Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such model file (expected a Keras .keras file)")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            config = json.loads(archive.read("config.json"))
-    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, json.JSONDecodeError):
-        raise ValueError(f"{path}: not a Keras .keras file (a zip archive holding config.json). "
-                         f"Received: {path}") from None
+    config = read_config(path)
     kind = (config.get("registered_name") or config.get("class_name") or "").split(">")[-1]
     if kind in _PLAIN_MODELS:
         return config.get("config", {}).get("name") or kind
@@ -101,6 +124,8 @@ def check_model_file(path, task):
 def load_model_file(path, expected_class, hint=""):
     """Load a `.keras` file that must hold an `expected_class`, with clear errors naming the file.
 
+    Loads through `core.saving.load_model` (the suite's modules the file names are imported first).
+
     Args:
         path: str or `os.PathLike`.
         expected_class: the model class the caller needs (e.g. a domain's headline model).
@@ -120,12 +145,12 @@ def load_model_file(path, expected_class, hint=""):
     load_model_file("plain.keras", keras.Model).output_shape   # (None, 1)
     ```
     """
-    import keras
+    from core.saving import load_model
 
     name = expected_class.__name__
     if not pathlib.Path(path).is_file():
         raise FileNotFoundError(f"{path}: no such model file (expected a saved {name} .keras{hint})")
-    model = keras.saving.load_model(path)
+    model = load_model(path)
     if not isinstance(model, expected_class):
         raise ValueError(f"{path}: expected a saved {name}. Received: a {type(model).__name__}")
     return model
