@@ -4,7 +4,10 @@
 returns `core.evaluation.report_result`: the model's accuracy and macro-F1, the same two numbers
 for the non-learned-feature baselines (a random forest on per-channel summary statistics, fitted
 on the training split with a fixed seed; and chance, uniform guessing), and the confusion matrix
-figure. The CLI's `evaluate`, the tasks' `demo`, the notebook and the preset's stored score all
+figure. When the windows were cut from longer recordings (`HARData.windowed`), the model's and
+the forest's window probabilities are also voted per test recording (their mean,
+`domains.har.data.windows.vote`) and scored as `recording_accuracy` and `recording_macro_f1`,
+for the model and both baselines alike. The CLI's `evaluate`, the tasks' `demo`, the notebook and the preset's stored score all
 read this one result.
 """
 
@@ -13,6 +16,7 @@ import pathlib
 import numpy as np
 
 from core.evaluation import classification_report, plot_confusion_matrix, report_result
+from domains.har.data.windows import recording_labels, vote
 
 # Per-channel statistics of a window (`summary_features`), in this order.
 PERCENTILES = (10, 25, 50, 75, 90)
@@ -51,6 +55,31 @@ def summary_features(x):
     return np.stack(features, axis=-1).reshape(len(x), -1).astype("float32")
 
 
+def random_forest_probabilities(data, trees=FOREST_TREES, seed=0):
+    """Test-split class probabilities `(test windows, classes)` of the `random_forest_predictions` forest.
+
+    Args:
+        data: domains.har.data.HARData.
+        trees: int. Defaults to `FOREST_TREES` (300).
+        seed: int. Defaults to 0.
+
+    Returns:
+        float array `(test windows, data.num_classes)`; a class absent from training gets 0.
+
+    Example:
+    ```python
+    probabilities = random_forest_probabilities(load_har("watch"))   # voted per recording by `report`
+    ```
+    """
+    from sklearn.ensemble import RandomForestClassifier
+
+    forest = RandomForestClassifier(n_estimators=trees, random_state=seed, n_jobs=1)
+    forest.fit(summary_features(data.x_train), data.y_train)
+    probabilities = np.zeros((len(data.x_test), data.num_classes))
+    probabilities[:, forest.classes_] = forest.predict_proba(summary_features(data.x_test))
+    return probabilities
+
+
 def random_forest_predictions(data, trees=FOREST_TREES, seed=0):
     """Test-split predictions of a random forest on `summary_features`, fitted on the training split.
 
@@ -72,11 +101,28 @@ def random_forest_predictions(data, trees=FOREST_TREES, seed=0):
     (predicted == data.y_test).mean()
     ```
     """
-    from sklearn.ensemble import RandomForestClassifier
+    return random_forest_probabilities(data, trees, seed).argmax(axis=1)
 
-    forest = RandomForestClassifier(n_estimators=trees, random_state=seed, n_jobs=1)
-    forest.fit(summary_features(data.x_train), data.y_train)
-    return forest.predict(summary_features(data.x_test))
+
+def as_probabilities(scores):
+    """Class probabilities from a model's scores: rows already summing to one are kept, logits get a softmax.
+
+    Args:
+        scores: float array `(windows, classes)` (FusionActNet's probabilities, the ResNet's logits).
+
+    Returns:
+        float64 array of the same shape, rows summing to one.
+
+    Example:
+    ```python
+    as_probabilities(np.array([[0.0, 0.0]]))   # [[0.5, 0.5]]
+    ```
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    if np.all(scores >= 0) and np.allclose(scores.sum(axis=1), 1.0, atol=1e-4):
+        return scores
+    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 def chance_metrics(y_true, num_classes):
@@ -114,8 +160,10 @@ def report(model, data, output_dir, title, forest_trees=FOREST_TREES, forest_see
         forest_seed: int. Its `random_state`. Defaults to 0.
 
     Returns:
-        dict (`core.evaluation.report_result`): `metrics` {"accuracy", "macro_f1"}, `baselines`
-        {"random_forest", "chance"} under the same keys, `figures` [the confusion matrix PNG],
+        dict (`core.evaluation.report_result`): `metrics` {"accuracy", "macro_f1"} over the test
+        windows (and "recording_accuracy", "recording_macro_f1" over the voted recordings when
+        `data.windowed`), `baselines` {"random_forest", "chance"} under the same keys, `figures`
+        [the confusion matrix PNG (and the recordings' one)],
         `details` (test windows, per-class F1, confusion matrices of the model and the forest,
         the forest's features), `title`, `report_json`.
 
@@ -128,13 +176,18 @@ def report(model, data, output_dir, title, forest_trees=FOREST_TREES, forest_see
     ```
     """
     output_dir = pathlib.Path(output_dir)
-    model_report = classification_report(data.y_test, model.predict(data.x_test, verbose=0), data.class_names)
-    forest = classification_report(data.y_test, random_forest_predictions(data, forest_trees, forest_seed),
-                                   data.class_names)
-    plot = plot_confusion_matrix(model_report["confusion_matrix"], data.class_names,
-                                 output_dir / "confusion_matrix.png",
-                                 title=f"{title}: test accuracy {model_report['accuracy']:.1%}")
+    model_probabilities = as_probabilities(model.predict(data.x_test, verbose=0))
+    forest_probabilities = random_forest_probabilities(data, forest_trees, forest_seed)
+    model_report = classification_report(data.y_test, model_probabilities, data.class_names)
+    forest = classification_report(data.y_test, forest_probabilities, data.class_names)
     headline = ("accuracy", "macro_f1")
+    metrics = {key: model_report[key] for key in headline}
+    forest_metrics = {key: forest[key] for key in headline}
+    chance = chance_metrics(data.y_test, data.num_classes)
+    figures = [plot_confusion_matrix(model_report["confusion_matrix"], data.class_names,
+                                     output_dir / "confusion_matrix.png",
+                                     title=f"{title}: test accuracy {model_report['accuracy']:.1%}"
+                                           + (" (windows)" if data.windowed else ""))]
     details = {
         "dataset": data.name, "n_test": model_report["n"], "class_names": list(data.class_names),
         "per_class_f1": model_report["per_class_f1"], "confusion_matrix": model_report["confusion_matrix"],
@@ -143,8 +196,24 @@ def report(model, data, output_dir, title, forest_trees=FOREST_TREES, forest_see
                           "per_class_f1": forest["per_class_f1"], "confusion_matrix": forest["confusion_matrix"]},
         "chance": "uniform guessing: expected accuracy 1/classes and macro-F1 for the test split's class shares",
     }
-    return report_result(
-        title, {key: model_report[key] for key in headline},
-        {"random_forest": {key: forest[key] for key in headline}, "chance": chance_metrics(data.y_test, data.num_classes)},
-        [plot], output_dir, details,
-    )
+    if data.windowed:
+        y_recordings = recording_labels(data.y_test, data.recordings_test)
+        voted = classification_report(y_recordings, vote(model_probabilities, data.recordings_test)[1], data.class_names)
+        forest_voted = classification_report(y_recordings, vote(forest_probabilities, data.recordings_test)[1],
+                                             data.class_names)
+        recording_chance = chance_metrics(y_recordings, data.num_classes)
+        for key in headline:
+            metrics[f"recording_{key}"] = voted[key]
+            forest_metrics[f"recording_{key}"] = forest_voted[key]
+            chance[f"recording_{key}"] = recording_chance[key]
+        figures.append(plot_confusion_matrix(voted["confusion_matrix"], data.class_names,
+                                             output_dir / "confusion_matrix_recordings.png",
+                                             title=f"{title}: {voted['accuracy']:.1%} of recordings (mean vote)"))
+        details.update({
+            "n_test_recordings": voted["n"],
+            "voting": "each test recording: the mean class probability of its windows (model and forest alike)",
+            "recording_per_class_f1": voted["per_class_f1"], "recording_confusion_matrix": voted["confusion_matrix"],
+        })
+        details["random_forest"]["recording_confusion_matrix"] = forest_voted["confusion_matrix"]
+    return report_result(title, metrics, {"random_forest": forest_metrics, "chance": chance}, figures, output_dir,
+                         details)

@@ -160,7 +160,8 @@ class FusionActNet(Task):
         num_channels: int. Sensor channels per time step. Defaults to 9 (UCI HAR).
         class_names: list of str. All classes, in label order. Defaults to UCI HAR's six.
         static_classes: list of str. The names of the static classes (the rest are dynamic).
-            Defaults to ("SITTING", "STANDING", "LAYING").
+            Defaults to ("SITTING", "STANDING", "LAYING"). Empty: one expert on every class and no
+            gate (`static_expert` and `gate` are `None`), for sets with no grouping to exploit.
         window_length: int or None. Time steps per window (None: variable). Defaults to 128.
         expert_filters: tuple of int. Defaults to (64, 128, 256, 512, 512).
         gate_stem_filters: int. Defaults to 32.
@@ -198,9 +199,9 @@ class FusionActNet(Task):
             raise ValueError(f"static_classes {unknown} are not in class_names={class_names}")
         static_indices = [class_names.index(c) for c in static_classes]
         dynamic_indices = [i for i in range(len(class_names)) if i not in static_indices]
-        if not static_indices or not dynamic_indices:
+        if not dynamic_indices or len(class_names) < 2:
             raise ValueError(
-                "FusionActNet needs at least one static and one dynamic class. "
+                "FusionActNet needs at least one dynamic class (static_classes=[]: one expert on every class). "
                 f"Received: static_classes={list(static_classes)} of class_names={class_names}"
             )
         gate_stages = tuple(tuple(stage) for stage in gate_stages)
@@ -210,22 +211,28 @@ class FusionActNet(Task):
                 f"Each expert halves the time axis {len(expert_filters)} times: windows need at least "
                 f"{shortest} time steps. Received: window_length={window_length}"
             )
-
         # === Functional Model ===
-        static_expert = build_expert(num_channels, len(static_indices), window_length, expert_filters,
-                                     name="static_expert")
+        static_expert = None
+        if static_indices:
+            static_expert = build_expert(num_channels, len(static_indices), window_length, expert_filters,
+                                         name="static_expert")
         dynamic_expert = build_expert(num_channels, len(dynamic_indices), window_length, expert_filters,
                                       name="dynamic_expert")
-        gate = build_gate(num_channels, window_length, gate_stem_filters, gate_stages, name="gate")
-        for expert in (static_expert, dynamic_expert):
-            # A one-class expert's output is constant (see `_group_softmax`): nothing to train.
-            expert.trainable = expert.output_shape[-1] > 1
-        inputs = keras.Input((window_length, num_channels), name="signals")
-        outputs = GroupMixture(static_indices, dynamic_indices, name="mixture")(
-            [static_expert(inputs), dynamic_expert(inputs), gate(inputs)]
-        )
+        if static_indices:
+            gate = build_gate(num_channels, window_length, gate_stem_filters, gate_stages, name="gate")
+            for expert in (static_expert, dynamic_expert):
+                # A one-class expert's output is constant (see `_group_softmax`): nothing to train.
+                expert.trainable = expert.output_shape[-1] > 1
+            inputs = keras.Input((window_length, num_channels), name="signals")
+            outputs = GroupMixture(static_indices, dynamic_indices, name="mixture")(
+                [static_expert(inputs), dynamic_expert(inputs), gate(inputs)]
+            )
+        else:
+            # One expert (`domains.har.grouping.choose_grouping` found no grouping a gate could route).
+            gate = None
+            inputs = keras.Input((window_length, num_channels), name="signals")
+            outputs = keras.layers.Softmax(name="mixture")(dynamic_expert(inputs))
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
-
         # === Config ===
         self.static_expert = static_expert
         self.dynamic_expert = dynamic_expert

@@ -8,11 +8,14 @@
     resuite demo har.fusionactnet
 
 Default data: the real UEA BasicMotions sample (`--dataset pickupgesture`: the real UCR
-PickupGestureWiimoteZ sample, univariate and of variable length). `--data MY_SET` (no
+PickupGestureWiimoteZ sample, univariate and of variable length; `--dataset watch`: the real
+smartwatch shoulder-exercise recordings, 10 subjects, cut into 4-s windows and voted per
+recording, test subjects 8-10). `--data MY_SET` (no
 `--dataset`) is any UEA/UCR classification set: its `<Name>_TRAIN.ts` file or the folder of `<Name>_TRAIN.ts` and
 `<Name>_TEST.ts`; channels, classes and class names come from the files, and series of another
 length than the window are resampled (or padded: `--option resize=pad`), as the run's results
-say. `resuite train har.fusionactnet --help` lists the options.
+say; `--option window_seconds=4` (with `--option sampling_rate_hz=...` when the files do not say
+it) cuts long series into windows instead, and the report votes them per series. `resuite train har.fusionactnet --help` lists the options.
 """
 
 import pathlib
@@ -29,8 +32,10 @@ from core.tasks import Classifier
 from core.training import fit, set_seed
 from domains.har.data import RESIZE_METHODS, fit_length, load_har, load_uea_series, validate_windows
 from domains.har.data.lengths import describe_lengths
-from domains.har.evaluation import report
-from domains.har.grouping import choose_static_classes
+from domains.har.data.watch import WATCH_SAMPLING_RATE_HZ
+from domains.har.data.windows import cut_windows, vote
+from domains.har.evaluation import as_probabilities, report
+from domains.har.grouping import choose_grouping
 from domains.har.model import EXPERT_FILTERS, GATE_STAGES, FusionActNet
 from domains.har.presets import RECIPES
 from domains.har.training import BATCH_SIZE, FUSION_EPOCHS, train_fusionactnet
@@ -51,24 +56,56 @@ LENGTH_OPTIONS = (
     Option("resize", str, None, "series of another length than the window: resample (linear, whole series) or "
                                 "pad (zeros after the end, longer ones cut); default: resample in train and "
                                 "evaluate, an error in predict", choices=RESIZE_METHODS),
+    Option("window_seconds", float, None, "cut each recording into windows of this many seconds and vote them per "
+                                          "recording (default: 4 for --dataset watch, a trained model's window in "
+                                          "evaluate; whole series otherwise; 0: whole series)"),
+    Option("step_seconds", float, None, "seconds between the starts of neighbouring windows (default: half a window)"),
+    Option("sampling_rate_hz", float, None, "the rate of a UEA set's series, for windows in seconds (BasicMotions: "
+                                            "10, watch: 50 are known)"),
+    Option("vote", bool, False, "predict: cut each series into the model's windows (every step_seconds, default "
+                                "half a window) and add one row per series with its windows' mean probability"),
 )
+# The sets that are cut into windows unless --option window_seconds=0 says otherwise.
+WINDOWED_BY_DEFAULT = ("watch",)
+KNOWN_RATES = {"watch": WATCH_SAMPLING_RATE_HZ, "basicmotions": 10.0}
 
 
 def _load(config, min_length=1, window_length=None):
     """The run's `HARData`: `--dataset NAME`, else `--data` as a UEA/UCR set, else BasicMotions.
 
     UEA sets get one window length: `window_length` (a trained model's), else the option's, else
-    the longest training series and at least `min_length`.
+    the longest training series and at least `min_length`. A windowed set (`--dataset watch`, or
+    `--option window_seconds`) is cut into windows of `window_seconds`; given a trained model's
+    `window_length` and no `window_seconds`, its windows are the model's.
     """
     name = config.dataset or ("uea" if config.data else "basicmotions")
-    window_length = window_length or config.options["window_length"]
-    lengths = {"window_length": window_length, "min_length": min_length, "resize": config.options["resize"] or "resample"}
-    if name in ("uea", "basicmotions", "pickupgesture"):
+    options = config.options
+    seconds, rate = options["window_seconds"], options["sampling_rate_hz"] or KNOWN_RATES.get(name)
+    windowed = seconds != 0 and (seconds is not None or name in WINDOWED_BY_DEFAULT)
+    if windowed and options["window_length"]:
+        raise ValueError(f"window_length (whole series) and window_seconds (windows) exclude each other. Received: "
+                         f"--option window_length={options['window_length']} with windows of {name}")
+    if windowed and seconds is None and window_length:
+        if not rate:
+            raise ValueError(f"{name}: give --option sampling_rate_hz to cut the model's {window_length}-step windows. "
+                             f"Received: sampling_rate_hz=None")
+        seconds = window_length / rate
+    if windowed:
+        lengths = {"window_seconds": seconds, "step_seconds": options["step_seconds"], "min_length": min_length}
+        if options["sampling_rate_hz"]:
+            lengths["sampling_rate_hz"] = options["sampling_rate_hz"]
+    else:
+        lengths = {"window_length": window_length or options["window_length"], "min_length": min_length,
+                   "resize": options["resize"] or "resample"}
+        if name == "watch":
+            lengths["window_seconds"] = 0
+    if name in ("uea", "basicmotions", "pickupgesture", "watch"):
         data = load_har(name, root=config.data, seed=config.seed, **lengths)
     else:
-        if config.options["window_length"] or config.options["resize"]:
-            raise ValueError(f"window_length and resize apply to UEA .ts sets; {name} has fixed windows. "
-                             f"Received: --dataset {name} with --option window_length / resize")
+        if any(options[key] for key in ("window_length", "resize", "window_seconds", "step_seconds", "sampling_rate_hz")):
+            raise ValueError(f"window_length, resize, window_seconds, step_seconds and sampling_rate_hz apply to UEA .ts "
+                             f"sets and the watch set; {name} has fixed windows. Received: --dataset {name} with "
+                             f"--option window_length / resize / window_seconds / step_seconds / sampling_rate_hz")
         data = load_har(name, root=config.data, seed=config.seed)
     for split in ("train", "val", "test"):
         x = getattr(data, f"x_{split}")
@@ -83,6 +120,10 @@ def _data_summary(data):
                "classes": ", ".join(data.class_names)}
     if data.preprocessing:
         summary["length_handling"] = data.preprocessing
+    if data.windowed:
+        summary["windows"] = {split: int(len(getattr(data, f"x_{split}"))) for split in ("train", "val", "test")}
+        summary["recordings"] = {split: int(len(np.unique(getattr(data, f"recordings_{split}"))))
+                                 for split in ("train", "val", "test")}
     return summary
 
 
@@ -154,6 +195,9 @@ class _HARTask(TaskRunner):
                 f"{source} was trained on {model.input_shape[-1]} channels and classes {class_names}. "
                 f"Received: {data.name} with {data.num_channels} channels and classes {data.class_names}"
             )
+        if model.input_shape[1] is not None and model.input_shape[1] != data.window_length:
+            raise ValueError(f"{config.model_path or config.preset} takes windows of {model.input_shape[1]} steps. "
+                             f"Received: windows of {data.window_length} steps ({data.preprocessing})")
         return model, data
 
     def evaluate(self, config):
@@ -166,6 +210,10 @@ class _HARTask(TaskRunner):
         model = self.load_model(config)
         class_names = getattr(model, "class_names", None)
         # Read (and check) every file before predicting any.
+        if config.options["vote"]:
+            rows = self._voted_rows(model, config, inputs, class_names)
+            out = save_predictions(rows, config.output_dir)
+            return {"windows": sum(row["window"] != "vote" for row in rows), "predictions_csv": str(out)}
         read = [(path, _read_windows(path, model.input_shape[-1], model.input_shape[1], config.options["resize"]))
                 for path in inputs]
         rows = []
@@ -178,6 +226,42 @@ class _HARTask(TaskRunner):
         out = save_predictions(rows, config.output_dir)
         return {"windows": len(rows), "predictions_csv": str(out)}
 
+    def _voted_rows(self, model, config, inputs, class_names):
+        """`--option vote=true`: each series cut into the model's windows, a row per window and one voted row."""
+        window = model.input_shape[1]
+        if window is None:
+            raise ValueError("--option vote needs a model of one window length. Received: a model of any length")
+        step = max(1, window // 2)
+        if config.options["step_seconds"]:
+            if not config.options["sampling_rate_hz"]:
+                raise ValueError("step_seconds needs --option sampling_rate_hz in predict. Received: sampling_rate_hz=None")
+            step = max(1, int(round(config.options["step_seconds"] * config.options["sampling_rate_hz"])))
+        read = []
+        for path in map(pathlib.Path, inputs):
+            if path.suffix == ".ts":
+                series = load_uea_series(path)[0]
+            elif path.suffix == ".npy":
+                array = np.load(path).astype("float32")
+                series = [array] if array.ndim == 2 else list(array)
+            else:
+                raise ValueError(f"{path}: expected a UEA .ts file or a .npy array of shape (time, channels) or "
+                                 f"(series, time, channels)")
+            for s in series:
+                validate_windows(s[None], model.input_shape[-1], name=str(path))
+            read.append((path, series))
+        rows = []
+        name = (lambda label: class_names[label] if class_names else label)
+        for path, series in read:
+            x, _, recording = cut_windows(series, np.zeros(len(series), int), window, step)
+            probabilities = as_probabilities(model.predict(x, verbose=0))
+            for i, p in enumerate(probabilities):
+                rows.append({"file": str(path), "series": int(recording[i]), "window": int(np.sum(recording[:i] == recording[i])),
+                             "prediction": name(int(np.argmax(p))), "score": f"{float(np.max(p)):.4f}"})
+            for r, mean in zip(*vote(probabilities, recording)):
+                rows.append({"file": str(path), "series": int(r), "window": "vote",
+                             "prediction": name(int(np.argmax(mean))), "score": f"{float(np.max(mean)):.4f}"})
+        return rows
+
     def demo(self, config):
         """Train briefly on the real BasicMotions sample and score the held-out test file beside the forest."""
         config.epochs = epochs = config.epochs or budget(2, smoke=1)
@@ -189,7 +273,11 @@ class _HARTask(TaskRunner):
 
 
 def _scores(metrics):
-    return f"{metrics['accuracy']:.3f} (macro-F1 {metrics['macro_f1']:.3f})"
+    text = f"{metrics['accuracy']:.3f} (macro-F1 {metrics['macro_f1']:.3f})"
+    if "recording_accuracy" in metrics:
+        text = (f"{metrics['recording_accuracy']:.3f} of recordings (macro-F1 {metrics['recording_macro_f1']:.3f}), "
+                f"{metrics['accuracy']:.3f} of windows")
+    return text
 
 
 def _baselines(result):
@@ -207,8 +295,9 @@ class FusionActNetTask(_HARTask):
     inputs = ("data", "dataset", "model", "preset")
     min_length = 2 ** len(EXPERT_FILTERS)  # each expert halves the time axis once per block
     options = (
-        Option("static_classes", list, None, "names of the static classes (default: known per data set, "
-                                             "else the activity rule on the training split)"),
+        Option("static_classes", list, None, "names of the static classes (default: known per data set, else the "
+                                             "best separated grouping on the training split, or one expert; "
+                                             "[]: one expert)"),
         Option("expert_epochs", list, [50, 15], "[static, dynamic] expert epochs before the fused stage"),
         Option("fusion_learning_rate", float, 1e-4, "Adam rate of the fused stage (the paper: 1e-6)"),
         Option("expert_learning_rate", float, 1e-4, "Adam rate of the expert stage (the paper's)"),
@@ -219,14 +308,13 @@ class FusionActNetTask(_HARTask):
 
     def build_model(self, data, config):
         static = config.options["static_classes"]
-        grouping = "--option static_classes"
-        if not static and data.name.lower() in STATIC_CLASSES:
+        grouping = "--option static_classes" if static else "--option static_classes=[]: one expert"
+        if static is None and data.name.lower() in STATIC_CLASSES:
             static, grouping = STATIC_CLASSES[data.name.lower()], f"the known postures of {data.name}"
-        elif not static:
-            static, activity = choose_static_classes(data.x_train, data.y_train, data.class_names)
-            ranked = ", ".join(f"{name} {activity[name]:.3g}" for name in sorted(activity, key=activity.get))
-            grouping = (f"activity rule on the training split (domains.har.grouping): cut at the largest gap "
-                        f"of normalised signal deviation, {ranked}")
+        elif static is None:
+            folds_by = data.subjects_train if data.subjects_train is not None else data.recordings_train
+            chosen = choose_grouping(data.x_train, data.y_train, data.class_names, folds_by=folds_by, seed=config.seed)
+            static, grouping = chosen.static_classes, f"chosen on the training split (domains.har.grouping): {chosen.reason}"
         if config.options["width"] <= 0:
             raise ValueError(f"width must be positive. Received: width={config.options['width']}")
 
@@ -236,7 +324,8 @@ class FusionActNetTask(_HARTask):
         model = FusionActNet(data.num_channels, data.class_names, static, window_length=data.window_length,
                              expert_filters=[scaled(f) for f in EXPERT_FILTERS], gate_stem_filters=scaled(32),
                              gate_stages=[(scaled(f), blocks) for f, blocks in GATE_STAGES])
-        return model, {"static_classes": ", ".join(static), "grouping": grouping, "parameters": model.count_params()}
+        return model, {"static_classes": ", ".join(static) or "none (one expert)", "grouping": grouping,
+                       "parameters": model.count_params()}
 
     def train_model(self, model, data, config):
         expert_epochs = config.options["expert_epochs"]

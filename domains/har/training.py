@@ -86,7 +86,7 @@ def train_fusionactnet(
         ("dynamic", model.dynamic_expert, expert_epochs[1]),
     ):
         indices = model.static_indices if group == "static" else model.dynamic_indices
-        if len(indices) < 2 or epochs == 0:
+        if expert is None or len(indices) < 2 or epochs == 0:
             continue
         train = np.isin(data.y_train, indices)
         val = np.isin(data.y_val, indices)
