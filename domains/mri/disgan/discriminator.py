@@ -28,7 +28,7 @@ from keras import ops
 from core.api import export
 from core.layers import DenseResidualBlock, HaarDWT
 from core.layers import factories
-from domains.mri.disgan.generator import torch_default_initializer
+from domains.mri.disgan.generator import layer_initializers, torch_default_initializer
 
 
 @export
@@ -97,12 +97,19 @@ def discriminator_widths(filters=16, num_levels=6, channels=1):
     return {"encoder": encoder, "dwt_in": dwt_in, "dwt_out": dwt_out, "conv": conv}
 
 
-def _initializer(kind):
-    if kind == "paper":  # official: every Conv3d weight ~ N(0, 1), biases zero
-        return keras.initializers.RandomNormal(mean=0.0, stddev=1.0)
-    if kind == "torch":
-        return torch_default_initializer()
-    return keras.initializers.get(kind)
+def paper_initializer(seed=None):
+    """The official discriminator's conv init: every weight ~ N(0, 1); a new draw at every call.
+
+    Args:
+        seed: int or None (see `generator.torch_default_initializer`). Defaults to `None`.
+    """
+    return keras.initializers.RandomNormal(mean=0.0, stddev=1.0, seed=keras.random.SeedGenerator(seed))
+
+
+def _initializer(kind, seed):
+    if kind == "paper":
+        return layer_initializers("torch", seed, default=paper_initializer)
+    return layer_initializers(kind, seed)
 
 
 def build_discriminator(
@@ -111,6 +118,7 @@ def build_discriminator(
     channels=1,
     input_size=None,
     kernel_initializer="paper",
+    seed=None,
     name="disgan_discriminator",
 ):
     """DISGAN's wavelet-informed 3-D UNet discriminator: one logit per voxel.
@@ -130,7 +138,10 @@ def build_discriminator(
             divisibility); `None` accepts any suitable size. Defaults to `None`.
         kernel_initializer: "paper" (N(0, 1) for every 3-D conv, as the official code), "torch"
             (PyTorch's default) or a Keras initializer. Transposed convs always use PyTorch's
-            default, as officially. Defaults to `"paper"`.
+            default, as officially. Each layer gets its own initializer, seeded from `seed`.
+            Defaults to `"paper"`.
+        seed: int or None. Seeds the initial weights; `None` uses Python's global RNG
+            (`keras.utils.set_random_seed`). Defaults to `None`.
         name: str. Defaults to `"disgan_discriminator"`.
 
     Returns:
@@ -156,17 +167,17 @@ def build_discriminator(
             )
     else:
         size = (None, None, None)
-    init = _initializer(kernel_initializer)
-    transpose_init = torch_default_initializer()
+    init = _initializer(kernel_initializer, seed)
+    transpose_init = layer_initializers("torch", None if seed is None else seed + 1, default=torch_default_initializer)
     widths = discriminator_widths(filters, num_levels, channels)
     L = num_levels
 
     def conv(out, kernel, strides=1, use_bias=True, layer_name=None):
         return keras.layers.Conv3D(out, kernel, strides=strides, padding="same", use_bias=use_bias,
-                                   kernel_initializer=init, name=layer_name)
+                                   kernel_initializer=init(), name=layer_name)
 
     def dense_block(out, layer_name):
-        return DenseResidualBlock(rank=3, filters=out, kernel_initializer=init, name=layer_name)
+        return DenseResidualBlock(rank=3, filters=out, kernel_initializer=init(), name=layer_name)
 
     def batch_norm(layer_name):
         return factories.normalization("batch", name=layer_name)
@@ -204,7 +215,7 @@ def build_discriminator(
         out = widths["encoder"][k - 2]
         x = keras.layers.ReLU(name=f"dec{k}_act")(x)
         x = keras.layers.Conv3DTranspose(out, 4, strides=2, padding="same", use_bias=False,
-                                         kernel_initializer=transpose_init, name=f"dec{k}_tconv")(x)
+                                         kernel_initializer=transpose_init(), name=f"dec{k}_tconv")(x)
         x = dense_block(out, f"dec{k}_dense")(x)
         x = batch_norm(f"dec{k}_norm")(x)
     x = keras.layers.Concatenate(name="dec1_skip")([x, outputs[0], highs[0]])
