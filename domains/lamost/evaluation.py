@@ -38,6 +38,7 @@ from core.regression import bin_groups, regression_report
 from domains.lamost.data import list_exposures, read_mrs
 from domains.lamost.model import PAPER_PRECISION
 from domains.lamost.preprocessing import preprocess
+from domains.lamost.rv import measure_rv
 
 SNR_EDGES = (5, 10, 20, 50, 150)
 HEADLINE_GROUP = "S/N ≥ 10"
@@ -46,6 +47,10 @@ CONSTANT = "constant (training mean)"
 FLOAT16_TOLERANCE = 0.01  # relative change of each label's MAE allowed by the float16 storage
 SPEMR_PRECISION = {"Teff": 47.0, "logg": 0.08}
 SAME_STAR_ARCSEC = 3.0
+# Blue-arm S/N below which a real spectrum's row is flagged: the synthetic training spectra start at 5.
+SNR_FLOOR = 5.0
+# The synthetic generator's label range: a first prediction is clipped to it for the RV template.
+TEMPLATE_RANGE = {"Teff": (4000.0, 7000.0), "logg": (1.0, 5.0), "[Fe/H]": (-1.5, 0.5)}
 
 
 def snr_groups(snr, edges=SNR_EDGES):
@@ -90,33 +95,105 @@ def _angular_distance_arcsec(ra1, dec1, ra2, dec2):
     return np.degrees(np.arccos(np.clip(cos, -1, 1))) * 3600
 
 
-def predict_files(model, paths, rv=None, exposures=False):
-    """Predict labels ± σ for real MRS files (co-adds, or also every single exposure).
+def measured_snr(spectrum):
+    """The blue arm's S/N measured from the data: the median of flux · √IVAR over its good pixels.
+
+    An arm with no star in it (flux at the sky-subtracted zero, only noise) gives ≈ 0 whatever its
+    header says.
+
+    Args:
+        spectrum: MRSSpectrum.
+    """
+    arm = spectrum.blue
+    good = ~arm.masked
+    return float(np.median(arm.flux[good] * np.sqrt(arm.ivar[good]))) if good.any() else 0.0
+
+
+def _template_labels(row):
+    """A first prediction's Teff, logg, [Fe/H] as template labels, inside the generator's range."""
+    return {"Teff": float(np.clip(row["Teff"], *TEMPLATE_RANGE["Teff"])),
+            "logg": float(np.clip(row["logg"], *TEMPLATE_RANGE["logg"])),
+            "[Fe/H]": float(np.clip(row["[Fe/H]"], *TEMPLATE_RANGE["[Fe/H]"]))}
+
+
+def predict_files(model, paths, rv=None, exposures=False, snr_floor=SNR_FLOOR, refine_rv=True):
+    """Predict labels ± σ for real MRS files (co-adds, or also every single exposure), at their measured RV.
+
+    Unless `rv` is given, each spectrum's radial velocity is measured from its own two arms
+    (`domains.lamost.rv.measure_rv`, template at `TEMPLATE_LABELS`); with `refine_rv` and a model
+    that predicts Teff, log g and [Fe/H], the RV is measured again against the template at the
+    first prediction's labels, and the spectrum predicted again at that RV. A spectrum whose S/N
+    (header, or measured when the header has none) is below `snr_floor`, whose arms' RVs disagree or
+    whose RV could not be measured is still predicted, and its row's "flag" says why it should not
+    be trusted.
 
     Args:
         model: RRNet, StarNet or an ensemble.
         paths: list of file paths.
-        rv: None, float or one per spectrum (km/s). Defaults to None (0).
+        rv: None (measure), float or one per spectrum (km/s: given, e.g. the catalogue's `rv_ku0`).
+            Defaults to None.
         exposures: bool. Also each exposure of each file. Defaults to False.
+        snr_floor: float. Blue-arm S/N below which a row is flagged. Defaults to 5 (the lowest S/N
+            of the synthetic training spectra).
+        refine_rv: bool. Second RV pass at the predicted labels. Defaults to True.
 
     Returns:
-        list of dicts: "file", "source", "designation", "mjd", "ra", "dec", "snr", "masked_pixels",
-        and per label "<label>" and "<label>_sigma".
+        list of dicts: "file", "source", "designation", "mjd", "ra", "dec", "snr", "snr_red",
+        "snr_measured", "masked_pixels", "rv_source" ("measured" or "given"), "rv", "rv_error",
+        "rv_blue", "rv_blue_error", "rv_red", "rv_red_error", "rv_arms_agree" (NaN / None when given),
+        per label "<label>" and "<label>_sigma", and "flag" ("" when nothing is wrong).
+
+    Example:
+    ```python
+    rows = predict_files(RRNet.from_preset("rrnet_synthetic"), mrs_files())
+    rows[1]["rv"], rows[1]["rv_error"], rows[1]["Teff"], rows[1]["flag"]
+    ```
     """
     spectra = []
     for path in paths:
         spectra.append(read_mrs(path))
         if exposures:
             spectra.extend(read_mrs(path, exposure=lmjm) for lmjm in list_exposures(path))
-    batch = preprocess(spectra, rv=rv)
+    given = rv is not None
+    if given:
+        velocities = np.broadcast_to(np.asarray(rv, "float64"), (len(spectra),))
+        measurements = [None] * len(spectra)
+    else:
+        measurements = [measure_rv(spectrum) for spectrum in spectra]
+        velocities = np.array([m.rv for m in measurements])
+    batch = preprocess(spectra, rv=velocities)
     mean, sigma = model.predict_gaussian(batch.model_input())
+    labels = list(model.label_names)
+    if not given and refine_rv and all(name in labels for name in TEMPLATE_RANGE):
+        first = [dict(zip(labels, row)) for row in mean]
+        measurements = [measure_rv(spectrum, labels=_template_labels(row)) for spectrum, row in zip(spectra, first)]
+        velocities = np.array([m.rv for m in measurements])
+        batch = preprocess(spectra, rv=velocities)
+        mean, sigma = model.predict_gaussian(batch.model_input())
     rows = []
     for i, spectrum in enumerate(spectra):
+        measured = measured_snr(spectrum)
+        snr = spectrum.snr[0] if np.isfinite(spectrum.snr[0]) else measured
         row = {"file": pathlib.Path(spectrum.path).name, "source": spectrum.source, "designation": spectrum.designation,
                "mjd": spectrum.mjd, "ra": spectrum.ra, "dec": spectrum.dec, "snr": spectrum.snr[0],
+               "snr_red": spectrum.snr[1], "snr_measured": round(measured, 2),
                "masked_pixels": int(batch.masked_counts[i])}
-        for j, name in enumerate(model.label_names):
+        if given:
+            row.update({"rv_source": "given", "rv": float(velocities[i])})
+        else:
+            row.update({"rv_source": "measured", **measurements[i].as_row()})
+        flags = []
+        if not snr >= snr_floor:
+            flags.append(f"S/N {snr:.1f} below the floor {snr_floor:g}")
+        if not given and not np.isfinite(measurements[i].rv_error):
+            flags.append("RV not measured")
+        elif not given and not measurements[i].arms_agree:
+            m = measurements[i]
+            flags.append(f"the arms' RVs disagree (blue {m.blue.rv:.1f} ± {m.blue.error:.1f}, "
+                         f"red {m.red.rv:.1f} ± {m.red.error:.1f} km/s)")
+        for j, name in enumerate(labels):
             row[name], row[f"{name}_sigma"] = float(mean[i, j]), float(sigma[i, j])
+        row["flag"] = "; ".join(flags)
         rows.append(row)
     return rows
 

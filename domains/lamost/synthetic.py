@@ -323,3 +323,36 @@ def make_dataset(n, labels=STELLAR_LABELS, seed=0, chunk=512, **kwargs):
         ys.append(batch.label_values(list(labels)))
         snrs.append(batch.snr)
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(snrs)
+
+
+def rest_frame_spectrum(labels, arm):
+    """The noiseless, continuum-normalised SYNTHETIC spectrum of one star in the rest frame (vacuum Å).
+
+    The line model of `make_spectra` without continuum, throughput, shift or noise: the template
+    `domains.lamost.rv` cross-correlates real spectra against.
+
+    Args:
+        labels: dict {label: value}; Teff, logg and [Fe/H] are needed, an [X/H] not given takes
+            [Fe/H] (plus the α enhancement of `draw_labels` for the α elements).
+        arm: "B" or "R".
+
+    Returns:
+        (wavelength (p,) float64 on a 0.05 Å grid, flux (p,) float64, 1 at the continuum).
+
+    Example:
+    ```python
+    wavelength, flux = rest_frame_spectrum({"Teff": 5772.0, "logg": 4.44, "[Fe/H]": 0.0}, "B")
+    wavelength[np.argmin(flux)]   # ≈ 5185 Å: Mg b
+    ```
+    """
+    if arm not in NATIVE_RANGES:
+        raise ValueError(f'arm must be "B" or "R". Received: arm={arm!r}')
+    missing = [name for name in STELLAR_LABELS if name not in labels]
+    if missing:
+        raise ValueError(f"labels needs {list(STELLAR_LABELS)}. Received: labels={labels}")
+    feh = float(labels["[Fe/H]"])
+    default = {name: feh + (0.3 * min(max(-feh, 0.0), 1.0) if name in ALPHA else 0.0) for name in ABUNDANCE_LABELS}
+    row = np.array([[float(labels.get(name, default.get(name, 0.0))) for name in ALL_LABELS]])
+    model = _line_model()
+    flux = 1.0 - MAX_DEPTH * -np.expm1(-model.optical_depth(arm, row)[0].astype("float64"))
+    return model.grids[arm].copy(), flux

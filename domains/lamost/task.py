@@ -10,8 +10,9 @@
 
 Training and test spectra are SYNTHETIC (`domains.lamost.data.synthetic_splits`): no labelled
 LAMOST spectra can be had offline. `predict` reads real MRS files (`domains.lamost.data.read_mrs`)
-and prints each label ± σ; give the stars' radial velocities with `--option rv=...` (km/s, e.g.
-the catalogue's `rv_ku0`), else the spectra are taken as in the rest frame. `evaluate` and `train`
+and prints each label ± σ at each spectrum's radial velocity, measured from its two arms
+(`domains.lamost.rv`; `--option rv=...` gives it instead, km/s, e.g. the catalogue's `rv_ku0`),
+with a flag for a spectrum below the S/N floor (`--option snr_floor=5`) or whose arms disagree. `evaluate` and `train`
 also predict real files (the five DR7 files shipped in the package, `domains.lamost.data.SPECTRA_DIR`,
 or `--option real_files=FOLDER`) and compare the scatter of the repeated epochs of one star with
 the predicted σ. `--model` takes a saved RRNet or StarNet `.keras`, or an ensemble folder.
@@ -33,7 +34,7 @@ from core.smoke import budget
 from core.tasks.gaussian import GaussianEnsemble, train_ensemble
 from core.training import set_seed
 from domains.lamost.data import mrs_files, synthetic_splits
-from domains.lamost.evaluation import CONSTANT, float16_check, predict_files, report
+from domains.lamost.evaluation import CONSTANT, SNR_FLOOR, float16_check, predict_files, report
 from domains.lamost.model import FAMILIES, MODES, RRNet, StarNet
 from domains.lamost.presets import DEFAULT_PRESET, FLOAT16_FROM
 from domains.lamost.training import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, NOISE_FROM_EPOCH, train_rrnet
@@ -53,7 +54,9 @@ OPTIONS = (
     Option("ensemble", int, 1, "members of the deep ensemble (the paper: 6)"),
     Option("learning_rate", float, DEFAULT_LEARNING_RATE, "Adam's initial rate (x0.1 every 10 epochs)"),
     Option("noise_from_epoch", int, NOISE_FROM_EPOCH, "first epoch (from 0) with noise augmentation"),
-    Option("rv", float, 0.0, "radial velocity [km/s] of the real spectra (predict, and the real files' check)"),
+    Option("rv", float, None, "radial velocity [km/s] of the real spectra (predict, and the real files' check); "
+                              "default: measured from each spectrum (cross-correlation of both arms)"),
+    Option("snr_floor", float, SNR_FLOOR, "predict: flag spectra whose blue-arm S/N is below this"),
     Option("exposures", bool, False, "predict: each single exposure too, not only the co-add"),
     Option("real_files", str, None, "folder of real MRS files to predict after training/evaluation "
                                     "(default: the five DR7 files shipped in the package)"),
@@ -227,12 +230,20 @@ class RRNetTask(TaskRunner):
     def predict(self, config, inputs):
         """Each label ± σ of real MRS files (co-adds; `exposures=true`: every exposure too) → `predictions.csv`."""
         model = self.load_model(config)
-        rows = predict_files(model, mrs_files(inputs), rv=config.options["rv"], exposures=config.options["exposures"])
+        rows = predict_files(model, mrs_files(inputs), rv=config.options["rv"], exposures=config.options["exposures"],
+                             snr_floor=config.options["snr_floor"])
         out = save_predictions(rows, config.output_dir)
-        results = {f"{row['file']} [{row['source']}]": _format(row, model.label_names) for row in rows}
+        results = {}
+        for row in rows:
+            rv = (f"RV {row['rv']:.1f} ± {row['rv_error']:.1f} km/s (measured)" if row["rv_source"] == "measured"
+                  else f"RV {row['rv']:.1f} km/s (given)")
+            flag = f"; FLAGGED: {row['flag']}" if row["flag"] else ""
+            results[f"{row['file']} [{row['source']}]"] = f"{_format(row, model.label_names)}; S/N {row['snr']:.1f}; {rv}{flag}"
         masked = sum(row["masked_pixels"] for row in rows)
+        flagged = sum(bool(row["flag"]) for row in rows)
         return {**results, "masked_pixels": f"{masked} masked pixels in {len(rows)} spectra (kept out of the input)",
-                "rv_km_s": config.options["rv"], "predictions_csv": str(out)}
+                "flagged": f"{flagged} of {len(rows)} spectra flagged (see the flag column)",
+                "predictions_csv": str(out)}
 
     def demo(self, config):
         """The preset on held-out SYNTHETIC spectra beside a constant, on the real files, then a brief training run."""

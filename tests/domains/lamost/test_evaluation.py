@@ -8,13 +8,14 @@ import numpy as np
 
 from core.evaluation import REPORT_KEYS
 from core.testing import TestCase
-from domains.lamost.data import mrs_files
+from domains.lamost.data import SPECTRA_DIR, mrs_files, read_mrs
 from domains.lamost.evaluation import (
-    CONSTANT, compare_models, float16_check, predict_files, repeated_epochs, report, training_mean,
+    CONSTANT, _template_labels, compare_models, float16_check, predict_files, repeated_epochs, report, training_mean,
 )
 from domains.lamost.model import RRNet
+from domains.lamost.rv import measure_rv
 from domains.lamost.synthetic import make_dataset
-from tests.domains.lamost.conftest import REPEATED_STAR
+from tests.domains.lamost.conftest import REPEATED_STAR, write_mrs
 
 
 class EvaluationTest(TestCase):
@@ -86,6 +87,27 @@ class EvaluationTest(TestCase):
         with_exposures = predict_files(self.model, files[:1], exposures=True)
         self.assertEqual([r["source"] for r in with_exposures][:2], ["COADD", "84107311"])
         self.assertEqual(len(with_exposures), 8)
+
+    def test_rows_carry_the_measured_rv_and_flag_a_spectrum_below_the_snr_floor(self):
+        path = SPECTRA_DIR / "med-58625-TD192102N424113K01_sp12-076.fits.gz"
+        rows = {row["source"]: row for row in predict_files(self.model, [path], exposures=True)}
+        # The third exposure of this night has S/N 3.5 in its header: flagged with its S/N, the others not.
+        self.assertEqual(rows["84420195"]["flag"].split(";")[0], "S/N 3.5 below the floor 5")
+        self.assertEqual((rows["COADD"]["flag"], rows["84420148"]["flag"]), ("", ""))
+        for row in rows.values():
+            self.assertEqual(row["rv"], measure_rv(read_mrs(path, None if row["source"] == "COADD" else row["source"]),
+                                                   labels=_template_labels(row)).rv)
+        given = predict_files(self.model, [path], rv=-20.0, snr_floor=30.0)[0]
+        self.assertEqual((given["rv_source"], given["rv"]), ("given", -20.0))
+        self.assertEqual(given["flag"], "S/N 26.5 below the floor 30")
+        # A spectrum with no star in it (noise around zero, no SNR in its header): its own S/N ≈ 0, flagged.
+        rng = np.random.default_rng(0)
+        empty = write_mrs(pathlib.Path(self.get_temp_dir()) / "med-empty.fits",
+                          blue={"FLUX": rng.normal(0, 1, 4000).astype("float32")},
+                          red={"FLUX": rng.normal(0, 1, 4000).astype("float32")})
+        (row,) = predict_files(self.model, [empty])
+        self.assertLess(abs(row["snr_measured"]), 0.2)
+        self.assertTrue(row["flag"].startswith(f"S/N {row['snr_measured']:.1f} below the floor 5"), row["flag"])
 
 
 class Float16CheckTest(TestCase):
