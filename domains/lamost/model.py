@@ -2,9 +2,11 @@
 
 RRNet, as the official PyTorch model (`Chan-0312/RRNet`, `models/RRNet.py`):
 
-- a residual module: three stages of a residual block (conv k3 → ReLU → conv k3, a 1×1
-  projection shortcut when the width changes, no normalisation) and average pooling by 2, widths
-  4 / 8 / 16, so 7,200 pixels become 900 positions × 16 channels;
+- a residual module: three stages of a residual block (conv k3 → ReLU → conv k3, plus a 1×1
+  projection shortcut when the width changes, no normalisation, no activation after the sum) and
+  average pooling by 2, widths 4 / 8 / 16, then one ReLU: 7,200 pixels become 900 positions × 16
+  channels (`post_activation="module"`; the shipped `rrnet_synthetic` preset was trained with a
+  ReLU after each block's sum instead, `post_activation="block"`);
 - a recurrent module, the "cross-band belief enhancement": the 14,400 features are read as 40
   steps of 360 values by a tanh RNN of 360 units whose whole output sequence is kept (post-RNN);
   "pre-RNN" runs it on the spectrum itself (40 × 180) before the convolutions, "raw" has none;
@@ -33,10 +35,12 @@ from keras import ops
 
 from core.api import export
 from core.layers.residual import ResidualBlock
-from core.tasks.gaussian import GaussianRegressor
+from core.tasks.gaussian import GaussianEnsemble, GaussianRegressor
+from domains.lamost import official
 from domains.lamost.preprocessing import NUM_PIXELS
 
 MODES = ("post-RNN", "pre-RNN", "raw")
+POST_ACTIVATIONS = ("module", "block")
 STELLAR_LABELS = ("Teff", "logg", "[Fe/H]")
 ABUNDANCE_LABELS = ("[C/H]", "[N/H]", "[O/H]", "[Mg/H]", "[Al/H]", "[Si/H]", "[S/H]", "[K/H]", "[Ca/H]",
                     "[Ti/H]", "[Cr/H]", "[Mn/H]", "[Ni/H]", "[Cu/H]")
@@ -127,7 +131,18 @@ def _rnn(units, name):
     return keras.layers.SimpleRNN(units, activation="tanh", return_sequences=True, name=name)
 
 
-def rrnet_features(mode="post-RNN", widths=(4, 8, 16), rnn_steps=40, num_pixels=NUM_PIXELS, name="rrnet_features"):
+def _official_block(x, width, name):
+    """The official `ResBlock`: conv k3 → ReLU → conv k3, plus the input (1×1 conv if the width changes); no activation after."""
+    branch = keras.layers.Conv1D(width, 3, padding="same", activation="relu", kernel_initializer="he_uniform",
+                                 name=f"{name}_conv1")(x)
+    branch = keras.layers.Conv1D(width, 3, padding="same", kernel_initializer="he_uniform", name=f"{name}_conv2")(branch)
+    shortcut = x if x.shape[-1] == width else keras.layers.Conv1D(width, 1, kernel_initializer="he_uniform",
+                                                                  name=f"{name}_shortcut")(x)
+    return keras.layers.Add(name=f"{name}_add")([branch, shortcut])
+
+
+def rrnet_features(mode="post-RNN", widths=(4, 8, 16), rnn_steps=40, num_pixels=NUM_PIXELS, name="rrnet_features",
+                   post_activation="module"):
     """RRNet's feature extractor: input (pixels, 2) → the flattened features before the dense layers.
 
     Args:
@@ -136,12 +151,19 @@ def rrnet_features(mode="post-RNN", widths=(4, 8, 16), rnn_steps=40, num_pixels=
         rnn_steps: int. Steps of the recurrent module. Defaults to 40.
         num_pixels: int. Defaults to 7200.
         name: str.
+        post_activation: str. "module": the official model, one ReLU after the residual module
+            (after the last pooling); "block": a ReLU after each block's sum, before its pooling
+            (`core.layers.ResidualBlock`; how the `rrnet_synthetic` preset was trained). Defaults
+            to "module".
 
     Returns:
         keras.Model.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}. Received: mode={mode!r}")
+    if post_activation not in POST_ACTIVATIONS:
+        raise ValueError(f"post_activation must be one of {POST_ACTIVATIONS}. Received: "
+                         f"post_activation={post_activation!r}")
     length = num_pixels // 2 ** len(widths)
     if num_pixels % 2 ** len(widths) or (length * widths[-1]) % rnn_steps or num_pixels % rnn_steps:
         raise ValueError(f"num_pixels={num_pixels} must pool evenly {len(widths)} times and split into rnn_steps="
@@ -153,9 +175,14 @@ def rrnet_features(mode="post-RNN", widths=(4, 8, 16), rnn_steps=40, num_pixels=
         x = _rnn(num_pixels // rnn_steps, "rnn")(x)
         x = keras.layers.Reshape((num_pixels, 1), name="to_pixels")(x)
     for i, width in enumerate(widths):
-        x = ResidualBlock(1, width, normalization=None, use_bias=True, kernel_initializer="he_uniform",
-                          name=f"residual_{i}")(x)
+        if post_activation == "module":
+            x = _official_block(x, width, f"residual_{i}")
+        else:
+            x = ResidualBlock(1, width, normalization=None, use_bias=True, kernel_initializer="he_uniform",
+                              name=f"residual_{i}")(x)
         x = keras.layers.AveragePooling1D(2, name=f"pool_{i}")(x)
+    if post_activation == "module":
+        x = keras.layers.ReLU(name="residual_relu")(x)
     if mode == "post-RNN":
         # (900, 16) read row by row: step k holds positions 22.5k.. with all their channels,
         # as torch's permute(0, 2, 1).reshape(B, 40, 360).
@@ -255,6 +282,9 @@ class RRNet(_SpectrumModel):
         hidden_units: tuple. Defaults to (256, 128).
         dropout: float. Defaults to 0.3.
         learning_rate: float. Defaults to 5e-4 (the paper's Adam rate).
+        post_activation: "module" (the official: one ReLU after the residual module) or "block"
+            (a ReLU after each residual block, as the `rrnet_synthetic` preset was trained; a saved
+            config without this key is one of those). Defaults to "module".
         **kwargs: passed to `keras.Model` (name, ...).
 
     Example:
@@ -272,22 +302,64 @@ class RRNet(_SpectrumModel):
 
     def __init__(self, labels="stellar", mode="post-RNN", widths=(4, 8, 16), rnn_steps=40, num_pixels=NUM_PIXELS,
                  target_mean=None, target_std=None, hidden_units=(256, 128), dropout=0.3, learning_rate=5e-4,
-                 **kwargs):
+                 post_activation="module", **kwargs):
         label_names = _labels(labels if "label_names" not in kwargs else kwargs.pop("label_names"))
         target_mean, target_std = _paper_statistics(label_names, target_mean, target_std)
-        backbone = rrnet_features(mode, tuple(widths), rnn_steps, num_pixels)
+        backbone = rrnet_features(mode, tuple(widths), rnn_steps, num_pixels, post_activation=post_activation)
         super().__init__(backbone, label_names, target_mean, target_std, hidden_units, dropout, learning_rate,
                          **kwargs)
         self.mode = mode
         self.widths = tuple(int(w) for w in widths)
         self.rnn_steps = int(rnn_steps)
         self.num_pixels = int(num_pixels)
+        self.post_activation = post_activation
 
     def get_config(self):
         config = super().get_config()
         config.pop("backbone")
         return {**config, "mode": self.mode, "widths": list(self.widths), "rnn_steps": self.rnn_steps,
-                "num_pixels": self.num_pixels}
+                "num_pixels": self.num_pixels, "post_activation": self.post_activation}
+
+    @classmethod
+    def from_config(cls, config):
+        # Models saved before `post_activation` existed had a ReLU after each block.
+        return super().from_config({"post_activation": "block", **config})
+
+    @classmethod
+    def from_official(cls, path, label_config=None, mode=None):
+        """An RRNet with the weights of an official checkpoint (`Chan-0312/RRNet`, PyTorch).
+
+        The official repository's layout: `model_log/RRNet(Nr=[4-8-16]-Ns=40)_post-RNN_add-noise/`
+        holds the members `SP0`…`SP5` (Teff, log g, [Fe/H]) and `CA0`…`CA5` (the 14 [X/H]), each a
+        `weight_best.pkl` (`torch.save` of the model's `state_dict`), and `data/refer_set/label_config.pkl`
+        the flux and label statistics. See `domains.lamost.official` for the layer-by-layer mapping;
+        torch is not needed.
+
+        Args:
+            path: a member folder (`.../SP0`) or its `weight_best.pkl` (or an `.npz` of the state dict).
+            label_config: path of `label_config.pkl`, or None: `data/refer_set/label_config.pkl` of the
+                clone the member sits in. Defaults to None.
+            mode: "post-RNN", "pre-RNN" or "raw", or None: read from the model folder's name
+                (`..._post-RNN_...`), else "post-RNN". Defaults to None.
+
+        Returns:
+            RRNet, predicting in the labels' units (the official statistics kept in the model).
+
+        Example:
+        ```python
+        member = RRNet.from_official("RRNet/model_log/RRNet(Nr=[4-8-16]-Ns=40)_post-RNN_add-noise/SP0")
+        mean, sigma = member.predict_gaussian(preprocess([read_mrs(path)], rv=rv).model_input())
+        ```
+        """
+        weights, config_path = official.find_member(path, label_config)
+        state, config = official.read_state_dict(weights), official.read_label_config(config_path)
+        shape = official.layout(state, mode, folder_name=weights.parent.parent.name)
+        if shape["mode"] not in MODES:
+            raise ValueError(f"mode must be one of {MODES}. Received: mode={shape['mode']!r}")
+        target_mean, target_std = official.label_statistics(config, shape["labels"])
+        model = cls(**shape, target_mean=target_mean, target_std=target_std, post_activation="module")
+        official.assign(model, state, config)
+        return model
 
 
 @export
@@ -323,3 +395,25 @@ class StarNet(_SpectrumModel):
         config = super().get_config()
         config.pop("backbone")
         return {**config, "mode": self.mode, "rnn_steps": self.rnn_steps, "num_pixels": self.num_pixels}
+
+
+def official_ensemble(folder, family="stellar", label_config=None, mode=None):
+    """The paper's deep ensemble of one family from the official model folder (`RRNet.from_official` per member).
+
+    Args:
+        folder: the official model folder, e.g. `RRNet/model_log/RRNet(Nr=[4-8-16]-Ns=40)_post-RNN_add-noise`.
+        family: "stellar" (members SP0…SP5) or "abundances" (CA0…CA5). Defaults to "stellar".
+        label_config: as `RRNet.from_official`. Defaults to None.
+        mode: as `RRNet.from_official`. Defaults to None.
+
+    Returns:
+        core.tasks.GaussianEnsemble: the official mixture, mean of μ and √(mean(μ² + σ²) − μ²).
+
+    Example:
+    ```python
+    ensemble = official_ensemble("RRNet/model_log/RRNet(Nr=[4-8-16]-Ns=40)_post-RNN_add-noise")
+    mean, sigma = ensemble.predict_gaussian(x)
+    ```
+    """
+    return GaussianEnsemble([RRNet.from_official(member, label_config, mode)
+                             for member in official.members(folder, family)])

@@ -92,3 +92,25 @@ class RRNetTest(TestCase):
         self.assertEqual(loaded.target_mean, model.target_mean)
         self.assertTrue(np.array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0)))
         self.assertEqual(float(loaded.standardization.noise_active), 1.0)
+
+
+class ResidualActivationTest(TestCase):
+    def test_the_official_module_has_one_relu_after_it_and_old_configs_keep_theirs(self):
+        small = dict(SMALL, widths=(2, 2, 4))
+        official, per_block = RRNet(**small), RRNet(**small, post_activation="block")
+        self.assertEqual(official.post_activation, "module")
+        names = [layer.name for layer in official.backbone.layers]
+        # conv → ReLU → conv + shortcut, no activation after the sum; one ReLU after the last pooling
+        # (the numbers against the official code: test_official.py).
+        self.assertEqual(names[names.index("pool_2") + 1], "residual_relu")
+        self.assertEqual(official.backbone.get_layer("residual_0_conv2").activation.__name__, "linear")
+        self.assertIn("residual_0_shortcut", names)        # 1 → 2 channels: a 1×1 projection
+        self.assertNotIn("residual_1_shortcut", names)     # 2 → 2: the identity
+        self.assertEqual(official.count_params(), per_block.count_params())
+        config = per_block.get_config()
+        config.pop("post_activation")
+        self.assertEqual(RRNet.from_config(config).post_activation, "block")   # saved before the option existed
+        self.assertEqual(RRNet.from_config(official.get_config()).post_activation, "module")
+        self.assertEqual(RRNet.from_preset("rrnet_synthetic").post_activation, "block")
+        with self.assertRaisesRegex(ValueError, "post_activation must be one of"):
+            RRNet(**SMALL, post_activation="after")
