@@ -116,7 +116,7 @@ def _template_labels(row):
             "[Fe/H]": float(np.clip(row["[Fe/H]"], *TEMPLATE_RANGE["[Fe/H]"]))}
 
 
-def predict_files(model, paths, rv=None, exposures=False, snr_floor=SNR_FLOOR, refine_rv=True):
+def predict_files(model, paths, rv=None, exposures=False, snr_floor=SNR_FLOOR, refine_rv=True, calibration=None):
     """Predict labels ± σ for real MRS files (co-adds, or also every single exposure), at their measured RV.
 
     Unless `rv` is given, each spectrum's radial velocity is measured from its own two arms
@@ -136,6 +136,8 @@ def predict_files(model, paths, rv=None, exposures=False, snr_floor=SNR_FLOOR, r
         snr_floor: float. Blue-arm S/N below which a row is flagged. Defaults to 5 (the lowest S/N
             of the synthetic training spectra).
         refine_rv: bool. Second RV pass at the predicted labels. Defaults to True.
+        calibration: `domains.lamost.calibration.SNRCalibration` or None. Scales each σ by the
+            spectrum's S/N bin (`scripts/lamost_snr_calibration.py` fits one). Defaults to None.
 
     Returns:
         list of dicts: "file", "source", "designation", "mjd", "ra", "dec", "snr", "snr_red",
@@ -170,13 +172,19 @@ def predict_files(model, paths, rv=None, exposures=False, snr_floor=SNR_FLOOR, r
         velocities = np.array([m.rv for m in measurements])
         batch = preprocess(spectra, rv=velocities)
         mean, sigma = model.predict_gaussian(batch.model_input())
+    measured = [measured_snr(spectrum) for spectrum in spectra]
+    snrs = np.array([s.snr[0] if np.isfinite(s.snr[0]) else m for s, m in zip(spectra, measured)])
+    if calibration is not None:
+        if list(calibration.label_names) != labels:
+            raise ValueError(f"the S/N calibration is for {calibration.label_names}, the model predicts {labels}. "
+                             f"Received: calibration.label_names={calibration.label_names}")
+        sigma = calibration.apply(sigma, snrs)
     rows = []
     for i, spectrum in enumerate(spectra):
-        measured = measured_snr(spectrum)
-        snr = spectrum.snr[0] if np.isfinite(spectrum.snr[0]) else measured
+        snr = snrs[i]
         row = {"file": pathlib.Path(spectrum.path).name, "source": spectrum.source, "designation": spectrum.designation,
                "mjd": spectrum.mjd, "ra": spectrum.ra, "dec": spectrum.dec, "snr": spectrum.snr[0],
-               "snr_red": spectrum.snr[1], "snr_measured": round(measured, 2),
+               "snr_red": spectrum.snr[1], "snr_measured": round(measured[i], 2),
                "masked_pixels": int(batch.masked_counts[i])}
         if given:
             row.update({"rv_source": "given", "rv": float(velocities[i])})

@@ -33,6 +33,7 @@ from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
 from core.tasks.gaussian import GaussianEnsemble, train_ensemble
 from core.training import set_seed
+from domains.lamost.calibration import SNRCalibration
 from domains.lamost.data import mrs_files, synthetic_splits
 from domains.lamost.evaluation import CONSTANT, SNR_FLOOR, float16_check, predict_files, report
 from domains.lamost.model import FAMILIES, MODES, RRNet, StarNet
@@ -57,6 +58,7 @@ OPTIONS = (
     Option("rv", float, None, "radial velocity [km/s] of the real spectra (predict, and the real files' check); "
                               "default: measured from each spectrum (cross-correlation of both arms)"),
     Option("snr_floor", float, SNR_FLOOR, "predict: flag spectra whose blue-arm S/N is below this"),
+    Option("snr_calibration", str, None, "predict: JSON of σ scales per S/N bin (scripts/lamost_snr_calibration.py)"),
     Option("exposures", bool, False, "predict: each single exposure too, not only the co-add"),
     Option("real_files", str, None, "folder of real MRS files to predict after training/evaluation "
                                     "(default: the five DR7 files shipped in the package)"),
@@ -230,8 +232,10 @@ class RRNetTask(TaskRunner):
     def predict(self, config, inputs):
         """Each label ± σ of real MRS files (co-adds; `exposures=true`: every exposure too) → `predictions.csv`."""
         model = self.load_model(config)
+        calibration = config.options["snr_calibration"]
+        calibration = SNRCalibration.load(calibration) if calibration else None
         rows = predict_files(model, mrs_files(inputs), rv=config.options["rv"], exposures=config.options["exposures"],
-                             snr_floor=config.options["snr_floor"])
+                             snr_floor=config.options["snr_floor"], calibration=calibration)
         out = save_predictions(rows, config.output_dir)
         results = {}
         for row in rows:

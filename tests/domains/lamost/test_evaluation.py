@@ -8,6 +8,7 @@ import numpy as np
 
 from core.evaluation import REPORT_KEYS
 from core.testing import TestCase
+from domains.lamost.calibration import SNRCalibration
 from domains.lamost.data import SPECTRA_DIR, mrs_files, read_mrs
 from domains.lamost.evaluation import (
     CONSTANT, _template_labels, compare_models, float16_check, predict_files, repeated_epochs, report, training_mean,
@@ -100,6 +101,13 @@ class EvaluationTest(TestCase):
         given = predict_files(self.model, [path], rv=-20.0, snr_floor=30.0)[0]
         self.assertEqual((given["rv_source"], given["rv"]), ("given", -20.0))
         self.assertEqual(given["flag"], "S/N 26.5 below the floor 30")
+        # An S/N calibration scales σ by the scale of the spectrum's bin (S/N 26.5: the third, 20–50).
+        scales = np.array([[1.0, 1.0, 1.0], [2.0, 2.0, 2.0], [3.0, 0.5, 4.0], [5.0, 5.0, 5.0]])
+        calibration = SNRCalibration((5.0, 10.0, 20.0, 50.0, 150.0), list(self.model.label_names), scales,
+                                     np.full(4, 100))
+        scaled = predict_files(self.model, [path], rv=-20.0, calibration=calibration)[0]
+        for label, scale in zip(self.model.label_names, scales[2]):
+            self.assertAllClose(scaled[f"{label}_sigma"], scale * given[f"{label}_sigma"])
         # A spectrum with no star in it (noise around zero, no SNR in its header): its own S/N ≈ 0, flagged.
         rng = np.random.default_rng(0)
         empty = write_mrs(pathlib.Path(self.get_temp_dir()) / "med-empty.fits",

@@ -108,6 +108,24 @@ class RRNetTaskTest(TestCase):
         values = dict(zip(row[0].split(","), row[1].split(",")))
         self.assertTrue(3000 < float(values["Teff"]) < 9000)
         self.assertGreater(float(values["logg_sigma"]), 0)
+        # The RV is measured (both arms, with its error) and written; the co-add (S/N 26.5) is not flagged.
+        self.assertEqual(values["rv_source"], "measured")
+        self.assertLess(abs(float(values["rv_blue"]) - float(values["rv_red"])), 10.0)
+        self.assertTrue(0 < float(values["rv_error"]) < 5.0)
+        self.assertIn("km/s (measured)", printed)
+        self.assertEqual(values["flag"], "")
+        # A calibration file scales σ; --option rv= overrides the measurement.
+        calibration = tmp / "snr_calibration.json"
+        calibration.write_text(json.dumps({"edges": [5, 10, 20, 50, 150], "label_names": ["Teff", "logg", "[Fe/H]"],
+                                           "scales": [[2.0, 2.0, 2.0]] * 4, "counts": [100] * 4}))
+        code, printed, err = _run(["predict", "lamost.rrnet", "--preset", DEFAULT_PRESET, "--output", str(tmp / "c"),
+                                   str(REAL_FILE), "--option", f"snr_calibration={calibration}",
+                                   "--option", f"rv={values['rv']}"])
+        self.assertEqual(code, 0, err)
+        lines = (tmp / "c" / "predictions.csv").read_text().splitlines()
+        again = dict(zip(lines[0].split(","), lines[1].split(",")))
+        self.assertEqual(again["rv_source"], "given")
+        self.assertAlmostEqual(float(again["logg_sigma"]), 2.0 * float(values["logg_sigma"]), places=4)
 
     def test_cli_errors_name_the_file(self):
         from astropy.io import fits
