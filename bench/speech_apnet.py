@@ -4,13 +4,20 @@ Measurements (CPU, compiled `tf.function`, random weights: speed does not depend
 
 1. The paper's 16 kHz APNet generator (72,191,494 parameters, 512 channels, hop 80) on an
    80 × 1000 mel (5 s of audio), weight normalisation kept and folded (`fold_generator`, as a
-   deployed vocoder runs), beside a HiFi-GAN-v1-configured generator (512 channels, MRF 3/7/11,
-   transposed-convolution upsampling) at the same hop, 80 = 5·4·2·2, kernels 2× the strides.
+   deployed vocoder runs), beside two HiFi-GANs (`HIFIGAN_VARIANTS`):
+   - **the official v1** (13,926,017 parameters folded: 512 channels, MRF 3/7/11, upsampling
+     8·8·2·2 = hop 256, kernels 16/16/4/4) at its own 22.05 kHz, on the mel of the same 5 s
+     (431 frames) — the configuration of the official PyTorch figure below and of the paper's
+     comparison;
+   - **a 16 kHz, hop-80 variant** (12,877,441 parameters folded: v1's widths and MRF, upsampling
+     5·4·2·2 = 80, kernels 10/8/4/4, 2× the strides): not the official v1, but the same hop and
+     frames as APNet, so that the ratio compares the architectures alone.
    RTF = seconds of compute / seconds of audio; the ratio HiFi-GAN / APNet is the paper's "about
    8× faster on CPU". The official PyTorch figures on this machine (docs/official_implementations.md): APNet RTF 0.231
    (weight norm kept), HiFi-GAN v1 0.603 (22.05 kHz, hop 256).
-2. The same at 8 kHz (the telephone-band configuration: APNet with n_fft 512, hop 40; HiFi-GAN
-   upsampling 5·4·2 = 40), 5 s of audio.
+2. The same at 8 kHz (the telephone-band configuration: APNet with n_fft 512, hop 40) beside the
+   8 kHz, hop-40 HiFi-GAN variant (v1's widths, upsampling 5·4·2 = 40; 12,739,841 parameters
+   folded), 5 s of audio.
 3. `--tflite`: the folded 8 kHz and 16 kHz APNet generators exported to TFLite with builtin ops
    only (the iSTFT's inverse DFT as two real matrix products, `core.spectral.istft(method="matmul")`:
    TFLite has no inverse complex FFT), their outputs checked against the Keras model, timed with
@@ -33,7 +40,35 @@ from bench.common import environment_line, print_table, ratio, time_round_robin
 
 OFFICIAL = {"APNet RTF (PyTorch, weight norm kept, 16 kHz)": 0.231,
             "HiFi-GAN v1 RTF (PyTorch, weight norm removed, 22.05 kHz)": 0.603}
-HIFIGAN_RATES = {"16k": ((5, 4, 2, 2), (10, 8, 4, 4)), "8k": ((5, 4, 2), (10, 8, 4))}
+# name: (sample rate, upsampling rates, their kernels), per APNet feature configuration. Only the
+# first is HiFi-GAN's official v1; the others keep v1's widths and MRF at APNet's hop.
+HIFIGAN_VARIANTS = {
+    "16k": {"HiFi-GAN v1, official (22.05 kHz, hop 256)": (22050, (8, 8, 2, 2), (16, 16, 4, 4)),
+            "HiFi-GAN, v1 widths at 16 kHz hop 80 (not v1)": (16000, (5, 4, 2, 2), (10, 8, 4, 4))},
+    "8k": {"HiFi-GAN, v1 widths at 8 kHz hop 40 (not v1)": (8000, (5, 4, 2), (10, 8, 4))},
+}
+
+
+def hifigan_generators(features, fold=True):
+    """{row name: (HiFi-GAN generator, sample rate, hop)} beside the APNet of `features`.
+
+    Args:
+        features: "16k" or "8k".
+        fold: bool. Weight normalisation folded (as timed) or kept. Defaults to True.
+
+    Example:
+    ```python
+    {name: model.count_params() for name, (model, rate, hop) in hifigan_generators("16k").items()}
+    # {'HiFi-GAN v1, official (22.05 kHz, hop 256)': 13926017, 'HiFi-GAN, v1 widths at 16 kHz hop 80 (not v1)': 12877441}
+    ```
+    """
+    from domains.speech.generator import build_hifigan_generator
+
+    generators = {}
+    for name, (rate, rates, kernels) in HIFIGAN_VARIANTS[features].items():
+        generator = build_hifigan_generator(80, rates, kernels)
+        generators[name] = (fold_generator(generator) if fold else generator, rate, int(np.prod(rates)))
+    return generators
 
 
 def fold_generator(generator, inverse="fft"):
@@ -68,27 +103,34 @@ def _compiled(model):
 
 
 def measure(features, frames, repeats):
-    """Rows of the RTF table for one feature configuration."""
+    """Rows of the RTF table for one feature configuration.
+
+    Every model vocodes the same audio duration, `(frames − 1)` APNet hops: a HiFi-GAN at
+    another rate or hop gets the mel frames of that duration at its own rate and hop.
+    """
     from domains.speech.features import FEATURE_CONFIGS
-    from domains.speech.generator import build_generator, build_hifigan_generator
+    from domains.speech.generator import build_generator
 
     config = FEATURE_CONFIGS[features]
-    mel = np.random.default_rng(0).normal(-4, 2, size=(1, frames, config.num_mels)).astype("float32")
-    rows = []
+    rng = np.random.default_rng(0)
+    mel = rng.normal(-4, 2, size=(1, frames, config.num_mels)).astype("float32")
+    seconds = (frames - 1) * config.hop_length / config.sample_rate
     apnet = build_generator(config)
-    rates, kernels = HIFIGAN_RATES[features]
-    hifigan = build_hifigan_generator(config.num_mels, rates, kernels)
-    candidates = {"APNet (weight norm kept)": (apnet, (frames - 1) * config.hop_length),
-                  "APNet (weight norm folded)": (fold_generator(apnet), (frames - 1) * config.hop_length),
-                  "HiFi-GAN v1 (weight norm folded)": (fold_generator(hifigan), frames * config.hop_length)}
+    candidates = {"APNet (weight norm kept)": (apnet, mel, (frames - 1) * config.hop_length, config.sample_rate),
+                  "APNet (weight norm folded)": (fold_generator(apnet), mel, (frames - 1) * config.hop_length,
+                                                 config.sample_rate)}
+    for name, (model, rate, hop) in hifigan_generators(features).items():
+        own_frames = round(seconds * rate / hop)
+        own_mel = rng.normal(-4, 2, size=(1, own_frames, config.num_mels)).astype("float32")
+        candidates[f"{name} (weight norm folded)"] = (model, own_mel, own_frames * hop, rate)
     import tensorflow as tf
 
-    mel_tensor = tf.constant(mel)
-    runs = {name: _compiled(model) for name, (model, _) in candidates.items()}
-    timings = time_round_robin({name: (lambda run=run: run(mel_tensor).numpy()) for name, run in runs.items()},
+    runs = {name: (_compiled(model), tf.constant(inputs)) for name, (model, inputs, _, _) in candidates.items()}
+    timings = time_round_robin({name: (lambda run=run, x=x: run(x).numpy()) for name, (run, x) in runs.items()},
                                repeats=repeats)
-    for name, (model, samples) in candidates.items():
-        audio_seconds = samples / config.sample_rate
+    rows = []
+    for name, (model, _, samples, rate) in candidates.items():
+        audio_seconds = samples / rate
         rows.append({"config": features, "model": name, "parameters": f"{model.count_params():,}",
                      "audio_s": round(audio_seconds, 2), "seconds": round(timings[name].median, 3),
                      "rtf": round(timings[name].median / audio_seconds, 4),
@@ -156,8 +198,9 @@ def main(argv=None):
     print_table(f"Vocoder inference on CPU, 80 x {frames} mel (RTF: compute seconds / audio seconds; median and "
                 f"best of {repeats} round-robin rounds)", rows)
     apnet = next(r for r in rows if r["config"] == "16k" and "folded" in r["model"] and "APNet" in r["model"])
-    hifigan = next(r for r in rows if r["config"] == "16k" and "HiFi-GAN" in r["model"])
-    print(f"\nHiFi-GAN v1 / APNet at 16 kHz: {ratio(hifigan['rtf'], apnet['rtf'])} (the paper: about 8x on CPU)")
+    for hifigan in (r for r in rows if r["config"] == "16k" and "HiFi-GAN" in r["model"]):
+        print(f"\n{hifigan['model']} / APNet at 16 kHz: {ratio(hifigan['rtf'], apnet['rtf'])} "
+              f"(the paper: about 8x on CPU, against the official v1)")
     official = OFFICIAL["APNet RTF (PyTorch, weight norm kept, 16 kHz)"]
     verdict = "faster" if apnet["rtf"] < official else "slower"
     print(f"Ours (weight norm folded) vs the official APNet code on this machine: RTF {apnet['rtf']:.3f} vs "

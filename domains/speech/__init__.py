@@ -14,7 +14,7 @@ Example:
 ```python
 from domains.speech import APNet
 model = APNet.from_preset("apnet_asterisk_8k_small")
-audio = model.vocode(waveform)   # copy synthesis at 8 kHz
+audio = model.vocode(waveform, 16000)   # resampled to 8 kHz (a warning says so), copy synthesis
 ```
 """
 

@@ -210,7 +210,7 @@ def report(model, data, output_dir, title, *, baseline=True, plots=2, name="APNe
     """Copy synthesis of the audio files `data` by `model` (and Griffin-Lim): metrics, wavs, plots.
 
     Args:
-        model: APNet (or anything with `feature_config`, `mel(waveform)` and `vocode(waveform)`).
+        model: APNet (or anything with `feature_config`, `mel(waveform)` and `vocode(waveform, sample_rate)`).
         data: list of audio paths: the held-out files (read at the model's rate: resampled when needed).
         output_dir: str or Path. Gets `report.json`, `wavs/` and the plots.
         title: str. Heads the plots and the report.
@@ -253,7 +253,7 @@ def report(model, data, output_dir, title, *, baseline=True, plots=2, name="APNe
         natural = read_audio(path, config.sample_rate, min_seconds=config.min_seconds)
         natural = natural[: natural.size // config.hop_length * config.hop_length]
         start = time.perf_counter()
-        generated = model.vocode(natural)[0]
+        generated = model.vocode(natural, config.sample_rate)[0]
         model_seconds += time.perf_counter() - start
         audio_seconds += natural.size / config.sample_rate
         rows = {name: generated}

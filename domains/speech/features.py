@@ -29,7 +29,7 @@ from keras import ops
 
 from core import spectral
 
-__all__ = ["FEATURE_CONFIGS", "FeatureConfig", "mel_spectrogram", "spectral_features"]
+__all__ = ["FEATURE_CONFIGS", "FeatureConfig", "mel_invertibility", "mel_spectrogram", "spectral_features"]
 
 AMPLITUDE_FLOOR = 1e-5  # log-amplitude = ln(|X| + 1e-5)
 
@@ -125,3 +125,45 @@ def spectral_features(waveform, config):
     _, phase = spectral.amplitude_and_phase(real, imag)
     log_amplitude = ops.log(ops.sqrt(real ** 2 + imag ** 2) + AMPLITUDE_FLOOR)
     return {"log_amplitude": log_amplitude, "phase": phase, "real": real, "imag": imag}
+
+
+def mel_invertibility(config, magnitudes=None):
+    """How much of the linear magnitude the mel filterbank of `config` keeps (why Griffin-Lim is strong here).
+
+    The mel is `mel = |X| · M` with `M` the `(num_bins, num_mels)` filterbank; its least-squares
+    inverse `|X̂| = max(mel · pinv(M), 0)` recovers the part of each magnitude frame in the column
+    space of `M` and loses the rest (the null space of `Mᵀ`, `num_bins − rank` dimensions).
+
+    Args:
+        config: `FeatureConfig`.
+        magnitudes: array `(..., num_bins)` of linear magnitudes `|X|` (e.g. of real speech), or
+            None for the filterbank's figures alone. Defaults to None.
+
+    Returns:
+        dict: `num_bins`, `num_mels`, `rank`, `null_space` (`num_bins − rank`), `condition`
+        (largest over smallest nonzero singular value), `empty_bins` (bins no filter sees), and
+        with `magnitudes`: `pinv_relative_error` (‖|X̂| − |X|‖ / ‖|X|‖ over all frames) and
+        `pinv_snr_db` (−20·log10 of it).
+
+    Example:
+    ```python
+    mel_invertibility(FEATURE_CONFIGS["8k"])["rank"]   # 80 of 257 bins
+    ```
+    """
+    import numpy as np
+
+    basis = np.asarray(config.filterbank(), "float64")
+    singular = np.linalg.svd(basis, compute_uv=False)
+    rank = int(np.sum(singular > singular[0] * max(basis.shape) * np.finfo("float64").eps))
+    result = {"num_bins": config.num_bins, "num_mels": config.num_mels, "rank": rank,
+              "null_space": config.num_bins - rank, "condition": float(singular[0] / singular[rank - 1]),
+              "empty_bins": int(np.sum(basis.sum(axis=1) == 0))}
+    if magnitudes is not None:
+        magnitudes = np.asarray(magnitudes, "float64")
+        if magnitudes.shape[-1] != config.num_bins:
+            raise ValueError(f"magnitudes must end in the config's {config.num_bins} bins. "
+                             f"Received: magnitudes of shape {magnitudes.shape}")
+        rebuilt = np.maximum(magnitudes @ basis @ np.linalg.pinv(basis), 0.0)
+        error = float(np.linalg.norm(rebuilt - magnitudes) / np.linalg.norm(magnitudes))
+        result.update(pinv_relative_error=error, pinv_snr_db=float(-20 * np.log10(error)))
+    return result

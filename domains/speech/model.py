@@ -78,7 +78,8 @@ class APNet(GANModel):
 
     `model(mel)` / `model.predict(mel)` run the generator: log-mel `(batch, frames, mels)` → a
     dict of `log_amplitude`, `phase`, `real`, `imag` `(batch, frames, bins)` and `waveform`
-    `(batch, (frames − 1)·hop)`. `model.vocode(waveform)` resynthesises audio (copy synthesis).
+    `(batch, (frames − 1)·hop)`. `model.vocode(waveform, sample_rate)` resynthesises audio (copy synthesis; other rates resampled,
+    with a warning).
 
     Reference: Ai & Ling, "APNet: An All-Frame-Level Neural Vocoder Incorporating Direct
     Prediction of Amplitude and Phase Spectra", IEEE/ACM TASLP 2023, https://arxiv.org/abs/2305.07952.
@@ -99,7 +100,7 @@ class APNet(GANModel):
                   feature_config="8k")
     small.compile()                         # AdamW 2e-4, betas (0.8, 0.99), for both networks
     small.fit(waveform_batches, epochs=2)   # batches (batch, 4000) of 8 kHz audio
-    audio = small.vocode(waveforms)         # copy synthesis
+    audio = small.vocode(waveforms, 8000)   # copy synthesis
     preset = APNet.from_preset("apnet_asterisk_8k_small")   # a trained 8 kHz generator
     ```
     """
@@ -169,21 +170,54 @@ class APNet(GANModel):
         """The generator's input: log-mel `(batch, frames, mels)` of waveforms `(batch, samples)`."""
         return mel_spectrogram(waveform, self.feature_config)
 
-    def vocode(self, waveform, batch_size=1):
-        """Copy synthesis: waveforms `(batch, samples)` → mel → generated waveforms (NumPy).
+    def vocode(self, waveform, sample_rate, batch_size=1, resample=True):
+        """Copy synthesis: waveforms `(batch, samples)` at `sample_rate` → mel → generated waveforms (NumPy).
 
-        The samples are cut to a multiple of the hop; the output has that many samples.
+        The output is at the model's rate (`feature_config.sample_rate`). Audio at another rate is
+        resampled to it first (`core.data.audio.resample`, with a `UserWarning` naming both rates
+        and the rate of the output) or, with `resample=False`, refused. The samples are then cut
+        to a multiple of the hop; the output has that many samples.
+
+        Args:
+            waveform: array `(samples,)` or `(batch, samples)`.
+            sample_rate: int. The rate of `waveform` in Hz.
+            batch_size: int. Waveforms per generator call. Defaults to 1.
+            resample: bool. Resample audio at another rate (True) or refuse it (False). Defaults to True.
+
+        Returns:
+            float32 array `(batch, samples)` at `feature_config.sample_rate`.
 
         Raises:
-            ValueError: fewer than `feature_config.min_samples` samples (one whole analysis window).
+            ValueError: another rate with `resample=False`, a rate that is not positive, or fewer
+                than `feature_config.min_samples` samples (one whole analysis window) at the model's rate.
+
+        Example:
+        ```python
+        model = APNet.from_preset("apnet_asterisk_8k_small")   # an 8 kHz model
+        audio = model.vocode(waveform_48k, 48000)   # warns: resampled from 48000 Hz to 8000 Hz; 8 kHz out
+        ```
         """
+        import warnings
+
         import numpy as np
+
+        from core.data.audio import resample as resample_audio
 
         config = self.feature_config
         hop = config.hop_length
         waveform = np.asarray(waveform, dtype="float32")
         if waveform.ndim == 1:
             waveform = waveform[None]
+        if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
+            raise ValueError(f"vocode needs the waveform's sample rate in Hz, a positive integer (this model runs at "
+                             f"{config.sample_rate} Hz). Received: sample_rate={sample_rate!r}")
+        if sample_rate != config.sample_rate:
+            if not resample:
+                raise ValueError(f"This model runs at {config.sample_rate} Hz; vocode(..., resample=True) resamples "
+                                 f"other rates. Received: sample_rate={sample_rate}")
+            warnings.warn(f"vocode: resampled from {sample_rate} Hz to {config.sample_rate} Hz (the model's rate); "
+                          f"the output is at {config.sample_rate} Hz", stacklevel=2)
+            waveform = np.stack([resample_audio(w, sample_rate, config.sample_rate) for w in waveform])
         if waveform.shape[-1] < config.min_samples:
             raise ValueError(f"vocode needs at least {config.min_samples} samples ({config.min_seconds:.3f} s at "
                              f"{config.sample_rate} Hz: one {config.n_fft}-sample analysis window, in whole "
@@ -201,9 +235,27 @@ class APNet(GANModel):
     def discriminator_sample(self, generated):
         return generated["waveform"]
 
-    def generator_losses(self, inputs, targets, generated, real_output, fake_output):
+    def spectral_losses(self, targets, generated):
+        """The generator's non-adversarial losses `(B,)` each: what a generator-only fit (an overfit) trains on.
+
+        Args:
+            targets: natural waveforms `(B, samples)`.
+            generated: the generator's output dict (`log_amplitude`, `phase`, `real`, `imag`, `waveform`).
+
+        Returns:
+            dict: `loss` (45·amplitude + 100·phase + 20·spectrum + 45·mel, the paper's weights),
+            `amplitude`, `phase`, `instantaneous_phase`, `group_delay`, `instantaneous_frequency`,
+            `spectrum`, `consistency`, `real_imaginary`, `mel`.
+
+        Example:
+        ```python
+        model = build_model("8k", channels=8)
+        mel, waveform = model.unpack(waveforms)
+        model.spectral_losses(waveform, model.generator(mel))["phase"]   # (B,)
+        ```
+        """
         config, weights = self.feature_config, self.loss_weights
-        generated, real_output, fake_output = _float32((generated, real_output, fake_output))
+        targets, generated = _float32((targets, generated))
         target = spectral_features(targets, config)
         amplitude = losses.amplitude_loss(target["log_amplitude"], generated["log_amplitude"])
         ip, gd, iaf = losses.phase_losses(target["phase"], generated["phase"], self.phase_wrapping)
@@ -213,16 +265,22 @@ class APNet(GANModel):
                                                     target["imag"])
         spectrum = consistency + weights["real_imaginary"] * real_imaginary
         mel = mel_l1_loss(targets, generated["waveform"], config.filterbank(), **config.stft_args())
+        phase = ip + gd + iaf
+        loss = (weights["amplitude"] * amplitude + weights["phase"] * phase + weights["spectrum"] * spectrum
+                + weights["mel"] * mel)
+        return {"loss": loss, "amplitude": amplitude, "phase": phase, "instantaneous_phase": ip, "group_delay": gd,
+                "instantaneous_frequency": iaf, "spectrum": spectrum, "consistency": consistency,
+                "real_imaginary": real_imaginary, "mel": mel}
+
+    def generator_losses(self, inputs, targets, generated, real_output, fake_output):
+        weights = self.loss_weights
+        spectral_terms = self.spectral_losses(targets, generated)
+        real_output, fake_output = _float32((real_output, fake_output))
         real_subs, fake_subs = _sub_discriminator_outputs(real_output), _sub_discriminator_outputs(fake_output)
         adversarial, _ = least_squares_gan_losses(None, [sub[-1] for sub in fake_subs])
         matching = feature_matching_loss(real_subs, fake_subs)
-        phase = ip + gd + iaf
-        loss = (weights["amplitude"] * amplitude + weights["phase"] * phase + weights["spectrum"] * spectrum
-                + adversarial + weights["feature_matching"] * matching + weights["mel"] * mel)
-        return {"loss": loss, "amplitude": amplitude, "phase": phase, "instantaneous_phase": ip, "group_delay": gd,
-                "instantaneous_frequency": iaf, "spectrum": spectrum, "consistency": consistency,
-                "real_imaginary": real_imaginary, "mel": mel, "adversarial": adversarial,
-                "feature_matching": matching}
+        loss = spectral_terms["loss"] + adversarial + weights["feature_matching"] * matching
+        return {**spectral_terms, "loss": loss, "adversarial": adversarial, "feature_matching": matching}
 
     def discriminator_losses(self, real_output, fake_output):
         real_output, fake_output = _float32((real_output, fake_output))

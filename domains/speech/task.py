@@ -226,7 +226,7 @@ class APNetTask(TaskRunner):
             if kind == "mel":
                 waveform = np.asarray(model.generator(data[None], training=False)["waveform"])[0]
             else:
-                waveform = model.vocode(data)[0]
+                waveform = model.vocode(data, feature_config.sample_rate)[0]
             out = write_audio(config.output_dir / f"{path.stem}_apnet.wav", waveform, feature_config.sample_rate)
             rows.append({"input": str(path), "output": str(out), "seconds": waveform.size / feature_config.sample_rate})
             if config.verbose:

@@ -33,7 +33,7 @@ class IdentityVocoder:
     def mel(self, waveform):
         return mel_spectrogram(waveform, CONFIG)
 
-    def vocode(self, waveform):
+    def vocode(self, waveform, sample_rate):
         return np.asarray(waveform)[None]
 
 

@@ -38,6 +38,37 @@ class APNetTest(TestCase):
                     + 2 * losses["feature_matching"] + 45 * losses["mel"])
         self.assertAllClose(losses["loss"], expected, rtol=1e-5)
         self.assertEqual(losses["loss"].shape, (2,))
+        # the non-adversarial part is `spectral_losses` (what the overfit trains on)
+        spectral_terms = {k: v.numpy() for k, v in model.spectral_losses(targets, generated).items()}
+        for key, value in spectral_terms.items():
+            if key != "loss":
+                self.assertAllClose(value, losses[key], rtol=1e-6, msg=key)
+        self.assertAllClose(spectral_terms["loss"], expected - losses["adversarial"] - 2 * losses["feature_matching"],
+                            rtol=1e-5)
+
+    def test_spectral_losses_vanish_on_the_truth_of_a_real_utterance(self):
+        from core.data.audio import read_audio
+        from domains.speech.data import asterisk_files
+        from domains.speech.features import spectral_features
+
+        model = tiny_apnet()
+        x = read_audio(next(p for p in asterisk_files() if p.name == "activated.wav"), 8000)[None, :8000]
+        truth = {**spectral_features(x, model.feature_config), "waveform": x}
+        terms = {k: float(v.numpy()[0]) for k, v in model.spectral_losses(x, truth).items()}
+        for key, value in terms.items():
+            self.assertLess(abs(value), 1e-4, key)
+        # the same amplitude with a random phase: the phase losses at their chance value π/2, an
+        # inconsistent spectrum, and a waveform about 11 dB quieter (incoherent overlap-add)
+        rng = np.random.default_rng(0)
+        random_phase = rng.uniform(-np.pi, np.pi, truth["phase"].shape).astype("float32")
+        outputs = model.generator.get_layer("synthesis")([truth["log_amplitude"], np.cos(random_phase),
+                                                           np.sin(random_phase)])
+        guess = dict(zip(("phase", "real", "imag", "waveform"), outputs), log_amplitude=truth["log_amplitude"])
+        terms = {k: float(v.numpy()[0]) for k, v in model.spectral_losses(x, guess).items()}
+        self.assertAllClose([terms["instantaneous_phase"], terms["instantaneous_frequency"]], [np.pi / 2] * 2, atol=0.02)
+        self.assertGreater(terms["consistency"], 1e-3)
+        level = 10 * np.log10(np.mean(np.square(outputs[3])) / np.mean(np.square(x)))
+        self.assertLess(level, -8.0)
 
     def test_saving_round_trip_and_vocode(self):
         model = tiny_apnet(phase_wrapping="cosine", loss_weights={"mel": 10.0})
@@ -51,13 +82,32 @@ class APNetTest(TestCase):
         self.assertEqual((restored.phase_wrapping, restored.loss_weights["mel"]), ("cosine", 10.0))
         self.assertEqual(restored.feature_config, model.feature_config)
         keras.tree.map_structure(lambda a, b: self.assertAllClose(a, b), model(mel), restored(mel))
-        self.assertEqual(model.vocode(waveform).shape, (1, 800))  # cut to a multiple of the hop
+        self.assertEqual(model.vocode(waveform, 8000).shape, (1, 800))  # cut to a multiple of the hop
         # The shortest clip: one 512-sample window in whole 40-sample hops (520 samples, 65 ms at 8 kHz).
-        self.assertEqual(model.vocode(waveform[:, :520]).shape, (1, 520))
+        self.assertEqual(model.vocode(waveform[:, :520], 8000).shape, (1, 520))
         with self.assertRaisesRegex(ValueError, r"vocode needs at least 520 samples \(0\.065 s at 8000 Hz: one "
                                                 r"512-sample analysis window, in whole 40-sample hops\)\. "
                                                 r"Received: waveform of shape \(1, 400\)"):
-            model.vocode(waveform[:, :400])  # 0.05 s
+            model.vocode(waveform[:, :400], 8000)  # 0.05 s
+
+    def test_vocode_takes_the_rate_and_resamples_saying_so_or_refuses(self):
+        model = tiny_apnet()  # an 8 kHz model
+        rng = np.random.default_rng(2)
+        at_48k = (0.1 * rng.normal(size=(1, 4800))).astype("float32")  # 0.1 s at 48 kHz
+        with self.assertWarns(UserWarning) as caught:
+            audio = model.vocode(at_48k, 48000)
+        self.assertEqual(str(caught.warning), "vocode: resampled from 48000 Hz to 8000 Hz (the model's rate); "
+                                              "the output is at 8000 Hz")
+        self.assertEqual(audio.shape, (1, 800))  # 0.1 s at 8 kHz, not 0.6 s
+        # the same as resampling first (the rate was not ignored)
+        from core.data.audio import resample
+        self.assertAllClose(audio, model.vocode(resample(at_48k[0], 48000, 8000), 8000), atol=1e-6)
+        with self.assertRaisesRegex(ValueError, r"This model runs at 8000 Hz; vocode\(\.\.\., resample=True\) "
+                                                r"resamples other rates\. Received: sample_rate=48000"):
+            model.vocode(at_48k, 48000, resample=False)
+        for bad in (0, -8000, 8000.5, "8000", None):
+            with self.assertRaisesRegex(ValueError, "vocode needs the waveform's sample rate"):
+                model.vocode(at_48k, bad)
 
     def test_bad_arguments_are_clear_errors(self):
         with self.assertRaisesRegex(ValueError, "feature_config must be one of"):
@@ -99,7 +149,7 @@ class FromPresetTest(TestCase):
         for key in ("mpd", "msd"):
             self.assertEqual(model.discriminator[key].count_params(), expected[key].count_params(), key)
         waveform = (0.1 * np.random.default_rng(0).normal(size=(1, 4000))).astype("float32")
-        audio = model.vocode(waveform)
+        audio = model.vocode(waveform, 8000)
         self.assertEqual(audio.shape, (1, 4000))
         self.assertTrue(np.all(np.isfinite(audio)))
         with self.assertRaisesRegex(ValueError, "No preset 'nope' for APNet in domains.speech"):

@@ -126,7 +126,7 @@ class APNetTaskTest(TestCase):
         json.dumps(metadata)  # what save_preset writes
         rebuilt = APNet.from_preset_network(model.preset_network(), {"options": metadata["options"]})
         waveform = np.zeros((1, 800), "float32")
-        self.assertAllClose(rebuilt.vocode(waveform), model.vocode(waveform))
+        self.assertAllClose(rebuilt.vocode(waveform, 8000), model.vocode(waveform, 8000))
 
     def test_training_from_a_preset_needs_its_options(self):
         config = RunConfig(output_dir=pathlib.Path(self.get_temp_dir()), epochs=1, batch_size=TINY_BATCH_SIZE,
