@@ -8,7 +8,15 @@ import numpy as np
 
 from core.testing import TestCase
 from domains.har.data import HARData
-from domains.har.evaluation import SUMMARY_FEATURES, chance_metrics, random_forest_predictions, report, summary_features
+from domains.har.evaluation import (
+    SUMMARY_FEATURES,
+    as_probabilities,
+    chance_metrics,
+    random_forest_predictions,
+    random_forest_probabilities,
+    report,
+    summary_features,
+)
 
 
 def _data(seed=0):
@@ -65,3 +73,49 @@ class ReportTest(TestCase):
         self.assertEqual(result["figures"], [str(out / "confusion_matrix.png")])
         self.assertGreater((out / "confusion_matrix.png").stat().st_size, 1000)
         self.assertEqual(json.loads((out / "report.json").read_text())["metrics"], result["metrics"])
+
+
+class _Lookup:
+    """A 'model' whose window probabilities are a table, looked up by the window's first value."""
+
+    def __init__(self, table):
+        self.table = np.asarray(table, dtype="float64")
+
+    def predict(self, x, verbose=0):
+        return self.table[x[:, 0, 0].astype(int)]
+
+
+class WindowedReportTest(TestCase):
+    def test_recordings_are_scored_by_the_mean_vote_of_their_windows_for_the_model_and_the_forest(self):
+        train = _data()
+        # 8 test windows of 3 recordings, interleaved; window i carries i in its first value.
+        recording = np.array([0, 1, 2, 0, 1, 2, 0, 1])
+        labels_of = np.array([0, 1, 1])
+        table = [[0.6, 0.4, 0], [0.9, 0.1, 0], [0.8, 0.2, 0], [0.4, 0.6, 0], [0.2, 0.8, 0], [0.6, 0.4, 0],
+                 [0.7, 0.3, 0], [0.3, 0.7, 0]]
+        x_test = np.repeat(train.x_test[:8], 1, axis=0).copy()
+        x_test[:, 0, 0] = np.arange(8)
+        data = HARData(x_train=train.x_train, y_train=train.y_train, x_val=train.x_val, y_val=train.y_val,
+                       x_test=x_test, y_test=labels_of[recording], class_names=train.class_names,
+                       sampling_rate_hz=10.0, channel_names=train.channel_names, name="toy",
+                       recordings_test=recording)
+        out = pathlib.Path(self.get_temp_dir())
+        result = report(_Lookup(table), data, out, "lookup", forest_trees=50)
+        # Windows: recording 0 right 2 of 3, recording 1 right 2 of 3, recording 2 right 0 of 2.
+        self.assertEqual(result["metrics"]["accuracy"], 4 / 8)
+        # Votes: 0 -> [0.567, 0.433] right, 1 -> [0.467, 0.533] right, 2 -> [0.7, 0.3] wrong.
+        self.assertEqual(result["metrics"]["recording_accuracy"], 2 / 3)
+        self.assertEqual(result["details"]["recording_confusion_matrix"], [[1, 0, 0], [1, 1, 0], [0, 0, 0]])
+        self.assertEqual(result["details"]["n_test_recordings"], 3)
+        # The forest is voted the same way, on the same split.
+        forest = random_forest_probabilities(data, trees=50, seed=0)
+        voted = np.stack([forest[recording == r].mean(axis=0) for r in range(3)]).argmax(axis=1)
+        self.assertEqual(result["baselines"]["random_forest"]["recording_accuracy"], np.mean(voted == labels_of))
+        self.assertEqual(result["baselines"]["random_forest"]["accuracy"], np.mean(forest.argmax(axis=1) == data.y_test))
+        self.assertEqual(set(result["baselines"]["chance"]), {"accuracy", "macro_f1", "recording_accuracy",
+                                                                "recording_macro_f1"})
+        self.assertEqual(result["figures"], [str(out / "confusion_matrix.png"), str(out / "confusion_matrix_recordings.png")])
+
+    def test_logits_become_probabilities_before_the_vote(self):
+        self.assertAllClose(as_probabilities(np.array([[0.0, np.log(3.0)]])), [[0.25, 0.75]])
+        self.assertAllClose(as_probabilities(np.array([[0.2, 0.8]])), [[0.2, 0.8]])

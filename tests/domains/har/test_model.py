@@ -51,6 +51,21 @@ class FusionActNetTest(TestCase):
         self.assertFalse(model.static_expert.trainable)
         self.assertTrue(model.dynamic_expert.trainable)
 
+    def test_no_static_classes_is_one_expert_on_every_class(self):
+        model = FusionActNet(6, ["a", "b", "c"], [], window_length=32, expert_filters=(8,) * 5)
+        self.assertIsNone(model.static_expert)
+        self.assertIsNone(model.gate)
+        self.assertEqual(model.dynamic_indices, [0, 1, 2])
+        self.assertEqual(_count(model), _count(model.dynamic_expert))
+        x = np.random.default_rng(0).normal(size=(4, 32, 6)).astype("float32")
+        p = model.predict(x, verbose=0)
+        # The expert's softmax, in label order.
+        logits = model.dynamic_expert.predict(x, verbose=0)
+        np.testing.assert_allclose(p, np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True), atol=1e-5)
+        model.compile()
+        restored = self.run_model_saving_test(model, x, atol=1e-5)
+        self.assertEqual((restored.static_classes, restored.gate), ([], None))
+
     def test_saving_round_trip(self):
         model = FusionActNet(6, ["a", "b", "c", "d"], ["a", "b"], window_length=32,
                              expert_filters=(8, 8, 8, 8, 8), gate_stem_filters=8, gate_stages=((8, 1), (8, 1)))
@@ -64,7 +79,7 @@ class FusionActNetTest(TestCase):
     def test_bad_arguments(self):
         with self.assertRaisesRegex(ValueError, r"static_classes \['Sleeping'\] are not in class_names"):
             FusionActNet(6, ["Standing", "Running"], ["Sleeping"])
-        with self.assertRaisesRegex(ValueError, "at least one static and one dynamic class"):
+        with self.assertRaisesRegex(ValueError, r"at least one dynamic class \(static_classes=\[\]: one expert"):
             FusionActNet(6, ["Standing", "Running"], ["Standing", "Running"])
         with self.assertRaisesRegex(ValueError, r"at least 32 time steps. Received: window_length=16"):
             FusionActNet(6, ["a", "b"], ["a"], window_length=16)
