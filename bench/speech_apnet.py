@@ -72,23 +72,10 @@ def hifigan_generators(features, fold=True):
 
 
 def fold_generator(generator, inverse="fft"):
-    """The generator with every `WeightNormalization` folded into a plain layer (same outputs).
+    """`domains.speech.generator.fold_generator` (imported when called: listing the benchmarks loads no TensorFlow)."""
+    from domains.speech.generator import fold_generator as fold
 
-    `inverse="matmul"` also switches its iSTFT to the real-matrix inverse DFT (for TFLite).
-    """
-    import keras
-
-    from core.layers import WeightNormalization, fold_weight_normalization
-    from domains.speech.generator import SpectrumSynthesis
-
-    def clone(layer):
-        if isinstance(layer, WeightNormalization):
-            return fold_weight_normalization(layer)
-        if isinstance(layer, SpectrumSynthesis):
-            return SpectrumSynthesis.from_config({**layer.get_config(), "inverse": inverse})
-        return layer
-
-    return keras.models.clone_model(generator, clone_function=clone)
+    return fold(generator, inverse)
 
 
 def _compiled(model):

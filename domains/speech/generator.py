@@ -31,7 +31,8 @@ from core.api import export
 from core.layers.dilated import apply_multi_receptive_field, vocoder_conv1d
 from domains.speech.features import FEATURE_CONFIGS
 
-__all__ = ["OUTPUTS", "PAPER_PARAMETERS", "SpectrumSynthesis", "build_generator", "build_hifigan_generator"]
+__all__ = ["OUTPUTS", "PAPER_PARAMETERS", "SpectrumSynthesis", "build_generator", "build_hifigan_generator",
+           "fold_generator"]
 
 PAPER_PARAMETERS = 72_191_494
 OUTPUTS = ("log_amplitude", "phase", "real", "imag", "waveform")
@@ -159,3 +160,32 @@ def build_hifigan_generator(num_mels=80, upsample_rates=(8, 8, 2, 2), upsample_k
     waveform = keras.layers.Activation("tanh", name="tanh")(x)
     waveform = keras.layers.Reshape((-1,), name="waveform")(waveform)
     return keras.Model(mel, waveform, name=name)
+
+
+def fold_generator(generator, inverse="fft"):
+    """A copy of `generator` with every `WeightNormalization` folded into a plain layer (same outputs).
+
+    The counterpart of torch's `remove_weight_norm` on every layer (`core.layers.fold_weight_normalization`).
+
+    Args:
+        generator: keras.Model. An APNet or HiFi-GAN generator (built).
+        inverse: "fft" or "matmul": the iSTFT of the copy's `SpectrumSynthesis` ("matmul" for a
+            TFLite export with builtin ops only). Defaults to "fft".
+
+    Example:
+    ```python
+    generator = build_generator(FEATURE_CONFIGS["8k"], channels=8, kernel_sizes=(3,), dilations=((1,),))
+    folded = fold_generator(generator)
+    generator.count_params() - folded.count_params()   # the weight-norm gains
+    ```
+    """
+    from core.layers import WeightNormalization, fold_weight_normalization
+
+    def clone(layer):
+        if isinstance(layer, WeightNormalization):
+            return fold_weight_normalization(layer)
+        if isinstance(layer, SpectrumSynthesis):
+            return SpectrumSynthesis.from_config({**layer.get_config(), "inverse": inverse})
+        return layer
+
+    return keras.models.clone_model(generator, clone_function=clone)

@@ -194,7 +194,8 @@ class APNet(GANModel):
         Example:
         ```python
         model = APNet.from_preset("apnet_asterisk_8k_small")   # an 8 kHz model
-        audio = model.vocode(waveform_48k, 48000)   # warns: resampled from 48000 Hz to 8000 Hz; 8 kHz out
+        waveform_48k = np.random.default_rng(0).normal(0, 0.1, 48000).astype("float32")   # 1 s at 48 kHz
+        audio = model.vocode(waveform_48k, 48000)   # warns: resampled from 48000 Hz to 8000 Hz; (1, 8000) at 8 kHz
         ```
         """
         import warnings
@@ -250,7 +251,7 @@ class APNet(GANModel):
         Example:
         ```python
         model = build_model("8k", channels=8)
-        mel, waveform = model.unpack(waveforms)
+        mel, waveform = model.unpack(np.random.default_rng(0).normal(0, 0.1, (2, 4000)).astype("float32"))
         model.spectral_losses(waveform, model.generator(mel))["phase"]   # (B,)
         ```
         """

@@ -1,0 +1,67 @@
+"""The official APNet generator's state dict in ours: outputs equal to the official code's (fixtures, no torch)."""
+
+import json
+import pathlib
+
+import numpy as np
+
+from core.testing import TestCase
+from domains.speech.features import FeatureConfig
+from domains.speech.generator import build_generator
+from domains.speech.official import convert_official_generator, official_layer_names, official_weight
+
+# Made by scripts/speech_official_fixtures.py from the official models.py with random weights.
+FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "official_apnet.npz"
+
+
+def load_fixture():
+    data = np.load(FIXTURE)
+    config = json.loads(str(data["config"]))
+    feature_config = FeatureConfig(config["sampling_rate"], config["n_fft"], config["hop_size"], config["win_size"],
+                                   config["num_mels"])
+    states = {kind: {k.split("/", 1)[1]: data[k] for k in data.files if k.startswith(f"{kind}/")}
+              for kind in ("kept", "removed")}
+    return data, config, feature_config, states
+
+
+class OfficialTest(TestCase):
+    def test_every_official_convolution_has_its_layer(self):
+        _, config, feature_config, states = load_fixture()
+        generator = build_generator(feature_config, channels=config["ASP_channel"],
+                                    kernel_sizes=tuple(config["ASP_resblock_kernel_sizes"]), dilations=((1, 3, 5),) * 2)
+        names = official_layer_names(generator)
+        official = {k.rsplit(".", 1)[0] for k in states["kept"] if k.endswith(".bias")}
+        self.assertEqual(set(names), official)  # both ways: nothing left unconverted
+        self.assertEqual(len(set(names.values())), len(names))
+        self.assertEqual(names["PSP_ResNet.1.convs2.2"], "psp_mrf_block1_conv2b_wn")
+        self.assertEqual(names["PSP_output_I_conv"], "psp_output_i_conv_wn")
+
+    def test_converted_generator_gives_the_official_outputs(self):
+        data, config, feature_config, states = load_fixture()
+        mel = np.transpose(data["mel"], (0, 2, 1))  # torch (B, mels, frames) → ours (B, frames, mels)
+        for kind, fold in (("kept", False), ("kept", True), ("removed", False)):
+            generator = convert_official_generator(states[kind], feature_config, fold=fold)
+            ours = {k: np.asarray(v) for k, v in generator(mel).items()}
+            for key in ("log_amplitude", "real", "imag"):  # float32 of both frameworks: values up to 12, |Δ| ≤ 2e-5
+                self.assertAllClose(ours[key], np.transpose(data[key], (0, 2, 1)), atol=1e-5, rtol=1e-4,
+                                    msg=f"{kind} {key}")
+            # phase: the same angle (±π are one)
+            difference = np.angle(np.exp(1j * (ours["phase"] - np.transpose(data["phase"], (0, 2, 1)))))
+            self.assertAllClose(difference, np.zeros_like(difference), atol=1e-4, msg=kind)
+            self.assertAllClose(ours["waveform"], data["waveform"][:, 0], atol=1e-5, msg=kind)
+            self.assertGreater(float(np.abs(data["waveform"]).max()), 0.1)  # not a trivially small output
+        # with weight norm kept the official gains are ours (they differ from ‖v‖ in the fixture)
+        generator = convert_official_generator(states["kept"], feature_config)
+        g, v, _ = official_weight(states["kept"], "ASP_input_conv")
+        self.assertAllClose(generator.get_layer("asp_input_conv_wn").g, g)
+        self.assertGreater(float(np.abs(g - np.sqrt((v ** 2).sum(axis=(1, 2)))).max()), 0.01)
+        self.assertAllClose(data["waveform_removed"], data["waveform"], atol=1e-6)
+
+    def test_bad_state_dicts_are_clear_errors(self):
+        _, _, feature_config, states = load_fixture()
+        missing = {k: v for k, v in states["kept"].items() if not k.startswith("PSP_output_I_conv")}
+        with self.assertRaisesRegex(ValueError, "no convolution 'PSP_output_I_conv'"):
+            convert_official_generator(missing, feature_config)
+        other = FeatureConfig(8000, 128, 16, 48, 16)  # 65 bins, not the state dict's 33
+        with self.assertRaisesRegex(ValueError, "16 mels and 33 bins; the feature config has 16 and 65"):
+            convert_official_generator(states["kept"], other)
