@@ -377,3 +377,76 @@ def report(model, data, output_dir, title, **options):
                "contrast_augmentation": model.contrast_augmentation},
     )
     return report_result(title, metrics, {"constant_train_mean": baseline}, figures, output_dir, details)
+
+
+HELDOUT_KEYS = ("residual_mean", "residual_std", "mae", "pearson_r")
+
+
+def _heldout_groups(heldout_set):
+    """{"all": rows, orientation name: rows} of a held-out set's examples ("all" only with several axes)."""
+    axes = heldout_set.slices.axes[heldout_set.corrupted.slice_index]
+    groups = {"all": np.ones(len(axes), bool)} if len(set(axes.tolist())) > 1 else {}
+    groups.update({ORIENTATION_NAMES[a]: axes == a for a in sorted(set(axes.tolist()))})
+    return groups
+
+
+def heldout_report(model, heldout, output_dir, title, training_sources=None):
+    """Score the model on whole held-out volumes beside the constant training mean: `core.evaluation.report_result`.
+
+    Each held-out set (`domains.mri.quality.data.heldout.load_heldout_data`: a volume, or a
+    skull-stripped volume wrapped in a SYNTHETIC skull) is scored over all its axes together
+    ("all") and per orientation: residual mean and σ (predicted − true SSIM), MAE and Pearson r,
+    beside a constant predictor that always answers `heldout.constant` (the mean SSIM label of the
+    sample training slices), scored on the same examples.
+
+    Args:
+        model: SSIMRegressor.
+        heldout: HeldOutData.
+        output_dir: str or Path. Gets `report.json` and `scatter.png`.
+        title: str. What was evaluated (the plots' title).
+        training_sources: list of the file names (or paths) the model was trained on, or None
+            (unknown). Each set's row says whether its file is among them. Defaults to None.
+
+    Returns:
+        dict (`core.evaluation.report_result`): "metrics" — `"{volume}.{axes}.{metric}"` for
+        every set, axes "all" / "sagittal" / "coronal" / "axial", metric in `HELDOUT_KEYS`;
+        "baselines" — {"constant_train_mean": the same keys}; "table" — one row per set and axes;
+        "details" — every set's full `ssim_report` per axes group, the constant and the data.
+
+    Example:
+    ```python
+    heldout = load_heldout_data(["colin.nii.gz"], constant=0.8, slice_size=128, axis="all")
+    result = heldout_report(SSIMRegressor.from_preset(), heldout, "runs/heldout", "best preset")
+    result["metrics"]["colin.nii.gz.axial.residual_std"]
+    ```
+    """
+    output_dir = pathlib.Path(output_dir)
+    trained = None if training_sources is None else {pathlib.Path(str(s)).name for s in training_sources}
+    metrics, baseline, details, panels, table = {}, {}, {}, {}, []
+    for label, heldout_set in heldout.sets.items():
+        corrupted = heldout_set.corrupted
+        predictions = model.predict_ssim(corrupted.x)
+        constant = np.full_like(corrupted.y, heldout.constant)
+        name = pathlib.Path(heldout_set.source).name
+        seen = "unknown" if trained is None else ("yes" if name in trained else "no")
+        details[label] = {"source": heldout_set.source, "skull": heldout_set.skull, "in_training": seen, "groups": {}}
+        for group, rows in _heldout_groups(heldout_set).items():
+            scored = ssim_report(corrupted.y[rows], predictions[rows], model.ssim_range)
+            flat = ssim_report(corrupted.y[rows], constant[rows], model.ssim_range)
+            details[label]["groups"][group] = {"model": scored, "constant_train_mean": flat}
+            metrics.update({f"{label}.{group}.{key}": scored[key] for key in HELDOUT_KEYS})
+            baseline.update({f"{label}.{group}.{key}": flat[key] for key in HELDOUT_KEYS})
+            table.append({"volume": label, "skull": heldout_set.skull, "trained on": seen, "axes": group,
+                          "n": scored["n"], "residual σ": round(scored["residual_std"], 4),
+                          "MAE": round(scored["mae"], 4),
+                          "r": None if scored["pearson_r"] is None else round(scored["pearson_r"], 3),
+                          "residual μ": round(scored["residual_mean"], 4),
+                          "constant σ": round(flat["residual_std"], 4), "constant MAE": round(flat["mae"], 4)})
+        panels[f"{label} ({heldout_set.skull})"] = (corrupted.y, predictions)
+    figures = [plot_scatter(panels, output_dir / "scatter.png", model.ssim_range, suptitle=f"{title}: held-out volumes")]
+    details.update(baseline={"constant_train_mean": heldout.constant, "how": "the mean SSIM label of the sample "
+                             f"volumes' training slices under seeded motions (seed + {TRAIN_LABEL_SEED}, 8 per slice)"},
+                   data=heldout.config, paper=PAPER, table=table)
+    result = report_result(title, metrics, {"constant_train_mean": baseline}, figures, output_dir, details)
+    result["table"] = table
+    return result

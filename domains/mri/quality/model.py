@@ -46,6 +46,42 @@ PAPER = {"residual_mean": -0.0009, "residual_std": 0.0139, "accuracy_3": 0.97, "
          "accuracy_10": 0.89}
 
 
+def best_preset(presets):
+    """The name of the best shipped preset, from the presets' metadata: what `from_preset()` loads by default.
+
+    Each preset's stored score (`metadata["score"]`, measured by `make presets` on the held-out
+    test set of its own run's data) gives its residual σ and the constant predictor's on the same
+    examples; the best preset has the lowest ratio of the two (its σ as a share of the spread it
+    must explain), so that presets scored on different test sets (axial, or three axes) compare
+    fairly. No held-out volume of `evaluate --option heldout=true` is read for this choice.
+
+    Args:
+        presets: dict {name: metadata} (`SSIMRegressor.presets()`).
+
+    Returns:
+        str.
+
+    Raises:
+        ValueError: no preset has a score with the constant baseline.
+
+    Example:
+    ```python
+    best_preset(SSIMRegressor.presets())   # 'ssim_mni_wide'
+    ```
+    """
+    ratios = {}
+    for name, metadata in presets.items():
+        score = metadata.get("score") or {}
+        model = (score.get("metrics") or {}).get("residual_std")
+        constant = ((score.get("baselines") or {}).get("constant_train_mean") or {}).get("residual_std")
+        if model is not None and constant:
+            ratios[name] = model / constant
+    if not ratios:
+        raise ValueError("No preset has a stored score with its constant baseline (metadata score.metrics.residual_std "
+                         f"and score.baselines.constant_train_mean.residual_std). Received: presets={sorted(presets)}")
+    return min(sorted(ratios), key=ratios.get)
+
+
 def ssim_bins(num_classes, ssim_range=DEFAULT_SSIM_RANGE):
     """Edges of `num_classes` equal-width SSIM ranges over `ssim_range` (num_classes + 1 values).
 
@@ -133,7 +169,7 @@ class SSIMRegressor(Regressor):
     Example:
     ```python
     model = SSIMRegressor(slice_size=128)
-    model = SSIMRegressor.from_preset("ssim_mni_small")   # trained on the real sample volumes
+    model = SSIMRegressor.from_preset()          # the best shipped preset (`best_preset`)
     model.compile()                              # AdamW, MSE, MAE
     ssim = model.predict_ssim(slices)            # (N,) from (N, 128, 128, 1) slices
     grades = model.classify(ssim, num_classes=5) # 0 (worst) ... 4 (best)
@@ -170,6 +206,21 @@ class SSIMRegressor(Regressor):
         self.depth = getattr(backbone, "depth", depth)
         self.ssim_range = tuple(float(v) for v in ssim_range)
         self.contrast_augmentation = bool(contrast_augmentation)
+
+    @classmethod
+    def from_preset(cls, name=None):
+        """The model of a shipped preset; without a name, the best one (`best_preset` of its metadata).
+
+        Args:
+            name: str or None. The preset's name (`presets()` lists them); None: `best_preset`.
+                Defaults to None.
+
+        Example:
+        ```python
+        model = SSIMRegressor.from_preset()   # ssim_mni_wide: the lowest residual σ for its test set
+        ```
+        """
+        return super().from_preset(best_preset(cls.presets()) if name is None else name)
 
     def get_config(self):
         return {

@@ -11,6 +11,9 @@
     resuite evaluate mri.ssim_regression --model runs/ssim_aug/best.keras
     resuite predict mri.ssim_regression --model runs/ssim_aug/best.keras scan1.nii.gz scans/
     resuite predict mri.ssim_regression --preset ssim_mni_small scan1.nii.gz    # the shipped preset
+    resuite evaluate mri.ssim_regression --preset ssim_mni_wide --option heldout=true --option axis=all \
+        --option skull=true             # whole held-out volumes (Colin27 with and without skull), never trained on
+    resuite evaluate mri.ssim_regression --preset ssim_mni_wide --option heldout=true --data my_t1.nii.gz
 
 Default data: the real sample volumes (MNI152 2009a at 1 mm + nibabel's anatomical.nii);
 `--data FOLDER` uses every NIfTI volume below FOLDER instead.
@@ -32,11 +35,17 @@ from core.smoke import budget
 from core.training import set_seed
 from domains.mri.io import NIFTI_SUFFIXES, list_volumes
 from domains.mri.quality.data import load_quality_data, with_train_volumes
+from domains.mri.quality.data.heldout import (
+    heldout_paths,
+    heldout_skull_stripped,
+    load_heldout_data,
+    sample_training_mean,
+)
 from domains.mri.quality.data.slices import DEFAULT_AXIS, MIN_FOREGROUND, SAMPLE_VOLUMES, slice_axes, volume_slices
 from domains.mri.quality.data.splits import GAP_MM, SPLIT_PATTERN
 from domains.mri.quality.data.stream import check_severity_max, check_skull_probability
-from domains.mri.quality.evaluation import TestCurve, paper_rows, plot_curve, report
-from domains.mri.quality.model import BIN_COUNTS, DEFAULT_SLICE_SIZE, SSIMRegressor
+from domains.mri.quality.evaluation import TestCurve, heldout_report, paper_rows, plot_curve, report
+from domains.mri.quality.model import BIN_COUNTS, DEFAULT_SLICE_SIZE, SSIMRegressor, best_preset
 from domains.mri.quality.motion import NUM_TRANSFORMS
 from domains.mri.quality.training import (
     DEFAULT_BATCH_SIZE,
@@ -48,7 +57,6 @@ from domains.mri.quality.training import (
 
 # `demo` trains this small configuration briefly, to show that training runs.
 DEMO_OPTIONS = {"slice_size": 64, "steps_per_epoch": budget(5, smoke=1), "width": 16}
-DEFAULT_PRESET = "ssim_mni_small"
 
 OPTIONS = (
     Option("slice_size", int, None, f"side of the square slices (default {DEFAULT_SLICE_SIZE}, or the --model's)"),
@@ -62,6 +70,9 @@ OPTIONS = (
            'slice axes: 0 sagittal, 1 coronal, 2 axial, a comma list such as "0,2", or "all"'),
     Option("remap_probability", float, 0.0, "share of training slices remapped to another contrast (intensity_remap)"),
     Option("skull", bool, False, "also score the test slices wrapped in a SYNTHETIC skull (skull-stripped volumes)"),
+    Option("heldout", bool, False, "evaluate: score every slice of whole held-out volumes (--data, or the Colin27 "
+           "samples with and without skull), none split off, beside the constant training mean"),
+    Option("slice_step", int, 1, "heldout: score every N-th slice of each held-out volume"),
     Option("skull_probability", float, 0.0, "share of training slices drawn with a SYNTHETIC skull (implies skull)"),
     Option("skull_stripped", list, None, "file names of the skull-stripped volumes of --data (default: the MNI template)"),
     Option("train_volumes", int, None, "train on the first N volumes only (validation/test keep all)"),
@@ -204,10 +215,46 @@ class SSIMRegressionTask(TaskRunner):
         return results
 
     def evaluate(self, config):
-        """The model (`--preset` or `--model`) on the held-out test sets beside the constant baseline (`report`)."""
+        """The model (`--preset` or `--model`) on the held-out test sets beside the constant baseline (`report`).
+
+        With `--option heldout=true`: on whole held-out volumes instead (`_evaluate_heldout`).
+        """
         model = self.load_model(config)
+        if config.options["heldout"]:
+            return self._evaluate_heldout(config, model)
         data = _data(config, model.slice_size)
         return report(model, data, config.output_dir, config.preset or pathlib.Path(config.model_path).name)
+
+    def _evaluate_heldout(self, config, model):
+        """Every slice of the held-out volumes (`--data`, or Colin27 with and without skull) beside the constant.
+
+        The constant is the mean SSIM label of the sample volumes' training slices along the same
+        axes (`sample_training_mean`); `--option skull=true` also wraps the skull-stripped volumes
+        (`skull_stripped`; the samples: Colin27's brain) in a SYNTHETIC skull. With `--preset`, each
+        row says whether its file was among the preset's training volumes.
+        """
+        options = config.options
+        check_severity_max(options["severity_max"])
+        paths = heldout_paths(config.data)
+        stripped = options["skull_stripped"]
+        if stripped is None:
+            stripped = [] if config.data else heldout_skull_stripped()
+        motion_kwargs = {"num_transforms": options["num_transforms"]}
+        severity_range = (0.0, options["severity_max"])
+        constant = sample_training_mean(
+            model.slice_size, slice_axes(options["axis"]), options["min_foreground"],
+            tuple((split, float(mm)) for split, mm in options["pattern"]), options["gap_mm"], severity_range,
+            options["val_draws"], config.seed, motion_kwargs)
+        heldout = load_heldout_data(
+            paths, constant, slice_size=model.slice_size, axis=slice_axes(options["axis"]),
+            min_foreground=options["min_foreground"], severity_range=severity_range, draws=options["test_draws"],
+            seed=config.seed, motion_kwargs=motion_kwargs, skull_stripped=stripped, synthetic_skull=options["skull"],
+            slice_step=options["slice_step"])
+        sources = None
+        if config.preset:
+            sources = SSIMRegressor.presets()[config.preset].get("data", {}).get("sources")
+        title = config.preset or pathlib.Path(config.model_path).name
+        return heldout_report(model, heldout, config.output_dir, title, training_sources=sources)
 
     def make_preset(self, config):
         """Train a preset's model; record its data, training time and (with `curve_every`) its learning curve."""
@@ -242,11 +289,15 @@ class SSIMRegressionTask(TaskRunner):
                 "classes": "0 = lowest SSIM range; edges = linspace(%g, %g, k + 1)" % model.ssim_range}
 
     def demo(self, config):
-        """The shipped preset on the held-out test slices beside the constant baseline, then a brief training run."""
-        preset = SSIMRegressor.from_preset(DEFAULT_PRESET)
-        config.options = self.resolve_options({"slice_size": preset.slice_size})
+        """The best preset (`best_preset`) on its held-out test slices beside the constant baseline, then a brief training run."""
+        name = best_preset(SSIMRegressor.presets())
+        preset = SSIMRegressor.from_preset(name)
+        # Scored as its stored score was (its `Recipe.evaluate` options, e.g. all three axes).
+        scored_options = SSIMRegressor.presets()[name]["score"]["options"]
+        config.options = self.resolve_options({"slice_size": preset.slice_size, **scored_options,
+                                               "test_draws": budget(8, smoke=1), "val_draws": budget(8, smoke=1)})
         data = _data(config, preset.slice_size)
-        scored = report(preset, data, config.output_dir / "preset", f"preset {DEFAULT_PRESET}")
+        scored = report(preset, data, config.output_dir / "preset", f"preset {name}")
         # The baseline that sees no image: always the mean SSIM of the training labels (`report`).
         metrics, baseline = scored["metrics"], scored["baselines"]["constant_train_mean"]
         config.options = self.resolve_options(DEMO_OPTIONS)
@@ -254,7 +305,7 @@ class SSIMRegressionTask(TaskRunner):
         config.batch_size = config.batch_size or self.batch_size
         self._train_one(config, _data(config, DEMO_OPTIONS["slice_size"]), config.output_dir / "train", True)
         return {
-            "result": (f"preset {DEFAULT_PRESET}: residual σ {metrics['residual_std']:.3f}, 3-class accuracy "
+            "result": (f"preset {name} (the best shipped): residual σ {metrics['residual_std']:.3f}, 3-class accuracy "
                        f"{metrics['accuracy_3']:.1%} on {scored['details']['n_test']} held-out corrupted slices"),
             "baseline": (f"constant mean training SSIM: residual σ {baseline['residual_std']:.3f}, "
                          f"3-class accuracy {baseline['accuracy_3']:.1%}"),

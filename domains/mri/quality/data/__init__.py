@@ -4,6 +4,8 @@ The modules, one per step below: `slices` (steps 1-3: volumes to slices), `split
 `augment` (the contrast changes of step 5), `corruption` (step 5: motion, SSIM labels, the fixed
 evaluation sets), `stream` (step 5: the `tf.data` training stream) and `heads` (step 6). This
 package assembles them: `load_quality_data` returns a `QualityData` of every split and evaluation set.
+`heldout` scores whole volumes that no model trained on (`load_heldout_data`: every slice, no
+split; `resuite evaluate mri.ssim_regression --option heldout=true`).
 
 From volume to example:
 

@@ -57,3 +57,61 @@ class ReportTest(TestCase):
         self.assertEqual(saved["metrics"], result["metrics"])
         # The baseline reads the training slices only: the same whatever the test set holds.
         self.assertEqual(training_label_mean(data), constant)
+
+
+class _PixelModel:
+    """A stand-in model whose predicted SSIM is each slice's first pixel: known residuals."""
+
+    ssim_range = (0.5, 1.0)
+
+    def predict_ssim(self, x):
+        return np.asarray(x)[:, 0, 0, 0].astype("float64")
+
+
+class HeldOutReportTest(TestCase):
+    def _heldout(self, predicted, truth, axes):
+        from domains.mri.quality.data.corruption import CorruptedSet
+        from domains.mri.quality.data.heldout import HeldOutData, HeldOutSet
+        from domains.mri.quality.data.slices import SliceSet
+
+        n = len(truth)
+        images = np.zeros((n, 4, 4, 1), "float32")
+        images[:, 0, 0, 0] = predicted
+        slices = SliceSet(images, np.ones_like(images), np.array(["/x/vol.nii.gz"] * n, dtype=object),
+                          np.arange(n), np.ones(n), np.asarray(axes))
+        corrupted = CorruptedSet(images, np.asarray(truth, "float32"), np.zeros(n, "float32"), np.arange(n))
+        return HeldOutData({"vol.nii.gz": HeldOutSet(slices, corrupted, "/x/vol.nii.gz", "skull-stripped")},
+                           constant=0.75, config={})
+
+    def test_sigma_mae_and_r_against_a_known_answer_beside_the_constant(self):
+        from domains.mri.quality.evaluation import heldout_report
+
+        truth = np.array([0.6, 0.7, 0.8, 0.9, 0.55, 0.95])
+        residual = np.array([0.1, -0.1, 0.1, -0.1, 0.02, 0.02])  # axial: mean 0, σ 0.1; sagittal: +0.02, σ 0
+        heldout = self._heldout(truth + residual, truth, [2, 2, 2, 2, 0, 0])
+        output = pathlib.Path(self.get_temp_dir())
+        result = heldout_report(_PixelModel(), heldout, output, "known", training_sources=["/data/other.nii"])
+        metrics, constant = result["metrics"], result["baselines"]["constant_train_mean"]
+        self.assertAlmostEqual(metrics["vol.nii.gz.axial.residual_std"], 0.1, places=6)
+        self.assertAlmostEqual(metrics["vol.nii.gz.axial.residual_mean"], 0.0, places=6)
+        self.assertAlmostEqual(metrics["vol.nii.gz.axial.mae"], 0.1, places=6)
+        self.assertAlmostEqual(metrics["vol.nii.gz.sagittal.residual_std"], 0.0, places=6)
+        self.assertAlmostEqual(metrics["vol.nii.gz.sagittal.residual_mean"], 0.02, places=6)
+        self.assertAlmostEqual(metrics["vol.nii.gz.all.residual_std"], float(np.std(residual)), places=6)
+        self.assertAlmostEqual(metrics["vol.nii.gz.all.pearson_r"], float(np.corrcoef(truth, truth + residual)[0, 1]),
+                               places=5)
+        # The constant 0.75: residual 0.75 - truth.
+        self.assertAlmostEqual(constant["vol.nii.gz.axial.residual_std"], float(np.std(truth[:4])), places=6)
+        self.assertAlmostEqual(constant["vol.nii.gz.all.mae"], float(np.mean(np.abs(0.75 - truth))), places=6)
+        self.assertAlmostEqual(constant["vol.nii.gz.all.residual_mean"], float(np.mean(0.75 - truth)), places=6)
+        self.assertIsNone(constant["vol.nii.gz.all.pearson_r"])
+        self.assertEqual(set(constant), set(metrics))
+        self.assertEqual([(row["axes"], row["n"], row["trained on"]) for row in result["table"]],
+                         [("all", 6, "no"), ("sagittal", 2, "no"), ("axial", 4, "no")])
+        self.assertEqual(result["details"]["baseline"]["constant_train_mean"], 0.75)
+        saved = json.loads((output / "report.json").read_text())
+        self.assertEqual(saved["details"]["vol.nii.gz"]["in_training"], "no")
+        assert (output / "scatter.png").exists()
+        seen = heldout_report(_PixelModel(), heldout, output, "known", training_sources=["/y/vol.nii.gz"])
+        self.assertEqual(seen["table"][0]["trained on"], "yes")
+        self.assertEqual(heldout_report(_PixelModel(), heldout, output, "known")["table"][0]["trained on"], "unknown")

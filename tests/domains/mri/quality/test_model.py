@@ -1,10 +1,11 @@
 """domains.mri.quality.model: SSIMRegressor, its fixed class head, and the SSIM classes."""
 
 import numpy as np
+import pytest
 
 from core.backbones import ResNetBackbone
 from core.testing import TestCase
-from domains.mri.quality.model import SSIMClasses, SSIMRegressor, ssim_bins, ssim_to_class
+from domains.mri.quality.model import SSIMClasses, SSIMRegressor, best_preset, ssim_bins, ssim_to_class
 
 SIZE = 32
 
@@ -79,3 +80,31 @@ class SSIMClassesTest(TestCase):
             ssim_bins(1)
         with self.assertRaisesRegex(ValueError, "ssim_range"):
             ssim_bins(3, (0.9, 0.8))
+
+
+def _scored(model_std, constant_std):
+    return {"score": {"metrics": {"residual_std": model_std},
+                      "baselines": {"constant_train_mean": {"residual_std": constant_std}}}}
+
+
+class BestPresetTest(TestCase):
+    def test_the_lowest_sigma_relative_to_its_own_constant_wins(self):
+        # "b" has the lower raw σ but explains less of its (easier) test set's spread than "a".
+        presets = {"a": _scored(0.06, 0.12), "b": _scored(0.05, 0.06), "unscored": {"score": {}}}
+        self.assertEqual(best_preset(presets), "a")
+        self.assertEqual(best_preset({**presets, "c": _scored(0.04, 0.12)}), "c")
+        with self.assertRaisesRegex(ValueError, r"No preset has a stored score.*Received: presets=\['unscored'\]"):
+            best_preset({"unscored": {"score": {}}})
+
+    def test_from_preset_without_a_name_loads_the_best_shipped_preset(self):
+        presets = SSIMRegressor.presets()
+        name = best_preset(presets)
+        ratios = {n: m["score"]["metrics"]["residual_std"] / m["score"]["baselines"]["constant_train_mean"]["residual_std"]
+                  for n, m in presets.items()}
+        self.assertEqual(ratios[name], min(ratios.values()))
+        default, named = SSIMRegressor.from_preset(), SSIMRegressor.from_preset(name)
+        self.assertEqual(default.backbone.get_config()["widths"], named.backbone.get_config()["widths"])
+        x = np.random.default_rng(0).uniform(0, 1, (2, 128, 128, 1)).astype("float32")
+        np.testing.assert_array_equal(default.predict_ssim(x), named.predict_ssim(x))
+        with pytest.raises(ValueError, match="No preset 'nope'"):
+            SSIMRegressor.from_preset("nope")

@@ -6,6 +6,7 @@ import numpy as np
 from core.presets import Recipe
 from core.testing import TestCase
 from domains.mri.quality import SSIMRegressor
+from domains.mri.quality.model import best_preset
 from domains.mri.quality.presets import RECIPES
 
 
@@ -36,3 +37,7 @@ class PresetsTest(TestCase):
         model = SSIMRegressor.from_preset("ssim_mni_wide")
         self.assertEqual(list(model.backbone.get_config()["widths"]), [32, 64, 128, 256])
         self.assertEqual(metadata["score"]["options"], {"axis": "all"})
+
+    def test_the_wide_preset_is_the_default_by_its_metadata(self):
+        # Its σ is 52 % of its constant predictor's, the small one's 88 % (each on its own test set).
+        self.assertEqual(best_preset(SSIMRegressor.presets()), "ssim_mni_wide")

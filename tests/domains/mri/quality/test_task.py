@@ -103,6 +103,34 @@ class SSIMRegressionTaskTest(TestCase):
                          "--output", str(self.tmp)]) == 1
         assert re.search(r"other.keras: expected a saved SSIMRegressor", self.capsys.readouterr().err)
 
+    def test_cli_evaluate_heldout_scores_whole_volumes_beside_the_sample_training_mean(self):
+        from domains.mri.quality.data.heldout import SYNTHETIC_SKULL, sample_training_mean
+
+        stripped = self.phantom_folder / "a.nii.gz"
+        # The constant's training volumes: a phantom here (the sample volumes at run time), for speed.
+        training = [str(self.phantom_folder / "sub" / "b.nii")]
+        self.monkeypatch.setattr("domains.mri.quality.data.heldout.sample_volume_paths", lambda: training)
+        out = self.tmp / "heldout"
+        options = ["--option", "heldout=true", "--option", "val_draws=1", "--option", "test_draws=1",
+                   "--option", "slice_step=2", "--option", "skull=true", "--option", 'skull_stripped=["a.nii.gz"]']
+        assert cli.main(["evaluate", "mri.ssim_regression", "--model", str(self._saved_model()), "--data", str(stripped),
+                         "--output", str(out), *options]) == 0
+        results = json.loads((out / "evaluate_results.json").read_text())
+        self.assertEqual([(row["volume"], row["skull"], row["trained on"]) for row in results["table"]],
+                         [("a.nii.gz", "skull-stripped", "unknown"), ("a.nii.gz" + SYNTHETIC_SKULL, "SYNTHETIC", "unknown")])
+        # The constant is the sample volumes' training mean along the same axis, never a held-out label.
+        constant = results["details"]["baseline"]["constant_train_mean"]
+        self.assertAlmostEqual(constant, sample_training_mean(SIZE, 2, draws=1, seed=0, paths=training,
+                                                              motion_kwargs={"num_transforms": 4}), places=6)
+        key = "a.nii.gz.axial.residual_std"
+        assert key in results["metrics"] and key in results["baselines"]["constant_train_mean"]
+        # The untrained head answers 0.85 for every slice: its residual σ is the labels' σ, as the constant's.
+        self.assertAlmostEqual(results["metrics"][key], results["baselines"]["constant_train_mean"][key], places=4)
+        assert cli.main(["evaluate", "mri.ssim_regression", "--model", str(self._saved_model()), "--data", str(stripped),
+                         "--output", str(self.tmp / "refused"), "--option", "heldout=true", "--option", "skull=true"]) == 1
+        assert re.search(r"name them with skull_stripped=\[file names\].*Received: skull_stripped=\[\]",
+                         self.capsys.readouterr().err)
+
     @pytest.mark.large
     def test_cli_train_ablation_and_evaluate(self):
         tmp_path, phantom_folder = self.tmp, self.phantom_folder
@@ -166,7 +194,7 @@ class SSIMRegressionTaskTest(TestCase):
         # The template test runs every demo in smoke mode; this checks what this demo's row says.
         task = SSIMRegressionTask()
         row = task.demo(RunConfig(output_dir=self.tmp, epochs=1, verbose=0, options=task.resolve_options()))
-        assert re.fullmatch(r"preset ssim_mni_small: residual σ 0\.\d{3}, 3-class accuracy [\d.]+% on \d+ held-out "
+        assert re.fullmatch(r"preset ssim_mni_wide \(the best shipped\): residual σ 0\.\d{3}, 3-class accuracy [\d.]+% on \d+ held-out "
                             r"corrupted slices", row["result"])
         assert row["baseline"].startswith("constant mean training SSIM: residual σ ")
         preset = json.loads((self.tmp / "preset" / "report.json").read_text())
