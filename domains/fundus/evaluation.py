@@ -524,25 +524,88 @@ def _test_split(data):
                      f"Received: data={type(data).__name__}")
 
 
-def gradcam_figure(image, heat, title="Grad-CAM", probability=None):
-    """A Figure: the preprocessed image beside it with the Grad-CAM heat map overlaid.
+def gradcam_figure(photograph, heat, title="Grad-CAM", probability=None):
+    """A Figure: the photograph beside it with the Grad-CAM heat overlaid inside its field of view.
 
     Args:
-        image: `(S, S, 3)` in [0, 1] (the model's input).
-        heat: `(S, S)` in [0, 1] (`DRClassifier.grad_cam`).
+        photograph: uint8 `(H, W, 3)` (or float in [0, 1]).
+        heat: `(H, W)` in [0, 1], 0 outside the field of view (`explain`).
         title: str.
         probability: float or None: shown in the title.
     """
+    image = np.asarray(photograph)
+    image = image / 255.0 if image.dtype == np.uint8 else np.clip(image, 0, 1)
     figure, (left, right) = _figure(size=(8.0, 4.2), columns=2)
-    left.imshow(np.clip(image, 0, 1))
-    left.set_title("model input", fontsize=10)
-    right.imshow(np.clip(image, 0, 1))
-    right.imshow(heat, cmap="jet", alpha=0.45, vmin=0, vmax=1)
+    left.imshow(image)
+    left.set_title("photograph", fontsize=10)
+    right.imshow(image)
+    # The heat's colour, opaque in proportion to the heat: the photograph shows through where it is cold.
+    from matplotlib import colormaps
+
+    heat = np.clip(np.asarray(heat, np.float32), 0, 1)
+    overlay = colormaps["jet"](heat)
+    overlay[..., 3] = 0.6 * heat
+    right.imshow(overlay)
     suffix = f": P(referable) {probability:.2f}" if probability is not None else ""
     right.set_title(textwrap.fill(f"{title}{suffix}", 48), fontsize=10)
     for axis in (left, right):
         axis.axis("off")
     return figure
+
+
+def explain(model, photograph):
+    """Grad-CAM of a `DRClassifier` on one photograph, inside the eye, drawn onto the photograph.
+
+    The photograph is preprocessed as `predict` does; the heat is computed on the model's input
+    inside the field of view only (`preprocessing.input_fov_mask`: not Graham's grey, not the
+    padding, not the dark border) and mapped back onto the photograph's pixels.
+
+    Args:
+        model: DRClassifier.
+        photograph: uint8 `(H, W, 3)` (`read_fundus`).
+
+    Returns:
+        (probability, heat): P(referable) (float) and the heat `(H, W)` in [0, 1], 0 outside the FOV.
+
+    Example:
+    ```python
+    p, heat = explain(DRClassifier.from_preset("dr_synthetic_small"), read_fundus("retina.jpg"))
+    gradcam_figure(read_fundus("retina.jpg"), heat, probability=p).savefig("overlay.png")
+    ```
+    """
+    from domains.fundus.preprocessing import input_fov_mask, input_to_photograph, preprocess
+
+    x = np.asarray(preprocess(photograph, model.image_size, radius=model.graham_radius))
+    mask = input_fov_mask(photograph, model.image_size, model.graham_radius)
+    heat = model.grad_cam(x, mask=mask)
+    probability = float(model.referable_probability(x[np.newaxis])[0])
+    on_photo = input_to_photograph(heat, photograph, radius=model.graham_radius)
+    top = float(on_photo.max())
+    return probability, (on_photo / top if top > 0 else on_photo)
+
+
+def save_gradcam(model, photograph, path, title="Grad-CAM", probability=None):
+    """`explain` a photograph and write its overlay PNG (at most 1024 px a side) to `path`; returns P(referable).
+
+    Args:
+        model: DRClassifier.
+        photograph: uint8 `(H, W, 3)`.
+        path: str or Path of the PNG.
+        title: str.
+        probability: float or None: the P(referable) to show (e.g. the TTA mean `predict` prints);
+            None: the model's single pass, `explain`'s.
+    """
+    single, heat = explain(model, photograph)
+    probability = single if probability is None else float(probability)
+    step = max(1, int(np.ceil(max(np.shape(photograph)[:2]) / 1024)))
+    _save(gradcam_figure(np.asarray(photograph)[::step, ::step], heat[::step, ::step], title, probability), path)
+    return probability
+
+
+def _read(path):
+    from domains.fundus.preprocessing import read_fundus
+
+    return read_fundus(path)
 
 
 def report(model, data, output_dir, title, uncertainty="tta", samples=8, n_bootstrap=2000, seed=0):
@@ -584,9 +647,9 @@ def report(model, data, output_dir, title, uncertainty="tta", samples=8, n_boots
     # Explain the most confident referable prediction among the referable images (else the first image).
     positives = np.flatnonzero(labels == 1)
     index = int(positives[np.argmax(probabilities[positives])]) if len(positives) else 0
-    figure = gradcam_figure(images[index], model.grad_cam(images[index]), title=f"{title}: Grad-CAM",
-                            probability=float(probabilities[index]))
-    gradcam = _save(figure, pathlib.Path(output_dir) / "gradcam.png")
+    photograph = split.images[index] if split.images is not None else _read(split.paths[index])
+    gradcam = pathlib.Path(output_dir) / "gradcam.png"
+    save_gradcam(model, photograph, gradcam, title=f"{title}: Grad-CAM")
     details = {"uncertainty": uncertainty, "samples": samples if uncertainty != "none" else None}
     if source is not None:
         details["data"] = source

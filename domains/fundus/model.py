@@ -161,13 +161,17 @@ class DRClassifier(Classifier):
         passes = np.stack([np.asarray(p) for p in passes])
         return passes.mean(axis=0), passes.std(axis=0)
 
-    def grad_cam(self, image, class_index=None):
+    def grad_cam(self, image, class_index=None, mask=None):
         """Grad-CAM heat map of one image: where the chosen class's logit looks, `(S, S)` in [0, 1].
 
         Args:
             image: `(S, S, 3)` or `(1, S, S, 3)` in [0, 1].
             class_index: int or None. The class to explain; None: the referable class (2 classes)
                 or the predicted grade (5). Defaults to None.
+            mask: bool `(S, S)` or None: the pixels that show the eye
+                (`preprocessing.input_fov_mask`). The heat is kept there only and scaled to its
+                maximum there: the grey outside Graham's disc and the padding are not explained.
+                Defaults to None (the whole input).
         """
         x = tf.constant(self.check_images(image)[:1])
         # The backbone runs outside the tape: only d(logit)/d(feature map) is needed, and
@@ -182,9 +186,15 @@ class DRClassifier(Classifier):
         gradients = tape.gradient(target, feature_map)
         weights = tf.reduce_mean(gradients, axis=(1, 2), keepdims=True)
         cam = tf.nn.relu(tf.reduce_sum(weights * feature_map, axis=-1))[..., tf.newaxis]
-        cam = tf.image.resize(cam, (self.image_size, self.image_size), method="bilinear")[0, ..., 0]
-        top = tf.reduce_max(cam)
-        return (cam / top).numpy() if float(top) > 0 else np.zeros((self.image_size,) * 2, "float32")
+        cam = tf.image.resize(cam, (self.image_size, self.image_size), method="bilinear")[0, ..., 0].numpy()
+        if mask is not None:
+            mask = np.asarray(mask, bool)
+            if mask.shape != cam.shape:
+                raise ValueError(f"grad_cam's mask must be ({self.image_size}, {self.image_size}), the input's side. "
+                                 f"Received: mask shape {mask.shape}")
+            cam = np.where(mask, cam, 0.0)
+        top = float(cam.max())
+        return (cam / top).astype("float32") if top > 0 else np.zeros((self.image_size,) * 2, "float32")
 
 
 def _dihedral(x, k):

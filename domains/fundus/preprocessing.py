@@ -263,3 +263,116 @@ def augment(image, seed, options=None):
                                fill_value=0.5)
     x = random_brightness_contrast(x, seeds[2], brightness=options["brightness"], contrast=options["contrast"])
     return random_saturation_hue(x, seeds[3], saturation=options["saturation"], hue=options["hue"])
+
+
+def input_geometry(image, size=DEFAULT_SIZE, radius=GRAHAM_RADIUS, graham=True):
+    """Where `preprocess(image, size, radius=radius)` takes its pixels from: numbers mapping input <-> photograph.
+
+    The same steps as `crop_to_fov`, `btgraham` and the final resize, as coordinates: the FOV box,
+    the padding to a square, Graham's scaling, its disc and the crop to it.
+
+    Args:
+        image: uint8 `(H, W, 3)`.
+        size: int. The model's input side. Defaults to 512.
+        radius: int. Graham's radius. Defaults to 300.
+        graham: bool. As `preprocess`. Defaults to True.
+
+    Returns:
+        dict: "top", "left" (the FOV box's corner in the photograph), "pad_y", "pad_x" (its offset
+        in the square of side "side"), "scaled" (the square's side after Graham's scaling),
+        "y0", "y1", "x0", "x1" (the crop of the scaled square the input shows), "disc" (Graham's
+        disc radius, centred at scaled // 2; None without Graham) and "size".
+    """
+    top, left, height, width = (int(v) for v in fov_box(image))
+    side = max(height, width)
+    geometry = {"top": top, "left": left, "pad_y": (side - height) // 2, "pad_x": (side - width) // 2, "side": side,
+                "size": int(size)}
+    if not graham:
+        return {**geometry, "scaled": side, "y0": 0, "y1": side, "x0": 0, "x1": side, "disc": None}
+    square = crop_to_fov(image)
+    scaled = int(round(side * float(radius) / float(fov_radius(square))))
+    disc = int(radius * GRAHAM_MASK_RATIO)
+    centre = scaled // 2
+    return {**geometry, "scaled": scaled, "y0": max(centre - disc, 0), "y1": min(centre + disc, scaled),
+            "x0": max(centre - disc, 0), "x1": min(centre + disc, scaled), "disc": disc}
+
+
+def _input_to_photograph(geometry, rows, cols):
+    """Photograph coordinates (float) of model-input pixel centres `rows`, `cols` (half-pixel-centre resizes)."""
+    g = geometry
+    scale = g["side"] / g["scaled"]
+    y_scaled = g["y0"] + (rows + 0.5) * (g["y1"] - g["y0"]) / g["size"] - 0.5
+    x_scaled = g["x0"] + (cols + 0.5) * (g["x1"] - g["x0"]) / g["size"] - 0.5
+    y = (y_scaled + 0.5) * scale - 0.5 - g["pad_y"] + g["top"]
+    x = (x_scaled + 0.5) * scale - 0.5 - g["pad_x"] + g["left"]
+    return y, x, y_scaled, x_scaled
+
+
+def input_fov_mask(image, size=DEFAULT_SIZE, radius=GRAHAM_RADIUS, graham=True):
+    """The pixels of the model's input (`preprocess(image, size, radius=radius)`) that show the field of view.
+
+    Inside Graham's disc and, traced back to the photograph, inside its FOV (`fov_mask`): not the
+    grey outside the disc, not the black padding of a photograph that is not square, not its dark
+    border.
+
+    Args:
+        image: uint8 `(H, W, 3)`, the photograph.
+        size: int. Defaults to 512.
+        radius: int. Defaults to 300.
+        graham: bool. Defaults to True.
+
+    Returns:
+        bool `(size, size)`.
+
+    Example:
+    ```python
+    mask = input_fov_mask(read_fundus("retina.jpg"), size=128, radius=64)   # True on the disc
+    ```
+    """
+    geometry = input_geometry(image, size, radius, graham)
+    rows, cols = np.mgrid[:size, :size].astype(np.float64)
+    y, x, y_scaled, x_scaled = _input_to_photograph(geometry, rows, cols)
+    fov = np.asarray(fov_mask(image))
+    yi, xi = np.round(y).astype(int), np.round(x).astype(int)
+    valid = (yi >= 0) & (yi < fov.shape[0]) & (xi >= 0) & (xi < fov.shape[1])
+    inside = np.zeros((size, size), bool)
+    inside[valid] = fov[yi[valid], xi[valid]]
+    if geometry["disc"] is not None:
+        centre = geometry["scaled"] // 2
+        inside &= (np.round(y_scaled) - centre) ** 2 + (np.round(x_scaled) - centre) ** 2 <= geometry["disc"] ** 2
+    return inside
+
+
+def input_to_photograph(values, image, radius=GRAHAM_RADIUS, graham=True):
+    """A map over the model's input (`(S, S)`, e.g. a Grad-CAM heat map) drawn onto the photograph: `(H, W)`.
+
+    Bilinear; 0 where the photograph's pixel is not shown to the model or lies outside its FOV.
+
+    Args:
+        values: `(S, S)` float, over `preprocess(image, S, radius=radius)`.
+        image: uint8 `(H, W, 3)`, the photograph.
+        radius: int. Defaults to 300.
+        graham: bool. Defaults to True.
+
+    Returns:
+        float32 `(H, W)`.
+    """
+    from scipy import ndimage
+
+    values = np.asarray(values, np.float32)
+    size = values.shape[0]
+    g = input_geometry(image, size, radius, graham)
+    height, width = np.shape(image)[:2]
+    y, x = np.mgrid[:height, :width].astype(np.float64)
+    # The inverse of `_input_to_photograph`.
+    scale = g["scaled"] / g["side"]
+    y_scaled = (y - g["top"] + g["pad_y"] + 0.5) * scale - 0.5
+    x_scaled = (x - g["left"] + g["pad_x"] + 0.5) * scale - 0.5
+    rows = (y_scaled - g["y0"] + 0.5) * size / (g["y1"] - g["y0"]) - 0.5
+    cols = (x_scaled - g["x0"] + 0.5) * size / (g["x1"] - g["x0"]) - 0.5
+    out = ndimage.map_coordinates(values, [rows, cols], order=1, mode="constant", cval=0.0)
+    shown = (rows >= -0.5) & (rows <= size - 0.5) & (cols >= -0.5) & (cols <= size - 0.5)
+    if g["disc"] is not None:
+        centre = g["scaled"] // 2
+        shown &= (y_scaled - centre) ** 2 + (x_scaled - centre) ** 2 <= g["disc"] ** 2
+    return np.where(shown & np.asarray(fov_mask(image)), out, 0.0).astype(np.float32)

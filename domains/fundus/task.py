@@ -6,11 +6,15 @@
     resuite evaluate fundus.dr --preset dr_synthetic_small --option synthetic_test=200   # its stored score
     resuite evaluate fundus.dr --option released=test                          # the paper's predictions
     resuite predict fundus.dr --model runs/dr/best.keras photo.jpg photos/     # the gate first
+    resuite predict fundus.dr --preset dr_synthetic_small --option gradcam=true photo.jpg   # + Grad-CAM overlays
 
 Without `--data`, training and evaluation use the SYNTHETIC fundus generator (no multi-image
 fundus set can be fetched here); `--data FOLDER --option format=NAME` reads a public set in its
-own layout (`domains.fundus.data`). `predict` runs the gradeability gate on every photograph and
-prints its reason instead of a probability for an ungradeable one. `evaluate` returns the
+own layout (`domains.fundus.data`). `predict` runs the gate on every photograph (a fundus
+photograph? good enough to grade, at the model's input size?) and prints one row per file: the
+verdict, P(referable) ± its uncertainty for a gradeable one, the reason otherwise; with
+`--option gradcam=true` it writes each gradeable photograph's Grad-CAM overlay (the heat inside
+the eye, on the photograph) to `gradcam/`. `evaluate` returns the
 report of `domains.fundus.evaluation` (AUC with its 95 % interval, screening figures, ECE, beside
 chance); with `--option released=test|validation` it scores the paper's released predictions
 and needs no model.
@@ -66,6 +70,8 @@ OPTIONS = (
     Option("tta_samples", int, 8, "passes of the uncertainty method (at most 8 for tta)"),
     Option("n_bootstrap", int, 2000, "bootstrap replicates of the AUC's 95 % interval"),
     Option("threshold", float, 0.5, "P(referable) at or above which predict calls an image referable"),
+    Option("gradcam", bool, False, "predict: also write each gradeable photograph's Grad-CAM overlay "
+                                   "(gradcam/<name>.png: the heat inside the eye, on the photograph)"),
     Option("released", str, None, "evaluate the paper's released predictions instead of a model (the fidelity check)",
            choices=("test", "validation")),
 )
@@ -207,16 +213,32 @@ class DiabeticRetinopathyTask(TaskRunner):
                             f"{name} on {len(data.test)} test photographs of {_describe(data)}", config)
 
     def predict(self, config, inputs):
-        """The gate, then P(referable) and its uncertainty, per photograph → `predictions.csv`."""
+        """The gate, then P(referable) ± its uncertainty, per photograph → `predictions.csv` and a table.
+
+        Args:
+            config: RunConfig. `--model` or `--preset`; options `uncertainty`, `tta_samples`,
+                `threshold`, `gradcam` (an overlay PNG per gradeable photograph).
+            inputs: list of image files or folders.
+
+        Returns:
+            dict: "images", "gradeable", "predictions_csv", and "photographs": one row per file
+            (file, verdict: "gradeable" or what the gate found, P(referable) ± σ, reason), which
+            the CLI prints as a table.
+        """
+        from domains.fundus.evaluation import save_gradcam
+
         model = self.load_model(config)
         options = config.options
         # Read (and check) every photograph before predicting anything.
         photographs = [(path, read_fundus(path)) for path in _expand_inputs(inputs)]
-        rows, ungradeable = [], {}
-        for path, image in photographs:
-            verdict = assess_gradeability(image)
-            row = {"file": str(path), "gradeable": verdict.gradeable, "gate_score": round(verdict.score, 3),
-                   "reason": "; ".join(verdict.reasons), "p_referable": "", "uncertainty": "", "referable": ""}
+        rows, table = [], []
+        names = _unique_stems([path for path, _ in photographs])
+        for (path, image), name in zip(photographs, names):
+            verdict = assess_gradeability(image, model.image_size)
+            row = {"file": str(path), "verdict": verdict.verdict, "gradeable": verdict.gradeable,
+                   "gate_score": round(verdict.score, 3), "reason": "; ".join(verdict.reasons), "p_referable": "",
+                   "uncertainty": "", "referable": "", "gradcam": ""}
+            shown = "— (not graded)"
             if verdict.gradeable:
                 x = np.asarray(preprocess(image, model.image_size, radius=model.graham_radius))[np.newaxis]
                 if options["uncertainty"] == "none":
@@ -226,28 +248,38 @@ class DiabeticRetinopathyTask(TaskRunner):
                                                                samples=options["tta_samples"], seed=config.seed)
                 row.update(p_referable=f"{float(p[0]):.4f}", uncertainty=f"{float(spread[0]):.4f}",
                            referable=int(p[0] >= options["threshold"]))
-            else:
-                ungradeable[str(path)] = verdict.describe()
+                shown = f"{float(p[0]):.3f} ± {float(spread[0]):.3f}" if np.isfinite(spread[0]) else f"{float(p[0]):.3f}"
+                if options["gradcam"]:
+                    overlay = config.output_dir / "gradcam" / f"{name}.png"
+                    save_gradcam(model, image, overlay, title=f"{path.name}: Grad-CAM", probability=float(p[0]))
+                    row["gradcam"] = str(overlay)
             rows.append(row)
+            table.append({"file": str(path), "verdict": verdict.verdict, "P(referable) ± σ": shown,
+                          "reason": row["reason"]})
         out = save_predictions(rows, config.output_dir)
-        results = {"images": len(rows), "gradeable": len(rows) - len(ungradeable), "predictions_csv": str(out)}
-        if ungradeable:
-            results["ungradeable (no DR probability shown)"] = ungradeable
-        results["probabilities"] = {row["file"]: row["p_referable"] for row in rows if row["gradeable"]}
+        gradeable = sum(row["gradeable"] for row in rows)
+        results = {"images": len(rows), "gradeable": gradeable, "predictions_csv": str(out), "photographs": table}
+        if options["gradcam"] and gradeable:
+            results["gradcam_overlays"] = str(config.output_dir / "gradcam")
         return results
 
     def demo(self, config):
         """The preset on held-out SYNTHETIC drawings beside chance, the real photographs through the gate (and the
-        retina through the model), then a brief training run."""
+        retina through the model, with its Grad-CAM overlay), then a brief training run."""
         from PIL import Image
 
         from core.data import samples
 
+        from domains.fundus.evaluation import save_gradcam
+
         real = read_fundus(samples.fetch("fundus.retina", verbose=False))
         verdict = assess_gradeability(real)
+        model_size = DEFAULT_SIZE
         rows = {}
         if DEFAULT_PRESET in DRClassifier.presets():
             preset = DRClassifier.from_preset(DEFAULT_PRESET)
+            model_size = preset.image_size
+            verdict = assess_gradeability(real, model_size)
             config.options = self.resolve_options({"synthetic_test": budget(200, smoke=16),
                                                    "n_bootstrap": DEMO_OPTIONS["n_bootstrap"],
                                                    "tta_samples": DEMO_OPTIONS["tta_samples"]})
@@ -258,13 +290,16 @@ class DiabeticRetinopathyTask(TaskRunner):
             p, spread = preset.predict_with_uncertainty(x, samples=DEMO_OPTIONS["tta_samples"])
             rows["result"] = _scored_row(f"preset {DEFAULT_PRESET}", scored["metrics"], "held-out SYNTHETIC drawings")
             rows["baseline"] = _scored_row("chance", scored["baselines"][CHANCE])
+            overlay = config.output_dir / "gradcam_retina.png"
+            save_gradcam(preset, real, overlay, title="skimage retina: Grad-CAM (a model trained on drawings)")
             rows["real photograph (skimage retina)"] = (f"gate: {verdict.describe()}; P(referable) {p[0]:.2f} "
-                                                        f"± {spread[0]:.2f} (a model trained on drawings)")
+                                                        f"± {spread[0]:.2f} (a model trained on drawings); "
+                                                        f"Grad-CAM overlay {overlay}")
         else:
             rows["real photograph (skimage retina)"] = f"gate: {verdict.describe()}"
-        # The gate refuses what is not a whole fundus photograph: the HRF crop (102 px, green channel).
+        # The gate refuses what the model cannot grade: the HRF crop (102 px, green channel only).
         crop = np.asarray(Image.open(samples.fetch("fundus.microaneurysms", verbose=False)))
-        crop_verdict = assess_gradeability(np.stack([crop] * 3, axis=-1))
+        crop_verdict = assess_gradeability(np.stack([crop] * 3, axis=-1), model_size)
         rows["HRF microaneurysm crop (real, 102 px)"] = f"gate: {crop_verdict.describe()}"
         config.options = self.resolve_options(DEMO_OPTIONS)
         config.epochs = config.epochs or 1
@@ -275,6 +310,17 @@ class DiabeticRetinopathyTask(TaskRunner):
         rows["note"] = (f"then trained a narrow ResNet-18 for {config.epochs} epoch(s) on SYNTHETIC drawings "
                         "to show training runs (not scored)")
         return rows
+
+
+def _unique_stems(paths):
+    """A file name per path for its overlay: the stem, numbered when two photographs share one."""
+    stems = [pathlib.Path(path).stem for path in paths]
+    seen = {}
+    names = []
+    for stem in stems:
+        seen[stem] = seen.get(stem, 0) + 1
+        names.append(stem if stems.count(stem) == 1 else f"{stem}-{seen[stem]}")
+    return names
 
 
 def _scored_row(name, metrics, data=None):

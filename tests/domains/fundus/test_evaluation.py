@@ -222,6 +222,45 @@ class EvaluationTest(TestCase):
         with self.assertRaisesRegex(ValueError, "uncertainty must be tta, mc_dropout or none"):
             report(model, data, tmp_path, "tiny", uncertainty="ensemble")
 
+    def test_gradcam_draws_the_heat_onto_a_lesion_inside_the_eye(self):
+        # SYNTHETIC: healthy drawings (grade 0) with a cluster of haemorrhages and exudates drawn into one
+        # region; the shipped preset (trained on such drawings) explains its referable logit there.
+        from PIL import Image, ImageDraw
+
+        from domains.fundus.evaluation import explain, gradcam_figure, save_gradcam
+        from domains.fundus.preprocessing import fov_mask
+        from domains.fundus.synthetic import synthetic_fundus
+
+        model = DRClassifier.from_preset("dr_synthetic_small")
+        for seed, (cy, cx) in ((0, (80, 80)), (2, (170, 160))):
+            healthy = synthetic_fundus(0, size=256, seed=seed)
+            canvas = Image.fromarray(healthy.copy())
+            draw, rng = ImageDraw.Draw(canvas), np.random.default_rng(seed)
+            for count, (low, high), colour in ((14, (2.5, 5.0), (100, 15, 10)), (6, (1.2, 2.5), (245, 225, 110))):
+                for _ in range(count):
+                    y, x, r = cy + rng.uniform(-18, 18), cx + rng.uniform(-18, 18), rng.uniform(low, high)
+                    draw.ellipse([x - r, y - r, x + r, y + r], fill=colour)
+            photo = np.asarray(canvas)
+            p_healthy, _ = explain(model, healthy)
+            p, heat = explain(model, photo)
+            self.assertGreater(p, p_healthy)
+            self.assertEqual((heat.shape, float(heat.max())), ((256, 256), 1.0))
+            fov = np.asarray(fov_mask(photo))
+            np.testing.assert_array_equal(heat[~fov], 0)  # nothing outside the eye
+            region = np.zeros(heat.shape, bool)
+            region[cy - 24:cy + 24, cx - 24:cx + 24] = True
+            share, mass = (region & fov).sum() / fov.sum(), heat[region].sum() / heat.sum()
+            self.assertGreater(mass, 1.3 * share, (seed, mass, share))
+        tmp_path = pathlib.Path(self.get_temp_dir())
+        self.assertEqual(save_gradcam(model, photo, tmp_path / "o" / "overlay.png", probability=0.5), 0.5)
+        self.assertEqual(save_gradcam(model, photo, tmp_path / "overlay.png"), pytest.approx(p, abs=1e-6))
+        self.assertTrue((tmp_path / "o" / "overlay.png").stat().st_size > 1000)
+        figure = gradcam_figure(photo, heat, title="t", probability=0.25)
+        overlay = figure.axes[1].get_images()[1].get_array()
+        self.assertEqual(overlay.shape, (256, 256, 4))
+        np.testing.assert_allclose(overlay[..., 3], 0.6 * heat, atol=1e-6)  # opaque where hot, clear where cold
+        self.assertIn("P(referable) 0.25", figure.axes[1].get_title())
+
     def test_released_file_errors(self):
         tmp_path = pathlib.Path(self.get_temp_dir())
         bad = tmp_path / "bad.csv.gz"

@@ -105,6 +105,14 @@ class DRClassifierTest(TestCase):
         self.assertEqual(heat.shape, (64, 64))
         self.assertEqual(heat.max(), pytest.approx(1.0))
         np.testing.assert_allclose(heat, expected, atol=1e-5)
+        # Inside a mask only, scaled to its maximum there.
+        mask = np.zeros((64, 64), bool)
+        mask[8:40, 16:48] = True
+        inside = model.grad_cam(images[0], mask=mask)
+        np.testing.assert_array_equal(inside[~mask], 0)
+        np.testing.assert_allclose(inside[mask], expected[mask] / expected[mask].max(), atol=1e-5)
+        with self.assertRaisesRegex(ValueError, r"grad_cam's mask must be \(64, 64\)"):
+            model.grad_cam(images[0], mask=np.ones((32, 32), bool))
 
     def test_bad_inputs(self):
         model = DRClassifier(**SMALL)

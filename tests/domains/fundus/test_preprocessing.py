@@ -16,6 +16,9 @@ from domains.fundus.preprocessing import (
     fov_box,
     fov_radius,
     gaussian_blur,
+    input_fov_mask,
+    input_geometry,
+    input_to_photograph,
     preprocess,
     read_fundus,
 )
@@ -155,3 +158,40 @@ class PreprocessingTest(TestCase):
         # In a tf.data pipeline, on a batch of images.
         dataset = tf.data.Dataset.from_tensors(retina).map(lambda image: preprocess(image, size=64))
         self.assertEqual(next(iter(dataset)).shape, (64, 64, 3))
+
+    def test_input_fov_mask_is_the_eye_in_the_models_input(self):
+        retina = self.retina
+        # Graham's grey outside the disc is outside the mask; the disc inscribed in the input inside it.
+        x = np.asarray(preprocess(retina, size=128, radius=64))
+        mask = input_fov_mask(retina, size=128, radius=64)
+        grey = np.all(np.abs(x - 128 / 255) < 0.02, axis=-1)
+        self.assertGreater(grey[~mask].mean(), 0.97)
+        self.assertAlmostEqual(mask.mean(), np.pi / 4, delta=0.03)
+        # A photograph that is not square is padded with black: the padding is not the eye.
+        wide = retina[300:900, 100:1300]
+        plain = np.asarray(preprocess(wide, size=128, graham=False))
+        mask = input_fov_mask(wide, size=128, graham=False)
+        padding = plain.sum(axis=-1) < 0.02
+        self.assertGreater(padding.mean(), 0.4)  # the top and bottom bands (600 of 1200 rows)
+        self.assertLess((padding & mask).sum(), 0.01 * padding.sum())
+        self.assertGreater(mask[~padding].mean(), 0.9)  # the rest: the dark border at the left and right ends
+        geometry = input_geometry(wide, size=128, graham=False)
+        self.assertEqual((geometry["side"], geometry["pad_y"], geometry["pad_x"]), (1200, 300, 0))
+
+    def test_input_to_photograph_puts_a_map_back_where_it_came_from(self):
+        # A bright marker in a photograph: its place in the model's input, mapped back, is the marker's.
+        retina = self.retina.copy()
+        retina[300:340, 900:940] = 255
+        for graham in (False, True):
+            x = np.asarray(preprocess(retina, size=128, radius=64, graham=graham))
+            marker = (x.min(axis=-1) > 0.97).astype(np.float32)  # Graham's sharpening saturates it to white
+            back = input_to_photograph(marker, retina, radius=64, graham=graham)
+            self.assertEqual(back.shape, retina.shape[:2])
+            rows, cols = np.nonzero(back > 0.5)
+            self.assertAlmostEqual(rows.mean(), 319.5, delta=8)
+            self.assertAlmostEqual(cols.mean(), 919.5, delta=8)
+        # Outside the field of view (the black corners) nothing is drawn.
+        everywhere = input_to_photograph(np.ones((128, 128)), self.retina, radius=64)
+        self.assertEqual(float(everywhere[:40, :40].max()), 0.0)
+        self.assertGreater(float(everywhere[700, 700]), 0.99)
+

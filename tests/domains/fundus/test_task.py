@@ -1,6 +1,8 @@
 """`fundus.dr` through the CLI: train on SYNTHETIC photographs, evaluate, predict with the gate first."""
 
+import contextlib
 import csv
+import io
 import json
 import pathlib
 
@@ -28,7 +30,9 @@ def trained(tmp_path_factory):
     assert rows["baseline"] == "chance: AUC 0.500 [0.500, 0.500], specificity at 85 % sensitivity 0.00"
     assert "SYNTHETIC" in rows["note"] and (out / "preset" / "report.json").exists()
     assert rows["real photograph (skimage retina)"].startswith("gate: gradeable")
-    assert "not a fundus photograph" in rows["HRF microaneurysm crop (real, 102 px)"]
+    assert rows["real photograph (skimage retina)"].endswith(f"Grad-CAM overlay {out / 'gradcam_retina.png'}")
+    assert (out / "gradcam_retina.png").exists()
+    assert rows["HRF microaneurysm crop (real, 102 px)"].startswith("gate: not a colour photograph")
     return out
 
 
@@ -65,27 +69,42 @@ class DiabeticRetinopathyTaskTest(TestCase):
         photos.mkdir()
         Image.fromarray(retina[::2, ::2]).save(photos / "good.jpg")
         Image.fromarray((retina[::2, ::2] * 0.08).astype(np.uint8)).save(photos / "dark.png")
+        Image.fromarray(retina[::2, ::2, ::-1].copy()).save(photos / "blue.png")  # not a fundus's colours
+        Image.fromarray(np.full((1, 1, 3), 120, np.uint8)).save(photos / "dot.png")
         out = tmp_path / "pred"
-        code = cli.main(["predict", "fundus.dr", "--model", str(trained / "best.keras"), "--output", str(out),
-                         "--option", "tta_samples=2", str(photos)])
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            code = cli.main(["predict", "fundus.dr", "--model", str(trained / "best.keras"), "--output", str(out),
+                             "--option", "tta_samples=2", "--option", "gradcam=true", str(photos)])
         self.assertEqual(code, 0)
         rows = {row["file"].split("/")[-1]: row for row in csv.DictReader(open(out / "predictions.csv"))}
-        self.assertEqual(rows["good.jpg"]["gradeable"], "True")
-        self.assertTrue(0 <= float(rows["good.jpg"]["p_referable"]) <= 1)
-        self.assertGreaterEqual(float(rows["good.jpg"]["uncertainty"]), 0)
-        self.assertEqual(rows["dark.png"]["gradeable"], "False")
-        self.assertEqual(rows["dark.png"]["p_referable"], "")
+        self.assertEqual(rows["good.jpg"]["verdict"], "gradeable")
+        p, spread = float(rows["good.jpg"]["p_referable"]), float(rows["good.jpg"]["uncertainty"])
+        self.assertTrue(0 <= p <= 1 and spread >= 0)
+        self.assertEqual(rows["good.jpg"]["gradcam"], str(out / "gradcam" / "good.png"))
+        self.assertTrue((out / "gradcam" / "good.png").exists())
+        self.assertEqual(sorted(path.name for path in (out / "gradcam").iterdir()), ["good.png"])
+        self.assertEqual((rows["dark.png"]["verdict"], rows["dark.png"]["p_referable"]), ("ungradeable", ""))
         self.assertTrue(rows["dark.png"]["reason"].startswith("too dark"))
-        # A 1×1 image is not classified: the gate gives the file, its size and the minimum instead of a probability.
-        Image.fromarray(np.full((1, 1, 3), 120, np.uint8)).save(tmp_path / "dot.png")
-        config = RunConfig(output_dir=tmp_path / "dot", model_path=str(trained / "best.keras"),
-                           options=get_task("fundus.dr").resolve_options({"tta_samples": 2}))
-        results = get_task("fundus.dr").predict(config, [str(photos / "good.jpg"), str(tmp_path / "dot.png")])
-        self.assertEqual((results["images"], results["gradeable"]), (2, 1))
-        self.assertEqual(list(results["probabilities"]), [str(photos / "good.jpg")])
-        verdict = results["ungradeable (no DR probability shown)"][str(tmp_path / "dot.png")]
-        self.assertRegex(verdict, r"^ungradeable \(score 0\.00\): resolution too low to grade \(1 px on the shorter "
-                                  r"side; at least 256 needed\)")
+        self.assertEqual(rows["blue.png"]["verdict"], "not a fundus photograph")
+        # A 1×1 image is not classified: its verdict gives its size and what the model (64-px input) needs.
+        self.assertEqual(rows["dot.png"]["verdict"], "too small")
+        self.assertEqual(rows["dot.png"]["reason"], "too small to grade: 1×1 px, a field of view 1 px across; the "
+                         "model (64-px input) needs at least 32 px: use the camera's full-resolution file")
+        # The terminal: one row per photograph with its verdict, P(referable) ± σ, the reason.
+        lines = {line.split()[0].split("/")[-1]: line for line in printed.getvalue().splitlines()
+                 if str(photos) in line}
+        self.assertEqual(set(lines), {"good.jpg", "dark.png", "blue.png", "dot.png"})
+        self.assertRegex(lines["good.jpg"], rf"gradeable\s+{p:.3f} ± {spread:.3f}$")
+        self.assertRegex(lines["dark.png"], r"ungradeable\s+— \(not graded\)\s+too dark \(mean luminance")
+        self.assertRegex(lines["blue.png"], r"not a fundus photograph\s+— \(not graded\)\s+not a fundus photograph:")
+        self.assertRegex(lines["dot.png"], r"too small\s+— \(not graded\)\s+too small to grade: 1×1 px")
+        self.assertRegex(printed.getvalue(), r"(?m)^images\s+4$")
+        self.assertRegex(printed.getvalue(), r"(?m)^gradeable\s+1$")
+        results = json.loads((out / "predict_results.json").read_text())
+        self.assertEqual((results["images"], results["gradeable"]), (4, 1))
+        self.assertEqual([row["verdict"] for row in results["photographs"]],
+                         ["not a fundus photograph", "ungradeable", "too small", "gradeable"])
 
     def test_predict_bad_inputs(self):
         trained = self.trained
