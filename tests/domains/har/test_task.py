@@ -15,6 +15,7 @@ from core.registry import RunConfig
 from core.testing import TestCase
 from domains.har.data import load_uea_ts
 from domains.har.task import FusionActNetTask, _load, _read_windows
+from tests.domains.har.data.fixtures.make_fixtures import write_watch
 
 UEA = pathlib.Path(__file__).resolve().parent / "data" / "fixtures" / "uea"
 # A small FusionActNet, fused stage only (the two-stage recipe is tested in test_training.py).
@@ -204,3 +205,52 @@ class UEASetsTest(TestCase):
         self.assertEqual(code, 1)
         self.assertIn("was trained on 1 channels and classes ['still', 'walk', 'run']. Received: GaitVariable with "
                       "2 channels", error)
+
+
+class WindowedTaskTest(TestCase):
+    def test_cli_trains_on_windows_and_evaluate_and_predict_vote_per_recording(self):
+        tmp_path = pathlib.Path(self.get_temp_dir())
+        write_watch(tmp_path / "watch")
+        out = tmp_path / "fa"
+        self.assertEqual(cli.main(["train", "har.fusionactnet", "--dataset", "watch", "--data", str(tmp_path / "watch"),
+                                   "--option", "window_seconds=1", "--output", str(out), *TINY]), 0)
+        results = json.loads((out / "train_results.json").read_text())
+        self.assertEqual((results["window_length"], results["recordings"]), (50, {"train": 70, "val": 28, "test": 42}))
+        self.assertTrue(results["length_handling"].startswith("recordings of 60-147 steps cut into windows of 50 steps "
+                                                              "(1 s) every 25 steps (0.5 s) at 50 Hz"))
+        self.assertEqual(set(results["metrics"]), {"accuracy", "macro_f1", "recording_accuracy", "recording_macro_f1"})
+        self.assertEqual(set(results["baselines"]["random_forest"]), set(results["metrics"]))
+        self.assertEqual(results["details"]["n_test_recordings"], 42)
+        self.assertEqual(results["details"]["n_test"], results["windows"]["test"])
+        self.assertTrue(results["grouping"].startswith("chosen on the training split (domains.har.grouping): "))
+
+        # evaluate takes the model's windows (50 steps at the set's 50 Hz) and scores what train scored.
+        self.assertEqual(cli.main(["evaluate", "har.fusionactnet", "--model", str(out / "best.keras"), "--dataset",
+                                   "watch", "--data", str(tmp_path / "watch"), "--output", str(tmp_path / "e"),
+                                   "--verbose", "0"]), 0)
+        evaluated = json.loads((tmp_path / "e" / "evaluate_results.json").read_text())
+        self.assertEqual(evaluated["metrics"], results["metrics"])
+        code, error = _cli(["evaluate", "har.fusionactnet", "--model", str(out / "best.keras"), "--dataset", "watch",
+                            "--data", str(tmp_path / "watch"), "--option", "window_seconds=2", "--output",
+                            str(tmp_path / "e2")])
+        self.assertEqual(code, 1)
+        self.assertIn("takes windows of 50 steps. Received: windows of 100 steps", error)
+
+        # predict --option vote=true: windows of each series every half window, and one voted row per series.
+        series = tmp_path / "two.npy"
+        np.save(series, np.random.default_rng(0).normal(size=(2, 120, 6)).astype("float32"))
+        self.assertEqual(cli.main(["predict", "har.fusionactnet", "--model", str(out / "best.keras"), "--output",
+                                   str(tmp_path / "p"), "--option", "vote=true", str(series)]), 0)
+        rows = [line.split(",") for line in (tmp_path / "p" / "predictions.csv").read_text().splitlines()]
+        header, rows = rows[0], rows[1:]
+        self.assertEqual(header, ["file", "series", "window", "prediction", "score"])
+        # 120 steps, windows of 50 every 25: starts 0, 25, 50 -> 3 windows per series.
+        self.assertEqual([(row[1], row[2]) for row in rows],
+                         [("0", "0"), ("0", "1"), ("0", "2"), ("1", "0"), ("1", "1"), ("1", "2"), ("0", "vote"),
+                          ("1", "vote")])
+        model = keras.saving.load_model(out / "best.keras")
+        x = np.load(series)
+        windows = np.stack([x[s, start:start + 50] for s in (0, 1) for start in (0, 25, 50)])
+        mean = model.predict(windows, verbose=0).reshape(2, 3, -1).mean(axis=1)
+        self.assertEqual([row[3] for row in rows[-2:]], [model.class_names[i] for i in mean.argmax(axis=1)])
+        self.assertAllClose([float(row[4]) for row in rows[-2:]], mean.max(axis=1), atol=1e-4)

@@ -1,35 +1,13 @@
 """The smartwatch shoulder-exercise reader and its subject-wise, windowed splits, on a file of its layout."""
 
 import pathlib
-import pickle
 
 import numpy as np
 
 from core.testing import TestCase
 from domains.har.data import load_har
-from domains.har.data.watch import WATCH_CLASS_NAMES, WATCH_TEST_SUBJECTS, load_watch
-
-
-def write_watch(folder, subjects=range(1, 11), seed=0):
-    """seglearn's layout: a .npy holding one pickled dict; 2 recordings per subject and exercise, 60-149 steps."""
-    rng = np.random.default_rng(seed)
-    X, y, subject, side = [], [], [], []
-    for s in subjects:
-        for exercise in range(7):
-            for arm in (0, 1):
-                n = int(rng.integers(60, 150))
-                # Column 0 carries (subject, exercise, arm) so a window shows where it came from.
-                signal = rng.normal(size=(n, 6))
-                signal[:, 0] = s * 100 + exercise * 10 + arm
-                X.append(signal)
-                y.append(exercise)
-                subject.append(s)
-                side.append(float(arm))
-    d = {"X": X, "y": np.array(y), "subject": np.array(subject), "side": np.array(side),
-         "X_labels": ["ax", "ay", "az", "wx", "wy", "wz"], "y_labels": list(WATCH_CLASS_NAMES)}
-    path = pathlib.Path(folder) / "watch_dataset.npy"
-    np.save(path, d, allow_pickle=True)
-    return path
+from domains.har.data.watch import WATCH_TEST_SUBJECTS, load_watch
+from tests.domains.har.data.fixtures.make_fixtures import write_watch
 
 
 class _Evil:
