@@ -46,12 +46,14 @@ ELEVATION_BINS = np.array([0.0, 20.0, 30.0, 40.0, 50.0, 90.0])
 ABLATION_VARIANTS = {
     "clean (relief and light only)": ("form", "stone", "photo", "damage"),
     "+ letter form": ("stone", "photo", "damage"),
+    "+ letter form, font outline only (no stroke variation)": ("strokes", "stone", "photo", "damage"),
     "+ stone": ("form", "photo", "damage"),
     "+ photograph": ("form", "stone", "damage"),
     "+ damage (every kind)": ("form", "stone", "photo"),
     **{f"+ {kind} only": ("form", "stone", "photo", *(other for other in DAMAGE_KINDS if other != kind))
        for kind in DAMAGE_KINDS},
     "all but damage": ("damage",),
+    "all but stroke variation": ("strokes",),
     "all (the test split)": (),
 }
 # The conditions of `stage_ablation`'s quartile table: name → value of an example's plan (`AramaicSynth.conditions`).

@@ -5,7 +5,9 @@ through one geometric map (`glyph_map`) that holds the paper's augmentations (ro
 white-border padding, a 3-point affine jitter of ±20/256 of the side with p = 0.7, an elastic
 distortion drawn from six alpha/sigma ranges of `ELASTIC_RANGES` with p = 0.6) and a mild
 always-on stroke jitter; the stroke width varies along the strokes and is thinned or thickened
-(the paper's erode/dilate, p = 0.2 each) by moving the SDF's zero level. A fragment of a
+(the paper's erode/dilate, p = 0.2 each) by moving the SDF's zero level. With the synth's
+`stroke_variation`, a letter is drawn instead from its font's strokes, each varied in angle,
+length, curvature, thickness and terminals (`strokes`), through the same map. A fragment of a
 neighbouring letter may enter at an edge. `stroke_profile` returns the carved profile: 0 outside
 the strokes, 1 on their floor, with rounded edges. Parameters of the paper given for its 256-pixel
 crops (±20 px, 0–50 px, elastic alpha/sigma) are scaled from `PAPER_SIZE` to the image size.
@@ -27,6 +29,7 @@ import numpy as np
 
 from domains.aramaic.letters import GLYPH_BOX, GLYPH_CANVAS
 from domains.aramaic.noise import blur
+from domains.aramaic.strokes import stroke_distance
 
 # The paper's elastic distortions (alpha, sigma ranges at 256 px): the first and last are the
 # repository's; the four between are the project's geometric interpolation (docs/papers.md §6).
@@ -131,7 +134,7 @@ def sample_sdf(sdf, glyph, coords):
     return np.where(outside, np.maximum(values, 4.0), values).astype("float32")
 
 
-def stroke_profile(column, noise, letter, sdf, y, x):
+def stroke_profile(column, noise, letter, sdf, y, x, strokes=None):
     """The carved profile of each example's letter (and neighbour fragment): float `(N, S, S)` in [0, 1].
 
     0 outside the strokes, 1 on their floor, with rounded edges of width `edge`; the stroke is
@@ -145,6 +148,10 @@ def stroke_profile(column, noise, letter, sdf, y, x):
         letter: bool `(N,)`: the example shows a letter (not "No Letter").
         sdf: float32 `(G, GLYPH_CANVAS, GLYPH_CANVAS)` of the synth's fonts.
         y, x: float32 `(S, S)` pixel coordinates about the image's centre.
+        strokes: None, or `(drawn, segments, radii)`: bool `(N,)` examples drawn from their varied
+            strokes (`strokes.perturb`) instead of the font's outline, with float32 `(N, M, 2, 2)`
+            segments and `(N, M, 2)` radii in glyph-canvas pixels (`strokes.stroke_distance`).
+            Defaults to None (every letter from its font).
 
     Example:
     ```python
@@ -155,7 +162,11 @@ def stroke_profile(column, noise, letter, sdf, y, x):
     ```
     """
     coords, pixel_per_glyph = glyph_map(column, noise, y, x)
-    distance = np.where(letter[:, None, None], sample_sdf(sdf, column("glyph"), coords) * pixel_per_glyph, 1e3)
+    glyph_distance = sample_sdf(sdf, column("glyph"), coords)
+    if strokes is not None and np.any(strokes[0] & letter):
+        drawn = np.flatnonzero(strokes[0] & letter)
+        glyph_distance[drawn] = stroke_distance(strokes[1][drawn], strokes[2][drawn], coords[drawn])
+    distance = np.where(letter[:, None, None], glyph_distance * pixel_per_glyph, 1e3)
     neighbour = np.flatnonzero(column("neighbour") >= 0)
     if len(neighbour):  # a fragment of another letter beside this one, entering at an edge
         moved = coords[neighbour] + column("neighbour_offset")[neighbour][:, :, None, None]

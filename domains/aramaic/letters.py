@@ -56,8 +56,23 @@ def _key(name):
     return "".join(ch for ch in str(name).lower() if ch.isalnum())
 
 
-def check_font(path):
+def _entries(codepoints):
+    """The 22 letters' code points as tuples (main form first, then its alternates)."""
+    if len(codepoints) != len(LETTERS):
+        raise ValueError(f"letters.py: codepoints must give the 22 letters Alef ... Tav. Received: {len(codepoints)} "
+                         f"entries")
+    return tuple(tuple(int(c) for c in entry) if isinstance(entry, (tuple, list)) else (int(entry),)
+                 for entry in codepoints)
+
+
+def check_font(path, codepoints=CODEPOINTS):
     """Check that `path` is a readable font whose cmap has all 22 letters; returns the resolved path.
+
+    Args:
+        path: str or Path of the font.
+        codepoints: the 22 letters' code points, Alef ... Tav: each an int, or a tuple (main
+            form, alternates such as final forms; every one must be in the cmap). Defaults to
+            the Imperial Aramaic block (`CODEPOINTS`); `hands.script_codepoints` gives others.
 
     A file fontTools or FreeType cannot open, or one without a character map (a font header and
     no tables: what a corrupt file can look like), is "not a readable font".
@@ -96,10 +111,13 @@ def check_font(path):
         ImageFont.truetype(str(path), size=16)
     except OSError as error:
         raise unreadable(f"FreeType: {error}") from None
-    missing = [f"{name} (U+{cp:05X})" for name, cp in zip(LETTERS, CODEPOINTS) if cp not in cmap]
+    missing = [f"{name} (U+{cp:05X})" for name, entry in zip(LETTERS, _entries(codepoints)) for cp in entry
+               if cp not in cmap]
     if missing:
+        first = _entries(codepoints)[0][0]
         raise ValueError(f"{path}: the font lacks {len(missing)} of the 22 Aramaic letters: {', '.join(missing)}. "
-                         f"Use a font covering U+10840-U+10855 (e.g. Noto Sans Imperial Aramaic).")
+                         f"Use a font covering U+10840-U+10855 (e.g. Noto Sans Imperial Aramaic)"
+                         + ("." if first == CODEPOINTS[0] else f", or the script from U+{first:05X} asked for."))
     return path
 
 
@@ -116,34 +134,53 @@ class Glyphs:
 
     Attributes:
         font: pathlib.Path of the font.
-        sdf: float32 `(22, GLYPH_CANVAS, GLYPH_CANVAS)`: distance to the glyph's outline in canvas
+        sdf: float32 `(G, GLYPH_CANVAS, GLYPH_CANVAS)`: distance to the glyph's outline in canvas
             pixels, negative inside the strokes; each glyph scaled so its larger side is
-            `GLYPH_BOX` pixels, centred.
-        masks: bool `(22, GLYPH_CANVAS, GLYPH_CANVAS)`: the rendered glyphs.
+            `GLYPH_BOX` pixels, centred. The first 22 are the letters' main forms, Alef ... Tav;
+            any others are alternates (final forms), G = 22 without them.
+        masks: bool `(G, GLYPH_CANVAS, GLYPH_CANVAS)`: the rendered glyphs.
+        classes: int `(G,)`: each glyph's class (0 ... 21).
+        codepoints: int `(G,)`: each glyph's code point.
     """
 
     font: pathlib.Path
     sdf: np.ndarray
     masks: np.ndarray
+    classes: np.ndarray = None
+    codepoints: np.ndarray = None
 
 
 _CACHE = {}
 
 
-def load_glyphs(font=None):
-    """The 22 letters of `font` (default: the sample font) as `Glyphs`; cached per resolved path.
+def load_glyphs(font=None, codepoints=CODEPOINTS):
+    """The 22 letters of `font` (default: the sample font) as `Glyphs`; cached per resolved path and code points.
 
     Args:
         font: str or Path of a TrueType/OpenType font, or None for Noto Sans Imperial Aramaic.
+        codepoints: the 22 letters' code points (`check_font`). Defaults to Imperial Aramaic's.
 
     Raises:
         FileNotFoundError, ValueError: see `check_font`.
+
+    Example:
+    ```python
+    from domains.aramaic.hands import hand
+    hebrew = hand("hebrew:NotoSansHebrew")
+    glyphs = load_glyphs(hebrew.path, hebrew.codepoints)   # 27 glyphs: 22 letters + 5 final forms
+    glyphs.classes[22:]                                    # [10 12 13 16 17]: Kaf, Mem, Nun, Pe, Tsadik
+    ```
     """
-    path = check_font(default_font() if font is None else font).resolve()
-    if path not in _CACHE:
-        masks = np.stack([_render_glyph(path, cp) for cp in CODEPOINTS])
-        _CACHE[path] = Glyphs(path, np.stack([_signed_distance(m) for m in masks]), masks)
-    return _CACHE[path]
+    entries = _entries(codepoints)
+    path = check_font(default_font() if font is None else font, entries).resolve()
+    key = (path, entries)
+    if key not in _CACHE:
+        order = [(index, entry[0]) for index, entry in enumerate(entries)]
+        order += [(index, cp) for index, entry in enumerate(entries) for cp in entry[1:]]
+        masks = np.stack([_render_glyph(path, cp) for _, cp in order])
+        _CACHE[key] = Glyphs(path, np.stack([_signed_distance(m) for m in masks]), masks,
+                             np.array([index for index, _ in order]), np.array([cp for _, cp in order]))
+    return _CACHE[key]
 
 
 def _render_glyph(path, codepoint, oversample=4):

@@ -60,17 +60,19 @@ from core.data.generated import example_rng, generated_batch_dataset
 from core.evaluation import save_figure
 from domains.aramaic.damage import DAMAGE_KINDS, MIN_LEGIBILITY, crack_walk, damage, legibility, raise_legibility
 from domains.aramaic.letter_form import ELASTIC_RANGES, ELASTIC_STRENGTH, PAPER_SIZE, font_mask, stroke_profile
-from domains.aramaic.letters import CLASS_NAMES, GLYPH_BOX, LETTERS, NO_LETTER_CLASS, NUM_CLASSES, load_glyphs
+from domains.aramaic.hands import Hand, hand, is_hand_name
+from domains.aramaic.letters import CLASS_NAMES, CODEPOINTS, GLYPH_BOX, LETTERS, NO_LETTER_CLASS, NUM_CLASSES, load_glyphs
 from domains.aramaic.lighting import RELIEFS, light_vector, shade
 from domains.aramaic.noise import NOISE_BETAS, bank_size, noise_bank, noise_fields
 from domains.aramaic.photograph import photograph
 from domains.aramaic.stone import STONES, stone_surface
+from domains.aramaic.strokes import perturb, stroke_model
 
 STAGES = ("font", "letter form", "relief, raking light", "stone", "damage", "photograph")
 PARAM_NAMES = ("severity", "elevation", "azimuth", "stone", "legibility")
 UNIFORM_DRAWS = 64  # scalar conditions per example, drawn at once (`_plan` uses at most 63)
 # Stages that `ablate` can switch off (`AramaicSynth`), each with the kinds of damage on their own.
-ABLATIONS = ("form", "stone", "photo", "damage", *DAMAGE_KINDS)
+ABLATIONS = ("form", "strokes", "stone", "photo", "damage", *DAMAGE_KINDS)
 
 
 class _Uniforms:
@@ -109,8 +111,10 @@ class AramaicSynth:
 
     Args:
         image_size: int >= 32. Side of the square images. Defaults to 64.
-        fonts: str, Path, list of them, or None. Fonts covering U+10840-U+10855, mixed at random
-            per example. Defaults to None (the Noto Sans Imperial Aramaic sample).
+        fonts: str, Path, `hands.Hand`, a hand's name ('phoenician:NotoSansPhoenician'), a list
+            of them, or None. Fonts covering U+10840-U+10855, or hands (another script's letters
+            mapped to the 22 classes, alternates such as final forms drawn at random), mixed at
+            random per example. Defaults to None (the Noto Sans Imperial Aramaic sample).
         severity: (low, high) in [0, 1]. Range of the damage severity. Defaults to (0.0, 0.8).
         elevation: (low, high) degrees. Range of the light's elevation above the stone (low =
             raking). Defaults to (10, 60).
@@ -133,7 +137,13 @@ class AramaicSynth:
             or JPEG, gamma 2.2); "damage" none of the damage, or one kind of it by its name in
             `DAMAGE_KINDS`. Every condition is still drawn, in the same order, and only then
             neutralised: the other stages of an example are the same as without `ablate`, and
-            `severity` stays as drawn. Defaults to () (the full pipeline).
+            `severity` stays as drawn; "strokes" draws every letter from its font's outline (no
+            stroke variation). Defaults to () (the full pipeline).
+        stroke_variation: float in [0, 1]. Chance that a letter is drawn from its font's strokes,
+            each varied in angle, length, curvature, thickness and terminals (`strokes`), instead
+            of the font's outline. Its draws come after every other one: 0 leaves the stream as it
+            was. Defaults to 0.
+        stroke_strength: float >= 0. Scales the stroke variation (`strokes.perturb`). Defaults to 1.
 
     Raises:
         FileNotFoundError, ValueError: a missing or unreadable font, a font without all 22 letters
@@ -153,7 +163,7 @@ class AramaicSynth:
 
     def __init__(self, image_size=64, fonts=None, severity=(0.0, 0.8), elevation=(10.0, 60.0), rotation=20.0,
                  neighbour_probability=0.3, stones=STONES, reliefs=RELIEFS, jpeg=True, min_legibility=MIN_LEGIBILITY,
-                 seed=0, ablate=()):
+                 seed=0, ablate=(), stroke_variation=0.0, stroke_strength=1.0):
         if not isinstance(image_size, (int, np.integer)) or image_size < 32:
             raise ValueError(f"image_size must be an integer >= 32. Received: image_size={image_size!r}")
         low, high = (float(v) for v in severity)
@@ -166,7 +176,16 @@ class AramaicSynth:
             if not values or set(values) - set(known):
                 raise ValueError(f"{name} must be a non-empty subset of {known}. Received: {name}={values}")
         font_list = fonts if isinstance(fonts, (list, tuple)) else [fonts]
-        self.glyphs = [load_glyphs(font) for font in font_list]  # checks each font
+        if not font_list:
+            raise ValueError(f"synth.py: fonts must name at least one font or hand, or be None. Received: fonts={fonts!r}")
+        sources = [_font_source(font) for font in font_list]
+        self.glyphs = [load_glyphs(path, codepoints) for _, path, codepoints in sources]  # checks each font
+        self.font_names = [name for name, _, _ in sources]
+        if not 0.0 <= float(stroke_variation) <= 1.0 or not float(stroke_strength) >= 0.0:
+            raise ValueError(f"stroke_variation must be in [0, 1] and stroke_strength >= 0. Received: "
+                             f"stroke_variation={stroke_variation}, stroke_strength={stroke_strength}")
+        self.stroke_variation = float(stroke_variation)
+        self.stroke_strength = float(stroke_strength)
         self.image_size = int(image_size)
         self.severity = (low, high)
         self.elevation = (e_low, e_high)
@@ -187,7 +206,15 @@ class AramaicSynth:
         self._scale = size / 64.0  # pixel quantities below are for 64 px and scale with the size
         centre = (size - 1) / 2.0
         self._y, self._x = np.mgrid[0:size, 0:size].astype("float32") - centre
-        self._sdf = np.concatenate([glyphs.sdf for glyphs in self.glyphs])  # font f, letter l at f * 22 + l
+        self._sdf = np.concatenate([glyphs.sdf for glyphs in self.glyphs])  # font f, letter l at offset[f] + l
+        self._offsets = np.cumsum([0] + [len(glyphs.sdf) for glyphs in self.glyphs])[:-1]
+        # font → letter → its alternates' glyph indices (final forms), after the main form at offset + letter
+        self._alternates = [[[int(offset) + g for g in np.flatnonzero(glyphs.classes == letter) if g >= len(LETTERS)]
+                             for letter in range(len(LETTERS))] for offset, glyphs in zip(self._offsets, self.glyphs)]
+        self._strokes = None
+        if self.stroke_variation > 0:
+            self._strokes = [_stroke_model(glyphs, index) for glyphs in self.glyphs for index in range(len(glyphs.masks))]
+            self._num_segments = max(model.num_segments for model in self._strokes)
         self._bank_size = bank_size(size)
         self._tiled = np.tile(noise_bank(size, self._bank_size), (1, 1, 2, 2))  # windows of it are the shifted fields
         self._neutral = self._neutral_conditions()
@@ -197,7 +224,9 @@ class AramaicSynth:
         k = self._scale
         neutral = {
             "form": dict(zoom=0.75, padding=0.0, angle=0.0, shift=(0.0, 0.0), affine=np.zeros((3, 2)), elastic_alpha=0.0,
-                         elastic_sigma=0.0, stroke=0.25 * k, neighbour=-1, jitter=0.0, stroke_jitter=0.0),
+                         elastic_sigma=0.0, stroke=0.25 * k, neighbour=-1, jitter=0.0, stroke_jitter=0.0,
+                         stroke_form=False),
+            "strokes": dict(stroke_form=False),
             "stone": dict(fine=0.0, coarse=0.0, pits=0.0, albedo_fine=0.0, albedo_coarse=0.0, veins=0.0, specular=0.0),
             "photo": dict(exposure=0.5, white_balance=np.ones(3), vignette=0.0, focus=(0.0, 0.0), shot_noise=0.0,
                           read_noise=0.0, gamma=2.2, jpeg=0),
@@ -209,6 +238,8 @@ class AramaicSynth:
             "stains": dict(stains=0.0),
         }
         kinds = {kind for name in self.ablate for kind in (DAMAGE_KINDS if name == "damage" else (name,))}
+        if "form" in kinds:
+            kinds.add("strokes")
         return {key: value for kind in sorted(kinds) for key, value in neutral[kind].items()}
 
     # ------------------------------------------------------------------ the stream
@@ -320,7 +351,12 @@ class AramaicSynth:
 
         # 1. Letter form: one inverse map from the image grid to the glyph canvas.
         letter = np.array(labels) != NO_LETTER_CLASS
-        profile = stroke_profile(column, noise, letter, self._sdf, self._y, self._x)
+        strokes = None
+        if self._strokes is not None:
+            drawn = column("stroke_form").astype(bool)
+            used = int(column("segment_count")[drawn].max()) if drawn.any() else 0  # the rest is padding
+            strokes = (drawn, column("segments")[:, :used], column("segment_radii")[:, :used])
+        profile = stroke_profile(column, noise, letter, self._sdf, self._y, self._x, strokes)
         if out is not None:
             out["font"] = font_mask(self._sdf, column("glyph"), letter, self._y, self._x)
             out["letter form"] = profile.astype("float32")
@@ -368,9 +404,9 @@ class AramaicSynth:
         font = min(int(u() * len(self.glyphs)), len(self.glyphs) - 1)
         stone = self.stones[min(int(u() * len(self.stones)), len(self.stones) - 1)]
         relief = self.reliefs[min(int(u() * len(self.reliefs)), len(self.reliefs) - 1)]
-        plan = {"label": int(label), "severity": s, "font": self.glyphs[font].font.name, "stone": stone,
+        plan = {"label": int(label), "severity": s, "font": self.font_names[font], "stone": stone,
                 "relief": relief, "azimuth": u(0.0, 360.0), "elevation": u(*self.elevation),
-                "glyph": font * len(LETTERS) + min(label, len(LETTERS) - 1),
+                "glyph": int(self._offsets[font]) + min(label, len(LETTERS) - 1),
                 "relief_sign": -1.0 if relief == "incised" else 1.0}
         # Letter form: the paper's zoom, white border, rotation, affine and elastic; stroke width.
         plan.update(zoom=u(0.5, 0.9), padding=u(0.0, 50.0 / PAPER_SIZE), angle=np.deg2rad(u(-self.rotation, self.rotation)),
@@ -394,7 +430,7 @@ class AramaicSynth:
         other = min(int(u() * len(LETTERS)), len(LETTERS) - 1)
         side = min(int(u() * 4), 3)
         gap = u(1.0, 1.25) * GLYPH_BOX  # beside the letter, entering at an edge
-        plan["neighbour"] = font * len(LETTERS) + other if has_neighbour else -1
+        plan["neighbour"] = int(self._offsets[font]) + other if has_neighbour else -1
         plan["neighbour_offset"] = np.array([[0, gap], [0, -gap], [gap, 0], [-gap, 0]][side], "float32")
         # Relief and light.
         plan.update(edge=u(0.7, 1.8) * k, depth=u(1.0, 3.0) * k, ambient=u(0.12, 0.3))
@@ -427,6 +463,16 @@ class AramaicSynth:
         plan["chips"] = (rng.integers(0, size, (2, chips)), rng.uniform(2.0, 6.0, chips) * k)
         plan["cracks"] = [crack_walk(rng, size) for _ in range(rng.poisson(1.2 * s))]
         plan["noise"] = rng.integers(0, [self._bank_size, 8, size, size], size=(len(NOISE_BETAS), 4))
+        # Draws added later come last, and only when used, so that the earlier streams stay as they were.
+        alternates = self._alternates[font][min(label, len(LETTERS) - 1)] if label != NO_LETTER_CLASS else []
+        if alternates:  # a final form now and then, as often as each other form
+            choice = int(rng.integers(0, len(alternates) + 1))
+            plan["glyph"] = plan["glyph"] if choice == 0 else alternates[choice - 1]
+        if self._strokes is not None:
+            plan["stroke_form"] = bool(rng.random() < self.stroke_variation)
+            plan["segment_count"] = self._strokes[plan["glyph"]].num_segments
+            plan["segments"], plan["segment_radii"] = perturb(self._strokes[plan["glyph"]], rng, self.stroke_strength,
+                                                              self._num_segments)
         plan.update(self._neutral)  # the stages switched off by `ablate`, after every draw
         return plan
 
@@ -499,6 +545,31 @@ class AramaicSynth:
         if path is not None:
             save_figure(figure, path, dpi=80)
         return figure
+
+
+_STROKE_MODELS = {}
+
+
+def _stroke_model(glyphs, index):
+    """`strokes.stroke_model` of glyph `index` of `glyphs`, cached (tracing takes about 30 ms a glyph)."""
+    key = (glyphs.font, int(glyphs.codepoints[index]) if glyphs.codepoints is not None else index)
+    if key not in _STROKE_MODELS:
+        _STROKE_MODELS[key] = stroke_model(glyphs.masks[index])
+    return _STROKE_MODELS[key]
+
+
+def _font_source(font):
+    """(name, path, codepoints) of a font path, a `Hand`, a hand's name, or None (the sample font)."""
+    if is_hand_name(font):
+        font = hand(font)
+    if isinstance(font, Hand):
+        if font.path is None:
+            raise FileNotFoundError(f"synth.py: the font of hand {font.name}, {font.font_file}, is not installed. "
+                                    f"Expected it from the Debian package {font.package} (apt-get install {font.package}). "
+                                    f"Received: fonts=[{font.name!r}]")
+        return font.name, font.path, font.codepoints
+    glyph_font = load_glyphs(font).font  # checks the file
+    return glyph_font.name, glyph_font, CODEPOINTS
 
 
 class Columns:

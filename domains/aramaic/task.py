@@ -45,6 +45,8 @@ from domains.aramaic.data import (
     synthetic_test_split,
 )
 from domains.aramaic.evaluation import report, stage_ablation
+from domains.aramaic.generalisation import calibrate_on_hands, hand_metrics, score_hands, split_hands
+from domains.aramaic.hands import available_hands
 from domains.aramaic.letters import DEFAULT_FONT_SAMPLE
 from domains.aramaic.model import PAPER_ACCURACY, AramaicClassifier
 from domains.aramaic.training import (
@@ -81,6 +83,13 @@ OPTIONS = (
     Option("rotation", float, 20.0, "largest rotation in degrees either way (the paper: 180)"),
     Option("min_legibility", float, MIN_LEGIBILITY, "least contrast of a letter against the stone (0: letters may be lost)"),
     Option("fonts", list, [], f"font files to mix (default: the {DEFAULT_FONT_SAMPLE} sample)"),
+    Option("hands", list, [], "hands to train on and test in style: 'all', 'script:*' or names of hands.HAND_NAMES "
+                              "(default: the fonts option); the held-out and calibration hands are taken out"),
+    Option("held_out_hands", list, [], "hands never trained or calibrated on, each scored on its own test split"),
+    Option("calibration_hands", list, [], "hands not trained on whose validation letters set the temperature and "
+                                          "the 'illegible' threshold (default: the training hands' validation)"),
+    Option("calibration_examples", int, 1150, "letters of the calibration hands' set"),
+    Option("stroke_variation", float, 0.0, "chance that a letter is drawn from its varied strokes (strokes.py)"),
     Option("ablation", bool, False, "evaluate: also score per renderer stage and by condition quartile (ablation.json)"),
     Option("ablation_examples", int, 460, "evaluate with ablation: test letters per stage variant"),
 )
@@ -94,7 +103,28 @@ def _test_severity(options):
 
 
 def _synth_options(options):
-    return dict(fonts=options["fonts"] or None, rotation=options["rotation"], min_legibility=options["min_legibility"])
+    """`AramaicSynth` settings of the in-style data: the training hands (less the held-out and calibration ones)."""
+    fonts = _hand_split(options)[0] if options["hands"] else options["fonts"] or None
+    return dict(fonts=fonts, rotation=options["rotation"], min_legibility=options["min_legibility"],
+                stroke_variation=options["stroke_variation"])
+
+
+def _hand_split(options):
+    """(training hands or [], held-out hands, calibration hands) of the options (`generalisation.split_hands`)."""
+    held, calibrating = options["held_out_hands"], options["calibration_hands"]
+    if options["hands"]:
+        return split_hands(options["hands"], held, calibrating)
+    held = [h.name for h in available_hands(held)] if held else []
+    calibrating = [h.name for h in available_hands(calibrating)] if calibrating else []
+    if set(held) & set(calibrating):
+        raise ValueError(f"task.py: a hand is either held out or used for calibration, not both. "
+                         f"Received: {sorted(set(held) & set(calibrating))} in both")
+    return [], held, calibrating
+
+
+def _other_options(options):
+    return dict(rotation=options["rotation"], min_legibility=options["min_legibility"],
+                stroke_variation=options["stroke_variation"])
 
 
 def _splits(config, image_size):
@@ -194,6 +224,14 @@ class AramaicLettersTask(TaskRunner):
                 steps_per_epoch=options["steps_per_epoch"], learning_rate=options["learning_rate"],
                 target_accuracy=options["target_accuracy"], time_budget=None if minutes is None else 60.0 * minutes,
                 seed=config.seed, verbose=config.verbose)
+            train_hands, held, calibrating = _hand_split(options)
+            if set(train_hands) & set(held):  # split_hands never lets this happen; a fold must not see its hand
+                raise ValueError(f"task.py: the training hands include held-out ones. Received: {sorted(set(train_hands) & set(held))}")
+            chosen = None
+            if calibrating:
+                chosen = calibrate_on_hands(model, calibrating, options["calibration_examples"], options["target_accuracy"],
+                                            config.seed, (0.0, options["severity_max"]), **_other_options(options))
+                model.save(config.output_dir / "calibrated.keras")
         title = f"ResNet-{model.depth} (width {model.width}), {model.image_size} px"
         scored = report(model, splits.test, config.output_dir / "test", f"{title}: synthetic test split")
         results = {"best_model": str(config.output_dir / "best.keras"),
@@ -206,6 +244,15 @@ class AramaicLettersTask(TaskRunner):
                    "temperature": model.temperature, "illegible_threshold": model.illegible_threshold,
                    **{f"test_{key}": value for key, value in scored["metrics"].items()},
                    "test_report_json": scored["report_json"]}
+        if train_hands:
+            results["train_hands"] = train_hands
+        if chosen is not None:
+            results.update(calibration_hands=calibrating, calibration_answered=chosen["answered_fraction"],
+                           calibration_answered_accuracy=chosen["answered_accuracy"])
+        if held:
+            results.update(hand_metrics(score_hands(model, held, config.output_dir / "held_out", title,
+                                                    options["test_examples"], config.seed, _test_severity(options),
+                                                    **_other_options(options))))
         if config.data:
             real = self._real(config, model, config.output_dir / "real", title)
             results.update({f"real_{key}": value for key, value in real["metrics"].items()},
@@ -272,6 +319,11 @@ class AramaicLettersTask(TaskRunner):
             return self._real(config, model, config.output_dir, title)
         test, described = _test_split(config, model.image_size)
         results = report(model, test, config.output_dir, f"{title}: {described}")
+        held = _hand_split(options)[1]
+        if held:
+            results.update(hand_metrics(score_hands(
+                model, held, config.output_dir / "held_out", title, options["test_examples"], config.seed,
+                _test_severity(options), **_other_options(options))))
         if options["ablation"]:
             table = stage_ablation(model, config.output_dir, num_examples=options["ablation_examples"],
                                    quartile_examples=options["test_examples"], seed=config.seed,

@@ -1,6 +1,7 @@
 """The Aramaic preset's recipe (`domains/aramaic/presets.py`) and what it shipped (loading, size, score: test_template.py)."""
 
 import numpy as np
+import pytest
 
 from core.presets import Recipe
 from core.testing import TestCase
@@ -40,3 +41,26 @@ class PresetTest(TestCase):
                     "answered_accuracy"):
             self.assertAlmostEqual(score["metrics"][key], trained[key], delta=1e-7, msg=key)  # ECE: 6e-9 apart
         self.assertAlmostEqual(score["baselines"]["chance"]["accuracy"], trained["chance_accuracy"])
+
+
+class NextRecipeTest(TestCase):
+    def test_the_next_preset_never_trains_on_its_held_out_or_calibration_hands(self):
+        from domains.aramaic.presets import NEXT_RECIPES
+        from domains.aramaic.task import AramaicLettersTask, _hand_split
+
+        recipe = NEXT_RECIPES["aramaic_letters_hands"]
+        from domains.aramaic.hands import missing_hands
+
+        if missing_hands(recipe.options["held_out_hands"] + recipe.options["calibration_hands"]):
+            pytest.skip("the hands of the recipe are not installed (scripts/setup.sh installs their fonts)")
+        self.assertEqual(recipe.task, "aramaic.letters")
+        options = AramaicLettersTask.resolve_options(recipe.options)
+        train, held, calibrating = _hand_split(options)
+        self.assertTrue(held and calibrating)
+        self.assertFalse(set(train) & (set(held) | set(calibrating)))
+        scored = AramaicLettersTask.resolve_options(recipe.evaluate)
+        self.assertEqual(_hand_split(scored), (train, held, calibrating))  # scored on the same split
+        self.assertEqual(scored["stroke_variation"], options["stroke_variation"])
+        self.assertLessEqual(options["time_minutes"], 120)
+        model = AramaicClassifier(image_size=options["image_size"], width=options["width"], depth=options["depth"])
+        self.assertLess(model.count_params() * 2 / 1e6, 9.0)  # float16 storage within the 10 MB limit

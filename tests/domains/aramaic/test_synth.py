@@ -121,7 +121,7 @@ class SettingsTest(TestCase):
 @pytest.mark.usefixtures("noto_font")
 class AblateTest(TestCase):
     def test_ablated_conditions_are_drawn_then_neutralised(self):
-        settings = {"image_size": 32, "fonts": self.noto_font, "severity": (0.5, 1.0)}
+        settings = {"image_size": 32, "fonts": self.noto_font, "severity": (0.5, 1.0), "stroke_variation": 0.5}
         full = AramaicSynth(**settings).conditions(23, seed=4)
         for name in ABLATIONS:
             ablated = AramaicSynth(ablate=name, **settings)
@@ -139,3 +139,30 @@ class AblateTest(TestCase):
         no_damage = AramaicSynth(ablate=("damage",), **settings).arrays(4, seed=4)[0]
         np.testing.assert_array_equal(AramaicSynth(ablate=DAMAGE_KINDS, **settings).arrays(4, seed=4)[0], no_damage)
         self.assertFalse(np.array_equal(no_damage, images))
+
+
+@pytest.mark.usefixtures("noto_font")
+class StrokeVariationTest(TestCase):
+    def test_stroke_draws_come_last_and_vary_only_the_letter_form(self):
+        plain = AramaicSynth(image_size=32, fonts=self.noto_font)
+        varied = AramaicSynth(image_size=32, fonts=self.noto_font, stroke_variation=1.0)
+        # Its draws come after every other: switched off, the stream is the one without it.
+        np.testing.assert_array_equal(
+            AramaicSynth(image_size=32, fonts=self.noto_font, stroke_variation=1.0, ablate="strokes").arrays(8, seed=3)[0],
+            plain.arrays(8, seed=3)[0])
+        for plan, reference in zip(varied.conditions(8, seed=3), plain.conditions(8, seed=3)):
+            self.assertTrue(all(same(plan[key], reference[key]) for key in reference))
+            self.assertTrue(plan["stroke_form"])
+            self.assertEqual(plan["segments"].shape, (varied._num_segments, 2, 2))
+        for label in (0, 12, 21):
+            a = plain.example(label, seed=3, severity=0.0, stages=True).stages
+            b = varied.example(label, seed=3, severity=0.0, stages=True).stages
+            np.testing.assert_array_equal(a["font"], b["font"])
+            self.assertFalse(np.array_equal(a["letter form"], b["letter form"]))
+            overlap = np.minimum(a["letter form"], b["letter form"]).sum() / np.maximum(a["letter form"],
+                                                                                            b["letter form"]).sum()
+            self.assertBetween(overlap, 0.1, 0.95)  # the same letter, in another hand
+        with self.assertRaisesRegex(ValueError, "stroke_variation must be in"):
+            AramaicSynth(image_size=32, stroke_variation=1.5)
+        with self.assertRaisesRegex(ValueError, "fonts must name at least one"):
+            AramaicSynth(image_size=32, fonts=[])
