@@ -126,7 +126,8 @@ class UEASetsTest(TestCase):
         self.assertEqual(results["details"]["n_test"], 10)
         self.assertTrue(results["length_handling"].startswith("series of 19-30 (train) and 18-30 (test) steps resampled"))
         self.assertEqual(results["static_classes"], "lie, sit")
-        self.assertTrue(results["grouping"].startswith("activity rule on the training"))
+        self.assertTrue(results["grouping"].startswith("chosen on the training split (domains.har.grouping): activity: "
+                                                       "the best separated grouping"))
         model = keras.saving.load_model(out / "best.keras")
         self.assertEqual(model.input_shape, (None, 32, 2))
         self.assertEqual(model.static_classes, ["lie", "sit"])
