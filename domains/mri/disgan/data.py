@@ -9,7 +9,10 @@
   patches from them (an endless `tf.data.Dataset` of `{"hr", "background"}`).
 - `degrade` makes the LR input from an HR patch *inside tf.data*: nearest-neighbour ×2 (the
   paper: `F.interpolate(hr, 32)`, i.e. every second voxel), k-space truncation, or Gaussian blur
-  then decimation; `add_rician_noise` optionally adds Rician noise to the LR magnitude.
+  then decimation; `add_rician_noise` optionally adds Rician noise to the LR magnitude. All three
+  share one grid: LR voxel i sits on HR voxel 2i (tested), the grid of the evaluation's
+  interpolation baselines and of the written output's affine (`inference.sr_affine`).
+  Training's "mixed" draws one of the three for every patch.
 - Many volumes: `find_volumes` (HCP tree or flat folder), `write_patch_tfrecords` /
   `read_patch_tfrecords` (TFRecord shards of HR patches via `core.data`).
 """
@@ -25,6 +28,8 @@ from core.data import make_pipeline, read_tfrecord_shards, write_tfrecord_shards
 from domains.mri.io import NiftiError, foreground_mask, list_volumes, load_volume
 
 DEGRADATIONS = ("nearest", "kspace", "blur")
+# Training may also draw one of DEGRADATIONS at random for every patch.
+TRAINING_DEGRADATIONS = (*DEGRADATIONS, "mixed")
 # HCP's preprocessed structural T1w (skull-stripped), one per subject: {root}/{subject}/T1w/...
 HCP_T1W_PATTERN = "*/T1w/T1w_acpc_dc_restore_brain.nii.gz"
 
@@ -363,11 +368,24 @@ def add_rician_noise(x, sigma, background=0.0, seed=None):
 
 
 def make_pairs_fn(degradation="nearest", scale=2, blur_sigma=1.0, noise_sigma=0.0):
-    """A tf.data map function `{"hr", "background"}` → `(lr, hr)`."""
+    """A tf.data map function `{"hr", "background"}` → `(lr, hr)`.
+
+    `degradation` is one of `TRAINING_DEGRADATIONS`: "mixed" draws nearest, k-space or blur
+    (equally likely) for every patch.
+    """
+    if degradation not in TRAINING_DEGRADATIONS:
+        raise ValueError(f"degradation must be one of {TRAINING_DEGRADATIONS}. Received: degradation={degradation!r}")
+
+    def make_lr(hr):
+        if degradation != "mixed":
+            return degrade(hr, degradation, scale, blur_sigma)
+        choice = tf.random.uniform((), 0, len(DEGRADATIONS), dtype=tf.int32)
+        branches = [lambda method=method: degrade(hr, method, scale, blur_sigma) for method in DEGRADATIONS]
+        return tf.switch_case(choice, branches)
 
     def to_pair(example):
         hr = example["hr"]
-        lr = degrade(hr, degradation, scale, blur_sigma)
+        lr = make_lr(hr)
         if noise_sigma:
             lr = add_rician_noise(lr, noise_sigma, example["background"])
         return lr, hr
@@ -401,7 +419,15 @@ def training_pipeline(patches, batch_size, degradation="nearest", scale=2, blur_
 
 
 def validation_pipeline(hr_patches, batch_size, degradation="nearest", scale=2, blur_sigma=1.0):
-    """Batched deterministic `(lr, hr)` pairs from an array of HR patches `(n, x, y, z, 1)`."""
+    """Batched deterministic `(lr, hr)` pairs from an array of HR patches `(n, x, y, z, 1)`.
+
+    With "mixed", patch i is degraded by `DEGRADATIONS[i % 3]` (fixed, so epochs compare).
+    """
+    if degradation == "mixed":
+        hr = np.asarray(hr_patches, "float32")
+        lr = np.stack([degrade(patch, DEGRADATIONS[i % len(DEGRADATIONS)], scale, blur_sigma).numpy()
+                       for i, patch in enumerate(hr)])
+        return make_pipeline((lr, hr), batch_size, training=False)
 
     def to_pair(hr):
         return degrade(hr, degradation, scale, blur_sigma), hr

@@ -1,7 +1,10 @@
 """DISGAN evaluation: PSNR / SSIM / NRMSE of super-resolved volumes beside interpolation baselines.
 
 - The LR volume is the HR volume's every second voxel (`decimate`, the paper's
-  nearest-neighbour ×2 degradation, applied to the whole volume).
+  nearest-neighbour ×2 degradation, applied to the whole volume), or the whole volume's k-space
+  truncation or blur + decimation (`data.degrade`; same grid: LR voxel i on HR voxel 2i).
+- The input's exact background stays background in every method's output
+  (`inference.background_mask`), as `resuite predict` writes it.
 - Baselines: trilinear and tricubic spline interpolation (`scipy.ndimage`, order 1 and 3) back to
   the HR grid. They use the decimation's own geometry (LR voxel i sits on HR voxel 2i), like
   `scipy.ndimage.zoom` on that grid; `zoom`'s default corner-aligned grid would shift the result
@@ -21,8 +24,8 @@ import numpy as np
 
 from core.evaluation import report_result, save_figure
 from core.metrics import nrmse, psnr, ssim
-from domains.mri.disgan.data import add_rician_noise
-from domains.mri.disgan.inference import normalize_for_inference, super_resolve
+from domains.mri.disgan.data import DEGRADATIONS, add_rician_noise, degrade
+from domains.mri.disgan.inference import background_mask, normalize_for_inference, super_resolve
 from domains.mri.io import load_volume
 
 INTERPOLATIONS = {"trilinear": 1, "tricubic": 3}
@@ -36,6 +39,22 @@ def even_crop(volume, scale=2):
 def decimate(volume, scale=2):
     """Every `scale`-th voxel: the paper's nearest-neighbour ×`scale` downsampling."""
     return np.ascontiguousarray(volume[::scale, ::scale, ::scale])
+
+
+def degrade_volume(volume, method="nearest", scale=2):
+    """The LR volume of a whole HR volume (sizes a multiple of `scale`) by `data.degrade`'s `method`.
+
+    Args:
+        volume: float array (x, y, z).
+        method: one of `data.DEGRADATIONS`. Defaults to `"nearest"` (`decimate`).
+        scale: int. Defaults to `2`.
+    """
+    if method not in DEGRADATIONS:
+        raise ValueError(f"method must be one of {DEGRADATIONS}. Received: method={method!r}")
+    if method == "nearest":
+        return decimate(volume, scale)
+    lr = degrade(np.asarray(volume, "float32")[..., None], method, scale).numpy()[..., 0]
+    return np.ascontiguousarray(lr)
 
 
 def interpolate(lr, order, scale=2, output_shape=None):
@@ -95,7 +114,7 @@ def _as_models(generator, name):
     return {name: generator}
 
 
-def compare(hr, lr, generator, region=None, name="DISGAN", tile_options=None, context=8):
+def compare(hr, lr, generator, region=None, name="DISGAN", tile_options=None, context=8, mask_background=True):
     """The table rows (nearest, trilinear, tricubic, then the model(s)) for one LR input.
 
     `generator` is one model (its row is called `name`), a dict `{row name: model}` or None.
@@ -104,6 +123,9 @@ def compare(hr, lr, generator, region=None, name="DISGAN", tile_options=None, co
     `region` plus `context` LR voxels around it (normalised with the whole LR volume's
     foreground statistics, as whole-volume inference), which gives the region the same input
     context as whole-volume inference at a fraction of the cost.
+
+    With `mask_background`, every method's output keeps the LR input's exact background
+    (`inference.background_mask`), as `resuite predict` writes it.
 
     Returns:
         (rows: list of dicts with "method", "psnr", "ssim", "nrmse"; predictions: dict of the
@@ -117,6 +139,11 @@ def compare(hr, lr, generator, region=None, name="DISGAN", tile_options=None, co
         ],
         **{method: interpolate(lr, order, scale, output_shape=hr.shape) for method, order in INTERPOLATIONS.items()},
     }
+    mask, value = background_mask(lr, scale) if mask_background else (None, None)
+    if mask is not None:
+        mask = mask[: hr.shape[0], : hr.shape[1], : hr.shape[2]]
+        for volume in full.values():
+            volume[mask] = value
     predictions = {method: volume[region] for method, volume in full.items()}
     window = _lr_window(region, lr.shape, scale, context)
     _, mean, std = normalize_for_inference(np.asarray(lr, "float32"))
@@ -127,13 +154,16 @@ def compare(hr, lr, generator, region=None, name="DISGAN", tile_options=None, co
         fitted = tuple(slice(0, min(c.stop, size) - c.start) for c, size in zip(hr_window, hr.shape))
         hr_window = tuple(slice(c.start, c.start + f.stop) for c, f in zip(hr_window, fitted))
         canvas[hr_window] = sr[fitted]
+        if mask is not None:
+            canvas[mask] = value
         predictions[model_name] = canvas[region]
     truth = hr[region]
     rows = [{"method": method, **volume_metrics(truth, volume)} for method, volume in predictions.items()]
     return rows, predictions
 
 
-def evaluate_volume(generator, hr, region=None, noise_levels=(0.0, 0.05), seed=0, tile_options=None, name="DISGAN"):
+def evaluate_volume(generator, hr, region=None, noise_levels=(0.0, 0.05), seed=0, tile_options=None, name="DISGAN",
+                    degradation="nearest", mask_background=True):
     """SR and denoising tables for one HR volume (in its own intensity units).
 
     Args:
@@ -145,6 +175,8 @@ def evaluate_volume(generator, hr, region=None, noise_levels=(0.0, 0.05), seed=0
         seed: int. Noise seed. Defaults to `0`.
         tile_options: dict of `super_resolve` options.
         name: str. Row name of a single model. Defaults to `"DISGAN"`.
+        degradation: how the LR volume is made (`degrade_volume`). Defaults to `"nearest"`.
+        mask_background: bool. See `compare`. Defaults to `True`.
 
     Returns:
         dict: {"tables": {level: rows}, "gains": {level: {model: PSNR dB over tricubic}}, "predictions":
@@ -152,12 +184,13 @@ def evaluate_volume(generator, hr, region=None, noise_levels=(0.0, 0.05), seed=0
     """
     hr = even_crop(np.asarray(hr, "float32"))
     region = tuple(region) if region is not None else (slice(None),) * 3
-    clean_lr = decimate(hr)
+    clean_lr = degrade_volume(hr, degradation)
     reference = float(np.percentile(hr[hr > 0], 99)) if np.any(hr > 0) else float(np.abs(hr).max())
     tables, gains, predictions, lrs = {}, {}, {}, {}
     for level in noise_levels:
         lr = clean_lr if level == 0 else add_rician_noise(clean_lr, level * reference, seed=seed).numpy()
-        rows, preds = compare(hr, lr, generator, region, name=name, tile_options=tile_options)
+        rows, preds = compare(hr, lr, generator, region, name=name, tile_options=tile_options,
+                              mask_background=mask_background)
         tables[level], predictions[level], lrs[level] = rows, preds, lr
         by = {row["method"]: row for row in rows}
         gains[level] = {model: by[model]["psnr"] - by["tricubic"]["psnr"] for model in _as_models(generator, name)}
@@ -222,38 +255,49 @@ def plot_slices(hr, predictions, path, slice_index=None, axis=2, title=None, met
     return save_figure(figure, path)
 
 
-def metric_key(metric, level):
-    """The report's key of `metric` ("psnr", "ssim", "nrmse") at a noise level.
+def metric_key(metric, level, degradation="nearest"):
+    """The report's key of `metric` ("psnr", "ssim", "nrmse") at a noise level and degradation.
 
     Args:
         metric: str. "psnr", "ssim" or "nrmse".
         level: float. The noise level (a fraction of the foreground's 99th percentile).
+        degradation: str. How the LR input was made; "nearest" (the paper's) is left out of
+            the key. Defaults to `"nearest"`.
 
     Example:
     ```python
     metric_key("psnr", 0.0), metric_key("ssim", 0.05)   # 'psnr_noise0', 'ssim_noise0.05'
+    metric_key("psnr", 0.0, "kspace")                  # 'psnr_kspace_noise0'
     ```
     """
-    return f"{metric}_noise{float(level):g}"
+    middle = "" if degradation == "nearest" else f"{degradation}_"
+    return f"{metric}_{middle}noise{float(level):g}"
 
 
-def report(model, data, output_dir, title, noise_levels=(0.0, 0.05), tile_options=None, seed=0):
+def report(model, data, output_dir, title, noise_levels=(0.0, 0.05), tile_options=None, seed=0,
+           degradations=("nearest",), mask_background=True):
     """Score a DISGAN (or its generator) on test volumes beside interpolation: metrics, plots, JSON.
 
-    The LR input is every second voxel of each volume (plus Rician noise at the noisy levels);
-    the model super-resolves it and is scored against the clean HR volume inside the volume's
-    region, beside tricubic, trilinear and nearest-neighbour interpolation of the same LR input.
+    The LR input is every second voxel of each volume (or another of `degradations`, plus
+    Rician noise at the noisy levels); the model super-resolves it and is scored against the
+    clean HR volume inside the volume's region, beside tricubic, trilinear and nearest-neighbour
+    interpolation of the same LR input.
 
     Args:
         model: a `DISGAN` or a generator (`keras.Model`, LR → ×2 HR).
-        data: list of (NIfTI path, region or None): the test volumes, `region` 3 slices on the HR
-            grid (e.g. `training.template_test(path)`: the template's held-out slab).
+        data: list of (NIfTI path, region or None) or (NIfTI path, region, label): the test
+            volumes, `region` 3 slices on the HR grid (e.g. `training.template_test(path)`: the
+            template's held-out slab). A labelled volume's metrics are reported on their own,
+            under keys prefixed `{label}_`; unlabelled ones are averaged.
         output_dir: str or Path. Gets `report.json` and the slice plots `slices_*.png`.
         title: str. What is evaluated (the report's title, and the plots').
         noise_levels: Rician σ of the LR input (fractions of the foreground's 99th percentile);
             0 is plain super-resolution. Defaults to (0.0, 0.05).
         tile_options: dict or None. Passed to `super_resolve` (tile_size, overlap, blend, batch_size).
         seed: int. Seed of the noise. Defaults to 0.
+        degradations: how the LR inputs are made, some of `data.DEGRADATIONS`; keys as
+            `metric_key`. Defaults to ("nearest",).
+        mask_background: bool. See `compare`. Defaults to True.
 
     Returns:
         dict (`core.evaluation.report_result`): "metrics" `{psnr|ssim|nrmse}_noise{σ}` of the model
@@ -281,27 +325,40 @@ def report(model, data, output_dir, title, noise_levels=(0.0, 0.05), tile_option
     output_dir = pathlib.Path(output_dir)
     methods = ("DISGAN", "tricubic", "trilinear", "nearest")
     values = {method: {} for method in methods}
-    tables, figures = [], []
-    for index, (path, region) in enumerate(data):
+    tables, figures, gain_keys = [], [], []
+    unknown = [d for d in degradations if d not in DEGRADATIONS]
+    if unknown or not degradations:
+        raise ValueError(f"degradations must be some of {DEGRADATIONS}. Received: degradations={list(degradations)!r}")
+    for index, entry in enumerate(data):
+        path, region, label = (*entry, None)[:3]
+        prefix = f"{label}_" if label else ""
         volume, _, _ = load_volume(path)
-        evaluation = evaluate_volume(generator, volume, region, noise_levels=tuple(noise_levels), seed=seed,
-                                     tile_options=tile_options, name="DISGAN")
         where = "whole volume" if region is None else f"axial slices {region[2].start}-{region[2].stop - 1}"
-        for level, rows in evaluation["tables"].items():
-            kind = "super-resolution (clean LR)" if level == 0 else f"denoising (LR + Rician noise σ={level:.0%} of p99)"
-            tables.append({"volume": str(path), "region": where, "task": kind, "noise": level, "rows": rows,
-                           "psnr_gain_over_tricubic_db": evaluation["gains"][level]["DISGAN"]})
-            for row in rows:
-                for metric in ("psnr", "ssim", "nrmse"):
-                    values[row["method"]].setdefault(metric_key(metric, level), []).append(row[metric])
-            hr = evaluation["hr"]
-            figures.append(plot_slices(hr, evaluation["predictions"][level],
-                                       output_dir / f"slices_{index}_noise{level:g}.png", slice_index=hr.shape[2] // 2,
-                                       title=f"{title}: {pathlib.Path(path).name}, {where}, {kind}"))
+        for degradation in degradations:
+            evaluation = evaluate_volume(generator, volume, region, noise_levels=tuple(noise_levels), seed=seed,
+                                         tile_options=tile_options, name="DISGAN", degradation=degradation,
+                                         mask_background=mask_background)
+            for level, rows in evaluation["tables"].items():
+                kind = ("super-resolution (clean LR)" if level == 0
+                        else f"denoising (LR + Rician noise σ={level:.0%} of p99)")
+                key = prefix + metric_key("psnr", level, degradation)
+                tables.append({"volume": str(path), "label": label, "region": where, "degradation": degradation,
+                               "task": kind, "noise": level, "rows": rows,
+                               "psnr_gain_over_tricubic_db": evaluation["gains"][level]["DISGAN"]})
+                for row in rows:
+                    for metric in ("psnr", "ssim", "nrmse"):
+                        values[row["method"]].setdefault(prefix + metric_key(metric, level, degradation),
+                                                         []).append(row[metric])
+                gain_keys.append(key)
+                hr = evaluation["hr"]
+                middle = "" if degradation == "nearest" else f"{degradation}_"
+                name = f"slices_{index}_{middle}noise{level:g}.png"
+                figures.append(plot_slices(hr, evaluation["predictions"][level], output_dir / name,
+                                           slice_index=hr.shape[2] // 2,
+                                           title=f"{title}: {pathlib.Path(path).name}, {where}, {degradation}, {kind}"))
     means = {method: {key: float(np.mean(numbers)) for key, numbers in keys.items()} for method, keys in values.items()}
-    gains = {f"noise{float(level):g}": means["DISGAN"][metric_key("psnr", level)]
-             - means["tricubic"][metric_key("psnr", level)] for level in noise_levels}
-    details = {"noise_levels": [float(level) for level in noise_levels], "volumes": [str(path) for path, _ in data],
+    gains = {key.replace("psnr_", "", 1): means["DISGAN"][key] - means["tricubic"][key] for key in dict.fromkeys(gain_keys)}
+    details = {"noise_levels": [float(level) for level in noise_levels], "volumes": [str(entry[0]) for entry in data],
                "psnr_gain_over_tricubic_db": gains, "tables": tables}
     return report_result(title, means["DISGAN"], {method: means[method] for method in methods[1:]}, figures,
                          output_dir, details)

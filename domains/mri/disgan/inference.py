@@ -11,7 +11,9 @@ the volume; the output volume itself is the only full-size array.
 
 `super_resolve_file` reads a NIfTI file through `load_volume`, z-scores it with its foreground
 statistics (as in training), super-resolves it and writes the result back in the input's
-intensity units with the affine of the ×2 grid (`scaled_affine(affine, 0.5)`).
+intensity units, dtype and orientation, with the affine of the ×2 grid the generator was trained
+on (`sr_affine`: LR voxel i is HR voxel 2i, so the origin stays and the voxel size halves) and
+the input's exact background (e.g. zeros outside the head) kept (`background_mask`).
 `read_for_super_resolution` is its reading and checking alone (a task reads every input first):
 a volume with a side under `min_volume_side(tile_size)` voxels, or a constant one, is refused
 naming the file.
@@ -24,7 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from core.data import zscore
-from domains.mri.io import NiftiError, load_volume, save_volume, scaled_affine
+from domains.mri.io import NiftiError, load_volume
 
 BLENDS = ("cosine", "linear")
 
@@ -245,14 +247,22 @@ def super_resolve_array(generator, volume, **kwargs):
     return output
 
 
-def super_resolve_file(generator, input_path, output_path, **kwargs):
-    """NIfTI in, super-resolved NIfTI out (voxel size divided by the scale, same field of view).
+def super_resolve_file(generator, input_path, output_path, output_dtype="input", mask_background=True, **kwargs):
+    """NIfTI in, super-resolved NIfTI out: voxel size divided by the scale, the input's header kept.
+
+    The output has the input's orientation (the array is mapped back from the canonical RAS+
+    orientation it was processed in), its header (units, description, qform/sform codes) with
+    the affine of `sr_affine` (every output voxel 2i at the world position of input voxel i)
+    and its dtype (rounded and clipped to an integer dtype's range) or float32.
 
     Args:
         generator: keras.Model.
         input_path: str or Path of a 3-D NIfTI file (read by `load_volume`: canonical RAS+
             orientation, clear errors for unusable files).
         output_path: str or Path (`.nii` or `.nii.gz`).
+        output_dtype: "input" (the input's on-disk dtype) or "float32". Defaults to `"input"`.
+        mask_background: bool. Keep the input's exact background (`background_mask`). Defaults
+            to `True`.
         **kwargs: tiling options of `super_resolve`.
 
     Returns:
@@ -261,20 +271,128 @@ def super_resolve_file(generator, input_path, output_path, **kwargs):
     Raises:
         FileNotFoundError, NiftiError: see `read_for_super_resolution`.
     """
+    if output_dtype not in ("input", "float32"):
+        raise ValueError(f'output_dtype must be "input" or "float32". Received: output_dtype={output_dtype!r}')
     volume, affine, voxel_size, (normalized, mean, std) = read_for_super_resolution(
         input_path, kwargs.get("tile_size", 32))
     sr = super_resolve(generator, normalized, **kwargs)
     sr *= std  # in place: the output is the one full-size array
     sr += mean
     scale = sr.shape[0] // volume.shape[0]
-    out_affine = scaled_affine(affine, 1.0 / scale)
-    save_volume(output_path, sr, out_affine)
+    if mask_background:
+        mask, value = background_mask(volume, scale)
+        if mask is not None:
+            sr[mask] = value
+    save_like(output_path, sr, input_path, scale, output_dtype)
     return {
         "input": str(input_path), "output": str(output_path),
         "input_shape": list(volume.shape), "output_shape": list(sr.shape),
         "input_voxel_size": list(voxel_size), "output_voxel_size": [v / scale for v in voxel_size],
         **super_resolve.last_stats,
     }
+
+
+def sr_affine(affine, scale=2):
+    """The affine of the super-resolved grid: LR voxel i on HR voxel `scale`·i (the training degradations' grid).
+
+    Every degradation of `data.degrade` ("nearest", "kspace", "blur") samples the HR patch at
+    voxels 0, 2, 4, ...: the generator's output voxel 2i is the input's voxel i, at the same
+    world position. So the voxel axes are divided by `scale` and the origin (voxel 0) stays.
+    (`domains.mri.io.scaled_affine` centres the new grid in the old voxels instead: an output
+    written with it is shifted by half an output voxel in the world.)
+
+    Args:
+        affine: (4, 4) voxel-to-world matrix of the LR input.
+        scale: int. Defaults to 2.
+
+    Example:
+    ```python
+    sr_affine(np.diag([2.0, 2.0, 2.0, 1.0]))[:3, :3]   # diag(1, 1, 1); translation unchanged
+    ```
+    """
+    result = np.array(affine, dtype="float64")
+    result[:3, :3] /= float(scale)
+    return result
+
+
+def background_mask(lr, scale=2, min_fraction=0.01):
+    """HR voxels whose every interpolating LR neighbour holds the LR volume's exact background value.
+
+    A scan stored with an exact background (0 outside the head, after skull stripping or
+    defacing) keeps it: wherever trilinear interpolation of the LR volume (LR voxel i on HR
+    voxel `scale`·i) is exactly that value, the output is set to it. A volume whose minimum
+    covers under `min_fraction` of its voxels (e.g. a noisy background) has no exact
+    background: `(None, None)`.
+
+    Args:
+        lr: float array (x, y, z), the LR input.
+        scale: int. Defaults to 2.
+        min_fraction: float. Least share of voxels at the minimum. Defaults to 0.01.
+
+    Returns:
+        (bool array of shape `scale`·lr.shape, or None; the background value or None).
+
+    Example:
+    ```python
+    lr = np.zeros((8, 8, 8), "float32"); lr[2:6, 2:6, 2:6] = 1
+    mask, value = background_mask(lr)
+    mask[0, 0, 0], mask[8, 8, 8], value   # True, False, 0.0
+    ```
+    """
+    from scipy import ndimage
+
+    lr = np.asarray(lr)
+    value = lr.min()
+    exact = lr == value
+    if exact.mean() < min_fraction:
+        return None, None
+    shape = tuple(scale * s for s in lr.shape)
+    outside = ndimage.affine_transform(exact.astype("float32"), np.full(3, 1.0 / scale), output_shape=shape,
+                                       order=1, mode="nearest")
+    return outside >= 1.0 - 1e-6, float(value)
+
+
+def save_like(path, volume, source_path, scale=2, output_dtype="input"):
+    """Write `volume` (canonical RAS+, on the ×`scale` grid of `source_path`) with the source's header.
+
+    The array goes back to the source file's own orientation, and the header is the source's
+    with the voxel sizes and affines of `sr_affine` (both qform and sform, their codes kept).
+
+    Args:
+        path: str or Path of the output (`.nii` or `.nii.gz`).
+        volume: float array in canonical orientation (as `load_volume` gives the source).
+        source_path: str or Path of the LR input.
+        scale: int. Defaults to 2.
+        output_dtype: "input" or "float32". Defaults to `"input"`.
+
+    Returns:
+        pathlib.Path of the output.
+    """
+    import nibabel as nib
+
+    source = nib.load(str(source_path))
+    canonical = nib.as_closest_canonical(source)
+    image = nib.Nifti1Image(np.asarray(volume, "float32"), sr_affine(canonical.affine, scale))
+    # From canonical back to the source's axes: the same transform, applied to the ×scale grid.
+    transform = nib.orientations.ornt_transform(nib.io_orientation(canonical.affine), nib.io_orientation(source.affine))
+    image = image.as_reoriented(transform)
+    header = source.header.copy()
+    dtype = np.dtype("float32") if output_dtype == "float32" else source.get_data_dtype()
+    data = np.asarray(image.dataobj, "float32")
+    if np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+        data = np.clip(np.rint(data), info.min, info.max)
+    header.set_data_dtype(dtype)
+    header.set_data_shape(data.shape)
+    header.set_slope_inter(1.0, 0.0)  # the values are written as they are (no scaling)
+    header.set_zooms(tuple(float(z) / scale for z in source.header.get_zooms()[:3]))
+    out = nib.Nifti1Image(data.astype(dtype), image.affine, header)
+    out.set_qform(image.affine, code=int(source.header["qform_code"]) or 1)
+    out.set_sform(image.affine, code=int(source.header["sform_code"]) or 1)
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nib.save(out, str(path))
+    return path
 
 
 def sr_output_path(input_path, output_dir):

@@ -31,4 +31,17 @@ RECIPES = {
         # The held-out slab of the template (its top 32 brain slices), clean and noisy LR input.
         evaluate={"holdout_slices": 32, "noise_levels": [0.0, 0.05]},
     ),
+    "disgan_mni_psnr": Recipe(
+        task="mri.disgan",
+        description="PSNR-oriented DISGAN generator (16 filters, 1 RRDB, global cubic residual) trained with L1 "
+                    "only on the MNI152 2009a template (top 32 brain slices held out), LR made by nearest, "
+                    "k-space truncation or blur + decimation at random",
+        options={"filters": 16, "num_rrdb": 1, "d_filters": 8, "global_residual": True, "patch_size": 32,
+                 "degradation": "mixed", "pretrain_epochs": 60, "pretrain_steps_per_epoch": 150,
+                 "pretrain_learning_rate": 3e-4, "pretrain_minutes": 62.0, "noise_levels": [0.0]},
+        epochs=0,
+        # The held-out slab of the template and Colin27 (never trained on), nearest and k-space LR.
+        evaluate={"holdout_slices": 32, "noise_levels": [0.0], "eval_degradations": ["nearest", "kspace"],
+                  "test_samples": ["mri.colin27", "mri.colin27_brain"]},
+    ),
 }

@@ -15,8 +15,11 @@ per noise level beside tricubic, trilinear and nearest interpolation; with a war
 also scores the warm-up generator (before any GAN step): `warm_up_metrics`.
 """
 
+import hashlib
 import json
 import math
+import os
+import pathlib
 
 import keras
 
@@ -26,7 +29,7 @@ from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
 from core.training import set_seed
 from domains.mri.disgan.discriminator import build_discriminator
-from domains.mri.disgan.data import find_volumes
+from domains.mri.disgan.data import DEGRADATIONS, TRAINING_DEGRADATIONS, find_volumes
 from domains.mri.disgan.evaluation import report
 from domains.mri.disgan.feature_extractor import build_feature_extractor
 from domains.mri.disgan.generator import build_generator
@@ -57,12 +60,15 @@ OPTIONS = (
     Option("d_init", str, "paper", "discriminator initialiser", choices=("paper", "torch")),
     Option("fe_weights", str, None, "MedicalNet ResNet-10 weights (.weights.h5/.keras); random features otherwise"),
     Option("fe_widths", list, [64, 128, 256, 512], "feature-extractor stage widths"),
+    Option("global_residual", bool, False, "add a cubic interpolation of the input to the generator's output "
+                                           "(not the paper's)"),
     # data
     Option("patch_size", int, 64, "HR training patch edge (voxels)"),
     Option("min_foreground", float, 0.2, "least brain fraction of a training patch"),
     Option("holdout_slices", int, 32, "axial slices of the template held out for the test table"),
     Option("pattern", str, None, "glob of the volumes under --data (default: HCP's T1w or every NIfTI)"),
-    Option("degradation", str, "nearest", "how LR inputs are made", choices=("nearest", "kspace", "blur")),
+    Option("degradation", str, "nearest", "how LR training inputs are made (mixed: one of the three per patch)",
+           choices=TRAINING_DEGRADATIONS),
     Option("train_noise", float, 0.0, "Rician σ on LR training inputs (z units)"),
     # schedule
     Option("steps_per_epoch", int, 100, "GAN steps per epoch (--epochs: GAN epochs)"),
@@ -80,6 +86,11 @@ OPTIONS = (
     Option("blend", str, "cosine", "tile blending window", choices=("cosine", "linear")),
     Option("tile_batch", int, 1, "tiles per forward pass"),
     Option("noise_levels", list, [0.0, 0.05], "Rician σ of the evaluated LR inputs (fractions of p99)"),
+    Option("eval_degradations", list, ["nearest"], f"how the evaluated LR inputs are made, some of {DEGRADATIONS}"),
+    Option("test_samples", list, [], "registered real volumes also scored whole (never trained on), e.g. "
+                                     '["mri.colin27", "mri.colin27_brain"]'),
+    Option("mask_background", bool, True, "keep the input's exact background (e.g. 0 outside the head) in the output"),
+    Option("output_dtype", str, "input", "dtype of the written volume", choices=("input", "float32")),
     Option("compare_models", dict, {}, 'evaluate: more models (DISGAN or generator files) scored alike, '
                                        '{"row name": path}'),
 )
@@ -93,7 +104,8 @@ def _tile_options(options):
 def _report(model, tests, config, output_dir, title):
     options = config.options
     return report(model, tests, output_dir, title, noise_levels=options["noise_levels"],
-                  tile_options=_tile_options(options), seed=config.seed)
+                  tile_options=_tile_options(options), seed=config.seed,
+                  degradations=options["eval_degradations"], mask_background=options["mask_background"])
 
 
 def _discriminator_shape(options, patch_size):
@@ -101,9 +113,11 @@ def _discriminator_shape(options, patch_size):
             "kernel_initializer": options["d_init"]}
 
 
-def _networks(options, patch_size):
-    generator = build_generator(filters=options["filters"], num_rrdb=options["num_rrdb"])
-    discriminator = build_discriminator(**_discriminator_shape(options, patch_size))
+def _networks(options, patch_size, seed=None):
+    generator = build_generator(filters=options["filters"], num_rrdb=options["num_rrdb"],
+                                global_residual=options["global_residual"], seed=seed)
+    discriminator = build_discriminator(**_discriminator_shape(options, patch_size),
+                                        seed=None if seed is None else seed + 1)
     extractor = build_feature_extractor(options["fe_weights"], widths=tuple(options["fe_widths"]))
     return generator, discriminator, extractor
 
@@ -114,6 +128,29 @@ def _split(config, patch_size):
         return folder_split(config.data, patch_size, options["min_foreground"], seed=seed, pattern=options["pattern"])
     return template_split(samples.fetch(TEMPLATE, verbose=False), patch_size, options["holdout_slices"],
                           options["min_foreground"], seed=seed)
+
+
+def preset_run_folder(config):
+    """A preset's training folder that outlives the run: `make_presets.py NAME` again resumes it.
+
+    `core.presets.make_preset` trains in a throw-away folder; a DISGAN preset trains for an hour
+    or more, so its checkpoints go to `$RESUITE_PRESET_RUNS` (default
+    `~/.cache/resuite/preset_runs`) under a name made from the seed and options: the same
+    recipe finds its backups again after a kill (`train_disgan` resumes from them).
+
+    Args:
+        config: RunConfig of the recipe's run.
+
+    Example:
+    ```python
+    # example: not run (needs a RunConfig)
+    preset_run_folder(config)   # ~/.cache/resuite/preset_runs/mri.disgan-seed0-3f2a9c1d
+    ```
+    """
+    root = pathlib.Path(os.environ.get("RESUITE_PRESET_RUNS", pathlib.Path.home() / ".cache" / "resuite" / "preset_runs"))
+    key = json.dumps({"options": config.options, "epochs": config.epochs, "batch_size": config.batch_size},
+                     sort_keys=True, default=str)
+    return root / f"mri.disgan-seed{config.seed}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
 
 def _minutes(value):
@@ -144,7 +181,7 @@ class DISGANTask(TaskRunner):
 
     name = "mri.disgan"
     description = "DISGAN: 3-D RRDB SR generator + wavelet UNet discriminator (x2, NIfTI in/out)"
-    samples = (TEMPLATE,)
+    samples = (TEMPLATE, "mri.colin27", "mri.colin27_brain")  # trained on the template, tested on Colin27 too
     model_class = DISGAN
     epochs = 20  # GAN epochs (the paper's)
     batch_size = 4  # the paper's
@@ -213,6 +250,11 @@ class DISGANTask(TaskRunner):
         make_preset("disgan_mni_small", RECIPES["disgan_mni_small"], DISGANTask())   # calls make_preset(config)
         ```
         """
+        # core calls make_preset with the recipe's values alone: fill in the defaults as train would.
+        config.options = self.resolve_options(config.options)
+        config.epochs = self.epochs if config.epochs is None else config.epochs
+        config.batch_size = self.batch_size if config.batch_size is None else config.batch_size
+        config.output_dir = preset_run_folder(config)
         trained, split = self.train_networks(config)
         options = config.options
         shape = _discriminator_shape(options, options["patch_size"])
@@ -246,7 +288,7 @@ class DISGANTask(TaskRunner):
         patch_size = options["patch_size"]
         split = _split(config, patch_size)
         with config.scope():
-            generator, discriminator, extractor = _networks(options, patch_size)
+            generator, discriminator, extractor = _networks(options, patch_size, config.seed)
             if config.model_path or config.preset:
                 start = self.load_model(config)
                 generator.set_weights(getattr(start, "generator", start).get_weights())
@@ -271,8 +313,12 @@ class DISGANTask(TaskRunner):
 
     def _tests(self, config):
         if config.data:
-            return [(str(path), None) for path in find_volumes(config.data, config.options["pattern"])]
-        return template_test(samples.fetch(TEMPLATE, verbose=False), config.options["holdout_slices"])
+            tests = [(str(path), None) for path in find_volumes(config.data, config.options["pattern"])]
+        else:
+            tests = template_test(samples.fetch(TEMPLATE, verbose=False), config.options["holdout_slices"])
+        # Whole volumes of another source, labelled so that their scores are reported on their own.
+        return tests + [(str(samples.fetch(name, verbose=False)), None, name.rpartition(".")[2])
+                        for name in config.options["test_samples"]]
 
     def evaluate(self, config):
         model = self.load_model(config)
@@ -296,7 +342,8 @@ class DISGANTask(TaskRunner):
         rows = []
         for path in inputs:
             out = sr_output_path(path, config.output_dir)
-            rows.append(super_resolve_file(generator, path, out, **tiles))
+            rows.append(super_resolve_file(generator, path, out, output_dtype=config.options["output_dtype"],
+                                           mask_background=config.options["mask_background"], **tiles))
             if config.verbose:
                 print(f"{path} {rows[-1]['input_shape']} -> {out} {rows[-1]['output_shape']} "
                       f"({rows[-1]['seconds']:.1f} s)", flush=True)

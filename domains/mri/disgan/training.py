@@ -15,7 +15,9 @@
 
 import dataclasses
 import json
+import math
 import pathlib
+import time
 
 import keras
 import numpy as np
@@ -117,6 +119,46 @@ def folder_split(root, patch_size=64, min_foreground=0.2, val_fraction=0.1, val_
     return DataSplit(sampler, val, [(str(p), None) for p in val_paths], description)
 
 
+class CosineToBudget(keras.callbacks.Callback):
+    """Cosine decay of the optimizer's rate to `alpha` of it over the planned steps or the time budget.
+
+    Whichever ends first sets the progress: `max(iterations / steps, elapsed / seconds)`. A
+    step-based cosine planned for an uncontended CPU would stop, under a wall-time budget on a
+    shared machine, with its rate still near the peak; this one reaches its floor either way.
+    After a resume, the optimizer's restored iterations carry the step progress on.
+
+    Args:
+        initial: float. The peak rate.
+        steps: int. Planned steps.
+        seconds: float or None. Wall-time budget (None: steps only).
+        alpha: float. Floor as a fraction of `initial`. Defaults to `0.05`.
+
+    Example:
+    ```python
+    model.compile(optimizer=keras.optimizers.Adam(3e-4), loss="mae")
+    model.fit(data, epochs=60, steps_per_epoch=150, callbacks=[CosineToBudget(3e-4, 9000, seconds=3600)])
+    ```
+    """
+
+    def __init__(self, initial, steps, seconds=None, alpha=0.05):
+        super().__init__()
+        self.initial, self.steps, self.seconds, self.alpha = float(initial), int(steps), seconds, float(alpha)
+
+    def rate(self, iterations, elapsed):
+        progress = iterations / max(self.steps, 1)
+        if self.seconds:
+            progress = max(progress, elapsed / self.seconds)
+        progress = min(1.0, progress)
+        return self.initial * (self.alpha + (1.0 - self.alpha) * 0.5 * (1.0 + math.cos(math.pi * progress)))
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        iterations = int(self.model.optimizer.iterations.numpy())
+        self.model.optimizer.learning_rate.assign(self.rate(iterations, time.perf_counter() - self.start))
+
+
 def _best_epoch(history, key):
     """The epoch (1-based, of this call) whose checkpoint `best.keras` holds, and its validation L1."""
     values = history.history.get(key, [])
@@ -173,8 +215,9 @@ def train_disgan(
             1e-4); None uses `learning_rate`. Defaults to `None`.
         pretrain_learning_rate: float. Adam for the L1 warm-up (ESRGAN's PSNR-oriented
             pre-training rate). Defaults to `2e-4`.
-        pretrain_decay: bool. Cosine decay of the warm-up rate to 5 % over its planned steps
-            (ESRGAN halves its rate in steps; a cosine suits a short run). Defaults to `True`.
+        pretrain_decay: bool. Cosine decay of the warm-up rate to 5 % over its planned steps or
+            its time budget, whichever ends first (`CosineToBudget`; ESRGAN halves its rate in
+            steps; a cosine suits a short run). Defaults to `True`.
         degradation: str. LR degradation (`data.degrade`). Defaults to `"nearest"`.
         noise_sigma: float. Rician noise on the LR inputs (z-score units), 0 for none.
         pretrain_seconds, gan_seconds: float or None. Wall-time budgets: a phase stops after the
@@ -195,7 +238,8 @@ def train_disgan(
                "noise_sigma": noise_sigma, "learning_rate": learning_rate,
                "discriminator_learning_rate": discriminator_learning_rate,
                "pretrain_learning_rate": pretrain_learning_rate if pretrain_epochs else None,
-               "pretrain_decay": "cosine to 5%" if pretrain_decay and pretrain_epochs else None,
+               "pretrain_decay": ("cosine to 5% over the planned steps or the time budget, whichever ends first"
+                                  if pretrain_decay and pretrain_epochs else None),
                "generator_parameters": int(generator.count_params()),
                "discriminator_parameters": int(discriminator.count_params())}
 
@@ -206,13 +250,12 @@ def train_disgan(
         summary["pretrain"] = {**json.loads(warm_up_summary.read_text()), "reused_after_resume": True}
     elif pretrain_epochs:
         pretrain_steps = pretrain_epochs * (pretrain_steps_per_epoch or steps_per_epoch)
-        rate = (keras.optimizers.schedules.CosineDecay(pretrain_learning_rate, pretrain_steps, alpha=0.05)
-                if pretrain_decay else pretrain_learning_rate)
-        generator.compile(optimizer=keras.optimizers.Adam(rate), loss="mae", jit_compile=False)
+        generator.compile(optimizer=keras.optimizers.Adam(pretrain_learning_rate), loss="mae", jit_compile=False)
         counter, budget = StepCounter(), TimeBudget(pretrain_seconds)
+        decay = [CosineToBudget(pretrain_learning_rate, pretrain_steps, pretrain_seconds)] if pretrain_decay else []
         history = fit(generator, train, epochs=pretrain_epochs, output_dir=output_dir / "pretrain",
                       validation_data=val, steps_per_epoch=pretrain_steps_per_epoch or steps_per_epoch,
-                      callbacks=[counter, budget], seed=seed, verbose=verbose, restore_best=True)
+                      callbacks=[counter, budget, *decay], seed=seed, verbose=verbose, restore_best=True)
         summary["pretrain"] = {"epochs_run": len(history.history.get("loss", [])), "steps": counter.steps,
                                "seconds": round(counter.seconds, 1),
                                "patches_per_second": round(counter.steps * batch_size / max(counter.seconds, 1e-9), 3),

@@ -43,6 +43,41 @@ class DegradationTest(TestCase):
         with pytest.raises(ValueError, match="method must be one of"):
             degrade(constant, "bicubic")
 
+    def test_every_degradation_puts_lr_voxel_i_on_hr_voxel_2i(self):
+        # A smooth periodic signal of low frequency: each method keeps it (up to its blur's
+        # attenuation) at the HR voxels 0, 2, 4, ...; a half-voxel shift (a block average's grid,
+        # 2i + 0.5) would move every sample by a quarter of the period's gradient.
+        z = np.arange(32)
+        wave = (np.cos(2 * np.pi * z / 32) * np.ones((8, 8, 1)))[..., None].astype("float32")
+        blur_gain = np.exp(-0.5 * (2 * np.pi / 32) ** 2)  # the Gaussian's transfer at this frequency
+        for method, gain in (("nearest", 1.0), ("kspace", 1.0), ("blur", blur_gain)):
+            lr = degrade(wave, method).numpy()
+            # (the blur's symmetric padding bends the first and last samples)
+            self.assertAllClose(lr[2, 2, 1:-1, 0], gain * wave[4, 4, 2:-2:2, 0], atol=2e-3, msg=method)
+        shifted = wave[4, 4, :, 0].reshape(16, 2).mean(1)  # a block average sits on 2i + 0.5
+        self.assertGreater(np.abs(shifted - wave[4, 4, ::2, 0]).max(), 0.05)
+
+    def test_mixed_draws_one_of_the_degradations_per_patch(self):
+        from domains.mri.disgan.data import DEGRADATIONS, make_pairs_fn
+
+        hr = tf.constant(np.random.default_rng(2).normal(size=(8, 8, 8, 1)).astype("float32"))
+        each = [degrade(hr, method).numpy() for method in DEGRADATIONS]
+        to_pair = make_pairs_fn("mixed")
+        drawn = set()
+        for _ in range(30):
+            lr, target = to_pair({"hr": hr, "background": tf.constant(0.0)})
+            matches = [i for i, candidate in enumerate(each) if np.allclose(lr.numpy(), candidate, atol=1e-5)]
+            self.assertLen(matches, 1)
+            drawn.add(matches[0])
+        self.assertEqual(drawn, {0, 1, 2})
+        with pytest.raises(ValueError, match="degradation must be one of"):
+            make_pairs_fn("bicubic")
+        # Validation stays fixed: patch i is degraded by DEGRADATIONS[i % 3].
+        patches = np.random.default_rng(3).normal(size=(4, 8, 8, 8, 1)).astype("float32")
+        lr, _ = next(iter(validation_pipeline(patches, 4, degradation="mixed")))
+        for i in range(4):
+            self.assertAllClose(lr[i], degrade(patches[i], DEGRADATIONS[i % 3]), atol=1e-5)
+
     def test_rician_noise_is_positive_magnitude_noise(self):
         zeros = np.zeros((64, 64, 16), "float32")
         noisy = add_rician_noise(zeros, 2.0, seed=0).numpy()

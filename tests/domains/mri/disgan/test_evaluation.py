@@ -4,6 +4,8 @@ import numpy as np
 from core.testing import TestCase
 from domains.mri.disgan.evaluation import (
     decimate,
+    degrade_volume,
+    metric_key,
     evaluate_volume,
     even_crop,
     format_rows,
@@ -35,6 +37,23 @@ class InterpolationTest(TestCase):
         self.assertAllClose(trilinear[:-1, :-1, :-1], ramp[:-1, :-1, :-1], atol=1e-4)
         inner = (slice(6, -6),) * 3
         self.assertAllClose(interpolate(lr, 3)[inner], ramp[inner], atol=0.05)  # a half-voxel shift: >= 0.25
+
+    def test_whole_volume_degradations_share_the_decimation_grid(self):
+        # The baselines' grid must be the LR's for every degradation scored: a smooth volume
+        # degraded by each, then interpolated back, is close to the truth.
+        grid = np.stack(np.meshgrid(*[np.arange(s, dtype="float32") for s in (24, 24, 24)], indexing="ij"))
+        smooth = (np.cos(2 * np.pi * grid[0] / 24) + np.sin(2 * np.pi * grid[1] / 24) + grid[2] * 0).astype("float32")
+        inner = (slice(4, -4),) * 3
+        blur_gain = np.exp(-0.5 * (2 * np.pi / 24) ** 2)  # the blur's transfer at this frequency
+        for method, gain in (("nearest", 1.0), ("kspace", 1.0), ("blur", blur_gain)):
+            lr = degrade_volume(smooth, method)
+            self.assertEqual(lr.shape, (12, 12, 12))
+            error = np.abs(interpolate(lr, 3)[inner] - gain * smooth[inner]).max()
+            self.assertLess(error, 0.03, method)  # half a voxel off: errors up to 0.13
+        with self.assertRaisesRegex(ValueError, "method must be one of"):
+            degrade_volume(smooth, "block")
+        self.assertEqual(metric_key("psnr", 0.0, "kspace"), "psnr_kspace_noise0")
+        self.assertEqual(metric_key("psnr", 0.0), "psnr_noise0")
 
     def test_metrics_of_a_perfect_and_a_noisy_prediction(self):
         hr = phantom()
@@ -135,6 +154,13 @@ class ReportTest(TestCase):
                          ["slices_0_noise0.png", "slices_0_noise0.05.png", "slices_1_noise0.png", "slices_1_noise0.05.png"])
         self.assertTrue(all(pathlib.Path(f).is_file() for f in result["figures"]))
         self.assertEqual(json.loads((folder / "report" / "report.json").read_text())["metrics"], result["metrics"])
+        # Labelled volumes and more degradations get keys of their own.
+        labelled = report(nearest, [(str(paths[1]), None, "other")], folder / "labelled", "nearest",
+                          noise_levels=(0.0,), tile_options=tiles, degradations=("nearest", "kspace"))
+        self.assertEqual(sorted(labelled["metrics"]), sorted(f"other_{m}_{d}noise0" for m in ("psnr", "ssim", "nrmse")
+                                                            for d in ("", "kspace_")))
+        self.assertEqual(sorted(labelled["details"]["psnr_gain_over_tricubic_db"]),
+                         ["other_kspace_noise0", "other_noise0"])
         # A DISGAN is scored through its generator: the same numbers.
         gan = DISGAN(nearest, build_discriminator(filters=4, num_levels=2), feature_extractor=None)
         again = report(gan, data[:1], folder / "gan", "DISGAN", noise_levels=(0.0,), tile_options=tiles)

@@ -5,8 +5,10 @@ from core.layers import PixelShuffle, ResidualInResidualDenseBlock
 from core.testing import TestCase
 from domains.mri.disgan.generator import (
     OFFICIAL_GENERATOR_PARAMETERS,
+    CubicUpsampling,
     build_generator,
     generator_parameter_count,
+    torch_default_initializer,
 )
 
 TINY = {"filters": 8, "num_rrdb": 1, "num_dense_blocks": 2, "num_convs": 3}
@@ -45,6 +47,43 @@ class GeneratorTest(TestCase):
     def test_global_skip_and_saving(self):
         generator = build_generator(**TINY)
         x = np.random.default_rng(1).normal(size=(2, 6, 6, 6, 1)).astype("float32")
+        self.run_model_saving_test(generator, x, atol=1e-5)
+
+    def test_a_seed_repeats_the_build_and_every_layer_draws_its_own_weights(self):
+        first, again, other = (build_generator(**TINY, seed=s) for s in (1, 1, 2))
+        for a, b in zip(first.weights, again.weights):
+            self.assertAllClose(a, b)
+        self.assertFalse(np.allclose(first.get_layer("conv1").kernel, other.get_layer("conv1").kernel))
+        kernels = [w.numpy() for w in first.weights if w.path.endswith("kernel") and w.shape[-2:] == (8, 8)]
+        self.assertGreater(len(kernels), 2)
+        self.assertLen({k.tobytes() for k in kernels}, len(kernels))
+        init = torch_default_initializer(seed=0)  # one instance: a new draw at every call
+        self.assertFalse(np.allclose(init((3, 3)), init((3, 3))))
+        bound = 1 / np.sqrt(27 * 8)  # PyTorch's default: U(±1/sqrt(fan_in))
+        kernel = first.get_layer("conv2").kernel.numpy()
+        self.assertLessEqual(np.abs(kernel).max(), bound)
+        self.assertGreater(np.abs(kernel).max(), 0.9 * bound)
+
+    def test_cubic_upsampling_keeps_the_samples_on_the_even_voxels(self):
+        x = np.random.default_rng(4).normal(size=(2, 5, 6, 7, 1)).astype("float32")
+        y = CubicUpsampling(rank=3)(x).numpy()
+        self.assertEqual(y.shape, (2, 10, 12, 14, 1))
+        self.assertAllClose(y[:, ::2, ::2, ::2], x, atol=1e-6)
+        # Between samples: Keys' cubic, exact for a quadratic away from the clamped edges.
+        t = np.arange(8, dtype="float32")
+        q = CubicUpsampling(rank=1)((0.5 * t**2 - t)[None, :, None]).numpy()[0, :, 0]
+        u = np.arange(16) / 2
+        self.assertAllClose(q[2:-4], (0.5 * u**2 - u)[2:-4], atol=1e-5)
+        with pytest.raises(ValueError, match="rank must be 1, 2 or 3"):
+            CubicUpsampling(rank=4)
+
+    def test_global_residual_adds_the_interpolated_input(self):
+        generator = build_generator(**TINY, global_residual=True, seed=0)
+        x = np.random.default_rng(5).normal(size=(1, 6, 6, 6, 1)).astype("float32")
+        residual = build_generator(**TINY, seed=0)  # the same weights without the residual
+        residual.set_weights(generator.get_weights())
+        self.assertAllClose(generator(x), residual(x) + CubicUpsampling(rank=3)(x), atol=1e-5)
+        self.assertEqual(generator.count_params(), residual.count_params())
         self.run_model_saving_test(generator, x, atol=1e-5)
 
     def test_bad_configuration_is_refused(self):

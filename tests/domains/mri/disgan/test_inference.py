@@ -4,14 +4,33 @@ import numpy as np
 import pytest
 
 from core.testing import TestCase
-from domains.mri.disgan.generator import build_generator
-from domains.mri.disgan.inference import sr_output_path, super_resolve, super_resolve_file
+from domains.mri.disgan.generator import CubicUpsampling, build_generator
+from domains.mri.disgan.inference import (
+    background_mask,
+    sr_affine,
+    sr_output_path,
+    super_resolve,
+    super_resolve_file,
+)
 from domains.mri.io import NiftiError, scaled_affine
 
 
 def nearest_model():
     inputs = keras.Input((None, None, None, 1))
     return keras.Model(inputs, keras.layers.UpSampling3D(2)(inputs))
+
+
+def interpolating_model(offset=0.0):
+    """Cubic ×2 on the training grid (LR voxel i on HR voxel 2i), plus `offset` everywhere (z units)."""
+    inputs = keras.Input((None, None, None, 1))
+    outputs = CubicUpsampling(rank=3)(inputs)
+    if offset:
+        outputs = keras.layers.Lambda(lambda x: x + offset)(outputs)
+    return keras.Model(inputs, outputs)
+
+
+def world_to_voxel(affine, points):
+    return (np.linalg.inv(affine) @ np.vstack([points, np.ones(points.shape[1])]))[:3]
 
 
 def upsampled(volume):
@@ -72,26 +91,77 @@ class TiledInferenceTest(TestCase):
 
 
 class NiftiInferenceTest(TestCase):
-    def test_nifti_out_has_half_voxels_and_the_same_field_of_view(self):
+    def test_every_input_voxel_keeps_its_world_position_and_value(self):
+        # A model trained on the degradations' grid puts input voxel i on output voxel 2i. With
+        # an interpolating model, each input voxel's world position must fall on an output
+        # voxel holding the same value, whatever the file's orientation (x flipped here).
         folder = self.get_temp_dir()
         affine = np.array([[-2.0, 0, 0, 90], [0, 2.0, 0, -126], [0, 0, 2.5, -72], [0, 0, 0, 1]])
         volume = np.random.default_rng(3).uniform(0, 100, (9, 10, 7)).astype("float32")
         nib.save(nib.Nifti1Image(volume, affine), f"{folder}/subject.nii.gz")
         out = sr_output_path(f"{folder}/subject.nii.gz", folder)
         self.assertEqual(out.name, "subject_sr.nii.gz")
-        info = super_resolve_file(nearest_model(), f"{folder}/subject.nii.gz", out, tile_size=8, overlap=2)
+        info = super_resolve_file(interpolating_model(), f"{folder}/subject.nii.gz", out, tile_size=8, overlap=2)
         image = nib.load(str(out))
-        canonical = nib.as_closest_canonical(nib.Nifti1Image(volume, affine))
         self.assertEqual(image.shape, (18, 20, 14))
-        self.assertAllClose(image.affine, scaled_affine(canonical.affine, 0.5), atol=1e-6)
+        self.assertEqual(nib.aff2axcodes(image.affine), nib.aff2axcodes(affine))  # the input's orientation
         self.assertAllClose(image.header.get_zooms(), (1.0, 1.0, 1.25), atol=1e-6)
-        # Voxel centres of the new grid: the old centre sits between two new ones.
-        old_centre = canonical.affine @ np.array([0, 0, 0, 1.0])
-        new_centres = image.affine @ np.array([[0, 0, 0, 1.0], [1, 1, 1, 1.0]]).T
-        self.assertAllClose(new_centres.mean(axis=1), old_centre, atol=1e-6)
-        # The model runs on z-scored input; the output is back in the input's units.
-        self.assertAllClose(np.asarray(image.dataobj), upsampled(np.asarray(canonical.dataobj)), atol=1e-3)
         self.assertEqual(info["output_voxel_size"], [1.0, 1.0, 1.25])
+        index = np.stack(np.meshgrid(*[np.arange(s) for s in volume.shape], indexing="ij")).reshape(3, -1)
+        world = (affine @ np.vstack([index, np.ones(index.shape[1])]))[:3]
+        found = world_to_voxel(image.affine, world)
+        self.assertAllClose(found, np.round(found), atol=1e-6)  # on output voxels, not between them
+        data = np.asarray(image.dataobj)
+        values = data[tuple(np.round(found).astype(int))]
+        self.assertAllClose(values, volume[tuple(index)], atol=1e-3)  # and back in the input's units
+
+    def test_the_old_centred_affine_is_half_an_output_voxel_off(self):
+        # What issue 28 saw: scaled_affine centres the new grid (origin -90.5 for -90).
+        affine = np.array([[2.0, 0, 0, -90], [0, 2.0, 0, -126], [0, 0, 2.0, -72], [0, 0, 0, 1]])
+        self.assertAllClose(sr_affine(affine)[:3, 3], [-90, -126, -72])
+        self.assertAllClose(scaled_affine(affine, 0.5)[:3, 3], [-90.5, -126.5, -72.5])
+        self.assertAllClose(sr_affine(affine)[:3, :3], np.eye(3))
+
+    def test_output_dtype_and_header_follow_the_input(self):
+        folder = self.get_temp_dir()
+        volume = np.zeros((12, 12, 12), "int16")
+        volume[3:9, 3:9, 3:9] = np.random.default_rng(5).integers(100, 900, (6, 6, 6))
+        image = nib.Nifti1Image(volume, np.diag([2.0, 2.0, 2.0, 1.0]))
+        image.header["descrip"] = b"a T1 scan"
+        image.set_qform(image.affine, code=1)
+        image.set_sform(image.affine, code=4)
+        nib.save(image, f"{folder}/t1.nii.gz")
+        super_resolve_file(interpolating_model(), f"{folder}/t1.nii.gz", f"{folder}/sr.nii.gz", tile_size=8, overlap=2)
+        out = nib.load(f"{folder}/sr.nii.gz")
+        self.assertEqual(out.get_data_dtype(), np.int16)
+        self.assertEqual(out.header["descrip"].tobytes().rstrip(b"\0"), b"a T1 scan")
+        self.assertEqual((int(out.header["qform_code"]), int(out.header["sform_code"])), (1, 4))
+        super_resolve_file(interpolating_model(), f"{folder}/t1.nii.gz", f"{folder}/sr32.nii.gz", tile_size=8,
+                           overlap=2, output_dtype="float32")
+        self.assertEqual(nib.load(f"{folder}/sr32.nii.gz").get_data_dtype(), np.float32)
+        with pytest.raises(ValueError, match="output_dtype"):
+            super_resolve_file(interpolating_model(), f"{folder}/t1.nii.gz", f"{folder}/x.nii.gz", output_dtype="int8")
+
+    def test_background_stays_background(self):
+        # A model that adds 0.5 z everywhere: inside the head it shows; outside it must not.
+        folder = self.get_temp_dir()
+        volume = np.zeros((16, 16, 16), "float32")
+        volume[4:12, 4:12, 4:12] = np.random.default_rng(6).uniform(50, 100, (8, 8, 8))
+        nib.save(nib.Nifti1Image(volume, np.eye(4)), f"{folder}/head.nii.gz")
+        for masked in (True, False):
+            super_resolve_file(interpolating_model(0.5), f"{folder}/head.nii.gz", f"{folder}/sr.nii.gz",
+                               tile_size=8, overlap=2, mask_background=masked)
+            data = np.asarray(nib.load(f"{folder}/sr.nii.gz").dataobj)
+            self.assertEqual(bool((data[:4, :4, :4] == 0).all()), masked)
+            self.assertGreater(data[16, 16, 16], volume[8, 8, 8])  # inside: the model's output
+        mask, value = background_mask(volume)
+        self.assertEqual(value, 0.0)
+        # An HR voxel is background when every LR voxel interpolated into it is: 2·3 + 1 = 7 is
+        # between LR 3 (background) and LR 4 (head), so it is not.
+        self.assertTrue(mask[6, 6, 6])
+        self.assertFalse(mask[7, 10, 10])
+        noisy = volume + np.random.default_rng(7).uniform(0.1, 1, volume.shape).astype("float32")
+        self.assertEqual(background_mask(noisy), (None, None))  # no exact background: nothing masked
 
     def test_bad_file_names_the_file(self):
         folder = self.get_temp_dir()
