@@ -29,9 +29,11 @@ from domains.lamost.training import train_rrnet
 x, y, snr = make_dataset(2000, seed=0)                          # SYNTHETIC spectra with labels
 model = RRNet()                                                 # post-RNN [4, 8, 16]: Teff, logg, [Fe/H]
 train_rrnet(model, (x[:1800], y[:1800]), (x[1800:], y[1800:]), "runs/rrnet", epochs=10)
-batch = preprocess([read_mrs(SPECTRA_DIR / "med-58625-TD192102N424113K01_sp12-076.fits.gz")], rv=-20.0)
+spectrum = read_mrs(SPECTRA_DIR / "med-58625-TD192102N424113K01_sp12-076.fits.gz")
+batch = preprocess([spectrum], rv=measure_rv(spectrum).rv)     # km/s, measured from both arms
 mean, sigma = model.predict_gaussian(batch.model_input())
 preset = RRNet.from_preset("rrnet_synthetic")                  # shipped: trained on SYNTHETIC spectra
+paper = RRNet.from_official("RRNet/model_log/RRNet(Nr=[4-8-16]-Ns=40)_post-RNN_add-noise/SP0")   # official weights
 ```
 """
 
@@ -39,5 +41,6 @@ from domains.lamost import task  # noqa: F401  (registers the CLI tasks)
 from domains.lamost.data import MRSSpectrum, read_mrs
 from domains.lamost.model import RRNet, StarNet
 from domains.lamost.preprocessing import Preprocessed, preprocess
+from domains.lamost.rv import measure_rv
 
-__all__ = ["MRSSpectrum", "Preprocessed", "RRNet", "StarNet", "preprocess", "read_mrs"]
+__all__ = ["MRSSpectrum", "Preprocessed", "RRNet", "StarNet", "measure_rv", "preprocess", "read_mrs"]
