@@ -41,3 +41,16 @@ class PresetsTest(TestCase):
     def test_the_wide_preset_is_the_default_by_its_metadata(self):
         # Its σ is 52 % of its constant predictor's, the small one's 88 % (each on its own test set).
         self.assertEqual(best_preset(SSIMRegressor.presets()), "ssim_mni_wide")
+
+    def test_the_long_candidate_is_a_valid_run_of_the_task_beyond_the_wide_preset(self):
+        from domains.mri.quality.presets import CANDIDATES
+        from domains.mri.quality.task import SSIMRegressionTask
+
+        long, wide = CANDIDATES["ssim_mni_long"], RECIPES["ssim_mni_wide"]
+        assert "ssim_mni_long" not in RECIPES  # not shipped: the template requires every recipe to be made
+        options = SSIMRegressionTask().resolve_options(long.options)  # every option is the task's, well typed
+        steps = lambda recipe: recipe.epochs * recipe.options["steps_per_epoch"]
+        self.assertGreater(steps(long), 2 * steps(wide))
+        self.assertEqual((options["axis"], options["skull_probability"], options["width"]), ("all", 0.5, 32))
+        self.assertEqual(long.evaluate, wide.evaluate)
+        assert long.train_command("ssim_mni_long").startswith("resuite train mri.ssim_regression --epochs 160 --seed 0")
