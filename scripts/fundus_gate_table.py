@@ -45,8 +45,9 @@ def confusion(rows):
         kinds.setdefault(kind, collections.Counter())[row["verdict"]] += 1
         kinds[kind]["right"] += row["right"]
         kinds[kind]["n"] += 1
-    return [{"photographs": kind, "n": counts["n"], **{v: counts[v] for v in VERDICTS}, "right": counts["right"]}
-            for kind, counts in kinds.items()]
+    order = sorted(kinds, key=lambda kind: (kind.startswith("fundus, "), list(kinds).index(kind)))  # originals first
+    return [{"photographs": kind, "n": kinds[kind]["n"], **{v: kinds[kind][v] for v in VERDICTS},
+             "right": kinds[kind]["right"]} for kind in order]
 
 
 def main(argv=None):

@@ -3,22 +3,24 @@
 The strong ResNet-18 baseline of "A ResNet is All You Need?" (Castilla et al., SIPAIM 2022,
 arXiv 2210.03180): a standard 2-D ResNet-18 from `core` classifying non-referable / referable
 (ICDR grade >= 2), or the five grades. Around it: the preprocessing (field-of-view crop,
-Graham's normalisation exactly as TFDS's `btgraham-300`, augmentation), a gradeability gate
-that flags dark, overexposed, blurred or non-fundus photographs with a reason before any
-probability is shown, the evaluation a screening paper reports (AUC with a bootstrap 95 %
+Graham's normalisation exactly as TFDS's `btgraham-300`, augmentation), a gate that answers
+"is this a fundus photograph?" and "is it good enough to grade at the model's input size?"
+with a reason before any probability is shown (tested on every real photograph packages provide:
+`gallery`, `scripts/fundus_gate_table.py`), the evaluation a screening paper reports (AUC with a bootstrap 95 %
 interval, sensitivity/specificity at 85 % / 80 %, per-source and patient-level AUC, ECE, the
-referral curve of TTA or MC-dropout uncertainty, Grad-CAM), and a fidelity check: the paper's
+referral curve of TTA or MC-dropout uncertainty, Grad-CAM inside the eye drawn on the
+photograph), and a fidelity check: the paper's
 released predictions give its AUC 0.955 [0.953-0.956] through `evaluation`. The CLI task is
 `fundus.dr`.
 
-Modules: `preprocessing`, `gate`, `synthetic` (SYNTHETIC photographs for training demos),
+Modules: `preprocessing`, `gate`, `gallery` (the real photographs the gate is tested on), `synthetic` (SYNTHETIC photographs for training demos),
 `data` (the pipeline), `model` (DRClassifier), `training`, `evaluation`, `task`.
 
 Example:
 ```python
 from domains.fundus import DRClassifier, assess_gradeability, preprocess, read_fundus
 image = read_fundus("photo.jpg")
-verdict = assess_gradeability(image)           # gradeable? and why not
+verdict = assess_gradeability(image, 512)      # a fundus photograph? gradeable? and why not
 model = DRClassifier(image_size=512)           # the paper's ResNet-18 (weights=PATH to load some)
 p = model.referable_probability(preprocess(image, 512)[None])
 ```
