@@ -1,6 +1,6 @@
 """Overfit APNet's generator on a few real utterances: the evidence that the pipeline can learn.
 
-Trains the generator alone on whole utterances (the first `--utterances` of the Asterisk
+Trains the generator alone (`domains.speech.training.overfit_generator`) on whole utterances (the first `--utterances` of the Asterisk
 training split, or `--files`) with the paper's non-adversarial losses (`APNet.spectral_losses`:
 45·amplitude + 100·phase + 20·spectrum + 45·mel) and every `--log-every` steps vocodes the same
 utterances and scores them (`domains.speech.evaluation.compare`: PESQ, STOI, F0 RMSE, V/UV, LSD)
@@ -19,7 +19,6 @@ import argparse
 import json
 import pathlib
 import sys
-import time
 
 import numpy as np
 
@@ -42,76 +41,6 @@ def utterances(count, sample_rate, seconds, files=None):
     return paths, np.stack([w[:length] for w in waves])
 
 
-def overfit(waveforms, features="8k", channels=64, steps=1000, learning_rate=1e-3, log_every=100, seconds=None,
-            seed=0, phase_wrapping="paper", verbose=True):
-    """Fit a fresh generator to `waveforms` `(n, samples)` alone; returns (model, curve).
-
-    Args:
-        waveforms: float32 array `(n, samples)` at the feature configuration's rate.
-        features: "8k" or "16k". Defaults to "8k".
-        channels: int. Generator width. Defaults to 64.
-        steps: int. Defaults to 1000.
-        learning_rate: float. Adam's rate. Defaults to 1e-3.
-        log_every: int. Scores every so many steps (and at the last). Defaults to 100.
-        seconds: float or None. Wall-time cap. Defaults to None.
-        seed: int. Defaults to 0.
-        phase_wrapping: "paper" or "cosine". Defaults to "paper".
-        verbose: bool. Defaults to True.
-
-    Returns:
-        (APNet, list of dict): the model and one row per scoring (step, seconds, losses, the
-        mean of `compare`'s metrics over the utterances, `level_db` = output minus input).
-    """
-    import keras
-    import tensorflow as tf
-
-    from domains.speech.evaluation import compare
-    from domains.speech.model import build_model
-
-    keras.utils.set_random_seed(seed)
-    model = build_model(features, channels=channels, discriminator_scale=0.125, phase_wrapping=phase_wrapping)
-    config = model.feature_config
-    hop = config.hop_length
-    waveforms = np.asarray(waveforms, "float32")[:, : waveforms.shape[1] // hop * hop]
-    mel = model.mel(waveforms)
-    target = tf.constant(waveforms)
-    generator = model.generator
-    optimizer = keras.optimizers.Adam(learning_rate, beta_1=0.8, beta_2=0.99)
-
-    @tf.function
-    def step():
-        with tf.GradientTape() as tape:
-            terms = model.spectral_losses(target, generator(mel, training=True))
-            loss = tf.reduce_mean(terms["loss"])
-        optimizer.apply_gradients(zip(tape.gradient(loss, generator.trainable_weights), generator.trainable_weights))
-        return {k: tf.reduce_mean(v) for k, v in terms.items()}
-
-    def score(done, elapsed, terms):
-        generated = np.asarray(generator(mel, training=False)["waveform"])
-        rows = [compare(w, g, config) for w, g in zip(waveforms, generated)]
-        level = [10 * np.log10(np.mean(g ** 2) / np.mean(w ** 2)) for w, g in zip(waveforms, generated)]
-        row = {"step": done, "seconds": round(elapsed, 1), **{k: float(v) for k, v in terms.items()},
-               **{k: float(np.nanmean([r[k] for r in rows])) for k in rows[0]}, "level_db": float(np.mean(level))}
-        if verbose:
-            print(f"step {done:6d} {elapsed:7.0f} s  loss {row['loss']:.3f} amp {row['amplitude']:.3f} "
-                  f"IP {row['instantaneous_phase']:.3f} GD {row['group_delay']:.3f} "
-                  f"IAF {row['instantaneous_frequency']:.3f} mel {row['mel']:.3f} | PESQ {row['pesq']:.2f} "
-                  f"STOI {row['stoi']:.3f} F0 {row['f0_rmse_hz']:.1f} Hz V/UV {row['vuv_error']:.3f} "
-                  f"LSD {row['lsd_db']:.2f} level {row['level_db']:+.2f} dB", flush=True)
-        return row
-
-    curve, start, terms = [], time.perf_counter(), None
-    for done in range(1, steps + 1):
-        terms = step()
-        elapsed = time.perf_counter() - start
-        last = done == steps or (seconds is not None and elapsed > seconds)
-        if done % log_every == 0 or last or done == 1:
-            curve.append(score(done, elapsed, terms))
-        if last:
-            break
-    return model, curve
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--utterances", type=int, default=1)
@@ -125,6 +54,7 @@ def main(argv=None):
     parser.add_argument("--minutes", type=float, default=None, help="wall-time cap")
     parser.add_argument("--phase-wrapping", default="paper")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--initial", help="a generator.keras of an earlier run to continue from (a fresh optimizer)")
     parser.add_argument("--output", required=True)
     args = parser.parse_args(argv)
     from domains.speech.features import FEATURE_CONFIGS
@@ -132,8 +62,18 @@ def main(argv=None):
     paths, waves = utterances(args.utterances, FEATURE_CONFIGS[args.features].sample_rate, args.seconds_of_audio,
                               args.files)
     print("utterances:", ", ".join(p.name for p in paths), f"({waves.shape[1]} samples each)", flush=True)
-    model, curve = overfit(waves, args.features, args.channels, args.steps, args.learning_rate, args.log_every,
-                           None if args.minutes is None else 60 * args.minutes, args.seed, args.phase_wrapping)
+    import keras
+
+    from domains.speech.model import build_model
+    from domains.speech.training import overfit_generator
+
+    keras.utils.set_random_seed(args.seed)
+    model = build_model(args.features, channels=args.channels, discriminator_scale=0.125,
+                        phase_wrapping=args.phase_wrapping)
+    if args.initial:
+        model.generator.set_weights(keras.saving.load_model(args.initial).get_weights())
+    curve = overfit_generator(model, waves, args.steps, args.learning_rate, args.log_every,
+                              None if args.minutes is None else 60 * args.minutes)
     output = pathlib.Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
     model.generator.save(output / "generator.keras")

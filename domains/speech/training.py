@@ -5,7 +5,8 @@ epoch (`ExponentialLR`, here a staircase schedule of `steps_per_epoch`), batch 1
 100 hops (8000 samples at 16 kHz), seed 1234; discriminators updated first. `train_apnet`
 writes `best.keras` (chosen on the validation mel L1, `val_generator_mel`), `final.keras`,
 `log.csv`, `backup/` (a killed run started again resumes), and `generator.keras`, the best
-generator alone.
+generator alone. `overfit_generator` fits the generator alone to a few whole utterances (the
+evidence that the pipeline can learn; `scripts/speech_overfit.py`).
 
 Example:
 ```python
@@ -25,7 +26,7 @@ from core.training import StepCounter, TimeBudget, fit
 from domains.speech.data import segment_dataset
 from domains.speech.model import default_optimizer
 
-__all__ = ["EPOCHS", "LR_DECAY", "PAPER_BATCH_SIZE", "STEPS_PER_EPOCH", "train_apnet"]
+__all__ = ["EPOCHS", "LR_DECAY", "PAPER_BATCH_SIZE", "STEPS_PER_EPOCH", "overfit_generator", "train_apnet"]
 
 PAPER_BATCH_SIZE = 16
 LR_DECAY = 0.999  # per epoch
@@ -76,3 +77,84 @@ def train_apnet(model, train_waveforms, val_segments, output_dir, epochs=EPOCHS,
             "steps": steps, "segments_per_second": steps * batch_size / max(seconds, 1e-9),
             "best_epoch": None if best is None else best + 1,
             "best_val_mel": None if best is None else float(values[best]), "generator": str(generator_path)}
+
+
+def overfit_generator(model, waveforms, steps, learning_rate=1e-3, log_every=100, seconds=None, metrics=True,
+                      verbose=True):
+    """Fit `model.generator` alone to `waveforms` `(n, samples)` with `APNet.spectral_losses`; score as it goes.
+
+    Every step is one Adam update (betas 0.8, 0.99) on the whole utterances; every `log_every`
+    steps (and at the first and the last) the same utterances are vocoded and compared with
+    `evaluation.compare` (PESQ, STOI, F0 RMSE, V/UV, LSD, ...), beside `level_db`: the output's
+    level minus the input's.
+
+    Args:
+        model: APNet. Its generator is trained in place.
+        waveforms: float32 array `(n, samples)` at the model's rate (cut to a multiple of the hop).
+        steps: int.
+        learning_rate: float. Defaults to 1e-3.
+        log_every: int. Defaults to 100.
+        seconds: float or None. Wall-time cap. Defaults to None.
+        metrics: bool. Score with `compare` (PESQ, F0, ...: seconds per row) or give only the
+            losses and the level. Defaults to True.
+        verbose: bool. Print each scored row. Defaults to True.
+
+    Returns:
+        list of dict: one row per scoring: `step`, `seconds`, the mean of each spectral loss,
+        the mean over the utterances of `compare`'s metrics (with `metrics`), and `level_db`.
+
+    Example:
+    ```python
+    # example: not run (minutes: see scripts/speech_overfit.py)
+    model = build_model("8k", channels=64)
+    curve = overfit_generator(model, utterances, steps=2000)
+    curve[-1]["pesq"], curve[-1]["f0_rmse_hz"], curve[-1]["level_db"]
+    ```
+    """
+    import time
+
+    from domains.speech.evaluation import compare
+
+    config = model.feature_config
+    hop = config.hop_length
+    waveforms = np.asarray(waveforms, "float32")
+    waveforms = waveforms[:, : waveforms.shape[1] // hop * hop]
+    mel = model.mel(waveforms)
+    target = tf.constant(waveforms)
+    generator = model.generator
+    optimizer = keras.optimizers.Adam(learning_rate, beta_1=0.8, beta_2=0.99)
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            terms = model.spectral_losses(target, generator(mel, training=True))
+            loss = tf.reduce_mean(terms["loss"])
+        optimizer.apply_gradients(zip(tape.gradient(loss, generator.trainable_weights), generator.trainable_weights))
+        return {k: tf.reduce_mean(v) for k, v in terms.items()}
+
+    def score(done, elapsed, terms):
+        generated = np.asarray(generator(mel, training=False)["waveform"])
+        level = [10 * np.log10(np.mean(g ** 2) / np.mean(w ** 2)) for w, g in zip(waveforms, generated)]
+        row = {"step": done, "seconds": round(elapsed, 1), **{k: float(v) for k, v in terms.items()},
+               "level_db": float(np.mean(level))}
+        if metrics:
+            rows = [compare(w, g, config) for w, g in zip(waveforms, generated)]
+            row.update({k: float(np.nanmean([r[k] for r in rows])) for k in rows[0]})
+        if verbose and metrics:
+            print(f"step {done:6d} {elapsed:7.0f} s  loss {row['loss']:.3f} amp {row['amplitude']:.3f} "
+                  f"IP {row['instantaneous_phase']:.3f} GD {row['group_delay']:.3f} "
+                  f"IAF {row['instantaneous_frequency']:.3f} mel {row['mel']:.3f} | PESQ {row['pesq']:.2f} "
+                  f"STOI {row['stoi']:.3f} F0 {row['f0_rmse_hz']:.1f} Hz V/UV {row['vuv_error']:.3f} "
+                  f"LSD {row['lsd_db']:.2f} level {row['level_db']:+.2f} dB", flush=True)
+        return row
+
+    curve, start = [], time.perf_counter()
+    for done in range(1, steps + 1):
+        terms = step()
+        elapsed = time.perf_counter() - start
+        last = done == steps or (seconds is not None and elapsed > seconds)
+        if done % log_every == 0 or last or done == 1:
+            curve.append(score(done, elapsed, terms))
+        if last:
+            break
+    return curve
