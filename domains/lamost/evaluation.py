@@ -197,7 +197,9 @@ def predict_files(model, paths, rv=None, exposures=False, snr_floor=SNR_FLOOR, r
             flags.append("RV not measured")
         elif not given and not measurements[i].arms_agree:
             m = measurements[i]
-            flags.append(f"the arms' RVs disagree (blue {m.blue.rv:.1f} ± {m.blue.error:.1f}, "
+            lost = [name for name, arm in (("blue", m.blue), ("red", m.red)) if not np.isfinite(arm.error)]
+            flags.append(f"no RV from the {lost[0]} arm" if lost else
+                         f"the arms' RVs disagree (blue {m.blue.rv:.1f} ± {m.blue.error:.1f}, "
                          f"red {m.red.rv:.1f} ± {m.red.error:.1f} km/s)")
         for j, name in enumerate(labels):
             row[name], row[f"{name}_sigma"] = float(mean[i, j]), float(sigma[i, j])

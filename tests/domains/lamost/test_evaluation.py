@@ -94,6 +94,9 @@ class EvaluationTest(TestCase):
         rows = {row["source"]: row for row in predict_files(self.model, [path], exposures=True)}
         # The third exposure of this night has S/N 3.5 in its header: flagged with its S/N, the others not.
         self.assertEqual(rows["84420195"]["flag"].split(";")[0], "S/N 3.5 below the floor 5")
+        # At S/N 4 the red arm gives no velocity (no χ² well inside the search): said so.
+        self.assertEqual(rows["84420195"]["rv_red_error"], float("inf"))
+        self.assertEqual(rows["84420195"]["flag"].split("; ")[1], "no RV from the red arm")
         self.assertEqual((rows["COADD"]["flag"], rows["84420148"]["flag"]), ("", ""))
         for row in rows.values():
             self.assertEqual(row["rv"], measure_rv(read_mrs(path, None if row["source"] == "COADD" else row["source"]),
