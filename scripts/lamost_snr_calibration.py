@@ -90,6 +90,9 @@ def main(argv=None):
         axis.scatter(test[2], np.abs(mean[:, j] - test[1][:, j]), s=2, alpha=0.3, color="0.5", label="|error|")
         axis.set(xscale="log", yscale="log", xlabel="S/N (blue arm)", ylabel=f"{name} σ")
         axis.legend(fontsize=8)
+    for axis in axes.ravel():
+        axis.set_xticks(SNR_EDGES, [f"{edge:g}" for edge in SNR_EDGES])
+        axis.minorticks_off()
     figure.savefig(output / "calibration.png", dpi=90)
     for name, rows in (("before", before), ("after", after)):
         print(name)
