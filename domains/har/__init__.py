@@ -2,12 +2,15 @@
 
 FusionActNet (static and dynamic experts fused by a residual MobileNet gate; Saha et al., IEEE
 Sensors Letters 2024) and a plain ResNet-1D baseline from `core`, with loaders for UCI HAR,
-MotionSense and any UEA/UCR `.ts` set (the real BasicMotions sample; any channels, lengths and
-classes), TFDS builders, and the recipe of the paper. CLI tasks: `har.fusionactnet`, `har.resnet1d`.
+MotionSense, any UEA/UCR `.ts` set (the real BasicMotions sample; any channels, lengths and
+classes) and the real smartwatch shoulder-exercise recordings (`load_har("watch")`: long
+recordings cut into windows, voted per recording, split by subject), TFDS builders, and the recipe
+of the paper. CLI tasks: `har.fusionactnet`, `har.resnet1d`.
 
 Modules: `data` (readers, `load_har`, `load_uea`, `fit_length`), `tfds` (builders), `model`
-(FusionActNet, its experts and gate), `grouping` (the static classes of a set that names none),
-`training` (the two-stage recipe), `evaluation` (report: beside a random forest and chance),
+(FusionActNet, its experts and gate), `grouping` (the experts' groups of a set that names none,
+chosen on the training split, or one expert), `training` (the two-stage recipe), `evaluation`
+(report: windows and voted recordings, beside a random forest and chance),
 `presets` (the shipped `fusionactnet_basicmotions`), `task` (CLI). `har.resnet1d` trains core's
 `Classifier`.
 

@@ -7,6 +7,9 @@
 - `load_har`, `load_basicmotions`, `load_uea`, `HARData`: one entry point returning train / val /
   test arrays (`load_uea`: any UEA/UCR set, from its `_TRAIN.ts` / `_TEST.ts` files).
 - `validate_windows`: the input check used by the HAR models.
+- `load_watch` (the real smartwatch shoulder-exercise file), `load_watch_set`, `windowed_data`:
+  long recordings split by subject, then cut into windows that keep their recording.
+- `cut_windows`, `vote`, `window_steps` (`windows`): windows of each recording and the mean vote.
 
 The TFDS builders (`UciHar`, `MotionSense`) are in `domains.har.tfds`.
 
@@ -28,6 +31,8 @@ from domains.har.data.datasets import (
     load_basicmotions,
     load_har,
     load_uea,
+    load_watch_set,
+    windowed_data,
 )
 from domains.har.data.lengths import RESIZE_METHODS, fit_length
 from domains.har.data.motionsense import (
@@ -40,6 +45,14 @@ from domains.har.data.motionsense import (
     split_by_subject,
 )
 from domains.har.data.uea import load_uea_series, load_uea_ts
+from domains.har.data.watch import (
+    WATCH_CHANNELS,
+    WATCH_CLASS_NAMES,
+    WATCH_SAMPLING_RATE_HZ,
+    WATCH_TEST_SUBJECTS,
+    load_watch,
+)
+from domains.har.data.windows import DEFAULT_WINDOW_SECONDS, cut_windows, recording_labels, vote, window_steps
 from domains.har.data.ucihar import (
     UCI_HAR_CHANNELS,
     UCI_HAR_CLASS_NAMES,
@@ -51,6 +64,7 @@ from domains.har.data.ucihar import (
 __all__ = [
     "BASICMOTIONS_CHANNELS",
     "BASICMOTIONS_SAMPLING_RATE_HZ",
+    "DEFAULT_WINDOW_SECONDS",
     "HARData",
     "HAR_DATASETS",
     "MOTIONSENSE_ACCEL_GYRO_CHANNELS",
@@ -62,6 +76,11 @@ __all__ = [
     "UCI_HAR_CHANNELS",
     "UCI_HAR_CLASS_NAMES",
     "UCI_HAR_SAMPLING_RATE_HZ",
+    "WATCH_CHANNELS",
+    "WATCH_CLASS_NAMES",
+    "WATCH_SAMPLING_RATE_HZ",
+    "WATCH_TEST_SUBJECTS",
+    "cut_windows",
     "find_uea_files",
     "fit_length",
     "load_basicmotions",
@@ -71,8 +90,14 @@ __all__ = [
     "load_uea",
     "load_uea_series",
     "load_uea_ts",
+    "load_watch",
+    "load_watch_set",
     "read_activity_labels",
+    "recording_labels",
     "split_by_subject",
     "validate_windows",
+    "vote",
+    "window_steps",
+    "windowed_data",
 ]
 
