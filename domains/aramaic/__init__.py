@@ -13,6 +13,12 @@ enabling machine learning in epigraphy", PLoS ONE 19(4):e0299297, 2024 (arXiv 23
   calibrated probabilities (temperature scaling), top-3 answers and an "illegible" answer below a
   confidence threshold chosen on validation (`training.train_aramaic_classifier`).
 - `letters`: the 22 class names + "No Letter", font checks, glyph distance fields.
+- `hands`: other fonts and scripts of the Aramaic-derived alphabets (Phoenician, Hebrew, Palmyrene,
+  Nabataean, Hatran, Samaritan, Syriac) mapped to the 22 classes: `AramaicSynth(fonts=["all" hands])`.
+- `strokes`: letter forms from the glyph's strokes, each varied in angle, length, curvature,
+  thickness and terminals (`AramaicSynth(stroke_variation=...)`).
+- `generalisation`: leave-one-hand-out, and the "illegible" threshold calibrated on hands not
+  trained on (`--option held_out_hands=... --option calibration_hands=...`).
 - `data`: synthetic splits, folders of real letter crops (one sub-folder per letter).
 - `evaluation`: accuracy, top-3, confusion, accuracy by damage and light, accuracy–coverage, mistakes.
 - The CLI task `aramaic.letters` (`task`): `resuite train|evaluate|predict|demo aramaic.letters`.

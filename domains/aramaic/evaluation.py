@@ -210,7 +210,8 @@ def stage_ablation(model, output_dir, num_examples=460, quartile_examples=2300, 
                    title=None, **synth_options):
     """Accuracy per stage of the renderer, and by quartile of each drawn condition, on test-stream letters.
 
-    Every variant of `ABLATION_VARIANTS` renders the same `num_examples` letters of the test stream
+    Every variant of `ABLATION_VARIANTS` (those that switch the stroke variation off only when
+    `stroke_variation` is on) renders the same `num_examples` letters of the test stream
     (`split_seed(seed, "test")`, damage severity drawn from `severity`) with some stages switched
     off (`AramaicSynth(ablate=...)`: the other stages' conditions stay those of the full
     rendering), from clean letters (relief and raking light only) to the full test split. The
@@ -263,6 +264,8 @@ def stage_ablation(model, output_dir, num_examples=460, quartile_examples=2300, 
 
     variants = []
     for name, ablate in ABLATION_VARIANTS.items():
+        if "strokes" in ablate and not synth_options.get("stroke_variation"):
+            continue  # without stroke variation these are the variants without "strokes"
         correct, in_top3, _, _ = score(AramaicSynth(ablate=ablate, **settings), num_examples)
         variants.append({"name": name, "ablate": list(ablate), "n": num_examples, "accuracy": float(correct.mean()),
                          "top3_accuracy": float(in_top3.mean())})

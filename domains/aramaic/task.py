@@ -6,6 +6,10 @@
     resuite evaluate aramaic.letters --preset aramaic_letters_small --option ablation=true --output runs/aramaic_ablation
     resuite predict aramaic.letters --model runs/aramaic/calibrated.keras crop1.png crops/
     resuite predict aramaic.letters --preset aramaic_letters_small crop1.png     # a shipped preset
+    resuite evaluate aramaic.letters --preset aramaic_letters_small \
+        --option 'held_out_hands=["palmyrene:NotoSansPalmyrene", "phoenician:NotoSansPhoenician"]'   # other hands
+    resuite train aramaic.letters --output runs/loho --option 'hands=["all"]' --option stroke_variation=0.5 \
+        --option 'held_out_hands=["palmyrene:NotoSansPalmyrene"]' --option 'calibration_hands=["samaritan:*"]'
 
 Training streams `AramaicSynth` letters (the Noto Sans Imperial Aramaic sample font, or
 `--option fonts='["a.ttf", "b.otf"]'`); validation and test are fixed sets from their own seeds,
@@ -22,6 +26,14 @@ learning rate:
 `evaluate` returns the report of `evaluation.report` (metrics beside chance and the majority
 class). `--option ablation=true` adds to it the accuracy per stage of the renderer and by quartile
 of each drawn condition (`evaluation.stage_ablation`: `ablation.json`, `ablation.png`).
+
+**Hands** (`hands.py`): `--option hands='["all"]'` trains on every installed font of the
+Aramaic-derived scripts ('script:*' or hand names pick some); `held_out_hands` are never trained or
+calibrated on and are each scored on their own test split beside the in-style one (one fold of
+leave-one-hand-out; `generalisation.leave_one_hand_out` runs every fold); `calibration_hands` are not
+trained on and set the temperature and the "illegible" threshold (`target_accuracy`), so that the
+abstention is chosen under a shift. `--option stroke_variation=0.5` draws half the letters from
+their varied strokes (`strokes.py`).
 
 `resuite train aramaic.letters --help` lists the options; `--epochs` defaults to
 40, `--batch-size` to 64 (`training.DEFAULT_EPOCHS`, `training.DEFAULT_BATCH_SIZE`).

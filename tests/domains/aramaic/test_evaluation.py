@@ -74,7 +74,7 @@ class StageAblationTest(TestCase):
         table = stage_ablation(Oracle(images, labels), folder, num_examples=23, quartile_examples=46, seed=3,
                                fonts=self.noto_font)
         accuracy = {row["name"]: row["accuracy"] for row in table["variants"]}
-        self.assertEqual(list(accuracy), list(ABLATION_VARIANTS))
+        self.assertEqual(list(accuracy), [name for name, off in ABLATION_VARIANTS.items() if "strokes" not in off])
         self.assertTrue(all(row["n"] == 23 for row in table["variants"]))
         # Only the full pipeline renders the test split's images; every variant changes all 23 of them.
         self.assertEqual(accuracy.pop("all (the test split)"), 1.0)
@@ -98,3 +98,15 @@ class StageAblationTest(TestCase):
         self.assertGreater((folder / "ablation.png").stat().st_size, 10_000)
         with self.assertRaisesRegex(ValueError, "Received: num_examples=0"):
             stage_ablation(Oracle(images, labels), folder, num_examples=0)
+
+    def test_with_stroke_variation_the_ablation_shows_what_it_adds(self):
+        folder = pathlib.Path(self.get_temp_dir())
+        images, labels, _ = AramaicSynth(image_size=32, fonts=self.noto_font, severity=TEST_SEVERITY,
+                                         stroke_variation=0.5).arrays(23, seed=split_seed(3, "test"))
+        table = stage_ablation(Oracle(images, labels), folder, num_examples=23, quartile_examples=23, seed=3,
+                               fonts=self.noto_font, stroke_variation=0.5)
+        accuracy = {row["name"]: row["accuracy"] for row in table["variants"]}
+        self.assertEqual(list(accuracy), list(ABLATION_VARIANTS))
+        self.assertEqual(accuracy["all (the test split)"], 1.0)
+        # Switching the stroke variation off redraws the letters it drew (about half) from the font's outline.
+        self.assertBetween(accuracy["all but stroke variation"], 0.2, 0.9)

@@ -92,7 +92,7 @@ class TrainEvaluatePredictTest(TestCase):
         config = RunConfig(output_dir=folder, model_path=str(self.run_dir / "calibrated.keras"), options=options)
         results = task.evaluate(config)
         table = json.loads((folder / "ablation.json").read_text())
-        self.assertEqual((results["details"]["n_test"], table["quartile_examples"], len(table["variants"])), (46, 46, 15))
+        self.assertEqual((results["details"]["n_test"], table["quartile_examples"], len(table["variants"])), (46, 46, 13))
         self.assertEqual(results["ablation: all (the test split)"], table["variants"][-1]["accuracy"])
         self.assertTrue((folder / "ablation.png").is_file() and (folder / "report.json").is_file())
         with self.assertRaisesRegex(ValueError, "does not apply to real crops"):
