@@ -224,7 +224,8 @@ def find_uea_files(root):
     return train, test
 
 
-def load_uea(root, val_fraction=0.2, seed=0, window_length=None, min_length=1, resize="resample"):
+def load_uea(root, val_fraction=0.2, seed=0, window_length=None, min_length=1, resize="resample", window_seconds=None,
+             step_seconds=None, sampling_rate_hz=None):
     """Load any UEA/UCR classification set: any channels, lengths and classes, named from the file.
 
     The class names and their order are the training file's `@classLabel` line (the test file
@@ -243,6 +244,12 @@ def load_uea(root, val_fraction=0.2, seed=0, window_length=None, min_length=1, r
         window_length: int or `None`. Time steps of every window. Defaults to `None`.
         min_length: int. The shortest window allowed when `window_length` is `None`. Defaults to 1.
         resize: `"resample"` or `"pad"`. Defaults to `"resample"`.
+        window_seconds: float or `None`. Cut each series into windows of this length instead
+            (`windowed_data`: split by series first, windows voted per series by the report).
+            Defaults to `None` (whole series).
+        step_seconds: float or `None`. Between window starts. Defaults to half a window.
+        sampling_rate_hz: float or `None`. The series' rate, needed for windows of a set whose
+            rate is not known (BasicMotions': 10 Hz). Defaults to `None`.
 
     Returns:
         A `HARData` (`name` is the set's name, channels `dim_0`, `dim_1`, ... unless known).
@@ -258,7 +265,8 @@ def load_uea(root, val_fraction=0.2, seed=0, window_length=None, min_length=1, r
     data.preprocessing   # 'series of 29-361 (train) and 37-324 (test) steps resampled (linear interpolation) to 361 ...'
     ```
     """
-    return _load_uea_files(*find_uea_files(root), val_fraction, seed, window_length, min_length, resize)
+    return _load_uea_files(*find_uea_files(root), val_fraction, seed, window_length, min_length, resize,
+                           window_seconds, step_seconds, sampling_rate_hz)
 
 
 def _load_uea_files(train_path, test_path, val_fraction=0.2, seed=0, window_length=None, min_length=1,

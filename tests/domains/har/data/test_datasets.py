@@ -145,5 +145,28 @@ class UeaSetTest(TestCase):
             load_har("uea", root=folder / "Mine_TEST.ts")
         with self.assertRaisesRegex(ValueError, r"`window_length` must be an integer >= 32. Received: window_length=16"):
             load_har("uea", root=UEA / "GaitVariable", window_length=16, min_length=32)
-        with self.assertRaisesRegex(TypeError, r"load_har\('uea'\) takes \['min_length', 'resize', 'window_length'\]"):
+        with self.assertRaisesRegex(TypeError, r"load_har\('uea'\) takes \['min_length', 'resize', 'sampling_rate_hz', "
+                                               r"'step_seconds', 'window_length', 'window_seconds'\]"):
             load_har("uea", root=UEA / "GaitVariable", channels="all")
+
+
+class UeaWindowsTest(TestCase):
+    def test_long_series_are_cut_into_windows_after_a_split_by_series(self):
+        # GaitUnivariate: 40 steps per series; at a stated 10 Hz, 1.6 s windows every 0.8 s: starts 0, 8, 16, 24.
+        data = load_har("uea", root=UEA / "GaitUnivariate", window_seconds=1.6, sampling_rate_hz=10.0, seed=0)
+        whole = load_har("uea", root=UEA / "GaitUnivariate", seed=0)
+        self.assertEqual((data.window_length, data.sampling_rate_hz), (16, 10.0))
+        for split in ("train", "val", "test"):
+            recording = getattr(data, f"recordings_{split}")
+            self.assertEqual(np.bincount(recording).max(), 4)
+            self.assertEqual(len(np.unique(recording)), len(getattr(whole, f"y_{split}")))
+        # The same series went to validation as without windows (the split is made on series first).
+        self.assertEqual(len(np.unique(data.recordings_val)), len(whole.y_val))
+        self.assertFalse(set(data.recordings_train) & set(data.recordings_val))
+        # Each window is a slice of its own series: the third window of test series 1 is its steps 16-31.
+        series = load_uea_series(UEA / "GaitUnivariate" / "GaitUnivariate_TEST.ts")[0]
+        np.testing.assert_array_equal(data.x_test[data.recordings_test == 1][2], series[1][16:32])
+        with self.assertRaisesRegex(ValueError, r"does not say its sampling rate: give sampling_rate_hz"):
+            load_har("uea", root=UEA / "GaitUnivariate", window_seconds=1.6)
+        with self.assertRaisesRegex(ValueError, r"window_length \(whole series\) and window_seconds"):
+            load_har("uea", root=UEA / "GaitUnivariate", window_seconds=1.6, sampling_rate_hz=10.0, window_length=40)
