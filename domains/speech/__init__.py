@@ -8,7 +8,8 @@ samples, a copy-synthesis evaluation beside Griffin-Lim, and the CLI task `speec
 
 Modules: `features` (log-mel and spectral targets, the 16k / 8k configurations), `generator`
 (APNet's generator; HiFi-GAN's for the benchmark), `discriminator` (MPD, MSD), `losses`, `model`
-(APNet), `data`, `training`, `evaluation`, `presets`, `task`.
+(APNet), `data`, `training` (the recipe; a generator-only overfit), `evaluation`, `official` (the
+authors' PyTorch state dict into our generator), `presets`, `task`.
 
 Example:
 ```python
