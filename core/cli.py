@@ -8,6 +8,8 @@
     resuite train TASK --help             the task's own options (--option NAME=VALUE)
     resuite evaluate TASK --model PATH    evaluate a saved model
     resuite predict TASK --model PATH IN  run a saved model on inputs
+    resuite export TASK --preset NAME --format FORMAT --output DIR
+                                          a model for an inference runtime (savedmodel, tflite, onnx, openvino)
     resuite demo                          every task, briefly, on the sample data; one results table
     resuite --version                     the installed package's version
 
@@ -32,6 +34,7 @@ EPILOG = """examples:
   resuite train har.fusionactnet --strategy mirrored --cpu-devices 2
   TF_CONFIG='{"cluster": ...}' resuite train TASK --strategy multi_worker   # on each machine
   resuite evaluate har.fusionactnet --model runs/har/best.keras
+  resuite export mri.disgan --preset disgan_mni_small --format onnx --output exported/disgan
   resuite demo --output runs/demo
 
 Sample data: RESUITE_DATA_DIR sets the cache folder. Your own data sets: --data PATH.
@@ -154,6 +157,20 @@ def build_parser(task_help=None):
     _add_run_options(predict, training=False)
     _add_model_source(predict)
     predict.add_argument("inputs", nargs="+", help="input files (format depends on the task)")
+
+    export = commands.add_parser(
+        "export", help="export a model for an inference runtime, checked against Keras",
+        description="Export a task's model (a GAN: its generator) and write export.json beside it: the input "
+                    "signature and the largest difference to Keras on a random input. Runtimes other than "
+                    "TensorFlow: pip install 'resuite[export]'.")
+    export.add_argument("task", help="task name, e.g. lamost.rrnet (see `resuite list`)")
+    _add_model_source(export)
+    export.add_argument("--format", required=True, choices=("savedmodel", "tflite", "onnx", "openvino"),
+                        help="savedmodel (TF SavedModel), tflite (LiteRT), onnx, openvino (IR .xml/.bin)")
+    export.add_argument("--output", required=True, help="output folder (the artifact and export.json)")
+    export.add_argument("--input-shape", default=None, metavar="N,D,...",
+                        help="shape of the check input, e.g. 1,32,32,32,1 (default: batch 1, free axes 32)")
+    export.add_argument("--seed", type=int, default=0, help="seed of the random check input (default: 0)")
 
     demo = commands.add_parser("demo", help="every registered task, briefly, on the real sample data")
     demo.add_argument("tasks", nargs="*", help="only these tasks (default: all)")
@@ -443,6 +460,8 @@ def _main(argv=None):
         return _cmd_data(args)
     if args.command == "demo":
         return _cmd_demo(args)
+    if args.command == "export":
+        return _cmd_export(args)
     if args.command == "list":
         from core.task_source import describe_tasks, missing_extras
 
@@ -452,6 +471,50 @@ def _main(argv=None):
             print(f"domain {domain}: not available, {reason}")
         return 0
     return _run(args)
+
+
+def _input_shape(text):
+    try:
+        return tuple(int(d) for d in text.split(","))
+    except ValueError:
+        raise ValueError(f"--input-shape expects integers separated by commas. Received: --input-shape {text}") from None
+
+
+def _cmd_export(args):
+    """Load the task's model (`--preset`/`--model`), export it (`core.export.export_model`), print the record."""
+    from core import export
+    from core.registry import RunConfig, get_task, list_tasks
+
+    if args.task not in list_tasks():
+        print(f"error: {unknown_task_message(args.task, list_tasks())}", file=sys.stderr)
+        return 2
+    created, succeeded = None, False
+    try:
+        task = get_task(args.task)
+        if args.preset is None and args.model is None:
+            raise ValueError("export needs a model: --preset NAME or --model PATH. Received: neither")
+        config = RunConfig(output_dir=pathlib.Path(args.output), model_path=args.model, preset=args.preset)
+        task.check_inputs(config)
+        shape = _input_shape(args.input_shape) if args.input_shape else None
+        model = task.load_model(config)
+        created = prepare_output(args.output)
+        source = {"preset": args.preset} if args.preset else {"model": str(args.model)}
+        record = export.export_model(model, args.output, args.format, input_shape=shape, task=args.task,
+                                     source=source, seed=args.seed)
+        succeeded = True
+    except (ValueError, OSError, RuntimeError) as error:
+        if args.traceback:
+            raise
+        print(f"error: {error}\n(run with `resuite --traceback ...` to see where it was raised)", file=sys.stderr)
+        return 1
+    finally:
+        if created is not None and not succeeded:
+            shutil.rmtree(created, ignore_errors=True)
+    print(format_table([{"result": key, "value": value} for key, value in record.items()
+                        if not isinstance(value, (dict, list))] +
+                       [{"result": "check_input_shape", "value": str(tuple(record["check_input_shape"]))}]))
+    print(f"\nwritten: {pathlib.Path(args.output) / record['artifact']}, {pathlib.Path(args.output) / export.RECORD}")
+    return 0
 
 
 def _run(args):

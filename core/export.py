@@ -1,0 +1,358 @@
+"""Export a model to an inference runtime: a TF SavedModel, LiteRT (`.tflite`), ONNX or OpenVINO.
+
+Keras 3's own `model.export(path, format=...)` writes every format (`tf_saved_model`, `litert`
+through `tf.lite.TFLiteConverter`, `onnx` through tf2onnx, `openvino`); this module picks the
+network inference runs (a GAN's generator: `preset_network()`), checks the format can hold it,
+exports it, runs the exported file in its own runtime on a random input of the network's input
+shape and records the largest difference to Keras in `export.json` beside it.
+
+```python
+import keras, numpy as np
+from core import export
+
+model = keras.Sequential([keras.Input((8, 2)), keras.layers.Conv1D(4, 3), keras.layers.Dense(1)])
+record = export.export_model(model, "/tmp/exported", "savedmodel")
+record["max_abs_difference"]          # e.g. 2.4e-07: the exported model against Keras
+run = export.load_exported("/tmp/exported")
+run(np.zeros((1, 8, 2), "float32"))   # [array of shape (1, 6, 1)]
+```
+
+The runtimes other than TensorFlow are the `export` extra (`pip install 'resuite[export]'`).
+"""
+
+import importlib
+import importlib.util
+import json
+import pathlib
+import shutil
+import tempfile
+
+import numpy as np
+
+# CLI name -> (Keras `export` format, file or folder name in the output folder, Python modules it needs)
+FORMATS = {
+    "savedmodel": ("tf_saved_model", "saved_model", ("tensorflow",)),
+    "tflite": ("litert", "model.tflite", ("tensorflow",)),
+    "onnx": ("onnx", "model.onnx", ("tf2onnx", "onnx", "onnxruntime")),
+    "openvino": ("openvino", "model.xml", ("openvino",)),
+}
+RECORD = "export.json"
+# Dimensions of the check input that the network leaves free (None): batch 1, other axes this long.
+FREE_LENGTH = 32
+# Complex tensors (an FFT iSTFT): none of these converters maps them (tried: APNet's generator).
+NO_COMPLEX = {"onnx": "tf2onnx converts no complex-valued op",
+              "tflite": "LiteRT's builtin ops hold no complex tensor",
+              "openvino": "OpenVINO's TensorFlow frontend converts no IRFFT of a complex input"}
+
+
+def missing_modules(format):
+    """The Python modules a format needs that are not installed ([] when it can be used).
+
+    Args:
+        format: str. One of `FORMATS`.
+
+    Example:
+    ```python
+    missing_modules("savedmodel")   # []
+    ```
+    """
+    _check_format(format)
+    return [name for name in FORMATS[format][2] if importlib.util.find_spec(name) is None]
+
+
+def available_formats():
+    """The formats whose runtimes are installed here, in `FORMATS` order.
+
+    Example:
+    ```python
+    available_formats()   # ['savedmodel', 'tflite', 'onnx', 'openvino'] with the `export` extra
+    ```
+    """
+    return [name for name in FORMATS if not missing_modules(name)]
+
+
+def inference_network(model):
+    """The network inference runs: a GAN's generator (`preset_network()`), else the model itself.
+
+    Args:
+        model: keras.Model. What a task's `load_model` returns.
+
+    Example:
+    ```python
+    inference_network(DISGAN.from_preset("disgan_mni_small"))   # its generator
+    ```
+    """
+    import keras
+
+    network = model.preset_network() if hasattr(model, "preset_network") else model
+    if not isinstance(network, keras.Model):
+        raise ValueError(f"Only a Keras model can be exported. Received: model of type {type(network).__name__}")
+    return network
+
+
+def check_shape(network, input_shape=None):
+    """The input shape of the export-time check: `input_shape`, or the network's with free axes filled.
+
+    Args:
+        network: keras.Model with one input.
+        input_shape: sequence of int or None. Must fit the network's input (fixed axes equal).
+
+    Returns:
+        tuple of int: batch 1 and `FREE_LENGTH` for the free axes unless `input_shape` says otherwise.
+
+    Raises:
+        ValueError: the network has several inputs, or `input_shape` does not fit.
+    """
+    if len(network.inputs) != 1:
+        raise ValueError(f"Export handles networks with one input. Received: {len(network.inputs)} inputs")
+    declared = tuple(network.inputs[0].shape)
+    if input_shape is None:
+        return tuple(1 if i == 0 and d is None else FREE_LENGTH if d is None else int(d)
+                     for i, d in enumerate(declared))
+    shape = tuple(int(d) for d in input_shape)
+    if len(shape) != len(declared) or any(d is not None and d != s for d, s in zip(declared, shape)):
+        raise ValueError(f"The input shape must fit the network's input {_shape_text(declared)}. "
+                         f"Received: input_shape={shape}")
+    return shape
+
+
+def complex_ops(network, shape):
+    """The TensorFlow ops of the network's graph that take or produce complex tensors (sorted op types).
+
+    Args:
+        network: keras.Model.
+        shape: tuple of int. The input shape to trace with.
+
+    Example:
+    ```python
+    complex_ops(apnet.generator, (1, 32, 80))   # ['Complex', 'IRFFT', ...] for an FFT iSTFT
+    ```
+    """
+    import tensorflow as tf
+
+    dtype = network.inputs[0].dtype
+    function = tf.function(lambda x: network(x, training=False))
+    graph = function.get_concrete_function(tf.TensorSpec(shape, dtype)).graph
+    return sorted({op.type for op in graph.get_operations()
+                   if any(t.dtype.is_complex for t in (*op.inputs, *op.outputs))})
+
+
+def check_exportable(network, format, shape):
+    """Refuse a format that cannot hold the network, naming the format and the reason.
+
+    Raises:
+        ValueError: an unknown format, a runtime that is not installed, or complex-valued ops
+            for ONNX or LiteRT.
+    """
+    _check_format(format)
+    missing = missing_modules(format)
+    if missing:
+        raise ValueError(f"Export to {format} needs {', '.join(missing)}: pip install 'resuite[export]'. "
+                         f"Received: --format {format}")
+    if format in NO_COMPLEX:
+        ops = complex_ops(network, shape)
+        if ops:
+            raise ValueError(f"{network.name} cannot be exported to {format}: its graph computes complex-valued "
+                             f"tensors (ops {', '.join(ops)}) and {NO_COMPLEX[format]}. The format that holds "
+                             f"it: savedmodel. Received: --format {format}")
+
+
+def export_model(model, output_dir, format, input_shape=None, task=None, source=None, seed=0):
+    """Export `model`'s inference network to `output_dir` and check it against Keras.
+
+    Writes the artifact (`FORMATS`: `saved_model/`, `model.tflite`, `model.onnx`, or
+    `model.xml` + `model.bin`) and `export.json`: task, source, format, artifact, input
+    signature, check input shape, the largest absolute difference between the exported
+    runtime's outputs and Keras's on a random normal input, and the library versions.
+
+    Args:
+        model: keras.Model. A task's model (a GAN exports its generator).
+        output_dir: str or Path. Created if needed; an earlier artifact of the format is replaced.
+        format: str. One of `FORMATS`: "savedmodel", "tflite", "onnx", "openvino".
+        input_shape: sequence of int or None. The check input's shape (default: `check_shape`).
+        task: str or None. Recorded.
+        source: dict or None. Recorded, e.g. {"preset": "disgan_mni_small"}.
+        seed: int. Seed of the random check input.
+
+    Returns:
+        dict: what `export.json` holds.
+
+    Raises:
+        ValueError: the format cannot hold the network (see `check_exportable`), or a bad shape.
+
+    Example:
+    ```python
+    record = export_model(keras_model, "exported/rrnet", "onnx", task="lamost.rrnet")
+    ```
+    """
+    import keras
+
+    network = inference_network(model)
+    shape = check_shape(network, input_shape)
+    check_exportable(network, format, shape)
+    output_dir = pathlib.Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    keras_format, artifact, _ = FORMATS[format]
+    target = output_dir / artifact
+    if target.is_dir():
+        shutil.rmtree(target)
+    dtype = str(network.inputs[0].dtype)
+    declared = tuple(network.inputs[0].shape)
+    # A fixed signature where the network fixes it; free axes stay free (any batch, any length).
+    signature = [keras.InputSpec(shape=declared, dtype=dtype)]
+    try:
+        network.export(str(target), format=keras_format, verbose=False, input_signature=signature)
+    except Exception as error:  # noqa: BLE001 - a converter's own failure, reported as the format's refusal
+        if format == "savedmodel":
+            raise
+        reason = " ".join(str(error).split())[:600]
+        raise ValueError(f"{network.name} cannot be exported to {format}: the converter failed "
+                         f"({type(error).__name__}: {reason}). Received: --format {format}") from error
+
+    x = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    expected = [np.asarray(y) for y in keras.tree.flatten(network(x, training=False))]
+    got = load_exported(output_dir, format=format)(x)
+    if [e.shape for e in expected] != [g.shape for g in got]:
+        raise ValueError(f"The exported {format} model's outputs have shapes {[g.shape for g in got]}, Keras's "
+                         f"{[e.shape for e in expected]}. Received: {target}")
+    difference = max(float(np.max(np.abs(e.astype("float64") - g))) for e, g in zip(expected, got))
+    record = {
+        "task": task,
+        "source": source,
+        "format": format,
+        "artifact": artifact,
+        "input_signature": [{"shape": list(declared), "dtype": dtype}],
+        "check_input_shape": list(shape),
+        "outputs": [list(e.shape) for e in expected],
+        "max_abs_difference": difference,
+        "max_abs_keras_output": max(float(np.max(np.abs(e))) for e in expected),
+        "versions": _versions(format),
+    }
+    (output_dir / RECORD).write_text(json.dumps(record, indent=2) + "\n")
+    return record
+
+
+def load_exported(output_dir, format=None, threads=None):
+    """A function running an exported model in its runtime: numpy input -> list of numpy outputs.
+
+    Args:
+        output_dir: str or Path. A folder `export_model` wrote.
+        format: str or None. Default: the one `export.json` records.
+        threads: int or None. Intra-op threads of the runtime (default: the runtime's).
+
+    Example:
+    ```python
+    run = load_exported("exported/rrnet")
+    outputs = run(spectra)        # [array]: one per output of the network, Keras's order
+    ```
+    """
+    output_dir = pathlib.Path(output_dir)
+    if format is None:
+        path = output_dir / RECORD
+        if not path.is_file():
+            raise ValueError(f"{output_dir} holds no {RECORD} (not written by `resuite export`). Received: {output_dir}")
+        format = json.loads(path.read_text())["format"]
+    _check_format(format)
+    target = output_dir / FORMATS[format][1]
+    if not target.exists():
+        raise FileNotFoundError(f"{target} does not exist (the {format} artifact). Received: {output_dir}")
+    return _RUNNERS[format](str(target), threads)
+
+
+def _run_savedmodel(path, threads):
+    import tensorflow as tf
+
+    if threads:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+    loaded = tf.saved_model.load(path)  # held by `run`: its variables live as long as the function
+
+    def run(x):
+        return [np.asarray(y) for y in tf.nest.flatten(loaded.serve(tf.constant(x)))]
+
+    return run
+
+
+def _run_tflite(path, threads):
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+
+        interpreter = Interpreter(model_path=path, num_threads=threads)
+        interpreter.allocate_tensors()  # fails here on select TensorFlow ops
+        runner = interpreter.get_signature_runner()
+    except (ImportError, RuntimeError):
+        # A model with select TensorFlow ops (e.g. a TensorList loop) needs the Flex delegate,
+        # which only TensorFlow's own interpreter links.
+        import tensorflow as tf
+
+        interpreter = tf.lite.Interpreter(model_path=path, num_threads=threads)
+        runner = interpreter.get_signature_runner()
+    names = list(interpreter.get_signature_list()["serving_default"]["outputs"])
+    (input_name,) = interpreter.get_signature_list()["serving_default"]["inputs"]
+
+    def run(x):
+        outputs = runner(**{input_name: x})
+        return [np.asarray(outputs[name]) for name in sorted(names, key=_output_index)]
+
+    return run
+
+
+def _output_index(name):
+    digits = "".join(ch for ch in name.rsplit("_", 1)[-1] if ch.isdigit())
+    return (int(digits) if digits else 0, name)
+
+
+def _run_onnx(path, threads):
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    if threads:
+        options.intra_op_num_threads = threads
+    session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+
+    def run(x):
+        return [np.asarray(y) for y in session.run(None, {name: x})]
+
+    return run
+
+
+def _run_openvino(path, threads):
+    import openvino
+
+    config = {"INFERENCE_NUM_THREADS": threads} if threads else {}
+    # Full float32: OpenVINO may otherwise run in bfloat16 on CPUs that have it.
+    config["INFERENCE_PRECISION_HINT"] = "f32"
+    compiled = openvino.Core().compile_model(path, "CPU", config)
+
+    def run(x):
+        result = compiled(x)
+        return [np.asarray(result[output]) for output in compiled.outputs]
+
+    return run
+
+
+_RUNNERS = {"savedmodel": _run_savedmodel, "tflite": _run_tflite, "onnx": _run_onnx, "openvino": _run_openvino}
+
+
+def _versions(format):
+    versions = {}
+    for name in ("keras", "tensorflow", *FORMATS[format][2]):
+        try:
+            versions[name] = importlib.import_module(name).__version__
+        except (ImportError, AttributeError):
+            continue
+    return versions
+
+
+def _check_format(format):
+    if format not in FORMATS:
+        raise ValueError(f"Unknown export format. Expected one of {', '.join(FORMATS)}. Received: format={format!r}")
+
+
+def _shape_text(shape):
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+
+
+def scratch_dir():
+    """A temporary folder for an export that is thrown away (benchmarks); the caller removes it."""
+    return pathlib.Path(tempfile.mkdtemp(prefix="resuite-export-"))

@@ -1,0 +1,133 @@
+"""core.export and `resuite export`: each runtime's outputs match Keras; refusals name the format and why."""
+
+import json
+
+import numpy as np
+import pytest
+
+from core import cli, export
+from core.testing import TestCase
+
+ENGINES = {"savedmodel": None, "tflite": None, "onnx": "tf2onnx, onnx and onnxruntime",
+           "openvino": "openvino"}
+
+
+def _skip_without(format):
+    missing = export.missing_modules(format)
+    if missing:
+        pytest.skip(f"the {format} runtime is not installed ({', '.join(missing)}): pip install 'resuite[export]'")
+
+
+def _small_rrnet():
+    from domains.lamost.model import RRNet
+
+    # Convolutions, a recurrent layer (a TensorList loop in LiteRT) and heads: one domain class, tiny.
+    return RRNet(mode="raw", widths=(2, 4, 8), num_pixels=720, rnn_steps=10, hidden_units=(8,))
+
+
+class ExportTest(TestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.model = _small_rrnet()
+        cls.x = np.random.default_rng(3).standard_normal((2, 720, 2)).astype("float32")
+        cls.expected = np.asarray(cls.model(cls.x, training=False))
+
+    def _export_and_compare(self, format):
+        _skip_without(format)
+        folder = self.get_temp_dir()
+        record = export.export_model(self.model, folder, format, task="lamost.rrnet", source={"test": "tiny"})
+        # The exported runtime, loaded again from the folder, on another batch size than the check's.
+        (got,) = export.load_exported(folder)(self.x)
+        self.assertEqual(got.shape, self.expected.shape)
+        self.assertAllClose(got, self.expected, atol=1e-5, rtol=1e-5)
+        written = json.loads((export.pathlib.Path(folder) / export.RECORD).read_text())
+        self.assertEqual(written, json.loads(json.dumps(record)))
+        self.assertEqual(written["format"], format)
+        self.assertEqual(written["input_signature"], [{"shape": [None, 720, 2], "dtype": "float32"}])
+        self.assertEqual(written["check_input_shape"], [1, 720, 2])
+        self.assertLess(written["max_abs_difference"], 1e-5)
+        self.assertGreater(written["max_abs_keras_output"], 0.0)
+
+    def test_savedmodel_matches_keras(self):
+        self._export_and_compare("savedmodel")
+
+    def test_tflite_matches_keras(self):
+        self._export_and_compare("tflite")
+
+    def test_onnx_matches_keras(self):
+        self._export_and_compare("onnx")
+
+    def test_openvino_matches_keras(self):
+        self._export_and_compare("openvino")
+
+    def test_a_gan_exports_its_generator(self):
+        import keras
+
+        from core.training import GANModel
+
+        generator = keras.Sequential([keras.Input((None, 3)), keras.layers.Conv1D(2, 3, padding="same")], name="g")
+        discriminator = keras.Sequential([keras.Input((None, 2)), keras.layers.Conv1D(1, 3)], name="d")
+        gan = GANModel(generator, discriminator)
+        self.assertIs(export.inference_network(gan), generator)
+        record = export.export_model(gan, self.get_temp_dir(), "savedmodel", input_shape=(2, 5, 3))
+        self.assertEqual(record["input_signature"][0]["shape"], [None, None, 3])
+        self.assertEqual(record["outputs"], [[2, 5, 2]])
+
+
+class RefusalTest(TestCase):
+    def test_complex_ops_refused_for_onnx_naming_format_and_reason(self):
+        from domains.speech.features import FEATURE_CONFIGS
+        from domains.speech.generator import build_generator
+
+        generator = build_generator(FEATURE_CONFIGS["8k"], channels=8, kernel_sizes=(3,), dilations=((1,),))
+        self.assertIn("Complex", export.complex_ops(generator, (1, 8, 80)))
+        for format in ("onnx", "tflite", "openvino"):
+            if export.missing_modules(format):
+                continue
+            with self.assertRaisesRegex(ValueError, f"cannot be exported to {format}: .*complex-valued"):
+                export.check_exportable(generator, format, (1, 8, 80))
+        export.check_exportable(generator, "savedmodel", (1, 8, 80))  # the format that holds it
+
+    def test_check_shape_fills_free_axes_and_refuses_a_misfit(self):
+        import keras
+
+        network = keras.Sequential([keras.Input((None, 4)), keras.layers.Dense(1)])
+        self.assertEqual(export.check_shape(network), (1, export.FREE_LENGTH, 4))
+        self.assertEqual(export.check_shape(network, (3, 7, 4)), (3, 7, 4))
+        with self.assertRaisesRegex(ValueError, r"fit the network's input \(None, None, 4\).*input_shape=\(3, 7, 5\)"):
+            export.check_shape(network, (3, 7, 5))
+
+    def test_unknown_format_and_folder_without_record(self):
+        with self.assertRaisesRegex(ValueError, "Expected one of savedmodel, tflite, onnx, openvino"):
+            export.missing_modules("tensorrt")
+        with self.assertRaisesRegex(ValueError, "holds no export.json"):
+            export.load_exported(self.get_temp_dir())
+
+
+def test_cli_exports_the_smallest_preset_to_savedmodel(tmp_path, capsys):
+    out = tmp_path / "disgan"
+    assert cli.main(["export", "mri.disgan", "--preset", "disgan_mni_small", "--format", "savedmodel",
+                     "--output", str(out), "--input-shape", "1,8,8,8,1"]) == 0
+    record = json.loads((out / "export.json").read_text())
+    assert record["task"] == "mri.disgan" and record["source"] == {"preset": "disgan_mni_small"}
+    assert record["input_signature"] == [{"shape": [None, None, None, None, 1], "dtype": "float32"}]
+    assert record["outputs"] == [[1, 16, 16, 16, 1]]  # the generator (x2), not the whole GAN
+    assert record["max_abs_difference"] < 1e-5
+    assert (out / "saved_model" / "saved_model.pb").is_file()
+    assert "max_abs_difference" in capsys.readouterr().out
+
+
+def test_cli_refuses_apnet_to_onnx_and_leaves_no_folder(tmp_path, capsys):
+    _skip_without("onnx")
+    out = tmp_path / "apnet"
+    assert cli.main(["export", "speech.apnet", "--preset", "apnet_asterisk_8k_small", "--format", "onnx",
+                     "--output", str(out), "--input-shape", "1,8,80"]) == 1
+    error = capsys.readouterr().err
+    assert "cannot be exported to onnx" in error and "complex-valued" in error and "--format onnx" in error
+    assert not out.exists()
+
+
+def test_cli_export_needs_a_model(tmp_path, capsys):
+    assert cli.main(["export", "lamost.rrnet", "--format", "onnx", "--output", str(tmp_path / "x")]) == 1
+    assert "--preset NAME or --model PATH. Received: neither" in capsys.readouterr().err
