@@ -1,19 +1,27 @@
-"""DISGAN presets: a small generator trained on the real MNI152 template, shipped in the package.
+"""DISGAN presets: small generators trained on the real MNI152 template, shipped in the package.
 
-`disgan_mni_small`: a small configuration (16 filters, 1 RRDB, 32³ patches: the fastest to
-train on a CPU), an L1 warm-up then GAN steps with the paper's losses (each phase capped in
-minutes), seed 0, with the template's top 32 brain slices held out (axial slices 124-155).
-`make presets` (scripts/make_presets.py) trains it through the `mri.disgan` task; the preset
-ships the generator (381,441 parameters) and `DISGAN.from_preset` builds an untrained
-discriminator of the shape its metadata records beside it. Its score is measured on the
-held-out slab (`resuite evaluate mri.disgan --preset disgan_mni_small`): PSNR, SSIM and NRMSE
-from a clean and a noisy (Rician, 5 % of p99) LR input, beside tricubic, trilinear and nearest
-interpolation.
+`disgan_mni_psnr` (the demo's): the PSNR-oriented generator (ESRGAN ships one beside its GAN
+generator): 16 filters, 1 RRDB and a global residual (`build_generator(global_residual=True)`:
+the network learns what to add to a cubic interpolation of its input), trained with L1 only on
+32³ patches whose LR input is made by nearest, k-space truncation or blur + decimation at
+random, seed 0, the template's top 32 brain slices held out (axial slices 124-155). Scored on
+that slab and on Colin27 (Debian's mricron-data; a real single-subject T1 never trained on),
+with and without skull, for nearest and k-space LR, beside tricubic.
+
+`disgan_mni_small`: the first preset (16 filters, 1 RRDB, no residual, nearest LR only, an L1
+warm-up then GAN steps with the paper's losses, trained before the initialisation fix); kept
+for comparison: it stays below tricubic on its slab.
+
+`make presets` (scripts/make_presets.py NAME) trains a preset through the `mri.disgan` task
+(its checkpoints in `~/.cache/resuite/preset_runs/`: the same command resumes a killed run); the
+preset ships the generator and `DISGAN.from_preset` builds an untrained discriminator of the
+shape its metadata records beside it. `resuite evaluate mri.disgan --preset NAME` with the
+recipe's `evaluate` options repeats its stored score.
 
 Example:
 ```python
 from domains.mri.disgan import DISGAN
-model = DISGAN.from_preset("disgan_mni_small")   # model.generator: LR (16³...) -> HR (x2)
+model = DISGAN.from_preset("disgan_mni_psnr")   # model.generator: LR (16³...) -> HR (x2)
 ```
 """
 
