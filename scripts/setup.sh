@@ -24,4 +24,12 @@ if ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; then
     echo "note: apt's package lists are missing; run 'sudo apt-get update' once for the Debian samples" >&2
   fi
 fi
+# Fonts of the Aramaic-derived alphabets (the "hands" of domains.aramaic; a missing one is skipped
+# with a warning naming its package).
+fonts="fonts-noto-core fonts-dejavu-core culmus fonts-ldco fonts-sil-ezra fonts-ancient-scripts"
+if [ "$(id -u)" = 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $fonts >/dev/null
+else
+  echo "note: the Aramaic hands need: sudo apt-get install $fonts" >&2
+fi
 "$venv/bin/resuite" data fetch
