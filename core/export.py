@@ -4,7 +4,11 @@ Keras 3's own `model.export(path, format=...)` writes every format (`tf_saved_mo
 through `tf.lite.TFLiteConverter`, `onnx` through tf2onnx, `openvino`); this module picks the
 network inference runs (a GAN's generator: `preset_network()`), checks the format can hold it,
 exports it, runs the exported file in its own runtime on a random input of the network's input
-shape and records the largest difference to Keras in `export.json` beside it.
+shape and records the largest difference to Keras in `export.json` beside it. A format that
+cannot hold the network is refused with a `ValueError` naming the format and the reason: complex
+tensors (an FFT iSTFT) for ONNX, LiteRT and OpenVINO; select TensorFlow ops in a `.tflite` (no
+interpreter here links the Flex delegate); a converter that fails or writes a file its runtime
+cannot run.
 
 ```python
 import keras, numpy as np
@@ -25,7 +29,6 @@ import importlib.util
 import json
 import pathlib
 import shutil
-import tempfile
 
 import numpy as np
 
@@ -211,7 +214,17 @@ def export_model(model, output_dir, format, input_shape=None, task=None, source=
 
     x = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
     expected = [np.asarray(y) for y in keras.tree.flatten(network(x, training=False))]
-    got = load_exported(output_dir, format=format)(x)
+    if format == "tflite":
+        _check_builtin_ops(network, target)
+    try:
+        runner = load_exported(output_dir, format=format)
+        got = runner(x)
+    except Exception as error:  # noqa: BLE001 - a converter's wrong file, reported as the format's refusal
+        if format == "savedmodel":
+            raise
+        reason = " ".join(str(error).split())[:600]
+        raise ValueError(f"{network.name} cannot be exported to {format}: the converted file does not run in its "
+                         f"runtime ({type(error).__name__}: {reason}). Received: --format {format}") from error
     if [e.shape for e in expected] != [g.shape for g in got]:
         raise ValueError(f"The exported {format} model's outputs have shapes {[g.shape for g in got]}, Keras's "
                          f"{[e.shape for e in expected]}. Received: {target}")
@@ -224,12 +237,26 @@ def export_model(model, output_dir, format, input_shape=None, task=None, source=
         "input_signature": [{"shape": list(declared), "dtype": dtype}],
         "check_input_shape": list(shape),
         "outputs": [list(e.shape) for e in expected],
+        "runtime": runner.runtime,
         "max_abs_difference": difference,
         "max_abs_keras_output": max(float(np.max(np.abs(e))) for e in expected),
         "versions": _versions(format),
     }
     (output_dir / RECORD).write_text(json.dumps(record, indent=2) + "\n")
     return record
+
+
+def _check_builtin_ops(network, path):
+    """Refuse a LiteRT file that needs select TensorFlow ops (Flex...): no interpreter here links them."""
+    import re
+
+    select = sorted({name.decode() for name in re.findall(rb"Flex[A-Z][A-Za-z0-9]*", path.read_bytes())})
+    if select:
+        path.unlink()
+        raise ValueError(f"{network.name} cannot be exported to tflite: the converter needs select TensorFlow ops "
+                         f"({', '.join(select)}; e.g. a transpose of more than 6 axes, a TensorList loop) and "
+                         "neither LiteRT's interpreter nor TensorFlow's links the Flex delegate that runs them. "
+                         "Received: --format tflite")
 
 
 def load_exported(output_dir, format=None, threads=None):
@@ -269,23 +296,20 @@ def _run_savedmodel(path, threads):
     def run(x):
         return [np.asarray(y) for y in tf.nest.flatten(loaded.serve(tf.constant(x)))]
 
+    run.runtime = "tensorflow"
     return run
 
 
 def _run_tflite(path, threads):
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-
-        interpreter = Interpreter(model_path=path, num_threads=threads)
-        interpreter.allocate_tensors()  # fails here on select TensorFlow ops
-        runner = interpreter.get_signature_runner()
-    except (ImportError, RuntimeError):
-        # A model with select TensorFlow ops (e.g. a TensorList loop) needs the Flex delegate,
-        # which only TensorFlow's own interpreter links.
+    if importlib.util.find_spec("ai_edge_litert") is None:
         import tensorflow as tf
 
-        interpreter = tf.lite.Interpreter(model_path=path, num_threads=threads)
-        runner = interpreter.get_signature_runner()
+        interpreter, runtime = tf.lite.Interpreter(model_path=path, num_threads=threads), "tf.lite.Interpreter"
+    else:
+        from ai_edge_litert.interpreter import Interpreter
+
+        interpreter, runtime = Interpreter(model_path=path, num_threads=threads), "ai_edge_litert"
+    runner = interpreter.get_signature_runner()
     names = list(interpreter.get_signature_list()["serving_default"]["outputs"])
     (input_name,) = interpreter.get_signature_list()["serving_default"]["inputs"]
 
@@ -293,6 +317,7 @@ def _run_tflite(path, threads):
         outputs = runner(**{input_name: x})
         return [np.asarray(outputs[name]) for name in sorted(names, key=_output_index)]
 
+    run.runtime = runtime
     return run
 
 
@@ -313,6 +338,7 @@ def _run_onnx(path, threads):
     def run(x):
         return [np.asarray(y) for y in session.run(None, {name: x})]
 
+    run.runtime = "onnxruntime (CPUExecutionProvider)"
     return run
 
 
@@ -324,11 +350,27 @@ def _run_openvino(path, threads):
     config["INFERENCE_PRECISION_HINT"] = "f32"
     compiled = openvino.Core().compile_model(path, "CPU", config)
 
+    # The TF function's outputs are its Identity tensors, in order; OpenVINO's TF frontend can leave
+    # an intermediate tensor as a further output (a shape slice of a 3-D pixel shuffle): not the model's.
+    outputs = sorted(((_identity_index(output.get_names()), output) for output in compiled.outputs),
+                     key=lambda pair: pair[0])
+    outputs = [output for index, output in outputs if index < 2**31] or list(compiled.outputs)
+
     def run(x):
         result = compiled(x)
-        return [np.asarray(result[output]) for output in compiled.outputs]
+        return [np.asarray(result[output]) for output in outputs]
 
+    run.runtime = "openvino (CPU, f32)"
     return run
+
+
+def _identity_index(names):
+    """0 for a tensor named "Identity:0", k for "Identity_k:0", 2**31 for one of another name."""
+    import re
+
+    found = [re.fullmatch(r"Identity(?:_(\d+))?:0", name) for name in names]
+    indices = [int(match.group(1) or 0) for match in found if match]
+    return min(indices) if indices else 2**31
 
 
 _RUNNERS = {"savedmodel": _run_savedmodel, "tflite": _run_tflite, "onnx": _run_onnx, "openvino": _run_openvino}
@@ -352,7 +394,3 @@ def _check_format(format):
 def _shape_text(shape):
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
 
-
-def scratch_dir():
-    """A temporary folder for an export that is thrown away (benchmarks); the caller removes it."""
-    return pathlib.Path(tempfile.mkdtemp(prefix="resuite-export-"))

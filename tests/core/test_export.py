@@ -48,6 +48,8 @@ class ExportTest(TestCase):
         self.assertEqual(written["check_input_shape"], [1, 720, 2])
         self.assertLess(written["max_abs_difference"], 1e-5)
         self.assertGreater(written["max_abs_keras_output"], 0.0)
+        self.assertIn(written["runtime"].split()[0], ("tensorflow", "ai_edge_litert", "tf.lite.Interpreter",
+                                                      "onnxruntime", "openvino"))
 
     def test_savedmodel_matches_keras(self):
         self._export_and_compare("savedmodel")
@@ -98,6 +100,11 @@ class RefusalTest(TestCase):
         with self.assertRaisesRegex(ValueError, r"fit the network's input \(None, None, 4\).*input_shape=\(3, 7, 5\)"):
             export.check_shape(network, (3, 7, 5))
 
+    def test_openvino_outputs_are_the_functions_identity_tensors_in_order(self):
+        self.assertEqual(export._identity_index({"Identity:0", "model/tail/Add:0"}), 0)
+        self.assertEqual(export._identity_index({"Identity_12:0"}), 12)
+        self.assertEqual(export._identity_index({"model/shuffle/strided_slice:0"}), 2**31)  # not an output
+
     def test_unknown_format_and_folder_without_record(self):
         with self.assertRaisesRegex(ValueError, "Expected one of savedmodel, tflite, onnx, openvino"):
             export.missing_modules("tensorrt")
@@ -131,3 +138,14 @@ def test_cli_refuses_apnet_to_onnx_and_leaves_no_folder(tmp_path, capsys):
 def test_cli_export_needs_a_model(tmp_path, capsys):
     assert cli.main(["export", "lamost.rrnet", "--format", "onnx", "--output", str(tmp_path / "x")]) == 1
     assert "--preset NAME or --model PATH. Received: neither" in capsys.readouterr().err
+
+
+def test_cli_refuses_a_tflite_file_that_needs_select_tf_ops(tmp_path, capsys):
+    _skip_without("tflite")
+    out = tmp_path / "disgan"
+    # The 3-D pixel shuffle transposes 8 axes: beyond LiteRT's builtin transpose, a Flex op.
+    assert cli.main(["export", "mri.disgan", "--preset", "disgan_mni_small", "--format", "tflite",
+                     "--output", str(out), "--input-shape", "1,8,8,8,1"]) == 1
+    error = capsys.readouterr().err
+    assert "cannot be exported to tflite" in error and "FlexTranspose" in error
+    assert not out.exists()
