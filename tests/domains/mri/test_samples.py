@@ -16,7 +16,8 @@ from core.data import samples
 from core.testing import TestCase
 
 NIBABEL = ("mri.anatomical",)
-REQUIRED = ("mri.mni152_1mm",) + NIBABEL
+COLIN = ("mri.colin27", "mri.colin27_brain")  # Debian's mricron-data: DISGAN's never-trained test volumes
+REQUIRED = ("mri.mni152_1mm",) + NIBABEL + COLIN
 
 
 class MriSamplesTest(TestCase):
@@ -26,8 +27,8 @@ class MriSamplesTest(TestCase):
         for name, sample in mri.items():
             self.assertEqual(sample.domain, "mri")
             self.assertEqual(sample.name, name)
-            self.assertEqual(sample.registry, "pypi")
-            self.assertEqual(sample.artifact, "wheel")
+            expected = ("debian", "deb") if name in COLIN else ("pypi", "wheel")
+            self.assertEqual((sample.registry, sample.artifact), expected, name)
             for field in ("version", "member", "description", "licence"):
                 self.assertTrue(getattr(sample, field), f"{name}: {field}")
             self.assertRegex(sample.sha256, r"\A[0-9a-f]{64}\Z", name)
@@ -36,6 +37,7 @@ class MriSamplesTest(TestCase):
             self.assertFalse(sample.member.startswith("/"))
             self.assertFalse(sample.is_directory)
         self.assertEqual({mri[n].package for n in NIBABEL}, {"nibabel"})
+        self.assertEqual({mri[n].package for n in COLIN}, {"mricron-data"})
         self.assertEqual(mri["mri.anatomical"].sha256, "1c089f37b6597a38bb4157a1e1b3f7f13f1bc9d4e7a8cfdfaf91d85cd8f66594")
 
 
