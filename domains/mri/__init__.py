@@ -7,7 +7,7 @@
 Example:
 ```python
 from domains.mri import DISGAN, SSIMRegressor
-sr = DISGAN.from_preset("disgan_mni_small")
+sr = DISGAN.from_preset("disgan_mni_psnr")
 quality = SSIMRegressor.from_preset("ssim_mni_small")
 ```
 """
