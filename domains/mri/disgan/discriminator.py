@@ -28,11 +28,11 @@ from keras import ops
 from core.api import export
 from core.layers import DenseResidualBlock, HaarDWT
 from core.layers import factories
-from domains.mri.disgan.generator import layer_initializers, torch_default_initializer
+from domains.mri.disgan.generator import AxisDoubling, layer_initializers, torch_default_initializer
 
 
 @export
-class LinearUpsampling(keras.layers.Layer):
+class LinearUpsampling(AxisDoubling):
     """×2 (bi/tri)linear upsampling with half-pixel centres and edge clamping.
 
     Equals PyTorch's `nn.Upsample(scale_factor=2, mode="trilinear")` (`align_corners=False`):
@@ -51,35 +51,13 @@ class LinearUpsampling(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, rank, **kwargs):
-        super().__init__(**kwargs)
-        self.rank = factories.check_rank(rank, what="LinearUpsampling")
-
-    def call(self, inputs):
-        x = inputs
-        for axis in range(1, self.rank + 1):
-            first = ops.take(x, [0], axis=axis)
-            last = ops.take(x, [-1], axis=axis)
-            size = ops.shape(x)[axis]
-            previous = ops.concatenate([first, ops.take(x, ops.arange(0, size - 1), axis=axis)], axis=axis)
-            following = ops.concatenate([ops.take(x, ops.arange(1, size), axis=axis), last], axis=axis)
-            even = 0.75 * x + 0.25 * previous
-            odd = 0.75 * x + 0.25 * following
-            stacked = ops.stack([even, odd], axis=axis + 1)
-            shape = ops.shape(x)
-            new_shape = [shape[i] for i in range(len(x.shape))]
-            new_shape[axis] = 2 * shape[axis]
-            x = ops.reshape(stacked, new_shape)
-        return x
-
-    def compute_output_shape(self, input_shape):
-        shape = list(input_shape)
-        for axis in range(1, self.rank + 1):
-            shape[axis] = None if shape[axis] is None else 2 * shape[axis]
-        return tuple(shape)
-
-    def get_config(self):
-        return {**super().get_config(), "rank": self.rank}
+    def samples(self, x, axis):
+        first = ops.take(x, [0], axis=axis)
+        last = ops.take(x, [-1], axis=axis)
+        size = ops.shape(x)[axis]
+        previous = ops.concatenate([first, ops.take(x, ops.arange(0, size - 1), axis=axis)], axis=axis)
+        following = ops.concatenate([ops.take(x, ops.arange(1, size), axis=axis), last], axis=axis)
+        return 0.75 * x + 0.25 * previous, 0.75 * x + 0.25 * following
 
 
 def discriminator_widths(filters=16, num_levels=6, channels=1):

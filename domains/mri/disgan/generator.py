@@ -19,7 +19,7 @@ from keras import ops
 
 from core.api import export
 from core.checks import check_positive_int
-from core.layers import PixelShuffle, ResidualInResidualDenseBlock
+from core.layers import PixelShuffle, ResidualInResidualDenseBlock, factories
 
 PAPER_GENERATOR = {"filters": 64, "num_rrdb": 3, "num_dense_blocks": 3, "num_convs": 5}
 OFFICIAL_GENERATOR_PARAMETERS = 16_042_881
@@ -85,8 +85,53 @@ def layer_initializers(kind, seed=None, default=torch_default_initializer):
     return lambda: kind
 
 
+class AxisDoubling(keras.layers.Layer):
+    """Base of the ×2 interpolating upsamplings: each spatial axis in turn, outputs `2i` and
+    `2i+1` from `x` along that axis (`samples(x, axis)` → the two), interleaved.
+
+    Args:
+        rank: int. Number of spatial dimensions, 1, 2 or 3.
+        **kwargs: Base layer keyword arguments.
+
+    Example:
+    ```python
+    class Repeat(AxisDoubling):
+        def samples(self, x, axis):
+            return x, x
+
+    Repeat(rank=2)(np.ones((1, 3, 4, 1), "float32")).shape   # (1, 6, 8, 1)
+    ```
+    """
+
+    def __init__(self, rank, **kwargs):
+        super().__init__(**kwargs)
+        self.rank = factories.check_rank(rank, what=type(self).__name__)
+
+    def samples(self, x, axis):
+        raise NotImplementedError
+
+    def call(self, inputs):
+        x = inputs
+        for axis in range(1, self.rank + 1):
+            stacked = ops.stack(self.samples(x, axis), axis=axis + 1)
+            shape = ops.shape(x)
+            new_shape = [shape[i] for i in range(len(x.shape))]
+            new_shape[axis] = 2 * shape[axis]
+            x = ops.reshape(stacked, new_shape)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        for axis in range(1, self.rank + 1):
+            shape[axis] = None if shape[axis] is None else 2 * shape[axis]
+        return tuple(shape)
+
+    def get_config(self):
+        return {**super().get_config(), "rank": self.rank}
+
+
 @export
-class CubicUpsampling(keras.layers.Layer):
+class CubicUpsampling(AxisDoubling):
     """×2 cubic-convolution upsampling on the decimation grid: LR voxel i sits on HR voxel 2i.
 
     Along each spatial axis, output `2i` is `x[i]` and output `2i+1` is Keys' cubic
@@ -107,37 +152,14 @@ class CubicUpsampling(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, rank, **kwargs):
-        super().__init__(**kwargs)
-        if rank not in (1, 2, 3):
-            raise ValueError(f"CubicUpsampling: rank must be 1, 2 or 3. Received: rank={rank!r}")
-        self.rank = rank
+    def samples(self, x, axis):
+        size = ops.shape(x)[axis]
+        index = ops.arange(size)
 
-    def call(self, inputs):
-        x = inputs
-        for axis in range(1, self.rank + 1):
-            size = ops.shape(x)[axis]
-            index = ops.arange(size)
+        def shifted(offset):
+            return ops.take(x, ops.clip(index + offset, 0, size - 1), axis=axis)
 
-            def shifted(offset):
-                return ops.take(x, ops.clip(index + offset, 0, size - 1), axis=axis)
-
-            middle = (9.0 * (x + shifted(1)) - shifted(-1) - shifted(2)) / 16.0
-            stacked = ops.stack([x, middle], axis=axis + 1)
-            shape = ops.shape(x)
-            new_shape = [shape[i] for i in range(len(x.shape))]
-            new_shape[axis] = 2 * shape[axis]
-            x = ops.reshape(stacked, new_shape)
-        return x
-
-    def compute_output_shape(self, input_shape):
-        shape = list(input_shape)
-        for axis in range(1, self.rank + 1):
-            shape[axis] = None if shape[axis] is None else 2 * shape[axis]
-        return tuple(shape)
-
-    def get_config(self):
-        return {**super().get_config(), "rank": self.rank}
+        return x, (9.0 * (x + shifted(1)) - shifted(-1) - shifted(2)) / 16.0
 
 
 def build_generator(
