@@ -480,6 +480,37 @@ def _input_shape(text):
         raise ValueError(f"--input-shape expects integers separated by commas. Received: --input-shape {text}") from None
 
 
+def _guarded(args, command):
+    """Run `command(prepare)` as one CLI command; `None` when it failed on bad input.
+
+    `prepare(path)` creates the `--output` folder (`prepare_output`); a command that fails
+    removes the folder it created, so that nothing is left behind. Bad input (a missing or
+    malformed file, a wrong shape, missing sample data) raises ValueError/OSError/RuntimeError
+    whose message names the file and what was expected: printed as one line, since a traceback
+    would only bury it (`--traceback` re-raises).
+    """
+    created = []
+
+    def prepare(path):
+        folder = prepare_output(path)
+        if folder is not None:
+            created.append(folder)
+
+    try:
+        return command(prepare)
+    except (ValueError, OSError, RuntimeError) as error:
+        for folder in created:
+            shutil.rmtree(folder, ignore_errors=True)
+        if args.traceback:
+            raise
+        print(f"error: {error}\n(run with `resuite --traceback ...` to see where it was raised)", file=sys.stderr)
+        return None
+    except BaseException:
+        for folder in created:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
 def _cmd_export(args):
     """Load the task's model (`--preset`/`--model`), export it (`core.export.export_model`), print the record."""
     from core import export
@@ -488,8 +519,8 @@ def _cmd_export(args):
     if args.task not in list_tasks():
         print(f"error: {unknown_task_message(args.task, list_tasks())}", file=sys.stderr)
         return 2
-    created, succeeded = None, False
-    try:
+
+    def command(prepare):
         task = get_task(args.task)
         if args.preset is None and args.model is None:
             raise ValueError("export needs a model: --preset NAME or --model PATH. Received: neither")
@@ -497,19 +528,14 @@ def _cmd_export(args):
         task.check_inputs(config)
         shape = _input_shape(args.input_shape) if args.input_shape else None
         model = task.load_model(config)
-        created = prepare_output(args.output)
+        prepare(args.output)
         source = {"preset": args.preset} if args.preset else {"model": str(args.model)}
-        record = export.export_model(model, args.output, args.format, input_shape=shape, task=args.task,
-                                     source=source, seed=args.seed)
-        succeeded = True
-    except (ValueError, OSError, RuntimeError) as error:
-        if args.traceback:
-            raise
-        print(f"error: {error}\n(run with `resuite --traceback ...` to see where it was raised)", file=sys.stderr)
+        return export.export_model(model, args.output, args.format, input_shape=shape, task=args.task,
+                                   source=source, seed=args.seed)
+
+    record = _guarded(args, command)
+    if record is None:
         return 1
-    finally:
-        if created is not None and not succeeded:
-            shutil.rmtree(created, ignore_errors=True)
     print(format_table([{"result": key, "value": value} for key, value in record.items()
                         if not isinstance(value, (dict, list))] +
                        [{"result": "check_input_shape", "value": str(tuple(record["check_input_shape"]))}]))
@@ -524,11 +550,11 @@ def _run(args):
     if args.task not in list_tasks():  # the import that running the task needs anyway
         print(f"error: {unknown_task_message(args.task, list_tasks())}", file=sys.stderr)
         return 2
-    created, succeeded = None, False
-    try:
+
+    def command(prepare):
         task = get_task(args.task)
         config = _run_config(args, task)
-        created = prepare_output(config.output_dir)
+        prepare(config.output_dir)
         with contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
             if args.command == "train":
                 results = task.train(config)
@@ -538,23 +564,17 @@ def _run(args):
                 results = task.predict(config, args.inputs)
         text = json.dumps(results, indent=2, default=str)
         (config.output_dir / f"{args.command}_results.json").write_text(text)
-        succeeded = True
-    except (ValueError, OSError, RuntimeError) as error:
-        # Bad input (a missing or malformed file, a wrong shape, missing sample data): the
-        # message names the file and what was expected; a traceback would only bury it.
-        if args.traceback:
-            raise
-        print(f"error: {error}\n(run with `resuite --traceback ...` to see where it was raised)", file=sys.stderr)
+        return results, text
+
+    done = _guarded(args, command)
+    if done is None:
         return 1
-    finally:
-        if created is not None and not succeeded:
-            shutil.rmtree(created, ignore_errors=True)
+    results, text = done
     if args.json:
         print(text)
     else:
         _print_results(results)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
