@@ -143,25 +143,6 @@ class TrainEvaluatePredictTest(TestCase):
 
 @pytest.mark.usefixtures("tiny_run")
 class BadCropsTest(TestCase):
-    def test_evaluate_scores_held_out_hands_beside_the_in_style_test(self):
-        from domains.aramaic.hands import missing_hands
-
-        held = ["phoenician:NotoSansPhoenician", "samaritan:NotoSansSamaritan"]
-        if missing_hands(held):
-            pytest.skip(f"fonts not installed: {missing_hands(held)}")
-        task, folder = get_task("aramaic.letters"), pathlib.Path(self.get_temp_dir())
-        config = RunConfig(output_dir=folder, model_path=str(self.run_dir / "calibrated.keras"),
-                           options={"test_examples": 23, "held_out_hands": held})
-        results = task.evaluate(config)
-        self.assertEqual(results["details"]["n_test"], 23)  # the in-style test split, as without hands
-        for name in held:
-            report = json.loads((folder / "held_out" / name.replace(":", "_") / "report.json").read_text())
-            self.assertEqual(results[f"held_out {name} accuracy"], report["metrics"]["accuracy"])
-            self.assertEqual(report["details"]["n_test"], 23)
-        with self.assertRaisesRegex(ValueError, "either held out or used for calibration"):
-            task.evaluate(RunConfig(output_dir=folder, model_path=config.model_path,
-                                    options={"held_out_hands": held, "calibration_hands": held[:1]}))
-
     @pytest.fixture(autouse=True)
     def _capsys(self, capsys):
         self.capsys = capsys
