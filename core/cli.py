@@ -435,9 +435,32 @@ def main(argv=None):
     Args:
         argv: list of str or None.
     """
+    use_onednn_kernels()
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         return _main(argv)
+
+
+def use_onednn_kernels(environ=os.environ):
+    """Turn TensorFlow's oneDNN CPU kernels on unless the user chose (`TF_ENABLE_ONEDNN_OPTS`).
+
+    TensorFlow enables them by itself only on CPUs with AVX-512; on AVX2 CPUs its Eigen kernels
+    made RRNet and the DISGAN generator several times slower here (`python -m bench engines`
+    compares both settings on your machine). Takes effect only before TensorFlow is imported,
+    which the command line does lazily; `TF_ENABLE_ONEDNN_OPTS=0` keeps the Eigen kernels.
+
+    Args:
+        environ: mapping. The environment to set (default: this process's).
+
+    Returns:
+        str: the setting in force, "0" or "1".
+
+    Example:
+    ```python
+    use_onednn_kernels({"TF_ENABLE_ONEDNN_OPTS": "0"})   # '0': the user's choice is kept
+    ```
+    """
+    return environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 
 def _main(argv=None):

@@ -1,5 +1,6 @@
 import importlib.metadata
 import json
+import os
 import subprocess
 import sys
 
@@ -159,6 +160,15 @@ def test_version_is_the_installed_packages(capsys):
         cli.main(["--version"])
     assert exit_info.value.code == 0
     assert capsys.readouterr().out == f"resuite {importlib.metadata.version('resuite')}\n"
+
+
+def test_the_command_line_turns_onednn_on_unless_the_user_chose(monkeypatch):
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    with pytest.raises(SystemExit):
+        cli.main(["--version"])
+    assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "1"
+    chosen = {"TF_ENABLE_ONEDNN_OPTS": "0"}
+    assert cli.use_onednn_kernels(chosen) == "0" and chosen == {"TF_ENABLE_ONEDNN_OPTS": "0"}
 
 
 def test_list_and_task_help_answer_without_tensorflow():
