@@ -82,7 +82,9 @@ def inference_network(model):
 
     Example:
     ```python
-    inference_network(DISGAN.from_preset("disgan_mni_small"))   # its generator
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    inference_network(model) is model   # True; a GAN preset (e.g. DISGAN's) gives its generator
     ```
     """
     import keras
@@ -128,7 +130,9 @@ def complex_ops(network, shape):
 
     Example:
     ```python
-    complex_ops(apnet.generator, (1, 32, 80))   # ['Complex', 'IRFFT', ...] for an FFT iSTFT
+    inputs = keras.Input((8,))
+    spectrum = keras.layers.Lambda(lambda x: tf.signal.rfft(x))(inputs)
+    complex_ops(keras.Model(inputs, keras.layers.Lambda(tf.math.abs)(spectrum)), (1, 8))   # ['RFFT', ...]
     ```
     """
     import tensorflow as tf
@@ -185,7 +189,10 @@ def export_model(model, output_dir, format, input_shape=None, task=None, source=
 
     Example:
     ```python
-    record = export_model(keras_model, "exported/rrnet", "onnx", task="lamost.rrnet")
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    record = export_model(model, "exported/tiny", "savedmodel")
+    record["max_abs_difference"]   # ~1e-7: the exported runtime against Keras
     ```
     """
     import keras
@@ -269,8 +276,11 @@ def load_exported(output_dir, format=None, threads=None):
 
     Example:
     ```python
-    run = load_exported("exported/rrnet")
-    outputs = run(spectra)        # [array]: one per output of the network, Keras's order
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    export_model(model, "exported/tiny", "savedmodel")
+    run = load_exported("exported/tiny")
+    outputs = run(np.ones((2, 3), "float32"))   # [array of shape (2, 1)]: one per output, Keras's order
     ```
     """
     output_dir = pathlib.Path(output_dir)
