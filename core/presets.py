@@ -26,6 +26,7 @@ import importlib.resources
 import io
 import json
 import pathlib
+import shlex
 import tempfile
 import zipfile
 
@@ -219,9 +220,14 @@ class Recipe:
 
 
 def _option_args(options):
-    # Lists, dicts and booleans as compact JSON: one shell word each, as `Option.parse` reads them.
-    return "".join(f" --option {key}={json.dumps(value, separators=(',', ':')) if isinstance(value, (list, dict, bool)) else value}"
-                   for key, value in options.items())
+    # Lists, dicts and booleans as compact JSON: one shell word each, as `Option.parse` reads them;
+    # a word holding quotes or spaces (strings in a list) is shell-quoted, so that it survives a shell.
+    words = []
+    for key, value in options.items():
+        text = json.dumps(value, separators=(",", ":")) if isinstance(value, (list, dict, bool)) else str(value)
+        word = f"{key}={text}"
+        words.append(f" --option {shlex.quote(word) if any(c in text for c in chr(34) + chr(39) + ' ') else word}")
+    return "".join(words)
 
 
 class PresetMixin:

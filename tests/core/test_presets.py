@@ -140,3 +140,14 @@ def test_float16_storage_halves_the_large_arrays_and_loads_into_float32(package)
     np.testing.assert_array_equal(loaded.kernel.numpy(), kernel.astype("float16").astype("float32"))
     np.testing.assert_array_equal(loaded.bias.numpy(), bias)
     assert not np.array_equal(loaded.kernel.numpy(), kernel)
+
+
+def test_recorded_commands_survive_a_shell():
+    import shlex
+
+    recipe = presets.Recipe("t.task", "d", options={"sizes": [1, 2], "flag": True},
+                            epochs=1, evaluate={"names": ["a b", "c"], "n": 3})
+    words = shlex.split(recipe.evaluate_command("p", seed=1))
+    assert words[words.index("--preset") + 1] == "p"
+    assert 'names=["a b","c"]' in words and "n=3" in words  # one word each, quotes intact
+    assert "--option sizes=[1,2] --option flag=true" in recipe.train_command("p")  # nothing quoted needlessly
