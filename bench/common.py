@@ -130,6 +130,12 @@ def print_table(title, rows, columns=None):
     print(format_table(rows, columns))
 
 
+# Official figures measured on another day and machine (docs/official_implementations.md: an AVX2
+# machine, 2026-12-02). They are printed under this label only, never divided into a ratio: a ratio
+# against the official code needs it timed in the same run.
+STORED = "stored (docs/official_implementations.md, AVX2, 2026-12-02; not this run, no ratio)"
+
+
 def ratio(ours, theirs):
     """'1.23×' for ours/theirs."""
     return f"{ours / theirs:.2f}×"

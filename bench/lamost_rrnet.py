@@ -4,7 +4,7 @@ Two measurements on the official configuration (7,200 pixels, 3 labels):
 
 1. Inference spectra/s at batch 256 × 7,200 of RRNet (post-RNN [4, 8, 16], 40 steps) and StarNet
    (post-RNN), a compiled call (`training=False`, no XLA), beside the official PyTorch numbers
-   measured on this CPU (docs/official_implementations.md: 567 and 636 spectra/s) and the parameter counts beside the
+   stored from another day (docs/official_implementations.md: 567 and 636 spectra/s; no ratio) and the parameter counts beside the
    official ones (torch counts two RNN bias vectors, Keras one: `torch_parameter_count`). Random
    inputs with 1 % of the pixels masked: speed does not depend on the values.
    Each model runs twice, in two fresh processes: with TensorFlow's default kernels and with
@@ -36,9 +36,8 @@ import tempfile
 
 import numpy as np
 
-from bench.common import environment_line, print_table, ratio, time_call
+from bench.common import STORED, environment_line, print_table, ratio, time_call
 
-BASELINE = "official PyTorch, 2 threads, docs/official_implementations.md"
 # model: (torch parameters, spectra/s at batch 256 × 7200), from docs/official_implementations.md.
 OFFICIAL = {"RRNet post-RNN [4,8,16]": (3_981_994, 567), "StarNet post-RNN": (7_666_870, 636)}
 KERNELS = {"TF default kernels": "0", "oneDNN (TF_ENABLE_ONEDNN_OPTS=1)": "1"}
@@ -96,7 +95,7 @@ def bench_inference(batch_size, timing, xla=False):
                 official_params, official_speed = OFFICIAL[name]
                 speeds[(key, kernels)] = values[0]
                 row = {"model": key, "kernels": kernels, "spectra/s": _rates(values[0], values[1]),
-                       "official spectra/s": official_speed, "ours/official": ratio(values[0], official_speed)}
+                       "official spectra/s (stored)": official_speed}
                 if len(values) > 2:
                     row["params (torch count)"] = f"{values[2]:,}"
                     row["params match"] = "yes" if values[2] == official_params else "NO"
@@ -150,12 +149,12 @@ def main(argv=None):
     print(f"input: batch {batch_size} × 7200 pixels × (flux, mask); 3 labels; "
           f"median (best) of {timing['repeats']} repeats after {timing['warmup']} warm-up")
     rows, inference, differences = bench_inference(batch_size, timing, args.xla)
-    print_table(f"1. Inference (compiled call, training=False), baseline: {BASELINE}", rows)
+    print_table(f"1. Inference (compiled call, training=False); official PyTorch figures {STORED}", rows)
     print("largest output difference from the default kernels (same weights and input): "
           + ", ".join(f"{key} {value:.1e}" for key, value in differences.items()))
     fastest = {name: max(inference[(name, kernels)] for kernels in KERNELS) for name in OFFICIAL}
     rrnet, starnet = fastest.values()
-    print(f"RRNet / StarNet in this run (faster kernels): {ratio(rrnet, starnet)} (official: {ratio(567, 636)})")
+    print(f"RRNet / StarNet in this run (faster kernels): {ratio(rrnet, starnet)} (the official pair, stored: {ratio(567, 636)})")
 
     rows, preprocessing = bench_preprocessing(batch_size, timing)
     print_table("2. Preprocessing (rest frame, grid, continuum, clip, mask; NumPy/SciPy, batched)", rows)
