@@ -213,11 +213,7 @@ def export_model(model, output_dir, format, input_shape=None, task=None, source=
     try:
         network.export(str(target), format=keras_format, verbose=False, input_signature=signature)
     except Exception as error:  # noqa: BLE001 - a converter's own failure, reported as the format's refusal
-        if format == "savedmodel":
-            raise
-        reason = " ".join(str(error).split())[:600]
-        raise ValueError(f"{network.name} cannot be exported to {format}: the converter failed "
-                         f"({type(error).__name__}: {reason}). Received: --format {format}") from error
+        _refuse(network, format, "the converter failed", error)
 
     x = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
     expected = [np.asarray(y) for y in keras.tree.flatten(network(x, training=False))]
@@ -227,11 +223,7 @@ def export_model(model, output_dir, format, input_shape=None, task=None, source=
         runner = load_exported(output_dir, format=format)
         got = runner(x)
     except Exception as error:  # noqa: BLE001 - a converter's wrong file, reported as the format's refusal
-        if format == "savedmodel":
-            raise
-        reason = " ".join(str(error).split())[:600]
-        raise ValueError(f"{network.name} cannot be exported to {format}: the converted file does not run in its "
-                         f"runtime ({type(error).__name__}: {reason}). Received: --format {format}") from error
+        _refuse(network, format, "the converted file does not run in its runtime", error)
     if [e.shape for e in expected] != [g.shape for g in got]:
         raise ValueError(f"The exported {format} model's outputs have shapes {[g.shape for g in got]}, Keras's "
                          f"{[e.shape for e in expected]}. Received: {target}")
@@ -264,6 +256,15 @@ def _check_builtin_ops(network, path):
                          f"({', '.join(select)}; e.g. a transpose of more than 6 axes, a TensorList loop) and "
                          "neither LiteRT's interpreter nor TensorFlow's links the Flex delegate that runs them. "
                          "Received: --format tflite")
+
+
+def _refuse(network, format, what, error):
+    """Re-raise an engine's failure as the format's refusal naming the reason (SavedModel is TensorFlow's own: raised as is)."""
+    if format == "savedmodel":
+        raise error
+    reason = " ".join(str(error).split())[:600]
+    raise ValueError(f"{network.name} cannot be exported to {format}: {what} ({type(error).__name__}: {reason}). "
+                     f"Received: --format {format}") from error
 
 
 def load_exported(output_dir, format=None, threads=None):
