@@ -192,7 +192,7 @@ class TaskRunner:
         # complete: every declared option typed, with its default when not given, inputs the
         # task does not read refused, default epochs and batch size filled in.
         super().__init_subclass__(**kwargs)
-        for method in ("train", "evaluate", "predict", "demo"):
+        for method in ("train", "evaluate", "predict", "demo", "make_preset"):
             if method in cls.__dict__:
                 setattr(cls, method, _with_resolved_options(cls.__dict__[method]))
 

@@ -27,6 +27,18 @@ def test_defaults_fill_every_declared_option():
                                        "table": {}, "limit": None}
 
 
+def test_a_make_preset_override_gets_the_config_complete(tmp_path):
+    class Shipping(_Task):
+        epochs, batch_size = 5, 16
+
+        def make_preset(self, config):
+            return None, {"options": config.options, "epochs": config.epochs, "batch_size": config.batch_size}
+
+    config = registry.RunConfig(output_dir=tmp_path, options={"count": "7"})
+    _, seen = Shipping().make_preset(config)
+    assert seen == {"options": {**_Task.resolve_options(), "count": 7}, "epochs": 5, "batch_size": 16}
+
+
 @pytest.mark.parametrize("text, expected", [("false", False), ("False", False), ("0", False), ("no", False),
                                             ("off", False), ("true", True), ("YES", True), ("1", True)])
 def test_bool_text_is_parsed_not_truth_tested(text, expected):

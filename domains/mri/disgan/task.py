@@ -250,10 +250,6 @@ class DISGANTask(TaskRunner):
         make_preset("disgan_mni_small", RECIPES["disgan_mni_small"], DISGANTask())   # calls make_preset(config)
         ```
         """
-        # core calls make_preset with the recipe's values alone: fill in the defaults as train would.
-        config.options = self.resolve_options(config.options)
-        config.epochs = self.epochs if config.epochs is None else config.epochs
-        config.batch_size = self.batch_size if config.batch_size is None else config.batch_size
         config.output_dir = preset_run_folder(config)
         trained, split = self.train_networks(config)
         options = config.options
