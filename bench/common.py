@@ -139,3 +139,121 @@ STORED = "stored (docs/official_implementations.md, AVX2, 2026-12-02; not this r
 def ratio(ours, theirs):
     """'1.23×' for ours/theirs."""
     return f"{ours / theirs:.2f}×"
+
+
+def count_flops(model, input_shape, rules=None):
+    """Floating-point operations of one forward pass, counted from the model's layers (2 per multiply-add).
+
+    The model runs once on zeros of `input_shape` with every layer's `call` watched. A layer of a
+    known kind is counted from its input and output shapes, and the layers it calls inside are not
+    counted again: `Dense`, convolutions (any rank, groups), transposed, depthwise and separable
+    convolutions, and the recurrent layers `SimpleRNN`/`GRU`/`LSTM` (the gate matmuls of every
+    step). Element-wise work (activations, normalisation, additions, FFTs) is not counted: for the
+    models timed here it is a small fraction. A layer of another kind holding a weight of rank ≥ 2
+    of its own (a kernel, not its sub-layers') does work this count does not know: it is named in
+    `uncounted`.
+
+    Args:
+        model: keras.Model (or layer) taking one input.
+        input_shape: tuple of int, with the batch.
+        rules: dict `{layer class: fn(layer, input_shape, output_shape) -> flops}` or None, for
+            layers of the caller's own kinds; looked up before the built-in ones.
+
+    Returns:
+        dict with `flops` (int), `by_kind` ({class name: flops}) and `uncounted` (layer names).
+
+    Example:
+    ```python
+    model = keras.Sequential([keras.Input((10,)), keras.layers.Dense(4)])
+    count_flops(model, (3, 10))["flops"]   # 240 = 2 × 3 × 10 × 4
+    ```
+    """
+    import numpy as np
+
+    rules = dict(rules or {})
+    inside, records = [], []
+
+    def watch(layer):
+        call = layer.call
+        rule = _flops_rule(layer, rules)
+
+        def watched(*args, **kwargs):
+            if inside:  # within a counted layer: its own formula covers this call
+                return call(*args, **kwargs)
+            if rule is not None:
+                inside.append(layer)
+            try:
+                outputs = call(*args, **kwargs)
+            finally:
+                if rule is not None:
+                    inside.pop()
+            first = args[0] if args else next(iter(kwargs.values()), None)
+            records.append((layer, rule, _shape(first), _shape(outputs)))
+            return outputs
+
+        object.__setattr__(layer, "call", watched)
+
+    layers = list(model._flatten_layers(include_self=True, recursive=True))
+    for layer in layers:
+        watch(layer)
+    try:
+        model(np.zeros(input_shape, "float32"), training=False)
+    finally:
+        for layer in layers:
+            object.__delattr__(layer, "call")
+
+    total, by_kind, uncounted = 0, {}, []
+    for layer, rule, inputs, outputs in records:
+        if rule is not None:
+            flops = int(rule(layer, inputs, outputs))
+            by_kind[type(layer).__name__] = by_kind.get(type(layer).__name__, 0) + flops
+            total += flops
+            continue
+        inner = {id(w) for sub in layer._flatten_layers(include_self=False, recursive=True) for w in sub.weights}
+        if any(len(w.shape) >= 2 and id(w) not in inner for w in layer.weights) and layer.name not in uncounted:
+            uncounted.append(layer.name)
+    return {"flops": total, "by_kind": by_kind, "uncounted": uncounted}
+
+
+def _shape(value):
+    """The shape of a tensor, or of the first tensor of a nested structure (a list of inputs, a dict)."""
+    import keras
+
+    leaves = [leaf for leaf in keras.tree.flatten(value) if hasattr(leaf, "shape")]
+    return tuple(int(d) for d in leaves[0].shape) if leaves else ()
+
+
+def _prod(values):
+    result = 1
+    for value in values:
+        result *= int(value)
+    return result
+
+
+def _flops_rule(layer, rules):
+    """The function counting a layer's FLOPs from (layer, input shape, output shape), or None."""
+    from keras.src.layers.convolutional.base_conv import BaseConv
+    from keras.src.layers.convolutional.base_conv_transpose import BaseConvTranspose
+    from keras.src.layers.convolutional.base_depthwise_conv import BaseDepthwiseConv
+    from keras.src.layers.convolutional.base_separable_conv import BaseSeparableConv
+
+    import keras
+
+    for kind, rule in rules.items():
+        if isinstance(layer, kind):
+            return rule
+    if isinstance(layer, keras.layers.Dense):
+        return lambda l, i, o: 2 * _prod(i) * l.units
+    if isinstance(layer, BaseSeparableConv):  # depthwise at the output's positions, then pointwise
+        return lambda l, i, o: 2 * _prod(o[:-1]) * i[-1] * l.depth_multiplier * (_prod(l.kernel_size) + l.filters)
+    if isinstance(layer, BaseDepthwiseConv):
+        return lambda l, i, o: 2 * _prod(o) * _prod(l.kernel_size)
+    if isinstance(layer, BaseConvTranspose):  # every input value scattered through the kernel
+        return lambda l, i, o: 2 * _prod(i) * _prod(l.kernel_size) * l.filters
+    if isinstance(layer, BaseConv):
+        return lambda l, i, o: 2 * _prod(o) * _prod(l.kernel_size) * i[-1] // l.groups
+    gates = {keras.layers.LSTM: 4, keras.layers.GRU: 3, keras.layers.SimpleRNN: 1}
+    for kind, count in gates.items():
+        if isinstance(layer, kind):
+            return lambda l, i, o, g=count: 2 * i[0] * i[1] * g * l.units * (i[-1] + l.units)
+    return None
