@@ -8,11 +8,17 @@
   but a held-out slab) and hold at least a fraction of foreground; `patch_dataset` draws random
   patches from them (an endless `tf.data.Dataset` of `{"hr", "background"}`).
 - `degrade` makes the LR input from an HR patch *inside tf.data*: nearest-neighbour ×2 (the
-  paper: `F.interpolate(hr, 32)`, i.e. every second voxel), k-space truncation, or Gaussian blur
-  then decimation; `add_rician_noise` optionally adds Rician noise to the LR magnitude. All three
-  share one grid: LR voxel i sits on HR voxel 2i (tested), the grid of the evaluation's
-  interpolation baselines and of the written output's affine (`inference.sr_affine`).
-  Training's "mixed" draws one of the three for every patch.
+  paper: `F.interpolate(hr, 32)`, i.e. every second voxel), a 2×2×2 block average (a thick
+  acquisition's box-shaped voxel), k-space truncation (the central k-space kept, on the
+  Fourier interpolation grid), or a Gaussian blur of the LR voxel's FWHM then decimation;
+  `add_rician_noise` optionally adds Rician noise to the LR magnitude. The model's input always
+  has LR voxel i on HR voxel 2i (tested), the grid of the generator's global residual and of
+  the written output's affine (`inference.sr_affine`). A block average's own voxels sit on
+  2i + 0.5 (`native_offset`): `degrade(..., native=True)` gives them there (what the
+  evaluation's interpolation baselines use, on that grid), and without `native` they are moved
+  onto the 2i grid by Keys' cubic convolution (`regrid`), exact for linear and quadratic
+  intensities. Training's "mixed" draws one of `DEGRADATIONS` (or of a chosen `mix`) for every
+  patch.
 - Many volumes: `find_volumes` (HCP tree or flat folder), `write_patch_tfrecords` /
   `read_patch_tfrecords` (TFRecord shards of HR patches via `core.data`).
 """
@@ -27,8 +33,8 @@ import tensorflow as tf
 from core.data import make_pipeline, read_tfrecord_shards, write_tfrecord_shards, zscore
 from domains.mri.io import NiftiError, foreground_mask, list_volumes, load_volume
 
-DEGRADATIONS = ("nearest", "kspace", "blur")
-# Training may also draw one of DEGRADATIONS at random for every patch.
+DEGRADATIONS = ("nearest", "block", "kspace", "blur")
+# Training may also draw one of DEGRADATIONS (or of a chosen mix of them) at random for every patch.
 TRAINING_DEGRADATIONS = (*DEGRADATIONS, "mixed")
 # HCP's preprocessed structural T1w (skull-stripped), one per subject: {root}/{subject}/T1w/...
 HCP_T1W_PATTERN = "*/T1w/T1w_acpc_dc_restore_brain.nii.gz"
@@ -267,34 +273,133 @@ class PatchSampler:
 
 
 # === LR degradation (TensorFlow, runs inside tf.data) ==========================================
-def degrade(hr, method="nearest", scale=2, blur_sigma=1.0):
+def fwhm_sigma(scale=2):
+    """The Gaussian σ (HR voxels) whose FWHM is one LR voxel: `scale / (2·sqrt(2·ln 2))` (0.849 for ×2).
+
+    Example:
+    ```python
+    round(fwhm_sigma(2), 4)   # 0.8493
+    ```
+    """
+    return scale / (2.0 * math.sqrt(2.0 * math.log(2.0)))
+
+
+def native_offset(method, scale=2):
+    """Where `method`'s own LR voxel 0 sits on the HR grid (HR voxels): LR voxel i on `scale`·i + offset.
+
+    0 for "nearest", "kspace" (the Fourier interpolation grid) and "blur"; `(scale − 1) / 2`
+    for "block" (the centre of the averaged block: 0.5 for ×2).
+
+    Args:
+        method: one of `DEGRADATIONS`.
+        scale: int. Defaults to `2`.
+
+    Example:
+    ```python
+    native_offset("nearest"), native_offset("block")   # 0.0, 0.5
+    ```
+    """
+    _check_method(method)
+    return (scale - 1) / 2.0 if method == "block" else 0.0
+
+
+def _check_method(method):
+    if method not in DEGRADATIONS:
+        raise ValueError(f"degrade: method must be one of {DEGRADATIONS}. Received: method={method!r}")
+
+
+def degrade(hr, method="nearest", scale=2, blur_sigma=None, native=False):
     """The LR volume of an HR patch `(x, y, z, C)` (or a batch `(B, x, y, z, C)`).
 
     Args:
         hr: float tensor; every spatial size divisible by `scale`.
         method: "nearest" (every `scale`-th voxel: PyTorch `F.interpolate(hr, size // scale)`
-            as the paper), "kspace" (keep the central 1/scale of k-space along each axis: what a
+            as the paper), "block" (the mean of each `scale`³ block: a thick voxel's box
+            profile), "kspace" (keep the central 1/scale of k-space along each axis: what a
             lower-resolution acquisition measures; real part, intensity preserved) or "blur"
             (Gaussian blur of `blur_sigma` HR voxels, then every `scale`-th voxel).
             Defaults to `"nearest"`.
         scale: int. Defaults to `2`.
-        blur_sigma: float. For "blur". Defaults to `1.0`.
+        blur_sigma: float or None. For "blur"; `None` is the LR voxel's FWHM (`fwhm_sigma`).
+            Defaults to `None`.
+        native: bool. For "block": keep its voxels on their own grid (LR voxel i on HR voxel
+            `scale`·i + `native_offset`) instead of moving them onto the `scale`·i grid of the
+            other methods (`regrid`). Defaults to `False`.
 
     Returns:
         The LR tensor, spatial sizes divided by `scale`.
+
+    Example:
+    ```python
+    hr = np.arange(8, dtype="float32")[:, None, None, None] * np.ones((8, 4, 4, 1), "float32")
+    degrade(hr, "block", native=True)[:, 0, 0, 0]   # [0.5, 2.5, 4.5, 6.5]: HR voxels 2i + 0.5
+    degrade(hr, "block")[:, 0, 0, 0]   # [0.36, 1.95, 4, 6.14]: HR voxels 2i (the clamped edges bend 2i ≤ 2, 2i = 6)
+    ```
     """
-    if method not in DEGRADATIONS:
-        raise ValueError(f"degrade: method must be one of {DEGRADATIONS}. Received: method={method!r}")
+    _check_method(method)
     hr = tf.convert_to_tensor(hr, tf.float32)
     batched = hr.shape.rank == 5
     x = hr if batched else hr[tf.newaxis]
     if method == "blur":
-        x = _gaussian_blur(x, blur_sigma)
+        x = _gaussian_blur(x, fwhm_sigma(scale) if blur_sigma is None else blur_sigma)
     if method == "kspace":
         x = _kspace_truncate(x, scale)
+    elif method == "block":
+        shape = tf.shape(x)
+        x = tf.reshape(x, [shape[0], shape[1] // scale, scale, shape[2] // scale, scale, shape[3] // scale, scale,
+                           shape[4]])
+        x = tf.reduce_mean(x, axis=[2, 4, 6])
+        if not native:
+            x = regrid(x, -native_offset(method, scale) / scale)
     else:
         x = x[:, ::scale, ::scale, ::scale, :]
     return x if batched else x[0]
+
+
+def keys_weights(fraction):
+    """Keys' cubic-convolution weights (a = −0.5) of the samples i−1, i, i+1, i+2 at position i + `fraction`.
+
+    Example:
+    ```python
+    keys_weights(0.5)   # [-0.0625, 0.5625, 0.5625, -0.0625]: CubicUpsampling's half-way sample
+    ```
+    """
+
+    def kernel(t):
+        t = abs(t)
+        if t <= 1:
+            return 1.5 * t**3 - 2.5 * t**2 + 1
+        return -0.5 * t**3 + 2.5 * t**2 - 4 * t + 2 if t < 2 else 0.0
+
+    return [kernel(fraction + 1), kernel(fraction), kernel(1 - fraction), kernel(2 - fraction)]
+
+
+def regrid(x, shift):
+    """Resample a batch `(B, x, y, z, C)` at positions i + `shift` (LR voxels) along every spatial axis.
+
+    Keys' cubic convolution (a = −0.5; exact for linear and quadratic intensities), edges
+    clamped as `generator.CubicUpsampling`. `degrade(..., "block")` moves a block average
+    from its 2i + 0.5 grid onto the 2i grid with `shift = −0.25`.
+
+    Args:
+        x: float tensor (B, x, y, z, C).
+        shift: float. In voxels of `x`.
+
+    Example:
+    ```python
+    ramp = np.arange(6, dtype="float32")[None, :, None, None, None] * np.ones((1, 6, 2, 2, 1), "float32")
+    regrid(ramp, -0.25)[0, :, 0, 0, 0]   # [-0.07, 0.73, 1.75, 2.75, 3.75, 4.82]: exact but at the clamped edges
+    ```
+    """
+    base = math.floor(shift)
+    weights = keys_weights(shift - base)
+    x = tf.convert_to_tensor(x, tf.float32)
+    for axis in (1, 2, 3):
+        size = tf.shape(x)[axis]
+        index = tf.range(size)
+        x = tf.add_n([w * tf.gather(x, tf.clip_by_value(index + base + offset, 0, size - 1), axis=axis)
+                      for w, offset in zip(weights, (-1, 0, 1, 2))])
+    return x
 
 
 def _gaussian_blur(x, sigma):
@@ -367,20 +472,41 @@ def add_rician_noise(x, sigma, background=0.0, seed=None):
     return tf.sqrt(tf.square(magnitude + sigma * n1) + tf.square(sigma * n2)) + background
 
 
-def make_pairs_fn(degradation="nearest", scale=2, blur_sigma=1.0, noise_sigma=0.0):
-    """A tf.data map function `{"hr", "background"}` → `(lr, hr)`.
+def resolve_mix(degradation, mix=None):
+    """The degradations a training run draws from: `[degradation]`, or with "mixed" `mix` (default all).
 
-    `degradation` is one of `TRAINING_DEGRADATIONS`: "mixed" draws nearest, k-space or blur
-    (equally likely) for every patch.
+    Args:
+        degradation: one of `TRAINING_DEGRADATIONS`.
+        mix: None or some of `DEGRADATIONS`: what "mixed" draws from. Defaults to `None` (all).
+
+    Example:
+    ```python
+    resolve_mix("mixed", ["nearest", "block"]), resolve_mix("kspace")   # ('nearest', 'block'), ('kspace',)
+    ```
     """
     if degradation not in TRAINING_DEGRADATIONS:
         raise ValueError(f"degradation must be one of {TRAINING_DEGRADATIONS}. Received: degradation={degradation!r}")
+    if degradation != "mixed":
+        return (degradation,)
+    mix = tuple(mix) if mix else DEGRADATIONS
+    if not set(mix) <= set(DEGRADATIONS) or len(set(mix)) != len(mix):
+        raise ValueError(f"a degradation mix is some of {DEGRADATIONS}, each once. Received: mix={list(mix)!r}")
+    return mix
+
+
+def make_pairs_fn(degradation="nearest", scale=2, blur_sigma=None, noise_sigma=0.0, mix=None):
+    """A tf.data map function `{"hr", "background"}` → `(lr, hr)`.
+
+    `degradation` is one of `TRAINING_DEGRADATIONS`: "mixed" draws one of `mix` (default all of
+    `DEGRADATIONS`, equally likely) for every patch.
+    """
+    methods = resolve_mix(degradation, mix)
 
     def make_lr(hr):
-        if degradation != "mixed":
-            return degrade(hr, degradation, scale, blur_sigma)
-        choice = tf.random.uniform((), 0, len(DEGRADATIONS), dtype=tf.int32)
-        branches = [lambda method=method: degrade(hr, method, scale, blur_sigma) for method in DEGRADATIONS]
+        if len(methods) == 1:
+            return degrade(hr, methods[0], scale, blur_sigma)
+        choice = tf.random.uniform((), 0, len(methods), dtype=tf.int32)
+        branches = [lambda method=method: degrade(hr, method, scale, blur_sigma) for method in methods]
         return tf.switch_case(choice, branches)
 
     def to_pair(example):
@@ -393,7 +519,8 @@ def make_pairs_fn(degradation="nearest", scale=2, blur_sigma=1.0, noise_sigma=0.
     return to_pair
 
 
-def training_pipeline(patches, batch_size, degradation="nearest", scale=2, blur_sigma=1.0, noise_sigma=0.0, seed=None):
+def training_pipeline(patches, batch_size, degradation="nearest", scale=2, blur_sigma=None, noise_sigma=0.0, seed=None,
+                      mix=None):
     """Batched `(lr, hr)` pairs from a data set of `{"hr", "background"}` patches.
 
     The LR input is made on the fly (`augment_fn` of `core.data.make_pipeline`), so noise and
@@ -404,6 +531,7 @@ def training_pipeline(patches, batch_size, degradation="nearest", scale=2, blur_
         batch_size: int. Global batch size.
         degradation, scale, blur_sigma, noise_sigma: see `degrade` and `add_rician_noise`.
         seed: int or None.
+        mix: None or some of `DEGRADATIONS`: what "mixed" draws from (`resolve_mix`).
 
     Example:
     ```python
@@ -414,23 +542,25 @@ def training_pipeline(patches, batch_size, degradation="nearest", scale=2, blur_
     """
     return make_pipeline(
         patches, batch_size, training=True, shuffle=False, seed=seed, drop_remainder=True,
-        augment_fn=make_pairs_fn(degradation, scale, blur_sigma, noise_sigma),
+        augment_fn=make_pairs_fn(degradation, scale, blur_sigma, noise_sigma, mix),
     )
 
 
-def validation_pipeline(hr_patches, batch_size, degradation="nearest", scale=2, blur_sigma=1.0):
+def validation_pipeline(hr_patches, batch_size, degradation="nearest", scale=2, blur_sigma=None, mix=None):
     """Batched deterministic `(lr, hr)` pairs from an array of HR patches `(n, x, y, z, 1)`.
 
-    With "mixed", patch i is degraded by `DEGRADATIONS[i % 3]` (fixed, so epochs compare).
+    With "mixed", patch i is degraded by `methods[i % len(methods)]` of `resolve_mix` (fixed,
+    so epochs compare).
     """
-    if degradation == "mixed":
+    methods = resolve_mix(degradation, mix)
+    if len(methods) > 1:
         hr = np.asarray(hr_patches, "float32")
-        lr = np.stack([degrade(patch, DEGRADATIONS[i % len(DEGRADATIONS)], scale, blur_sigma).numpy()
+        lr = np.stack([degrade(patch, methods[i % len(methods)], scale, blur_sigma).numpy()
                        for i, patch in enumerate(hr)])
         return make_pipeline((lr, hr), batch_size, training=False)
 
     def to_pair(hr):
-        return degrade(hr, degradation, scale, blur_sigma), hr
+        return degrade(hr, methods[0], scale, blur_sigma), hr
 
     return make_pipeline(np.asarray(hr_patches, "float32"), batch_size, training=False, map_fn=to_pair)
 

@@ -1,8 +1,11 @@
 """DISGAN evaluation: PSNR / SSIM / NRMSE of super-resolved volumes beside interpolation baselines.
 
 - The LR volume is the HR volume's every second voxel (`decimate`, the paper's
-  nearest-neighbour ×2 degradation, applied to the whole volume), or the whole volume's k-space
-  truncation or blur + decimation (`data.degrade`; same grid: LR voxel i on HR voxel 2i).
+  nearest-neighbour ×2 degradation, applied to the whole volume), or the whole volume's 2×2×2
+  block average, k-space truncation or blur + decimation (`data.degrade`). The model reads it
+  on the 2i grid (LR voxel i on HR voxel 2i; a block average moved there by `data.regrid`); the
+  interpolation baselines read each degradation on its own grid (a block average's voxels on
+  2i + 0.5, `data.native_offset`), the best they can do.
 - The input's exact background stays background in every method's output
   (`inference.background_mask`), as `resuite predict` writes it.
 - Baselines: trilinear and tricubic spline interpolation (`scipy.ndimage`, order 1 and 3) back to
@@ -24,7 +27,7 @@ import numpy as np
 
 from core.evaluation import report_result, save_figure
 from core.metrics import nrmse, psnr, ssim
-from domains.mri.disgan.data import DEGRADATIONS, add_rician_noise, degrade
+from domains.mri.disgan.data import DEGRADATIONS, add_rician_noise, degrade, native_offset, regrid
 from domains.mri.disgan.inference import background_mask, normalize_for_inference, super_resolve
 from domains.mri.io import load_volume
 
@@ -41,24 +44,37 @@ def decimate(volume, scale=2):
     return np.ascontiguousarray(volume[::scale, ::scale, ::scale])
 
 
-def degrade_volume(volume, method="nearest", scale=2):
+def degrade_volume(volume, method="nearest", scale=2, native=False):
     """The LR volume of a whole HR volume (sizes a multiple of `scale`) by `data.degrade`'s `method`.
 
     Args:
         volume: float array (x, y, z).
         method: one of `data.DEGRADATIONS`. Defaults to `"nearest"` (`decimate`).
         scale: int. Defaults to `2`.
+        native: bool. A block average on its own grid (`data.degrade`). Defaults to `False`.
     """
     if method not in DEGRADATIONS:
         raise ValueError(f"method must be one of {DEGRADATIONS}. Received: method={method!r}")
     if method == "nearest":
         return decimate(volume, scale)
-    lr = degrade(np.asarray(volume, "float32")[..., None], method, scale).numpy()[..., 0]
+    lr = degrade(np.asarray(volume, "float32")[..., None], method, scale, native=native).numpy()[..., 0]
     return np.ascontiguousarray(lr)
 
 
-def interpolate(lr, order, scale=2, output_shape=None):
-    """Spline interpolation of an LR volume back to the HR grid (LR voxel i on HR voxel scale·i).
+def to_model_grid(lr, method, scale=2):
+    """An LR volume of `method` on its own grid (`degrade_volume(..., native=True)`) moved onto the 2i grid.
+
+    What the model reads: unchanged but for "block", whose voxels `data.regrid` moves from
+    2i + 0.5 onto 2i.
+    """
+    offset = native_offset(method, scale)
+    if not offset:
+        return lr
+    return np.ascontiguousarray(regrid(np.asarray(lr, "float32")[None, ..., None], -offset / scale).numpy()[0, ..., 0])
+
+
+def interpolate(lr, order, scale=2, output_shape=None, offset=0.0):
+    """Spline interpolation of an LR volume back to the HR grid (LR voxel i on HR voxel scale·i + offset).
 
     Args:
         lr: float array (x, y, z).
@@ -66,12 +82,15 @@ def interpolate(lr, order, scale=2, output_shape=None):
             for order > 1, edges extended with "nearest").
         scale: int. Defaults to `2`.
         output_shape: tuple or None. Defaults to `scale · lr.shape`.
+        offset: float. Where LR voxel 0 sits on the HR grid (`data.native_offset`: 0.5 for a
+            ×2 block average). Defaults to `0.0`.
     """
     from scipy import ndimage
 
     output_shape = tuple(output_shape or [scale * s for s in lr.shape])
     return ndimage.affine_transform(
-        np.asarray(lr, "float32"), np.full(3, 1.0 / scale), output_shape=output_shape, order=order, mode="nearest"
+        np.asarray(lr, "float32"), np.full(3, 1.0 / scale), offset=-offset / scale, output_shape=output_shape,
+        order=order, mode="nearest",
     )
 
 
@@ -114,10 +133,13 @@ def _as_models(generator, name):
     return {name: generator}
 
 
-def compare(hr, lr, generator, region=None, name="DISGAN", tile_options=None, context=8, mask_background=True):
+def compare(hr, lr, generator, region=None, name="DISGAN", tile_options=None, context=8, mask_background=True,
+            native=None, offset=0.0):
     """The table rows (nearest, trilinear, tricubic, then the model(s)) for one LR input.
 
     `generator` is one model (its row is called `name`), a dict `{row name: model}` or None.
+    `lr` is on the model's 2i grid; `native` (default `lr`) is the same input on its own grid,
+    LR voxel i on HR voxel 2i + `offset`, which the baselines and the background mask read.
 
     The baselines interpolate the whole LR volume. The model super-resolves the LR voxels of
     `region` plus `context` LR voxels around it (normalised with the whole LR volume's
@@ -133,13 +155,15 @@ def compare(hr, lr, generator, region=None, name="DISGAN", tile_options=None, co
     """
     scale = 2
     region = tuple(region) if region is not None else (slice(None),) * 3
+    native = lr if native is None else native
     full = {
-        "nearest": np.repeat(np.repeat(np.repeat(lr, scale, 0), scale, 1), scale, 2)[
+        "nearest": np.repeat(np.repeat(np.repeat(native, scale, 0), scale, 1), scale, 2)[
             : hr.shape[0], : hr.shape[1], : hr.shape[2]
         ],
-        **{method: interpolate(lr, order, scale, output_shape=hr.shape) for method, order in INTERPOLATIONS.items()},
+        **{method: interpolate(native, order, scale, output_shape=hr.shape, offset=offset)
+           for method, order in INTERPOLATIONS.items()},
     }
-    mask, value = background_mask(lr, scale) if mask_background else (None, None)
+    mask, value = background_mask(native, scale, offset=offset) if mask_background else (None, None)
     if mask is not None:
         mask = mask[: hr.shape[0], : hr.shape[1], : hr.shape[2]]
         for volume in full.values():
@@ -184,13 +208,14 @@ def evaluate_volume(generator, hr, region=None, noise_levels=(0.0, 0.05), seed=0
     """
     hr = even_crop(np.asarray(hr, "float32"))
     region = tuple(region) if region is not None else (slice(None),) * 3
-    clean_lr = degrade_volume(hr, degradation)
+    clean_lr = degrade_volume(hr, degradation, native=True)  # on its own grid; noise is added there
     reference = float(np.percentile(hr[hr > 0], 99)) if np.any(hr > 0) else float(np.abs(hr).max())
     tables, gains, predictions, lrs = {}, {}, {}, {}
     for level in noise_levels:
         lr = clean_lr if level == 0 else add_rician_noise(clean_lr, level * reference, seed=seed).numpy()
-        rows, preds = compare(hr, lr, generator, region, name=name, tile_options=tile_options,
-                              mask_background=mask_background)
+        rows, preds = compare(hr, to_model_grid(lr, degradation), generator, region, name=name,
+                              tile_options=tile_options, mask_background=mask_background, native=lr,
+                              offset=native_offset(degradation))
         tables[level], predictions[level], lrs[level] = rows, preds, lr
         by = {row["method"]: row for row in rows}
         gains[level] = {model: by[model]["psnr"] - by["tricubic"]["psnr"] for model in _as_models(generator, name)}

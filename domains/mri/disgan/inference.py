@@ -315,7 +315,7 @@ def sr_affine(affine, scale=2):
     return result
 
 
-def background_mask(lr, scale=2, min_fraction=0.01):
+def background_mask(lr, scale=2, min_fraction=0.01, offset=0.0):
     """HR voxels whose every interpolating LR neighbour holds the LR volume's exact background value.
 
     A scan stored with an exact background (0 outside the head, after skull stripping or
@@ -328,6 +328,8 @@ def background_mask(lr, scale=2, min_fraction=0.01):
         lr: float array (x, y, z), the LR input.
         scale: int. Defaults to 2.
         min_fraction: float. Least share of voxels at the minimum. Defaults to 0.01.
+        offset: float. Where LR voxel 0 sits on the HR grid (0.5 for a ×2 block average on its
+            own grid, `data.native_offset`). Defaults to 0.0.
 
     Returns:
         (bool array of shape `scale`·lr.shape, or None; the background value or None).
@@ -347,8 +349,8 @@ def background_mask(lr, scale=2, min_fraction=0.01):
     if exact.mean() < min_fraction:
         return None, None
     shape = tuple(scale * s for s in lr.shape)
-    outside = ndimage.affine_transform(exact.astype("float32"), np.full(3, 1.0 / scale), output_shape=shape,
-                                       order=1, mode="nearest")
+    outside = ndimage.affine_transform(exact.astype("float32"), np.full(3, 1.0 / scale), offset=-offset / scale,
+                                       output_shape=shape, order=1, mode="nearest")
     return outside >= 1.0 - 1e-6, float(value)
 
 

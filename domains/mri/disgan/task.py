@@ -60,6 +60,7 @@ OPTIONS = (
     Option("d_init", str, "paper", "discriminator initialiser", choices=("paper", "torch")),
     Option("fe_weights", str, None, "MedicalNet ResNet-10 weights (.weights.h5/.keras); random features otherwise"),
     Option("fe_widths", list, [64, 128, 256, 512], "feature-extractor stage widths"),
+    Option("init_preset", str, None, "start training from this shipped preset's generator (same shape)"),
     Option("global_residual", bool, False, "add a cubic interpolation of the input to the generator's output "
                                            "(not the paper's)"),
     # data
@@ -67,8 +68,9 @@ OPTIONS = (
     Option("min_foreground", float, 0.2, "least brain fraction of a training patch"),
     Option("holdout_slices", int, 32, "axial slices of the template held out for the test table"),
     Option("pattern", str, None, "glob of the volumes under --data (default: HCP's T1w or every NIfTI)"),
-    Option("degradation", str, "nearest", "how LR training inputs are made (mixed: one of the three per patch)",
+    Option("degradation", str, "nearest", "how LR training inputs are made (mixed: one of degradation_mix per patch)",
            choices=TRAINING_DEGRADATIONS),
+    Option("degradation_mix", list, [], f"with degradation=mixed, the ones drawn (default: all of {DEGRADATIONS})"),
     Option("train_noise", float, 0.0, "Rician σ on LR training inputs (z units)"),
     # schedule
     Option("steps_per_epoch", int, 100, "GAN steps per epoch (--epochs: GAN epochs)"),
@@ -288,6 +290,8 @@ class DISGANTask(TaskRunner):
             if config.model_path or config.preset:
                 start = self.load_model(config)
                 generator.set_weights(getattr(start, "generator", start).get_weights())
+            elif options["init_preset"]:
+                generator.set_weights(DISGAN.from_preset(options["init_preset"]).generator.get_weights())
             trained = train_disgan(
                 generator, discriminator, extractor, split, config.output_dir,
                 epochs=config.epochs,
@@ -300,6 +304,7 @@ class DISGANTask(TaskRunner):
                 pretrain_decay=options["pretrain_decay"],
                 batch_size=config.batch_size,
                 degradation=options["degradation"],
+                degradation_mix=options["degradation_mix"] or None,
                 noise_sigma=options["train_noise"],
                 pretrain_seconds=_minutes(options["pretrain_minutes"]),
                 gan_seconds=_minutes(options["gan_minutes"]),

@@ -28,6 +28,7 @@ from domains.mri.disgan.data import (
     find_volumes,
     holdout_slab,
     load_training_volume,
+    resolve_mix,
     split_volumes,
     training_pipeline,
     validation_pipeline,
@@ -185,6 +186,7 @@ def train_disgan(
     pretrain_decay=True,
     degradation="nearest",
     noise_sigma=0.0,
+    degradation_mix=None,
     pretrain_seconds=None,
     gan_seconds=None,
     seed=0,
@@ -218,8 +220,10 @@ def train_disgan(
         pretrain_decay: bool. Cosine decay of the warm-up rate to 5 % over its planned steps or
             its time budget, whichever ends first (`CosineToBudget`; ESRGAN halves its rate in
             steps; a cosine suits a short run). Defaults to `True`.
-        degradation: str. LR degradation (`data.degrade`). Defaults to `"nearest"`.
+        degradation: str. LR degradation (`data.degrade`), or "mixed". Defaults to `"nearest"`.
         noise_sigma: float. Rician noise on the LR inputs (z-score units), 0 for none.
+        degradation_mix: None or some of `data.DEGRADATIONS`: what "mixed" draws from (None:
+            all). Defaults to `None`.
         pretrain_seconds, gan_seconds: float or None. Wall-time budgets: a phase stops after the
             batch that exceeds its budget (the reports say how many steps were done).
         seed: int. Seeds the run and the GAN's instance noise. Defaults to `0`.
@@ -231,10 +235,11 @@ def train_disgan(
     output_dir = pathlib.Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     train = training_pipeline(split.sampler.dataset(), batch_size, degradation=degradation, noise_sigma=noise_sigma,
-                              seed=seed)
-    val = validation_pipeline(split.val_patches, batch_size, degradation=degradation)
+                              seed=seed, mix=degradation_mix)
+    val = validation_pipeline(split.val_patches, batch_size, degradation=degradation, mix=degradation_mix)
     discriminator_learning_rate = discriminator_learning_rate or learning_rate
     summary = {"split": split.description, "batch_size": batch_size, "degradation": degradation,
+               "degradations_drawn": list(resolve_mix(degradation, degradation_mix)),
                "noise_sigma": noise_sigma, "learning_rate": learning_rate,
                "discriminator_learning_rate": discriminator_learning_rate,
                "pretrain_learning_rate": pretrain_learning_rate if pretrain_epochs else None,

@@ -6,16 +6,23 @@ import tensorflow as tf
 
 from core.testing import TestCase
 from domains.mri.disgan.data import (
+    DEGRADATIONS,
     HCP_T1W_PATTERN,
     PatchSampler,
     add_rician_noise,
     brain_mask,
     degrade,
     find_volumes,
+    fwhm_sigma,
     holdout_slab,
+    keys_weights,
     load_training_volume,
+    make_pairs_fn,
+    native_offset,
     patch_corners,
     read_patch_tfrecords,
+    regrid,
+    resolve_mix,
     training_pipeline,
     validation_pipeline,
     write_patch_tfrecords,
@@ -32,9 +39,9 @@ class DegradationTest(TestCase):
         self.assertAllClose(degrade(hr), hr[::2, ::2, ::2])
         self.assertEqual(tuple(degrade(hr[None]).shape), (1, 4, 3, 2, 1))
 
-    def test_kspace_and_blur_preserve_intensity_and_shape(self):
+    def test_kspace_blur_and_block_preserve_intensity_and_shape(self):
         constant = np.full((2, 8, 8, 8, 1), 3.0, "float32")
-        for method in ("kspace", "blur"):
+        for method in ("kspace", "blur", "block"):
             self.assertAllClose(degrade(constant, method), np.full((2, 4, 4, 4, 1), 3.0), atol=1e-5)
         # k-space truncation keeps a band-limited (low-frequency) signal exactly.
         z = np.arange(16)
@@ -45,38 +52,104 @@ class DegradationTest(TestCase):
 
     def test_every_degradation_puts_lr_voxel_i_on_hr_voxel_2i(self):
         # A smooth periodic signal of low frequency: each method keeps it (up to its blur's
-        # attenuation) at the HR voxels 0, 2, 4, ...; a half-voxel shift (a block average's grid,
-        # 2i + 0.5) would move every sample by a quarter of the period's gradient.
+        # attenuation) at the HR voxels 0, 2, 4, ...; a half-voxel shift (a block average's own
+        # grid, 2i + 0.5) would move every sample by a quarter of the period's gradient.
         z = np.arange(32)
         wave = (np.cos(2 * np.pi * z / 32) * np.ones((8, 8, 1)))[..., None].astype("float32")
-        blur_gain = np.exp(-0.5 * (2 * np.pi / 32) ** 2)  # the Gaussian's transfer at this frequency
-        for method, gain in (("nearest", 1.0), ("kspace", 1.0), ("blur", blur_gain)):
+        frequency = 2 * np.pi / 32
+        blur_gain = np.exp(-0.5 * (fwhm_sigma(2) * frequency) ** 2)  # the Gaussian's transfer here
+        block_gain = np.cos(frequency / 2)  # a 2-voxel mean's transfer
+        for method, gain in (("nearest", 1.0), ("kspace", 1.0), ("blur", blur_gain), ("block", block_gain)):
             lr = degrade(wave, method).numpy()
-            # (the blur's symmetric padding bends the first and last samples)
-            self.assertAllClose(lr[2, 2, 1:-1, 0], gain * wave[4, 4, 2:-2:2, 0], atol=2e-3, msg=method)
-        shifted = wave[4, 4, :, 0].reshape(16, 2).mean(1)  # a block average sits on 2i + 0.5
-        self.assertGreater(np.abs(shifted - wave[4, 4, ::2, 0]).max(), 0.05)
+            # (the blur's symmetric padding and the block's clamped regrid bend the edge samples)
+            self.assertAllClose(lr[2, 2, 2:-1, 0], gain * wave[4, 4, 4:-2:2, 0], atol=2e-3, msg=method)
+        native = degrade(wave, "block", native=True).numpy()[2, 2, :, 0]
+        self.assertAllClose(native, wave[4, 4, :, 0].reshape(16, 2).mean(1), atol=1e-6)  # on 2i + 0.5
+        self.assertGreater(np.abs(native - block_gain * wave[4, 4, ::2, 0]).max(), 0.05)
+
+    def test_lr_voxel_centres_land_on_the_right_world_coordinates(self):
+        # Each HR voxel holds its own world x coordinate (a linear volume; for k-space
+        # truncation, a band-limited wave of it). The LR voxel i of every method must then hold
+        # the world x of HR voxel 2i + native_offset: the affine that maps LR voxels to world
+        # coordinates is the HR one with its axes doubled and its origin moved by that offset.
+        hr_affine = np.array([[-0.9, 0, 0, 30.0], [0, 1.1, 0, -20.0], [0, 0, 1.0, 5.0], [0, 0, 0, 1]])
+        index = np.stack(np.meshgrid(*[np.arange(s) for s in (16, 12, 12)], indexing="ij"), -1).astype("float64")
+        world_x = (index @ hr_affine[:3, :3].T + hr_affine[:3, 3])[..., 0]
+        inner = (slice(2, -2), slice(2, -2), slice(2, -2))
+        for method in DEGRADATIONS:
+            for native in (False, True):
+                offset = native_offset(method) if native else 0.0
+                lr_affine = hr_affine @ np.array([[2, 0, 0, offset], [0, 2, 0, offset], [0, 0, 2, offset],
+                                                  [0, 0, 0, 1]])
+                lr_index = np.stack(np.meshgrid(*[np.arange(s) for s in (8, 6, 6)], indexing="ij"), -1)
+                expected = (lr_index @ lr_affine[:3, :3].T + lr_affine[:3, 3])[..., 0]
+                if method == "kspace":  # a linear ramp is not periodic: a wave of the world x instead
+                    hr = np.cos(2 * np.pi * world_x / (16 * 0.9))
+                    expected = np.cos(2 * np.pi * expected / (16 * 0.9))
+                else:
+                    hr = world_x
+                lr = degrade(hr[..., None].astype("float32"), method, native=native).numpy()[..., 0]
+                # (a Gaussian blur keeps a linear volume; the k-space wave is band-limited)
+                self.assertAllClose(lr[inner], expected[inner], atol=1e-3, msg=f"{method} native={native}")
+
+    def test_constant_and_linear_volumes_round_trip_through_each_degradation(self):
+        from domains.mri.disgan.evaluation import interpolate
+
+        constant = np.full((16, 16, 16, 1), 7.0, "float32")
+        ramp = np.add.outer(np.add.outer(np.arange(16.0), 0.5 * np.arange(16.0)), -np.arange(16.0))[..., None]
+        inner = (slice(4, -4),) * 3
+        for method in DEGRADATIONS:
+            self.assertAllClose(degrade(constant, method), np.full((8, 8, 8, 1), 7.0), atol=1e-5, msg=method)
+            if method == "kspace":
+                continue  # a ramp is not band-limited (its periodic copy jumps): the wave test above
+            for native in (False, True):
+                lr = degrade(ramp.astype("float32"), method, native=native).numpy()[..., 0]
+                back = interpolate(lr, 1, offset=native_offset(method) if native else 0.0)
+                self.assertAllClose(back[inner], ramp[..., 0][inner], atol=1e-3, msg=f"{method} native={native}")
+
+    def test_regrid_is_keys_cubic_convolution(self):
+        # Keys' weights sum to 1 and reproduce a quadratic; a shift of 0 is the identity.
+        for fraction in (0.0, 0.25, 0.5, 0.75):
+            self.assertAllClose(sum(keys_weights(fraction)), 1.0, atol=1e-9)
+        t = np.arange(12, dtype="float32")
+        quadratic = (0.3 * t**2 - t)[None, :, None, None, None] * np.ones((1, 12, 1, 1, 1), "float32")
+        moved = regrid(quadratic, -0.25).numpy()[0, :, 0, 0, 0]
+        u = t - 0.25
+        self.assertAllClose(moved[2:-2], (0.3 * u**2 - u)[2:-2], atol=1e-4)
+        self.assertAllClose(regrid(quadratic, 0.0), quadratic, atol=1e-6)
+        self.assertAllClose(keys_weights(0.5), [-0.0625, 0.5625, 0.5625, -0.0625])
 
     def test_mixed_draws_one_of_the_degradations_per_patch(self):
-        from domains.mri.disgan.data import DEGRADATIONS, make_pairs_fn
-
         hr = tf.constant(np.random.default_rng(2).normal(size=(8, 8, 8, 1)).astype("float32"))
         each = [degrade(hr, method).numpy() for method in DEGRADATIONS]
         to_pair = make_pairs_fn("mixed")
         drawn = set()
-        for _ in range(30):
+        for _ in range(40):
             lr, target = to_pair({"hr": hr, "background": tf.constant(0.0)})
             matches = [i for i, candidate in enumerate(each) if np.allclose(lr.numpy(), candidate, atol=1e-5)]
             self.assertLen(matches, 1)
             drawn.add(matches[0])
-        self.assertEqual(drawn, {0, 1, 2})
+        self.assertEqual(drawn, set(range(len(DEGRADATIONS))))
+        # A chosen mix draws only from its members.
+        to_pair = make_pairs_fn("mixed", mix=["nearest", "block"])
+        drawn = set()
+        for _ in range(16):
+            lr, _ = to_pair({"hr": hr, "background": tf.constant(0.0)})
+            drawn.update(i for i, candidate in enumerate(each) if np.allclose(lr.numpy(), candidate, atol=1e-5))
+        self.assertEqual(drawn, {DEGRADATIONS.index("nearest"), DEGRADATIONS.index("block")})
         with pytest.raises(ValueError, match="degradation must be one of"):
             make_pairs_fn("bicubic")
-        # Validation stays fixed: patch i is degraded by DEGRADATIONS[i % 3].
-        patches = np.random.default_rng(3).normal(size=(4, 8, 8, 8, 1)).astype("float32")
-        lr, _ = next(iter(validation_pipeline(patches, 4, degradation="mixed")))
-        for i in range(4):
-            self.assertAllClose(lr[i], degrade(patches[i], DEGRADATIONS[i % 3]), atol=1e-5)
+        with pytest.raises(ValueError, match=r"a degradation mix is some of .* Received: mix=\['nearest', 'cubic'\]"):
+            make_pairs_fn("mixed", mix=["nearest", "cubic"])
+        self.assertEqual(resolve_mix("kspace", ["nearest"]), ("kspace",))
+        # Validation stays fixed: patch i is degraded by the mix's member i % len(mix).
+        patches = np.random.default_rng(3).normal(size=(5, 8, 8, 8, 1)).astype("float32")
+        lr, _ = next(iter(validation_pipeline(patches, 5, degradation="mixed")))
+        for i in range(5):
+            self.assertAllClose(lr[i], degrade(patches[i], DEGRADATIONS[i % len(DEGRADATIONS)]), atol=1e-5)
+        lr, _ = next(iter(validation_pipeline(patches, 5, degradation="mixed", mix=["block", "kspace"])))
+        for i in range(5):
+            self.assertAllClose(lr[i], degrade(patches[i], ("block", "kspace")[i % 2]), atol=1e-5)
 
     def test_rician_noise_is_positive_magnitude_noise(self):
         zeros = np.zeros((64, 64, 16), "float32")

@@ -2,6 +2,7 @@ import keras
 import numpy as np
 
 from core.testing import TestCase
+from domains.mri.disgan.data import fwhm_sigma, native_offset
 from domains.mri.disgan.evaluation import (
     decimate,
     degrade_volume,
@@ -12,6 +13,7 @@ from domains.mri.disgan.evaluation import (
     interpolate,
     plot_slices,
     report,
+    to_model_grid,
     volume_metrics,
 )
 
@@ -40,20 +42,40 @@ class InterpolationTest(TestCase):
 
     def test_whole_volume_degradations_share_the_decimation_grid(self):
         # The baselines' grid must be the LR's for every degradation scored: a smooth volume
-        # degraded by each, then interpolated back, is close to the truth.
+        # degraded by each, then interpolated back, is close to the truth; a block average read
+        # on its own grid (2i + 0.5) by the baselines, and on the 2i grid once regridded.
         grid = np.stack(np.meshgrid(*[np.arange(s, dtype="float32") for s in (24, 24, 24)], indexing="ij"))
         smooth = (np.cos(2 * np.pi * grid[0] / 24) + np.sin(2 * np.pi * grid[1] / 24) + grid[2] * 0).astype("float32")
         inner = (slice(4, -4),) * 3
-        blur_gain = np.exp(-0.5 * (2 * np.pi / 24) ** 2)  # the blur's transfer at this frequency
-        for method, gain in (("nearest", 1.0), ("kspace", 1.0), ("blur", blur_gain)):
+        frequency = 2 * np.pi / 24
+        blur_gain = np.exp(-0.5 * (fwhm_sigma(2) * frequency) ** 2)  # the blur's transfer at this frequency
+        block_gain = np.cos(frequency / 2)
+        for method, gain in (("nearest", 1.0), ("kspace", 1.0), ("blur", blur_gain), ("block", block_gain)):
             lr = degrade_volume(smooth, method)
             self.assertEqual(lr.shape, (12, 12, 12))
             error = np.abs(interpolate(lr, 3)[inner] - gain * smooth[inner]).max()
             self.assertLess(error, 0.03, method)  # half a voxel off: errors up to 0.13
+            native = degrade_volume(smooth, method, native=True)
+            self.assertAllClose(to_model_grid(native, method), lr, atol=1e-5)
+            error = np.abs(interpolate(native, 3, offset=native_offset(method))[inner] - gain * smooth[inner]).max()
+            self.assertLess(error, 0.03, method)
+        block = degrade_volume(smooth, "block", native=True)
+        self.assertGreater(np.abs(interpolate(block, 3)[inner] - block_gain * smooth[inner]).max(), 0.1)
         with self.assertRaisesRegex(ValueError, "method must be one of"):
-            degrade_volume(smooth, "block")
+            degrade_volume(smooth, "bicubic")
         self.assertEqual(metric_key("psnr", 0.0, "kspace"), "psnr_kspace_noise0")
         self.assertEqual(metric_key("psnr", 0.0), "psnr_noise0")
+
+    def test_block_average_is_scored_on_its_own_grid(self):
+        # A "model" that knows the truth on the 2i grid scores perfectly on block-averaged input,
+        # while the baselines read the block average at 2i + 0.5 (a nearest baseline repeating
+        # each LR voxel over its block is then exact for a blockwise-constant volume).
+        blocks = np.random.default_rng(1).uniform(50, 200, (8, 7, 6)).astype("float32")
+        hr = np.repeat(np.repeat(np.repeat(blocks, 2, 0), 2, 1), 2, 2)
+        result = evaluate_volume(None, hr, noise_levels=(0.0,), degradation="block")
+        rows = {row["method"]: row for row in result["tables"][0.0]}
+        self.assertEqual(rows["nearest"]["psnr"], 100.0)
+        self.assertAllClose(result["lr"][0.0], blocks, atol=1e-4)
 
     def test_metrics_of_a_perfect_and_a_noisy_prediction(self):
         hr = phantom()

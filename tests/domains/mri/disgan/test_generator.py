@@ -86,6 +86,20 @@ class GeneratorTest(TestCase):
         self.assertEqual(generator.count_params(), residual.count_params())
         self.run_model_saving_test(generator, x, atol=1e-5)
 
+    def test_with_the_residual_branch_zeroed_the_output_is_the_interpolation(self):
+        # The network's branch ends in tail_conv2: zero it and only the cubic copy of the input
+        # is left, on the 2i grid (the input's voxels kept at the even output voxels).
+        generator = build_generator(**TINY, global_residual=True, seed=1)
+        layer = generator.get_layer("tail_conv2")
+        layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+        x = np.random.default_rng(6).normal(size=(2, 5, 6, 7, 1)).astype("float32")
+        y = generator(x).numpy()
+        self.assertAllClose(y, CubicUpsampling(rank=3)(x), atol=1e-6)
+        self.assertAllClose(y[:, ::2, ::2, ::2], x, atol=1e-6)
+        plain = build_generator(**TINY, seed=1)  # without the option: zero output
+        plain.get_layer("tail_conv2").set_weights([np.zeros_like(w) for w in layer.get_weights()])
+        self.assertAllClose(plain(x), np.zeros_like(y), atol=0)
+
     def test_bad_configuration_is_refused(self):
         with pytest.raises(ValueError, match="`num_rrdb` must be a positive integer. Received: num_rrdb=0"):
             build_generator(num_rrdb=0)

@@ -100,6 +100,22 @@ class DISGANTaskTest(TestCase):
                                    "--output", str(self.folder / "out")])
         self.assertIn("does not use --dataset", message)
 
+    def test_training_can_start_from_a_preset_and_draw_from_a_chosen_mix(self):
+        from core.registry import RunConfig
+        from domains.mri.disgan import DISGAN
+        from domains.mri.disgan.task import DISGANTask
+
+        task = DISGANTask()
+        options = task.resolve_options({"filters": 16, "num_rrdb": 1, "d_filters": 2, "global_residual": True,
+                                        "patch_size": 32, "fe_widths": [2, 2, 2, 2], "degradation": "mixed",
+                                        "degradation_mix": ["nearest", "block"], "init_preset": "disgan_mni_psnr"})
+        config = RunConfig(output_dir=self.folder / "run", epochs=0, batch_size=2, seed=0, options=options, verbose=0)
+        trained, _ = task.train_networks(config)
+        shipped = DISGAN.from_preset("disgan_mni_psnr").generator.get_weights()
+        for got, expected in zip(trained["model"].generator.get_weights(), shipped):
+            self.assertAllClose(got, expected, atol=0)
+        self.assertEqual(trained["summary"]["degradations_drawn"], ["nearest", "block"])
+
     def test_cli_predict_writes_super_resolved_nifti_with_halved_voxels(self):
         source = write_volume(self.folder / "in.nii.gz")
         out = self.folder / "out"
