@@ -200,14 +200,122 @@ class _LineModel:
         return tau0 @ spec["gauss"] + (tau0 * wings.astype("float32")) @ spec["lorentz"]
 
 
-_MODEL = None
+# Labels that scale each element's lines in the physical model (others follow [Fe/H]; H none).
+PHYSICAL_LABEL = {"C": "[C/H]", "N": "[N/H]", "O": "[O/H]", "Mg": "[Mg/H]", "Al": "[Al/H]", "Si": "[Si/H]",
+                  "S": "[S/H]", "K": "[K/H]", "Ca": "[Ca/H]", "Ti": "[Ti/H]", "Cr": "[Cr/H]", "Mn": "[Mn/H]",
+                  "Ni": "[Ni/H]", "Cu": "[Cu/H]"}
+INTRINSIC_STEP = 0.01            # Å: the intrinsic (pre-instrument) spectrum resolves Doppler cores
+# The Voigt profiles are tabulated at two damping scales s (γ = γ_rad + s γ₆(Sun)) and interpolated
+# linearly in s, which is exact in the wings (∝ γ) and close in the core (H(a, 0) ≈ 1 − 1.13 a).
+DAMPING_NODES = (0.0, 3.0)
+WING_FLOOR = 3e-3                # a line's window ends where its wing's η falls below this
 
 
-def _line_model():
-    global _MODEL
-    if _MODEL is None:
-        _MODEL = _LineModel()
-    return _MODEL
+class _PhysicalLineModel:
+    """The Gaia-ESO line list with Voigt profiles and one-layer LTE strengths (`domains.lamost.lines`)."""
+
+    grids = {arm: np.arange(*_FINE_RANGES[arm], _FINE_STEP) for arm in ("B", "R")}
+
+    def __init__(self):
+        from scipy import sparse
+
+        from domains.lamost import lines as physics
+
+        self.physics = physics
+        every = physics.read_turbospectrum(physics.LINE_LIST)
+        halpha = physics.LineList(**{name: np.array([value]) for name, value in dict(
+            physics.H_ALPHA, z=1, ion=1).items()})
+        every = physics.LineList(**{field: np.concatenate([getattr(every, field), getattr(halpha, field)])
+                                    for field in ("wavelength", "z", "ion", "chi", "loggf", "fdamp", "gamma_rad")})
+        sun = physics.atmosphere(np.array([SUN["Teff"]]), np.array([SUN["logg"]]), np.zeros(1))
+        self.sun = sun
+        self.arms = {}
+        for arm, grid in self.grids.items():
+            fine = np.arange(grid[0], grid[-1] + _FINE_STEP / 2, INTRINSIC_STEP)
+            centres = air_to_vacuum(every.wavelength)
+            lines = every.select((centres > fine[0]) & (centres < fine[-1]))
+            centres = air_to_vacuum(lines.wavelength)
+            sigma = physics.doppler_sigma(centres, lines.z, sun["T"][0])
+            gamma_rad = physics.radiative_gamma(lines)
+            gamma_vdw = physics.vdw_gamma(lines, sun["T"][0], sun["NH"][0])
+            # The strongest each line gets over the label range bounds its window.
+            probe = physics.atmosphere(np.array([4000.0, 5772.0, 7000.0]), np.array([1.0, 4.4, 5.0]), np.zeros(3))
+            eta_max = 10.0 ** physics.log_strength(lines, probe, np.full((3, len(centres)), 0.8)).max(axis=0)
+            hwhm_max = physics.lorentz_hwhm(centres, gamma_rad + DAMPING_NODES[-1] * gamma_vdw)
+            half = np.clip(np.maximum(8.0 * sigma, np.sqrt(eta_max * hwhm_max / (np.pi * WING_FLOOR))), 0.3, 60.0)
+            low = np.searchsorted(fine, centres - half)
+            counts = np.searchsorted(fine, centres + half) - low
+            rows = np.repeat(np.arange(len(centres)), counts)
+            cols = low[rows] + np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
+            bases = []
+            for node in DAMPING_NODES:
+                hwhm = physics.lorentz_hwhm(centres, gamma_rad + node * gamma_vdw)
+                values = physics.voigt(fine[cols] - centres[rows], sigma[rows], hwhm[rows]).astype("float32")
+                bases.append(sparse.csr_matrix((values, (cols, rows)), shape=(fine.size, len(centres))))
+            label_index = np.array([ALL_LABELS.index(PHYSICAL_LABEL.get(symbol, "[Fe/H]")) for symbol in lines.species])
+            self.arms[arm] = dict(lines=lines, fine=fine, bases=bases, label_index=label_index,
+                                  is_hydrogen=lines.z == 1)
+
+    def damping_weight(self, layer):
+        """The interpolation weight between `DAMPING_NODES` of each star: its (N_H T^0.3) over the Sun's."""
+        scale = layer["NH"] * layer["T"] ** 0.3 / (self.sun["NH"][0] * self.sun["T"][0] ** 0.3)
+        return np.clip((scale - DAMPING_NODES[0]) / (DAMPING_NODES[1] - DAMPING_NODES[0]), 0.0, 1.5)
+
+    def eta(self, arm, labels):
+        """η (n, intrinsic pixels): the line-to-continuum opacity ratio of `labels` on the arm's 0.01 Å grid."""
+        spec = self.arms[arm]
+        layer = self.physics.atmosphere(labels[:, 0], labels[:, 1], labels[:, 2])
+        abundances = labels[:, spec["label_index"]]
+        hydrogen = spec["is_hydrogen"]
+        abundances[:, hydrogen] = 0.0
+        strength = 10.0 ** self.physics.log_strength(spec["lines"], layer, abundances)    # (n, lines) Å
+        if hydrogen.any():
+            # n = 2 of H is populated only where it is hot: Balmer wings form near τ = 1, not at the metals' layer.
+            deep = self.physics.atmosphere(labels[:, 0], labels[:, 1], labels[:, 2], tau=self.physics.TAU_HYDROGEN)
+            strength[:, hydrogen] = 10.0 ** self.physics.log_strength(spec["lines"].select(hydrogen), deep,
+                                                                      abundances[:, hydrogen])
+        weight = self.damping_weight(layer)[:, None]
+        low, high = spec["bases"]
+        eta = low @ (strength * (1.0 - weight)).T.astype("float32") + high @ (strength * weight).T.astype("float32")
+        return np.asarray(eta).T
+
+    def line_flux(self, arm, labels, resolution=RESOLUTION, chunk=64):
+        """Continuum-normalised rest-frame flux (n, fine pixels of `grids[arm]`) at the instrument's resolution."""
+        from scipy import signal
+
+        spec = self.arms[arm]
+        fine = spec["fine"]
+        sigma_px = fine.mean() / (resolution * 2.3548) / INTRINSIC_STEP
+        offsets = np.arange(-int(5 * sigma_px), int(5 * sigma_px) + 1)
+        kernel = np.exp(-0.5 * (offsets / sigma_px) ** 2)
+        kernel = (kernel / kernel.sum())[None, :]
+        stride = int(round(_FINE_STEP / INTRINSIC_STEP))
+        out = []
+        for start in range(0, len(labels), chunk):
+            part = labels[start:start + chunk]
+            ratio = self.physics.emergent_ratio(self.eta(arm, part), fine, part[:, 0])
+            smoothed = 1.0 + signal.fftconvolve(ratio - 1.0, kernel, mode="same", axes=1)
+            out.append(smoothed[:, ::stride][:, :self.grids[arm].size])
+        return np.concatenate(out).astype("float32")
+
+
+_MODELS = {}
+LINE_MODELS = ("illustrative", "ges")
+
+
+def _line_model(kind="illustrative"):
+    if kind not in LINE_MODELS:
+        raise ValueError(f"lines must be one of {LINE_MODELS}. Received: lines={kind!r}")
+    if kind not in _MODELS:
+        _MODELS[kind] = _LineModel() if kind == "illustrative" else _PhysicalLineModel()
+    return _MODELS[kind]
+
+
+def _absorbed(model, arm, labels):
+    """Continuum-normalised rest-frame flux (n, fine pixels) of either line model."""
+    if isinstance(model, _PhysicalLineModel):
+        return model.line_flux(arm, labels)
+    return 1.0 - MAX_DEPTH * -np.expm1(-model.optical_depth(arm, labels))
 
 
 def _planck(wavelength, teff):
@@ -247,7 +355,7 @@ class SyntheticSpectra:
 
 
 def make_spectra(n, seed=0, labels=None, snr=None, snr_range=(5.0, 150.0), rv_range=(-150.0, 150.0),
-                 bad_pixel_rate=0.002):
+                 bad_pixel_rate=0.002, lines="illustrative"):
     """Make `n` SYNTHETIC MRS spectra (see the module's docstring for what they hold).
 
     Args:
@@ -259,6 +367,9 @@ def make_spectra(n, seed=0, labels=None, snr=None, snr_range=(5.0, 150.0), rv_ra
         rv_range: (low, high) km/s of the uniform radial velocities. Defaults to (−150, 150).
         bad_pixel_rate: float. Fraction of native pixels hit by a spike and masked (IVAR = 0).
             Defaults to 0.002.
+        lines: "illustrative" (the hand-ranked list above, Gaussian cores with Lorentzian wings; what
+            the shipped preset was trained on) or "ges" (the Gaia-ESO line list with Voigt profiles
+            and one-layer LTE strengths, `domains.lamost.lines`). Defaults to "illustrative".
 
     Returns:
         SyntheticSpectra.
@@ -270,12 +381,12 @@ def make_spectra(n, seed=0, labels=None, snr=None, snr_range=(5.0, 150.0), rv_ra
     snr = (np.exp(rng.uniform(*np.log(snr_range), n)) if snr is None
            else np.broadcast_to(np.asarray(snr, "float64"), (n,)).copy())
     rv = rng.uniform(*rv_range, n)
-    model = _line_model()
+    model = _line_model(lines)
     arms = {}
     for arm, arm_snr in (("B", snr), ("R", snr * RED_TO_BLUE_SNR)):
         grid = model.grids[arm]
         native = native_wavelengths(arm)
-        absorbed = 1.0 - MAX_DEPTH * -np.expm1(-model.optical_depth(arm, labels))  # (n, fine) rest frame
+        absorbed = _absorbed(model, arm, labels)                                    # (n, fine) rest frame
         # Observed pixel λ sees rest-frame λ / (1 + v/c): linear interpolation on the uniform fine grid.
         rest = native[None, :] / (1.0 + rv[:, None] / SPEED_OF_LIGHT_KMS)
         position = (rest - grid[0]) / _FINE_STEP
@@ -307,7 +418,7 @@ def make_dataset(n, labels=STELLAR_LABELS, seed=0, chunk=512, **kwargs):
         labels: sequence of label names. Defaults to Teff, logg, [Fe/H].
         seed: int. Defaults to 0.
         chunk: int. Spectra made at once (memory). Defaults to 512.
-        **kwargs: passed to `make_spectra` (snr, snr_range, rv_range, bad_pixel_rate).
+        **kwargs: passed to `make_spectra` (snr, snr_range, rv_range, bad_pixel_rate, lines).
 
     Returns:
         (x (n, 7200, 2) float32, y (n, len(labels)) float64, snr (n,) blue-arm S/N).
@@ -325,7 +436,7 @@ def make_dataset(n, labels=STELLAR_LABELS, seed=0, chunk=512, **kwargs):
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(snrs)
 
 
-def rest_frame_spectrum(labels, arm):
+def rest_frame_spectrum(labels, arm, lines="illustrative"):
     """The noiseless, continuum-normalised SYNTHETIC spectrum of one star in the rest frame (vacuum Å).
 
     The line model of `make_spectra` without continuum, throughput, shift or noise: the template
@@ -335,6 +446,7 @@ def rest_frame_spectrum(labels, arm):
         labels: dict {label: value}; Teff, logg and [Fe/H] are needed, an [X/H] not given takes
             [Fe/H] (plus the α enhancement of `draw_labels` for the α elements).
         arm: "B" or "R".
+        lines: the line model, as `make_spectra`'s. Defaults to "illustrative".
 
     Returns:
         (wavelength (p,) float64 on a 0.05 Å grid, flux (p,) float64, 1 at the continuum).
@@ -353,6 +465,9 @@ def rest_frame_spectrum(labels, arm):
     feh = float(labels["[Fe/H]"])
     default = {name: feh + (0.3 * min(max(-feh, 0.0), 1.0) if name in ALPHA else 0.0) for name in ABUNDANCE_LABELS}
     row = np.array([[float(labels.get(name, default.get(name, 0.0))) for name in ALL_LABELS]])
-    model = _line_model()
-    flux = 1.0 - MAX_DEPTH * -np.expm1(-model.optical_depth(arm, row)[0].astype("float64"))
+    model = _line_model(lines)
+    if lines == "illustrative":
+        flux = 1.0 - MAX_DEPTH * -np.expm1(-model.optical_depth(arm, row)[0].astype("float64"))
+    else:
+        flux = _absorbed(model, arm, row)[0].astype("float64")
     return model.grids[arm].copy(), flux

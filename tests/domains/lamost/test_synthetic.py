@@ -1,6 +1,7 @@
 """The SYNTHETIC generator has physical sense: lines follow the labels, noise follows the S/N, RV and masks."""
 
 import numpy as np
+from absl.testing import parameterized
 
 from core.testing import TestCase
 from domains.lamost.preprocessing import WAVELENGTHS
@@ -9,23 +10,26 @@ from domains.lamost.synthetic import ALL_LABELS, air_to_vacuum, make_dataset, ma
 SUNLIKE = dict(zip(ALL_LABELS, [5772.0, 4.44] + [0.0] * 15))
 
 
-def _depth(labels_list, air_wavelength, snr=5000.0):
+def _depth(labels_list, air_wavelength, snr=5000.0, lines="illustrative"):
     """Normalised flux at a line's rest wavelength for each label set (almost noiseless)."""
     labels = np.array([[values.get(name, SUNLIKE[name]) for name in ALL_LABELS] for values in labels_list])
-    batch = make_spectra(len(labels), seed=0, labels=labels, snr=snr, bad_pixel_rate=0.0)
+    batch = make_spectra(len(labels), seed=0, labels=labels, snr=snr, bad_pixel_rate=0.0, lines=lines)
     pixel = np.argmin(np.abs(WAVELENGTHS - air_to_vacuum(air_wavelength)))
     return 1.0 - batch.preprocess().flux[:, pixel - 1:pixel + 2].min(axis=1)
 
 
 class SyntheticTest(TestCase):
-    def test_lines_follow_abundance_temperature_and_gravity(self):
-        mg = _depth([{"[Mg/H]": -1.0}, {"[Mg/H]": 0.0}, {"[Mg/H]": 0.4}], 5183.60)
+    @parameterized.parameters("illustrative", "ges")
+    def test_lines_follow_abundance_temperature_and_gravity(self, lines):
+        mg = _depth([{"[Mg/H]": -1.0}, {"[Mg/H]": 0.0}, {"[Mg/H]": 0.4}], 5183.60, lines=lines)
         self.assertTrue(mg[0] < mg[1] < mg[2])
-        fe1 = _depth([{"Teff": 4500.0}, {"Teff": 5800.0}, {"Teff": 6800.0}], 6677.99)   # Fe I: weaker when hotter
+        fe1 = _depth([{"Teff": 4500.0}, {"Teff": 5800.0}, {"Teff": 6800.0}], 6677.99, lines=lines)   # Fe I: weaker when hotter
         self.assertTrue(fe1[0] > fe1[1] > fe1[2])
-        halpha = _depth([{"Teff": 4500.0}, {"Teff": 5800.0}, {"Teff": 6800.0}], 6562.80)  # Hα: deeper when hotter
+        # Hα: deeper when hotter; the physical model's core saturates at the surface, so its wing (3 Å out) is read.
+        halpha = _depth([{"Teff": 4500.0}, {"Teff": 5800.0}, {"Teff": 6800.0}],
+                        6562.80 if lines == "illustrative" else 6565.80, lines=lines)
         self.assertTrue(halpha[0] < halpha[1] < halpha[2])
-        fe2 = _depth([{"logg": 2.0}, {"logg": 4.5}], 6456.38)                          # Fe II: stronger in giants
+        fe2 = _depth([{"logg": 2.0}, {"logg": 4.5}], 6456.38, lines=lines)                          # Fe II: stronger in giants
         self.assertGreater(fe2[0], fe2[1])
         self.assertTrue(np.all(mg < 0.9))  # resolved at R ≈ 7,500: never black
 
@@ -59,3 +63,28 @@ class SyntheticTest(TestCase):
         self.assertTrue(4000 <= y[:, 0].min() and y[:, 0].max() <= 7000)
         with self.assertRaisesRegex(ValueError, r"labels must be \(2, 17\)"):
             make_spectra(2, labels=np.zeros((2, 3)))
+
+    def test_unknown_line_model_is_refused(self):
+        with self.assertRaisesRegex(ValueError, "lines must be one of"):
+            make_spectra(2, lines="kurucz")
+
+    def test_physical_wings_grow_with_gravity_and_the_sun_matches_the_observed_blanketing(self):
+        from domains.lamost import lines, synthetic
+
+        model = synthetic._line_model("ges")
+        fine = model.arms["B"]["fine"]
+        centre = float(air_to_vacuum(5183.604))
+        labels = np.array([[5000.0, logg] + [0.0] * 15 for logg in (2.0, 4.8)])
+        eta = model.eta("B", labels)
+        core = eta[:, np.argmin(np.abs(fine - centre))]
+        wing = eta[:, np.argmin(np.abs(fine - (centre + 1.5)))]
+        # Pressure (van der Waals) damping: the dwarf's Mg b wing carries a larger share of the line.
+        self.assertGreater(wing[1] / core[1], 3 * wing[0] / core[0])
+        # The Sun averaged over 10 Å bins follows the observed solar irradiance (CALSPEC) bin by bin,
+        # better than the illustrative list's Sun in both arms.
+        reference = lines.read_solar_reference()
+        sun = {"Teff": 5772.0, "logg": 4.44, "[Fe/H]": 0.0}
+        for arm, window in (("B", (4950.0, 5350.0)), ("R", (6300.0, 6800.0))):
+            correlation = {kind: lines.compare_binned(*synthetic.rest_frame_spectrum(sun, arm, lines=kind), reference,
+                                                      window)["correlation"] for kind in synthetic.LINE_MODELS}
+            self.assertGreater(correlation["ges"], correlation["illustrative"] + 0.1)
