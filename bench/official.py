@@ -24,8 +24,8 @@ Models and the clone each needs (found by its files; pass several `--official` p
 | fusionactnet, fusionactnet_expert | utsabbuet17/FusionActNet | batch 256 × 9 × 128 |
 
     python -m bench official --official /tmp/official/RRNet --torch-python /work/torchenv/bin/python \\
-        --models rrnet,starnet --rounds 3
-    python -m bench.official --models rrnet --batch 8 --rounds 1 --repeats 1 ...   # a quick look
+        --models rrnet,starnet --official-rounds 3
+    python -m bench.official --models rrnet --batch 8 --official-rounds 1 --repeats 1 ...   # a quick look
 
 Other benchmarks call `same_run(...)` (or `rows(args, names)` after `add_arguments(parser)`).
 This module imports only the standard library at the top: the torch child runs it too.
@@ -97,6 +97,7 @@ def _tf_call(model, x):
 
 
 def _spectra(batch):
+    """A batch of plausible normalised spectra (flux near 1, 1 % of the pixels masked)."""
     import numpy as np
 
     rng = np.random.default_rng(0)
@@ -104,68 +105,71 @@ def _spectra(batch):
     return np.stack([flux, rng.random((batch, 7200)) > 0.01], -1).astype("float32")
 
 
-def ours_rrnet(config):
-    from domains.lamost.model import RRNet
+def ours_network(name, config):
+    """Our Keras network of a model of `MODELS` in `config`, its input (numpy) and its parameter count as torch counts it.
 
-    model = RRNet()
-    return _tf_call(model, _spectra(config["batch"])), model.torch_parameter_count()
+    Args:
+        name: str. One of `MODELS`.
+        config: dict. As `config_of(name)` gives.
 
-
-def ours_starnet(config):
-    from domains.lamost.model import StarNet
-
-    model = StarNet()
-    return _tf_call(model, _spectra(config["batch"])), model.torch_parameter_count()
-
-
-def ours_apnet(config):
+    Example:
+    ```python
+    model, x, parameters = ours_network("disgan", {"patch": 8})
+    x.shape, parameters   # ((1, 8, 8, 8, 1), 16042881)
+    ```
+    """
     import numpy as np
 
-    from domains.speech.features import FEATURE_CONFIGS
-    from domains.speech.generator import build_generator, fold_generator
+    rng = np.random.default_rng(0)
+    if name in ("rrnet", "starnet"):
+        from domains.lamost.model import RRNet, StarNet
 
-    model = build_generator(FEATURE_CONFIGS["16k"])
-    if config["weight_norm"] == "folded":
-        model = fold_generator(model)
-    mel = np.random.default_rng(0).normal(-4, 2, (1, config["frames"], 80)).astype("float32")
-    # Torch counts a weight-normalised layer's g and v, as Keras does: count_params is comparable.
-    return _tf_call(model, mel), model.count_params()
+        model = (RRNet if name == "rrnet" else StarNet)()
+        # Keras's RNN cell has one bias vector, torch's two: the count torch gives.
+        return model, _spectra(config["batch"]), model.torch_parameter_count()
+    if name == "apnet":
+        from domains.speech.features import FEATURE_CONFIGS
+        from domains.speech.generator import build_generator, fold_generator
 
+        model = build_generator(FEATURE_CONFIGS["16k"])
+        if config["weight_norm"] == "folded":
+            model = fold_generator(model)
+        mel = rng.normal(-4, 2, (1, config["frames"], 80)).astype("float32")
+        # Torch counts a weight-normalised layer's g and v, as Keras does.
+        return model, mel, model.count_params()
+    if name == "disgan":
+        from domains.mri.disgan import build_generator
 
-def ours_disgan(config):
-    import numpy as np
+        model, patch = build_generator(), config["patch"]
+        return model, rng.normal(size=(1, patch, patch, patch, 1)).astype("float32"), model.count_params()
+    if name in ("fusionactnet", "fusionactnet_expert"):
+        from domains.har.model import FusionActNet, build_expert
 
-    from domains.mri.disgan import build_generator
-
-    model = build_generator()
-    patch = config["patch"]
-    x = np.random.default_rng(0).normal(size=(1, patch, patch, patch, 1)).astype("float32")
-    return _tf_call(model, x), model.count_params()
-
-
-def _har(config, expert):
-    import numpy as np
-
-    from domains.har.model import FusionActNet, build_expert
-
-    if expert:
-        model = build_expert(9, 3, 128)
-    else:
-        model = FusionActNet(9, ["walking", "upstairs", "downstairs", "sitting", "standing", "laying"],
-                             ["sitting", "standing", "laying"], window_length=128)
-    x = np.random.default_rng(0).standard_normal((config["batch"], 128, 9)).astype("float32")
-    # As torch counts them: BatchNorm's running statistics are buffers there, not parameters.
-    parameters = int(sum(np.prod(w.shape) for w in model.weights
-                         if w.name not in ("moving_mean", "moving_variance")))
-    return _tf_call(model, x), parameters
-
-
-def ours_fusionactnet(config):
-    return _har(config, expert=False)
+        if name == "fusionactnet_expert":
+            model = build_expert(9, 3, 128)
+        else:
+            model = FusionActNet(9, ["walking", "upstairs", "downstairs", "sitting", "standing", "laying"],
+                                 ["sitting", "standing", "laying"], window_length=128)
+        x = rng.standard_normal((config["batch"], 128, 9)).astype("float32")
+        # BatchNorm's running statistics are buffers in torch, not parameters.
+        parameters = int(sum(np.prod(w.shape) for w in model.weights
+                             if w.name not in ("moving_mean", "moving_variance")))
+        return model, x, parameters
+    raise ValueError(f"bench/official.py knows no model {name!r}. Expected one of {', '.join(MODELS)}. "
+                     f"Received: name={name!r}")
 
 
-def ours_fusionactnet_expert(config):
-    return _har(config, expert=True)
+def _ours(name):
+    def build(config):
+        model, x, parameters = ours_network(name, config)
+        return _tf_call(model, x), parameters
+
+    build.__name__ = f"ours_{name}"
+    return build
+
+
+ours_rrnet, ours_starnet, ours_apnet, ours_disgan, ours_fusionactnet, ours_fusionactnet_expert = (
+    _ours(name) for name in ("rrnet", "starnet", "apnet", "disgan", "fusionactnet", "fusionactnet_expert"))
 
 
 # ---------------------------------------------------------------------------------------------------
