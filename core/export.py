@@ -21,6 +21,10 @@ run = export.load_exported("/tmp/exported")
 run(np.zeros((1, 8, 2), "float32"))   # [array of shape (1, 6, 1)]
 ```
 
+Lower precision is offered, never applied unasked: `quantize="int8"` (ONNX Runtime dynamic
+quantisation, LiteRT dynamic-range) or `"float16"` (LiteRT, OpenVINO weights), see `QUANTIZE`;
+`export.json` then names it, and its difference is against the float32 Keras model.
+
 The runtimes other than TensorFlow are the `export` extra (`pip install 'resuite[export]'`).
 """
 
@@ -40,6 +44,17 @@ FORMATS = {
     "openvino": ("openvino", "model.xml", ("openvino",)),
 }
 RECORD = "export.json"
+# Lower precision, offered per format and never applied unless asked (`quantize=`): what each does.
+QUANTIZE = {
+    "onnx": {"int8": "ONNX Runtime dynamic quantisation (quantize_dynamic): int8 weights of Conv/MatMul/Gemm, "
+                     "activations quantised to 8 bits at run time"},
+    "tflite": {"int8": "LiteRT dynamic-range quantisation (Optimize.DEFAULT): int8 weights, float activations",
+               "float16": "LiteRT float16 weights (Optimize.DEFAULT, supported_types float16), float32 compute on CPU"},
+    "openvino": {"float16": "OpenVINO IR with float16 weights (compress_to_fp16), float32 compute (f32 hint)"},
+}
+# Largest |exported − Keras float32| / largest |Keras output| a quantised export keeps on the tests' tiny
+# models (tests/core/test_export.py); the record holds each export's own figure (`relative_difference`).
+QUANTIZE_TOLERANCE = {"int8": 0.05, "float16": 0.005}
 # Dimensions of the check input that the network leaves free (None): batch 1, other axes this long.
 FREE_LENGTH = 32
 # Complex tensors (an FFT iSTFT): none of these converters maps them (tried: APNet's generator).
@@ -164,7 +179,7 @@ def check_exportable(network, format, shape):
                              f"it: savedmodel. Received: --format {format}")
 
 
-def export_model(model, output_dir, format, input_shape=None, task=None, source=None, seed=0):
+def export_model(model, output_dir, format, input_shape=None, task=None, source=None, seed=0, quantize=None):
     """Export `model`'s inference network to `output_dir` and check it against Keras.
 
     Writes the artifact (`FORMATS`: `saved_model/`, `model.tflite`, `model.onnx`, or
@@ -180,12 +195,16 @@ def export_model(model, output_dir, format, input_shape=None, task=None, source=
         task: str or None. Recorded.
         source: dict or None. Recorded, e.g. {"preset": "disgan_mni_small"}.
         seed: int. Seed of the random check input.
+        quantize: str or None. Lower precision, only when asked: a precision of `QUANTIZE[format]`
+            ("int8" for onnx and tflite, "float16" for tflite and openvino). The record then
+            names it and its `max_abs_difference` is against the float32 Keras model.
 
     Returns:
         dict: what `export.json` holds.
 
     Raises:
-        ValueError: the format cannot hold the network (see `check_exportable`), or a bad shape.
+        ValueError: the format cannot hold the network (see `check_exportable`), a bad shape, or
+            a precision the format does not offer.
 
     Example:
     ```python
@@ -200,6 +219,7 @@ def export_model(model, output_dir, format, input_shape=None, task=None, source=
     network = inference_network(model)
     shape = check_shape(network, input_shape)
     check_exportable(network, format, shape)
+    _check_quantize(format, quantize)
     output_dir = pathlib.Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     keras_format, artifact, _ = FORMATS[format]
@@ -210,10 +230,13 @@ def export_model(model, output_dir, format, input_shape=None, task=None, source=
     declared = tuple(network.inputs[0].shape)
     # A fixed signature where the network fixes it; free axes stay free (any batch, any length).
     signature = [keras.InputSpec(shape=declared, dtype=dtype)]
+    options = _tflite_options(quantize) if format == "tflite" else {}
     try:
-        network.export(str(target), format=keras_format, verbose=False, input_signature=signature)
+        network.export(str(target), format=keras_format, verbose=False, input_signature=signature, **options)
+        if quantize and format in ("onnx", "openvino"):
+            _quantize_file(format, quantize, target)
     except Exception as error:  # noqa: BLE001 - a converter's own failure, reported as the format's refusal
-        _refuse(network, format, "the converter failed", error)
+        _refuse(network, format, "the converter failed" + (f" to quantise ({quantize})" if quantize else ""), error)
 
     x = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
     expected = [np.asarray(y) for y in keras.tree.flatten(network(x, training=False))]
@@ -228,6 +251,7 @@ def export_model(model, output_dir, format, input_shape=None, task=None, source=
         raise ValueError(f"The exported {format} model's outputs have shapes {[g.shape for g in got]}, Keras's "
                          f"{[e.shape for e in expected]}. Received: {target}")
     difference = max(float(np.max(np.abs(e.astype("float64") - g))) for e, g in zip(expected, got))
+    scale = max(float(np.max(np.abs(e))) for e in expected)
     record = {
         "task": task,
         "source": source,
@@ -237,12 +261,54 @@ def export_model(model, output_dir, format, input_shape=None, task=None, source=
         "check_input_shape": list(shape),
         "outputs": [list(e.shape) for e in expected],
         "runtime": runner.runtime,
+        "quantize": quantize,
+        "quantization": QUANTIZE[format][quantize] if quantize else None,
         "max_abs_difference": difference,
-        "max_abs_keras_output": max(float(np.max(np.abs(e))) for e in expected),
+        "max_abs_keras_output": scale,
+        "relative_difference": difference / scale if scale else None,
         "versions": _versions(format),
     }
     (output_dir / RECORD).write_text(json.dumps(record, indent=2) + "\n")
     return record
+
+
+def _check_quantize(format, quantize):
+    if quantize is not None and quantize not in QUANTIZE.get(format, {}):
+        offered = ", ".join(f"{name} ({', '.join(precisions)})" for name, precisions in QUANTIZE.items())
+        raise ValueError(f"Export to {format} offers no {quantize} quantisation; offered: {offered}. "
+                         f"Received: --format {format} --quantize {quantize}")
+
+
+def _tflite_options(quantize):
+    """LiteRT converter settings (Keras passes them to `tf.lite.TFLiteConverter`) for a precision."""
+    if quantize is None:
+        return {}
+    import tensorflow as tf
+
+    options = {"optimizations": [tf.lite.Optimize.DEFAULT]}
+    if quantize == "float16":
+        options["target_spec"] = {"supported_types": [tf.float16]}
+    return options
+
+
+def _quantize_file(format, quantize, target):
+    """Rewrite the exported float32 file at `target` in the lower precision, in place."""
+    if format == "onnx":
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        float_path = target.with_name("model.float32.onnx")
+        target.replace(float_path)
+        try:
+            quantize_dynamic(str(float_path), str(target), weight_type=QuantType.QInt8)
+        finally:
+            float_path.unlink()
+        return
+    import openvino
+
+    compressed = target.with_name("model.float16.xml")
+    openvino.save_model(openvino.Core().read_model(str(target)), str(compressed), compress_to_fp16=True)
+    compressed.replace(target)
+    compressed.with_suffix(".bin").replace(target.with_suffix(".bin"))
 
 
 def _check_builtin_ops(network, path):

@@ -149,3 +149,67 @@ def test_cli_refuses_a_tflite_file_that_needs_select_tf_ops(tmp_path, capsys):
     error = capsys.readouterr().err
     assert "cannot be exported to tflite" in error and "FlexTranspose" in error
     assert not out.exists()
+
+
+def _artifact_bytes(folder, format):
+    path = export.pathlib.Path(folder) / export.FORMATS[format][1]
+    return (path.with_suffix(".bin") if format == "openvino" else path).stat().st_size
+
+
+class QuantizeTest(TestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        import keras
+
+        keras.utils.set_random_seed(0)
+        cls.model = keras.Sequential([keras.Input((32, 3)), keras.layers.Conv1D(32, 3, activation="relu"),
+                                      keras.layers.Conv1D(32, 3, activation="relu"), keras.layers.Flatten(),
+                                      keras.layers.Dense(16)])
+        cls.x = np.random.default_rng(1).standard_normal((3, 32, 3)).astype("float32")
+        cls.expected = np.asarray(cls.model(cls.x, training=False))
+
+    def _quantised_within_tolerance(self, format, precision):
+        _skip_without(format)
+        plain, folder = self.get_temp_dir(), self.get_temp_dir()
+        export.export_model(self.model, plain, format)
+        record = export.export_model(self.model, folder, format, quantize=precision)
+        self.assertEqual((record["quantize"], record["quantization"]), (precision, export.QUANTIZE[format][precision]))
+        self.assertLessEqual(record["relative_difference"], export.QUANTIZE_TOLERANCE[precision])
+        (got,) = export.load_exported(folder)(self.x)  # another input than the record's
+        (float_got,) = export.load_exported(plain)(self.x)
+        scale = np.max(np.abs(self.expected))
+        self.assertLessEqual(np.max(np.abs(got - self.expected)) / scale, export.QUANTIZE_TOLERANCE[precision])
+        # Lower precision happened: a smaller file, and outputs that are not the float32 export's.
+        self.assertLess(_artifact_bytes(folder, format), 0.6 * _artifact_bytes(plain, format))
+        self.assertGreater(np.max(np.abs(got - float_got)), 1e-6)
+        return folder
+
+    def test_onnx_int8(self):
+        import onnx
+
+        folder = self._quantised_within_tolerance("onnx", "int8")
+        ops = {node.op_type for node in onnx.load(f"{folder}/model.onnx").graph.node}
+        self.assertLessEqual({"ConvInteger", "MatMulInteger"}, ops)
+        self.assertFalse((export.pathlib.Path(folder) / "model.float32.onnx").exists())
+
+    def test_tflite_int8(self):
+        self._quantised_within_tolerance("tflite", "int8")
+
+    def test_tflite_float16(self):
+        self._quantised_within_tolerance("tflite", "float16")
+
+    def test_openvino_float16(self):
+        self._quantised_within_tolerance("openvino", "float16")
+
+    def test_a_precision_the_format_does_not_offer_is_refused(self):
+        with self.assertRaisesRegex(ValueError, r"savedmodel offers no int8 quantisation; offered: onnx \(int8\).*"
+                                                r"--quantize int8"):
+            export.export_model(self.model, self.get_temp_dir(), "savedmodel", quantize="int8")
+        with self.assertRaisesRegex(ValueError, "onnx offers no float16"):
+            export.export_model(self.model, self.get_temp_dir(), "onnx", quantize="float16")
+
+    def test_float_export_records_no_quantisation(self):
+        record = export.export_model(self.model, self.get_temp_dir(), "savedmodel")
+        self.assertIsNone(record["quantize"])
+        self.assertLess(record["relative_difference"], 1e-5)
