@@ -10,14 +10,18 @@ Per headline model (its shipped preset, what `resuite predict --preset` runs):
 Engines: the Keras model in a `tf.function` (TensorFlow as it starts by itself, then with
 `TF_ENABLE_ONEDNN_OPTS=0` and `=1`), and the artifacts of `core.export.export_model` run in their own
 runtimes (`savedmodel` through TensorFlow, `tflite` through LiteRT, `onnx` through ONNX Runtime,
-`openvino`). Every engine runs in a fresh process, all engines one after another in each round, 3
+`openvino`), and the lower precisions `resuite export --quantize` offers, each a row of its own (ONNX
+Runtime int8, LiteRT int8 and float16 weights, OpenVINO float16 weights: never the default path).
+Every engine runs in a fresh process, all engines one after another in each round, 3
 rounds (alternated: the machine's load drifts alike for all); each process times its calls after
 a warm-up (median of `--repeats`), and the figure is the median over the rounds. Each engine's
-outputs on the same input are checked against Keras's (largest absolute difference); an engine
+outputs on the same input are checked against Keras's float32 outputs (largest absolute difference,
+and divided by the largest |output|: for a quantised engine, its output change); an engine
 whose export is refused shows the reason. Results: a table, and `bench/results/engines.json`.
 
     python -m bench engines                      # ~4 minutes on 2 cores
     python -m bench.engines --models disgan --rounds 1 --repeats 2   # a quick look
+    python -m bench.engines --engines "onnx,onnx int8,tflite,tflite int8,tflite float16,openvino float16"
 """
 
 import argparse
@@ -35,7 +39,10 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "engines.json"
 KERNELS = {"TF default": None, "TF oneDNN off": "0", "TF oneDNN on": "1"}
-EXPORTS = ("savedmodel", "tflite", "onnx", "openvino")
+# engine: (`resuite export` format, quantize); the lower precisions are rows of their own, never the default.
+EXPORTS = {"savedmodel": ("savedmodel", None), "tflite": ("tflite", None), "onnx": ("onnx", None),
+           "openvino": ("openvino", None), "onnx int8": ("onnx", "int8"), "tflite int8": ("tflite", "int8"),
+           "tflite float16": ("tflite", "float16"), "openvino float16": ("openvino", "float16")}
 # model -> (task, preset, what one call processes)
 MODELS = {
     "rrnet": ("lamost.rrnet", "rrnet_synthetic", "batch of {batch} spectra × 7,200"),
@@ -64,8 +71,12 @@ def _shape(name, batch):
     return {"rrnet": (batch, 7200, 2), "disgan": (1, 32, 32, 32, 1)}.get(name, (1, 200, 80))
 
 
-def prepare(names, batch, folder):
-    """In this process: each network saved as .keras, its input, Keras's outputs, each format exported."""
+def _folder(engine):
+    return engine.replace(" ", "-")
+
+
+def prepare(names, batch, folder, exports=tuple(EXPORTS)):
+    """In this process: each network saved as .keras, its input, Keras's outputs, each engine's export written."""
     from core import export
 
     plan = {}
@@ -81,12 +92,13 @@ def prepare(names, batch, folder):
         np.save(base / "input.npy", x)
         reference = [np.asarray(y) for y in __import__("keras").tree.flatten(network(x, training=False))]
         engines = {}
-        for format in EXPORTS:
+        for engine in exports:
+            format, quantize = EXPORTS[engine]
             try:
-                export.export_model(network, base / format, format, input_shape=x.shape)
-                engines[format] = "ok"
+                export.export_model(network, base / _folder(engine), format, input_shape=x.shape, quantize=quantize)
+                engines[_folder(engine)] = "ok"
             except ValueError as error:
-                engines[format] = f"refused: {error}"
+                engines[_folder(engine)] = f"refused: {error}"
         plan[name] = {"folder": str(base), "reference": reference, "engines": engines}
     return plan
 
@@ -136,17 +148,17 @@ def _fresh(engine, models, repeats, outputs, onednn=None):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run(names, batch, rounds, repeats):
+def run(names, batch, rounds, repeats, exports=tuple(EXPORTS)):
     """Export once, then `rounds` rounds of every engine in a fresh process; rows of the table."""
     from bench.common import environment_line
 
     environment = environment_line()
     with tempfile.TemporaryDirectory(prefix="resuite-engines-") as folder:
-        plan = prepare(names, batch, folder)
+        plan = prepare(names, batch, folder, exports)
         engines = {**{kernels: ("keras", flag) for kernels, flag in KERNELS.items()},
-                   **{format: (format, None) for format in EXPORTS}}
+                   **{engine: (_folder(engine), None) for engine in exports}}
         times = {(name, engine): [] for name in names for engine in engines}
-        errors, differences = {}, {}
+        errors, differences, scales = {}, {}, {}
         for _ in range(rounds):
             for engine, (kind, flag) in engines.items():
                 models = {n: plan[n]["folder"] for n in names if kind == "keras" or plan[n]["engines"][kind] == "ok"}
@@ -165,6 +177,7 @@ def run(names, batch, rounds, repeats):
                     reference = plan[n]["reference"]
                     differences[(n, engine)] = max(float(np.max(np.abs(r.astype("float64") - g)))
                                                    for r, g in zip(reference, got))
+                    scales[n] = max(float(np.max(np.abs(r))) for r in reference)
     rows = []
     for name in names:
         default = statistics.median(times[(name, "TF default")]) if times[(name, "TF default")] else None
@@ -179,7 +192,9 @@ def run(names, batch, rounds, repeats):
                 median = statistics.median(times[(name, engine)])
                 row.update({"seconds": median, "rounds": [round(t, 4) for t in times[(name, engine)]],
                             "default/this": default / median if default else None,
-                            "max |Δ| vs Keras": differences.get((name, engine))})
+                            "max |Δ| vs Keras": differences.get((name, engine)),
+                            "|Δ| / max |y|": (differences[(name, engine)] / scales[name]
+                                              if (name, engine) in differences and scales.get(name) else None)})
             rows.append(row)
     return {"environment": environment, "date": time.strftime("%Y-%m-%d"), "rounds": rounds, "repeats": repeats,
             "batch": batch, "rows": rows}
@@ -192,6 +207,8 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=256, help="RRNet batch (default 256)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of fresh processes (default 3)")
     parser.add_argument("--repeats", type=int, default=3, help="timed calls per process (default 3)")
+    parser.add_argument("--engines", default=",".join(EXPORTS),
+                        help=f"the export engines (TF's own always run), comma-separated, of {', '.join(EXPORTS)}")
     parser.add_argument("--output", default=str(RESULTS), help=f"JSON results (default {RESULTS.relative_to(ROOT)})")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -199,18 +216,19 @@ def main(argv=None):
         child(json.loads(args.child))
         return 0
     names = [n.strip() for n in args.models.split(",") if n.strip()]
-    unknown = [n for n in names if n not in MODELS]
+    exports = [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = [n for n in names if n not in MODELS] + [e for e in exports if e not in EXPORTS]
     if unknown:
-        parser.error(f"unknown model(s) {unknown}; known: {', '.join(MODELS)}")
+        parser.error(f"unknown model(s) or engine(s) {unknown}; known: {', '.join(MODELS)}; {', '.join(EXPORTS)}")
     from bench.common import print_table
 
-    result = run(names, args.batch, args.rounds, args.repeats)
+    result = run(names, args.batch, args.rounds, args.repeats, exports)
     print(result["environment"])
     table = [{**{key: value for key, value in row.items() if key != "rounds"},
               "note": str(row.get("note", ""))[:110] or None} for row in result["rows"]]
     print_table(f"median seconds per call over {args.rounds} rounds of fresh processes ({args.repeats} timed "
                 "calls each); default/this > 1: faster than TF default", table,
-                ["model", "input", "engine", "seconds", "default/this", "max |Δ| vs Keras", "note"])
+                ["model", "input", "engine", "seconds", "default/this", "max |Δ| vs Keras", "|Δ| / max |y|", "note"])
     path = pathlib.Path(args.output)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2, default=str) + "\n")
