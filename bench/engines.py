@@ -200,6 +200,45 @@ def run(names, batch, rounds, repeats, exports=tuple(EXPORTS)):
             "batch": batch, "rows": rows}
 
 
+def quality(task, preset, engine, output, options=(), threads=None):
+    """The task's evaluation on its held-out data, as shipped and through `engine`'s export; rows of both."""
+    import pathlib as paths
+
+    from core import export
+    from core.quantize import evaluate_exported
+    from core.registry import RunConfig, get_task
+
+    format, quantize = EXPORTS[engine]
+    config = RunConfig(output_dir=paths.Path(output), preset=preset,
+                       options=dict(option.split("=", 1) for option in options))
+    model = get_task(task).load_model(config)
+    folder = paths.Path(output) / _folder(engine)
+    export.export_model(model, folder, format, task=task, source={"preset": preset}, quantize=quantize)
+    results = evaluate_exported(task, config, folder, threads)
+    keras_flat, exported_flat = _flat(results["keras"]), _flat(results["exported"])
+    # The report's headline metrics (every report has them); all numbers when a task reports none.
+    headline = [key for key in keras_flat if key.startswith("metrics.")]
+    keys = headline or [key for key, value in keras_flat.items() if isinstance(value, float)]
+    rows = [{"result": key, "Keras float32": keras_flat[key], engine: exported_flat.get(key),
+             "change": (exported_flat[key] - keras_flat[key])
+             if isinstance(keras_flat[key], float) and isinstance(exported_flat.get(key), float) else None}
+            for key in keys]
+    return rows, results["export"]
+
+
+def _flat(results, prefix=""):
+    """Nested results as {"a.b": value}: numbers as floats, the rest as short text."""
+    flat = {}
+    for key, value in (results or {}).items():
+        if isinstance(value, dict):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        elif isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
+            flat[f"{prefix}{key}"] = float(value)
+        else:
+            flat[f"{prefix}{key}"] = str(value)[:80]
+    return flat
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.engines", description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", default="rrnet,disgan,apnet,apnet_matmul",
@@ -210,10 +249,30 @@ def main(argv=None):
     parser.add_argument("--engines", default=",".join(EXPORTS),
                         help=f"the export engines (TF's own always run), comma-separated, of {', '.join(EXPORTS)}")
     parser.add_argument("--output", default=str(RESULTS), help=f"JSON results (default {RESULTS.relative_to(ROOT)})")
+    parser.add_argument("--quality", default=None, metavar="TASK",
+                        help="instead of timing: TASK's evaluation on its held-out data, as shipped and through "
+                             "--engine's export (e.g. --quality lamost.rrnet --preset rrnet_synthetic --engine 'onnx int8')")
+    parser.add_argument("--preset", default=None, help="with --quality: the preset evaluated")
+    parser.add_argument("--engine", default="onnx int8", help=f"with --quality: one of {', '.join(EXPORTS)}")
+    parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                        help="with --quality: a task option of the evaluation (repeatable)")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child(json.loads(args.child))
+        return 0
+    if args.quality:
+        if args.engine not in EXPORTS or not args.preset:
+            parser.error(f"--quality needs --preset and an --engine of {', '.join(EXPORTS)}. "
+                         f"Received: --preset {args.preset} --engine {args.engine!r}")
+        from bench.common import print_table
+
+        output = tempfile.mkdtemp(prefix="resuite-quality-")
+        rows, record = quality(args.quality, args.preset, args.engine, output, args.option)
+        print(f"{args.quality} {args.preset}: {record['quantization'] or args.engine} "
+              f"(export check: |Δ| / max |y| = {record['relative_difference']:.2g} on a random input)")
+        print_table(f"evaluation on the task's held-out data: Keras float32 against {args.engine} (outputs in {output})",
+                    rows)
         return 0
     names = [n.strip() for n in args.models.split(",") if n.strip()]
     exports = [e.strip() for e in args.engines.split(",") if e.strip()]
