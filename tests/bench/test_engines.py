@@ -45,3 +45,8 @@ class EnginesTest(TestCase):
                 self.assertIn(quantize, export.QUANTIZE[format])
                 self.assertIn(quantize, engine)
         self.assertEqual(np.unique([engines._folder(e) for e in engines.EXPORTS]).size, len(engines.EXPORTS))
+
+
+def test_quality_results_are_flattened_to_comparable_numbers():
+    flat = engines._flat({"metrics": {"Teff": {"mae": np.float32(85.5), "n": 3}}, "ok": True, "title": "x" * 100})
+    assert flat == {"metrics.Teff.mae": 85.5, "metrics.Teff.n": 3.0, "ok": "True", "title": "x" * 80}
