@@ -148,7 +148,7 @@ def chance_metrics(y_true, num_classes):
     return {"accuracy": 1.0 / num_classes, "macro_f1": float(f1.mean())}
 
 
-def report(model, data, output_dir, title, forest_trees=FOREST_TREES, forest_seed=0):
+def report(model, data, output_dir, title, forest_trees=FOREST_TREES, forest_seed=0, vote_method="mean"):
     """Evaluate once on the test split beside a random forest and chance: accuracy, macro-F1.
 
     Args:
@@ -158,6 +158,8 @@ def report(model, data, output_dir, title, forest_trees=FOREST_TREES, forest_see
         title: str. What was evaluated, e.g. "preset fusionactnet_basicmotions".
         forest_trees: int. Trees of the random forest baseline. Defaults to 300.
         forest_seed: int. Its `random_state`. Defaults to 0.
+        vote_method: "mean" or "log": how a recording's windows vote (`windows.vote`), for the
+            model and the forest alike. Defaults to "mean".
 
     Returns:
         dict (`core.evaluation.report_result`): `metrics` {"accuracy", "macro_f1"} over the test
@@ -198,8 +200,9 @@ def report(model, data, output_dir, title, forest_trees=FOREST_TREES, forest_see
     }
     if data.windowed:
         y_recordings = recording_labels(data.y_test, data.recordings_test)
-        voted = classification_report(y_recordings, vote(model_probabilities, data.recordings_test)[1], data.class_names)
-        forest_voted = classification_report(y_recordings, vote(forest_probabilities, data.recordings_test)[1],
+        voted = classification_report(y_recordings, vote(model_probabilities, data.recordings_test, vote_method)[1],
+                                      data.class_names)
+        forest_voted = classification_report(y_recordings, vote(forest_probabilities, data.recordings_test, vote_method)[1],
                                              data.class_names)
         recording_chance = chance_metrics(y_recordings, data.num_classes)
         for key in headline:
@@ -208,10 +211,11 @@ def report(model, data, output_dir, title, forest_trees=FOREST_TREES, forest_see
             chance[f"recording_{key}"] = recording_chance[key]
         figures.append(plot_confusion_matrix(voted["confusion_matrix"], data.class_names,
                                              output_dir / "confusion_matrix_recordings.png",
-                                             title=f"{title}: {voted['accuracy']:.1%} of recordings (mean vote)"))
+                                             title=f"{title}: {voted['accuracy']:.1%} of recordings ({vote_method} vote)"))
         details.update({
             "n_test_recordings": voted["n"],
-            "voting": "each test recording: the mean class probability of its windows (model and forest alike)",
+            "voting": ("each test recording: the mean class probability of its windows" if vote_method == "mean" else
+                       "each test recording: the mean log-probability of its windows") + " (model and forest alike)",
             "recording_per_class_f1": voted["per_class_f1"], "recording_confusion_matrix": voted["confusion_matrix"],
         })
         details["random_forest"]["recording_confusion_matrix"] = forest_voted["confusion_matrix"]

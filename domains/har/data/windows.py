@@ -13,9 +13,10 @@ window (`window_steps`).
 
 import numpy as np
 
-__all__ = ["DEFAULT_WINDOW_SECONDS", "cut_windows", "recording_labels", "vote", "window_steps"]
+__all__ = ["DEFAULT_WINDOW_SECONDS", "VOTES", "cut_windows", "recording_labels", "vote", "window_steps"]
 
 DEFAULT_WINDOW_SECONDS = 4.0
+VOTES = ("mean", "log")
 
 
 def window_steps(sampling_rate_hz, window_seconds=DEFAULT_WINDOW_SECONDS, step_seconds=None, min_length=1):
@@ -100,16 +101,20 @@ def cut_windows(series, labels, window, step):
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(recordings)
 
 
-def vote(probabilities, recording):
-    """Mean class probability of each recording's windows.
+def vote(probabilities, recording, method="mean"):
+    """Mean class probability of each recording's windows (or their mean log-probability).
 
     Args:
         probabilities: float array `(windows, classes)`.
         recording: int array `(windows,)`. The recording of each window.
+        method: "mean" (the mean probability) or "log" (the mean log-probability, i.e. the
+            normalised geometric mean, whose class order is that of the product of the windows' probabilities, as for
+            independent windows; one confident window against a class weighs more). Defaults
+            to "mean".
 
     Returns:
         A tuple `(recordings, mean)`: the sorted distinct recording ids and the float64
-        `(recordings, classes)` mean of their windows' probabilities, row for row.
+        `(recordings, classes)` voted probabilities of their windows, row for row (rows sum to one).
 
     Example:
     ```python
@@ -122,10 +127,17 @@ def vote(probabilities, recording):
     if probabilities.ndim != 2 or len(probabilities) != len(recording):
         raise ValueError(f"vote needs (windows, classes) probabilities and one recording per window. "
                          f"Received: probabilities.shape={probabilities.shape}, {len(recording)} recordings")
+    if method not in VOTES:
+        raise ValueError(f"vote method must be one of {VOTES}. Received: method={method!r}")
     ids, inverse = np.unique(recording, return_inverse=True)
+    values = np.log(np.clip(probabilities, 1e-12, None)) if method == "log" else probabilities
     sums = np.zeros((len(ids), probabilities.shape[1]))
-    np.add.at(sums, inverse, probabilities)
-    return ids, sums / np.bincount(inverse, minlength=len(ids))[:, None]
+    np.add.at(sums, inverse, values)
+    mean = sums / np.bincount(inverse, minlength=len(ids))[:, None]
+    if method == "log":
+        mean = np.exp(mean - mean.max(axis=1, keepdims=True))
+        mean /= mean.sum(axis=1, keepdims=True)
+    return ids, mean
 
 
 def recording_labels(y, recording):

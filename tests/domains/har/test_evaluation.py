@@ -119,3 +119,24 @@ class WindowedReportTest(TestCase):
     def test_logits_become_probabilities_before_the_vote(self):
         self.assertAllClose(as_probabilities(np.array([[0.0, np.log(3.0)]])), [[0.25, 0.75]])
         self.assertAllClose(as_probabilities(np.array([[0.2, 0.8]])), [[0.2, 0.8]])
+
+    def test_recordings_vote_by_mean_log_probability_on_request(self):
+        train = _data()
+        recording = np.array([0, 1, 2, 0, 1, 2, 0, 1])
+        labels_of = np.array([0, 1, 1])
+        # Recording 1: one confident window for class 0 against two unsure ones for class 1.
+        table = [[0.6, 0.4, 0], [0.99, 0.01, 0], [0.8, 0.2, 0], [0.4, 0.6, 0], [0.2, 0.8, 0], [0.6, 0.4, 0],
+                 [0.7, 0.3, 0], [0.3, 0.7, 0]]
+        x_test = train.x_test[:8].copy()
+        x_test[:, 0, 0] = np.arange(8)
+        data = HARData(x_train=train.x_train, y_train=train.y_train, x_val=train.x_val, y_val=train.y_val,
+                       x_test=x_test, y_test=labels_of[recording], class_names=train.class_names,
+                       sampling_rate_hz=10.0, channel_names=train.channel_names, name="toy",
+                       recordings_test=recording)
+        out = pathlib.Path(self.get_temp_dir())
+        mean = report(_Lookup(table), data, out / "mean", "lookup", forest_trees=20)
+        log = report(_Lookup(table), data, out / "log", "lookup", forest_trees=20, vote_method="log")
+        self.assertEqual(mean["metrics"]["recording_accuracy"], 2 / 3)  # mean of recording 1: [0.497, 0.503]
+        self.assertEqual(log["metrics"]["recording_accuracy"], 1 / 3)  # product: 0.0594 against 0.0056
+        self.assertEqual(log["metrics"]["accuracy"], mean["metrics"]["accuracy"])  # windows are not voted
+        self.assertIn("log-probability", log["details"]["voting"])

@@ -51,3 +51,16 @@ class VoteTest(TestCase):
         self.assertEqual(np.mean(mean.argmax(axis=1) == labels), 1.0)
         with self.assertRaisesRegex(ValueError, r"recordings \[7\] with windows of several"):
             recording_labels(np.array([0, 1, 1, 1, 1]), recording)
+
+    def test_log_vote_is_the_normalised_geometric_mean_of_the_windows(self):
+        probabilities = np.array([[0.99, 0.01], [0.3, 0.7], [0.3, 0.7], [0.3, 0.7], [0.3, 0.7]])
+        recording = np.array([0, 0, 0, 0, 1])
+        ids, voted = vote(probabilities, recording, "log")
+        geometric = np.prod(probabilities[:4], axis=0) ** (1 / 4)
+        self.assertAllClose(voted[0], geometric / geometric.sum())
+        self.assertAllClose(voted[1], [0.3, 0.7])
+        # One confident window outvotes three unsure ones in the product, not in the mean.
+        self.assertEqual(int(voted[0].argmax()), 0)
+        self.assertEqual(int(vote(probabilities, recording, "mean")[1][0].argmax()), 1)
+        with self.assertRaisesRegex(ValueError, "method='median'"):
+            vote(probabilities, recording, "median")
