@@ -8,7 +8,12 @@ beside the level difference (output minus input, dB) and the losses. Writes `cur
 `generator.keras`) to `--output`.
 
 The issue's target (docs: README, speech): PESQ ≥ 3.5 and F0 RMSE ≤ 5 Hz on the utterances
-themselves; `tests/domains/speech/test_overfit.py` (large) runs it for one.
+themselves; `tests/domains/speech/test_training.py` (large) repeats the start of the stored run
+(`domains/speech/presets/overfit_curve.json`, `overfit_curve.png`).
+
+Every scoring saves `generator.keras` and `curve.json`, so a killed run continues with `--resume`
+(same arguments; Adam's moments start afresh); `curve.png` plots the curve at the end (`--plot`
+draws it from a stored `curve.json`).
 
 Usage:
     python scripts/speech_overfit.py --utterances 1 --channels 64 --steps 3000 --output /tmp/overfit1
@@ -41,6 +46,40 @@ def utterances(count, sample_rate, seconds, files=None):
     return paths, np.stack([w[:length] for w in waves])
 
 
+def plot_curve(curve, path, title=""):
+    """A PNG of the learning curve: PESQ, F0 RMSE, level and the phase errors against steps."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = [row["step"] for row in curve]
+    figure, axes = plt.subplots(1, 4, figsize=(15, 3.2))
+    axes[0].plot(steps, [row["pesq"] for row in curve], marker=".")
+    axes[0].axhline(3.5, color="grey", linestyle=":", label="goal 3.5")
+    axes[0].set_title("PESQ (narrow band)")
+    axes[1].plot(steps, [row["f0_rmse_hz"] for row in curve], marker=".")
+    axes[1].axhline(5.0, color="grey", linestyle=":", label="goal 5 Hz")
+    axes[1].set_yscale("log")
+    axes[1].set_title("F0 RMSE (Hz)")
+    axes[2].plot(steps, [row["level_db"] for row in curve], marker=".")
+    axes[2].axhline(0.0, color="grey", linestyle=":")
+    axes[2].set_title("level: output - input (dB)")
+    for name in ("instantaneous_phase", "group_delay", "instantaneous_frequency"):
+        axes[3].plot(steps, [row[name] for row in curve], label=name.replace("_", " "))
+    axes[3].axhline(3.14159 / 2, color="grey", linestyle=":", label="random phase")
+    axes[3].set_title("phase losses (rad)")
+    for axis in axes:
+        axis.set_xlabel("step")
+        if axis.get_legend_handles_labels()[0]:
+            axis.legend(fontsize=7)
+    if title:
+        figure.suptitle(title, fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path, dpi=80)
+    plt.close(figure)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--utterances", type=int, default=1)
@@ -54,9 +93,31 @@ def main(argv=None):
     parser.add_argument("--minutes", type=float, default=None, help="wall-time cap")
     parser.add_argument("--phase-wrapping", default="paper")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--loss-weight", nargs="*", default=[], metavar="NAME=VALUE",
+                        help="override the paper's loss weights (amplitude, phase, spectrum, real_imaginary, mel)")
+    parser.add_argument("--decay-fraction", type=float, default=0.0,
+                        help="cosine decay of the rate to 1 %% over this last fraction of --steps (0: constant)")
     parser.add_argument("--initial", help="a generator.keras of an earlier run to continue from (a fresh optimizer)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run in --output from its last saved step (its generator.keras and "
+                             "curve.json, written at every scoring; Adam's moments start afresh)")
+    parser.add_argument("--plot", action="store_true",
+                        help="only draw --output's curve.json as curve.png (done at the end of every run too)")
     parser.add_argument("--output", required=True)
     args = parser.parse_args(argv)
+    output = pathlib.Path(args.output)
+    if args.plot:
+        stored = json.loads((output / "curve.json").read_text())
+        plot_curve(stored["curve"], output / "curve.png", stored["command"])
+        return stored["curve"]
+    earlier, first_step, offset = [], 0, 0.0
+    if args.resume:
+        if not (output / "curve.json").is_file() or not (output / "generator.keras").is_file():
+            raise ValueError(f"--resume needs {output / 'curve.json'} and {output / 'generator.keras'} of an "
+                             f"earlier run. Received: --output {output}")
+        earlier = json.loads((output / "curve.json").read_text())["curve"]
+        first_step, offset = earlier[-1]["step"], earlier[-1]["seconds"]
+        args.initial = str(output / "generator.keras")
     from domains.speech.features import FEATURE_CONFIGS
 
     paths, waves = utterances(args.utterances, FEATURE_CONFIGS[args.features].sample_rate, args.seconds_of_audio,
@@ -70,15 +131,30 @@ def main(argv=None):
     keras.utils.set_random_seed(args.seed)
     model = build_model(args.features, channels=args.channels, discriminator_scale=0.125,
                         phase_wrapping=args.phase_wrapping)
+    for item in args.loss_weight:
+        name, _, value = item.partition("=")
+        if name not in model.loss_weights or not value:
+            raise ValueError(f"--loss-weight takes NAME=VALUE with NAME one of {sorted(model.loss_weights)}. "
+                             f"Received: {item!r}")
+        model.loss_weights = {**model.loss_weights, name: float(value)}
     if args.initial:
         model.generator.set_weights(keras.saving.load_model(args.initial).get_weights())
-    curve = overfit_generator(model, waves, args.steps, args.learning_rate, args.log_every,
-                              None if args.minutes is None else 60 * args.minutes)
-    output = pathlib.Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
-    model.generator.save(output / "generator.keras")
-    (output / "curve.json").write_text(json.dumps({"command": " ".join(sys.argv), "files": [str(p) for p in paths],
-                                                   "curve": curve}, indent=1))
+    curve = list(earlier)
+    command = " ".join(["python scripts/speech_overfit.py", *(sys.argv[1:] if argv is None else argv)])
+
+    def save(row):
+        # every scoring: the run so far can be resumed, and its curve survives a kill
+        curve.append({**row, "seconds": round(row["seconds"] + offset, 1)})
+        model.generator.save(output / "generator.keras")
+        (output / "curve.json").write_text(json.dumps({"command": command, "arguments": vars(args),
+                                                       "files": [p.name for p in paths],
+                                                       "samples": int(waves.shape[1]), "curve": curve}, indent=1))
+
+    overfit_generator(model, waves, args.steps, args.learning_rate, args.log_every,
+                      None if args.minutes is None else 60 * args.minutes, decay_fraction=args.decay_fraction,
+                      first_step=first_step, on_score=save)
+    plot_curve(curve, output / "curve.png", command)
     return curve
 
 

@@ -26,7 +26,8 @@ from core.training import StepCounter, TimeBudget, fit
 from domains.speech.data import segment_dataset
 from domains.speech.model import default_optimizer
 
-__all__ = ["EPOCHS", "LR_DECAY", "PAPER_BATCH_SIZE", "STEPS_PER_EPOCH", "overfit_generator", "train_apnet"]
+__all__ = ["EPOCHS", "LR_DECAY", "PAPER_BATCH_SIZE", "STEPS_PER_EPOCH", "overfit_generator", "overfit_schedule",
+           "train_apnet"]
 
 PAPER_BATCH_SIZE = 16
 LR_DECAY = 0.999  # per epoch
@@ -79,29 +80,83 @@ def train_apnet(model, train_waveforms, val_segments, output_dir, epochs=EPOCHS,
             "best_val_mel": None if best is None else float(values[best]), "generator": str(generator_path)}
 
 
+def overfit_schedule(learning_rate, steps, decay_fraction=0.0, floor=0.01):
+    """The overfit's learning rate: constant, then a cosine decay to `floor` times it over the last steps.
+
+    Args:
+        learning_rate: float. The constant rate.
+        steps: int. The step at which the decay ends (the fit's last step).
+        decay_fraction: float in [0, 1). The fraction of `steps` at the end over which the rate
+            decays; 0 keeps it constant. Defaults to 0.
+        floor: float. The final rate relative to `learning_rate`. Defaults to 0.01.
+
+    Returns:
+        a `keras.optimizers.schedules.LearningRateSchedule` of the optimizer's iteration count.
+
+    Raises:
+        ValueError: `decay_fraction` outside [0, 1).
+
+    Example:
+    ```python
+    schedule = overfit_schedule(1e-3, 1000, decay_fraction=0.25)
+    [round(float(schedule(s)), 6) for s in (0, 750, 1000)]   # [0.001, 0.001, 1e-05]
+    ```
+    """
+    if not 0.0 <= decay_fraction < 1.0:
+        raise ValueError(f"overfit_schedule: decay_fraction must be in [0, 1). Received: decay_fraction={decay_fraction}")
+    return _ConstantThenCosine(float(learning_rate), int(steps), float(decay_fraction), float(floor))
+
+
+class _ConstantThenCosine(keras.optimizers.schedules.LearningRateSchedule):
+    def __init__(self, learning_rate, steps, decay_fraction, floor):
+        self.learning_rate, self.steps, self.decay_fraction, self.floor = learning_rate, steps, decay_fraction, floor
+
+    def __call__(self, step):
+        if self.decay_fraction == 0.0:
+            return keras.ops.convert_to_tensor(self.learning_rate, "float32")
+        start = self.steps * (1.0 - self.decay_fraction)
+        t = keras.ops.clip((keras.ops.cast(step, "float32") - start) / (self.steps - start), 0.0, 1.0)
+        cosine = 0.5 * (1.0 + keras.ops.cos(np.pi * t))
+        return self.learning_rate * (self.floor + (1.0 - self.floor) * cosine)
+
+    def get_config(self):
+        return {"learning_rate": self.learning_rate, "steps": self.steps, "decay_fraction": self.decay_fraction,
+                "floor": self.floor}
+
+
 def overfit_generator(model, waveforms, steps, learning_rate=1e-3, log_every=100, seconds=None, metrics=True,
-                      verbose=True):
+                      verbose=True, decay_fraction=0.0, first_step=0, on_score=None):
     """Fit `model.generator` alone to `waveforms` `(n, samples)` with `APNet.spectral_losses`; score as it goes.
 
-    Every step is one Adam update (betas 0.8, 0.99) on the whole utterances; every `log_every`
-    steps (and at the first and the last) the same utterances are vocoded and compared with
-    `evaluation.compare` (PESQ, STOI, F0 RMSE, V/UV, LSD, ...), beside `level_db`: the output's
-    level minus the input's.
+    Every step is one Adam update (betas 0.8, 0.99) on the whole utterances, at a constant rate
+    that decays over the last `decay_fraction` of the steps (`overfit_schedule`); every
+    `log_every` steps (and at the first and the last) the same utterances are vocoded and
+    compared with `evaluation.compare` (PESQ, STOI, F0 RMSE, V/UV, LSD, ...), beside `level_db`:
+    the output's level minus the input's.
 
     Args:
         model: APNet. Its generator is trained in place.
         waveforms: float32 array `(n, samples)` at the model's rate (cut to a multiple of the hop).
-        steps: int.
+        steps: int. The last step (counted from 0, including `first_step` steps done before).
         learning_rate: float. Defaults to 1e-3.
         log_every: int. Defaults to 100.
-        seconds: float or None. Wall-time cap. Defaults to None.
+        seconds: float or None. Wall-time cap of this call. Defaults to None.
         metrics: bool. Score with `compare` (PESQ, F0, ...: seconds per row) or give only the
             losses and the level. Defaults to True.
         verbose: bool. Print each scored row. Defaults to True.
+        decay_fraction: float. See `overfit_schedule`. Defaults to 0 (a constant rate).
+        first_step: int. Steps already done (a resumed fit: the schedule and the step numbers
+            continue from there; Adam's moments start afresh). Defaults to 0.
+        on_score: callable or None. Called with each scored row as it comes (to save progress).
+            Defaults to None.
 
     Returns:
-        list of dict: one row per scoring: `step`, `seconds`, the mean of each spectral loss,
-        the mean over the utterances of `compare`'s metrics (with `metrics`), and `level_db`.
+        list of dict: one row per scoring: `step`, `seconds`, `learning_rate`, the mean of each
+        spectral loss, the mean over the utterances of `compare`'s metrics (with `metrics`), and
+        `level_db`.
+
+    Raises:
+        ValueError: `first_step` not below `steps`.
 
     Example:
     ```python
@@ -122,7 +177,12 @@ def overfit_generator(model, waveforms, steps, learning_rate=1e-3, log_every=100
     mel = model.mel(waveforms)
     target = tf.constant(waveforms)
     generator = model.generator
-    optimizer = keras.optimizers.Adam(learning_rate, beta_1=0.8, beta_2=0.99)
+    if not 0 <= first_step < steps:
+        raise ValueError(f"overfit_generator: first_step must be in [0, steps={steps}). Received: first_step={first_step}")
+    schedule = overfit_schedule(learning_rate, steps, decay_fraction)
+    optimizer = keras.optimizers.Adam(schedule, beta_1=0.8, beta_2=0.99)
+    optimizer.build(generator.trainable_weights)
+    optimizer.iterations.assign(first_step)
 
     @tf.function
     def step():
@@ -135,7 +195,8 @@ def overfit_generator(model, waveforms, steps, learning_rate=1e-3, log_every=100
     def score(done, elapsed, terms):
         generated = np.asarray(generator(mel, training=False)["waveform"])
         level = [10 * np.log10(np.mean(g ** 2) / np.mean(w ** 2)) for w, g in zip(waveforms, generated)]
-        row = {"step": done, "seconds": round(elapsed, 1), **{k: float(v) for k, v in terms.items()},
+        row = {"step": done, "seconds": round(elapsed, 1), "learning_rate": float(schedule(done - 1)),
+               **{k: float(v) for k, v in terms.items()},
                "level_db": float(np.mean(level))}
         if metrics:
             rows = [compare(w, g, config) for w, g in zip(waveforms, generated)]
@@ -149,12 +210,14 @@ def overfit_generator(model, waveforms, steps, learning_rate=1e-3, log_every=100
         return row
 
     curve, start = [], time.perf_counter()
-    for done in range(1, steps + 1):
+    for done in range(first_step + 1, steps + 1):
         terms = step()
         elapsed = time.perf_counter() - start
         last = done == steps or (seconds is not None and elapsed > seconds)
         if done % log_every == 0 or last or done == 1:
             curve.append(score(done, elapsed, terms))
+            if on_score is not None:
+                on_score(curve[-1])
         if last:
             break
     return curve
