@@ -10,9 +10,12 @@ spectra with physical sense (`synthetic`): no labelled LAMOST spectra can be had
 CLI task: `lamost.rrnet`.
 
 Modules: `data` (read_mrs, the shipped real spectra, the SYNTHETIC splits), `preprocessing` (grid,
-continuum, mask), `model` (RRNet, StarNet), `synthetic` (the generator), `training` (the paper's
+continuum, mask, the noise channel from IVAR), `model` (RRNet, StarNet; `noise_input=True` reads
+the per-pixel noise), `synthetic` (the generator), `lines` (its line physics: the Gaia-ESO line
+list, Voigt profiles, one-layer LTE; the observed solar reference), `training` (the paper's
 recipe), `evaluation` (`report`: S/N bins, calibration, a constant baseline, repeated epochs),
-`presets` (the recipe of the shipped `rrnet_synthetic`), `task` (CLI).
+`ood` (the out-of-distribution score and flag), `presets` (the recipe of the shipped
+`rrnet_synthetic`), `task` (CLI).
 
 Speed on CPU: start TensorFlow with `TF_ENABLE_ONEDNN_OPTS=1`. TensorFlow turns its oneDNN
 kernels on by itself only on CPUs with AVX-512; without them its convolutions over 7,200 pixels

@@ -290,7 +290,8 @@ def mrs_files(inputs=None):
     return paths
 
 
-def synthetic_splits(sizes, seed=0, labels="stellar", snr_range=(5.0, 150.0), splits=SPLITS):
+def synthetic_splits(sizes, seed=0, labels="stellar", snr_range=(5.0, 150.0), splits=SPLITS, noise=False,
+                     lines="illustrative"):
     """SYNTHETIC labelled sets (x, y, snr), one per split, each from its own seed.
 
     Split `s` is drawn with seed `10 · seed + SPLITS.index(s)`: the test set of a seed is the same
@@ -303,9 +304,12 @@ def synthetic_splits(sizes, seed=0, labels="stellar", snr_range=(5.0, 150.0), sp
             `domains.lamost.model.FAMILIES`. Defaults to "stellar".
         snr_range: (low, high) blue-arm S/N of the spectra. Defaults to (5.0, 150.0).
         splits: tuple of "train", "val", "test". Defaults to all three.
+        noise: bool. x gets the per-pixel noise channel (for `noise_input` models). Defaults to False.
+        lines: the generator's line model, "illustrative" or "ges" (`synthetic.make_spectra`).
+            Defaults to "illustrative".
 
     Returns:
-        tuple of (x (n, 7200, 2), y (n, labels), snr (n,)), one per split in `splits`' order.
+        tuple of (x (n, 7200, 2 or 3), y (n, labels), snr (n,)), one per split in `splits`' order.
 
     Raises:
         ValueError: an unknown split or label family, or a split without its size.
@@ -324,5 +328,5 @@ def synthetic_splits(sizes, seed=0, labels="stellar", snr_range=(5.0, 150.0), sp
     if missing:
         raise ValueError(f"Give the size of each split asked. Received: sizes={sizes}, splits={splits}")
     return tuple(make_dataset(int(sizes[split]), labels=FAMILIES[labels], seed=seed * 10 + SPLITS.index(split),
-                              snr_range=tuple(snr_range))
+                              snr_range=tuple(snr_range), noise=noise, lines=lines)
                  for split in splits)

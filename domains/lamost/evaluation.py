@@ -36,7 +36,7 @@ import numpy as np
 from core.evaluation import report_result, save_figure
 from core.regression import bin_groups, regression_report
 from domains.lamost.data import list_exposures, read_mrs
-from domains.lamost.model import PAPER_PRECISION
+from domains.lamost.model import PAPER_PRECISION, inputs_for, uses_noise
 from domains.lamost.preprocessing import preprocess
 from domains.lamost.rv import measure_rv
 
@@ -80,7 +80,7 @@ def compare_models(models, x, y, snr, label_names=None, constant=None):
     groups = snr_groups(snr)
     results = {}
     for name, model in models.items():
-        mean, sigma = model.predict_gaussian(x)
+        mean, sigma = model.predict_gaussian(inputs_for(model, x))
         results[name] = regression_report(y, mean, sigma, label_names, groups)
         results[name]["predictions"] = {"mean": mean, "sigma": sigma}
     if constant is not None:
@@ -116,7 +116,8 @@ def _template_labels(row):
             "[Fe/H]": float(np.clip(row["[Fe/H]"], *TEMPLATE_RANGE["[Fe/H]"]))}
 
 
-def predict_files(model, paths, rv=None, exposures=False, snr_floor=SNR_FLOOR, refine_rv=True, calibration=None):
+def predict_files(model, paths, rv=None, exposures=False, snr_floor=SNR_FLOOR, refine_rv=True, calibration=None,
+                  ood=None):
     """Predict labels ± σ for real MRS files (co-adds, or also every single exposure), at their measured RV.
 
     Unless `rv` is given, each spectrum's radial velocity is measured from its own two arms
@@ -138,6 +139,8 @@ def predict_files(model, paths, rv=None, exposures=False, snr_floor=SNR_FLOOR, r
         refine_rv: bool. Second RV pass at the predicted labels. Defaults to True.
         calibration: `domains.lamost.calibration.SNRCalibration` or None. Scales each σ by the
             spectrum's S/N bin (`scripts/lamost_snr_calibration.py` fits one). Defaults to None.
+        ood: `domains.lamost.ood.OODScore` (calibrated) or None. Adds each row's "ood_score" and
+            flags the spectra above its threshold (`scripts/lamost_ood.py` fits one). Defaults to None.
 
     Returns:
         list of dicts: "file", "source", "designation", "mjd", "ra", "dec", "snr", "snr_red",
@@ -164,14 +167,14 @@ def predict_files(model, paths, rv=None, exposures=False, snr_floor=SNR_FLOOR, r
         measurements = [measure_rv(spectrum) for spectrum in spectra]
         velocities = np.array([m.rv for m in measurements])
     batch = preprocess(spectra, rv=velocities)
-    mean, sigma = model.predict_gaussian(batch.model_input())
+    mean, sigma = model.predict_gaussian(batch.model_input(noise=uses_noise(model)))
     labels = list(model.label_names)
     if not given and refine_rv and all(name in labels for name in TEMPLATE_RANGE):
         first = [dict(zip(labels, row)) for row in mean]
         measurements = [measure_rv(spectrum, labels=_template_labels(row)) for spectrum, row in zip(spectra, first)]
         velocities = np.array([m.rv for m in measurements])
         batch = preprocess(spectra, rv=velocities)
-        mean, sigma = model.predict_gaussian(batch.model_input())
+        mean, sigma = model.predict_gaussian(batch.model_input(noise=uses_noise(model)))
     measured = [measured_snr(spectrum) for spectrum in spectra]
     snrs = np.array([s.snr[0] if np.isfinite(s.snr[0]) else m for s, m in zip(spectra, measured)])
     if calibration is not None:
@@ -179,6 +182,8 @@ def predict_files(model, paths, rv=None, exposures=False, snr_floor=SNR_FLOOR, r
             raise ValueError(f"the S/N calibration is for {calibration.label_names}, the model predicts {labels}. "
                              f"Received: calibration.label_names={calibration.label_names}")
         sigma = calibration.apply(sigma, snrs)
+    scores = ood.score(model, batch.model_input(noise=uses_noise(model))) if ood is not None else None
+    ood_flags = ood.flags(scores) if ood is not None else None
     rows = []
     for i, spectrum in enumerate(spectra):
         snr = snrs[i]
@@ -201,6 +206,9 @@ def predict_files(model, paths, rv=None, exposures=False, snr_floor=SNR_FLOOR, r
             flags.append(f"no RV from the {lost[0]} arm" if lost else
                          f"the arms' RVs disagree (blue {m.blue.rv:.1f} ± {m.blue.error:.1f}, "
                          f"red {m.red.rv:.1f} ± {m.red.error:.1f} km/s)")
+        if ood is not None:
+            row["ood_score"] = round(float(scores[i]), 3)
+            flags += [ood_flags[i]] if ood_flags[i] else []
         for j, name in enumerate(labels):
             row[name], row[f"{name}_sigma"] = float(mean[i, j]), float(sigma[i, j])
         row["flag"] = "; ".join(flags)
@@ -423,6 +431,7 @@ def float16_check(model, data, folder, float16_from, tolerance=FLOAT16_TOLERANCE
     store_float16(float16, float16_from)
     stored = keras.saving.load_model(float16, compile=False)
     x, y, _ = data
+    x = inputs_for(model, x)
     (mean32, sigma32), (mean16, sigma16) = model.predict_gaussian(x), stored.predict_gaussian(x)
     check = {"tolerance": f"each label's MAE within {tolerance:.0%} of the float32 model's", "n_test": int(len(y))}
     for j, name in enumerate(model.label_names):

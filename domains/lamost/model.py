@@ -58,12 +58,35 @@ PAPER_PRECISION = {"Teff": 88.0, "logg": 0.13}
 NOISE_RATE = 0.25
 
 
+def uses_noise(model):
+    """Whether `model` (RRNet, StarNet, or an ensemble of them: `.members`) reads the noise channel."""
+    members = getattr(model, "members", [model])
+    flags = {bool(getattr(member, "noise_input", False)) for member in members}
+    if len(flags) > 1:
+        raise ValueError(f"An ensemble's members must all read the noise channel or none. Received: {sorted(flags)}")
+    return flags.pop()
+
+
+def inputs_for(model, x):
+    """`x` (n, pixels, 2 or 3) as `model` reads it: the noise channel dropped for a model without it.
+
+    Example:
+    ```python
+    inputs_for(StarNet(), np.ones((1, 7200, 3), "float32")).shape   # (1, 7200, 2)
+    ```
+    """
+    if np.shape(x)[-1] == 3 and not uses_noise(model):
+        return x[..., :2]
+    return x
+
+
 @export
 class SpectrumStandardization(keras.layers.Layer):
     """Per-pixel standardisation of the flux channel, noise augmentation, and masking.
 
-    Input (batch, pixels, 2): flux and good-pixel mask (1 good, 0 masked). Output (batch,
-    pixels, 1): (flux − mean) / std, plus N(0, noise_stddev) noise on a random `noise_rate` of the
+    Input (batch, pixels, 2): flux and good-pixel mask (1 good, 0 masked); with `noise_channel`
+    (batch, pixels, 3), the flux's per-pixel σ third, passed on as σ / std (0 where masked) in a
+    second output channel. Output (batch, pixels, 1): (flux − mean) / std, plus N(0, noise_stddev) noise on a random `noise_rate` of the
     pixels while training once `noise_active` is 1 (the paper switches it on after epoch 5), then
     0 wherever the mask is 0. The statistics are non-trainable weights (`set_statistics`).
 
@@ -72,6 +95,7 @@ class SpectrumStandardization(keras.layers.Layer):
         noise_rate: float. Fraction of pixels that get noise. Defaults to 0.25.
         noise_stddev: float. Defaults to 1.0 (in standardised units).
         seed: int or None. Seed of the noise. Defaults to None.
+        noise_channel: bool. A third input channel, the flux's σ (not the paper's). Defaults to False.
 
     Example:
     ```python
@@ -82,17 +106,24 @@ class SpectrumStandardization(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, num_pixels=NUM_PIXELS, noise_rate=NOISE_RATE, noise_stddev=1.0, seed=None, **kwargs):
+    def __init__(self, num_pixels=NUM_PIXELS, noise_rate=NOISE_RATE, noise_stddev=1.0, seed=None, noise_channel=False,
+                 **kwargs):
         super().__init__(**kwargs)
         self.num_pixels = int(num_pixels)
         self.noise_rate = float(noise_rate)
         self.noise_stddev = float(noise_stddev)
         self.seed = seed
+        self.noise_channel = bool(noise_channel)
         self.seed_generator = keras.random.SeedGenerator(seed)
 
+    @property
+    def channels(self):
+        return 3 if self.noise_channel else 2
+
     def build(self, input_shape):
-        if input_shape[-2:] != (self.num_pixels, 2):
-            raise ValueError(f"{self.name} expects (batch, {self.num_pixels}, 2): flux and mask. "
+        if tuple(input_shape[-2:]) != (self.num_pixels, self.channels):
+            what = "flux, mask and noise σ (Preprocessed.model_input(noise=True))" if self.noise_channel else "flux and mask"
+            raise ValueError(f"{self.name} expects (batch, {self.num_pixels}, {self.channels}): {what}. "
                              f"Received: input_shape={input_shape}")
         self.mean = self.add_weight(shape=(self.num_pixels,), initializer="ones", trainable=False, name="mean")
         self.std = self.add_weight(shape=(self.num_pixels,), initializer="ones", trainable=False, name="std")
@@ -106,7 +137,7 @@ class SpectrumStandardization(keras.layers.Layer):
         mean = (weight * flux).sum(axis=0) / count
         std = np.sqrt((weight * (flux - mean) ** 2).sum(axis=0) / count)
         if not self.built:
-            self.build((None, self.num_pixels, 2))
+            self.build((None, self.num_pixels, self.channels))
         self.mean.assign(np.where(weight.sum(axis=0) > 0, mean, 1.0))
         self.std.assign(np.maximum(std, 1e-3))
 
@@ -117,14 +148,17 @@ class SpectrumStandardization(keras.layers.Layer):
             noise = keras.random.normal(ops.shape(z), stddev=self.noise_stddev, seed=self.seed_generator)
             hit = ops.cast(keras.random.uniform(ops.shape(z), seed=self.seed_generator) < self.noise_rate, z.dtype)
             z = z + self.noise_active * hit * noise
+        if self.noise_channel:
+            # The flux's σ in the same standardised units as the flux channel.
+            return ops.stack([z * good, inputs[..., 2] / self.std * good], axis=-1)
         return ops.expand_dims(z * good, -1)
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.num_pixels, 1)
+        return (input_shape[0], self.num_pixels, self.channels - 1)
 
     def get_config(self):
         return {**super().get_config(), "num_pixels": self.num_pixels, "noise_rate": self.noise_rate,
-                "noise_stddev": self.noise_stddev, "seed": self.seed}
+                "noise_stddev": self.noise_stddev, "seed": self.seed, "noise_channel": self.noise_channel}
 
 
 def _rnn(units, name):
@@ -142,7 +176,7 @@ def _official_block(x, width, name):
 
 
 def rrnet_features(mode="post-RNN", widths=(4, 8, 16), rnn_steps=40, num_pixels=NUM_PIXELS, name="rrnet_features",
-                   post_activation="module"):
+                   post_activation="module", noise_input=False):
     """RRNet's feature extractor: input (pixels, 2) → the flattened features before the dense layers.
 
     Args:
@@ -155,6 +189,8 @@ def rrnet_features(mode="post-RNN", widths=(4, 8, 16), rnn_steps=40, num_pixels=
             (after the last pooling); "block": a ReLU after each block's sum, before its pooling
             (`core.layers.ResidualBlock`; how the `rrnet_synthetic` preset was trained). Defaults
             to "module".
+        noise_input: bool. A third input channel, the per-pixel noise σ, standardised beside the
+            flux and read by the first convolutions (not the paper's). Defaults to False.
 
     Returns:
         keras.Model.
@@ -168,8 +204,10 @@ def rrnet_features(mode="post-RNN", widths=(4, 8, 16), rnn_steps=40, num_pixels=
     if num_pixels % 2 ** len(widths) or (length * widths[-1]) % rnn_steps or num_pixels % rnn_steps:
         raise ValueError(f"num_pixels={num_pixels} must pool evenly {len(widths)} times and split into rnn_steps="
                          f"{rnn_steps} steps before and after the convolutions")
-    inputs = keras.Input((num_pixels, 2), name="spectrum")
-    x = SpectrumStandardization(num_pixels, name="standardization")(inputs)
+    if noise_input and mode == "pre-RNN":
+        raise ValueError(f"noise_input needs the convolutions first: mode 'post-RNN' or 'raw'. Received: mode={mode!r}")
+    inputs = keras.Input((num_pixels, 3 if noise_input else 2), name="spectrum")
+    x = SpectrumStandardization(num_pixels, noise_channel=noise_input, name="standardization")(inputs)
     if mode == "pre-RNN":
         x = keras.layers.Reshape((rnn_steps, num_pixels // rnn_steps), name="to_steps")(x)
         x = _rnn(num_pixels // rnn_steps, "rnn")(x)
@@ -237,6 +275,8 @@ def _paper_statistics(label_names, target_mean, target_std):
 class _SpectrumModel(GaussianRegressor):
     """What RRNet and StarNet share: the standardisation layer, the noise switch, the config."""
 
+    noise_input = False   # RRNet(noise_input=True) reads a third channel, the per-pixel noise σ
+
     @property
     def standardization(self):
         return self.backbone.get_layer("standardization")
@@ -244,6 +284,17 @@ class _SpectrumModel(GaussianRegressor):
     def set_flux_statistics(self, flux, good=None):
         """Per-pixel mean/std of the training spectra's normalised flux (n, 7200), kept in the model."""
         self.standardization.set_statistics(flux, good)
+
+    def predict_gaussian(self, x, batch_size=256):
+        """(mean, σ) in the labels' units; `x` (n, pixels, 2), or 3 channels for `noise_input` models."""
+        channels = 3 if self.noise_input else 2
+        shape = tuple(np.shape(x))
+        if len(shape) != 3 or shape[-1] != channels:
+            what = ("flux, mask and noise σ: Preprocessed.model_input(noise=True)" if self.noise_input
+                    else "flux and mask: Preprocessed.model_input()")
+            raise ValueError(f"{type(self).__name__}(noise_input={self.noise_input}) expects (n, pixels, {channels}): "
+                             f"{what}. Received: x.shape={shape}")
+        return super().predict_gaussian(x, batch_size=batch_size)
 
     def set_noise(self, active):
         """Switch the noise augmentation on or off (the recipe switches it on after epoch 5)."""
@@ -285,6 +336,9 @@ class RRNet(_SpectrumModel):
         post_activation: "module" (the official: one ReLU after the residual module) or "block"
             (a ReLU after each residual block, as the `rrnet_synthetic` preset was trained; a saved
             config without this key is one of those). Defaults to "module".
+        noise_input: bool. Feed the per-pixel noise σ (from IVAR) as a third input channel
+            (`Preprocessed.model_input(noise=True)`), so σ can follow each spectrum's noise; off in
+            the paper's configuration. Defaults to False.
         **kwargs: passed to `keras.Model` (name, ...).
 
     Example:
@@ -302,10 +356,11 @@ class RRNet(_SpectrumModel):
 
     def __init__(self, labels="stellar", mode="post-RNN", widths=(4, 8, 16), rnn_steps=40, num_pixels=NUM_PIXELS,
                  target_mean=None, target_std=None, hidden_units=(256, 128), dropout=0.3, learning_rate=5e-4,
-                 post_activation="module", **kwargs):
+                 post_activation="module", noise_input=False, **kwargs):
         label_names = _labels(labels if "label_names" not in kwargs else kwargs.pop("label_names"))
         target_mean, target_std = _paper_statistics(label_names, target_mean, target_std)
-        backbone = rrnet_features(mode, tuple(widths), rnn_steps, num_pixels, post_activation=post_activation)
+        backbone = rrnet_features(mode, tuple(widths), rnn_steps, num_pixels, post_activation=post_activation,
+                                  noise_input=noise_input)
         super().__init__(backbone, label_names, target_mean, target_std, hidden_units, dropout, learning_rate,
                          **kwargs)
         self.mode = mode
@@ -313,12 +368,13 @@ class RRNet(_SpectrumModel):
         self.rnn_steps = int(rnn_steps)
         self.num_pixels = int(num_pixels)
         self.post_activation = post_activation
+        self.noise_input = bool(noise_input)
 
     def get_config(self):
         config = super().get_config()
         config.pop("backbone")
         return {**config, "mode": self.mode, "widths": list(self.widths), "rnn_steps": self.rnn_steps,
-                "num_pixels": self.num_pixels, "post_activation": self.post_activation}
+                "num_pixels": self.num_pixels, "post_activation": self.post_activation, "noise_input": self.noise_input}
 
     @classmethod
     def from_config(cls, config):

@@ -46,6 +46,8 @@ RED_GRID = RED_RANGE[0] + STEP * np.arange(PIXELS_PER_ARM)
 WAVELENGTHS = np.concatenate([BLUE_GRID, RED_GRID])
 NUM_PIXELS = WAVELENGTHS.size
 CLIP_RANGE = (-0.5, 2.5)
+# The noise channel's ceiling (normalised units): a pixel noisier than this carries no information.
+NOISE_MAX = 2.5
 # An arm that reaches less than this fraction of its grid window is refused, not padded.
 MIN_COVERAGE = 0.5
 
@@ -59,21 +61,37 @@ class Preprocessed:
         good: (n, 7200) bool, False at masked pixels.
         continuum: (n, 7200) float32, the fitted continuum (in the input's flux units).
         names: list of str, one per spectrum (its file and exposure, or an index).
+        noise: (n, 7200) float32 or None: the per-pixel σ of `flux` (1/√IVAR over the continuum,
+            resampled; clipped to `NOISE_MAX`; 0 at masked pixels), when the IVAR was given.
     """
 
     flux: np.ndarray
     good: np.ndarray
     continuum: np.ndarray
     names: list
+    noise: np.ndarray = None
 
     @property
     def masked_counts(self):
         """Masked pixels per spectrum, (n,) int."""
         return (~self.good).sum(axis=1)
 
-    def model_input(self):
-        """(n, 7200, 2) float32: the normalised flux and the good-pixel mask (1 good, 0 masked)."""
-        return np.stack([self.flux, self.good.astype("float32")], axis=-1).astype("float32")
+    def model_input(self, noise=False):
+        """(n, 7200, 2) float32: the normalised flux and the good-pixel mask (1 good, 0 masked).
+
+        Args:
+            noise: bool. Append a third channel, the per-pixel noise σ in the normalised flux's
+                units (from IVAR; 0 at masked pixels), for models built with `noise_input=True`.
+                Defaults to False.
+        """
+        channels = [self.flux, self.good.astype("float32")]
+        if noise:
+            if self.noise is None:
+                raise ValueError("model_input(noise=True) needs the spectra's IVAR: preprocess them with it "
+                                 f"(read_mrs files, or arm tuples of 4: wavelength, flux, masked, ivar). "
+                                 f"Received: spectra {self.names[:3]} without IVAR")
+            channels.append(self.noise)
+        return np.stack(channels, axis=-1).astype("float32")
 
 
 def _as_rows(value, n, name):
@@ -237,15 +255,29 @@ def preprocess_arrays(blue, red, rv=None, names=None, **continuum_kwargs):
     """Preprocess spectra given as arrays: rest frame, grid, continuum, clipping, mask.
 
     Args:
-        blue, red, rv, names: as `resample_batch`.
+        blue, red, rv, names: as `resample_batch`; each arm may carry a fourth array per spectrum,
+            its IVAR, which gives `Preprocessed.noise`.
         **continuum_kwargs: passed to `continuum`.
 
     Returns:
         Preprocessed.
     """
-    flux, good, names = resample_batch(blue, red, rv, names)
+    if len(blue) != len(red) or len(blue) not in (3, 4):
+        raise ValueError("blue and red must both be (wavelength, flux, masked) or (wavelength, flux, masked, ivar). "
+                         f"Received: {len(blue)} and {len(red)} arrays")
+    flux, good, names = resample_batch(blue[:3], red[:3], rv, names)
     normalized, fitted = normalize(flux, good, **continuum_kwargs)
-    return Preprocessed(flux=normalized, good=good, continuum=fitted, names=names)
+    noise = None
+    if len(blue) == 4:
+        arms = []
+        for wavelength, _, masked, ivar in (blue, red):
+            sigma = [np.where(np.asarray(v) > 0, 1.0 / np.sqrt(np.maximum(np.asarray(v, "float64"), 1e-30)), 0.0)
+                     for v in ivar]
+            arms.append((wavelength, sigma, masked))
+        sigma, _, _ = resample_batch(arms[0], arms[1], rv, names)
+        safe = np.where(np.abs(fitted) > 1e-12, np.abs(fitted), np.inf)
+        noise = np.where(good, np.clip(sigma / safe, 0.0, NOISE_MAX), 0.0).astype("float32")
+    return Preprocessed(flux=normalized, good=good, continuum=fitted, names=names, noise=noise)
 
 
 def preprocess(spectra, rv=None, **continuum_kwargs):
@@ -266,6 +298,8 @@ def preprocess(spectra, rv=None, **continuum_kwargs):
         raise ValueError("preprocess needs at least one spectrum. Received: an empty list")
     waves = [s.heliocentric_wavelengths() for s in spectra]
     names = [s.path if s.source == "COADD" else f"{s.path}[{s.source}]" for s in spectra]
-    blue = ([w[0] for w in waves], [s.blue.flux for s in spectra], [s.blue.masked for s in spectra])
-    red = ([w[1] for w in waves], [s.red.flux for s in spectra], [s.red.masked for s in spectra])
+    blue = ([w[0] for w in waves], [s.blue.flux for s in spectra], [s.blue.masked for s in spectra],
+            [s.blue.ivar for s in spectra])
+    red = ([w[1] for w in waves], [s.red.flux for s in spectra], [s.red.masked for s in spectra],
+           [s.red.ivar for s in spectra])
     return preprocess_arrays(blue, red, rv=rv, names=names, **continuum_kwargs)

@@ -36,7 +36,9 @@ from core.training import set_seed
 from domains.lamost.calibration import SNRCalibration
 from domains.lamost.data import mrs_files, synthetic_splits
 from domains.lamost.evaluation import CONSTANT, SNR_FLOOR, float16_check, predict_files, report
-from domains.lamost.model import FAMILIES, MODES, RRNet, StarNet
+from domains.lamost.model import FAMILIES, MODES, RRNet, StarNet, inputs_for, uses_noise
+from domains.lamost.ood import OOD_FILES, OODScore
+from domains.lamost.synthetic import LINE_MODELS
 from domains.lamost.presets import DEFAULT_PRESET, FLOAT16_FROM
 from domains.lamost.training import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, NOISE_FROM_EPOCH, train_rrnet
 
@@ -52,6 +54,10 @@ OPTIONS = (
     Option("snr_min", float, 5.0, "lowest blue-arm S/N of the synthetic spectra"),
     Option("snr_max", float, 150.0, "highest blue-arm S/N of the synthetic spectra"),
     Option("baseline", bool, True, "also train StarNet on the same data and report it beside RRNet"),
+    Option("noise_input", bool, False, "RRNet reads the per-pixel noise σ (from IVAR) as a third channel "
+                                       "(not the paper's; evaluate/predict take it from the model)"),
+    Option("lines", str, "illustrative", "line model of the SYNTHETIC spectra: illustrative (the shipped preset's) "
+                                         "or ges (Gaia-ESO list, Voigt profiles, LTE strengths)", choices=LINE_MODELS),
     Option("ensemble", int, 1, "members of the deep ensemble (the paper: 6)"),
     Option("learning_rate", float, DEFAULT_LEARNING_RATE, "Adam's initial rate (x0.1 every 10 epochs)"),
     Option("noise_from_epoch", int, NOISE_FROM_EPOCH, "first epoch (from 0) with noise augmentation"),
@@ -60,6 +66,8 @@ OPTIONS = (
     Option("snr_floor", float, SNR_FLOOR, "predict: flag spectra whose blue-arm S/N is below this"),
     Option("snr_calibration", str, None, "predict: JSON of σ scales per S/N bin (scripts/lamost_snr_calibration.py)"),
     Option("exposures", bool, False, "predict: each single exposure too, not only the co-add"),
+    Option("ood", str, "auto", "predict: out-of-distribution score file (scripts/lamost_ood.py); auto: the shipped "
+                               "one of --preset rrnet_synthetic, else none; none: no OOD flag"),
     Option("real_files", str, None, "folder of real MRS files to predict after training/evaluation "
                                     "(default: the five DR7 files shipped in the package)"),
 )
@@ -68,7 +76,8 @@ OPTIONS = (
 def synthetic_data(options, seed, splits=("train", "val", "test")):
     """The task's SYNTHETIC sets (x, y, snr) from its options (`domains.lamost.data.synthetic_splits`)."""
     sizes = {split: options[f"n_{split}"] for split in splits}
-    return synthetic_splits(sizes, seed, options["labels"], (options["snr_min"], options["snr_max"]), splits)
+    return synthetic_splits(sizes, seed, options["labels"], (options["snr_min"], options["snr_max"]), splits,
+                            noise=options.get("noise_input", False), lines=options.get("lines", "illustrative"))
 
 
 def _real_files(options):
@@ -80,6 +89,16 @@ def _real_files(options):
         return mrs_files(folder)
     except ValueError:
         return []  # an empty folder: no real file to predict
+
+
+def _ood(option, preset):
+    """The OOD score of `--option ood=`: a file, "none", or "auto" (the shipped one of the preset, if any)."""
+    if option in (None, "", "none"):
+        return None
+    if option == "auto":
+        path = OOD_FILES.get(preset)
+        return OODScore.load(path) if path is not None and path.exists() else None
+    return OODScore.load(option)
 
 
 def _slug(name):
@@ -125,12 +144,14 @@ class RRNetTask(TaskRunner):
     def _build(self, cls, options):
         if cls is RRNet:
             return RRNet(labels=options["labels"], mode=options["mode"], widths=tuple(options["widths"]),
-                         hidden_units=tuple(options["hidden_units"]), learning_rate=options["learning_rate"])
+                         hidden_units=tuple(options["hidden_units"]), learning_rate=options["learning_rate"],
+                         noise_input=options["noise_input"])
         return StarNet(labels=options["labels"], hidden_units=tuple(options["hidden_units"]),
                        learning_rate=options["learning_rate"])
 
     def _train_one(self, model, data, output_dir, config, seed, fit_statistics=True):
-        train_rrnet(model, data[0][:2], data[1][:2], output_dir, epochs=config.epochs, batch_size=config.batch_size,
+        train, validation = ((inputs_for(model, split[0]), split[1]) for split in data[:2])
+        train_rrnet(model, train, validation, output_dir, epochs=config.epochs, batch_size=config.batch_size,
                     learning_rate=config.options["learning_rate"], noise_from_epoch=config.options["noise_from_epoch"],
                     fit_statistics=fit_statistics, seed=seed, verbose=config.verbose)
 
@@ -224,7 +245,8 @@ class RRNetTask(TaskRunner):
         """The model on the SYNTHETIC test spectra of `--seed` beside the constant, and on the real files."""
         model = self.load_model(config)
         name = config.preset or pathlib.Path(config.model_path).name
-        options = dict(config.options, labels=next(k for k, v in FAMILIES.items() if list(v) == model.label_names))
+        options = dict(config.options, labels=next(k for k, v in FAMILIES.items() if list(v) == model.label_names),
+                       noise_input=uses_noise(model))
         test = synthetic_data(options, config.seed, splits=("test",))[0]
         return report(model, test, config.output_dir, f"{name}, {len(test[1])} SYNTHETIC test spectra", name=name,
                       real_files=_real_files(config.options), rv=config.options["rv"])
@@ -235,7 +257,8 @@ class RRNetTask(TaskRunner):
         calibration = config.options["snr_calibration"]
         calibration = SNRCalibration.load(calibration) if calibration else None
         rows = predict_files(model, mrs_files(inputs), rv=config.options["rv"], exposures=config.options["exposures"],
-                             snr_floor=config.options["snr_floor"], calibration=calibration)
+                             snr_floor=config.options["snr_floor"], calibration=calibration,
+                             ood=_ood(config.options["ood"], config.preset))
         out = save_predictions(rows, config.output_dir)
         results = {}
         for row in rows:

@@ -64,7 +64,8 @@ def train_rrnet(model, train, validation, output_dir, epochs=DEFAULT_EPOCHS, bat
 
     Args:
         model: RRNet or StarNet (built inside the strategy's scope if distributed).
-        train: (x (n, 7200, 2), y (n, labels)) in the labels' units.
+        train: (x (n, 7200, 2), y (n, labels)) in the labels' units (x (n, 7200, 3) for a
+            `noise_input` RRNet).
         validation: (x, y) for the best epoch.
         output_dir: str or Path. `best.keras`, `final.keras`, `log.csv`, `backup/` (resumable).
         epochs: int. Defaults to 30.
@@ -81,9 +82,10 @@ def train_rrnet(model, train, validation, output_dir, epochs=DEFAULT_EPOCHS, bat
         keras.callbacks.History.
     """
     x, y = train
-    if x.shape[1:] != (model.num_pixels, 2) or y.shape[1:] != (len(model.label_names),):
-        raise ValueError(f"train must be x (n, {model.num_pixels}, 2) and y (n, {len(model.label_names)}). "
-                         f"Received: x {x.shape}, y {y.shape}")
+    channels = 3 if model.noise_input else 2
+    if x.shape[1:] != (model.num_pixels, channels) or y.shape[1:] != (len(model.label_names),):
+        raise ValueError(f"train must be x (n, {model.num_pixels}, {channels}) and y (n, {len(model.label_names)}) "
+                         f"(3 channels, the noise σ last, for noise_input models). Received: x {x.shape}, y {y.shape}")
     if fit_statistics:
         model.set_flux_statistics(x[..., 0], x[..., 1] > 0)
         model.set_target_statistics(y)

@@ -121,6 +121,24 @@ class EvaluationTest(TestCase):
         self.assertTrue(row["flag"].startswith(f"S/N {row['snr_measured']:.1f} below the floor 5"), row["flag"])
 
 
+class OODFlagTest(TestCase):
+    def test_the_shipped_ood_score_flags_the_empty_sky_coadds_and_not_the_star(self):
+        from domains.lamost.ood import OOD_FILES, OODScore
+        from domains.lamost.presets import DEFAULT_PRESET
+
+        preset = RRNet.from_preset(DEFAULT_PRESET)
+        ood = OODScore.load(OOD_FILES[DEFAULT_PRESET])
+        empty = mrs_files(SPECTRA_DIR / "empty_sky")
+        star = SPECTRA_DIR / "med-58644-TD192102N424113K01_sp12-076.fits.gz"
+        rows = predict_files(preset, empty + [star], ood=ood)
+        self.assertEqual([round(row["snr"], 1) for row in rows], [0.0, 0.2, 52.3])
+        for row in rows[:2]:   # real LAMOST co-adds with no star in the fibre
+            self.assertGreater(row["ood_score"], ood.threshold)
+            self.assertIn("unlike the training spectra", row["flag"])
+        self.assertLess(rows[2]["ood_score"], ood.threshold)
+        self.assertEqual(rows[2]["flag"], "")
+
+
 class Float16CheckTest(TestCase):
     def test_float16_check_refuses_a_storage_that_moves_the_errors(self):
         # Every array stored in float16 and no change allowed: the tiny model's MAEs move, so it is refused.

@@ -114,3 +114,34 @@ class ResidualActivationTest(TestCase):
         self.assertEqual(RRNet.from_preset("rrnet_synthetic").post_activation, "block")
         with self.assertRaisesRegex(ValueError, "post_activation must be one of"):
             RRNet(**SMALL, post_activation="after")
+
+    def test_the_noise_channel_reaches_sigma_and_its_shape_is_checked(self):
+        model = RRNet(mode="raw", noise_input=True, **SMALL)
+        rng = np.random.default_rng(0)
+        for weight in model.weights:   # random weights everywhere: the initial heads ignore their inputs
+            if weight.trainable:
+                weight.assign(rng.normal(0.0, 0.1, weight.shape).astype("float32"))
+        x = np.stack([rng.normal(1.0, 0.05, (2, 720)), np.ones((2, 720)), np.full((2, 720), 0.02)], -1).astype("float32")
+        noisy = x.copy()
+        noisy[..., 2] = 2.5
+        _, sigma = model.predict_gaussian(x)
+        _, sigma_noisy = model.predict_gaussian(noisy)
+        self.assertGreater(np.abs(sigma_noisy / sigma - 1.0).max(), 1e-4)   # float32 rounding is ~1e-7
+        # A masked pixel's noise cannot move the prediction either.
+        masked = x.copy()
+        masked[:, 100, 1] = 0.0
+        moved = masked.copy()
+        moved[:, 100, 2] = 2.5
+        self.assertAllClose(model.predict_gaussian(masked)[1], model.predict_gaussian(moved)[1], rtol=1e-5)
+        with self.assertRaisesRegex(ValueError, r"noise_input=True\) expects \(n, pixels, 3\).*x.shape=\(2, 720, 2\)"):
+            model.predict_gaussian(x[..., :2])
+        with self.assertRaisesRegex(ValueError, r"noise_input=False\) expects \(n, pixels, 2\)"):
+            RRNet(mode="raw", **SMALL).predict_gaussian(x)
+        with self.assertRaisesRegex(ValueError, "noise_input needs the convolutions first"):
+            RRNet(mode="pre-RNN", noise_input=True, **SMALL)
+        path = pathlib.Path(self.get_temp_dir()) / "noise.keras"
+        model.save(path)
+        loaded = keras.saving.load_model(path, compile=False)
+        self.assertTrue(loaded.noise_input)
+        self.assertAllClose(loaded.predict_gaussian(noisy)[1], sigma_noisy, rtol=1e-5)
+        self.assertFalse(RRNet(**SMALL).noise_input)   # the paper's configuration reads no noise

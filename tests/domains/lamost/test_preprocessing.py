@@ -95,3 +95,29 @@ class PreprocessingTest(TestCase):
             preprocess([spectrum], rv=20_000.0)
         with self.assertRaisesRegex(ValueError, r"rv must be finite"):
             preprocess([spectrum], rv=np.nan)
+
+    def test_ivar_becomes_the_noise_channel(self):
+        from domains.lamost.synthetic import make_spectra
+
+        batch = make_spectra(3, seed=2, snr=np.array([10.0, 40.0, 40.0]), bad_pixel_rate=0.0)
+        batch.blue["ivar"][2] *= 4.0                  # a quarter of the variance: half the σ
+        batch.red["ivar"][2] *= 4.0
+        pre = batch.preprocess()
+        blue = np.median(pre.noise[:, :PIXELS_PER_ARM], axis=1)
+        # The generator's IVAR is photon noise: σ / continuum ≈ 1 / S/N at the continuum (a bit above in lines).
+        self.assertTrue(0.9 < blue[0] * 10.0 < 1.3 and 0.9 < blue[1] * 40.0 < 1.3)
+        self.assertAllClose(blue[2], blue[1] / 2.0, rtol=0.02)
+        red = np.median(pre.noise[:, PIXELS_PER_ARM:], axis=1)
+        self.assertTrue(np.all(red < blue))           # the red arm's S/N is higher
+        self.assertEqual(pre.model_input(noise=True).shape, (3, NUM_PIXELS, 3))
+        self.assertTrue(np.all(pre.model_input(noise=True)[..., 2][~pre.good] == 0))
+
+    def test_real_files_carry_their_ivar_and_noise_needs_it(self):
+        spectra = [read_mrs(path) for path in mrs_files()[:2]]
+        pre = preprocess(spectra)
+        self.assertEqual(pre.noise.shape, (2, NUM_PIXELS))
+        self.assertTrue(np.all(pre.noise[pre.good] > 0))
+        bare = preprocess_arrays(*[(BLUE_GRID, np.ones((1, PIXELS_PER_ARM)), np.zeros((1, PIXELS_PER_ARM), bool)),
+                                   (RED_GRID, np.ones((1, PIXELS_PER_ARM)), np.zeros((1, PIXELS_PER_ARM), bool))])
+        with self.assertRaisesRegex(ValueError, "needs the spectra's IVAR"):
+            bare.model_input(noise=True)
