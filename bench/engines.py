@@ -251,7 +251,8 @@ def main(argv=None):
     parser.add_argument("--output", default=str(RESULTS), help=f"JSON results (default {RESULTS.relative_to(ROOT)})")
     parser.add_argument("--quality", default=None, metavar="TASK",
                         help="instead of timing: TASK's evaluation on its held-out data, as shipped and through "
-                             "--engine's export (e.g. --quality lamost.rrnet --preset rrnet_synthetic --engine 'onnx int8')")
+                             "--engine's export (e.g. --quality lamost.rrnet --preset rrnet_synthetic "
+                             "--engine 'onnx int8')")
     parser.add_argument("--preset", default=None, help="with --quality: the preset evaluated")
     parser.add_argument("--engine", default="onnx int8", help=f"with --quality: one of {', '.join(EXPORTS)}")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
@@ -271,8 +272,8 @@ def main(argv=None):
         rows, record = quality(args.quality, args.preset, args.engine, output, args.option)
         print(f"{args.quality} {args.preset}: {record['quantization'] or args.engine} "
               f"(export check: |Δ| / max |y| = {record['relative_difference']:.2g} on a random input)")
-        print_table(f"evaluation on the task's held-out data: Keras float32 against {args.engine} (outputs in {output})",
-                    rows)
+        print_table(f"evaluation on the task's held-out data: Keras float32 against {args.engine} "
+                    f"(outputs in {output})", rows)
         return 0
     names = [n.strip() for n in args.models.split(",") if n.strip()]
     exports = [e.strip() for e in args.engines.split(",") if e.strip()]

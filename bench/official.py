@@ -106,7 +106,7 @@ def _spectra(batch):
 
 
 def ours_network(name, config):
-    """Our Keras network of a model of `MODELS` in `config`, its input (numpy) and its parameter count as torch counts it.
+    """Our Keras network of a model of `MODELS`, its input (numpy) and its parameter count as torch counts it.
 
     Args:
         name: str. One of `MODELS`.
