@@ -17,6 +17,9 @@ The evaluation code of a task must call its network eagerly (`model(x)`, `model.
 with the runtime's error, reported as such.
 """
 
+import inspect
+import types
+
 import numpy as np
 
 
@@ -47,13 +50,21 @@ class ExportedNetwork:
         self._network = network
         self._run = export.load_exported(folder, threads=threads)
         self._dtype = str(network.inputs[0].dtype)
+        self.calls = 0  # runs of the exported file: an evaluation that never ran it compared nothing
 
     def __getattr__(self, name):
+        # A method of the network's own class (e.g. RRNet.predict_gaussian) runs with this stand-in
+        # as `self`, so that its `self(x)`/`self.predict(x)` reach the exported runtime; Keras's
+        # own methods and every other attribute are the network's.
+        method = getattr(type(self._network), name, None)
+        if inspect.isfunction(method) and not method.__module__.startswith("keras"):
+            return types.MethodType(method, self)
         return getattr(self._network, name)
 
     def __call__(self, inputs, training=False, **kwargs):
         import keras
 
+        self.calls += 1
         outputs = self._run(np.asarray(inputs, dtype=self._dtype))
         return keras.tree.pack_sequence_as(self._network.output, outputs) if len(outputs) > 1 else outputs[0]
 
@@ -124,12 +135,21 @@ def evaluate_exported(task_name, config, folder, threads=None):
 
     task = get_task(task_name)
     keras_results = task.evaluate(dataclasses.replace(config, output_dir=pathlib.Path(config.output_dir) / "keras"))
-    load_model = task.load_model
-    task.load_model = lambda run_config: with_exported(load_model(run_config), folder, threads)
+    load_model, stand_ins = task.load_model, []
+
+    def load_exported_model(run_config):
+        model = with_exported(load_model(run_config), folder, threads)
+        stand_ins.append(model if isinstance(model, ExportedNetwork) else model.preset_network())
+        return model
+
+    task.load_model = load_exported_model
     try:
         exported_results = task.evaluate(dataclasses.replace(config,
                                                              output_dir=pathlib.Path(config.output_dir) / "exported"))
     finally:
         del task.load_model
+    if not any(stand_in.calls for stand_in in stand_ins):
+        raise ValueError(f"{task_name}'s evaluation never ran the exported network (it reaches the Keras model "
+                         f"another way): no comparison. Received: task_name={task_name!r}, folder={folder}")
     record = json.loads((pathlib.Path(folder) / export.RECORD).read_text())
     return {"keras": keras_results, "exported": exported_results, "export": record}

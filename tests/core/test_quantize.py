@@ -19,7 +19,29 @@ def _two_headed():
     return model
 
 
+class Doubling(keras.Model):
+    """A network class with a method of its own calling the network, as RRNet.predict_gaussian does."""
+
+    def doubled(self, x):
+        return 2 * np.asarray(self(x))
+
+
 class ExportedNetworkTest(TestCase):
+    def test_the_network_classes_own_methods_reach_the_export_and_are_counted(self):
+        inputs = keras.Input((4,))
+        network = Doubling(inputs, keras.layers.Dense(3)(inputs))
+        folder = self.get_temp_dir()
+        export.export_model(network, folder, "savedmodel")
+        stand_in = quantize.ExportedNetwork(network, folder)
+        self.assertEqual(stand_in.calls, 0)
+        x = np.ones((2, 4), "float32")
+        # The Keras network is shifted after the export: only the exported file gives the old outputs.
+        expected = 2 * np.asarray(network(x))
+        network.layers[-1].bias.assign(network.layers[-1].bias + 1.0)
+        self.assertAllClose(stand_in.doubled(x), expected, atol=1e-5)
+        self.assertEqual(stand_in.calls, 1)
+        self.assertEqual(stand_in.count_params(), network.count_params())  # Keras's own methods: the network's
+
     def test_calls_and_predict_run_the_export_in_the_networks_structure(self):
         network = _two_headed()
         folder = self.get_temp_dir()
