@@ -120,6 +120,25 @@ class DISGAN(GANModel):
         )
 
     @classmethod
+    def from_preset(cls, name=None):
+        """A shipped preset (`presets()` lists them); without a name, `presets.DEFAULT_PRESET`.
+
+        Args:
+            name: str or None. The preset's name. Defaults to `None` (the default preset).
+
+        Raises:
+            ValueError: an unknown name (listing the presets).
+
+        Example:
+        ```python
+        DISGAN.from_preset().generator.count_params()   # the default preset's generator
+        ```
+        """
+        from domains.mri.disgan.presets import DEFAULT_PRESET
+
+        return super().from_preset(DEFAULT_PRESET if name is None else name)
+
+    @classmethod
     def from_preset_network(cls, network, metadata):
         """A DISGAN around a preset's generator: an untrained discriminator of the recorded shape, no perceptual term.
 

@@ -22,10 +22,15 @@ Example:
 ```python
 from domains.mri.disgan import DISGAN
 model = DISGAN.from_preset("disgan_mni_psnr")   # model.generator: LR (16³...) -> HR (x2)
+model = DISGAN.from_preset()                    # DEFAULT_PRESET
 ```
 """
 
 from core.presets import Recipe
+
+# What `DISGAN.from_preset()` without a name and `resuite demo mri.disgan` use: the best on the
+# template's validation slab (recipes are chosen there, never on the test slab or Colin27).
+DEFAULT_PRESET = "disgan_mni_psnr"
 
 RECIPES = {
     "disgan_mni_small": Recipe(

@@ -35,11 +35,12 @@ from domains.mri.disgan.feature_extractor import build_feature_extractor
 from domains.mri.disgan.generator import build_generator
 from domains.mri.disgan.inference import read_for_super_resolution, sr_output_path, super_resolve_file
 from domains.mri.disgan.model import DISGAN
+from domains.mri.disgan.presets import DEFAULT_PRESET
 from domains.mri.disgan.training import folder_split, template_split, template_test, train_disgan
 
 TEMPLATE = "mri.mni152_1mm"
 WARM_UP_ROW = "DISGAN L1 warm-up only"
-DEMO_PRESET = "disgan_mni_psnr"  # the PSNR-oriented generator: the best on the held-out slab
+DEMO_PRESET = DEFAULT_PRESET  # the PSNR-oriented generator: the best on the validation slab
 # `demo` trains this small configuration briefly, to show that training runs.
 DEMO_OPTIONS = {
     "filters": 16, "num_rrdb": 1, "d_filters": 4, "fe_widths": [8, 16, 32, 64], "patch_size": 32,

@@ -173,6 +173,19 @@ class PresetTest(TestCase):
         with self.assertRaisesRegex(ValueError, "records its discriminator's shape"):
             DISGAN.from_preset_network(stored, {"name": "bare"})
 
+    def test_without_a_name_the_default_preset_is_loaded_and_the_demo_shows_it(self):
+        from domains.mri.disgan.presets import DEFAULT_PRESET, RECIPES
+        from domains.mri.disgan.task import DEMO_PRESET
+
+        self.assertIn(DEFAULT_PRESET, DISGAN.presets())
+        self.assertIn(DEFAULT_PRESET, RECIPES)
+        self.assertEqual(DEMO_PRESET, DEFAULT_PRESET)
+        default, named = DISGAN.from_preset(), DISGAN.from_preset(DEFAULT_PRESET)
+        for got, expected in zip(default.generator.get_weights(), named.generator.get_weights()):
+            np.testing.assert_array_equal(got, expected)
+        with self.assertRaisesRegex(ValueError, "No preset 'nope' .* Received: name='nope'"):
+            DISGAN.from_preset("nope")
+
 
 WORKER = pathlib.Path(__file__).with_name("disgan_distributed_worker.py")
 ROOT = pathlib.Path(__file__).resolve().parents[4]
