@@ -3,115 +3,89 @@
 `core.export.export_model(..., quantize="int8")` checks a lower precision on a random input; what
 it costs in quality shows only on the task's own held-out data and metric (PSNR, PESQ, MAE,
 accuracy). `evaluate_exported` runs the task's `evaluate` twice, as shipped and with the inference
-network (a GAN's generator) replaced by `ExportedNetwork`, which runs the exported file in its
-runtime and keeps the network's other attributes, and returns both results.
+network (a GAN's generator) running the exported file, and returns both results.
+
+`ExportedRuntime` makes the Keras network itself run the exported file: its `call` is replaced by
+the runtime (through `tf.numpy_function`, so that `model(x)`, `model.predict`, the network class's
+own methods and `tf.function`s around it all reach the runtime), everything else is the network's.
 
 ```python
 record = export.export_model(model, "exported/rrnet-int8", "onnx", quantize="int8")
-network = ExportedNetwork(model, "exported/rrnet-int8")
-network(x)          # the runtime's outputs, in the Keras model's structure (numpy)
+runtime = ExportedRuntime(model, "exported/rrnet-int8")
+model.predict(x)     # the int8 runtime's outputs
+runtime.calls        # how many times the runtime ran
+runtime.restore()    # the Keras model again
 ```
-
-The evaluation code of a task must call its network eagerly (`model(x)`, `model.predict(x)`,
-`generator(x)`); one that traces it inside a `tf.function` cannot run a foreign runtime and fails
-with the runtime's error, reported as such.
 """
-
-import inspect
-import types
 
 import numpy as np
 
 
-class ExportedNetwork:
-    """A Keras network's stand-in whose calls run an exported file (`core.export.load_exported`).
-
-    Calls and `predict` return numpy arrays in the network's output structure (a dict stays a
-    dict); every other attribute (class names, configuration, metadata) is the network's.
+class ExportedRuntime:
+    """Make a Keras network run an exported file (`core.export.load_exported`) in place of its layers.
 
     Args:
-        network: keras.Model. The network the folder was exported from.
+        network: keras.Model. The network the folder was exported from (one input).
         folder: str or Path. A folder `core.export.export_model` wrote.
         threads: int or None. The runtime's intra-op threads.
 
     Example:
     ```python
     inputs = keras.Input((3,))
-    network = keras.Model(inputs, keras.layers.Dense(2)(inputs), name="tiny")
+    network = keras.Model(inputs, keras.layers.Dense(2)(inputs))
     export.export_model(network, "/tmp/tiny", "savedmodel")
-    stand_in = ExportedNetwork(network, "/tmp/tiny")
-    stand_in(np.ones((4, 3), "float32")).shape, stand_in.name   # ((4, 2), 'tiny')
+    runtime = ExportedRuntime(network, "/tmp/tiny")
+    network.predict(np.ones((4, 3), "float32")).shape, runtime.calls   # ((4, 2), 1)
     ```
     """
 
     def __init__(self, network, folder, threads=None):
+        import keras
+        import tensorflow as tf
+
         from core import export
 
-        self._network = network
-        self._run = export.load_exported(folder, threads=threads)
-        self._dtype = str(network.inputs[0].dtype)
+        self.network = network
         self.calls = 0  # runs of the exported file: an evaluation that never ran it compared nothing
+        run = export.load_exported(folder, threads=threads)
+        dtype = str(network.inputs[0].dtype)
+        try:
+            structure = network.output  # a Functional model's own structure (a dict of heads stays a dict)
+        except AttributeError:  # a Sequential model's
+            structure = network.outputs
+        outputs = keras.tree.flatten(structure)
 
-    def __getattr__(self, name):
-        # A method of the network's own class (e.g. RRNet.predict_gaussian) runs with this stand-in
-        # as `self`, so that its `self(x)`/`self.predict(x)` reach the exported runtime; Keras's
-        # own methods and every other attribute are the network's.
-        method = getattr(type(self._network), name, None)
-        if inspect.isfunction(method) and not method.__module__.startswith("keras"):
-            return types.MethodType(method, self)
-        return getattr(self._network, name)
+        def run_counted(x):
+            self.calls += 1
+            return [np.asarray(y, dtype=str(o.dtype)) for y, o in zip(run(np.asarray(x, dtype=dtype)), outputs)]
 
-    def __call__(self, inputs, training=False, **kwargs):
-        import keras
+        def call(inputs, training=False, **kwargs):
+            results = tf.numpy_function(run_counted, [tf.convert_to_tensor(inputs, dtype)],
+                                        [tf.as_dtype(str(o.dtype)) for o in outputs], stateful=True)
+            results = list(results) if isinstance(results, (list, tuple)) else [results]  # eager: one tensor
+            for result, output in zip(results, outputs):
+                result.set_shape(output.shape)
+            return keras.tree.pack_sequence_as(structure, results) if len(results) > 1 else results[0]
 
-        self.calls += 1
-        outputs = self._run(np.asarray(inputs, dtype=self._dtype))
-        return keras.tree.pack_sequence_as(self._network.output, outputs) if len(outputs) > 1 else outputs[0]
+        object.__setattr__(network, "call", call)
 
-    def predict(self, x, batch_size=32, verbose=0, **kwargs):
-        """Outputs over an array (in batches of `batch_size`) or over a dataset's batches (its first element)."""
-        import keras
-
-        if hasattr(x, "shape"):
-            batches = [x[start:start + batch_size] for start in range(0, len(x), batch_size)]
-        else:  # a tf.data dataset or any iterable of batches, (x, y) pairs or x alone
-            batches = [batch[0] if isinstance(batch, (tuple, list)) else batch for batch in x]
-        parts = [keras.tree.flatten(self(batch)) for batch in batches]
-        joined = [np.concatenate([part[i] for part in parts]) for i in range(len(parts[0]))]
-        return keras.tree.pack_sequence_as(self._network.output, joined) if len(joined) > 1 else joined[0]
+    def restore(self):
+        """The network runs its own layers again."""
+        if "call" in vars(self.network):
+            object.__delattr__(self.network, "call")
 
 
 def with_exported(model, folder, threads=None):
-    """The task's model with its inference network run by the exported file.
-
-    A plain model becomes an `ExportedNetwork`; a GAN (a model with `preset_network()`) keeps its
-    other parts and answers `preset_network()` and its `generator` with the stand-in.
+    """Make the task model's inference network (a GAN's generator) run the exported file; the `ExportedRuntime`.
 
     Args:
-        model: keras.Model. What the task's `load_model` returns.
+        model: keras.Model. What the task's `load_model` returns; it is changed in place.
         folder: str or Path. The export of `core.export.inference_network(model)`.
         threads: int or None. The runtime's intra-op threads.
     """
     from core import export
 
-    network = export.inference_network(model)
-    stand_in = ExportedNetwork(network, folder, threads)
-    if network is model:
-        return stand_in
-
-    class WithExportedGenerator:
-        def __getattr__(self, name):
-            if name == "generator":
-                return stand_in
-            return getattr(model, name)
-
-        def preset_network(self):
-            return stand_in
-
-        def __call__(self, *args, **kwargs):
-            return stand_in(*args, **kwargs)
-
-    return WithExportedGenerator()
+    return ExportedRuntime(export.inference_network(model), folder, threads)
 
 
 def evaluate_exported(task_name, config, folder, threads=None):
@@ -124,7 +98,10 @@ def evaluate_exported(task_name, config, folder, threads=None):
         threads: int or None. The runtime's intra-op threads.
 
     Returns:
-        dict {"keras": results, "exported": results, "export": the export's record}.
+        dict {"keras": results, "exported": results, "export": the export's record, "runtime_calls": int}.
+
+    Raises:
+        ValueError: the evaluation never ran the exported network (nothing was compared).
     """
     import dataclasses
     import json
@@ -135,11 +112,11 @@ def evaluate_exported(task_name, config, folder, threads=None):
 
     task = get_task(task_name)
     keras_results = task.evaluate(dataclasses.replace(config, output_dir=pathlib.Path(config.output_dir) / "keras"))
-    load_model, stand_ins = task.load_model, []
+    load_model, runtimes = task.load_model, []
 
     def load_exported_model(run_config):
-        model = with_exported(load_model(run_config), folder, threads)
-        stand_ins.append(model if isinstance(model, ExportedNetwork) else model.preset_network())
+        model = load_model(run_config)
+        runtimes.append(with_exported(model, folder, threads))
         return model
 
     task.load_model = load_exported_model
@@ -148,8 +125,9 @@ def evaluate_exported(task_name, config, folder, threads=None):
                                                              output_dir=pathlib.Path(config.output_dir) / "exported"))
     finally:
         del task.load_model
-    if not any(stand_in.calls for stand_in in stand_ins):
-        raise ValueError(f"{task_name}'s evaluation never ran the exported network (it reaches the Keras model "
-                         f"another way): no comparison. Received: task_name={task_name!r}, folder={folder}")
+    calls = sum(runtime.calls for runtime in runtimes)
+    if not calls:
+        raise ValueError(f"{task_name}'s evaluation never ran the exported network: no comparison. "
+                         f"Received: task_name={task_name!r}, folder={folder}")
     record = json.loads((pathlib.Path(folder) / export.RECORD).read_text())
-    return {"keras": keras_results, "exported": exported_results, "export": record}
+    return {"keras": keras_results, "exported": exported_results, "export": record, "runtime_calls": calls}
