@@ -56,7 +56,6 @@ def test_timers_refuse_no_repeats(timer):
         timer(lambda: None, repeats=0)
 
 
-
 def _tiny_models():
     import keras
 
