@@ -166,14 +166,14 @@ def predict_files(model, paths, rv=None, exposures=False, snr_floor=SNR_FLOOR, r
     else:
         measurements = [measure_rv(spectrum) for spectrum in spectra]
         velocities = np.array([m.rv for m in measurements])
-    batch = preprocess(spectra, rv=velocities)
+    batch = preprocess(spectra, rv=velocities, noise=uses_noise(model))
     mean, sigma = model.predict_gaussian(batch.model_input(noise=uses_noise(model)))
     labels = list(model.label_names)
     if not given and refine_rv and all(name in labels for name in TEMPLATE_RANGE):
         first = [dict(zip(labels, row)) for row in mean]
         measurements = [measure_rv(spectrum, labels=_template_labels(row)) for spectrum, row in zip(spectra, first)]
         velocities = np.array([m.rv for m in measurements])
-        batch = preprocess(spectra, rv=velocities)
+        batch = preprocess(spectra, rv=velocities, noise=uses_noise(model))
         mean, sigma = model.predict_gaussian(batch.model_input(noise=uses_noise(model)))
     measured = [measured_snr(spectrum) for spectrum in spectra]
     snrs = np.array([s.snr[0] if np.isfinite(s.snr[0]) else m for s, m in zip(spectra, measured)])

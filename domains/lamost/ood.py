@@ -151,9 +151,9 @@ class OODScore:
                 for value in scores]
 
     def save(self, path):
-        """Write an `.npz` (means, precisions, threshold, rate)."""
-        np.savez_compressed(path, means=np.stack(self.means).astype("float32"),
-                            precisions=np.stack(self.precisions).astype("float32"),
+        """Write an `.npz` (means, precisions in float64: the precision matrix amplifies rounding; threshold, rate, kind)."""
+        np.savez_compressed(path, means=np.stack(self.means),
+                            precisions=np.stack(self.precisions),
                             threshold=np.float64(np.nan if self.threshold is None else self.threshold),
                             false_flag_rate=np.float64(np.nan if self.false_flag_rate is None else self.false_flag_rate),
                             kind=np.str_(self.kind))

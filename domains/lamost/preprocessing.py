@@ -88,7 +88,7 @@ class Preprocessed:
         if noise:
             if self.noise is None:
                 raise ValueError("model_input(noise=True) needs the spectra's IVAR: preprocess them with it "
-                                 f"(read_mrs files, or arm tuples of 4: wavelength, flux, masked, ivar). "
+                                 f"(preprocess(..., noise=True), or arm tuples of 4: wavelength, flux, masked, ivar). "
                                  f"Received: spectra {self.names[:3]} without IVAR")
             channels.append(self.noise)
         return np.stack(channels, axis=-1).astype("float32")
@@ -280,7 +280,7 @@ def preprocess_arrays(blue, red, rv=None, names=None, **continuum_kwargs):
     return Preprocessed(flux=normalized, good=good, continuum=fitted, names=names, noise=noise)
 
 
-def preprocess(spectra, rv=None, **continuum_kwargs):
+def preprocess(spectra, rv=None, noise=False, **continuum_kwargs):
     """Preprocess `MRSSpectrum`s (`domains.lamost.io.read_mrs`) for RRNet.
 
     Args:
@@ -288,6 +288,8 @@ def preprocess(spectra, rv=None, **continuum_kwargs):
         rv: None, float or one float per spectrum: the stars' heliocentric radial velocities
             [km/s] (e.g. the LAMOST catalogue's `rv_ku0`). Defaults to None (0: the spectra are
             taken as in the rest frame).
+        noise: bool. Also resample the IVAR into `Preprocessed.noise` (for `noise_input` models;
+            it costs a second resampling). Defaults to False.
         **continuum_kwargs: passed to `continuum`.
 
     Returns:
@@ -298,8 +300,8 @@ def preprocess(spectra, rv=None, **continuum_kwargs):
         raise ValueError("preprocess needs at least one spectrum. Received: an empty list")
     waves = [s.heliocentric_wavelengths() for s in spectra]
     names = [s.path if s.source == "COADD" else f"{s.path}[{s.source}]" for s in spectra]
-    blue = ([w[0] for w in waves], [s.blue.flux for s in spectra], [s.blue.masked for s in spectra],
-            [s.blue.ivar for s in spectra])
-    red = ([w[1] for w in waves], [s.red.flux for s in spectra], [s.red.masked for s in spectra],
-           [s.red.ivar for s in spectra])
+    blue = ([w[0] for w in waves], [s.blue.flux for s in spectra], [s.blue.masked for s in spectra])
+    red = ([w[1] for w in waves], [s.red.flux for s in spectra], [s.red.masked for s in spectra])
+    if noise:
+        blue, red = blue + ([s.blue.ivar for s in spectra],), red + ([s.red.ivar for s in spectra],)
     return preprocess_arrays(blue, red, rv=rv, names=names, **continuum_kwargs)

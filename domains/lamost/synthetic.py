@@ -353,11 +353,15 @@ class SyntheticSpectra:
         """(n, len(names)) of the named labels."""
         return np.stack([self.labels[:, ALL_LABELS.index(name)] for name in names], axis=1)
 
-    def preprocess(self, rv_error=0.0, seed=0):
-        """RRNet's preprocessing (`preprocess_arrays`) with the known RV, optionally off by N(0, rv_error) km/s."""
+    def preprocess(self, rv_error=0.0, seed=0, noise=False):
+        """RRNet's preprocessing (`preprocess_arrays`) with the known RV, optionally off by N(0, rv_error) km/s.
+
+        With `noise`, the IVAR is resampled too (`Preprocessed.noise`, for `noise_input` models).
+        """
         rv = self.rv + np.random.default_rng(seed).normal(0.0, rv_error, len(self.rv)) if rv_error else self.rv
-        return preprocess_arrays((self.blue["wavelength"], self.blue["flux"], self.blue["masked"], self.blue["ivar"]),
-                                 (self.red["wavelength"], self.red["flux"], self.red["masked"], self.red["ivar"]), rv=rv,
+        extra = lambda arm: (arm["ivar"],) if noise else ()  # noqa: E731
+        return preprocess_arrays((self.blue["wavelength"], self.blue["flux"], self.blue["masked"]) + extra(self.blue),
+                                 (self.red["wavelength"], self.red["flux"], self.red["masked"]) + extra(self.red), rv=rv,
                                  names=[f"synthetic {i}" for i in range(len(self.rv))])
 
 
@@ -439,7 +443,7 @@ def make_dataset(n, labels=STELLAR_LABELS, seed=0, chunk=512, noise=False, **kwa
         if np.ndim(extra.get("snr")) == 1:
             extra["snr"] = np.asarray(extra["snr"])[start:start + size]
         batch = make_spectra(size, seed=seed * 100_003 + i, **extra)
-        xs.append(batch.preprocess().model_input(noise=noise))
+        xs.append(batch.preprocess(noise=noise).model_input(noise=noise))
         ys.append(batch.label_values(list(labels)))
         snrs.append(batch.snr)
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(snrs)

@@ -54,7 +54,7 @@ class OODScoreTest(TestCase):
         path = pathlib.Path(self.get_temp_dir()) / "ood.npz"
         ood.save(path)
         loaded = OODScore.load(path)
-        self.assertAllClose(loaded.score(self.model, train[:5]), ood.score(self.model, train[:5]), rtol=1e-4)
+        self.assertAllClose(loaded.score(self.model, train[:5]), ood.score(self.model, train[:5]), rtol=1e-6)
         self.assertAllClose(loaded.threshold, ood.threshold)
         ensemble = GaussianEnsemble([self.model, self.model])
         both = OODScore.fit(ensemble, train)

@@ -102,7 +102,8 @@ class PreprocessingTest(TestCase):
         batch = make_spectra(3, seed=2, snr=np.array([10.0, 40.0, 40.0]), bad_pixel_rate=0.0)
         batch.blue["ivar"][2] *= 4.0                  # a quarter of the variance: half the σ
         batch.red["ivar"][2] *= 4.0
-        pre = batch.preprocess()
+        self.assertIsNone(batch.preprocess().noise)     # only asked for: a second resampling
+        pre = batch.preprocess(noise=True)
         blue = np.median(pre.noise[:, :PIXELS_PER_ARM], axis=1)
         # The generator's IVAR is photon noise: σ / continuum ≈ 1 / S/N at the continuum (a bit above in lines).
         self.assertTrue(0.9 < blue[0] * 10.0 < 1.3 and 0.9 < blue[1] * 40.0 < 1.3)
@@ -114,7 +115,7 @@ class PreprocessingTest(TestCase):
 
     def test_real_files_carry_their_ivar_and_noise_needs_it(self):
         spectra = [read_mrs(path) for path in mrs_files()[:2]]
-        pre = preprocess(spectra)
+        pre = preprocess(spectra, noise=True)
         self.assertEqual(pre.noise.shape, (2, NUM_PIXELS))
         self.assertTrue(np.all(pre.noise[pre.good] > 0))
         bare = preprocess_arrays(*[(BLUE_GRID, np.ones((1, PIXELS_PER_ARM)), np.zeros((1, PIXELS_PER_ARM), bool)),
