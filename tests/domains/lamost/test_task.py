@@ -37,6 +37,24 @@ class RRNetTaskTest(TestCase):
                          (RRNet, 30, 256, ("model", "preset")))
         self.assertNotIn("preset", [option.name for option in task.options])
 
+    def test_noise_input_lines_and_ood_options_reach_the_model_data_and_flag(self):
+        from domains.lamost.ood import OODScore
+        from domains.lamost.task import _ood, synthetic_data
+
+        task = get_task("lamost.rrnet")
+        options = task.resolve_options({"noise_input": True, "lines": "ges", "n_train": 3, "n_val": 2, "n_test": 2,
+                                        "mode": "raw", "hidden_units": [8]})
+        train, val, test = synthetic_data(options, seed=0)
+        self.assertEqual((train[0].shape, test[0].shape), ((3, 7200, 3), (2, 7200, 3)))
+        self.assertTrue(np.all(train[0][..., 2][train[0][..., 1] > 0] > 0))   # σ on every good pixel
+        self.assertTrue(task._build(RRNet, options).noise_input)
+        illustrative = synthetic_data(dict(options, noise_input=False, lines="illustrative"), seed=0, splits=("test",))[0]
+        self.assertEqual(illustrative[0].shape, (2, 7200, 2))
+        self.assertFalse(np.allclose(illustrative[0][..., 0], test[0][..., 0], atol=0.02))   # another line model
+        self.assertIsNone(_ood("none", DEFAULT_PRESET))
+        self.assertIsNone(_ood("auto", None))                 # no shipped score for a --model
+        self.assertIsInstance(_ood("auto", DEFAULT_PRESET), OODScore)
+
     def test_demo_scores_the_preset_on_held_out_and_real_spectra_then_trains(self):
         output = pathlib.Path(self.get_temp_dir())
         rows = get_task("lamost.rrnet").demo(RunConfig(output_dir=output, verbose=0))   # smoke mode (conftest)
