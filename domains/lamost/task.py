@@ -7,12 +7,14 @@
     resuite evaluate lamost.rrnet --preset rrnet_synthetic --option n_test=1000   # the preset's stored score
     resuite predict lamost.rrnet --model runs/rrnet/best.keras med-58625-TD192102N424113K01_sp12-076.fits.gz
     resuite predict lamost.rrnet --preset rrnet_synthetic med-58625-TD192102N424113K01_sp12-076.fits.gz
+    resuite train lamost.rrnet --output runs/noise --option noise_input=true --option lines=ges   # σ from IVAR, physical lines
 
 Training and test spectra are SYNTHETIC (`domains.lamost.data.synthetic_splits`): no labelled
 LAMOST spectra can be had offline. `predict` reads real MRS files (`domains.lamost.data.read_mrs`)
 and prints each label ± σ at each spectrum's radial velocity, measured from its two arms
 (`domains.lamost.rv`; `--option rv=...` gives it instead, km/s, e.g. the catalogue's `rv_ku0`),
-with a flag for a spectrum below the S/N floor (`--option snr_floor=5`) or whose arms disagree. `evaluate` and `train`
+with a flag for a spectrum below the S/N floor (`--option snr_floor=5`), whose arms disagree, or (with
+`--preset rrnet_synthetic`, or `--option ood=FILE`) unlike the training spectra (`domains.lamost.ood`). `evaluate` and `train`
 also predict real files (the five DR7 files shipped in the package, `domains.lamost.data.SPECTRA_DIR`,
 or `--option real_files=FOLDER`) and compare the scatter of the repeated epochs of one star with
 the predicted σ. `--model` takes a saved RRNet or StarNet `.keras`, or an ensemble folder.
