@@ -233,10 +233,13 @@ def export_model(model, output_dir, format, input_shape=None, task=None, source=
     options = _tflite_options(quantize) if format == "tflite" else {}
     try:
         network.export(str(target), format=keras_format, verbose=False, input_signature=signature, **options)
-        if quantize and format in ("onnx", "openvino"):
-            _quantize_file(format, quantize, target)
     except Exception as error:  # noqa: BLE001 - a converter's own failure, reported as the format's refusal
-        _refuse(network, format, "the converter failed" + (f" to quantise ({quantize})" if quantize else ""), error)
+        _refuse(network, format, "the converter failed", error)
+    if quantize and format in ("onnx", "openvino"):
+        try:
+            _quantize_file(format, quantize, target)
+        except Exception as error:  # noqa: BLE001 - the quantiser's failure, reported as the format's refusal
+            _refuse(network, format, f"the {quantize} quantisation failed", error)
 
     x = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
     expected = [np.asarray(y) for y in keras.tree.flatten(network(x, training=False))]
