@@ -30,7 +30,7 @@ Example:
 import numpy as np
 from domains.lamost import lines
 ges = lines.read_turbospectrum(lines.LINE_LIST)
-ges.wavelength.size, ges.species[:3]                  # (…, array(['C', 'C', 'C']))
+ges.wavelength.size, ges.species[:3]                  # 10128, ['Li' 'Li' 'Li']
 x = np.linspace(-1.0, 1.0, 201)
 profile = lines.voigt(x, sigma=0.02, gamma=0.01)      # Å⁻¹, area 1
 ```
