@@ -445,6 +445,9 @@ def add_arguments(parser):
 def rows(args, names, repeats=3, kernels=("default",), **config):
     """`same_run` for each model after `add_arguments`: what a domain benchmark prints beside its own rows.
 
+    With a clone among `args.official`, the official code and ours are timed alternately in fresh
+    processes (ratio included); without, only the stored official figure, labelled, is returned.
+
     Args:
         args: argparse.Namespace with `official`, `torch_python`, `official_rounds`.
         names: models of `MODELS`.
@@ -455,8 +458,9 @@ def rows(args, names, repeats=3, kernels=("default",), **config):
     found = []
     for name in names:
         clone = find_clone(name, args.official)
+        # No clone: the stored figure only; the calling benchmark times ours its own way.
         found += same_run(name, clone, args.torch_python if clone else None, rounds=args.official_rounds,
-                          repeats=repeats, kernels=kernels, config=config_of(name, **config))
+                          repeats=repeats, kernels=kernels if clone else (), config=config_of(name, **config))
     return found
 
 

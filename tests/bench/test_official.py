@@ -84,3 +84,15 @@ class SameRunTest(TestCase):
         self.assertEqual(official.find_clone("disgan", paths), f"{root}/DISGAN")
         self.assertIsNone(official.find_clone("fusionactnet", paths))
         self.assertEqual(official.config_of("apnet", frames=20, batch=3), {"frames": 20, "weight_norm": "folded"})
+
+
+def test_rows_without_a_clone_time_nothing_and_give_the_stored_figure():
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    official.add_arguments(parser)
+    args = parser.parse_args([])
+    rows = official.rows(args, ["disgan", "apnet"])
+    assert [(row["side"], row["seconds"], row["ratio"]) for row in rows] == [("official", None, None)] * 2
+    assert rows[0]["note"] == f"9.2 s {official.STORED}"
+    assert rows[1]["note"] == "not timed (no --official clone and --torch-python)"  # folded: no stored figure
