@@ -9,7 +9,9 @@ of the paper. CLI tasks: `har.fusionactnet`, `har.resnet1d`.
 
 Modules: `data` (readers, `load_har`, `load_uea`, `fit_length`), `tfds` (builders), `model`
 (FusionActNet, its experts and gate), `grouping` (the experts' groups of a set that names none,
-chosen on the training split, or one expert), `training` (the two-stage recipe), `evaluation`
+chosen on the training split, or one expert), `training` (the two-stage recipe; label smoothing,
+cosine schedule), `augment` (rotation of the 3-axis sensors together, scaling, jitter, time warp),
+`crossval` (leave-subjects-out folds of the training subjects, for choosing a recipe), `evaluation`
 (report: windows and voted recordings, beside a random forest and chance),
 `presets` (the shipped `fusionactnet_basicmotions`), `task` (CLI). `har.resnet1d` trains core's
 `Classifier`.

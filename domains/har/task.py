@@ -20,6 +20,7 @@ it) cuts long series into windows instead, and the report votes them per series.
 
 import pathlib
 
+import keras
 import numpy as np
 
 from core.backbones import ResNetBackbone
@@ -30,15 +31,17 @@ from core.registry import Option, RunConfig, TaskRunner, register_task
 from core.smoke import budget
 from core.tasks import Classifier
 from core.training import fit, set_seed
+from domains.har.augment import Augmentation, sensor_triplets
 from domains.har.data import RESIZE_METHODS, fit_length, load_har, load_uea_series, validate_windows
 from domains.har.data.lengths import describe_lengths
 from domains.har.data.watch import WATCH_SAMPLING_RATE_HZ
-from domains.har.data.windows import cut_windows, vote
+from domains.har.data.windows import VOTES, cut_windows, vote
 from domains.har.evaluation import as_probabilities, report
 from domains.har.grouping import choose_grouping
 from domains.har.model import EXPERT_FILTERS, GATE_STAGES, FusionActNet
 from domains.har.presets import RECIPES
-from domains.har.training import BATCH_SIZE, FUSION_EPOCHS, train_fusionactnet
+from domains.har.training import (BATCH_SIZE, FUSION_EPOCHS, SCHEDULES, SmoothedSparseCrossentropy, stage_rate,
+                                  train_fusionactnet, train_stream)
 
 # The static (postural) activities of each supported data set; the rest are dynamic.
 STATIC_CLASSES = {
@@ -65,6 +68,50 @@ LENGTH_OPTIONS = (
     Option("vote", bool, False, "predict: cut each series into the model's windows (every step_seconds, default "
                                 "half a window) and add one row per series with its windows' mean probability"),
 )
+# How the training windows are varied and scored (domains.har.augment; both tasks).
+TRAINING_OPTIONS = (
+    Option("rotation_degrees", float, 0.0, "augmentation: rotate every 3-axis sensor (accelerometer and gyroscope "
+                                           "together) by a random angle up to this, about a random axis; 0: none"),
+    Option("scale", float, 0.0, "augmentation: multiply each channel by a factor drawn from N(1, scale); 0: none"),
+    Option("jitter", float, 0.0, "augmentation: Gaussian noise of this many channel standard deviations; 0: none"),
+    Option("time_warp", float, 0.0, "augmentation: replay each window at a random speed within 1 +- this; 0: none"),
+    Option("label_smoothing", float, 0.0, "label smoothing of the cross-entropy (every stage); 0: none"),
+    Option("schedule", str, "constant", "learning rate: constant, or cosine decay to 0 over each stage",
+           choices=SCHEDULES),
+    Option("vote_method", str, "mean", "how a recording's windows vote: mean probability or mean log-probability",
+           choices=VOTES),
+)
+
+
+def augmentation_from(options, data):
+    """The `Augmentation` the run's options ask for, on `data`'s 3-axis sensors and channel scales.
+
+    Args:
+        options: dict. The task's resolved options (`rotation_degrees`, `scale`, `jitter`, `time_warp`).
+        data: domains.har.data.HARData. Its `channel_names` give the sensors, its training windows the
+            channels' standard deviations (for `jitter`).
+
+    Returns:
+        `domains.har.augment.Augmentation` (`.enabled` False when every strength is 0).
+
+    Example:
+    ```python
+    augmentation_from({"rotation_degrees": 30, "scale": 0, "jitter": 0, "time_warp": 0}, load_har("watch")).describe()
+    ```
+    """
+    triplets = sensor_triplets(data.channel_names)
+    if options["rotation_degrees"] and not triplets:
+        raise ValueError(f"rotation_degrees needs 3-axis sensors (channels named <sensor>_x, _y, _z). Received: "
+                         f"channels {list(data.channel_names)} of {data.name}")
+    return Augmentation(options["rotation_degrees"], options["scale"], options["jitter"], options["time_warp"],
+                        triplets=triplets, channel_std=data.x_train.std(axis=(0, 1)))
+
+
+def _training_summary(options, data):
+    keys = ("label_smoothing", "schedule", "vote_method")
+    return {"augmentation": augmentation_from(options, data).describe(), **{key: options[key] for key in keys}}
+
+
 # The sets that are cut into windows unless --option window_seconds=0 says otherwise.
 WINDOWED_BY_DEFAULT = ("watch",)
 KNOWN_RATES = {"watch": WATCH_SAMPLING_RATE_HZ, "basicmotions": 10.0}
@@ -175,14 +222,16 @@ class _HARTask(TaskRunner):
         with config.scope():
             model, configured = self.build_model(data, config)
             history = self.train_model(model, data, config)
-        results = {**_data_summary(data), **configured, "best_model": str(config.output_dir / "best.keras")}
+        results = {**_data_summary(data), **configured, **_training_summary(config.options, data),
+                   "best_model": str(config.output_dir / "best.keras")}
         if history is not None and history.history.get("val_loss"):
             best = int(np.argmin(history.history["val_loss"]))
             results.update({"best_epoch": best + 1, "best_val_loss": float(history.history["val_loss"][best])})
             if "val_accuracy" in history.history:
                 results["best_val_accuracy"] = float(history.history["val_accuracy"][best])
         # The test score of the model chosen on validation (nothing here is chosen on it).
-        return {**report(model, data, config.output_dir, f"{self.name} trained {config.epochs} epochs"), **results}
+        return {**report(model, data, config.output_dir, f"{self.name} trained {config.epochs} epochs",
+                         vote_method=config.options["vote_method"]), **results}
 
     def _checked_model(self, config):
         """The `--preset` or `--model` to run, and the data it was trained for (`_load` at its window)."""
@@ -203,8 +252,8 @@ class _HARTask(TaskRunner):
     def evaluate(self, config):
         model, data = self._checked_model(config)
         source = f"preset {config.preset}" if config.preset else str(config.model_path)
-        return {**report(model, data, config.output_dir, f"{self.name}: {source} on {data.name} test"),
-                **_data_summary(data)}
+        return {**report(model, data, config.output_dir, f"{self.name}: {source} on {data.name} test",
+                         vote_method=config.options["vote_method"]), **_data_summary(data)}
 
     def predict(self, config, inputs):
         model = self.load_model(config)
@@ -257,7 +306,7 @@ class _HARTask(TaskRunner):
             for i, p in enumerate(probabilities):
                 rows.append({"file": str(path), "series": int(recording[i]), "window": int(np.sum(recording[:i] == recording[i])),
                              "prediction": name(int(np.argmax(p))), "score": f"{float(np.max(p)):.4f}"})
-            for r, mean in zip(*vote(probabilities, recording)):
+            for r, mean in zip(*vote(probabilities, recording, config.options["vote_method"])):
                 rows.append({"file": str(path), "series": int(r), "window": "vote",
                              "prediction": name(int(np.argmax(mean))), "score": f"{float(np.max(mean)):.4f}"})
         return rows
@@ -304,6 +353,7 @@ class FusionActNetTask(_HARTask):
         Option("width", float, 1.0, "multiplier of every expert and gate width (1: the paper's 7.6M parameters "
                                     "on UCI HAR; smaller for small sets)"),
         *LENGTH_OPTIONS,
+        *TRAINING_OPTIONS,
     )
 
     def build_model(self, data, config):
@@ -336,7 +386,8 @@ class FusionActNetTask(_HARTask):
             batch_size=config.batch_size,
             expert_learning_rate=config.options["expert_learning_rate"],
             fusion_learning_rate=config.options["fusion_learning_rate"],
-            seed=config.seed, verbose=config.verbose,
+            seed=config.seed, verbose=config.verbose, augmentation=augmentation_from(config.options, data),
+            label_smoothing=config.options["label_smoothing"], schedule=config.options["schedule"],
         )
 
     def demo(self, config):
@@ -372,7 +423,7 @@ class ResNet1DTask(_HARTask):
     description = "Baseline: core ResNet-18 (rank 1, simple stem) classifier"
     model_class = Classifier
     inputs = ("data", "dataset", "model")  # no preset shipped
-    options = (Option("depth", int, 18, "ResNet depth", choices=tuple(RESNET_SPECS)), *LENGTH_OPTIONS)
+    options = (Option("depth", int, 18, "ResNet depth", choices=tuple(RESNET_SPECS)), *LENGTH_OPTIONS, *TRAINING_OPTIONS)
 
     def build_model(self, data, config):
         backbone = ResNetBackbone(rank=1, depth=config.options["depth"], input_channels=data.num_channels,
@@ -380,9 +431,16 @@ class ResNet1DTask(_HARTask):
         return Classifier(backbone, num_classes=data.num_classes, class_names=data.class_names), {}
 
     def train_model(self, model, data, config):
-        model.compile()
-        batch_size = config.batch_size
-        validation = from_arrays(data.x_val, data.y_val, batch_size=batch_size, training=False)
-        return fit(model, from_arrays(data.x_train, data.y_train, batch_size=batch_size, training=True, seed=config.seed),
+        options, batch_size = config.options, config.batch_size
+        steps = -(-len(data.x_train) // batch_size)
+        # Classifier's own optimizer (AdamW 1e-3) unless a schedule is asked for.
+        optimizer = ("auto" if options["schedule"] == "constant"
+                     else keras.optimizers.AdamW(stage_rate(1e-3, options["schedule"], config.epochs, steps), weight_decay=1e-4))
+        model.compile(optimizer=optimizer, loss=(SmoothedSparseCrossentropy(options["label_smoothing"], from_logits=True)
+                                                 if options["label_smoothing"] else "auto"))
+        validation = (from_arrays(data.x_val, data.y_val, batch_size=batch_size, training=False) if len(data.x_val)
+                      else None)
+        return fit(model, train_stream(data.x_train, data.y_train, batch_size, config.seed,
+                                        augmentation_from(options, data)),
                    epochs=config.epochs, output_dir=config.output_dir, validation_data=validation, seed=config.seed,
                    verbose=config.verbose, restore_best=True)

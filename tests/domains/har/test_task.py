@@ -255,3 +255,41 @@ class WindowedTaskTest(TestCase):
         mean = model.predict(windows, verbose=0).reshape(2, 3, -1).mean(axis=1)
         self.assertEqual([row[3] for row in rows[-2:]], [model.class_names[i] for i in mean.argmax(axis=1)])
         self.assertAllClose([float(row[4]) for row in rows[-2:]], mean.max(axis=1), atol=1e-4)
+
+
+class TrainingOptionsTest(TestCase):
+    def test_augmentation_options_reach_the_recipe_and_the_results(self):
+        from domains.har.task import augmentation_from
+
+        tmp_path = pathlib.Path(self.get_temp_dir())
+        write_watch(tmp_path / "watch")
+        out = tmp_path / "fa"
+        options = ["--option", "rotation_degrees=20", "--option", "scale=0.1", "--option", "jitter=0.05",
+                   "--option", "time_warp=0.1", "--option", "label_smoothing=0.1", "--option", "schedule=cosine",
+                   "--option", "vote_method=log"]
+        self.assertEqual(cli.main(["train", "har.fusionactnet", "--dataset", "watch", "--data", str(tmp_path / "watch"),
+                                   "--option", "window_seconds=1", "--output", str(out), *options, *TINY]), 0)
+        results = json.loads((out / "train_results.json").read_text())
+        self.assertEqual(results["augmentation"], "rotation ±20° of 2 3-axis sensors together, scale N(1, 0.1) per "
+                                                  "channel, jitter 0.05 channel std, time warp ±0.1")
+        self.assertEqual((results["label_smoothing"], results["schedule"], results["vote_method"]), (0.1, "cosine", "log"))
+        self.assertIn("log-probability", results["details"]["voting"])
+        # evaluate votes the same way when asked, and so repeats train's scores.
+        self.assertEqual(cli.main(["evaluate", "har.fusionactnet", "--model", str(out / "best.keras"), "--dataset",
+                                   "watch", "--data", str(tmp_path / "watch"), "--option", "vote_method=log",
+                                   "--output", str(tmp_path / "e"), "--verbose", "0"]), 0)
+        evaluated = json.loads((tmp_path / "e" / "evaluate_results.json").read_text())
+        self.assertEqual(evaluated["metrics"], results["metrics"])
+
+        data = _load(RunConfig(output_dir=tmp_path, dataset="watch", data=str(tmp_path / "watch"),
+                               options=FusionActNetTask.resolve_options({"window_seconds": 1})))
+        augmentation = augmentation_from({"rotation_degrees": 20, "scale": 0, "jitter": 0.1, "time_warp": 0}, data)
+        self.assertEqual(augmentation.triplets, ((0, 1, 2), (3, 4, 5)))
+        self.assertAllClose(augmentation.channel_std, data.x_train.std(axis=(0, 1)))
+
+    def test_rotation_of_a_set_without_3_axis_sensors_is_refused(self):
+        out = pathlib.Path(self.get_temp_dir())
+        code, error = _cli(["train", "har.resnet1d", "--data", str(UEA / "GaitUnivariate"), "--option",
+                            "rotation_degrees=30", "--output", str(out), "--epochs", "1", "--verbose", "0"])
+        self.assertEqual(code, 1)
+        self.assertIn("rotation_degrees needs 3-axis sensors", error)
