@@ -35,6 +35,7 @@ EPILOG = """examples:
   TF_CONFIG='{"cluster": ...}' resuite train TASK --strategy multi_worker   # on each machine
   resuite evaluate har.fusionactnet --model runs/har/best.keras
   resuite export mri.disgan --preset disgan_mni_small --format onnx --output exported/disgan
+  resuite export lamost.rrnet --preset rrnet_synthetic --format onnx --quantize int8 --output exported/rrnet_int8
   resuite demo --output runs/demo
 
 Sample data: RESUITE_DATA_DIR sets the cache folder. Your own data sets: --data PATH.
@@ -171,6 +172,9 @@ def build_parser(task_help=None):
     export.add_argument("--input-shape", default=None, metavar="N,D,...",
                         help="shape of the check input, e.g. 1,32,32,32,1 (default: batch 1, free axes 32)")
     export.add_argument("--seed", type=int, default=0, help="seed of the random check input (default: 0)")
+    export.add_argument("--quantize", choices=("int8", "float16"), default=None,
+                        help="lower precision, only when asked: int8 (onnx, tflite) or float16 (tflite, openvino); "
+                             "export.json records it and the output change against the float32 model")
 
     demo = commands.add_parser("demo", help="every registered task, briefly, on the real sample data")
     demo.add_argument("tasks", nargs="*", help="only these tasks (default: all)")
@@ -554,7 +558,7 @@ def _cmd_export(args):
         prepare(args.output)
         source = {"preset": args.preset} if args.preset else {"model": str(args.model)}
         return export.export_model(model, args.output, args.format, input_shape=shape, task=args.task,
-                                   source=source, seed=args.seed)
+                                   source=source, seed=args.seed, quantize=args.quantize)
 
     record = _guarded(args, command)
     if record is None:

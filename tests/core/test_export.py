@@ -213,3 +213,16 @@ class QuantizeTest(TestCase):
         record = export.export_model(self.model, self.get_temp_dir(), "savedmodel")
         self.assertIsNone(record["quantize"])
         self.assertLess(record["relative_difference"], 1e-5)
+
+
+def test_cli_quantizes_only_when_asked_and_records_it(tmp_path, capsys):
+    _skip_without("onnx")
+    out = tmp_path / "har_int8"
+    assert cli.main(["export", "har.fusionactnet", "--preset", "fusionactnet_basicmotions", "--format", "onnx",
+                     "--quantize", "int8", "--output", str(out)]) == 0
+    record = json.loads((out / "export.json").read_text())
+    assert record["quantize"] == "int8" and record["source"] == {"preset": "fusionactnet_basicmotions"}
+    assert 0 < record["max_abs_difference"] < 0.05  # class probabilities: int8 moves them by less than 5 points
+    assert cli.main(["export", "har.fusionactnet", "--preset", "fusionactnet_basicmotions", "--format", "openvino",
+                     "--quantize", "int8", "--output", str(tmp_path / "refused")]) == 1
+    assert "int8" in capsys.readouterr().err and not (tmp_path / "refused").exists()
