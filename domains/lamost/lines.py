@@ -315,13 +315,6 @@ def read_line_list(threshold=CUT_THRESHOLD):
     return read_turbospectrum(mrs_line_list(threshold))
 
 
-def __getattr__(name):
-    # `LINE_LIST`, the path of the cut list, as when it shipped in linedata/ (resolved, so fetched, on access).
-    if name == "LINE_LIST":
-        return mrs_line_list()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def read_partition_table(path=None):
     """Irwin's partition-function polynomials: {(Z, ion): (ionisation energy to reach it [eV], coefficients)}.
 

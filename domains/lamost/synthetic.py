@@ -229,7 +229,7 @@ class _PhysicalLineModel:
         from domains.lamost import lines as physics
 
         self.physics = physics
-        every = physics.read_turbospectrum(physics.LINE_LIST)
+        every = physics.read_line_list()
         halpha = physics.LineList(**{name: np.array([value]) for name, value in dict(
             physics.H_ALPHA, z=1, ion=1).items()})
         every = physics.LineList(**{field: np.concatenate([getattr(every, field), getattr(halpha, field)])

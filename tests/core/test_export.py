@@ -215,14 +215,15 @@ class QuantizeTest(TestCase):
         self.assertLess(record["relative_difference"], 1e-5)
 
 
-def test_cli_quantizes_only_when_asked_and_records_it(tmp_path, capsys):
-    _skip_without("onnx")
-    out = tmp_path / "har_int8"
-    assert cli.main(["export", "har.fusionactnet", "--preset", "fusionactnet_basicmotions", "--format", "onnx",
-                     "--quantize", "int8", "--output", str(out)]) == 0
-    record = json.loads((out / "export.json").read_text())
-    assert record["quantize"] == "int8" and record["source"] == {"preset": "fusionactnet_basicmotions"}
-    assert 0 < record["max_abs_difference"] < 0.05  # class probabilities: int8 moves them by less than 5 points
-    assert cli.main(["export", "har.fusionactnet", "--preset", "fusionactnet_basicmotions", "--format", "openvino",
-                     "--quantize", "int8", "--output", str(tmp_path / "refused")]) == 1
-    assert "int8" in capsys.readouterr().err and not (tmp_path / "refused").exists()
+def test_cli_passes_quantize_only_when_asked(tmp_path, monkeypatch):
+    # The quantisation itself is tested on a tiny model above (QuantizeTest); here, the flag's path.
+    calls = []
+    monkeypatch.setattr(export, "export_model", lambda *args, **kwargs: calls.append(kwargs) or
+                        {"artifact": "model.onnx", "check_input_shape": [1, 8]})
+    for extra, expected in (([], None), (["--quantize", "int8"], "int8"), (["--quantize", "float16"], "float16")):
+        assert cli.main(["export", "har.fusionactnet", "--preset", "fusionactnet_basicmotions", "--format", "onnx",
+                         *extra, "--output", str(tmp_path / "out")]) == 0
+        assert calls.pop()["quantize"] == expected
+    with pytest.raises(SystemExit):
+        cli.main(["export", "har.fusionactnet", "--preset", "fusionactnet_basicmotions", "--format", "onnx",
+                  "--quantize", "int4", "--output", str(tmp_path / "out")])
