@@ -78,8 +78,10 @@ STORED_CURVE = pathlib.Path(__file__).resolve().parents[3] / "domains" / "speech
 class OverfitLargeTest(TestCase):
     def test_one_utterance_follows_the_stored_curve_to_step_2000(self):
         # The stored run's rate is constant until its decay starts, so the same recipe stopped at step 2,000
-        # repeats its first 2,000 steps (about 4 min on the 2 cores); it must land on the stored row there
-        # within these tolerances (run to run, oneDNN's summation order may differ on another CPU).
+        # repeats its first 2,000 steps (about 5 min on the loaded 2 cores) and must land near the stored row.
+        # Runs are not bit-identical (oneDNN's threaded sums; step 1 is): a rerun under pytest differed from the
+        # stored row by 0.01 in PESQ, 0.005 in STOI, 0.6 Hz in F0 RMSE, 0.33 dB in level, 0.05 rad in the IP
+        # and IAF losses, 0.03 in GD; the tolerances are about twice that (PESQ's and F0's wider).
         sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[3] / "scripts"))
         import speech_overfit
 
@@ -94,8 +96,8 @@ class OverfitLargeTest(TestCase):
                                      "--output", self.get_temp_dir()])
         last = curve[-1]
         self.assertEqual(last["step"], step)
-        tolerances = {"pesq": 0.2, "stoi": 0.02, "f0_rmse_hz": 1.5, "level_db": 0.3, "instantaneous_phase": 0.05,
-                      "group_delay": 0.05, "instantaneous_frequency": 0.05}
+        tolerances = {"pesq": 0.2, "stoi": 0.02, "f0_rmse_hz": 1.5, "level_db": 0.7, "instantaneous_phase": 0.1,
+                      "group_delay": 0.06, "instantaneous_frequency": 0.1}
         for key, tolerance in tolerances.items():
             self.assertAllClose(last[key], expected[key], atol=tolerance, msg=key)
         # the pipeline has left the random-phase values and found the pitch by then
