@@ -232,6 +232,8 @@ class ResidualBlock(keras.layers.Layer):
     def call(self, inputs):
         x = apply_chain(self.pre_act, inputs)
         branch = apply_chain(self.branch, x)
+        if self.rank == 3 and self.se_ratio and self.preactivation:
+            _refuse_onednn_crash(self.name, inputs.shape, branch.shape)
         shortcut = apply_chain(self.shortcut_layers, x if self.preactivation else inputs)
         outputs = branch + shortcut
         return outputs if self.post_act is None else self.post_act(outputs)
@@ -261,6 +263,31 @@ class ResidualBlock(keras.layers.Layer):
             "zero_init_residual": self.zero_init_residual,
             "kernel_initializer": self.kernel_initializer,
         }
+
+
+def onednn_enabled():
+    """Whether TensorFlow runs its oneDNN CPU kernels in this process (False on another backend).
+
+    TensorFlow reads `TF_ENABLE_ONEDNN_OPTS` when it starts; by default it turns them on only on
+    CPUs with AVX-512.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return False
+    from tensorflow.python.util import _pywrap_util_port
+
+    return bool(_pywrap_util_port.IsMklEnabled())
+
+
+def _refuse_onednn_crash(name, input_shape, branch_shape):
+    # TF 2.21's oneDNN kernels crash the process (SIGSEGV) on a 3-D convolution whose output is
+    # 2×2×2, multiplied by a broadcast per-channel gate and added to another tensor: the tail of a
+    # pre-activation block with squeeze-excitation. Reproduction: scripts/onednn_crash.py.
+    if tuple(branch_shape[1:4]) == (2, 2, 2) and onednn_enabled():
+        raise ValueError(
+            f"{name}: a 3-D pre-activation block with squeeze-excitation whose output is 2×2×2 crashes "
+            "TensorFlow 2.21's oneDNN kernels (scripts/onednn_crash.py). Use an input of at least 5 voxels "
+            "per axis for this stride, or start the process with TF_ENABLE_ONEDNN_OPTS=0. "
+            f"Received: input_shape={tuple(input_shape)}")
 
 
 def _strided_output_shape(input_shape, strides, channels):

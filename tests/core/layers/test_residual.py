@@ -1,6 +1,11 @@
+import importlib.util
+import pathlib
+from unittest import mock
+
 import numpy as np
 from absl.testing import parameterized
 
+from core.layers import residual
 from core.layers.regularization import SqueezeExcitation, StochasticDepth
 from core.layers.residual import InvertedResidualBlock, ResidualBlock
 from core.testing import TestCase
@@ -16,7 +21,7 @@ class ResidualBlockTest(TestCase):
     @parameterized.named_parameters(
         ("rank1_basic", 1, "basic", {}, (2, 16, 5), (2, 8, 8)),
         ("rank2_bottleneck", 2, "bottleneck", {}, (2, 8, 8, 3), (2, 4, 4, 32)),
-        # 8³, not 4³: a 4³ input with this block segfaults inside oneDNN (TF 2.21, CPU) at predict.
+        # 8³, not 4³: a 2³ output of this block crashes oneDNN (TF 2.21): refused (OneDNNCrashGuardTest).
         ("rank3_basic_se_preact", 3, "basic", {"se_ratio": 0.25, "preactivation": True}, (1, 8, 8, 8, 2), (1, 4, 4, 4, 8)),
         ("rank2_resnet_d_drop_path", 2, "basic", {"avg_down": True, "drop_path_rate": 0.2}, (2, 6, 6, 3), (2, 3, 3, 8)),
     )
@@ -148,3 +153,28 @@ class RegularizationTest(TestCase):
         self.assertAlmostEqual(float(y.mean()), 1.0, delta=0.03)
         with self.assertRaisesRegex(ValueError, "rate"):
             StochasticDepth(rate=1.0)
+
+
+class OneDNNCrashGuardTest(TestCase):
+    """TF 2.21's oneDNN kernels crash on a 3-D pre-activation SE block with a 2×2×2 output (scripts/onednn_crash.py)."""
+
+    def test_the_one_crashing_shape_is_refused_with_the_fix_named(self):
+        block = ResidualBlock(rank=3, filters=8, strides=2, se_ratio=0.25, preactivation=True)
+        with mock.patch.object(residual, "onednn_enabled", return_value=True):
+            with self.assertRaisesRegex(ValueError, r"TF_ENABLE_ONEDNN_OPTS=0.*Received: input_shape=\(1, 4, 4, 4, 2\)"):
+                block(_x(1, 4, 4, 4, 2))
+            # Larger outputs, blocks without the pattern, and the Eigen kernels are not refused.
+            self.assertEqual(tuple(block(_x(1, 6, 6, 6, 2)).shape), (1, 3, 3, 3, 8))
+            plain = ResidualBlock(rank=3, filters=8, strides=2, se_ratio=0.25)
+            self.assertEqual(tuple(plain(_x(1, 4, 4, 4, 2)).shape), (1, 2, 2, 2, 8))
+        with mock.patch.object(residual, "onednn_enabled", return_value=False):
+            self.assertEqual(tuple(block(_x(1, 4, 4, 4, 2)).shape), (1, 2, 2, 2, 8))
+
+    def test_the_reproduction_runs_where_the_guard_lets_it(self):
+        # In fresh processes: the pattern at 3³ output runs with oneDNN on, at 2³ with it off.
+        script = pathlib.Path(__file__).resolve().parents[3] / "scripts" / "onednn_crash.py"
+        spec = importlib.util.spec_from_file_location("onednn_crash", script)
+        crash = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(crash)
+        self.assertEqual(crash.run_child(5, onednn=True), 0)
+        self.assertEqual(crash.run_child(4, onednn=False), 0)
