@@ -425,6 +425,16 @@ def same_run(name, clone, torch_python, rounds=3, repeats=3, kernels=("default",
     return rows
 
 
+def models_and_kernels(parser, args):
+    """The comma-separated `args.models` and `args.kernels` as lists; an unknown name is a parser error."""
+    names = [n.strip() for n in args.models.split(",") if n.strip()]
+    kernels = [k.strip() for k in args.kernels.split(",") if k.strip()]
+    unknown = [n for n in names if n not in MODELS] + [k for k in kernels if k not in KERNELS]
+    if unknown:
+        parser.error(f"unknown model(s) or kernel setting(s) {unknown}")
+    return names, kernels
+
+
 def add_arguments(parser):
     """Add `--official PATH [PATH ...]`, `--torch-python PY` and `--official-rounds N` to a benchmark's parser.
 
@@ -493,11 +503,7 @@ def main(argv=None):
     if args.child:
         child(json.loads(args.child))
         return 0
-    names = [n.strip() for n in args.models.split(",") if n.strip()]
-    kernels = [k.strip() for k in args.kernels.split(",") if k.strip()]
-    unknown = [n for n in names if n not in MODELS] + [k for k in kernels if k not in KERNELS]
-    if unknown:
-        parser.error(f"unknown model(s) or kernel setting(s) {unknown}")
+    names, kernels = models_and_kernels(parser, args)
     from bench.common import environment_line, print_table
 
     print(environment_line())

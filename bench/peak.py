@@ -24,7 +24,6 @@ wait spinning for cores other jobs hold).
 import argparse
 import json
 import os
-import statistics
 import sys
 
 from bench import official
@@ -167,11 +166,7 @@ def main(argv=None):
     if args.child:
         peak_child(json.loads(args.child))
         return 0
-    names = [n.strip() for n in args.models.split(",") if n.strip()]
-    kernels = [k.strip() for k in args.kernels.split(",") if k.strip()]
-    unknown = [n for n in names if n not in official.MODELS] + [k for k in kernels if k not in official.KERNELS]
-    if unknown:
-        parser.error(f"unknown model(s) or kernel setting(s) {unknown}")
+    names, kernels = official.models_and_kernels(parser, args)
     from bench.common import environment_line, print_table
 
     print(environment_line())

@@ -85,20 +85,25 @@ class _Lookup:
         return self.table[x[:, 0, 0].astype(int)]
 
 
+def _windows_of_three_recordings():
+    """8 test windows of 3 recordings (labels 0, 1, 1), interleaved; window i carries i in its first value."""
+    train = _data()
+    recording = np.array([0, 1, 2, 0, 1, 2, 0, 1])
+    labels_of = np.array([0, 1, 1])
+    x_test = train.x_test[:8].copy()
+    x_test[:, 0, 0] = np.arange(8)
+    data = HARData(x_train=train.x_train, y_train=train.y_train, x_val=train.x_val, y_val=train.y_val,
+                   x_test=x_test, y_test=labels_of[recording], class_names=train.class_names,
+                   sampling_rate_hz=10.0, channel_names=train.channel_names, name="toy",
+                   recordings_test=recording)
+    return data, recording, labels_of
+
+
 class WindowedReportTest(TestCase):
     def test_recordings_are_scored_by_the_mean_vote_of_their_windows_for_the_model_and_the_forest(self):
-        train = _data()
-        # 8 test windows of 3 recordings, interleaved; window i carries i in its first value.
-        recording = np.array([0, 1, 2, 0, 1, 2, 0, 1])
-        labels_of = np.array([0, 1, 1])
+        data, recording, labels_of = _windows_of_three_recordings()
         table = [[0.6, 0.4, 0], [0.9, 0.1, 0], [0.8, 0.2, 0], [0.4, 0.6, 0], [0.2, 0.8, 0], [0.6, 0.4, 0],
                  [0.7, 0.3, 0], [0.3, 0.7, 0]]
-        x_test = np.repeat(train.x_test[:8], 1, axis=0).copy()
-        x_test[:, 0, 0] = np.arange(8)
-        data = HARData(x_train=train.x_train, y_train=train.y_train, x_val=train.x_val, y_val=train.y_val,
-                       x_test=x_test, y_test=labels_of[recording], class_names=train.class_names,
-                       sampling_rate_hz=10.0, channel_names=train.channel_names, name="toy",
-                       recordings_test=recording)
         out = pathlib.Path(self.get_temp_dir())
         result = report(_Lookup(table), data, out, "lookup", forest_trees=50)
         # Windows: recording 0 right 2 of 3, recording 1 right 2 of 3, recording 2 right 0 of 2.
@@ -121,18 +126,10 @@ class WindowedReportTest(TestCase):
         self.assertAllClose(as_probabilities(np.array([[0.2, 0.8]])), [[0.2, 0.8]])
 
     def test_recordings_vote_by_mean_log_probability_on_request(self):
-        train = _data()
-        recording = np.array([0, 1, 2, 0, 1, 2, 0, 1])
-        labels_of = np.array([0, 1, 1])
+        data, _, _ = _windows_of_three_recordings()
         # Recording 1: one confident window for class 0 against two unsure ones for class 1.
         table = [[0.6, 0.4, 0], [0.99, 0.01, 0], [0.8, 0.2, 0], [0.4, 0.6, 0], [0.2, 0.8, 0], [0.6, 0.4, 0],
                  [0.7, 0.3, 0], [0.3, 0.7, 0]]
-        x_test = train.x_test[:8].copy()
-        x_test[:, 0, 0] = np.arange(8)
-        data = HARData(x_train=train.x_train, y_train=train.y_train, x_val=train.x_val, y_val=train.y_val,
-                       x_test=x_test, y_test=labels_of[recording], class_names=train.class_names,
-                       sampling_rate_hz=10.0, channel_names=train.channel_names, name="toy",
-                       recordings_test=recording)
         out = pathlib.Path(self.get_temp_dir())
         mean = report(_Lookup(table), data, out / "mean", "lookup", forest_trees=20)
         log = report(_Lookup(table), data, out / "log", "lookup", forest_trees=20, vote_method="log")

@@ -5,7 +5,6 @@ import pathlib
 import sys
 
 import keras
-import numpy as np
 import pytest
 
 from core.data.audio import read_audio
