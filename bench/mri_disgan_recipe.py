@@ -44,7 +44,6 @@ def measure(name, minutes, seed=0):
     from core.data import samples
     from core.registry import RunConfig, get_task
     from domains.mri.disgan.evaluation import evaluate_volume
-    from domains.mri.disgan.training import template_split
     from domains.mri.io import load_volume
 
     task = get_task("mri.disgan")

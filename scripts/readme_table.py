@@ -76,7 +76,8 @@ def disgan(score):
 def disgan_degradations(score):
     """PSNR gain over tricubic per test set and low-resolution degradation (clean inputs)."""
     m, tricubic = score["metrics"], score["baselines"]["tricubic"]
-    degradations = {"nearest": ("", "every 2nd voxel"), "kspace": ("kspace_", "k-space truncation")}
+    degradations = {"nearest": ("", "every 2nd voxel"), "kspace": ("kspace_", "k-space truncation"),
+                    "block": ("block_", "2×2×2 block average"), "blur": ("blur_", "blur + decimation")}
     sets = [("", "the held-out MNI152 slab")] + [
         (sample.split(".", 1)[1] + "_", {"mri.colin27": "Colin27 with skull",
                                            "mri.colin27_brain": "Colin27 brain-extracted"}.get(sample, sample))
@@ -155,7 +156,10 @@ ROWS = (
         (("domains/har/presets/fusionactnet_basicmotions", "", har),)),
     Row("domains.mri", "DISGAN",
         "3-D MRI super-resolution that also denoises (RRDB generator, wavelet-informed 3-D UNet discriminator)",
-        (("domains/mri/disgan/presets/disgan_mni_psnr", " (PSNR-oriented; the demo's)", disgan_degradations),
+        (("domains/mri/disgan/presets/disgan_mni_psnr_mix4", " (PSNR-oriented; the default and the demo's)",
+          disgan_degradations),
+         ("domains/mri/disgan/presets/disgan_mni_psnr", " (PSNR-oriented, nearest and k-space LR; the previous default)",
+          disgan_degradations),
          ("domains/mri/disgan/presets/disgan_mni_small", " (older)", disgan))),
     Row("domains.mri", "SSIM regression (ResNet-18)",
         "reference-free motion-artefact quality: predict SSIM, classify into 3/5/10 bins",
