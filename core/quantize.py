@@ -10,6 +10,7 @@ the runtime (through `tf.numpy_function`, so that `model(x)`, `model.predict`, t
 own methods and `tf.function`s around it all reach the runtime), everything else is the network's.
 
 ```python
+# example: not run (a trained RRNet `model` and ONNX Runtime)
 record = export.export_model(model, "exported/rrnet-int8", "onnx", quantize="int8")
 runtime = ExportedRuntime(model, "exported/rrnet-int8")
 model.predict(x)     # the int8 runtime's outputs
@@ -31,6 +32,8 @@ class ExportedRuntime:
 
     Example:
     ```python
+    from core import export
+
     inputs = keras.Input((3,))
     network = keras.Model(inputs, keras.layers.Dense(2)(inputs))
     export.export_model(network, "/tmp/tiny", "savedmodel")
