@@ -7,6 +7,7 @@ import json
 import pathlib
 
 import numpy as np
+import pytest
 
 from core import cli
 from core.registry import RunConfig, get_task
@@ -55,7 +56,9 @@ class RRNetTaskTest(TestCase):
         self.assertIsNone(_ood("auto", None))                 # no shipped score for a --model
         self.assertIsInstance(_ood("auto", DEFAULT_PRESET), OODScore)
 
+    @pytest.mark.large
     def test_demo_scores_the_preset_on_held_out_and_real_spectra_then_trains(self):
+        # The template test runs every demo in smoke mode; this checks what this demo's row says.
         output = pathlib.Path(self.get_temp_dir())
         rows = get_task("lamost.rrnet").demo(RunConfig(output_dir=output, verbose=0))   # smoke mode (conftest)
         self.assertTrue(rows["result"].startswith(f"preset {DEFAULT_PRESET} on 32 held-out SYNTHETIC spectra"))
