@@ -314,12 +314,12 @@ def child(request):
     print(json.dumps({"seconds": median, "best": best, "parameters": int(parameters), "pid": os.getpid()}))
 
 
-def launch(python, request, env=None):
-    """Run `child(request)` in a fresh process of `python`; its JSON result, or {"error": the last line}."""
+def launch(python, request, env=None, module="bench.official"):
+    """Run `module`'s `--child request` in a fresh process of `python`; its JSON result, or {"error": the last line}."""
     environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(ROOT))
     environment.pop("TF_ENABLE_ONEDNN_OPTS", None)
     environment.update(env or {})
-    done = subprocess.run([str(python), "-m", "bench.official", "--child", json.dumps(request)], env=environment,
+    done = subprocess.run([str(python), "-m", module, "--child", json.dumps(request)], env=environment,
                           capture_output=True, text=True, cwd=ROOT)
     if done.returncode:
         lines = done.stderr.strip().splitlines() or ["failed"]

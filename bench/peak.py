@@ -23,7 +23,6 @@ wait spinning for cores other jobs hold).
 
 import argparse
 import json
-import os
 import sys
 
 from bench import official
@@ -103,18 +102,7 @@ def measure_peaks(matmul, conv, channels, repeats, torch_python=None, threads=2,
 
 
 def _launch_peak(python, request, env):
-    import subprocess
-
-    from bench.official import ROOT
-
-    environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(ROOT))
-    environment.pop("TF_ENABLE_ONEDNN_OPTS", None)
-    environment.update(env or {})
-    done = subprocess.run([str(python), "-m", "bench.peak", "--child", json.dumps(request)], env=environment,
-                          capture_output=True, text=True, cwd=ROOT)
-    if done.returncode:
-        return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1][:300]}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return official.launch(python, request, env, module="bench.peak")
 
 
 def model_flops(name, config):
