@@ -130,10 +130,10 @@ def print_table(title, rows, columns=None):
     print(format_table(rows, columns))
 
 
-# Official figures measured on another day and machine (docs/official_implementations.md: an AVX2
-# machine, 2026-12-02). They are printed under this label only, never divided into a ratio: a ratio
-# against the official code needs it timed in the same run.
-STORED = "stored (docs/official_implementations.md, AVX2, 2026-12-02; not this run, no ratio)"
+# Official figures measured on another day and machine are printed under this label only, never
+# divided into a ratio (a ratio needs the official code timed in the same run: bench.official).
+# Defined in bench.official, which imports only the standard library (its torch child runs it too).
+from bench.official import STORED  # noqa: E402,F401
 
 
 def ratio(ours, theirs):

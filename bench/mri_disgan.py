@@ -437,12 +437,11 @@ def main(argv=None):
                      "seconds": round(run["seconds"], 1), "peak RSS MiB": round(run["peak_rss_mib"]),
                      "RSS before MiB": round(run["rss_after_setup_mib"]),
                      "tiles run/total": f"{run['computed_tiles']}/{run['tiles']}"})
-    tiles_run, official = tiled[32]["computed_tiles"], OFFICIAL_SECONDS_PER_PATCH["docs/official_implementations.md"]
-    estimates = {f"official PyTorch, tiles 32 (estimate: tiles run × {official} s/patch, stored figure)": official}
+    # No estimate from the official per-patch figure: it is stored from another day (no derived comparison).
+    tiles_run = tiled[32]["computed_tiles"]
     if seconds is not None:
-        estimates = {f"DISGAN paper config, tiles 32 (estimate: tiles run × {seconds:.1f} s/patch)": seconds, **estimates}
-    for method, per_patch in estimates.items():
-        rows.append({"method": method, "seconds": round(tiles_run * per_patch), "peak RSS MiB": "-",
+        rows.append({"method": f"DISGAN paper config, tiles 32 (estimate: tiles run × {seconds:.1f} s/patch)",
+                     "seconds": round(tiles_run * seconds), "peak RSS MiB": "-",
                      "RSS before MiB": "-", "tiles run/total": f"{tiles_run}/{tiled[32]['tiles']}"})
     if args.paper_volume:
         paper_run = _fresh("--worker", "generator", "--config", "{}", *quick)

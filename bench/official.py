@@ -42,6 +42,8 @@ import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+# Official figures measured on another day and machine (docs/official_implementations.md: an AVX2
+# machine, 2026-12-02): printed under this label only, never divided into a ratio.
 STORED = "stored (docs/official_implementations.md, AVX2, 2026-12-02; not this run, no ratio)"
 KERNELS = {"default": None, "oneDNN on": "1", "oneDNN off": "0"}
 
