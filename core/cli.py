@@ -526,16 +526,47 @@ def _guarded(args, command):
     try:
         return command(prepare)
     except (ValueError, OSError, RuntimeError) as error:
-        for folder in created:
-            shutil.rmtree(folder, ignore_errors=True)
+        _discard(created)
         if args.traceback:
             raise
         print(f"error: {error}\n(run with `resuite --traceback ...` to see where it was raised)", file=sys.stderr)
         return None
     except BaseException:
-        for folder in created:
-            shutil.rmtree(folder, ignore_errors=True)
+        _discard(created)
         raise
+
+
+def _discard(folders):
+    """Remove the folders a failed command created, but never a training run's checkpoints.
+
+    A run stopped after it saved a checkpoint (`backup/` or a `.keras` file: Ctrl-C, an error
+    in its final evaluation) keeps its folder, so that the same command resumes it.
+    """
+    for folder in folders:
+        if any(path.suffix == ".keras" or (path.name == "backup" and path.is_dir()) for path in folder.rglob("*")):
+            print(f"kept {folder}: it holds the run's checkpoints; the same command resumes it", file=sys.stderr)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def write_train_config(config, task):
+    """Write `train_config.json` into a training run's folder: what `make_presets.py --from-run` checks.
+
+    Args:
+        config: RunConfig of the run (options resolved).
+        task: the TaskRunner that trains it (its default epochs and batch size fill the unset ones).
+
+    Example:
+    ```python
+    # example: not run (needs a RunConfig)
+    write_train_config(config, get_task("fundus.dr"))   # runs/fundus/train_config.json
+    ```
+    """
+    record = {"task": task.name, "seed": config.seed,
+              "epochs": task.epochs if config.epochs is None else config.epochs,
+              "batch_size": task.batch_size if config.batch_size is None else config.batch_size,
+              "options": config.options}
+    (config.output_dir / "train_config.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
 
 
 def _cmd_export(args):
@@ -584,6 +615,7 @@ def _run(args):
         prepare(config.output_dir)
         with contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
             if args.command == "train":
+                write_train_config(config, task)
                 results = task.train(config)
             elif args.command == "evaluate":
                 results = task.evaluate(config)

@@ -295,11 +295,15 @@ class PresetMixin:
         return int(sum(np.prod(weight.shape) for weight in self.preset_network().trainable_weights))
 
 
-def make_preset(name, recipe, task, seed=0, verbose=1):
-    """Train preset `name` with `recipe` through `task`, save it, and record its score.
+def make_preset(name, recipe, task, seed=0, verbose=1, run_dir=None):
+    """Train preset `name` with `recipe` through `task` (or take a finished run), save it, and record its score.
 
     The run happens in a throw-away folder; `task.make_preset(config)` returns the trained model
-    and what to record beside it (training figures); the preset's score is then measured by
+    and what to record beside it (training figures). With `run_dir`, the recipe's training was
+    already run there by `resuite train` (`recipe.train_command(name, seed)` with `--output
+    run_dir`, in the background, resumed as often as needed): the run's `train_config.json` must
+    match the recipe, and `task.preset_from_results` makes the preset from its
+    `train_results.json` without training again. The preset's score is then measured by
     `score_preset` on its held-out data, as a user would repeat it.
 
     Args:
@@ -308,22 +312,80 @@ def make_preset(name, recipe, task, seed=0, verbose=1):
         task: the registered `core.registry.TaskRunner` instance named by `recipe.task`.
         seed: int. Defaults to 0.
         verbose: int. Keras verbosity. Defaults to 1.
+        run_dir: str, Path or None. A finished `resuite train` run of this recipe. Defaults to
+            None (train now).
 
     Returns:
         pathlib.Path of the preset folder.
+
+    Raises:
+        ValueError: `run_dir` holds no finished run, or a run of another task, seed, epochs,
+            batch size or options than the recipe's.
     """
     from core.registry import RunConfig
 
-    with tempfile.TemporaryDirectory(prefix=f"preset-{name}-") as folder:
-        config = RunConfig(output_dir=pathlib.Path(folder), epochs=recipe.epochs, batch_size=recipe.batch_size,
-                           seed=seed, verbose=verbose, options=dict(recipe.options))
-        model, metadata = task.make_preset(config)
-        folder = save_preset(model.preset_network(), model.preset_package(), name, {
-            "description": recipe.description, "task": recipe.task,
-            "command": f"make presets  ({recipe.train_command(name, seed)})", "seed": seed, **metadata,
-        }, recipe.float16_from, model_class=type(model).__name__)
+    def config_in(folder):
+        return RunConfig(output_dir=pathlib.Path(folder), epochs=recipe.epochs, batch_size=recipe.batch_size,
+                         seed=seed, verbose=verbose, options=dict(recipe.options))
+
+    if run_dir is not None:
+        from core.registry import TaskRunner
+
+        if type(task).make_preset is not TaskRunner.make_preset:
+            raise ValueError(f"Task {recipe.task} makes its presets its own way (its make_preset), not from a run "
+                             f"folder: run `python scripts/make_presets.py {name}`. Received: run_dir={str(run_dir)!r}")
+        config = config_in(run_dir)
+        results = finished_run_results(run_dir, recipe, task, seed)
+        model, metadata = task.preset_from_results(config, results)
+        folder = _save_made_preset(name, recipe, seed, model, metadata)
+    else:
+        with tempfile.TemporaryDirectory(prefix=f"preset-{name}-") as run_dir:
+            model, metadata = task.make_preset(config_in(run_dir))
+            folder = _save_made_preset(name, recipe, seed, model, metadata)
     score_preset(name, recipe, task, seed)
     return folder
+
+
+def _save_made_preset(name, recipe, seed, model, metadata):
+    return save_preset(model.preset_network(), model.preset_package(), name, {
+        "description": recipe.description, "task": recipe.task,
+        "command": f"make presets  ({recipe.train_command(name, seed)})", "seed": seed, **metadata,
+    }, recipe.float16_from, model_class=type(model).__name__)
+
+
+def finished_run_results(run_dir, recipe, task, seed=0):
+    """The results of a finished `resuite train` run of `recipe`, checked against the recipe.
+
+    Args:
+        run_dir: str or Path. The run's `--output` folder.
+        recipe: Recipe.
+        task: the registered task instance named by `recipe.task`.
+        seed: int. The preset's seed. Defaults to 0.
+
+    Returns:
+        dict: the run's `train_results.json`.
+
+    Raises:
+        ValueError: no `train_results.json` or `train_config.json` (an unfinished run, or not a
+            `resuite train` folder), or a run made with other settings than the recipe's (each
+            difference named).
+    """
+    run_dir = pathlib.Path(run_dir)
+    files = {kind: run_dir / f"train_{kind}.json" for kind in ("config", "results")}
+    missing = [path.name for path in files.values() if not path.is_file()]
+    if missing:
+        raise ValueError(f"{run_dir}: not a finished `resuite train` run (no {' or '.join(missing)}); run "
+                         f"`{recipe.train_command('NAME', seed)} --output {run_dir}` to the end first. "
+                         f"Received: run_dir={str(run_dir)!r}")
+    ran = json.loads(files["config"].read_text())
+    expected = {"task": recipe.task, "seed": seed, "epochs": recipe.epochs,
+                "batch_size": recipe.batch_size or task.batch_size, "options": task.resolve_options(recipe.options)}
+    differences = [f"{key}: run {ran.get(key)!r}, recipe {value!r}" for key, value in expected.items()
+                   if json.dumps(ran.get(key), sort_keys=True, default=str) != json.dumps(value, sort_keys=True, default=str)]
+    if differences:
+        raise ValueError(f"{files['config']}: this run is not the recipe's ({'; '.join(differences)}). "
+                         f"Received: run_dir={str(run_dir)!r}")
+    return json.loads(files["results"].read_text())
 
 
 def score_preset(name, recipe, task, seed=0):

@@ -192,7 +192,7 @@ class TaskRunner:
         # complete: every declared option typed, with its default when not given, inputs the
         # task does not read refused, default epochs and batch size filled in.
         super().__init_subclass__(**kwargs)
-        for method in ("train", "evaluate", "predict", "demo", "make_preset"):
+        for method in ("train", "evaluate", "predict", "demo", "make_preset", "preset_from_results"):
             if method in cls.__dict__:
                 setattr(cls, method, _with_resolved_options(cls.__dict__[method]))
 
@@ -265,16 +265,32 @@ class TaskRunner:
         """Train a preset's model (`core.presets.make_preset` calls it in a throw-away folder).
 
         Returns:
+            (model, metadata): `preset_from_results(config, self.train(config))`. A task whose
+            preset is not made from one training run's results overrides this instead.
+        """
+        return self.preset_from_results(config, self.train(config))
+
+    def preset_from_results(self, config, results):
+        """The preset of a finished training run: its model and what to record beside it.
+
+        `make_preset` calls it after training; `core.presets.make_preset(run_dir=...)` calls it
+        on the results that a `resuite train` run wrote (`train_results.json`), so that a long
+        run trained in the background becomes the preset without training again.
+
+        Args:
+            config: RunConfig of the run (the recipe's options, epochs, batch size and seed).
+            results: dict returned by `train` (`best_model` and the run's figures).
+
+        Returns:
             (model, metadata): the trained model (its `best_model`) and a dict of what to record
-            beside it: the training run's scalar results, without the paths of its throw-away
-            folder (`best_model`, a report's `report_json`) or a report's title (its held-out
-            score is recorded by `core.presets.score_preset`). A domain overrides it to ship
-            another model (e.g. a calibrated one) or record more.
+            beside it: the training run's scalar results, without the paths of its run folder
+            (`best_model`, a report's `report_json`) or a report's title (its held-out score is
+            recorded by `core.presets.score_preset`). A domain overrides it to ship another model
+            (e.g. a calibrated one) or record more.
         """
         from core.evaluation import REPORT_KEYS
         from core.model_files import load_model_file
 
-        results = self.train(config)
         model = load_model_file(results["best_model"], self.model_class)
         training = {key: value for key, value in results.items()
                     if isinstance(value, (int, float, str, bool)) and key not in ("best_model", *REPORT_KEYS)}

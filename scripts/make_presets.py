@@ -3,12 +3,15 @@
     python scripts/make_presets.py                          # every preset of every domain
     python scripts/make_presets.py dr_synthetic_small       # one preset (or a domain: domains.fundus)
     python scripts/make_presets.py --score dr_synthetic_small   # only (re-)record its score
+    python scripts/make_presets.py aramaic_letters_hands --from-run runs/aramaic_hands   # a finished background run
 
 Each domain's `presets.py` declares `RECIPES = {name: core.presets.Recipe(...)}`. A preset is
 trained through its task (`resuite train TASK ...` in a throw-away folder), saved into
 `presets/<name>/` of the model's package, then scored on its held-out data with `resuite
 evaluate TASK --preset NAME ...` (the recipe's `evaluate` options); the score goes into its
-`metadata.json`. Commit the folder.
+`metadata.json`. Commit the folder. A long recipe runs in the background instead, with its
+`resuite train` command (`Recipe.train_command`) and an `--output` folder, resumed after any stop;
+`--from-run FOLDER` then makes the preset from that finished run (checked against the recipe).
 """
 
 import argparse
@@ -34,6 +37,8 @@ def main(argv=None):
     parser.add_argument("names", nargs="*", help="preset names or model packages, e.g. domains.fundus (default: all)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--score", action="store_true", help="only evaluate the saved presets and record their scores")
+    parser.add_argument("--from-run", metavar="FOLDER",
+                        help="make the one named preset from this finished `resuite train` run of its recipe")
     args = parser.parse_args(argv)
 
     from core.presets import make_preset, score_preset
@@ -45,6 +50,8 @@ def main(argv=None):
     unknown = [name for name in args.names if name not in known and name not in {p for p, _ in known.values()}]
     if unknown:
         parser.error(f"unknown preset or package {unknown}; known presets: {', '.join(known)}")
+    if args.from_run and (len(args.names) != 1 or args.names[0] not in known or args.score):
+        parser.error(f"--from-run makes one preset: name it (and no --score). Received: {args.names}")
     for name in chosen:
         start = time.time()
         recipe = known[name][1]
@@ -54,7 +61,7 @@ def main(argv=None):
             score = score_preset(name, recipe, task, args.seed)
             print(f"   score: {score['metrics']}  baselines: {score['baselines']}", flush=True)
         else:
-            folder = make_preset(name, recipe, task, args.seed, verbose=2)
+            folder = make_preset(name, recipe, task, args.seed, verbose=2, run_dir=args.from_run)
             print(f"   -> {folder}", flush=True)
         print(f"   ({time.time() - start:.0f} s)", flush=True)
     return 0

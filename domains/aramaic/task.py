@@ -300,11 +300,12 @@ class AramaicLettersTask(TaskRunner):
         crops = load_letter_folder(config.data, model.image_size)[:2]
         return report(model, crops, output_dir, f"{title}: real crops {pathlib.Path(config.data).name}")
 
-    def make_preset(self, config):
-        """Train a preset: ship the calibrated model (temperature and threshold), record its training figures.
+    def preset_from_results(self, config, results):
+        """Ship the calibrated model of a run (temperature and threshold), record its training figures.
 
         Args:
             config: RunConfig of the recipe's training run (`core.presets.make_preset`).
+            results: dict. What `train` returned.
 
         Returns:
             (AramaicClassifier, {"training": {...}}): `PRESET_TRAINING`'s figures of the run.
@@ -316,7 +317,6 @@ class AramaicLettersTask(TaskRunner):
         make_preset("aramaic_letters_small", RECIPES["aramaic_letters_small"], AramaicLettersTask())
         ```
         """
-        results = self.train(config)
         model = load_model_file(results["calibrated_model"], self.model_class)
         return model, {"training": {key: results[key] for key in PRESET_TRAINING}}
 

@@ -168,17 +168,17 @@ class DiabeticRetinopathyTask(TaskRunner):
         return {**self._report(model, data, config.output_dir, title, config),
                 "best_model": str(config.output_dir / "best.keras"), "train_seconds": round(seconds, 1)}
 
-    def make_preset(self, config):
-        """Train, and record the data, the training time and the training run's test metrics beside the preset.
+    def preset_from_results(self, config, results):
+        """Record the data, the training time and the training run's test metrics beside the preset.
 
         Args:
             config: RunConfig of the recipe's training run (`core.presets.make_preset`).
+            results: dict. What `train` returned.
 
         Returns:
             (DRClassifier, dict): the best model and {"data", "training": {"train_seconds",
             "test_metrics"}}.
         """
-        results = self.train(config)
         model = load_model_file(results["best_model"], DRClassifier)
         return model, {"data": results["details"]["data"],
                        "training": {"train_seconds": results["train_seconds"], "test_metrics": results["metrics"]}}

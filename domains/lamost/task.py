@@ -225,14 +225,13 @@ class RRNetTask(TaskRunner):
         best = config.output_dir / ("ensemble" if options["ensemble"] > 1 else "best.keras")
         return {"best_model": str(best), "train_seconds": round(seconds, 1), **result, "other_models": compared}
 
-    def make_preset(self, config):
-        """Train the preset's RRNet and record its float32 numbers and the float16 storage check.
+    def preset_from_results(self, config, results):
+        """Record the trained RRNet's float32 numbers and the float16 storage check.
 
         Returns (model, metadata): metadata "metrics" holds the float32 model's scores on the run's
         SYNTHETIC test spectra at S/N ≥ 10, the real DR7 repeated epochs' scatter/σ and
         `float16_check` on those test spectra (raising if the float16 storage moves an MAE).
         """
-        results = self.train(config)
         model = keras.saving.load_model(results["best_model"], compile=False)
         test = synthetic_data(config.options, config.seed, splits=("test",))[0]
         real = {f"{star['designation']} {label} scatter/σ": round(star[f"{label}_scatter_over_sigma"], 2)

@@ -175,15 +175,14 @@ class APNetTask(TaskRunner):
                 "best_val_mel": trained["best_val_mel"], **summary(reports), "split_json": str(split_json),
                 "report_json": {key: result["report_json"] for key, result in reports.items()}}
 
-    def make_preset(self, config):
-        """Train, and ship the best APNet's generator with its options, training figures and held-out files.
+    def preset_from_results(self, config, results):
+        """Ship the best APNet's generator with its options, training figures and held-out files.
 
         Returns:
             (APNet, metadata): `options` (the `MODEL_OPTIONS` that `APNet.from_preset_network`
             rebuilds the discriminators from), `training`, `metrics` (the held-out scores of the
             run: test files and ARCTIC, each beside Griffin-Lim) and `test_files` (the split's).
         """
-        results = self.train(config)
         model = load_model_file(results["best_model"], APNet)
         split = json.loads(pathlib.Path(results["split_json"]).read_text())
         return model, {

@@ -293,3 +293,29 @@ def test_a_warning_prints_as_one_line_and_python_s_own_display_comes_back(capsys
     assert cli.main(["predict", "any.task", "in.wav"]) == 0
     assert capsys.readouterr().err == "warning: in.wav: resampled from 48000 Hz to 8000 Hz\n"
     assert warnings.showwarning is not cli._show_warning  # Python's own display is back after the command
+
+
+class _Trains(registry.TaskRunner):
+    """A task whose training saves a checkpoint, then is interrupted or fails."""
+
+    name, description = "test.trains", "saves a backup, then stops"
+    epochs, batch_size = 3, 4
+
+    def train(self, config):
+        (config.output_dir / "backup").mkdir()
+        raise KeyboardInterrupt if config.seed == 1 else ValueError("evaluation failed. Received: nothing")
+
+
+def test_an_interrupted_training_run_keeps_its_checkpoints_and_its_settings(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(registry._TASKS, _Trains.name, _Trains)
+    monkeypatch.setattr(cli, "_strategy", lambda args: None)
+    for seed in (1, 2):
+        out = tmp_path / f"run{seed}"
+        if seed == 1:
+            with pytest.raises(KeyboardInterrupt):
+                cli.main(["train", "test.trains", "--output", str(out), "--seed", "1"])
+        else:
+            assert cli.main(["train", "test.trains", "--output", str(out), "--seed", "2"]) == 1
+        assert (out / "backup").is_dir() and f"kept {out}: it holds the run's checkpoints" in capsys.readouterr().err
+        assert json.loads((out / "train_config.json").read_text()) == {
+            "task": "test.trains", "seed": seed, "epochs": 3, "batch_size": 4, "options": {}}

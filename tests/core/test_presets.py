@@ -151,3 +151,49 @@ def test_recorded_commands_survive_a_shell():
     assert words[words.index("--preset") + 1] == "p"
     assert 'names=["a b","c"]' in words and "n=3" in words  # one word each, quotes intact
     assert "--option sizes=[1,2] --option flag=true" in recipe.train_command("p")  # nothing quoted needlessly
+
+
+def test_a_finished_run_becomes_the_preset_without_training_again(package, tmp_path):
+    from core.cli import write_train_config
+    from core.registry import Option, RunConfig, TaskRunner
+
+    tiny = _tiny_class(package)
+    trained = []
+
+    class _Run(TaskRunner):
+        name = "test.run"
+        model_class = tiny
+        epochs, batch_size = 1, 8
+        inputs = ("preset",)
+        options = (Option("scale", float, 1.0, "weight of the one unit"),)
+
+        def train(self, config):
+            trained.append(config.output_dir)
+            model = tiny([keras.Input((64,)), keras.layers.Dense(64, name="dense")])
+            model.get_layer("dense").kernel.assign(np.eye(64, dtype="float32") * config.options["scale"])
+            model.save(config.output_dir / "best.keras")
+            return {"best_model": str(config.output_dir / "best.keras"), "steps": 12}
+
+        def evaluate(self, config):
+            return {"metrics": {"scale": config.options["scale"]}, "baselines": {}}
+
+    task, run = _Run(), tmp_path / "run"
+    recipe = presets.Recipe("test.run", "scales by 2", {"scale": 2.0}, epochs=4, evaluate={"scale": 3.0})
+    run.mkdir()
+    with pytest.raises(ValueError, match=r"not a finished `resuite train` run \(no train_config.json or "
+                                         r"train_results.json\); run `resuite train test.run --epochs 4"):
+        presets.make_preset("from_run", recipe, task, run_dir=run)
+    # What `resuite train` does: record the run's settings, train, write the results.
+    config = RunConfig(output_dir=run, epochs=4, seed=0, options=task.resolve_options({"scale": "2"}))
+    write_train_config(config, task)
+    (run / "train_results.json").write_text(json.dumps(task.train(config)))
+    folder = presets.make_preset("from_run", recipe, task, run_dir=run)
+    assert trained == [run]  # only the run itself trained
+    metadata = json.loads((folder / "metadata.json").read_text())
+    assert metadata["training"] == {"steps": 12} and metadata["score"]["metrics"] == {"scale": 3.0}
+    np.testing.assert_allclose(np.diag(tiny.from_preset("from_run").get_layer("dense").kernel.numpy()), 2.0)
+    # A run of other settings is not the recipe's preset: each difference is named.
+    other = presets.Recipe("test.run", "scales by 3", {"scale": 3.0}, epochs=5)
+    with pytest.raises(ValueError, match=r"not the recipe's \(epochs: run 4, recipe 5; options: run \{'scale': 2.0\}, "
+                                         r"recipe \{'scale': 3.0\}\)"):
+        presets.make_preset("from_run", other, task, run_dir=run)
