@@ -213,10 +213,18 @@ class WindowedTaskTest(TestCase):
         tmp_path = pathlib.Path(self.get_temp_dir())
         write_watch(tmp_path / "watch")
         out = tmp_path / "fa"
+        # One run for the windows and the training options (augmentation, smoothing, schedule, vote).
+        options = ["--option", "rotation_degrees=20", "--option", "scale=0.1", "--option", "jitter=0.05",
+                   "--option", "time_warp=0.1", "--option", "label_smoothing=0.1", "--option", "schedule=cosine",
+                   "--option", "vote_method=log"]
         self.assertEqual(cli.main(["train", "har.fusionactnet", "--dataset", "watch", "--data", str(tmp_path / "watch"),
-                                   "--option", "window_seconds=1", "--output", str(out), *TINY]), 0)
+                                   "--option", "window_seconds=1", "--output", str(out), *options, *TINY]), 0)
         results = json.loads((out / "train_results.json").read_text())
         self.assertEqual((results["window_length"], results["recordings"]), (50, {"train": 70, "val": 28, "test": 42}))
+        self.assertEqual(results["augmentation"], "rotation ±20° of 2 3-axis sensors together, scale N(1, 0.1) per "
+                                                  "channel, jitter 0.05 channel std, time warp ±0.1")
+        self.assertEqual((results["label_smoothing"], results["schedule"], results["vote_method"]), (0.1, "cosine", "log"))
+        self.assertIn("log-probability", results["details"]["voting"])
         self.assertTrue(results["length_handling"].startswith("recordings of 60-147 steps cut into windows of 50 steps "
                                                               "(1 s) every 25 steps (0.5 s) at 50 Hz"))
         self.assertEqual(set(results["metrics"]), {"accuracy", "macro_f1", "recording_accuracy", "recording_macro_f1"})
@@ -225,10 +233,11 @@ class WindowedTaskTest(TestCase):
         self.assertEqual(results["details"]["n_test"], results["windows"]["test"])
         self.assertTrue(results["grouping"].startswith("chosen on the training split (domains.har.grouping): "))
 
-        # evaluate takes the model's windows (50 steps at the set's 50 Hz) and scores what train scored.
+        # evaluate takes the model's windows (50 steps at the set's 50 Hz) and, voting the same way when asked,
+        # scores what train scored.
         self.assertEqual(cli.main(["evaluate", "har.fusionactnet", "--model", str(out / "best.keras"), "--dataset",
-                                   "watch", "--data", str(tmp_path / "watch"), "--output", str(tmp_path / "e"),
-                                   "--verbose", "0"]), 0)
+                                   "watch", "--data", str(tmp_path / "watch"), "--option", "vote_method=log",
+                                   "--output", str(tmp_path / "e"), "--verbose", "0"]), 0)
         evaluated = json.loads((tmp_path / "e" / "evaluate_results.json").read_text())
         self.assertEqual(evaluated["metrics"], results["metrics"])
         code, error = _cli(["evaluate", "har.fusionactnet", "--model", str(out / "best.keras"), "--dataset", "watch",
@@ -258,29 +267,12 @@ class WindowedTaskTest(TestCase):
 
 
 class TrainingOptionsTest(TestCase):
-    def test_augmentation_options_reach_the_recipe_and_the_results(self):
+    def test_augmentation_takes_the_3_axis_sensors_and_the_channel_spread_from_the_data(self):
+        # The CLI's training options are checked in WindowedTaskTest's run.
         from domains.har.task import augmentation_from
 
         tmp_path = pathlib.Path(self.get_temp_dir())
         write_watch(tmp_path / "watch")
-        out = tmp_path / "fa"
-        options = ["--option", "rotation_degrees=20", "--option", "scale=0.1", "--option", "jitter=0.05",
-                   "--option", "time_warp=0.1", "--option", "label_smoothing=0.1", "--option", "schedule=cosine",
-                   "--option", "vote_method=log"]
-        self.assertEqual(cli.main(["train", "har.fusionactnet", "--dataset", "watch", "--data", str(tmp_path / "watch"),
-                                   "--option", "window_seconds=1", "--output", str(out), *options, *TINY]), 0)
-        results = json.loads((out / "train_results.json").read_text())
-        self.assertEqual(results["augmentation"], "rotation ±20° of 2 3-axis sensors together, scale N(1, 0.1) per "
-                                                  "channel, jitter 0.05 channel std, time warp ±0.1")
-        self.assertEqual((results["label_smoothing"], results["schedule"], results["vote_method"]), (0.1, "cosine", "log"))
-        self.assertIn("log-probability", results["details"]["voting"])
-        # evaluate votes the same way when asked, and so repeats train's scores.
-        self.assertEqual(cli.main(["evaluate", "har.fusionactnet", "--model", str(out / "best.keras"), "--dataset",
-                                   "watch", "--data", str(tmp_path / "watch"), "--option", "vote_method=log",
-                                   "--output", str(tmp_path / "e"), "--verbose", "0"]), 0)
-        evaluated = json.loads((tmp_path / "e" / "evaluate_results.json").read_text())
-        self.assertEqual(evaluated["metrics"], results["metrics"])
-
         data = _load(RunConfig(output_dir=tmp_path, dataset="watch", data=str(tmp_path / "watch"),
                                options=FusionActNetTask.resolve_options({"window_seconds": 1})))
         augmentation = augmentation_from({"rotation_degrees": 20, "scale": 0, "jitter": 0.1, "time_warp": 0}, data)
