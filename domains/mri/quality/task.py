@@ -56,7 +56,8 @@ from domains.mri.quality.training import (
 )
 
 # `demo` trains this small configuration briefly, to show that training runs.
-DEMO_OPTIONS = {"slice_size": 64, "steps_per_epoch": budget(5, smoke=1), "width": 16}
+DEMO_OPTIONS = {"slice_size": budget(64, smoke=32), "steps_per_epoch": budget(5, smoke=1), "width": 16,
+                "depth": budget(18, smoke=10)}
 
 OPTIONS = (
     Option("slice_size", int, None, f"side of the square slices (default {DEFAULT_SLICE_SIZE}, or the --model's)"),
@@ -310,5 +311,6 @@ class SSIMRegressionTask(TaskRunner):
                        f"{metrics['accuracy_3']:.1%} on {scored['details']['n_test']} held-out corrupted slices"),
             "baseline": (f"constant mean training SSIM: residual σ {baseline['residual_std']:.3f}, "
                          f"3-class accuracy {baseline['accuracy_3']:.1%}"),
-            "note": f"then trained a narrow ResNet-18 for {config.epochs} epoch(s) to show training runs (not scored)",
+            "note": (f"then trained a narrow ResNet-{config.options['depth']} for {config.epochs} epoch(s) to show "
+                     "training runs (not scored)"),
         }
