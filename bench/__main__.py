@@ -3,8 +3,11 @@
     python -m bench                          # all benchmarks, in name order
     python -m bench har_throughput           # one
     python -m bench har_throughput --quick   # options after the names go to each benchmark
+    python -m bench --official CLONES --torch-python PY   # every benchmark that takes these options
 
-A benchmark that fails is reported and the others still run; the exit status is then 1.
+A benchmark that fails is reported and the others still run; the exit status is then 1. Options
+given without names go to every benchmark: one whose parser refuses them (argparse's exit status
+2) is listed as skipped, not failed.
 """
 
 import importlib
@@ -17,6 +20,7 @@ import bench
 
 # Modules of this package that are helpers, not benchmarks.
 NOT_BENCHMARKS = {"common"}
+USAGE_ERROR = 2  # argparse's exit status for options a parser does not take
 
 
 def available():
@@ -39,7 +43,7 @@ def main(argv=None):
         print(f"unknown benchmark(s) {unknown}; available: {', '.join(available())}", file=sys.stderr)
         return 2
 
-    failed = []
+    failed, skipped = [], []
     for name in names or available():
         print(f"\n=== bench.{name} ===", flush=True)
         start = time.perf_counter()
@@ -51,8 +55,12 @@ def main(argv=None):
             traceback.print_exc()
             status = 1
         print(f"=== bench.{name}: {time.perf_counter() - start:.0f} s ===", flush=True)
-        if status:
+        if status == USAGE_ERROR and argv and not names:
+            skipped.append(name)
+        elif status:
             failed.append(name)
+    if skipped:
+        print(f"skipped (they do not take {' '.join(argv)}): {', '.join(skipped)}", file=sys.stderr)
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
         return 1
