@@ -1,6 +1,7 @@
 """Calibrate a LAMOST model's σ per S/N bin on held-out SYNTHETIC spectra, and show it on its test spectra.
 
     nice -n 10 python scripts/lamost_snr_calibration.py --preset rrnet_synthetic --output runs/lamost-snr-calibration
+    nice -n 10 python scripts/lamost_snr_calibration.py --preset rrnet_ges --output runs/lamost-snr-calibration-ges
 
 Fits `domains.lamost.calibration.SNRCalibration` on `--n-calibration` spectra of the `val` split
 of seed `--calibration-seed` (5 by default: neither the preset's training, validation nor test
@@ -8,7 +9,7 @@ spectra, which are seed 0's), then scores the model before and after on the test
 `--test-seed` (0: the preset's own 1,000 test spectra): std(z) and ±1σ coverage per S/N bin and
 label. Writes `snr_calibration.json`, `calibration.json` (the table) and `calibration.png` (std(z)
 per bin before/after, and σ against S/N) into `--output`. `predict --option snr_calibration=FILE`
-applies the JSON.
+applies the JSON. The spectra follow the preset's line model (its recipe's `lines`: ges for `rrnet_ges`).
 """
 
 import argparse
@@ -53,12 +54,14 @@ def main(argv=None):
 
     from domains.lamost.calibration import SNR_EDGES, SNRCalibration
     from domains.lamost.data import synthetic_splits
-    from domains.lamost.model import RRNet
+    from domains.lamost.model import RRNet, uses_noise
+    from domains.lamost.task import line_model
 
     start = time.time()
     model = RRNet.from_preset(args.preset)
-    (held_out,) = synthetic_splits({"val": args.n_calibration}, seed=args.calibration_seed, splits=("val",))
-    (test,) = synthetic_splits({"test": args.n_test}, seed=args.test_seed, splits=("test",))
+    kind = {"lines": line_model({}, args.preset), "noise": uses_noise(model)}
+    (held_out,) = synthetic_splits({"val": args.n_calibration}, seed=args.calibration_seed, splits=("val",), **kind)
+    (test,) = synthetic_splits({"test": args.n_test}, seed=args.test_seed, splits=("test",), **kind)
     mean, sigma = model.predict_gaussian(held_out[0])
     calibration = SNRCalibration.fit(mean, sigma, held_out[1], held_out[2], model.label_names, SNR_EDGES)
     output = pathlib.Path(args.output)
@@ -67,7 +70,7 @@ def main(argv=None):
     calibrated = calibration.apply(sigma, test[2])
     before = table(mean, sigma, test[1], test[2], model.label_names, SNR_EDGES)
     after = table(mean, calibrated, test[1], test[2], model.label_names, SNR_EDGES)
-    result = {"preset": args.preset, "data": "SYNTHETIC", "calibration": f"val split of seed {args.calibration_seed}, "
+    result = {"preset": args.preset, "data": f"SYNTHETIC (lines={kind['lines']})", "calibration": f"val split of seed {args.calibration_seed}, "
               f"{args.n_calibration} spectra", "test": f"test split of seed {args.test_seed}, {args.n_test} spectra",
               "scales": calibration.to_dict(), "before": before, "after": after,
               "seconds": round(time.time() - start, 1)}

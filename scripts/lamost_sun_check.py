@@ -12,10 +12,18 @@ holding named strong lines below the arm's highest bin. At MRS resolution the sc
 each line model's depths of the named lines and its count of RRNet-grid pixels deeper than 0.2
 (no reference at that resolution here).
 
+`--preset NAME ...` then predicts each line model's Sun with those presets (8 noise draws at S/N 100,
+random RVs, preprocessed at the known RV): the labels a model trained on the generator assigns to the
+generator's own Sun. The CALSPEC Sun cannot be predicted (10 Å bins): the issue's goal (the reference
+Sun within 150 K / 0.2 dex / 0.1 dex of 5,772 K, 4.44, 0.00) can be checked offline only against the
+generator's Sun, which is not an independent reference.
+
 Usage:
     python scripts/lamost_sun_check.py
+    python scripts/lamost_sun_check.py --preset rrnet_synthetic rrnet_ges
 """
 
+import argparse
 import pathlib
 import sys
 
@@ -34,7 +42,20 @@ NAMED = {"B": {"Mg b 5167": 5167.32, "Mg b 5173": 5172.68, "Mg b 5184": 5183.60,
 SUN = {"Teff": 5772.0, "logg": 4.44, "[Fe/H]": 0.0}
 
 
-def main():
+def predict_sun(model, kind, n=8, snr=100.0, seed=9):
+    """(mean, sigma) arrays (n, 3) of `model` on `n` noise draws of line model `kind`'s Sun at `snr`."""
+    from domains.lamost.model import uses_noise
+
+    labels = np.array([[SUN["Teff"], SUN["logg"]] + [SUN["[Fe/H]"]] * (len(synthetic.ALL_LABELS) - 2)] * n)
+    batch = synthetic.make_spectra(n, seed=seed, labels=labels, snr=snr, lines=kind)
+    noise = uses_noise(model)
+    return model.predict_gaussian(batch.preprocess(noise=noise).model_input(noise=noise))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", nargs="*", default=[], help="presets that predict each line model's Sun")
+    args = parser.parse_args(argv)
     reference = lines.read_solar_reference()
     inside = (reference[0] > 4900) & (reference[0] < 6900)
     print(f"reference: {lines.SOLAR_REFERENCE.name}, bins of {np.median(np.diff(reference[0][inside])):.1f} Å, "
@@ -55,6 +76,18 @@ def main():
                 at_mrs = 1.0 - flux[np.abs(wavelength - vacuum) < 0.3].min()
                 print(f"    {name:10s} 10-Å bin depth: reference {observed:.3f}, generator {model:.3f}; "
                       f"generator at R = 7,500: {at_mrs:.3f}")
+    from domains.lamost import RRNet
+
+    for name in args.preset:
+        model = RRNet.from_preset(name)
+        for kind in synthetic.LINE_MODELS:
+            mean, sigma = predict_sun(model, kind)
+            offsets = mean.mean(axis=0) - np.array([SUN[label] for label in model.label_names])
+            within = all(abs(o) <= limit for o, limit in zip(offsets, (150.0, 0.2, 0.1)))
+            print(f"{name} on the generator's Sun (lines={kind}, S/N 100, 8 draws): "
+                  + ", ".join(f"{label} {m:.4g} ± {s:.2g} (draws' std {d:.2g}; off by {o:+.3g})" for label, m, s, d, o
+                              in zip(model.label_names, mean.mean(0), sigma.mean(0), mean.std(0), offsets))
+                  + f"; within 150 K / 0.2 / 0.1 dex: {'yes' if within else 'no'}")
 
 
 if __name__ == "__main__":

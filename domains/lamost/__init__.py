@@ -14,8 +14,8 @@ continuum, mask, the noise channel from IVAR), `model` (RRNet, StarNet; `noise_i
 the per-pixel noise), `synthetic` (the generator), `lines` (its line physics: the Gaia-ESO line
 list, Voigt profiles, one-layer LTE; the observed solar reference), `training` (the paper's
 recipe), `evaluation` (`report`: S/N bins, calibration, a constant baseline, repeated epochs),
-`ood` (the out-of-distribution score and flag), `presets` (the recipe of the shipped
-`rrnet_synthetic`), `task` (CLI).
+`ood` (the out-of-distribution score and flag), `presets` (the recipes of the shipped
+`rrnet_synthetic` and `rrnet_ges`, the latter trained on the physical line model), `task` (CLI).
 
 Speed on CPU: start TensorFlow with `TF_ENABLE_ONEDNN_OPTS=1`. TensorFlow turns its oneDNN
 kernels on by itself only on CPUs with AVX-512; without them its convolutions over 7,200 pixels
@@ -36,6 +36,7 @@ spectrum = read_mrs(SPECTRA_DIR / "med-58625-TD192102N424113K01_sp12-076.fits.gz
 batch = preprocess([spectrum], rv=measure_rv(spectrum).rv)     # km/s, measured from both arms
 mean, sigma = model.predict_gaussian(batch.model_input())
 preset = RRNet.from_preset("rrnet_synthetic")                  # shipped: trained on SYNTHETIC spectra
+physical = RRNet.from_preset("rrnet_ges")                      # shipped: SYNTHETIC spectra of the physical lines
 paper = RRNet.from_official("RRNet/model_log/RRNet(Nr=[4-8-16]-Ns=40)_post-RNN_add-noise/SP0")   # official weights
 ```
 """

@@ -37,7 +37,8 @@ from domains.lamost.model import inputs_for
 
 SHRINKAGE = 1e-2
 # Shipped scores, calibrated by scripts/lamost_ood.py on the preset's own training and validation spectra.
-OOD_FILES = {"rrnet_synthetic": pathlib.Path(__file__).parent / "calibrations" / "rrnet_synthetic_ood.npz"}
+OOD_FILES = {name: pathlib.Path(__file__).parent / "calibrations" / f"{name}_ood.npz"
+             for name in ("rrnet_synthetic", "rrnet_ges")}
 
 
 def _members(model):

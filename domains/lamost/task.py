@@ -5,6 +5,7 @@
     resuite train lamost.rrnet --output runs/ca --option labels=abundances    # the 14 [X/H] (CA family)
     resuite evaluate lamost.rrnet --model runs/rrnet/best.keras
     resuite evaluate lamost.rrnet --preset rrnet_synthetic --option n_test=1000   # the preset's stored score
+    resuite evaluate lamost.rrnet --preset rrnet_ges --option n_test=1000   # on its own line model (lines=ges)
     resuite predict lamost.rrnet --model runs/rrnet/best.keras med-58625-TD192102N424113K01_sp12-076.fits.gz
     resuite predict lamost.rrnet --preset rrnet_synthetic med-58625-TD192102N424113K01_sp12-076.fits.gz
     resuite train lamost.rrnet --output runs/noise --option noise_input=true --option lines=ges   # σ from IVAR, physical lines
@@ -14,10 +15,11 @@ LAMOST spectra can be had offline. `predict` reads real MRS files (`domains.lamo
 and prints each label ± σ at each spectrum's radial velocity, measured from its two arms
 (`domains.lamost.rv`; `--option rv=...` gives it instead, km/s, e.g. the catalogue's `rv_ku0`),
 with a flag for a spectrum below the S/N floor (`--option snr_floor=5`), whose arms disagree, or (with
-`--preset rrnet_synthetic`, or `--option ood=FILE`) unlike the training spectra (`domains.lamost.ood`). `evaluate` and `train`
+a shipped `--preset`, or `--option ood=FILE`) unlike the training spectra (`domains.lamost.ood`). `evaluate` and `train`
 also predict real files (the five DR7 files shipped in the package, `domains.lamost.data.SPECTRA_DIR`,
 or `--option real_files=FOLDER`) and compare the scatter of the repeated epochs of one star with
-the predicted σ. `--model` takes a saved RRNet or StarNet `.keras`, or an ensemble folder.
+the predicted σ. With `--preset`, the synthetic spectra follow the line model the preset was
+trained on (`--option lines=` to choose another). `--model` takes a saved RRNet or StarNet `.keras`, or an ensemble folder.
 
 `resuite train lamost.rrnet --help` lists the options. `--epochs` defaults to 30, `--batch-size`
 to 256 (the paper's: `domains.lamost.training`).
@@ -41,7 +43,7 @@ from domains.lamost.evaluation import CONSTANT, SNR_FLOOR, float16_check, predic
 from domains.lamost.model import FAMILIES, MODES, RRNet, StarNet, inputs_for, uses_noise
 from domains.lamost.ood import OOD_FILES, OODScore
 from domains.lamost.synthetic import LINE_MODELS
-from domains.lamost.presets import DEFAULT_PRESET, FLOAT16_FROM
+from domains.lamost.presets import DEFAULT_PRESET, FLOAT16_FROM, RECIPES
 from domains.lamost.training import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, NOISE_FROM_EPOCH, train_rrnet
 
 OPTIONS = (
@@ -58,8 +60,9 @@ OPTIONS = (
     Option("baseline", bool, True, "also train StarNet on the same data and report it beside RRNet"),
     Option("noise_input", bool, False, "RRNet reads the per-pixel noise σ (from IVAR) as a third channel "
                                        "(not the paper's; evaluate/predict take it from the model)"),
-    Option("lines", str, "illustrative", "line model of the SYNTHETIC spectra: illustrative (the shipped preset's) "
-                                         "or ges (Gaia-ESO list, Voigt profiles, LTE strengths)", choices=LINE_MODELS),
+    Option("lines", str, None, "line model of the SYNTHETIC spectra: illustrative or ges (Gaia-ESO list, Voigt "
+                               "profiles, LTE strengths); default: with --preset, the one it was trained on "
+                               "(rrnet_ges: ges), else illustrative", choices=LINE_MODELS),
     Option("ensemble", int, 1, "members of the deep ensemble (the paper: 6)"),
     Option("learning_rate", float, DEFAULT_LEARNING_RATE, "Adam's initial rate (x0.1 every 10 epochs)"),
     Option("noise_from_epoch", int, NOISE_FROM_EPOCH, "first epoch (from 0) with noise augmentation"),
@@ -69,17 +72,34 @@ OPTIONS = (
     Option("snr_calibration", str, None, "predict: JSON of σ scales per S/N bin (scripts/lamost_snr_calibration.py)"),
     Option("exposures", bool, False, "predict: each single exposure too, not only the co-add"),
     Option("ood", str, "auto", "predict: out-of-distribution score file (scripts/lamost_ood.py); auto: the shipped "
-                               "one of --preset rrnet_synthetic, else none; none: no OOD flag"),
+                               "one of the --preset (rrnet_synthetic, rrnet_ges), else none; none: no OOD flag"),
     Option("real_files", str, None, "folder of real MRS files to predict after training/evaluation "
                                     "(default: the five DR7 files shipped in the package)"),
 )
 
 
-def synthetic_data(options, seed, splits=("train", "val", "test")):
-    """The task's SYNTHETIC sets (x, y, snr) from its options (`domains.lamost.data.synthetic_splits`)."""
+def line_model(options, preset=None):
+    """The generator's line model: `--option lines=`, else the preset's recipe's, else "illustrative".
+
+    Example:
+    ```python
+    line_model({"lines": None}, "rrnet_ges"), line_model({}, "rrnet_synthetic")   # ("ges", "illustrative")
+    ```
+    """
+    if options.get("lines"):
+        return options["lines"]
+    recipe = RECIPES.get(preset)
+    return recipe.options.get("lines", "illustrative") if recipe is not None else "illustrative"
+
+
+def synthetic_data(options, seed, splits=("train", "val", "test"), preset=None):
+    """The task's SYNTHETIC sets (x, y, snr) from its options (`domains.lamost.data.synthetic_splits`).
+
+    `preset`: the preset the sets are for, whose line model they take unless `lines` is given.
+    """
     sizes = {split: options[f"n_{split}"] for split in splits}
     return synthetic_splits(sizes, seed, options["labels"], (options["snr_min"], options["snr_max"]), splits,
-                            noise=options.get("noise_input", False), lines=options.get("lines", "illustrative"))
+                            noise=options.get("noise_input", False), lines=line_model(options, preset))
 
 
 def _real_files(options):
@@ -188,7 +208,7 @@ class RRNetTask(TaskRunner):
     def train(self, config):
         options = config.options
         set_seed(config.seed)
-        data = synthetic_data(options, config.seed)
+        data = synthetic_data(options, config.seed, preset=config.preset)   # a preset tuned on its own line model
         start, models = time.time(), {}
         with config.scope():
             if options["ensemble"] > 1:
@@ -248,7 +268,7 @@ class RRNetTask(TaskRunner):
         name = config.preset or pathlib.Path(config.model_path).name
         options = dict(config.options, labels=next(k for k, v in FAMILIES.items() if list(v) == model.label_names),
                        noise_input=uses_noise(model))
-        test = synthetic_data(options, config.seed, splits=("test",))[0]
+        test = synthetic_data(options, config.seed, splits=("test",), preset=config.preset)[0]
         return report(model, test, config.output_dir, f"{name}, {len(test[1])} SYNTHETIC test spectra", name=name,
                       real_files=_real_files(config.options), rv=config.options["rv"])
 
@@ -280,7 +300,8 @@ class RRNetTask(TaskRunner):
             start = time.time()
             preset = RRNet.from_preset(DEFAULT_PRESET)
             options = self.resolve_options({"n_test": budget(500, smoke=32)})
-            test = synthetic_data(options, config.seed + 1000, splits=("test",))[0]  # not the preset's test set
+            # not the preset's test set; its line model
+            test = synthetic_data(options, config.seed + 1000, splits=("test",), preset=DEFAULT_PRESET)[0]
             scored = report(preset, test, config.output_dir / "preset", f"preset {DEFAULT_PRESET}, SYNTHETIC test spectra",
                             name=DEFAULT_PRESET, real_files=_real_files(options))
             metrics = scored["metrics"]

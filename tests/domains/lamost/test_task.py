@@ -55,6 +55,23 @@ class RRNetTaskTest(TestCase):
         self.assertIsNone(_ood("none", DEFAULT_PRESET))
         self.assertIsNone(_ood("auto", None))                 # no shipped score for a --model
         self.assertIsInstance(_ood("auto", DEFAULT_PRESET), OODScore)
+        self.assertIsInstance(_ood("auto", "rrnet_ges"), OODScore)
+
+    def test_a_preset_is_scored_on_the_line_model_it_was_trained_on_unless_told(self):
+        from domains.lamost.task import line_model, synthetic_data
+
+        task = get_task("lamost.rrnet")
+        options = task.resolve_options({"n_test": 2})
+        self.assertIsNone(options["lines"])
+        self.assertEqual(line_model(options, "rrnet_ges"), "ges")
+        self.assertEqual(line_model(options, "rrnet_synthetic"), "illustrative")
+        self.assertEqual(line_model(options, None), "illustrative")
+        self.assertEqual(line_model(dict(options, lines="illustrative"), "rrnet_ges"), "illustrative")
+        ges = synthetic_data(options, seed=0, splits=("test",), preset="rrnet_ges")[0]
+        told = synthetic_data(dict(options, lines="ges"), seed=0, splits=("test",))[0]
+        plain = synthetic_data(options, seed=0, splits=("test",))[0]
+        self.assertAllClose(ges[0], told[0])
+        self.assertFalse(np.allclose(ges[0][..., 0], plain[0][..., 0], atol=0.02))
 
     @pytest.mark.large
     def test_demo_scores_the_preset_on_held_out_and_real_spectra_then_trains(self):
@@ -165,7 +182,8 @@ class RRNetTaskTest(TestCase):
         self.assertEqual(_run(["train", "lamost.rrnet", "--option", "mode=lstm", "--output", str(tmp)])[0], 1)
         code, _, err = _run(["predict", "lamost.rrnet", "--preset", "nope", "--output", str(tmp), str(REAL_FILE)])
         self.assertEqual(code, 1)
-        self.assertIn(f"No preset 'nope' for RRNet in domains.lamost. Its presets: {DEFAULT_PRESET}", err)
+        self.assertIn(f"No preset 'nope' for RRNet in domains.lamost. Its presets: {', '.join(sorted(RRNet.presets()))}.",
+                      err)
         code, _, err = _run(["evaluate", "lamost.rrnet", "--data", str(tmp), "--preset", DEFAULT_PRESET,
                              "--output", str(tmp)])
         self.assertEqual(code, 1)
