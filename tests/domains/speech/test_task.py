@@ -113,10 +113,10 @@ class APNetTaskTest(TestCase):
         self.assertEqual((task.model_class, task.epochs, task.batch_size), (APNet, 10, 16))
         self.assertNotIn("batch_size", task.resolve_options({}))  # --batch-size, declared once
 
-    def test_make_preset_ships_the_generator_with_what_rebuilds_the_model(self):
-        config = RunConfig(output_dir=pathlib.Path(self.get_temp_dir()), epochs=1, batch_size=TINY_BATCH_SIZE,
+    def test_the_preset_of_a_run_ships_the_generator_with_what_rebuilds_the_model(self):
+        config = RunConfig(output_dir=self.output, epochs=1, batch_size=TINY_BATCH_SIZE,
                            verbose=0, options=get_task("speech.apnet").resolve_options(TINY_OPTIONS))
-        model, metadata = get_task("speech.apnet").make_preset(config)
+        model, metadata = get_task("speech.apnet").preset_from_results(config, self.results)
         self.assertIsInstance(model, APNet)
         self.assertEqual(set(metadata), {"options", "training", "metrics", "test_files"})
         self.assertEqual(metadata["options"]["channels"], TINY_OPTIONS["channels"])
