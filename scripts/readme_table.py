@@ -171,7 +171,8 @@ ROWS = (
         (("domains/fundus/presets/dr_synthetic_small", "", fundus),)),
     Row("domains.lamost", "RRNet (+ StarNet baseline)",
         "stellar parameters and 14 abundances, each ± σ, from LAMOST medium-resolution spectra",
-        (("domains/lamost/presets/rrnet_synthetic", "", lamost),)),
+        (("domains/lamost/presets/rrnet_synthetic", " (the default; the illustrative line list)", lamost),
+         ("domains/lamost/presets/rrnet_ges", " (official layout; the physical line model, lines=ges)", lamost))),
     Row("domains.aramaic", "Deep Aramaic",
         "classify the 22 Old Aramaic letters (+ No Letter) trained on a physically lit synthetic inscription "
         "pipeline; calibrated top-3 and \"illegible\"",

@@ -15,6 +15,11 @@ both in `metadata.json`; its score is measured on those same 1,000 test spectra 
 It shows the whole path (real MRS file → preprocessing → label ± σ) in seconds. It has never seen
 a real labelled star: its values on real spectra have no authority.
 
+`rrnet_ges`: the same recipe in the official layout (one ReLU after the residual module) on 6,000
+SYNTHETIC spectra of the physical line model (`--option lines=ges`, `domains.lamost.lines`), 12
+epochs; scored on 1,000 test spectra of that line model. Not the default: the two presets' test sets
+come from different generators, so their scores do not rank them.
+
 Example:
 ```python
 from domains.lamost import RRNet
