@@ -28,6 +28,7 @@ from keras import ops
 
 from core import spectral
 from core.api import export
+from core.layers import WeightNormalization
 from core.layers.dilated import apply_multi_receptive_field, vocoder_conv1d
 from domains.speech.features import FEATURE_CONFIGS
 
@@ -132,6 +133,13 @@ def build_hifigan_generator(num_mels=80, upsample_rates=(8, 8, 2, 2), upsample_k
     kernel, stride) → MRF; then LeakyReLU(0.01) → Conv1D(1, k7) → tanh. The hop is the product
     of `upsample_rates` (256 for v1 at 22.05 kHz; pass e.g. (5, 4, 2, 2) for a hop of 80).
 
+    The numerics of the official `models.py` (github.com/jik876/hifi-gan; `domains.speech.official`
+    converts its weights): every convolution weight-normalised, the transposed ones with one gain
+    per input channel as torch's; "same" padding of a transposed convolution crops
+    `(kernel - rate) // 2` samples in front, as torch's `padding=(k-u)//2`, so that the outputs are
+    equal when `kernel - rate` is even (every official configuration). When it is odd, torch's
+    stage gives one sample more (`frames · rate + 1`) and ours stops at `frames · rate`.
+
     Args:
         num_mels: int. Defaults to 80.
         upsample_rates: tuple of int. Defaults to (8, 8, 2, 2).
@@ -153,7 +161,9 @@ def build_hifigan_generator(num_mels=80, upsample_rates=(8, 8, 2, 2), upsample_k
         up = keras.layers.Conv1DTranspose(width, kernel, strides=rate, padding="same",
                                           kernel_initializer=keras.initializers.RandomNormal(0.0, 0.01),
                                           name=f"up{stage}")
-        x = up(x)
+        # torch's weight_norm(ConvTranspose1d) keeps one gain per *input* channel (dim 0 of its
+        # (in, out, k) weight): axis -1 of our (k, out, in) kernel.
+        x = WeightNormalization(up, axis=-1, name=f"up{stage}_wn")(x)
         x = apply_multi_receptive_field(x, width, kernel_sizes, dilations, name=f"mrf{stage}")
     x = keras.layers.LeakyReLU(OUTPUT_SLOPE, name="post_act")(x)
     x = vocoder_conv1d(1, 7, name="conv_post")(x)

@@ -1,4 +1,4 @@
-"""The official APNet generator's weights (PyTorch state dict) in our `build_generator`.
+"""The official APNet and HiFi-GAN generators' weights (PyTorch state dicts) in our generators.
 
 The official `models.py` (docs/papers.md §7; github.com/YangAi520/APNet) names its generator's
 convolutions `ASP_input_conv`, `ASP_ResNet.<j>.convs1.<i>` / `convs2.<i>` (the MRF block of the
@@ -17,12 +17,23 @@ converter takes any mapping of array-likes (torch tensors included), so torch is
 read the file. `tests/domains/speech/test_official.py` checks the conversion against outputs of
 the official code (`scripts/speech_official_fixtures.py`).
 
+HiFi-GAN's official `models.py` (github.com/jik876/hifi-gan) names its generator's layers
+`conv_pre`, `ups.<i>` (`weight_norm(ConvTranspose1d)`, weight `(in, out, k)`, one gain per *input*
+channel), `resblocks.<i·K + j>.convs1.<d>` / `convs2.<d>` (`ResBlock1`: the j-th of the K MRF
+kernels after the i-th upsampling, the d-th dilation and its dilation-1 partner) and `conv_post`;
+`convert_official_hifigan` copies them into `build_hifigan_generator` (`up<i>_wn` with a
+transposed kernel `(k, out, in)`, `mrf<i>_block<j>_conv<d>a_wn` / `b_wn`). Its checkpoints
+(`g_02500000` of v1) hold `{"generator": state_dict}`, the same as APNet's. The converted v1 has the
+official code's parameter counts: 13,926,017 with weight norm removed, 13,936,130 kept.
+
 Example:
 ```python
 # example: not run (needs torch and the authors' checkpoint, e.g. g_02030000)
 import torch
 state = torch.load("cp_APNet/g_02030000", map_location="cpu")["generator"]
 generator = convert_official_generator(state, "16k", fold=True)   # 72,170,499 parameters
+hifigan = convert_official_hifigan(torch.load("UNIVERSAL_V1/g_02500000", map_location="cpu")["generator"],
+                                   fold=True)   # v1: 13,926,017 parameters
 ```
 """
 
@@ -31,12 +42,21 @@ import re
 import numpy as np
 
 from domains.speech.features import FEATURE_CONFIGS, FeatureConfig
-from domains.speech.generator import build_generator, fold_generator
+from domains.speech.generator import build_generator, build_hifigan_generator, fold_generator
 
-__all__ = ["convert_official_generator", "official_weight", "official_layer_names"]
+__all__ = ["HIFIGAN_V1", "convert_official_generator", "convert_official_hifigan", "official_hifigan_layer_names",
+           "official_layer_names", "official_weight"]
 
 # The paper's dilations; the state dict does not record them (they only set the padding).
 PAPER_DILATIONS = (1, 3, 5)
+# The generator fields of HiFi-GAN's official config_v1.json (the state dict records neither the
+# strides nor the dilations).
+HIFIGAN_V1 = {"resblock": "1", "upsample_rates": (8, 8, 2, 2), "upsample_kernel_sizes": (16, 16, 4, 4),
+              "upsample_initial_channel": 512, "resblock_kernel_sizes": (3, 7, 11),
+              "resblock_dilation_sizes": ((1, 3, 5), (1, 3, 5), (1, 3, 5))}
+# What torch's three weight layouts call a weight-normalised module's tensors.
+_WEIGHT_SUFFIXES = ("weight_g", "weight_v", "parametrizations.weight.original0", "parametrizations.weight.original1",
+                    "weight", "bias")
 
 
 def official_layer_names(generator):
@@ -76,7 +96,7 @@ def official_weight(state_dict, name):
         name: str. The module's name, e.g. "ASP_input_conv".
 
     Raises:
-        ValueError: the module is not in `state_dict`.
+        ValueError: the module or its bias is not in `state_dict`.
 
     Example:
     ```python
@@ -97,8 +117,10 @@ def official_weight(state_dict, name):
         g = np.sqrt(np.sum(v ** 2, axis=(1, 2)))
     else:
         near = sorted(k for k in state_dict if k.startswith(name.split(".")[0]))[:4]
-        raise ValueError(f"The official APNet state dict has no convolution {name!r} (weight_g/weight_v, "
+        raise ValueError(f"The official state dict has no convolution {name!r} (weight_g/weight_v, "
                          f"parametrizations.weight.original0/1 or weight). Received: keys such as {near}")
+    if f"{name}.bias" not in state_dict:
+        raise ValueError(f"The official state dict has no {name + '.bias'!r}. Received: {name!r} without a bias")
     return g.reshape(-1), v, get(f"{name}.bias")
 
 
@@ -158,4 +180,100 @@ def convert_official_generator(state_dict, feature_config="16k", dilations=PAPER
         kernel.assign(v.transpose(2, 1, 0).astype("float32"))
         layer.g.assign(g.astype("float32"))
         layer.layer.bias.assign(bias.astype("float32"))
+    return fold_generator(generator) if fold else generator
+
+
+def official_hifigan_layer_names(generator):
+    """{official module name: our `WeightNormalization` layer name} for every convolution of a HiFi-GAN generator.
+
+    Args:
+        generator: keras.Model from `build_hifigan_generator`.
+
+    Example:
+    ```python
+    names = official_hifigan_layer_names(build_hifigan_generator(upsample_rates=(4, 4), upsample_kernel_sizes=(8, 8),
+                                                                 channels=8))
+    names["ups.1"], names["resblocks.4.convs2.0"]   # ('up1_wn', 'mrf1_block1_conv0b_wn')
+    ```
+    """
+    blocks = {int(m.group(1)) for layer in generator.layers
+              for m in [re.fullmatch(r"mrf0_block(\d+)_conv\d+a_wn", layer.name)] if m}
+    names = {}
+    for layer in generator.layers:
+        if layer.name in ("conv_pre_wn", "conv_post_wn"):
+            names[layer.name[: -len("_wn")]] = layer.name
+        elif match := re.fullmatch(r"up(\d+)_wn", layer.name):
+            names[f"ups.{match.group(1)}"] = layer.name
+        elif match := re.fullmatch(r"mrf(\d+)_block(\d+)_conv(\d+)([ab])_wn", layer.name):
+            stage, block, index, half = match.groups()
+            names[f"resblocks.{int(stage) * len(blocks) + int(block)}.convs{1 if half == 'a' else 2}.{index}"] = \
+                layer.name
+    return names
+
+
+def convert_official_hifigan(state_dict, config=None, fold=False):
+    """Our HiFi-GAN generator (`build_hifigan_generator`) with the weights of an official generator's state dict.
+
+    The official `Generator` takes a mel `(batch, mels, frames)` and returns `(batch, 1, frames · hop)`;
+    ours takes `(batch, frames, mels)` and returns `(batch, frames · hop)`, the same numbers.
+
+    Args:
+        state_dict: mapping of str to array-like: the official `Generator.state_dict()` (a
+            checkpoint's "generator" entry; the checkpoint itself is unwrapped too), weight norm
+            kept (either torch layout) or removed.
+        config: dict or None: the official config's generator fields `upsample_rates`,
+            `upsample_kernel_sizes`, `upsample_initial_channel`, `resblock_kernel_sizes`,
+            `resblock_dilation_sizes`, `resblock` (a whole `config_v1.json` will do; other fields
+            are ignored); missing fields are v1's (`HIFIGAN_V1`). Defaults to v1.
+        fold: bool. Return the generator with weight normalisation folded (as the official
+            inference runs it, after `remove_weight_norm`). Defaults to False.
+
+    Returns:
+        keras.Model: `build_hifigan_generator`'s model with the official weights.
+
+    Raises:
+        ValueError: a ResBlock2 configuration (v3), an upsampling kernel minus its rate that is
+            odd, a module missing, a tensor of another shape, or keys the configuration does not use.
+
+    Example:
+    ```python
+    # example: not run (needs the official state dict)
+    hifigan = convert_official_hifigan(checkpoint["generator"], json.load(open("config_v1.json")), fold=True)
+    waveform = hifigan(np.transpose(mel, (0, 2, 1)))   # mel as the official code takes it: (batch, 80, frames)
+    ```
+    """
+    if "generator" in state_dict and not hasattr(state_dict["generator"], "shape"):
+        state_dict = state_dict["generator"]
+    config = {**HIFIGAN_V1, **{k: v for k, v in dict(config or {}).items() if k in HIFIGAN_V1}}
+    if str(config["resblock"]) != "1":
+        raise ValueError(f"Only HiFi-GAN's ResBlock1 (config_v1/v2) converts; ResBlock2 (config_v3) has no "
+                         f"counterpart in build_hifigan_generator. Received: resblock={config['resblock']!r}")
+    rates, kernels = tuple(config["upsample_rates"]), tuple(config["upsample_kernel_sizes"])
+    if len(rates) != len(kernels) or any((k - u) % 2 for k, u in zip(kernels, rates)):
+        # torch pads (k-u)//2 each side: an odd k - u gives one sample more than ours per stage.
+        raise ValueError(f"One upsampling kernel per rate, each kernel - rate even. Received: "
+                         f"upsample_rates={rates}, upsample_kernel_sizes={kernels}")
+    _, v_pre, _ = official_weight(state_dict, "conv_pre")
+    generator = build_hifigan_generator(
+        num_mels=int(v_pre.shape[1]), upsample_rates=rates, upsample_kernel_sizes=kernels,
+        channels=int(config["upsample_initial_channel"]), kernel_sizes=tuple(config["resblock_kernel_sizes"]),
+        dilations=tuple(tuple(d) for d in config["resblock_dilation_sizes"]))
+    names = official_hifigan_layer_names(generator)
+    for official, ours in names.items():
+        g, v, bias = official_weight(state_dict, official)
+        layer = generator.get_layer(ours)
+        # torch (out, in, k) → Conv1D (k, in, out); a ConvTranspose1d's (in, out, k) → Conv1DTranspose (k, out, in)
+        kernel, v = layer.layer.kernel, v.transpose(2, 1, 0)
+        for key, value, variable in ((f"{official}.weight", v, kernel), (f"{official}.weight_g", g, layer.g),
+                                     (f"{official}.bias", bias, layer.layer.bias)):
+            if value.shape != tuple(variable.shape):
+                raise ValueError(f"{key}: shape {value.shape} (ours, transposed) where {ours} needs "
+                                 f"{tuple(variable.shape)}. Received: a state dict of another configuration than "
+                                 f"{ {k: config[k] for k in HIFIGAN_V1} }")
+            variable.assign(value.astype("float32"))
+    known = {f"{name}.{suffix}" for name in names for suffix in _WEIGHT_SUFFIXES}
+    unused = sorted(key for key in state_dict if key not in known)
+    if unused:
+        raise ValueError(f"The official HiFi-GAN state dict has keys that the configuration does not use: "
+                         f"{unused[:6]}{' …' if len(unused) > 6 else ''}. Received: config={config}")
     return fold_generator(generator) if fold else generator
