@@ -388,6 +388,86 @@ def finished_run_results(run_dir, recipe, task, seed=0):
     return json.loads(files["results"].read_text())
 
 
+def record_run(name, recipe, task, run_dir, seed=0):
+    """Keep the evidence of a finished background run of a candidate recipe that is not shipped.
+
+    A run that does not earn its preset (it loses to the shipped one or to a baseline) still
+    says how far the recipe went: `<package>/presets/<name>_run.json` stores the recipe's command,
+    the run's settings (`train_config.json`), its results (`train_results.json`, without the
+    paths into the run's folder) and its learning curve (`log.csv`, one row per epoch), and
+    `<name>_run.png` plots the curve. The run is checked against the recipe as `make_preset` does.
+
+    Args:
+        name: str. The candidate's name.
+        recipe: Recipe.
+        task: the registered task instance named by `recipe.task` (its `model_class` names the package).
+        run_dir: str or Path. The run's `--output` folder.
+        seed: int. Defaults to 0.
+
+    Returns:
+        pathlib.Path of the JSON record.
+
+    Raises:
+        ValueError: as `finished_run_results`, or the run has no `log.csv`.
+
+    Example:
+    ```python
+    # example: not run (needs a finished run folder of the candidate)
+    from core.presets import record_run
+    from core.registry import get_task
+    from domains.aramaic.presets import CANDIDATES
+    record_run("aramaic_letters_hands", CANDIDATES["aramaic_letters_hands"], get_task("aramaic.letters"),
+               "runs/aramaic_hands")   # domains/aramaic/presets/aramaic_letters_hands_run.json and .png
+    ```
+    """
+    import csv
+
+    run_dir = pathlib.Path(run_dir)
+    results = finished_run_results(run_dir, recipe, task, seed)
+    log = run_dir / "log.csv"
+    if not log.is_file():
+        raise ValueError(f"{run_dir}: no log.csv (the per-epoch curve `resuite train` writes). Received: "
+                         f"run_dir={str(run_dir)!r}")
+    with log.open(newline="") as handle:
+        curve = [{key: float(value) for key, value in row.items() if value not in ("", None)}
+                 for row in csv.DictReader(handle)]
+    inside = (str(run_dir), str(run_dir.resolve()))
+    kept = {key: value for key, value in results.items()
+            if not (isinstance(value, str) and value.startswith(inside))}
+    config = json.loads((run_dir / "train_config.json").read_text())
+    record = {"name": name, "description": recipe.description, "task": recipe.task, "seed": seed,
+              "command": f"{recipe.train_command(name, seed)} --output RUN_FOLDER", "config": config,
+              "results": kept, "curve": curve}
+    folder = presets_dir(task.model_class.preset_package())
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}_run.json"
+    path.write_text(json.dumps(record, indent=1, default=str) + "\n")
+    _plot_curve(curve, folder / f"{name}_run.png", f"{name}: {recipe.task}, seed {seed}")
+    return path
+
+
+def _plot_curve(curve, path, title):
+    """One panel per metric of a Keras `log.csv` (training and validation), against the epoch."""
+    from matplotlib.figure import Figure
+
+    from core.evaluation import save_figure
+
+    names = [key for key in curve[0] if key not in ("epoch", "learning_rate") and not key.startswith("val_")]
+    figure = Figure(figsize=(4 * len(names), 3.2))
+    epochs = [row["epoch"] + 1 for row in curve]
+    for index, key in enumerate(names):
+        axis = figure.add_subplot(1, len(names), index + 1)
+        axis.plot(epochs, [row.get(key) for row in curve], label="training")
+        if f"val_{key}" in curve[0]:
+            axis.plot(epochs, [row.get(f"val_{key}") for row in curve], label="validation")
+        axis.set(xlabel="epoch", title=key)
+        axis.grid(alpha=0.3)
+        axis.legend()
+    figure.suptitle(title)
+    figure.tight_layout()
+    save_figure(figure, path)
+
+
 def score_preset(name, recipe, task, seed=0):
     """Evaluate preset `name` on its held-out data (`recipe.evaluate`) and store the score in its metadata.
 

@@ -3,7 +3,8 @@
     python scripts/make_presets.py                          # every preset of every domain
     python scripts/make_presets.py dr_synthetic_small       # one preset (or a domain: domains.fundus)
     python scripts/make_presets.py --score dr_synthetic_small   # only (re-)record its score
-    python scripts/make_presets.py aramaic_letters_hands --from-run runs/aramaic_hands   # a finished background run
+    python scripts/make_presets.py ssim_mni_long --from-run runs/ssim_long   # a finished background run
+    python scripts/make_presets.py aramaic_letters_hands --record-run runs/aramaic_hands   # a candidate not shipped
 
 Each domain's `presets.py` declares `RECIPES = {name: core.presets.Recipe(...)}`. A preset is
 trained through its task (`resuite train TASK ...` in a throw-away folder), saved into
@@ -12,6 +13,8 @@ evaluate TASK --preset NAME ...` (the recipe's `evaluate` options); the score go
 `metadata.json`. Commit the folder. A long recipe runs in the background instead, with its
 `resuite train` command (`Recipe.train_command`) and an `--output` folder, resumed after any stop;
 `--from-run FOLDER` then makes the preset from that finished run (checked against the recipe).
+A domain's `CANDIDATES` are recipes not shipped; `--record-run FOLDER` keeps a finished run of one
+that did not earn its preset: `presets/<name>_run.json` and `.png` (settings, results, curve).
 """
 
 import argparse
@@ -21,13 +24,13 @@ import sys
 import time
 
 
-def recipes():
-    """{preset name: Recipe} of every domain's `presets.py`."""
+def recipes(kind="RECIPES"):
+    """{preset name: (package, Recipe)} of every domain's `presets.py` (`kind`: RECIPES or CANDIDATES)."""
     import domains
 
     found = {}
     for module in sorted(m.name for m in pkgutil.walk_packages(domains.__path__, "domains.") if m.name.endswith(".presets")):
-        for name, recipe in importlib.import_module(module).RECIPES.items():
+        for name, recipe in getattr(importlib.import_module(module), kind, {}).items():
             found[name] = (module.rpartition(".")[0], recipe)
     return found
 
@@ -39,11 +42,21 @@ def main(argv=None):
     parser.add_argument("--score", action="store_true", help="only evaluate the saved presets and record their scores")
     parser.add_argument("--from-run", metavar="FOLDER",
                         help="make the one named preset from this finished `resuite train` run of its recipe")
+    parser.add_argument("--record-run", metavar="FOLDER",
+                        help="record this finished run of the one named candidate (CANDIDATES) beside the presets")
     args = parser.parse_args(argv)
 
-    from core.presets import make_preset, score_preset
+    from core.presets import make_preset, record_run, score_preset
     from core.registry import get_task
 
+    if args.record_run:
+        candidates = recipes("CANDIDATES")
+        if len(args.names) != 1 or args.names[0] not in candidates:
+            parser.error(f"--record-run records one candidate: name it; candidates: {', '.join(candidates)}. "
+                         f"Received: {args.names}")
+        recipe = candidates[args.names[0]][1]
+        print(record_run(args.names[0], recipe, get_task(recipe.task), args.record_run, args.seed))
+        return 0
     known = recipes()
     chosen = [name for name, (package, _) in known.items()
               if not args.names or name in args.names or package in args.names]

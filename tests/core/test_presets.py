@@ -197,3 +197,37 @@ def test_a_finished_run_becomes_the_preset_without_training_again(package, tmp_p
     with pytest.raises(ValueError, match=r"not the recipe's \(epochs: run 4, recipe 5; options: run \{'scale': 2.0\}, "
                                          r"recipe \{'scale': 3.0\}\)"):
         presets.make_preset("from_run", other, task, run_dir=run)
+
+
+def test_a_candidate_run_not_shipped_is_recorded_with_its_curve(package, tmp_path):
+    from core.cli import write_train_config
+    from core.registry import Option, RunConfig, TaskRunner
+
+    tiny = _tiny_class(package)
+
+    class _Candidate(TaskRunner):
+        name = "test.candidate"
+        model_class = tiny
+        epochs, batch_size = 1, 8
+        options = (Option("width", int, 4, "units"),)
+
+    task, run = _Candidate(), tmp_path / "run"
+    run.mkdir()
+    recipe = presets.Recipe("test.candidate", "a wider tiny model", {"width": 8}, epochs=2)
+    config = RunConfig(output_dir=run, epochs=2, seed=0, options=task.resolve_options({"width": "8"}))
+    write_train_config(config, task)
+    (run / "train_results.json").write_text(json.dumps(
+        {"best_model": str(run / "best.keras"), "test_accuracy": 0.42, "hands": ["a", "b"]}))
+    with pytest.raises(ValueError, match="no log.csv"):
+        presets.record_run("wide", recipe, task, run)
+    (run / "log.csv").write_text("epoch,accuracy,loss,val_accuracy,val_loss\n0,0.2,2.5,0.25,2.4\n1,0.4,2.0,0.38,2.1\n")
+    path = presets.record_run("wide", recipe, task, run)
+    assert path == presets.presets_dir(package) / "wide_run.json" and path.with_suffix(".png").is_file()
+    record = json.loads(path.read_text())
+    assert record["results"] == {"test_accuracy": 0.42, "hands": ["a", "b"]}  # the run folder's paths dropped
+    assert record["curve"][1] == {"epoch": 1.0, "accuracy": 0.4, "loss": 2.0, "val_accuracy": 0.38, "val_loss": 2.1}
+    assert record["config"]["options"] == {"width": 8}
+    assert record["command"] == "resuite train test.candidate --epochs 2 --seed 0 --option width=8 --output RUN_FOLDER"
+    assert presets.list_presets(package) == {}  # a record is not a preset
+    with pytest.raises(ValueError, match="not the recipe's"):  # checked against the recipe as a preset is
+        presets.record_run("wide", presets.Recipe("test.candidate", "other", {"width": 16}, epochs=2), task, run)
