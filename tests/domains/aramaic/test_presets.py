@@ -45,10 +45,10 @@ class PresetTest(TestCase):
 
 class NextRecipeTest(TestCase):
     def test_the_next_preset_never_trains_on_its_held_out_or_calibration_hands(self):
-        from domains.aramaic.presets import NEXT_RECIPES
+        from domains.aramaic.presets import CANDIDATES
         from domains.aramaic.task import AramaicLettersTask, _hand_split
 
-        recipe = NEXT_RECIPES["aramaic_letters_hands"]
+        recipe = CANDIDATES["aramaic_letters_hands"]
         from domains.aramaic.hands import missing_hands
 
         if missing_hands(recipe.options["held_out_hands"] + recipe.options["calibration_hands"]):
