@@ -53,7 +53,8 @@ RECIPES = {
 # there, so 8,000 steps (2.7 x) for about 0.033 on the slabs; σ on a whole held-out brain-extracted volume is
 # close to the slabs' (Colin27: 0.060 against 0.057 for the wide preset), on a real head with skull about
 # twice it, and no real head with skull is in the samples: hence the SYNTHETIC skull on half the draws.
-# Twice the validation motions, so that the checkpoint chosen on validation is nearer the curve's end.
+# Twice the validation motions, so that the checkpoint chosen on validation is nearer the curve's end. A
+# 115-minute cap keeps the run within a 2-hour background slot (it resumes with the same --output).
 CANDIDATES = {
     "ssim_mni_long": Recipe(
         "mri.ssim_regression",
@@ -61,7 +62,7 @@ CANDIDATES = {
         "contrast augmentation, intensity remapping (half the slices) and a SYNTHETIC skull (half the draws), "
         "8,000 steps; trained on the MNI152 template and nibabel's anatomical.nii (slab split per volume and axis)",
         {"width": 32, "slice_size": 128, "axis": "all", "remap_probability": 0.5, "skull_probability": 0.5,
-         "steps_per_epoch": 50, "val_draws": 16, "curve_every": 10},
+         "steps_per_epoch": 50, "val_draws": 16, "curve_every": 10, "time_minutes": 115.0},
         160,
         evaluate={"axis": "all"},
         float16_from=4096,

@@ -32,7 +32,7 @@ from core.evaluation import save_predictions, save_report
 from core.model_files import load_model_file
 from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
-from core.training import set_seed
+from core.training import TimeBudget, set_seed
 from domains.mri.io import NIFTI_SUFFIXES, list_volumes
 from domains.mri.quality.data import load_quality_data, with_train_volumes
 from domains.mri.quality.data.heldout import (
@@ -79,6 +79,8 @@ OPTIONS = (
     Option("train_volumes", int, None, "train on the first N volumes only (validation/test keep all)"),
     Option("volume_sweep", bool, False, "train once per number of training volumes (1..all), into subfolders"),
     Option("curve_every", int, 0, "score the test set every N epochs: learning_curve.json/.png (0: off)"),
+    Option("time_minutes", float, None, "stop training after this many minutes (then the best validation epoch is "
+           "kept and scored; a stopped run resumes with the same --output)"),
     Option("min_foreground", float, MIN_FOREGROUND, "least brain fraction of a kept slice"),
     Option("pattern", list, [list(part) for part in SPLIT_PATTERN],
            'slab split pattern along each volume, [["train", mm], ["val", mm], ...], repeated'),
@@ -148,6 +150,7 @@ class SSIMRegressionTask(TaskRunner):
                                       width=options["width"], contrast_augmentation=contrast_augmentation)
             curve = [TestCurve(data, output_dir, options["steps_per_epoch"], options["curve_every"], config.batch_size)
                      ] if options["curve_every"] else []
+            time_budget = TimeBudget(60 * options["time_minutes"] if options["time_minutes"] else None)
             start = time.time()
             train_ssim_regressor(
                 model, data, output_dir, epochs=config.epochs,
@@ -155,12 +158,13 @@ class SSIMRegressionTask(TaskRunner):
                 batch_size=config.batch_size,
                 learning_rate=options["learning_rate"],
                 contrast_augmentation=contrast_augmentation, seed=config.seed, verbose=config.verbose,
-                remap_probability=options["remap_probability"], callbacks=curve,
+                remap_probability=options["remap_probability"], callbacks=[*curve, time_budget],
                 skull_probability=options["skull_probability"],
             )
             seconds = time.time() - start
         title = f"ResNet-{model.depth}, {'with' if contrast_augmentation else 'without'} contrast augmentation"
         return {"best_model": str(output_dir / "best.keras"), "train_seconds": round(seconds, 1),
+                "stopped_by_time_budget": time_budget.stopped_at is not None,
                 **report(model, data, output_dir, title)}
 
     def train(self, config):

@@ -53,4 +53,5 @@ class PresetsTest(TestCase):
         self.assertGreater(steps(long), 2 * steps(wide))
         self.assertEqual((options["axis"], options["skull_probability"], options["width"]), ("all", 0.5, 32))
         self.assertEqual(long.evaluate, wide.evaluate)
+        self.assertLessEqual(options["time_minutes"], 120)  # a background run of at most 2 hours
         assert long.train_command("ssim_mni_long").startswith("resuite train mri.ssim_regression --epochs 160 --seed 0")

@@ -137,13 +137,16 @@ class SSIMRegressionTaskTest(TestCase):
         out = tmp_path / "run"
         options = ["--option", f"slice_size={SIZE}", "--option", "steps_per_epoch=2", "--option", "test_draws=2",
                    "--option", "val_draws=1", "--option", "axis=0,2", "--option", "width=8"]
-        assert cli.main(["train", "mri.ssim_regression", "--data", str(phantom_folder), "--epochs", "1",
+        # a time budget of 6 ms stops each of the two runs after its first batch, in the first of its 2 epochs
+        assert cli.main(["train", "mri.ssim_regression", "--data", str(phantom_folder), "--epochs", "2",
                          "--batch-size", "4", "--output", str(out), "--verbose", "0", "--option", "ablation=true",
-                         "--option", "curve_every=1", "--option", "remap_probability=0.5", *options]) == 0
+                         "--option", "curve_every=1", "--option", "remap_probability=0.5",
+                         "--option", "time_minutes=0.0001", *options]) == 0
         for folder in ("with_contrast_aug", "without_contrast_aug"):
             for name in ("best.keras", "final.keras", "log.csv", "scatter.png", "confusion_matrix_10.png",
                          "report.json", "learning_curve.png"):
                 assert (out / folder / name).exists(), (folder, name)
+            assert len((out / folder / "log.csv").read_text().splitlines()) == 2, folder  # header + epoch 0
         curve = json.loads((out / "with_contrast_aug" / "learning_curve.json").read_text())["points"]
         assert [p["step"] for p in curve] == [2] and set(curve[0]["groups"]) == {
             "volume a.nii.gz", "volume b.nii", "axis sagittal", "axis axial"}
