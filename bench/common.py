@@ -113,6 +113,26 @@ def environment_line():
     )
 
 
+def save_results(path, result):
+    """Write a benchmark's result (environment, date, settings, rows) as JSON, creating the folder.
+
+    `bench/results/` holds the runs the README quotes. Returns the path as a `Path`.
+
+    Example:
+    ```python
+    save_results("results/peak.json", {"rows": []})   # {"date": "...", "rows": []}
+    ```
+    """
+    import json
+    import pathlib
+
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), **result}, indent=2, default=str) + "\n")
+    print(f"\nsaved: {path}")
+    return path
+
+
 def cpu_description():
     """The CPU model and whether it has AVX-512 (oneDNN uses it when present), from /proc/cpuinfo."""
     try:

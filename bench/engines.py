@@ -281,7 +281,7 @@ def main(argv=None):
     unknown = [n for n in names if n not in MODELS] + [e for e in exports if e not in EXPORTS]
     if unknown:
         parser.error(f"unknown model(s) or engine(s) {unknown}; known: {', '.join(MODELS)}; {', '.join(EXPORTS)}")
-    from bench.common import print_table
+    from bench.common import print_table, save_results
 
     result = run(names, args.batch, args.rounds, args.repeats, exports)
     print(result["environment"])
@@ -290,10 +290,7 @@ def main(argv=None):
     print_table(f"median seconds per call over {args.rounds} rounds of fresh processes ({args.repeats} timed "
                 "calls each); default/this > 1: faster than TF default", table,
                 ["model", "input", "engine", "seconds", "default/this", "max |Δ| vs Keras", "|Δ| / max |y|", "note"])
-    path = pathlib.Path(args.output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    print(f"\nsaved: {path}")
+    save_results(args.output, result)
     failed = [row for row in result["rows"] if str(row.get("note", "")).startswith("failed")]
     return 1 if failed else 0
 

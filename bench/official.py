@@ -500,15 +500,18 @@ def main(argv=None):
     parser.add_argument("--weight-norm", choices=("folded", "kept"), default=None,
                         help="APNet, on both sides (default folded)")
     parser.add_argument("--patch", type=int, default=None, help="DISGAN patch side (default 32)")
+    parser.add_argument("--output", default=None, metavar="JSON",
+                        help="also save the rows, e.g. bench/results/official.json (the README quotes that file)")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child(json.loads(args.child))
         return 0
     names, kernels = models_and_kernels(parser, args)
-    from bench.common import environment_line, print_table
+    from bench.common import environment_line, print_table, save_results
 
-    print(environment_line())
+    environment = environment_line()
+    print(environment)
     if args.official and not args.torch_python:
         parser.error("--official needs --torch-python (a Python with torch)")
     found = []
@@ -523,6 +526,9 @@ def main(argv=None):
                           repeats=args.repeats, kernels=kernels if clone else (), threads=args.threads, config=config)
     print_table(f"seconds per call, median over {args.official_rounds} rounds of fresh processes (ABBA), "
                 f"{args.repeats} timed calls each; official/ours > 1: ours faster (same run only)", table(found))
+    if args.output:
+        save_results(args.output, {"environment": environment, "rounds": args.official_rounds,
+                                   "repeats": args.repeats, "threads": args.threads, "rows": found})
     return 1 if any(str(r["note"] or "").count("failed") for r in found) else 0
 
 

@@ -149,15 +149,18 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=None)
     parser.add_argument("--frames", type=int, default=None)
     parser.add_argument("--patch", type=int, default=None)
+    parser.add_argument("--output", default=None, metavar="JSON",
+                        help="also save the rows, e.g. bench/results/peak.json (the README quotes that file)")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         peak_child(json.loads(args.child))
         return 0
     names, kernels = official.models_and_kernels(parser, args)
-    from bench.common import environment_line, print_table
+    from bench.common import environment_line, print_table, save_results
 
-    print(environment_line())
+    environment = environment_line()
+    print(environment)
     peaks = measure_peaks(args.matmul, args.conv, args.channels, args.repeats, args.torch_python, args.threads)
     peak = max((row["GFLOP/s"] for row in peaks if row.get("GFLOP/s")), default=None)
     print_table(f"1. float32 peak, median of {args.repeats} calls in a fresh process per engine; the machine's "
@@ -165,7 +168,7 @@ def main(argv=None):
                 [{**row, "GFLOP": round(row["GFLOP"], 2), "seconds": _round(row.get("seconds")),
                   "GFLOP/s": _round(row.get("GFLOP/s"), 1)} for row in peaks],
                 ["engine", "kernel", "shape", "GFLOP", "seconds", "GFLOP/s", "note"])
-    table, failed = [], False
+    table, models, failed = [], [], False
     for name in names:
         config = official.config_of(name, batch=args.batch, frames=args.frames, patch=args.patch)
         flops, uncounted = model_flops(name, config)
@@ -173,6 +176,7 @@ def main(argv=None):
         timed = official.same_run(name, clone, args.torch_python if clone else None, rounds=args.official_rounds,
                                   repeats=args.repeats, kernels=kernels, threads=args.threads, config=config)
         failed |= any("failed" in str(row["note"] or "") for row in timed)
+        models += [{"model": name, **row, "uncounted": uncounted} for row in fractions(flops, timed, peak)]
         for row in fractions(flops, timed, peak):
             table.append({"model": name, "input": row["input"], "side": row["side"], "GFLOP": round(row["GFLOP"], 2),
                           "seconds": _round(row["seconds"]), "GFLOP/s": _round(row["GFLOP/s"], 1),
@@ -181,6 +185,9 @@ def main(argv=None):
     if names:
         print_table("2. per model: FLOPs counted from our layers (the official model's are the same: equal "
                     "parameter counts), achieved GFLOP/s and its fraction of the machine's peak", table)
+    if args.output:
+        save_results(args.output, {"environment": environment, "repeats": args.repeats, "peak GFLOP/s": peak,
+                                   "peaks": peaks, "models": models})
     return 1 if failed or any("failed" in str(row.get("note", "")) for row in peaks) else 0
 
 

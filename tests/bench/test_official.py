@@ -96,3 +96,13 @@ def test_rows_without_a_clone_time_nothing_and_give_the_stored_figure():
     assert [(row["side"], row["seconds"], row["ratio"]) for row in rows] == [("official", None, None)] * 2
     assert rows[0]["note"] == f"9.2 s {official.STORED}"
     assert rows[1]["note"] == "not timed (no --official clone and --torch-python)"  # folded: no stored figure
+
+
+def test_main_saves_the_rows_it_prints(tmp_path, capsys):
+    # Without a clone nothing is timed: the saved rows are the stored figures, labelled, as printed.
+    path = tmp_path / "results" / "official.json"
+    assert official.main(["--models", "disgan", "--output", str(path)]) == 0
+    saved = json.loads(path.read_text())
+    assert saved["rows"][0]["note"] == f"9.2 s {official.STORED}" and saved["rows"][0]["seconds"] is None
+    assert saved["environment"].startswith("TensorFlow ") and saved["rounds"] == 3 and "date" in saved
+    assert f"saved: {path}" in capsys.readouterr().out
