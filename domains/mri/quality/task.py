@@ -261,9 +261,9 @@ class SSIMRegressionTask(TaskRunner):
         title = config.preset or pathlib.Path(config.model_path).name
         return heldout_report(model, heldout, config.output_dir, title, training_sources=sources)
 
-    def make_preset(self, config):
-        """Train a preset's model; record its data, training time and (with `curve_every`) its learning curve."""
-        results = self.train(config)
+    def preset_from_results(self, config, results):
+        """A preset's model from its training run; record its data, training time and (with `curve_every`) its
+        learning curve."""
         model = load_model_file(results["best_model"], SSIMRegressor)
         metadata = {"data": results["details"]["data"], "train_seconds": results["train_seconds"]}
         curve = pathlib.Path(config.output_dir) / "learning_curve.json"

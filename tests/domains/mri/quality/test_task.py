@@ -167,6 +167,16 @@ class SSIMRegressionTaskTest(TestCase):
         assert report["details"]["model"]["contrast_augmentation"] is True
         self.assertEqual(report["details"]["test"]["n"], results["details"]["n_test"])
 
+    def test_the_preset_of_a_run_records_its_data_time_and_learning_curve(self):
+        # What `make_presets.py NAME --from-run FOLDER` ships from a finished background run.
+        points = [{"step": 500, "test": {"residual_std": 0.05}}]
+        (self.tmp / "learning_curve.json").write_text(json.dumps({"points": points}))
+        results = {"best_model": str(self._saved_model()), "train_seconds": 12.5,
+                   "details": {"data": {"sources": ["a.nii.gz"]}}}
+        model, metadata = SSIMRegressionTask().preset_from_results(RunConfig(output_dir=self.tmp), results)
+        self.assertIsInstance(model, SSIMRegressor)
+        self.assertEqual(metadata, {"data": {"sources": ["a.nii.gz"]}, "train_seconds": 12.5, "learning_curve": points})
+
     def test_volume_sweep_trains_on_1_to_all_volumes_and_scores_one_test_set(self):
         tmp_path, phantom_folder = self.tmp, self.phantom_folder
         task, trained = SSIMRegressionTask(), []
