@@ -163,7 +163,8 @@ ROWS = (
          ("domains/mri/disgan/presets/disgan_mni_small", " (older)", disgan))),
     Row("domains.mri", "SSIM regression (ResNet-18)",
         "reference-free motion-artefact quality: predict SSIM, classify into 3/5/10 bins",
-        (("domains/mri/quality/presets/ssim_mni_wide", " (the default and the demo's)", ssim),
+        (("domains/mri/quality/presets/ssim_mni_long", " (the default and the demo's)", ssim),
+         ("domains/mri/quality/presets/ssim_mni_wide", "", ssim),
          ("domains/mri/quality/presets/ssim_mni_small", "", ssim))),
     Row("domains.fundus", "\"A ResNet is all you need?\" (ResNet-18)",
         "referable diabetic retinopathy from fundus photographs: gradeability gate, AUC with its 95 % interval, "

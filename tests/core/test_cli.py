@@ -135,7 +135,7 @@ def test_predict_takes_a_shipped_preset_instead_of_a_model_file(tmp_path, capsys
     assert cli.main(["predict", "har.resnet1d", "--preset", "ssim_mni_small", str(volume)]) == 1
     assert "Task har.resnet1d does not use --preset (it reads --data, --dataset, --model)" in capsys.readouterr().err
     assert cli.main(["predict", "mri.ssim_regression", "--preset", "nope", "--output", str(out), str(volume)]) == 1
-    assert ("No preset 'nope' for SSIMRegressor in domains.mri.quality. Its presets: ssim_mni_small, ssim_mni_wide"
+    assert ("No preset 'nope' for SSIMRegressor in domains.mri.quality. Its presets: ssim_mni_long, ssim_mni_small, ssim_mni_wide"
             in capsys.readouterr().err)
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["predict", "mri.ssim_regression", "--preset", "a", "--model", "b.keras", str(volume)])

@@ -66,7 +66,7 @@ def best_preset(presets):
 
     Example:
     ```python
-    best_preset(SSIMRegressor.presets())   # 'ssim_mni_wide'
+    best_preset(SSIMRegressor.presets())   # 'ssim_mni_long'
     ```
     """
     ratios = {}
@@ -217,7 +217,7 @@ class SSIMRegressor(Regressor):
 
         Example:
         ```python
-        model = SSIMRegressor.from_preset()   # ssim_mni_wide: the lowest residual σ for its test set
+        model = SSIMRegressor.from_preset()   # ssim_mni_long: the lowest residual σ for its test set
         ```
         """
         return super().from_preset(best_preset(cls.presets()) if name is None else name)

@@ -46,16 +46,11 @@ RECIPES = {
         evaluate={"axis": "all"},
         float16_from=4096,
     ),
-}
-
-# Not made (the template requires every RECIPES entry to be shipped). The choices come from the wide preset's
-# stored learning curve on the sample volumes' test slabs (never from a held-out volume): σ ~ steps^-0.29
-# there, so 8,000 steps (2.7 x) for about 0.033 on the slabs; σ on a whole held-out brain-extracted volume is
-# close to the slabs' (Colin27: 0.060 against 0.057 for the wide preset), on a real head with skull about
-# twice it, and no real head with skull is in the samples: hence the SYNTHETIC skull on half the draws.
-# Twice the validation motions, so that the checkpoint chosen on validation is nearer the curve's end. A
-# 115-minute cap keeps the run within a 2-hour background slot (it resumes with the same --output).
-CANDIDATES = {
+    # Chosen from the wide preset's stored learning curve on the sample volumes' test slabs (never from a
+    # held-out volume): sigma ~ steps^-0.29 there, so 8,000 steps (2.7 x) for about 0.033 on the slabs; a
+    # SYNTHETIC skull on half the draws, as no real head with skull is in the samples; twice the validation
+    # motions, so that the checkpoint chosen on validation is nearer the curve's end. A 115-minute cap keeps
+    # the run within a 2-hour background slot (it resumes with the same --output); made with --from-run.
     "ssim_mni_long": Recipe(
         "mri.ssim_regression",
         "SSIM regressor, ResNet-18 at half width (32-64-128-256), 128 x 128 slices, sagittal + coronal + axial, "

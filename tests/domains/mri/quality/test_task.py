@@ -207,7 +207,7 @@ class SSIMRegressionTaskTest(TestCase):
         # The template test runs every demo in smoke mode; this checks what this demo's row says.
         task = SSIMRegressionTask()
         row = task.demo(RunConfig(output_dir=self.tmp, epochs=1, verbose=0, options=task.resolve_options()))
-        assert re.fullmatch(r"preset ssim_mni_wide \(the best shipped\): residual σ 0\.\d{3}, 3-class accuracy [\d.]+% on \d+ held-out "
+        assert re.fullmatch(r"preset ssim_mni_long \(the best shipped\): residual σ 0\.\d{3}, 3-class accuracy [\d.]+% on \d+ held-out "
                             r"corrupted slices", row["result"])
         assert row["baseline"].startswith("constant mean training SSIM: residual σ ")
         preset = json.loads((self.tmp / "preset" / "report.json").read_text())
