@@ -11,9 +11,11 @@ seed 0 and records its score on the held-out test set of the same run's data (`R
   50 steps (3,000 steps, 5 x the default); its `metadata.json` also holds the learning curve
   (the test set scored every 5 epochs of the run); scored on the three-axis test set (712 examples).
 
-`CANDIDATES` holds recipes not made yet: a longer background run (`ssim_mni_long`) aiming at a
-residual σ <= 0.04 on whole held-out volumes with and without skull. Move one into `RECIPES` and
-run `python scripts/make_presets.py NAME` to ship it.
+- `ssim_mni_long` (the default: the lowest σ against its constant predictor's): the wide recipe
+  with a SYNTHETIC skull on half the draws, twice the validation motions and 160 epochs (8,000
+  steps) under a 115-minute cap; a background run (`Recipe.train_command` with `--output`,
+  resumable) made into the preset by `python scripts/make_presets.py ssim_mni_long --from-run
+  FOLDER`; scored on the three-axis test set (712 examples).
 
 The scores repeat to `Recipe.score_tolerance` (1e-4, relative and absolute): the 3/5/10-class
 accuracies (steps of 1/200 and 1/712) exactly, the residual σ to 1e-4.
