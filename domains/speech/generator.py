@@ -176,6 +176,9 @@ def fold_generator(generator, inverse="fft"):
     """A copy of `generator` with every `WeightNormalization` folded into a plain layer (same outputs).
 
     The counterpart of torch's `remove_weight_norm` on every layer (`core.layers.fold_weight_normalization`).
+    The folded 1-D convolutions are `core.layers.TimeSplitConv1D`s: the same outputs, computed on two
+    halves of each utterance side by side in the batch, which TensorFlow's CPU kernels run about
+    twice as fast as one long sequence for the long kernels of the MRF.
 
     Args:
         generator: keras.Model. An APNet or HiFi-GAN generator (built).
@@ -189,11 +192,13 @@ def fold_generator(generator, inverse="fft"):
     generator.count_params() - folded.count_params()   # the weight-norm gains
     ```
     """
-    from core.layers import WeightNormalization, fold_weight_normalization
+    from core.layers import TimeSplitConv1D, WeightNormalization, fold_weight_normalization
 
     def clone(layer):
         if isinstance(layer, WeightNormalization):
-            return fold_weight_normalization(layer)
+            layer = fold_weight_normalization(layer)
+            # One utterance at a time: its convolutions run as two halves in a batch of 2 (twice as fast on CPU).
+            return TimeSplitConv1D.from_conv(layer) if type(layer) is keras.layers.Conv1D else layer
         if isinstance(layer, SpectrumSynthesis):
             return SpectrumSynthesis.from_config({**layer.get_config(), "inverse": inverse})
         return layer

@@ -8,7 +8,7 @@ from core.data.audio import read_audio
 from core.testing import TestCase
 from domains.speech.data import arctic_utterance, asterisk_files
 from domains.speech.features import FEATURE_CONFIGS, spectral_features
-from domains.speech.generator import SpectrumSynthesis, build_generator, build_hifigan_generator
+from domains.speech.generator import SpectrumSynthesis, build_generator, build_hifigan_generator, fold_generator
 from tests.domains.speech.conftest import gains
 
 
@@ -17,6 +17,22 @@ class GeneratorTest(TestCase):
         # APNet's own count (72,191,494) is checked in test_model.py on `APNet()`, built once.
         hifigan = build_hifigan_generator()  # docs/official_implementations.md: 13,926,017 with weight norm removed
         self.assertEqual(hifigan.count_params() - gains(hifigan), 13_926_017)
+
+    def test_the_folded_copy_gives_the_same_outputs_with_split_convolutions(self):
+        from core.layers import TimeSplitConv1D, WeightNormalization
+
+        generator = build_generator(FEATURE_CONFIGS["8k"], channels=8, kernel_sizes=(3, 7), dilations=((1, 3),) * 2)
+        weights = [np.random.default_rng(0).normal(0, 0.05, w.shape).astype("float32") for w in generator.get_weights()]
+        generator.set_weights(weights)
+        folded = fold_generator(generator)
+        self.assertEqual(generator.count_params() - gains(generator), folded.count_params())
+        self.assertFalse(any(isinstance(layer, WeightNormalization) for layer in folded.layers))
+        convolutions = [layer for layer in folded.layers if isinstance(layer, TimeSplitConv1D)]
+        self.assertLen(convolutions, sum(isinstance(layer, WeightNormalization) for layer in generator.layers))
+        mel = np.random.default_rng(1).normal(size=(1, 37, FEATURE_CONFIGS["8k"].num_mels)).astype("float32")
+        expected, got = generator(mel), folded(mel)
+        for key in ("log_amplitude", "waveform"):
+            self.assertAllClose(got[key], expected[key], atol=1e-4, msg=key)
 
     def test_synthesis_of_true_amplitude_and_phase_gives_the_waveform_back(self):
         config = FEATURE_CONFIGS["8k"]
