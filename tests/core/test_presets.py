@@ -69,36 +69,42 @@ def _tiny_class(package):
     return Tiny
 
 
-def test_make_preset_trains_in_a_throw_away_folder_saves_and_records_the_score(package):
+def _scaling_task(tiny, name, trained, results):
+    """A task training `tiny` as the identity times option `scale`; `results(config)`: what `train` adds."""
     from core.registry import Option, TaskRunner
 
-    tiny = _tiny_class(package)
-    folders = []
-
     class _Scaling(TaskRunner):
-        name = "test.scaling"
         model_class = tiny
         epochs, batch_size = 1, 8
         inputs = ("preset",)
         options = (Option("scale", float, 1.0, "weight of the one unit"),)
 
         def train(self, config):
-            folders.append(config.output_dir)
+            trained.append(config.output_dir)
             model = tiny([keras.Input((64,)), keras.layers.Dense(64, name="dense")])
             model.get_layer("dense").kernel.assign(np.eye(64, dtype="float32") * config.options["scale"])
             model.save(config.output_dir / "best.keras")
-            return {"best_model": str(config.output_dir / "best.keras"), "epochs": config.epochs,
-                    "batch_size": config.batch_size, "title": "a report's title",  # the report's, not recorded
-                    "report_json": str(config.output_dir / "report.json")}
+            return {"best_model": str(config.output_dir / "best.keras"), **results(config)}
 
         def evaluate(self, config):
             model = self.load_model(config)
             gain = float(model.predict(np.ones((1, 64)), verbose=0).mean())
             return {"metrics": {"gain": gain, "scale": config.options["scale"]}, "baselines": {"identity": {"gain": 1.0}}}
 
+    _Scaling.name = name
+    return _Scaling()
+
+
+def test_make_preset_trains_in_a_throw_away_folder_saves_and_records_the_score(package):
+    tiny = _tiny_class(package)
+    folders = []
+    task = _scaling_task(tiny, "test.scaling", folders, lambda config: {
+        "epochs": config.epochs, "batch_size": config.batch_size, "title": "a report's title",  # not recorded
+        "report_json": str(config.output_dir / "report.json")})
+
     recipe = presets.Recipe("test.scaling", "scales by 2", {"scale": 2.0}, epochs=4, batch_size=32,
                             evaluate={"scale": 3.0})
-    folder = presets.make_preset("double", recipe, _Scaling(), seed=7)
+    folder = presets.make_preset("double", recipe, task, seed=7)
     assert not folders[0].exists()
     metadata = json.loads((folder / "metadata.json").read_text())
     assert (metadata["class"], metadata["task"], metadata["description"], metadata["seed"]) == (
@@ -155,29 +161,13 @@ def test_recorded_commands_survive_a_shell():
 
 def test_a_finished_run_becomes_the_preset_without_training_again(package, tmp_path):
     from core.cli import write_train_config
-    from core.registry import Option, RunConfig, TaskRunner
+    from core.registry import RunConfig
 
     tiny = _tiny_class(package)
     trained = []
+    task = _scaling_task(tiny, "test.run", trained, lambda config: {"steps": 12})
 
-    class _Run(TaskRunner):
-        name = "test.run"
-        model_class = tiny
-        epochs, batch_size = 1, 8
-        inputs = ("preset",)
-        options = (Option("scale", float, 1.0, "weight of the one unit"),)
-
-        def train(self, config):
-            trained.append(config.output_dir)
-            model = tiny([keras.Input((64,)), keras.layers.Dense(64, name="dense")])
-            model.get_layer("dense").kernel.assign(np.eye(64, dtype="float32") * config.options["scale"])
-            model.save(config.output_dir / "best.keras")
-            return {"best_model": str(config.output_dir / "best.keras"), "steps": 12}
-
-        def evaluate(self, config):
-            return {"metrics": {"scale": config.options["scale"]}, "baselines": {}}
-
-    task, run = _Run(), tmp_path / "run"
+    run = tmp_path / "run"
     recipe = presets.Recipe("test.run", "scales by 2", {"scale": 2.0}, epochs=4, evaluate={"scale": 3.0})
     run.mkdir()
     with pytest.raises(ValueError, match=r"not a finished `resuite train` run \(no train_config.json or "
@@ -190,7 +180,7 @@ def test_a_finished_run_becomes_the_preset_without_training_again(package, tmp_p
     folder = presets.make_preset("from_run", recipe, task, run_dir=run)
     assert trained == [run]  # only the run itself trained
     metadata = json.loads((folder / "metadata.json").read_text())
-    assert metadata["training"] == {"steps": 12} and metadata["score"]["metrics"] == {"scale": 3.0}
+    assert metadata["training"] == {"steps": 12} and metadata["score"]["metrics"]["scale"] == 3.0
     np.testing.assert_allclose(np.diag(tiny.from_preset("from_run").get_layer("dense").kernel.numpy()), 2.0)
     # A run of other settings is not the recipe's preset: each difference is named.
     other = presets.Recipe("test.run", "scales by 3", {"scale": 3.0}, epochs=5)
