@@ -73,22 +73,5 @@ class TimeSplitConv1D(keras.layers.Conv1D):
             outputs = outputs + self.bias
         return outputs if self.activation is None else self.activation(outputs)
 
-    @classmethod
-    def from_conv(cls, conv, splits=2):
-        """A built copy of a built `Conv1D` (its config and weights) that computes in `splits` pieces.
-
-        Example:
-        ```python
-        plain = keras.layers.Conv1D(4, 7, padding="same", name="conv")
-        plain.build((None, None, 2))
-        TimeSplitConv1D.from_conv(plain).name   # 'conv'
-        ```
-        """
-        config = {key: value for key, value in conv.get_config().items() if key != "splits"}
-        layer = cls.from_config({**config, "splits": splits})
-        layer.build_from_config(conv.get_build_config())
-        layer.set_weights(conv.get_weights())
-        return layer
-
     def get_config(self):
         return {**super().get_config(), "splits": self.splits}

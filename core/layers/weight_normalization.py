@@ -137,7 +137,7 @@ class WeightNormalization(keras.layers.Layer):
         return cls(layer, **config)
 
 
-def fold_weight_normalization(wrapper):
+def fold_weight_normalization(wrapper, layer_class=None):
     """A plain copy of the wrapped layer whose kernel is the folded `g * v / ||v||`.
 
     The counterpart of `torch.nn.utils.remove_weight_norm`: the returned layer computes the same
@@ -146,9 +146,12 @@ def fold_weight_normalization(wrapper):
 
     Args:
         wrapper: `WeightNormalization`. A built wrapper.
+        layer_class: class or None. The copy's class, built from the wrapped layer's config (e.g.
+            `TimeSplitConv1D` for a `Conv1D`: another way to compute the same outputs). Defaults to
+            None (the wrapped layer's class).
 
     Returns:
-        A new, built layer of the wrapped layer's class and config.
+        A new, built layer of `layer_class` (or the wrapped layer's class) and the wrapped layer's config.
 
     Examples:
     ```python
@@ -161,7 +164,7 @@ def fold_weight_normalization(wrapper):
     if not isinstance(wrapper, WeightNormalization) or not wrapper.built:
         raise ValueError(f"fold_weight_normalization needs a built WeightNormalization. Received: wrapper={wrapper!r}")
     inner = wrapper.layer
-    plain = inner.__class__.from_config(inner.get_config())
+    plain = (layer_class or inner.__class__).from_config(inner.get_config())
     plain.build_from_config(inner.get_build_config())
     kernel = wrapper._kernel_variable()
     folded = wrapper.fold()

@@ -196,9 +196,8 @@ def fold_generator(generator, inverse="fft"):
 
     def clone(layer):
         if isinstance(layer, WeightNormalization):
-            layer = fold_weight_normalization(layer)
             # One utterance at a time: its convolutions run as two halves in a batch of 2 (twice as fast on CPU).
-            return TimeSplitConv1D.from_conv(layer) if type(layer) is keras.layers.Conv1D else layer
+            return fold_weight_normalization(layer, TimeSplitConv1D if type(layer.layer) is keras.layers.Conv1D else None)
         if isinstance(layer, SpectrumSynthesis):
             return SpectrumSynthesis.from_config({**layer.get_config(), "inverse": inverse})
         return layer

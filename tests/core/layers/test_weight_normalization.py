@@ -57,6 +57,18 @@ class WeightNormalizationTest(TestCase):
         norms = np.sqrt((keras.ops.convert_to_numpy(wrapped.fold()) ** 2).sum(axis=(0, 1, 2)))
         self.assertAllClose(norms, [1.0, 2.0, 3.0, 4.0], atol=1e-5)
 
+    def test_fold_into_another_class_of_the_same_config(self):
+        from core.layers import TimeSplitConv1D
+
+        wrapped = WeightNormalization(keras.layers.Conv1D(4, 5, padding="same", name="inner"))
+        x = _random((1, 23, 3))
+        wrapped(x)
+        wrapped.g.assign(np.array([0.5, 1.0, 2.0, 3.0], "float32"))
+        plain = fold_weight_normalization(wrapped, TimeSplitConv1D)
+        self.assertIsInstance(plain, TimeSplitConv1D)
+        self.assertEqual(plain.name, "inner")
+        self.assertAllClose(plain(x), wrapped(x), atol=1e-5)
+
     def test_transposed_conv_axes(self):
         x = _random((2, 5, 3))
         default = WeightNormalization(keras.layers.Conv1DTranspose(4, 4, strides=2))
