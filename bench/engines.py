@@ -32,7 +32,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 
@@ -196,7 +195,7 @@ def run(names, batch, rounds, repeats, exports=tuple(EXPORTS)):
                             "|Δ| / max |y|": (differences[(name, engine)] / scales[name]
                                               if (name, engine) in differences and scales.get(name) else None)})
             rows.append(row)
-    return {"environment": environment, "date": time.strftime("%Y-%m-%d"), "rounds": rounds, "repeats": repeats,
+    return {"environment": environment, "rounds": rounds, "repeats": repeats,
             "batch": batch, "rows": rows}
 
 

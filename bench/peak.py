@@ -176,8 +176,9 @@ def main(argv=None):
         timed = official.same_run(name, clone, args.torch_python if clone else None, rounds=args.official_rounds,
                                   repeats=args.repeats, kernels=kernels, threads=args.threads, config=config)
         failed |= any("failed" in str(row["note"] or "") for row in timed)
-        models += [{"model": name, **row, "uncounted": uncounted} for row in fractions(flops, timed, peak)]
-        for row in fractions(flops, timed, peak):
+        rows = fractions(flops, timed, peak)
+        models += [{"model": name, **row, "uncounted": uncounted} for row in rows]
+        for row in rows:
             table.append({"model": name, "input": row["input"], "side": row["side"], "GFLOP": round(row["GFLOP"], 2),
                           "seconds": _round(row["seconds"]), "GFLOP/s": _round(row["GFLOP/s"], 1),
                           "of peak": None if row["of peak"] is None else f"{100 * row['of peak']:.0f} %",
