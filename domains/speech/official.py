@@ -169,18 +169,27 @@ def convert_official_generator(state_dict, feature_config="16k", dilations=PAPER
     generator = build_generator(config, channels=int(channels), kernel_sizes=kernel_sizes,
                                 dilations=(tuple(dilations),) * len(kernel_sizes), input_kernel=int(input_kernel),
                                 output_kernel=int(v_out.shape[-1]))
-    for official, ours in official_layer_names(generator).items():
+    _assign_official_weights(generator, state_dict, official_layer_names(generator), "another configuration")
+    return fold_generator(generator) if fold else generator
+
+
+def _assign_official_weights(generator, state_dict, names, configuration):
+    """Copy each official module's (v, g, bias) into our `WeightNormalization` layer, shapes checked.
+
+    `names` maps official module names to our layer names; `configuration` says, in an error, what
+    the state dict would have to be of.
+    """
+    for official, ours in names.items():
         g, v, bias = official_weight(state_dict, official)
         layer = generator.get_layer(ours)
-        kernel = layer.layer.kernel  # the direction v (WeightNormalization keeps the wrapped kernel)
-        expected = tuple(kernel.shape)
-        if v.transpose(2, 1, 0).shape != expected:
-            raise ValueError(f"{official}: weight of shape {v.shape} (out, in, k); ours {ours} needs "
-                             f"{expected[::-1]}. Received: state dict of another configuration")
-        kernel.assign(v.transpose(2, 1, 0).astype("float32"))
-        layer.g.assign(g.astype("float32"))
-        layer.layer.bias.assign(bias.astype("float32"))
-    return fold_generator(generator) if fold else generator
+        # torch (out, in, k) → Conv1D (k, in, out); a ConvTranspose1d's (in, out, k) → Conv1DTranspose (k, out, in).
+        # The wrapped kernel is the direction v (WeightNormalization keeps it).
+        for key, value, variable in ((f"{official}.weight", v.transpose(2, 1, 0), layer.layer.kernel),
+                                     (f"{official}.weight_g", g, layer.g), (f"{official}.bias", bias, layer.layer.bias)):
+            if value.shape != tuple(variable.shape):
+                raise ValueError(f"{key}: shape {value.shape} (ours, transposed) where {ours} needs "
+                                 f"{tuple(variable.shape)}. Received: a state dict of {configuration}")
+            variable.assign(value.astype("float32"))
 
 
 def official_hifigan_layer_names(generator):
@@ -259,18 +268,8 @@ def convert_official_hifigan(state_dict, config=None, fold=False):
         channels=int(config["upsample_initial_channel"]), kernel_sizes=tuple(config["resblock_kernel_sizes"]),
         dilations=tuple(tuple(d) for d in config["resblock_dilation_sizes"]))
     names = official_hifigan_layer_names(generator)
-    for official, ours in names.items():
-        g, v, bias = official_weight(state_dict, official)
-        layer = generator.get_layer(ours)
-        # torch (out, in, k) → Conv1D (k, in, out); a ConvTranspose1d's (in, out, k) → Conv1DTranspose (k, out, in)
-        kernel, v = layer.layer.kernel, v.transpose(2, 1, 0)
-        for key, value, variable in ((f"{official}.weight", v, kernel), (f"{official}.weight_g", g, layer.g),
-                                     (f"{official}.bias", bias, layer.layer.bias)):
-            if value.shape != tuple(variable.shape):
-                raise ValueError(f"{key}: shape {value.shape} (ours, transposed) where {ours} needs "
-                                 f"{tuple(variable.shape)}. Received: a state dict of another configuration than "
-                                 f"{ {k: config[k] for k in HIFIGAN_V1} }")
-            variable.assign(value.astype("float32"))
+    _assign_official_weights(generator, state_dict, names,
+                             f"another configuration than { {k: config[k] for k in HIFIGAN_V1} }")
     known = {f"{name}.{suffix}" for name in names for suffix in _WEIGHT_SUFFIXES}
     unused = sorted(key for key in state_dict if key not in known)
     if unused:
