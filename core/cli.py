@@ -14,7 +14,9 @@
     resuite --version                     the installed package's version
 
 `list` and every `--help` read the tasks' declarations from their source (`core.task_source.
-describe_tasks`): they answer without importing TensorFlow.
+describe_tasks`): they answer without importing TensorFlow. So does the choice of TensorFlow's CPU
+kernels (`--cpu-kernels`, `use_cpu_kernels`): the task's declared `cpu_kernels`, set before
+TensorFlow starts.
 """
 
 import argparse
@@ -125,6 +127,9 @@ def build_parser(task_help=None):
     parser.add_argument("--traceback", action="store_true",
                         help="show the full traceback of an error (by default only its message); anywhere on the line")
     parser.add_argument("--version", action=_VersionAction, help="print the installed package's version and exit")
+    parser.add_argument("--cpu-kernels", choices=CPU_KERNELS, default="auto",
+                        help="TensorFlow's CPU kernels: auto (the task's measured choice for this CPU), onednn or "
+                             "eigen; TF_ENABLE_ONEDNN_OPTS, when set, wins; anywhere on the line")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run_epilog = f"{task_help}\n\n{EPILOG}" if task_help else EPILOG
 
@@ -439,32 +444,117 @@ def main(argv=None):
     Args:
         argv: list of str or None.
     """
-    use_onednn_kernels()
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         return _main(argv)
 
 
-def use_onednn_kernels(environ=os.environ):
-    """Turn TensorFlow's oneDNN CPU kernels on unless the user chose (`TF_ENABLE_ONEDNN_OPTS`).
+CPU_KERNELS = ("auto", "onednn", "eigen")
+CPU_KINDS = ("avx512", "avx2", "other")
 
-    TensorFlow enables them by itself only on CPUs with AVX-512; on AVX2 CPUs its Eigen kernels
-    made RRNet and the DISGAN generator several times slower here (`python -m bench engines`
-    compares both settings on your machine). Takes effect only before TensorFlow is imported,
-    which the command line does lazily; `TF_ENABLE_ONEDNN_OPTS=0` keeps the Eigen kernels.
+
+def cpu_kind(cpuinfo=None):
+    """The kind of this CPU for a task's `cpu_kernels` choice, from its flags (no TensorFlow needed).
 
     Args:
-        environ: mapping. The environment to set (default: this process's).
+        cpuinfo: str or None. The text of /proc/cpuinfo (default: read it; a system without it is
+            "other").
 
     Returns:
-        str: the setting in force, "0" or "1".
+        str: "avx512" (flag avx512f: TensorFlow turns oneDNN on by itself), "avx2" (AVX2 without
+        AVX-512) or "other".
 
     Example:
     ```python
-    use_onednn_kernels({"TF_ENABLE_ONEDNN_OPTS": "0"})   # '0': the user's choice is kept
+    cpu_kind("flags\t: fpu sse2 avx avx2 fma\n")   # 'avx2'
     ```
     """
-    return environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+    if cpuinfo is None:
+        try:
+            cpuinfo = pathlib.Path("/proc/cpuinfo").read_text()
+        except OSError:
+            cpuinfo = ""
+    flags = set()
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            flags.update(value.split())
+    return "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else "other"
+
+
+def task_cpu_kernels(declaration, kind, where="the task"):
+    """The kernels ("onednn" or "eigen") that a task's `cpu_kernels` declaration asks for on a CPU of `kind`.
+
+    Args:
+        declaration: "onednn", "eigen", or a dict {CPU kind: either} (a kind left out: "onednn").
+        kind: str. One of `CPU_KINDS` (`cpu_kind()`).
+        where: str. Who declares it, for the error message (e.g. "domains/speech/task.py (speech.apnet)").
+
+    Raises:
+        ValueError: a declaration of another form, naming `where`.
+
+    Example:
+    ```python
+    task_cpu_kernels({"avx512": "onednn", "avx2": "eigen"}, "avx2")   # 'eigen'
+    ```
+    """
+    per_kind = declaration if isinstance(declaration, dict) else {kind: declaration}
+    if not (set(per_kind) <= set(CPU_KINDS) and all(value in ("onednn", "eigen") for value in per_kind.values())):
+        raise ValueError(f"{where}: cpu_kernels must be 'onednn', 'eigen' or a dict {{CPU kind: either}} with the "
+                         f"kinds {', '.join(CPU_KINDS)}. Received: cpu_kernels={declaration!r}")
+    return per_kind.get(kind, "onednn")
+
+
+def use_cpu_kernels(task=None, choice="auto", environ=os.environ, cpuinfo=None):
+    """Choose TensorFlow's CPU kernels (oneDNN or Eigen) for a task before TensorFlow is imported.
+
+    Sets `TF_ENABLE_ONEDNN_OPTS`, which TensorFlow reads once, when it starts: so call it before
+    `import tensorflow` (or keras); `resuite` does, for the task it runs. The user's own
+    `TF_ENABLE_ONEDNN_OPTS` always wins; then `choice` when not "auto"; then the task's declared
+    `cpu_kernels` (read from its source, importing nothing: `core.task_source.declared`) on this
+    CPU (`cpu_kind`); then oneDNN. TensorFlow itself turns oneDNN on only with AVX-512, but it made
+    RRNet 3x and the DISGAN generator 1.2x faster on an AVX2 CPU, and APNet 10 % slower (issue #29).
+
+    Args:
+        task: str or None. A task name, e.g. "speech.apnet" (None: no task's preference).
+        choice: str. "auto", "onednn" or "eigen" (`resuite --cpu-kernels`). Defaults to "auto".
+        environ: mapping. The environment to set (default: this process's).
+        cpuinfo: str or None. The text of /proc/cpuinfo (default: read it).
+
+    Returns:
+        str: the kernels TensorFlow will run, "onednn" or "eigen".
+
+    Raises:
+        ValueError: an unknown `choice`, or a task declaration of another form.
+
+    Example:
+    ```python
+    import os
+    from core.cli import use_cpu_kernels
+    use_cpu_kernels("lamost.rrnet")   # 'onednn'; os.environ["TF_ENABLE_ONEDNN_OPTS"] == "1"
+    import tensorflow as tf           # after the choice
+    ```
+    """
+    if choice not in CPU_KERNELS:
+        raise ValueError(f"--cpu-kernels expects one of {', '.join(CPU_KERNELS)}. Received: --cpu-kernels {choice}")
+    kernels = choice
+    if choice == "auto":
+        from core.task_source import declared
+
+        found = declared(task, "cpu_kernels") if task else None
+        if found is None:
+            kernels = "onednn"
+        else:
+            value, module = found
+            kernels = task_cpu_kernels(value, cpu_kind(cpuinfo), f"{module.replace('.', '/')}.py ({task})")
+    given = environ.get("TF_ENABLE_ONEDNN_OPTS")
+    if given is None:
+        environ["TF_ENABLE_ONEDNN_OPTS"] = "1" if kernels == "onednn" else "0"
+        return kernels
+    users = "eigen" if given.strip().lower() in ("0", "false") else "onednn"
+    if choice != "auto" and users != kernels:
+        warnings.warn(f"TF_ENABLE_ONEDNN_OPTS={given} in the environment wins over --cpu-kernels {choice}")
+    return users
 
 
 def _main(argv=None):
@@ -472,6 +562,11 @@ def _main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     traceback = "--traceback" in argv  # before or after the command
     argv = [arg for arg in argv if arg != "--traceback"]
+    kernels, argv = _cpu_kernels_flag(argv)
+    if kernels not in CPU_KERNELS:
+        print(f"error: --cpu-kernels expects one of {', '.join(CPU_KERNELS)}. Received: --cpu-kernels {kernels}",
+              file=sys.stderr)
+        return 2
     named, infos = _named_task(argv), None
     if named is not None and {"-h", "--help"} & set(argv):  # the task's help, read without TensorFlow
         from core.task_source import describe_tasks
@@ -483,6 +578,14 @@ def _main(argv=None):
             return 2
     args = build_parser(_task_help(argv, infos)).parse_args(argv)
     args.traceback = traceback
+    if args.command in ("train", "evaluate", "predict", "export", "demo"):
+        try:  # before the command imports TensorFlow; a demo runs several tasks in one process: oneDNN
+            use_cpu_kernels(getattr(args, "task", None) if args.command != "demo" else None, kernels)
+        except ValueError as error:
+            if traceback:
+                raise
+            print(f"error: {error}", file=sys.stderr)
+            return 2
     if args.command == "data":
         return _cmd_data(args)
     if args.command == "demo":
@@ -498,6 +601,23 @@ def _main(argv=None):
             print(f"domain {domain}: not available, {reason}")
         return 0
     return _run(args)
+
+
+def _cpu_kernels_flag(argv):
+    """(value of `--cpu-kernels` or "auto", argv without it); like `--traceback`, anywhere on the line."""
+    kernels, rest, index = "auto", [], 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "--cpu-kernels":
+            kernels = argv[index + 1] if index + 1 < len(argv) else "(nothing)"
+            index += 2
+            continue
+        if arg.startswith("--cpu-kernels="):
+            kernels = arg.partition("=")[2]
+        else:
+            rest.append(arg)
+        index += 1
+    return kernels, rest
 
 
 def _input_shape(text):
@@ -552,6 +672,9 @@ def _discard(folders):
 def write_train_config(config, task):
     """Write `train_config.json` into a training run's folder: what `make_presets.py --from-run` checks.
 
+    Beside the run's settings, `cpu_kernels`: the CPU kernels TensorFlow runs in this process,
+    "onednn" or "eigen" (asked for or not; None on another Keras backend).
+
     Args:
         config: RunConfig of the run (options resolved).
         task: the TaskRunner that trains it (its default epochs and batch size fill the unset ones).
@@ -562,10 +685,18 @@ def write_train_config(config, task):
     write_train_config(config, get_task("fundus.dr"))   # runs/fundus/train_config.json
     ```
     """
+    import keras
+
+    from core.layers.residual import onednn_enabled
+
+    kernels = None  # what TensorFlow runs (asked or not); None on another Keras backend
+    if keras.backend.backend() == "tensorflow":
+        kernels = "onednn" if onednn_enabled() else "eigen"
     record = {"task": task.name, "seed": config.seed,
               "epochs": task.epochs if config.epochs is None else config.epochs,
               "batch_size": task.batch_size if config.batch_size is None else config.batch_size,
-              "options": config.options}
+              "options": config.options,
+              "cpu_kernels": kernels}
     (config.output_dir / "train_config.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
 
 

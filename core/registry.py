@@ -151,7 +151,11 @@ class TaskRunner:
     - `options`: a tuple of `Option`; `config.options` reaches each method checked and complete;
     - `saved_models`: the kinds of `.keras` file `--model` accepts (see `core.model_files`): None
       (the default) for the model class's own, a tuple of kinds for others too, () for a task whose
-      own `load_model` checks what it is given; a file another task saves is refused, naming it.
+      own `load_model` checks what it is given; a file another task saves is refused, naming it;
+    - `cpu_kernels`: TensorFlow's CPU kernels that `resuite` starts the task with, "onednn" (the
+      default) or "eigen", or a dict {CPU kind: either} choosing by the CPU's flags (kinds "avx512",
+      "avx2", "other"; a kind left out gets "onednn"), e.g. `{"avx512": "onednn", "avx2": "eigen"}`.
+      Read from the source before TensorFlow starts (`core.cli.use_cpu_kernels`), so a constant.
     Each method returns a dict of results that the CLI prints; `evaluate` returns the domain's
     `report` (`core.evaluation.report_result`: metrics, baselines, figures).
 
@@ -186,6 +190,7 @@ class TaskRunner:
     inputs = ()
     options = ()
     saved_models = None
+    cpu_kernels = "onednn"
 
     def __init_subclass__(cls, **kwargs):
         # Whatever calls a task (the CLI, a script, a test), `config` reaches it checked and

@@ -112,6 +112,45 @@ def describe_tasks():
     return dict(sorted(infos.items()))
 
 
+def declared(name, attribute):
+    """What the task `name` declares for a `TaskRunner` class attribute, read from its source.
+
+    A task registered in this process is asked directly; otherwise only the `task.py` files of its
+    domain (the name's first part) are read, and nothing is imported: what `resuite` needs to know
+    before TensorFlow starts (`cpu_kernels`).
+
+    Args:
+        name: str. A task name, e.g. "lamost.rrnet".
+        attribute: str. A class attribute of `core.registry.TaskRunner`, e.g. "cpu_kernels".
+
+    Returns:
+        (value, module) — the declared value and the module that defines the task — or None when
+        no task of that name is found or its declaration is not a constant the reader can follow.
+
+    Example:
+    ```python
+    declared("lamost.rrnet", "cpu_kernels")   # ('onednn', 'domains.lamost.task'), nothing imported
+    declared("nosuch.task", "cpu_kernels")    # None
+    ```
+    """
+    if not hasattr(TaskRunner, attribute):
+        raise ValueError(f"core/task_source.py reads TaskRunner class attributes only. Received: attribute={attribute!r}")
+    if name in registry._TASKS:
+        task = registry._TASKS[name]
+        return getattr(task, attribute), task.__module__
+    source = _Source()
+    for module in task_modules():
+        if module.split(".")[1] != name.split(".")[0]:
+            continue
+        try:
+            attributes = source.task_attributes(module).get(name)
+            if attributes is not None:
+                return _concrete(attributes[attribute]()), module
+        except _Unreadable:
+            continue
+    return None
+
+
 class _Unreadable(Exception):
     """A declaration that is not a constant expression the reader can follow."""
 
@@ -260,6 +299,11 @@ class _Source:
             if isinstance(base, _ModuleName):
                 return self.resolve(base.name, node.attr, depth + 1)
             raise _Unreadable(f"attribute {node.attr} of a {type(base).__name__}")
+        if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
+            try:
+                return _concrete(value(node.value))[_concrete(value(node.slice))]
+            except (KeyError, IndexError, TypeError) as error:
+                raise _Unreadable(f"{ast.unparse(node)}: {type(error).__name__}") from None
         if isinstance(node, ast.JoinedStr):
             return "".join(self._formatted(part, value) for part in node.values)
         if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
@@ -312,7 +356,8 @@ class _Source:
         for base in reversed(definition.node.bases):
             target = self.evaluate(base, definition.module)
             if _is_definition(target, "core.registry", "TaskRunner"):
-                attributes.update({name: (lambda name=name: getattr(TaskRunner, name)) for name in _DECLARED})
+                attributes.update({name: (lambda name=name: getattr(TaskRunner, name))
+                                   for name in (*_DECLARED, "cpu_kernels")})
             elif isinstance(target, _Definition) and isinstance(target.node, ast.ClassDef):
                 attributes.update(self.class_attributes(target))
             else:
@@ -330,6 +375,21 @@ class _Source:
         attributes.update(scope)
         return attributes
 
+    def task_attributes(self, module):
+        """{task name: {attribute: thunk}} of the `@register_task` classes of `module`.
+
+        Raises:
+            _Unreadable: a name or base class the reader cannot follow.
+        """
+        found = {}
+        for node in self.tree(module).body:
+            if isinstance(node, ast.ClassDef) and any(
+                    _is_definition(self.evaluate(d, module), "core.registry", "register_task")
+                    for d in node.decorator_list):
+                attributes = self.class_attributes(_Definition(module, node))
+                found[attributes["name"]()] = attributes
+        return found
+
     def tasks(self, module):
         """{name: TaskInfo} of the `@register_task` classes of `module`.
 
@@ -337,12 +397,7 @@ class _Source:
             _Unreadable: a declaration the reader cannot follow.
         """
         infos = {}
-        for node in self.tree(module).body:
-            if not (isinstance(node, ast.ClassDef) and any(
-                    _is_definition(self.evaluate(d, module), "core.registry", "register_task")
-                    for d in node.decorator_list)):
-                continue
-            attributes = self.class_attributes(_Definition(module, node))
+        for attributes in self.task_attributes(module).values():
             values = {name: attributes[name]() for name in _DECLARED}
             presets = None
             if values["model_class"] is not None and "preset" in values["inputs"]:

@@ -1,6 +1,7 @@
 import importlib.metadata
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -163,13 +164,133 @@ def test_version_is_the_installed_packages(capsys):
     assert capsys.readouterr().out == f"resuite {importlib.metadata.version('resuite')}\n"
 
 
-def test_the_command_line_turns_onednn_on_unless_the_user_chose(monkeypatch):
+_AVX512 = "processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma avx512f avx512dq avx512_vnni\n\nprocessor\t: 1\n"
+_AVX2 = "processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma\nbugs\t\t: avx512f\n"
+_ARM = "processor\t: 0\nFeatures\t: fp asimd evtstrm aes sve\n"
+
+
+def test_cpu_kind_reads_the_cpu_flags():
+    assert cli.cpu_kind(_AVX512) == "avx512"
+    assert cli.cpu_kind(_AVX2) == "avx2"  # "avx512f" on another line than the flags is not a flag
+    assert cli.cpu_kind(_ARM) == "other"
+    assert cli.cpu_kind("") == "other"
+    assert cli.cpu_kind() in cli.CPU_KINDS
+
+
+class _Vocoder(registry.TaskRunner):
+    """A task whose measurements chose Eigen on AVX2 and oneDNN on AVX-512."""
+
+    name, description = "test.vocoder", "declares its CPU kernels per CPU kind"
+    cpu_kernels = {"avx512": "onednn", "avx2": "eigen"}
+
+
+def test_the_task_s_declared_kernels_set_tensorflow_s_switch_per_cpu_kind(monkeypatch):
+    monkeypatch.setitem(registry._TASKS, _Vocoder.name, _Vocoder)
+    for cpuinfo, kernels, switch in ((_AVX2, "eigen", "0"), (_AVX512, "onednn", "1"), (_ARM, "onednn", "1")):
+        environ = {}
+        assert cli.use_cpu_kernels("test.vocoder", environ=environ, cpuinfo=cpuinfo) == kernels
+        assert environ == {"TF_ENABLE_ONEDNN_OPTS": switch}
+    environ = {}  # no task, or one unknown: oneDNN, the project's default
+    assert cli.use_cpu_kernels(None, environ=environ, cpuinfo=_AVX2) == "onednn" and environ["TF_ENABLE_ONEDNN_OPTS"] == "1"
+    assert cli.use_cpu_kernels("nosuch.task", environ={}, cpuinfo=_AVX2) == "onednn"
+
+
+def test_the_flag_wins_over_the_declaration_and_the_user_s_environment_over_both(monkeypatch):
+    monkeypatch.setitem(registry._TASKS, _Vocoder.name, _Vocoder)
+    environ = {}
+    assert cli.use_cpu_kernels("test.vocoder", "onednn", environ, cpuinfo=_AVX2) == "onednn"
+    assert environ == {"TF_ENABLE_ONEDNN_OPTS": "1"}
+    environ = {}
+    assert cli.use_cpu_kernels("test.vocoder", "eigen", environ, cpuinfo=_AVX512) == "eigen"
+    assert environ == {"TF_ENABLE_ONEDNN_OPTS": "0"}
+    for given, kernels in (("1", "onednn"), ("true", "onednn"), ("0", "eigen"), ("False", "eigen")):
+        environ = {"TF_ENABLE_ONEDNN_OPTS": given}
+        assert cli.use_cpu_kernels("test.vocoder", environ=environ, cpuinfo=_AVX2) == kernels
+        assert environ == {"TF_ENABLE_ONEDNN_OPTS": given}
+    environ = {"TF_ENABLE_ONEDNN_OPTS": "1"}
+    with pytest.warns(UserWarning, match=r"TF_ENABLE_ONEDNN_OPTS=1 in the environment wins over --cpu-kernels eigen"):
+        assert cli.use_cpu_kernels("test.vocoder", "eigen", environ, cpuinfo=_AVX2) == "onednn"
+    assert environ == {"TF_ENABLE_ONEDNN_OPTS": "1"}
+
+
+def test_the_command_line_applies_the_flag_anywhere_on_the_line_and_refuses_an_unknown_value(monkeypatch, capsys):
+    monkeypatch.setitem(registry._TASKS, _Vocoder.name, _Vocoder)
     monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    chosen = []
+    monkeypatch.setattr(cli, "_run", lambda args: chosen.append(os.environ["TF_ENABLE_ONEDNN_OPTS"]) or 0)
+    monkeypatch.setattr(cli, "cpu_kind", lambda cpuinfo=None: "avx2")
+    assert cli.main(["predict", "test.vocoder", "--model", "m.keras", "in.wav"]) == 0
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS")
+    assert cli.main(["--cpu-kernels", "onednn", "predict", "test.vocoder", "--model", "m.keras", "in.wav"]) == 0
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS")
+    assert cli.main(["predict", "test.vocoder", "--cpu-kernels=onednn", "--model", "m.keras", "in.wav"]) == 0
+    assert chosen == ["0", "1", "1"]
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS")
+    for argv, value in ((["--cpu-kernels", "mkl", "list"], "mkl"), (["list", "--cpu-kernels"], "(nothing)")):
+        assert cli.main(argv) == 2
+        assert capsys.readouterr().err == (f"error: --cpu-kernels expects one of auto, onednn, eigen. "
+                                           f"Received: --cpu-kernels {value}\n")
+    with pytest.raises(ValueError, match=r"--cpu-kernels expects one of auto, onednn, eigen. Received: --cpu-kernels mkl"):
+        cli.use_cpu_kernels("test.vocoder", "mkl", {})
+    assert "TF_ENABLE_ONEDNN_OPTS" not in os.environ and chosen == ["0", "1", "1"]
     with pytest.raises(SystemExit):
-        cli.main(["--version"])
-    assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "1"
-    chosen = {"TF_ENABLE_ONEDNN_OPTS": "0"}
-    assert cli.use_onednn_kernels(chosen) == "0" and chosen == {"TF_ENABLE_ONEDNN_OPTS": "0"}
+        cli.main(["--help"])
+    assert "--cpu-kernels {auto,onednn,eigen}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("declaration", ["mkl", {"avx2": "mkl"}, {"avx3": "eigen"}, None])
+def test_a_malformed_declaration_is_refused_naming_its_file(declaration, monkeypatch, capsys):
+    monkeypatch.setattr(_Vocoder, "cpu_kernels", declaration)
+    monkeypatch.setitem(registry._TASKS, _Vocoder.name, _Vocoder)
+    message = (r"tests/core/test_cli.py \(test.vocoder\): cpu_kernels must be 'onednn', 'eigen' or a dict "
+               r"\{CPU kind: either\} with the kinds avx512, avx2, other. Received: cpu_kernels=")
+    with pytest.raises(ValueError, match=message + re.escape(repr(declaration))):
+        cli.use_cpu_kernels("test.vocoder", environ={}, cpuinfo=_AVX2)
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    assert cli.main(["predict", "test.vocoder", "--model", "m.keras", "in.wav"]) == 2
+    assert "cpu_kernels must be" in capsys.readouterr().err and "TF_ENABLE_ONEDNN_OPTS" not in os.environ
+
+
+_KERNEL_TASK = """
+from core.registry import TaskRunner, register_task
+
+from domains.kerneldomain.choices import CHOICES
+
+
+@register_task
+class Kernels(TaskRunner):
+    name, description, epochs = "kerneldomain.kernels", "reports the CPU kernels TensorFlow runs", 1
+    cpu_kernels = CHOICES
+
+    def train(self, config):
+        from tensorflow.python.util import _pywrap_util_port
+
+        return {"onednn": bool(_pywrap_util_port.IsMklEnabled())}
+"""
+
+
+def test_resuite_starts_tensorflow_with_the_kernels_the_task_declares_in_its_source(tmp_path):
+    # The declaration is the opposite of TensorFlow's own default on this CPU (oneDNN only with
+    # AVX-512), so that TensorFlow runs it only if `resuite` set it before TensorFlow started.
+    choices = {"avx512": "eigen", "avx2": "onednn", "other": "onednn"}
+    (tmp_path / "kerneldomain").mkdir()
+    (tmp_path / "kerneldomain" / "__init__.py").write_text("from domains.kerneldomain import task\n")
+    (tmp_path / "kerneldomain" / "choices.py").write_text(f"CHOICES = {choices!r}\n")
+    (tmp_path / "kerneldomain" / "task.py").write_text(_KERNEL_TASK)
+    code = (
+        "import sys; import domains; from core import cli, registry\n"
+        f"domains.__path__.append({str(tmp_path)!r})\n"
+        "registry.discover = lambda: registry._import_domain('kerneldomain', 'domains.kerneldomain')\n"
+        "sys.exit(cli.main(sys.argv[1:]))\n"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "TF_ENABLE_ONEDNN_OPTS"}
+    out = tmp_path / "run"
+    result = subprocess.run([sys.executable, "-c", code, "train", "kerneldomain.kernels", "--output", str(out),
+                             "--json", "--verbose", "0"], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    expected = choices[cli.cpu_kind()]
+    assert json.loads(result.stdout) == {"onednn": expected == "onednn"}
+    assert json.loads((out / "train_config.json").read_text())["cpu_kernels"] == expected
 
 
 def test_list_and_task_help_answer_without_tensorflow():
@@ -307,8 +428,11 @@ class _Trains(registry.TaskRunner):
 
 
 def test_an_interrupted_training_run_keeps_its_checkpoints_and_its_settings(tmp_path, monkeypatch, capsys):
+    from core.layers.residual import onednn_enabled
+
     monkeypatch.setitem(registry._TASKS, _Trains.name, _Trains)
     monkeypatch.setattr(cli, "_strategy", lambda args: None)
+    kernels = "onednn" if onednn_enabled() else "eigen"  # this process's TensorFlow started before the run
     for seed in (1, 2):
         out = tmp_path / f"run{seed}"
         if seed == 1:
@@ -318,4 +442,4 @@ def test_an_interrupted_training_run_keeps_its_checkpoints_and_its_settings(tmp_
             assert cli.main(["train", "test.trains", "--output", str(out), "--seed", "2"]) == 1
         assert (out / "backup").is_dir() and f"kept {out}: it holds the run's checkpoints" in capsys.readouterr().err
         assert json.loads((out / "train_config.json").read_text()) == {
-            "task": "test.trains", "seed": seed, "epochs": 3, "batch_size": 4, "options": {}}
+            "task": "test.trains", "seed": seed, "epochs": 3, "batch_size": 4, "options": {}, "cpu_kernels": kernels}

@@ -2,6 +2,8 @@
 
 import sys
 
+import pytest
+
 from core import registry, task_source
 from core.registry import Option
 
@@ -92,3 +94,68 @@ def test_a_missing_extra_is_found_without_importing_the_domain(tmp_path, monkeyp
     # The import agrees.
     assert registry.unavailable_domains() == task_source.missing_extras()
     sys.modules.pop("domains.lazydomain", None)
+
+
+def test_each_task_s_declared_cpu_kernels_are_read_from_its_source_as_its_class_declares_them(monkeypatch):
+    tasks = registry.list_tasks()
+    monkeypatch.setattr(registry, "_TASKS", {})  # read from the source, not asked of the imported classes
+    for name, task in tasks.items():
+        assert task_source.declared(name, "cpu_kernels") == (task.cpu_kernels, task.__module__), name
+    assert task_source.declared("nosuch.task", "cpu_kernels") is None
+
+
+_KERNELS_TASK = '''
+from core.registry import TaskRunner, register_task
+from domains.kernelsdomain.measured import APNET
+
+
+class _Base(TaskRunner):
+    cpu_kernels = "eigen"
+
+
+@register_task
+class Inherits(_Base):
+    name = "kernelsdomain.inherits"
+
+
+@register_task
+class PerCpu(_Base):
+    name = "kernelsdomain.per_cpu"
+    cpu_kernels = {"avx512": APNET["avx512"], "avx2": "eig" + "en"}
+
+
+@register_task
+class Default(TaskRunner):
+    name = "kernelsdomain.default"
+
+
+@register_task
+class Computed(TaskRunner):
+    name = "kernelsdomain.computed"
+    cpu_kernels = "EIGEN".lower()
+
+
+@register_task
+class Missing(TaskRunner):
+    name = "kernelsdomain.missing"
+    cpu_kernels = APNET["avx2"]
+'''
+
+
+def test_declared_follows_constants_and_bases_of_the_task_s_domain_only_and_imports_nothing(tmp_path, monkeypatch):
+    import domains
+
+    _domain(tmp_path, "kernelsdomain", {"__init__.py": "from domains.kernelsdomain import task\n",
+                                        "measured.py": 'APNET = {"avx512": "onednn"}\n', "task.py": _KERNELS_TASK})
+    monkeypatch.setattr(domains, "__path__", [*domains.__path__, str(tmp_path)])
+    module = "domains.kernelsdomain.task"
+    assert task_source.declared("kernelsdomain.inherits", "cpu_kernels") == ("eigen", module)
+    assert task_source.declared("kernelsdomain.per_cpu", "cpu_kernels") == ({"avx512": "onednn", "avx2": "eigen"}, module)
+    assert task_source.declared("kernelsdomain.default", "cpu_kernels") == ("onednn", module)
+    assert task_source.declared("kernelsdomain.computed", "cpu_kernels") is None  # not a constant: not read
+    assert task_source.declared("kernelsdomain.missing", "cpu_kernels") is None  # a KeyError: not read either
+    assert task_source.declared("kernelsdomain.per_cpu", "epochs") == (None, module)
+    assert not [name for name in sys.modules if name.startswith("domains.kernelsdomain")]
+    with pytest.raises(ValueError, match=r"core/task_source.py reads TaskRunner class attributes only. "
+                                         r"Received: attribute='train_fast'"):
+        task_source.declared("kernelsdomain.per_cpu", "train_fast")

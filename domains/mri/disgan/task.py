@@ -190,6 +190,7 @@ class DISGANTask(TaskRunner):
     batch_size = 4  # the paper's
     inputs = ("data", "model", "preset")
     saved_models = ("DISGAN", "disgan_generator")  # a whole DISGAN or its generator
+    cpu_kernels = "onednn"  # 1.36x Eigen's speed on AVX2 (issue #29), 2.5x on AVX-512 (bench/results/engines.json)
     options = OPTIONS
 
     def load_model(self, config):
