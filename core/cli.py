@@ -466,7 +466,7 @@ def cpu_kind(cpuinfo=None):
 
     Example:
     ```python
-    cpu_kind("flags\t: fpu sse2 avx avx2 fma\n")   # 'avx2'
+    cpu_kind("flags : fpu sse2 avx avx2 fma")   # 'avx2'; cpu_kind() reads /proc/cpuinfo
     ```
     """
     if cpuinfo is None:
@@ -529,10 +529,9 @@ def use_cpu_kernels(task=None, choice="auto", environ=os.environ, cpuinfo=None):
 
     Example:
     ```python
-    import os
-    from core.cli import use_cpu_kernels
-    use_cpu_kernels("lamost.rrnet")   # 'onednn'; os.environ["TF_ENABLE_ONEDNN_OPTS"] == "1"
-    import tensorflow as tf           # after the choice
+    environ = {}
+    use_cpu_kernels("lamost.rrnet", environ=environ)   # 'onednn'; environ == {"TF_ENABLE_ONEDNN_OPTS": "1"}
+    # In a script: use_cpu_kernels("speech.apnet") first, then `import keras` (or tensorflow).
     ```
     """
     if choice not in CPU_KERNELS:
