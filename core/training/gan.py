@@ -31,13 +31,17 @@ class GANModel(PresetMixin, keras.Model):
     (HiFi-GAN's multi-period and multi-scale discriminators): the losses then receive their
     outputs in the same structure.
 
+    `compile(adversarial=False)` trains the generator alone on the subclass's
+    `reconstruction_losses` (no discriminator is run or updated): the PSNR-oriented phase that
+    ESRGAN ships beside its GAN model, or a generator-only recipe on a small budget.
+
     Subclasses override:
     - `generator_loss_names` / `discriminator_loss_names`: the keys their losses return;
     - `generator_losses(inputs, targets, generated, real_output, fake_output)` → dict of
       per-example losses; its "loss" entry is the total the generator minimises;
     - `discriminator_losses(real_output, fake_output)` → dict, "loss" the total;
-    - optionally `discriminator_input(x, training)` (e.g. instance noise), `unpack(data)` and
-      `discriminator_sample(generated)`.
+    - optionally `discriminator_input(x, training)` (e.g. instance noise), `unpack(data)`,
+      `discriminator_sample(generated)` and `reconstruction_losses(inputs, targets, generated)`.
 
     A preset ships the generator alone (`preset_network`); a subclass's `from_preset_network`
     builds its discriminators beside it (untrained, ready to fine-tune).
@@ -78,6 +82,7 @@ class GANModel(PresetMixin, keras.Model):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
+        self.adversarial = True
         self._trackers = {
             _tracker_name(prefix, key): keras.metrics.Mean(name=_tracker_name(prefix, key))
             for prefix, keys in (("generator", self.generator_loss_names),
@@ -105,14 +110,20 @@ class GANModel(PresetMixin, keras.Model):
         return [v for d in _each(self.discriminator) for v in d.trainable_variables]
 
     # --- compile -------------------------------------------------------------------------
-    def compile(self, generator_optimizer="auto", discriminator_optimizer="auto", jit_compile="auto", **kwargs):
+    def compile(self, generator_optimizer="auto", discriminator_optimizer="auto", jit_compile="auto",
+                adversarial=True, **kwargs):
         """Configure the two optimizers ("auto": Adam 1e-4, betas 0.9/0.999, as DISGAN).
 
         Args:
             generator_optimizer: keras.optimizers.Optimizer or "auto".
             discriminator_optimizer: keras.optimizers.Optimizer or "auto".
             jit_compile: bool or "auto" (XLA only on GPU/TPU). Defaults to "auto".
+            adversarial: bool. False: `fit` trains the generator alone on `reconstruction_losses`
+                and evaluates with them; the discriminators are not run. Defaults to True.
         """
+        if not isinstance(adversarial, bool):
+            raise ValueError(f"adversarial must be True or False. Received: adversarial={adversarial!r}")
+        self.adversarial = adversarial
         if generator_optimizer == "auto":
             generator_optimizer = keras.optimizers.Adam(1e-4)
         if discriminator_optimizer == "auto":
@@ -138,12 +149,14 @@ class GANModel(PresetMixin, keras.Model):
         return {
             "generator_optimizer": keras.optimizers.serialize(self.generator_optimizer),
             "discriminator_optimizer": keras.optimizers.serialize(self.discriminator_optimizer),
+            "adversarial": self.adversarial,
         }
 
     def compile_from_config(self, config):
         self.compile(
             generator_optimizer=keras.optimizers.deserialize(config["generator_optimizer"]),
             discriminator_optimizer=keras.optimizers.deserialize(config["discriminator_optimizer"]),
+            adversarial=config.get("adversarial", True),
         )
 
     # --- hooks for subclasses ------------------------------------------------------------
@@ -161,6 +174,14 @@ class GANModel(PresetMixin, keras.Model):
 
     def generator_losses(self, inputs, targets, generated, real_output, fake_output):
         return {"loss": _per_example_bce(ops.ones_like(fake_output), fake_output)}
+
+    def reconstruction_losses(self, inputs, targets, generated):
+        """The generator's losses without a discriminator (`compile(adversarial=False)`).
+
+        Returns a dict of per-example losses, keys among `generator_loss_names`, "loss" the total.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no generator-only losses: compile it with "
+                                  f"adversarial=True. Received: adversarial=False")
 
     def discriminator_losses(self, real_output, fake_output):
         real = _per_example_bce(ops.ones_like(real_output), real_output)
@@ -216,8 +237,24 @@ class GANModel(PresetMixin, keras.Model):
             loss = loss + tf.nn.scale_regularization_loss(tf.add_n(regularization))
         return loss
 
+    def _generator_only_step(self, inputs, targets):
+        with tf.GradientTape() as tape:
+            g_losses = self.reconstruction_losses(inputs, targets, self.generator(inputs, training=True))
+            scaled = self.generator_optimizer.scale_loss(self._total(g_losses["loss"], [self.generator]))
+        variables = self.generator.trainable_variables
+        self.generator_optimizer.apply(tape.gradient(scaled, variables), variables)
+        return self._track_only(g_losses)
+
+    def _track_only(self, g_losses):
+        """Track a generator-only step's losses; the logs hold those alone (no discriminator ran)."""
+        self._track("generator", g_losses)
+        names = {_tracker_name("generator", key) for key in g_losses}
+        return {m.name: m.result() for m in self.metrics if m.name in names}
+
     def train_step(self, data):
         inputs, targets = self.unpack(data)
+        if not self.adversarial:
+            return self._generator_only_step(inputs, targets)
         with tf.GradientTape() as tape:
             generated = self.generator(inputs, training=True)
             if self.discriminator_first:
@@ -240,6 +277,8 @@ class GANModel(PresetMixin, keras.Model):
 
     def test_step(self, data):
         inputs, targets = self.unpack(data)
+        if not self.adversarial:
+            return self._track_only(self.reconstruction_losses(inputs, targets, self.generator(inputs, training=False)))
         generated, real_output, fake_output = self._forward(inputs, targets, training=False)
         self._track("generator", self.generator_losses(inputs, targets, generated, real_output, fake_output))
         self._track("discriminator", self.discriminator_losses(real_output, fake_output))

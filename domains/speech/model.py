@@ -273,6 +273,10 @@ class APNet(GANModel):
                 "instantaneous_frequency": iaf, "spectrum": spectrum, "consistency": consistency,
                 "real_imaginary": real_imaginary, "mel": mel}
 
+    def reconstruction_losses(self, inputs, targets, generated):
+        """The generator-only recipe's losses (`compile(adversarial=False)`): `spectral_losses`."""
+        return self.spectral_losses(targets, generated)
+
     def generator_losses(self, inputs, targets, generated, real_output, fake_output):
         weights = self.loss_weights
         spectral_terms = self.spectral_losses(targets, generated)

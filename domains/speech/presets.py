@@ -46,3 +46,18 @@ RECIPES = {
         evaluate={"test_files": 12, "arctic": False},
     ),
 }
+
+# Recipes not shipped (yet): `make_presets.py NAME --from-run FOLDER` ships a finished run of one that
+# earns its place, `--record-run FOLDER` keeps one that does not as evidence.
+CANDIDATES = {
+    "apnet_asterisk_8k_spectral": Recipe(
+        "speech.apnet",
+        "APNet vocoder, 8 kHz, generator at 64 channels trained alone on the paper's non-adversarial losses "
+        "(the spectral recipe: Adam 2e-3, constant then a cosine decay over the last 20 % of 36,000 steps) on the "
+        "real Asterisk recordings of one female voice",
+        {"features": "8k", "channels": 64, "discriminator_scale": 0.125, "steps_per_epoch": 100,
+         "recipe": "spectral", "learning_rate": 2e-3, "test_files": 12, "minutes": 118.0},
+        epochs=360, batch_size=16,
+        evaluate={"test_files": 12, "arctic": False},
+    ),
+}

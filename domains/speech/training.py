@@ -26,7 +26,7 @@ from core.training import StepCounter, TimeBudget, fit
 from domains.speech.data import segment_dataset
 from domains.speech.model import default_optimizer
 
-__all__ = ["EPOCHS", "LR_DECAY", "PAPER_BATCH_SIZE", "STEPS_PER_EPOCH", "overfit_generator", "overfit_schedule",
+__all__ = ["EPOCHS", "LR_DECAY", "PAPER_BATCH_SIZE", "RECIPES", "STEPS_PER_EPOCH", "overfit_generator", "overfit_schedule",
            "train_apnet"]
 
 PAPER_BATCH_SIZE = 16
@@ -35,9 +35,22 @@ EPOCHS = 10  # the default budget of `speech.apnet`: a short run, far below the 
 STEPS_PER_EPOCH = 200
 
 
+RECIPES = ("paper", "spectral")
+# The generator-only recipe's schedule: constant, then a cosine decay over this last fraction of the steps.
+SPECTRAL_DECAY_FRACTION = 0.2
+
+
 def train_apnet(model, train_waveforms, val_segments, output_dir, epochs=EPOCHS, steps_per_epoch=STEPS_PER_EPOCH,
-                batch_size=PAPER_BATCH_SIZE, learning_rate=2e-4, seconds=None, seed=0, verbose=1, callbacks=()):
-    """Compile `model` with the paper's optimizers and train it with `core.training.fit`.
+                batch_size=PAPER_BATCH_SIZE, learning_rate=2e-4, seconds=None, seed=0, verbose=1, callbacks=(),
+                recipe="paper"):
+    """Compile `model` for a recipe and train it with `core.training.fit`.
+
+    `recipe="paper"`: the GAN, both networks on AdamW (betas 0.8, 0.99), the rate times 0.999 per
+    epoch. `recipe="spectral"`: the generator alone on the paper's non-adversarial losses
+    (`APNet.spectral_losses`, `compile(adversarial=False)`), Adam (betas 0.8, 0.99) at a constant
+    rate, then a cosine decay to 1 % over the last `SPECTRAL_DECAY_FRACTION` of the
+    `epochs * steps_per_epoch` steps (`overfit_schedule`): what `overfit_generator` showed to
+    learn the phase within minutes on this CPU; no discriminator is run.
 
     Build `model` inside the strategy's scope and call this inside it too.
 
@@ -54,15 +67,26 @@ def train_apnet(model, train_waveforms, val_segments, output_dir, epochs=EPOCHS,
         seed: int. Defaults to 0.
         verbose: int. Defaults to 1.
         callbacks: extra Keras callbacks.
+        recipe: "paper" or "spectral" (see above). Defaults to "paper".
 
     Returns:
         dict: `history` (the logs), `seconds` and `steps` (of this run), `segments_per_second`, `best_epoch`,
         `best_val_mel`, `generator` (path of the best generator alone).
+
+    Raises:
+        ValueError: an unknown `recipe`.
     """
     output_dir = pathlib.Path(output_dir)
     config = model.feature_config
-    schedule = keras.optimizers.schedules.ExponentialDecay(learning_rate, steps_per_epoch, LR_DECAY, staircase=True)
-    model.compile(default_optimizer(schedule), default_optimizer(schedule))
+    if recipe == "paper":
+        schedule = keras.optimizers.schedules.ExponentialDecay(learning_rate, steps_per_epoch, LR_DECAY, staircase=True)
+        model.compile(default_optimizer(schedule), default_optimizer(schedule))
+    elif recipe == "spectral":
+        schedule = overfit_schedule(learning_rate, epochs * steps_per_epoch, SPECTRAL_DECAY_FRACTION)
+        model.compile(keras.optimizers.Adam(schedule, beta_1=0.8, beta_2=0.99), default_optimizer(),
+                      adversarial=False)
+    else:
+        raise ValueError(f"recipe must be one of {RECIPES}. Received: recipe={recipe!r}")
     train = segment_dataset(train_waveforms, config.segment_length, batch_size, seed=seed)
     validation = tf.data.Dataset.from_tensor_slices(np.asarray(val_segments, "float32")).batch(batch_size)
     counter = StepCounter()
@@ -107,6 +131,7 @@ def overfit_schedule(learning_rate, steps, decay_fraction=0.0, floor=0.01):
     return _ConstantThenCosine(float(learning_rate), int(steps), float(decay_fraction), float(floor))
 
 
+@keras.saving.register_keras_serializable(package="resuite.speech")
 class _ConstantThenCosine(keras.optimizers.schedules.LearningRateSchedule):
     def __init__(self, learning_rate, steps, decay_fraction, floor):
         self.learning_rate, self.steps, self.decay_fraction, self.floor = learning_rate, steps, decay_fraction, floor

@@ -33,6 +33,10 @@ class RelativisticGAN(GANModel):
     def discriminator_losses(self, real_output, fake_output):
         return {"loss": relativistic_average_losses(real_output, fake_output)[1]}
 
+    def reconstruction_losses(self, inputs, targets, generated):
+        l1 = keras.ops.mean(keras.ops.abs(generated - targets), axis=1)
+        return {"loss": l1, "l1": l1}
+
 
 class GANModelTest(TestCase):
     def test_trains_both_networks_and_logs_declared_losses(self):
@@ -50,6 +54,31 @@ class GANModelTest(TestCase):
         self.assertFalse(all(np.array_equal(a, b.numpy()) for a, b in zip(d_before, gan.discriminator.trainable_weights)))
         logs = gan.evaluate(*_data(8), batch_size=8, verbose=0, return_dict=True)
         self.assertIn("generator_l1", logs)
+
+    def test_generator_only_trains_the_generator_alone_on_its_reconstruction_losses(self):
+        gan = RelativisticGAN(*_models())
+        gan.compile(generator_optimizer=keras.optimizers.Adam(5e-2), adversarial=False)
+        d_before = [w.numpy().copy() for w in gan.discriminator.trainable_weights]
+        history = gan.fit(*_data(), batch_size=8, epochs=3, verbose=0)
+        self.assertEqual(set(history.history), {"generator_loss", "generator_l1"})
+        self.assertLess(history.history["generator_l1"][-1], 0.9 * history.history["generator_l1"][0])
+        self.assertTrue(all(np.array_equal(a, b.numpy()) for a, b in zip(d_before, gan.discriminator.trainable_weights)))
+        self.assertEqual(int(gan.discriminator_optimizer.iterations.numpy()), 0)
+        x, y = _data(8)
+        logs = gan.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
+        expected = np.mean(np.abs(np.asarray(gan.generator(x)) - y))
+        self.assertAllClose(logs["generator_l1"], expected, atol=1e-5)
+        self.assertEqual(set(logs), {"generator_loss", "generator_l1"})
+        restored = self.run_model_saving_test(gan, x)
+        self.assertFalse(restored.adversarial)
+
+    def test_generator_only_needs_reconstruction_losses_and_a_bool(self):
+        gan = GANModel(*_models())
+        with self.assertRaisesRegex(ValueError, "adversarial must be True or False"):
+            gan.compile(adversarial="no")
+        gan.compile(adversarial=False)
+        with self.assertRaisesRegex(NotImplementedError, "no generator-only losses"):
+            gan.fit(*_data(8), batch_size=8, epochs=1, verbose=0)
 
     def test_undeclared_loss_name_is_a_clear_error(self):
         class Undeclared(GANModel):

@@ -11,7 +11,7 @@ from core.data.audio import read_audio
 from core.testing import TestCase
 from domains.speech.data import asterisk_files
 from domains.speech.model import build_model
-from domains.speech.training import overfit_generator, overfit_schedule
+from domains.speech.training import overfit_generator, overfit_schedule, train_apnet
 
 
 def utterance(seconds):
@@ -39,6 +39,29 @@ class OverfitTest(TestCase):
         for key in ("pesq", "stoi", "f0_rmse_hz", "vuv_error", "lsd_db", "instantaneous_phase"):
             self.assertIn(key, capped[0])
 
+
+    def test_the_spectral_recipe_trains_the_generator_alone_with_its_schedule_and_saves(self):
+        keras.utils.set_random_seed(0)
+        model = build_model("8k", channels=4, kernel_sizes=(3,), discriminator_scale=0.125)
+        discriminator = [w.copy() for d in model.discriminator.values() for w in d.get_weights()]
+        generator = [w.copy() for w in model.generator.get_weights()]
+        wave = utterance(1.0)[0]
+        output = pathlib.Path(self.get_temp_dir())
+        trained = train_apnet(model, [wave], wave[None, :4000], output, epochs=1, steps_per_epoch=4, batch_size=2,
+                              learning_rate=2e-3, verbose=0, recipe="spectral")
+        self.assertEqual(trained["steps"], 4)
+        self.assertFalse(any(key.startswith(("discriminator", "val_discriminator")) for key in trained["history"]))
+        self.assertNotIn("generator_adversarial", trained["history"])
+        for a, b in zip(discriminator, [w for d in model.discriminator.values() for w in d.get_weights()]):
+            self.assertAllClose(a, b)
+        self.assertFalse(all((a == b).all() for a, b in zip(generator, model.generator.get_weights())))
+        optimizer = model.generator_optimizer
+        self.assertAllClose(float(optimizer.learning_rate), 2e-5)  # the cosine ended at 1 % on the last step
+        self.assertAllClose((optimizer.beta_1, optimizer.beta_2), (0.8, 0.99))
+        restored = keras.saving.load_model(output / "best.keras")
+        self.assertFalse(restored.adversarial)
+        with self.assertRaisesRegex(ValueError, "recipe must be one of"):
+            train_apnet(model, [wave], wave[None, :4000], output / "x", epochs=1, steps_per_epoch=1, recipe="gan")
 
     def test_schedule_is_constant_then_decays_by_a_cosine_to_its_floor(self):
         schedule = overfit_schedule(2e-3, 1000, decay_fraction=0.2, floor=0.01)
