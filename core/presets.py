@@ -303,7 +303,8 @@ def make_preset(name, recipe, task, seed=0, verbose=1, run_dir=None):
     already run there by `resuite train` (`recipe.train_command(name, seed)` with `--output
     run_dir`, in the background, resumed as often as needed): the run's `train_config.json` must
     match the recipe, and `task.preset_from_results` makes the preset from its
-    `train_results.json` without training again. The preset's score is then measured by
+    `train_results.json` without training again, and the run's per-epoch curve is kept beside
+    it (`record_run`: `<name>_run.json` and `.png`). The preset's score is then measured by
     `score_preset` on its held-out data, as a user would repeat it.
 
     Args:
@@ -338,6 +339,8 @@ def make_preset(name, recipe, task, seed=0, verbose=1, run_dir=None):
         results = finished_run_results(run_dir, recipe, task, seed)
         model, metadata = task.preset_from_results(config, results)
         folder = _save_made_preset(name, recipe, seed, model, metadata)
+        if (pathlib.Path(run_dir) / "log.csv").is_file():  # the run's curve is kept beside the preset
+            record_run(name, recipe, task, run_dir, seed)
     else:
         with tempfile.TemporaryDirectory(prefix=f"preset-{name}-") as run_dir:
             model, metadata = task.make_preset(config_in(run_dir))
@@ -378,6 +381,10 @@ def finished_run_results(run_dir, recipe, task, seed=0):
                          f"`{recipe.train_command('NAME', seed)} --output {run_dir}` to the end first. "
                          f"Received: run_dir={str(run_dir)!r}")
     ran = json.loads(files["config"].read_text())
+    # An option added to the task after the run started did not exist for it: the run had its default.
+    defaults = task.resolve_options({})
+    ran["options"] = {**{key: value for key, value in defaults.items() if key not in ran.get("options", {})},
+                      **ran.get("options", {})}
     expected = {"task": recipe.task, "seed": seed, "epochs": recipe.epochs,
                 "batch_size": recipe.batch_size or task.batch_size, "options": task.resolve_options(recipe.options)}
     differences = [f"{key}: run {ran.get(key)!r}, recipe {value!r}" for key, value in expected.items()
@@ -389,10 +396,11 @@ def finished_run_results(run_dir, recipe, task, seed=0):
 
 
 def record_run(name, recipe, task, run_dir, seed=0):
-    """Keep the evidence of a finished background run of a candidate recipe that is not shipped.
+    """Keep the evidence of a finished background run: a candidate recipe's not shipped, or a preset's own.
 
     A run that does not earn its preset (it loses to the shipped one or to a baseline) still
-    says how far the recipe went: `<package>/presets/<name>_run.json` stores the recipe's command,
+    says how far the recipe went, and a preset made from a run (`make_preset(run_dir=)`, which
+    calls this) keeps how it got there: `<package>/presets/<name>_run.json` stores the recipe's command,
     the run's settings (`train_config.json`), its results (`train_results.json`, without the
     paths into the run's folder) and its learning curve (`log.csv`, one row per epoch), and
     `<name>_run.png` plots the curve. The run is checked against the recipe as `make_preset` does.
@@ -453,10 +461,12 @@ def _plot_curve(curve, path, title):
     from core.evaluation import save_figure
 
     names = [key for key in curve[0] if key not in ("epoch", "learning_rate") and not key.startswith("val_")]
-    figure = Figure(figsize=(4 * len(names), 3.2))
+    columns = min(len(names), 4)
+    rows = -(-len(names) // columns)
+    figure = Figure(figsize=(4 * columns, 3.2 * rows))
     epochs = [row["epoch"] + 1 for row in curve]
     for index, key in enumerate(names):
-        axis = figure.add_subplot(1, len(names), index + 1)
+        axis = figure.add_subplot(rows, columns, index + 1)
         axis.plot(epochs, [row.get(key) for row in curve], label="training")
         if f"val_{key}" in curve[0]:
             axis.plot(epochs, [row.get(f"val_{key}") for row in curve], label="validation")

@@ -35,8 +35,9 @@ from domains.speech.discriminator import PERIODS
 from domains.speech.evaluation import BASELINE, report
 from domains.speech.features import FEATURE_CONFIGS
 from domains.speech.model import MODEL_OPTIONS, APNet, build_model
-from domains.speech.training import EPOCHS, PAPER_BATCH_SIZE, RECIPES, STEPS_PER_EPOCH, train_apnet
+from domains.speech.training import EPOCHS, PAPER_BATCH_SIZE, RECIPES, STEPS_PER_EPOCH, HeldOutCurve, train_apnet
 
+CURVE_FILES = 4  # validation files scored along training by --option score_every (seconds each)
 OPTIONS = (
     Option("features", str, "8k", "analysis configuration: 8k (telephone band, the sample data) or 16k (the paper)",
            choices=tuple(FEATURE_CONFIGS)),
@@ -54,6 +55,8 @@ OPTIONS = (
     Option("learning_rate", float, 2e-4, "initial rate (the paper's AdamW 2e-4; the spectral recipe learns fastest "
            "at 2e-3)"),
     Option("minutes", float, None, "wall-time budget of the training (default: no limit)"),
+    Option("score_every", int, 0, f"epochs between scorings of the first {CURVE_FILES} whole validation files (PESQ, "
+           "STOI, F0 RMSE, V/UV, LSD, level) into curve.json: the learning curve in a listener's terms; 0: none"),
     Option("validation", float, 0.05, "fraction of the files held out for validation"),
     Option("test", float, 0.05, "fraction of the files held out for the test"),
     Option("multichannel", str, "refuse", "multi-channel files: refuse, mix (average) or first",
@@ -166,7 +169,10 @@ class APNetTask(TaskRunner):
             if config.model_path or config.preset:
                 _start_from(model, self.load_model(config), config)
             val = speech_data.fixed_segments(val_waves, model.feature_config.segment_length, per_file=2)
-            trained = train_apnet(model, train, val, config.output_dir, epochs=config.epochs,
+            curve = config.output_dir / "curve.json"
+            scorings = ([HeldOutCurve(model, val_waves[:CURVE_FILES], curve, options["score_every"],
+                                      options["steps_per_epoch"])] if options["score_every"] else [])
+            trained = train_apnet(model, train, val, config.output_dir, epochs=config.epochs, callbacks=scorings,
                                   steps_per_epoch=options["steps_per_epoch"], batch_size=config.batch_size,
                                   learning_rate=options["learning_rate"],
                                   seconds=None if options["minutes"] is None else 60 * options["minutes"],
@@ -179,7 +185,8 @@ class APNetTask(TaskRunner):
                 int(model.generator.count_params()), "steps": trained["steps"],
                 "segments_per_second": round(trained["segments_per_second"], 2), "best_epoch": trained["best_epoch"],
                 "best_val_mel": trained["best_val_mel"], **summary(reports), "split_json": str(split_json),
-                "report_json": {key: result["report_json"] for key, result in reports.items()}}
+                "report_json": {key: result["report_json"] for key, result in reports.items()},
+                **({"curve_json": str(curve)} if curve.is_file() else {})}
 
     def preset_from_results(self, config, results):
         """Ship the best APNet's generator with its options, training figures and held-out files.
@@ -187,7 +194,8 @@ class APNetTask(TaskRunner):
         Returns:
             (APNet, metadata): `options` (the `MODEL_OPTIONS` that `APNet.from_preset_network`
             rebuilds the discriminators from), `training`, `metrics` (the held-out scores of the
-            run: test files and ARCTIC, each beside Griffin-Lim) and `test_files` (the split's).
+            run: test files and ARCTIC, each beside Griffin-Lim), `test_files` (the split's) and, with
+            `--option score_every`, `validation_curve` (the scorings of whole validation files along training).
         """
         model = load_model_file(results["best_model"], APNet)
         split = json.loads(pathlib.Path(results["split_json"]).read_text())
@@ -198,6 +206,8 @@ class APNetTask(TaskRunner):
             "metrics": {key: value for key, value in results.items()
                         if key.startswith(("test_", "arctic_")) and isinstance(value, (int, float))},
             "test_files": [pathlib.Path(path).name for path in split["test"]],
+            **({"validation_curve": json.loads(pathlib.Path(results["curve_json"]).read_text())}
+               if "curve_json" in results else {}),
         }
 
     def evaluate(self, config):

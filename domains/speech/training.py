@@ -16,6 +16,7 @@ train_apnet(model, train_waveforms, val_segments, "runs/apnet", epochs=10, steps
 ```
 """
 
+import json
 import pathlib
 
 import keras
@@ -26,8 +27,8 @@ from core.training import StepCounter, TimeBudget, fit
 from domains.speech.data import segment_dataset
 from domains.speech.model import default_optimizer
 
-__all__ = ["EPOCHS", "LR_DECAY", "PAPER_BATCH_SIZE", "RECIPES", "STEPS_PER_EPOCH", "overfit_generator", "overfit_schedule",
-           "train_apnet"]
+__all__ = ["EPOCHS", "HeldOutCurve", "LR_DECAY", "PAPER_BATCH_SIZE", "RECIPES", "STEPS_PER_EPOCH", "overfit_generator",
+           "overfit_schedule", "score_utterances", "train_apnet"]
 
 PAPER_BATCH_SIZE = 16
 LR_DECAY = 0.999  # per epoch
@@ -149,6 +150,98 @@ class _ConstantThenCosine(keras.optimizers.schedules.LearningRateSchedule):
                 "floor": self.floor}
 
 
+def score_utterances(model, waveforms, metrics=True):
+    """Vocode whole utterances from their mel and score them: the means of `evaluation.compare` and the level.
+
+    Args:
+        model: APNet.
+        waveforms: list of float32 arrays (any lengths) at the model's rate, or an array `(n, samples)`.
+        metrics: bool. Every metric of `compare` (PESQ, STOI, F0 RMSE, V/UV, LSD, ...: seconds per
+            utterance), or the level alone. Defaults to True.
+
+    Returns:
+        dict: `level_db` (the output's level minus the input's, dB, averaged over the utterances) and,
+        with `metrics`, the mean (NaNs left out) of each of `compare`'s metrics.
+
+    Example:
+    ```python
+    model = build_model("8k", channels=8)
+    score_utterances(model, [np.random.default_rng(0).normal(0, 0.1, 8000).astype("float32")])["level_db"]
+    ```
+    """
+    from domains.speech.evaluation import compare
+
+    config = model.feature_config
+    levels, rows = [], []
+    for waveform in waveforms:
+        waveform = np.asarray(waveform, "float32")[: len(waveform) // config.hop_length * config.hop_length]
+        generated = np.asarray(model.generator(model.mel(waveform[None]), training=False)["waveform"])[0]
+        levels.append(10 * np.log10(np.mean(generated ** 2) / np.mean(waveform ** 2)))
+        if metrics:
+            rows.append(compare(waveform, generated, config))
+    scores = {"level_db": float(np.mean(levels))}
+    if metrics:
+        scores.update({key: float(np.nanmean([row[key] for row in rows])) for key in rows[0]})
+    return scores
+
+
+class HeldOutCurve(keras.callbacks.Callback):
+    """The learning curve in a listener's terms: every `every` epochs, score whole held-out utterances.
+
+    Each scoring (`score_utterances`: PESQ, STOI, F0 RMSE, V/UV, LSD, level, ...) is appended as a
+    row with its `epoch` and `step` to `path` (JSON), written at once; a run resumed from its
+    backup continues the file (rows of epochs not yet reached again are dropped).
+
+    Args:
+        model: APNet being trained.
+        waveforms: list of float32 arrays: held-out utterances (e.g. the validation files).
+        path: str or Path of the JSON file.
+        every: int. Epochs between scorings (the last epoch of `fit` is always scored). Defaults to 10.
+        steps_per_epoch: int. For the `step` column.
+
+    Example:
+    ```python
+    # example: not run (trains)
+    curve = HeldOutCurve(model, validation_waveforms[:4], "runs/apnet/curve.json", every=20, steps_per_epoch=100)
+    train_apnet(model, train_waveforms, val_segments, "runs/apnet", epochs=100, callbacks=[curve])
+    ```
+    """
+
+    def __init__(self, model, waveforms, path, every=10, steps_per_epoch=1):
+        super().__init__()
+        if int(every) < 1:
+            raise ValueError(f"HeldOutCurve scores every `every` >= 1 epochs. Received: every={every}")
+        self.apnet, self.waveforms, self.path = model, list(waveforms), pathlib.Path(path)
+        self.every, self.steps_per_epoch = int(every), int(steps_per_epoch)
+        self.rows, self.last_epoch = [], None
+
+    def on_train_begin(self, logs=None):
+        self.rows = json.loads(self.path.read_text()) if self.path.is_file() else []
+        self.last_epoch = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.last_epoch is None:  # a resumed run starts again after its backup's epoch: later rows are stale
+            self.rows = [row for row in self.rows if row["epoch"] <= epoch]
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.last_epoch = epoch + 1
+        if self.last_epoch % self.every == 0:
+            self._score(self.last_epoch)
+
+    def on_train_end(self, logs=None):
+        # the last epoch reached is always scored (also when a wall-time budget stopped the fit early)
+        if self.last_epoch is not None:
+            self._score(self.last_epoch)
+
+    def _score(self, epoch):
+        if self.rows and self.rows[-1]["epoch"] == epoch:
+            return
+        self.rows.append({"epoch": epoch, "step": epoch * self.steps_per_epoch,
+                          **score_utterances(self.apnet, self.waveforms)})
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(self.rows, indent=1) + "\n")
+
+
 def overfit_generator(model, waveforms, steps, learning_rate=1e-3, log_every=100, seconds=None, metrics=True,
                       verbose=True, decay_fraction=0.0, first_step=0, on_score=None):
     """Fit `model.generator` alone to `waveforms` `(n, samples)` with `APNet.spectral_losses`; score as it goes.
@@ -193,8 +286,6 @@ def overfit_generator(model, waveforms, steps, learning_rate=1e-3, log_every=100
     """
     import time
 
-    from domains.speech.evaluation import compare
-
     config = model.feature_config
     hop = config.hop_length
     waveforms = np.asarray(waveforms, "float32")
@@ -218,14 +309,9 @@ def overfit_generator(model, waveforms, steps, learning_rate=1e-3, log_every=100
         return {k: tf.reduce_mean(v) for k, v in terms.items()}
 
     def score(done, elapsed, terms):
-        generated = np.asarray(generator(mel, training=False)["waveform"])
-        level = [10 * np.log10(np.mean(g ** 2) / np.mean(w ** 2)) for w, g in zip(waveforms, generated)]
         row = {"step": done, "seconds": round(elapsed, 1), "learning_rate": float(schedule(done - 1)),
                **{k: float(v) for k, v in terms.items()},
-               "level_db": float(np.mean(level))}
-        if metrics:
-            rows = [compare(w, g, config) for w, g in zip(waveforms, generated)]
-            row.update({k: float(np.nanmean([r[k] for r in rows])) for k in rows[0]})
+               **score_utterances(model, waveforms, metrics=metrics)}
         if verbose and metrics:
             print(f"step {done:6d} {elapsed:7.0f} s  loss {row['loss']:.3f} amp {row['amplitude']:.3f} "
                   f"IP {row['instantaneous_phase']:.3f} GD {row['group_delay']:.3f} "

@@ -177,8 +177,11 @@ def test_a_finished_run_becomes_the_preset_without_training_again(package, tmp_p
     config = RunConfig(output_dir=run, epochs=4, seed=0, options=task.resolve_options({"scale": "2"}))
     write_train_config(config, task)
     (run / "train_results.json").write_text(json.dumps(task.train(config)))
+    (run / "log.csv").write_text("epoch,loss\n0,2.5\n1,2.0\n2,1.8\n3,1.7\n")
     folder = presets.make_preset("from_run", recipe, task, run_dir=run)
     assert trained == [run]  # only the run itself trained
+    record = json.loads((folder.parent / "from_run_run.json").read_text())  # the run's curve kept beside it
+    assert [row["loss"] for row in record["curve"]] == [2.5, 2.0, 1.8, 1.7] and record["results"] == {"steps": 12}
     metadata = json.loads((folder / "metadata.json").read_text())
     assert metadata["training"] == {"steps": 12} and metadata["score"]["metrics"]["scale"] == 3.0
     np.testing.assert_allclose(np.diag(tiny.from_preset("from_run").get_layer("dense").kernel.numpy()), 2.0)
@@ -187,6 +190,12 @@ def test_a_finished_run_becomes_the_preset_without_training_again(package, tmp_p
     with pytest.raises(ValueError, match=r"not the recipe's \(epochs: run 4, recipe 5; options: run \{'scale': 2.0\}, "
                                          r"recipe \{'scale': 3.0\}\)"):
         presets.make_preset("from_run", other, task, run_dir=run)
+    # An option the task gained after the run started is, for that run, its default.
+    saved = json.loads((run / "train_config.json").read_text())
+    (run / "train_config.json").write_text(json.dumps({**saved, "options": {}}))
+    assert presets.finished_run_results(run, presets.Recipe("test.run", "scales by 1", {}, epochs=4), task)["steps"] == 12
+    with pytest.raises(ValueError, match=r"options: run \{'scale': 1.0\}, recipe \{'scale': 2.0\}"):
+        presets.finished_run_results(run, recipe, task)
 
 
 def test_a_candidate_run_not_shipped_is_recorded_with_its_curve(package, tmp_path):
