@@ -40,10 +40,11 @@ from core.data.audio import read_audio, write_audio
 from core.evaluation import save_figure
 from domains.speech.features import mel_spectrogram
 
-__all__ = ["BASELINE", "METRICS", "compare", "griffin_lim", "mel_cepstral_distortion", "phase_errors", "plot_spectra", "report"]
+__all__ = ["BASELINE", "METRICS", "compare", "griffin_lim", "level_difference_db", "mel_cepstral_distortion",
+           "phase_errors", "plot_spectra", "report"]
 
 METRICS = ("lsd_db", "snr_db", "mcd_db", "f0_rmse_hz", "vuv_error", "stoi", "pesq", "ip_error", "gd_error",
-           "iaf_error")
+           "iaf_error", "level_db")
 GRIFFIN_LIM_ITERATIONS = 32
 BASELINE = "Griffin-Lim"  # the baseline's name in a report's `baselines` and per-file rows
 MCD_ORDER = 24  # c1..c24, as the usual 24th-order mel-cepstrum
@@ -100,6 +101,11 @@ def _f0(waveform, sample_rate):
     return f0, voiced
 
 
+def level_difference_db(natural, generated):
+    """The generated waveform's level minus the natural one's (mean power, dB): 0 when the level is kept."""
+    return float(10 * np.log10(np.mean(np.square(generated, dtype="float64")) / np.mean(np.square(natural, dtype="float64"))))
+
+
 def compare(natural, generated, config):
     """Every metric of `METRICS` between a natural and a generated waveform at `config.sample_rate`."""
     n = min(natural.size, generated.size)
@@ -116,7 +122,8 @@ def compare(natural, generated, config):
     both = voiced_a & voiced_b
     f0_rmse = float(np.sqrt(np.mean((f0_a[both] - f0_b[both]) ** 2))) if both.any() else float("nan")
     results = {"lsd_db": lsd, "snr_db": snr, "mcd_db": mcd, "f0_rmse_hz": f0_rmse,
-               "vuv_error": float(np.mean(voiced_a != voiced_b)), **phase_errors(natural, generated, config)}
+               "vuv_error": float(np.mean(voiced_a != voiced_b)), **phase_errors(natural, generated, config),
+               "level_db": level_difference_db(natural, generated)}
     results.update(_intelligibility(natural, generated, sr))
     return results
 

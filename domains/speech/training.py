@@ -169,20 +169,16 @@ def score_utterances(model, waveforms, metrics=True):
     score_utterances(model, [np.random.default_rng(0).normal(0, 0.1, 8000).astype("float32")])["level_db"]
     ```
     """
-    from domains.speech.evaluation import compare
+    from domains.speech.evaluation import compare, level_difference_db
 
     config = model.feature_config
-    levels, rows = [], []
+    rows = []
     for waveform in waveforms:
         waveform = np.asarray(waveform, "float32")[: len(waveform) // config.hop_length * config.hop_length]
         generated = np.asarray(model.generator(model.mel(waveform[None]), training=False)["waveform"])[0]
-        levels.append(10 * np.log10(np.mean(generated ** 2) / np.mean(waveform ** 2)))
-        if metrics:
-            rows.append(compare(waveform, generated, config))
-    scores = {"level_db": float(np.mean(levels))}
-    if metrics:
-        scores.update({key: float(np.nanmean([row[key] for row in rows])) for key in rows[0]})
-    return scores
+        rows.append(compare(waveform, generated, config) if metrics
+                    else {"level_db": level_difference_db(waveform, generated)})
+    return {key: float(np.nanmean([row[key] for row in rows])) for key in rows[0]}
 
 
 class HeldOutCurve(keras.callbacks.Callback):

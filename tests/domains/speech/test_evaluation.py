@@ -45,7 +45,10 @@ class EvaluationTest(TestCase):
         self.assertAlmostEqual(perfect["mcd_db"], 0.0, places=5)
         # A gain is c0 only (with c0 the distortion would be (10 / ln 10) sqrt(2) ln 2 = 4.3 dB); what
         # remains comes from the 1e-5 floor of the log-mel in near-silent bands.
-        self.assertLess(compare(natural, 0.5 * natural, CONFIG)["mcd_db"], 0.3)
+        halved = compare(natural, 0.5 * natural, CONFIG)
+        self.assertLess(halved["mcd_db"], 0.3)
+        self.assertAlmostEqual(halved["level_db"], 20 * np.log10(0.5), places=4)
+        self.assertAlmostEqual(perfect["level_db"], 0.0, places=6)
         self.assertGreater(perfect["snr_db"], 100)
         self.assertAlmostEqual(perfect["vuv_error"], 0.0)
         self.assertAlmostEqual(perfect["ip_error"], 0.0, places=6)
