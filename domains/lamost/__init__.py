@@ -17,8 +17,9 @@ recipe), `evaluation` (`report`: S/N bins, calibration, a constant baseline, rep
 `ood` (the out-of-distribution score and flag), `presets` (the recipes of the shipped
 `rrnet_synthetic` and `rrnet_ges`, the latter trained on the physical line model), `task` (CLI).
 
-Speed on CPU: start TensorFlow with `TF_ENABLE_ONEDNN_OPTS=1`. TensorFlow turns its oneDNN
-kernels on by itself only on CPUs with AVX-512; without them its convolutions over 7,200 pixels
+Speed on CPU: `resuite` starts TensorFlow with its oneDNN kernels for this task; in a script, call
+`core.cli.use_cpu_kernels("lamost.rrnet")` before importing TensorFlow (which turns them on by
+itself only on CPUs with AVX-512); without them its convolutions over 7,200 pixels
 and 1-16 channels are slow, and RRNet runs 2-3x slower (`python -m bench lamost_rrnet`
 measures both, and the outputs agree to float32 rounding). XLA (`jit_compile=True`) does not
 help on CPU: its convolutions do not use oneDNN, and the RNN is bound by its matrix products.

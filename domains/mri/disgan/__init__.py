@@ -13,8 +13,8 @@ NIfTI), `evaluation`, `presets`, `task`.
 
 Speed on CPU: one 32³ patch through the paper's generator takes 5.1 s with TensorFlow's oneDNN
 kernels, 8.9 s without (the official PyTorch code: 9.2-11.9 s; `python -m bench mri_disgan`).
-TensorFlow turns oneDNN on by itself only on CPUs with AVX-512: elsewhere start it with
-`TF_ENABLE_ONEDNN_OPTS=1`.
+TensorFlow turns oneDNN on by itself only on CPUs with AVX-512: `resuite` turns it on for this
+task; in a script, call `core.cli.use_cpu_kernels("mri.disgan")` before importing TensorFlow.
 
 Example:
 ```python
