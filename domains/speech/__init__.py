@@ -8,13 +8,13 @@ samples, a copy-synthesis evaluation beside Griffin-Lim, and the CLI task `speec
 
 Modules: `features` (log-mel and spectral targets, the 16k / 8k configurations), `generator`
 (APNet's generator; HiFi-GAN's for the benchmark), `discriminator` (MPD, MSD), `losses`, `model`
-(APNet), `data`, `training` (the recipe; a generator-only overfit), `evaluation`, `official` (the
+(APNet), `data`, `training` (the paper's recipe, the generator-only spectral recipe, the overfit), `evaluation`, `official` (the
 authors' PyTorch state dict into our generator), `presets`, `task`.
 
 Example:
 ```python
 from domains.speech import APNet
-model = APNet.from_preset("apnet_asterisk_8k_small")
+model = APNet.from_preset("apnet_asterisk_8k_spectral")   # the 8 kHz preset that speaks
 audio = model.vocode(waveform, 16000)   # resampled to 8 kHz (a warning says so), copy synthesis
 ```
 """

@@ -1,4 +1,15 @@
-"""APNet presets: a reduced-width 8 kHz generator trained on the real Asterisk recordings.
+"""APNet presets: reduced-width 8 kHz generators trained on the real Asterisk recordings.
+
+`apnet_asterisk_8k_spectral` is the one that speaks: the same 64-channel generator trained alone on
+the paper's non-adversarial losses (`--option recipe=spectral`: amplitude, phase, spectrum and mel
+terms with the paper's weights; Adam 2e-3, betas 0.8/0.99, constant, then a cosine decay over the
+last 20 % of the steps; no discriminator), the recipe that `training.overfit_generator` showed to
+lock the phase within minutes on this CPU. It ran in the background with a two-hour cap
+(`minutes`: the run stops at the cap, wherever the schedule is) and became the preset with
+`python scripts/make_presets.py apnet_asterisk_8k_spectral --from-run FOLDER`; its run's per-epoch
+curve is kept beside it (`apnet_asterisk_8k_spectral_run.json`, `.png`).
+
+`apnet_asterisk_8k_small` is the paper's GAN recipe on a short budget:
 
 `make presets` (scripts/make_presets.py) trains it through the `speech.apnet` task (its
 `make_preset`, which records the model's options, the training figures and the held-out files):
@@ -45,11 +56,6 @@ RECIPES = {
         # the files its metadata "metrics" (test_*) came from.
         evaluate={"test_files": 12, "arctic": False},
     ),
-}
-
-# Recipes not shipped (yet): `make_presets.py NAME --from-run FOLDER` ships a finished run of one that
-# earns its place, `--record-run FOLDER` keeps one that does not as evidence.
-CANDIDATES = {
     "apnet_asterisk_8k_spectral": Recipe(
         "speech.apnet",
         "APNet vocoder, 8 kHz, generator at 64 channels trained alone on the paper's non-adversarial losses "

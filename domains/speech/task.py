@@ -5,7 +5,7 @@
     resuite train speech.apnet --data my_wavs --option features=16k        # any folder of audio files
     resuite train speech.apnet --epochs 20 --batch-size 8          # defaults: 10 epochs of 200 steps, batch 16
     resuite evaluate speech.apnet --model runs/apnet/best.keras
-    resuite evaluate speech.apnet --preset apnet_asterisk_8k_small  # the shipped preset, beside Griffin-Lim
+    resuite evaluate speech.apnet --preset apnet_asterisk_8k_spectral  # the shipped preset, beside Griffin-Lim
     resuite predict speech.apnet --model runs/apnet/best.keras in.wav [more.wav | mel.npy ...]
     resuite demo speech.apnet
 
@@ -66,7 +66,7 @@ OPTIONS = (
     Option("arctic", bool, True, "also score the CMU ARCTIC utterance (another speaker, 16 kHz)"),
 )
 # The preset the demo shows, and the small configuration it then trains briefly (to show that training runs).
-DEMO_PRESET = "apnet_asterisk_8k_small"
+DEMO_PRESET = "apnet_asterisk_8k_spectral"
 # The brief training run only shows that training runs (two MPD periods and one MSD scale keep its graph
 # quick to trace); Griffin-Lim is already scored beside the preset.
 DEMO_OPTIONS = {"channels": 32, "kernel_sizes": [3, 7, 11], "discriminator_scale": 0.125, "periods": [2, 3],
@@ -263,7 +263,8 @@ class APNetTask(TaskRunner):
                             f"preset {DEMO_PRESET}", transcripts=_transcripts(source))
 
             def scores(metrics):
-                return f"LSD {metrics['lsd_db']:.2f} dB, STOI {metrics['stoi']:.3f}, PESQ {metrics['pesq']:.2f}"
+                return (f"PESQ {metrics['pesq']:.2f}, STOI {metrics['stoi']:.3f}, F0 RMSE {metrics['f0_rmse_hz']:.1f} Hz, "
+                        f"level {metrics['level_db']:+.1f} dB, LSD {metrics['lsd_db']:.2f} dB")
 
             row["result"] = f"preset {DEMO_PRESET}: {scores(scored['metrics'])} on {len(test)} held-out recordings"
             row["baseline"] = f"Griffin-Lim (32 iterations) from the same mel: {scores(scored['baselines'][BASELINE])}"
