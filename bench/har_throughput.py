@@ -1,4 +1,4 @@
-"""HAR throughput: FusionActNet and the ResNet-1D baseline against the official PyTorch model.
+"""HAR throughput: FusionActNet and the ResNet-1D baseline, beside the official PyTorch figures (stored).
 
 Three measurements, all on the official configuration (9 channels × 128 steps, 6 classes of
 which 3 static and 3 dynamic) and on random values (speed does not depend on them):

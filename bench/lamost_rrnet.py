@@ -1,4 +1,4 @@
-"""LAMOST RRNet: preprocessing and inference spectra/s, RRNet vs StarNet, against the official PyTorch models.
+"""LAMOST RRNet: preprocessing and inference spectra/s, RRNet vs StarNet, beside the official PyTorch figures (stored).
 
 Two measurements on the official configuration (7,200 pixels, 3 labels):
 
