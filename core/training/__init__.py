@@ -1,4 +1,4 @@
-from core.training.callbacks import StepCounter, TimeBudget
+from core.training.callbacks import ScoreEvery, StepCounter, TimeBudget
 from core.training.fit import fit, restore_best_weights, set_seed, standard_callbacks
 from core.training.gan import GANModel
 from core.training.multi_worker import apply_multi_worker_shim
@@ -7,6 +7,7 @@ from core.training.strategy import STRATEGIES, get_strategy, is_chief, split_cpu
 __all__ = [
     "GANModel",
     "STRATEGIES",
+    "ScoreEvery",
     "StepCounter",
     "TimeBudget",
     "apply_multi_worker_shim",

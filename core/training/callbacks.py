@@ -1,11 +1,13 @@
-"""Small training callbacks that any domain can use: a wall-time budget, a step counter, and the
-check that the workers of a resumed multi-worker run restored the same epoch."""
+"""Small training callbacks that any domain can use: a wall-time budget, a step counter, a learning
+curve scored every N epochs, and the check that the workers of a resumed multi-worker run restored
+the same epoch."""
 
 import json
 import pathlib
 import time
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 
@@ -62,6 +64,70 @@ class StepCounter(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self.seconds = time.perf_counter() - self.start
+
+
+class ScoreEvery(keras.callbacks.Callback):
+    """A learning curve: call `score(model)` every `every` epochs and keep its rows in a JSON file.
+
+    Each row is `{"epoch", "step", **score(model)}` (the model being trained, with the weights of
+    the epoch just ended), appended to `path` (a JSON list) as soon as it is
+    scored. The last epoch of `fit` is always scored, also when a wall-time budget stopped it early.
+    A run resumed from its backup continues the file: rows of epochs it has not reached again are
+    dropped.
+
+    Args:
+        score: callable taking the model being trained and returning a JSON-serialisable dict
+            (e.g. the metrics of held-out data).
+        path: str or Path of the JSON file.
+        every: int. Epochs between scorings. Defaults to 10.
+        steps_per_epoch: int. For the `step` column. Defaults to 1.
+        on_write: callable or None. Called with the list of rows after each write (e.g. to redraw
+            a plot). Defaults to None.
+
+    Example:
+    ```python
+    x, y = np.zeros((64, 4), "float32"), np.zeros((64, 1), "float32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    curve = ScoreEvery(lambda trained: {"mse": float(trained.evaluate(x, y, verbose=0))}, "curve.json", every=2)
+    model.fit(x, y, epochs=3, callbacks=[curve], verbose=0)
+    [row["epoch"] for row in json.loads(pathlib.Path("curve.json").read_text())]   # [2, 3]
+    ```
+    """
+
+    def __init__(self, score, path, every=10, steps_per_epoch=1, on_write=None):
+        super().__init__()
+        if not isinstance(every, (int, np.integer)) or every < 1:
+            raise ValueError(f"ScoreEvery scores every `every` >= 1 epochs. Received: every={every!r}")
+        self.score, self.path, self.on_write = score, pathlib.Path(path), on_write
+        self.every, self.steps_per_epoch = int(every), int(steps_per_epoch)
+        self.rows, self.last_epoch = [], None
+
+    def on_train_begin(self, logs=None):
+        self.rows = json.loads(self.path.read_text()) if self.path.is_file() else []
+        self.last_epoch = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.last_epoch is None:  # a resumed run starts again after its backup's epoch: later rows are stale
+            self.rows = [row for row in self.rows if row["epoch"] <= epoch]
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.last_epoch = epoch + 1
+        if self.last_epoch % self.every == 0:
+            self._score(self.last_epoch)
+
+    def on_train_end(self, logs=None):
+        if self.last_epoch is not None:
+            self._score(self.last_epoch)
+
+    def _score(self, epoch):
+        if self.rows and self.rows[-1]["epoch"] == epoch:
+            return
+        self.rows.append({"epoch": epoch, "step": epoch * self.steps_per_epoch, **self.score(self.model)})
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(self.rows, indent=1) + "\n")
+        if self.on_write is not None:
+            self.on_write(self.rows)
 
 
 class BackupAgreement(keras.callbacks.Callback):

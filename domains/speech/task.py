@@ -29,13 +29,13 @@ from core.data.audio import read_audio, write_audio
 from core.model_files import load_model_file
 from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
-from core.training import set_seed
+from core.training import ScoreEvery, set_seed
 from domains.speech import data as speech_data
 from domains.speech.discriminator import PERIODS
 from domains.speech.evaluation import BASELINE, report
 from domains.speech.features import FEATURE_CONFIGS
 from domains.speech.model import MODEL_OPTIONS, APNet, build_model
-from domains.speech.training import EPOCHS, PAPER_BATCH_SIZE, RECIPES, STEPS_PER_EPOCH, HeldOutCurve, train_apnet
+from domains.speech.training import EPOCHS, PAPER_BATCH_SIZE, RECIPES, STEPS_PER_EPOCH, score_utterances, train_apnet
 
 CURVE_FILES = 4  # validation files scored along training by --option score_every (seconds each)
 OPTIONS = (
@@ -55,8 +55,9 @@ OPTIONS = (
     Option("learning_rate", float, 2e-4, "initial rate (the paper's AdamW 2e-4; the spectral recipe learns fastest "
            "at 2e-3)"),
     Option("minutes", float, None, "wall-time budget of the training (default: no limit)"),
-    Option("score_every", int, 0, f"epochs between scorings of the first {CURVE_FILES} whole validation files (PESQ, "
-           "STOI, F0 RMSE, V/UV, LSD, level) into curve.json: the learning curve in a listener's terms; 0: none"),
+    Option("score_every", int, 0, f"epochs between scorings of the first {CURVE_FILES} whole validation files and "
+           "the ARCTIC utterance (with --option arctic; PESQ, STOI, F0 RMSE, V/UV, LSD, level) into curve.json: "
+           "the learning curve in a listener's terms; 0: none"),
     Option("validation", float, 0.05, "fraction of the files held out for validation"),
     Option("test", float, 0.05, "fraction of the files held out for the test"),
     Option("multichannel", str, "refuse", "multi-channel files: refuse, mix (average) or first",
@@ -97,6 +98,15 @@ def _transcripts(source):
     if source != "asterisk":
         return None
     return {path.name: text for path, text in speech_data.asterisk_transcripts().items()}
+
+
+def _curve_scorer(model, validation_waves, options):
+    """What `--option score_every` scores: `{"validation": ..., "arctic": ...}` (`score_utterances` of each)."""
+    sets = {"validation": validation_waves}
+    if options["arctic"]:
+        rate = model.feature_config.sample_rate
+        sets["arctic"] = speech_data.load_waveforms([speech_data.arctic_utterance()], rate, options["multichannel"])
+    return lambda trained: {name: score_utterances(trained, waves) for name, waves in sets.items()}
 
 
 def _evaluate(model, test, source, config, name="APNet"):
@@ -170,8 +180,9 @@ class APNetTask(TaskRunner):
                 _start_from(model, self.load_model(config), config)
             val = speech_data.fixed_segments(val_waves, model.feature_config.segment_length, per_file=2)
             curve = config.output_dir / "curve.json"
-            scorings = ([HeldOutCurve(model, val_waves[:CURVE_FILES], curve, options["score_every"],
-                                      options["steps_per_epoch"])] if options["score_every"] else [])
+            scorings = ([ScoreEvery(_curve_scorer(model, val_waves[:CURVE_FILES], options), curve,
+                                    options["score_every"], options["steps_per_epoch"])]
+                        if options["score_every"] else [])
             trained = train_apnet(model, train, val, config.output_dir, epochs=config.epochs, callbacks=scorings,
                                   steps_per_epoch=options["steps_per_epoch"], batch_size=config.batch_size,
                                   learning_rate=options["learning_rate"],
@@ -195,7 +206,8 @@ class APNetTask(TaskRunner):
             (APNet, metadata): `options` (the `MODEL_OPTIONS` that `APNet.from_preset_network`
             rebuilds the discriminators from), `training`, `metrics` (the held-out scores of the
             run: test files and ARCTIC, each beside Griffin-Lim), `test_files` (the split's) and, with
-            `--option score_every`, `validation_curve` (the scorings of whole validation files along training).
+            `--option score_every`, `learning_curve` (the scorings of whole validation files and of the
+            ARCTIC utterance along training).
         """
         model = load_model_file(results["best_model"], APNet)
         split = json.loads(pathlib.Path(results["split_json"]).read_text())
@@ -206,7 +218,7 @@ class APNetTask(TaskRunner):
             "metrics": {key: value for key, value in results.items()
                         if key.startswith(("test_", "arctic_")) and isinstance(value, (int, float))},
             "test_files": [pathlib.Path(path).name for path in split["test"]],
-            **({"validation_curve": json.loads(pathlib.Path(results["curve_json"]).read_text())}
+            **({"learning_curve": json.loads(pathlib.Path(results["curve_json"]).read_text())}
                if "curve_json" in results else {}),
         }
 

@@ -16,7 +16,6 @@ train_apnet(model, train_waveforms, val_segments, "runs/apnet", epochs=10, steps
 ```
 """
 
-import json
 import pathlib
 
 import keras
@@ -27,7 +26,7 @@ from core.training import StepCounter, TimeBudget, fit
 from domains.speech.data import segment_dataset
 from domains.speech.model import default_optimizer
 
-__all__ = ["EPOCHS", "HeldOutCurve", "LR_DECAY", "PAPER_BATCH_SIZE", "RECIPES", "STEPS_PER_EPOCH", "overfit_generator",
+__all__ = ["EPOCHS", "LR_DECAY", "PAPER_BATCH_SIZE", "RECIPES", "STEPS_PER_EPOCH", "overfit_generator",
            "overfit_schedule", "score_utterances", "train_apnet"]
 
 PAPER_BATCH_SIZE = 16
@@ -179,63 +178,6 @@ def score_utterances(model, waveforms, metrics=True):
         rows.append(compare(waveform, generated, config) if metrics
                     else {"level_db": level_difference_db(waveform, generated)})
     return {key: float(np.nanmean([row[key] for row in rows])) for key in rows[0]}
-
-
-class HeldOutCurve(keras.callbacks.Callback):
-    """The learning curve in a listener's terms: every `every` epochs, score whole held-out utterances.
-
-    Each scoring (`score_utterances`: PESQ, STOI, F0 RMSE, V/UV, LSD, level, ...) is appended as a
-    row with its `epoch` and `step` to `path` (JSON), written at once; a run resumed from its
-    backup continues the file (rows of epochs not yet reached again are dropped).
-
-    Args:
-        model: APNet being trained.
-        waveforms: list of float32 arrays: held-out utterances (e.g. the validation files).
-        path: str or Path of the JSON file.
-        every: int. Epochs between scorings (the last epoch of `fit` is always scored). Defaults to 10.
-        steps_per_epoch: int. For the `step` column.
-
-    Example:
-    ```python
-    # example: not run (trains)
-    curve = HeldOutCurve(model, validation_waveforms[:4], "runs/apnet/curve.json", every=20, steps_per_epoch=100)
-    train_apnet(model, train_waveforms, val_segments, "runs/apnet", epochs=100, callbacks=[curve])
-    ```
-    """
-
-    def __init__(self, model, waveforms, path, every=10, steps_per_epoch=1):
-        super().__init__()
-        if int(every) < 1:
-            raise ValueError(f"HeldOutCurve scores every `every` >= 1 epochs. Received: every={every}")
-        self.apnet, self.waveforms, self.path = model, list(waveforms), pathlib.Path(path)
-        self.every, self.steps_per_epoch = int(every), int(steps_per_epoch)
-        self.rows, self.last_epoch = [], None
-
-    def on_train_begin(self, logs=None):
-        self.rows = json.loads(self.path.read_text()) if self.path.is_file() else []
-        self.last_epoch = None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        if self.last_epoch is None:  # a resumed run starts again after its backup's epoch: later rows are stale
-            self.rows = [row for row in self.rows if row["epoch"] <= epoch]
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.last_epoch = epoch + 1
-        if self.last_epoch % self.every == 0:
-            self._score(self.last_epoch)
-
-    def on_train_end(self, logs=None):
-        # the last epoch reached is always scored (also when a wall-time budget stopped the fit early)
-        if self.last_epoch is not None:
-            self._score(self.last_epoch)
-
-    def _score(self, epoch):
-        if self.rows and self.rows[-1]["epoch"] == epoch:
-            return
-        self.rows.append({"epoch": epoch, "step": epoch * self.steps_per_epoch,
-                          **score_utterances(self.apnet, self.waveforms)})
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(self.rows, indent=1) + "\n")
 
 
 def overfit_generator(model, waveforms, steps, learning_rate=1e-3, log_every=100, seconds=None, metrics=True,

@@ -7,10 +7,10 @@ sigma = 0.0139; accuracy 97 / 95 / 89 % for 3 / 5 / 10 SSIM-range classes.
 
 import pathlib
 
-import keras
 import numpy as np
 
-from core.evaluation import classification_report, plot_confusion_matrix, report_result, save_figure, save_report
+from core.evaluation import classification_report, plot_confusion_matrix, report_result, save_figure
+from core.training import ScoreEvery
 from domains.mri.quality.data.corruption import corrupt_slices
 from domains.mri.quality.data.slices import ORIENTATION_NAMES
 from domains.mri.quality.model import BIN_COUNTS, PAPER, ssim_bins, ssim_to_class
@@ -148,12 +148,13 @@ def _short(report):
     return {key: report[key] for key in SUMMARY_KEYS}
 
 
-class TestCurve(keras.callbacks.Callback):
+class TestCurve(ScoreEvery):
     """A learning curve: the test set scored every `every` epochs of one run (`learning_curve.json`/`.png`).
 
     The weights at each checkpoint are those of the epoch just ended (not the best so far); the
     test set is scored for the curve only, never to choose a model (`best.keras` is chosen on
-    validation).
+    validation). The last epoch is always scored, and a resumed run continues the file
+    (`core.training.ScoreEvery`).
 
     Args:
         data: QualityData.
@@ -169,31 +170,25 @@ class TestCurve(keras.callbacks.Callback):
     """
 
     def __init__(self, data, output_dir, steps_per_epoch, every=1, batch_size=16):
-        super().__init__()
-        if not isinstance(every, (int, np.integer)) or every < 1:
-            raise ValueError(f"every must be an integer >= 1. Received: every={every!r}")
-        self.data, self.output_dir = data, pathlib.Path(output_dir)
-        self.steps_per_epoch, self.every, self.batch_size = int(steps_per_epoch), int(every), int(batch_size)
-        self.points = []
+        self.data, self.output_dir, self.batch_size = data, pathlib.Path(output_dir), int(batch_size)
+        super().__init__(self._point, self.output_dir / "learning_curve.json", every, steps_per_epoch,
+                         on_write=self._plot)
 
-    def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every:
-            return
-        model, data = self.model, self.data
-        point = {"epoch": epoch + 1, "step": (epoch + 1) * self.steps_per_epoch,
-                 "val_loss": (logs or {}).get("val_loss")}
-        for key, corrupted in (("test", data.test_set), ("test_remap", data.test_remap_set)):
+    def _point(self, model):
+        point = {}
+        for key, corrupted in (("test", self.data.test_set), ("test_remap", self.data.test_remap_set)):
             predictions = model.predict(corrupted.x, batch_size=64, verbose=0)[:, 0]
             point[key] = _short(ssim_report(corrupted.y, predictions, model.ssim_range))
             if key == "test":
                 point["groups"] = {name: _short(r) for name, r in
-                                   group_reports(data, corrupted, predictions, model.ssim_range).items()}
-        self.points.append(point)
-        save_report({"points": self.points, "batch_size": self.batch_size}, self.output_dir / "learning_curve.json")
-        plot_curve([p["step"] for p in self.points], {
-            "test": [p["test"] for p in self.points],
-            "test, other contrasts (remapped)": [p["test_remap"] for p in self.points],
-            **{name: [p["groups"].get(name, {}) for p in self.points] for name in point["groups"]},
+                                   group_reports(self.data, corrupted, predictions, model.ssim_range).items()}
+        return point
+
+    def _plot(self, rows):
+        plot_curve([p["step"] for p in rows], {
+            "test": [p["test"] for p in rows],
+            "test, other contrasts (remapped)": [p["test_remap"] for p in rows],
+            **{name: [p["groups"].get(name, {}) for p in rows] for name in rows[-1]["groups"]},
         }, self.output_dir / "learning_curve.png", f"training steps (batches of {self.batch_size})",
             "Learning curve: held-out test set at checkpoints of one run")
 

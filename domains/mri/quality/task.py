@@ -268,7 +268,7 @@ class SSIMRegressionTask(TaskRunner):
         metadata = {"data": results["details"]["data"], "train_seconds": results["train_seconds"]}
         curve = pathlib.Path(config.output_dir) / "learning_curve.json"
         if curve.exists():  # the test set at checkpoints of this run (recipes with curve_every)
-            metadata["learning_curve"] = json.loads(curve.read_text())["points"]
+            metadata["learning_curve"] = json.loads(curve.read_text())
         return model, metadata
 
     def predict(self, config, inputs):

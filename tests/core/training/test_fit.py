@@ -154,3 +154,28 @@ class CallbacksTest(TestCase):
         self.assertIsNone(unlimited.stopped_at)
         self.assertEqual(counter.steps, 16)
         self.assertGreater(counter.seconds, 0)
+
+    def test_score_every_scores_every_few_epochs_and_the_last_and_a_resumed_run_continues_its_file(self):
+        from core.training import ScoreEvery
+
+        path = pathlib.Path(self.get_temp_dir()) / "curve.json"
+        model, written = _model(), []
+        x, y = np.ones((16, 4), "float32"), np.ones((16, 1), "float32")
+        score = lambda trained: {"loss": float(trained.evaluate(x, y, verbose=0))}
+        curve = ScoreEvery(score, path, every=2, steps_per_epoch=10, on_write=lambda rows: written.append(len(rows)))
+        model.fit(x, y, batch_size=16, epochs=3, callbacks=[curve], verbose=0)
+        rows = json.loads(path.read_text())
+        self.assertEqual([(row["epoch"], row["step"]) for row in rows], [(2, 20), (3, 30)])
+        self.assertEqual(written, [1, 2])
+        self.assertAllClose(rows[-1]["loss"], model.evaluate(x, y, verbose=0))  # the weights of the epoch just ended
+        # a run resumed from the backup of epoch 2 drops the stale row of epoch 3 and scores epoch 3 again
+        resumed = ScoreEvery(lambda trained: {"loss": -1.0}, path, every=2, steps_per_epoch=10)
+        resumed.set_model(model)
+        resumed.on_train_begin()
+        resumed.on_epoch_begin(2)
+        resumed.on_epoch_end(2)
+        resumed.on_train_end()
+        self.assertEqual([(row["epoch"], row["loss"]) for row in json.loads(path.read_text())],
+                         [(2, rows[0]["loss"]), (3, -1.0)])
+        with self.assertRaisesRegex(ValueError, "every"):
+            ScoreEvery(score, path, every=0)

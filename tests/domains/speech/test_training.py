@@ -11,7 +11,7 @@ from core.data.audio import read_audio
 from core.testing import TestCase
 from domains.speech.data import asterisk_files
 from domains.speech.model import build_model
-from domains.speech.training import HeldOutCurve, overfit_generator, overfit_schedule, train_apnet
+from domains.speech.training import overfit_generator, overfit_schedule, train_apnet
 
 
 def utterance(seconds):
@@ -63,32 +63,20 @@ class OverfitTest(TestCase):
         with self.assertRaisesRegex(ValueError, "recipe must be one of"):
             train_apnet(model, [wave], wave[None, :4000], output / "x", epochs=1, steps_per_epoch=1, recipe="gan")
 
-    def test_the_held_out_curve_scores_every_few_epochs_and_the_last_and_a_resumed_run_continues_it(self):
+    def test_the_learning_curve_scores_whole_validation_files_and_arctic_at_the_model_rate(self):
+        from domains.speech.task import _curve_scorer
+
         keras.utils.set_random_seed(0)
         model = build_model("8k", channels=4, kernel_sizes=(3,), discriminator_scale=0.125)
-        path = pathlib.Path(self.get_temp_dir()) / "curve.json"
         wave = utterance(0.5)[0]
-        curve = HeldOutCurve(model, [wave, wave[:2000]], path, every=2, steps_per_epoch=10)
-        curve.set_model(model)
-        curve.on_train_begin()
-        for epoch in range(3):  # epochs 1, 2, 3: scored after 2, and after 3 (the last) at the end
-            curve.on_epoch_begin(epoch)
-            curve.on_epoch_end(epoch)
-        curve.on_train_end()
-        rows = json.loads(path.read_text())
-        self.assertEqual([(row["epoch"], row["step"]) for row in rows], [(2, 20), (3, 30)])
-        for key in ("pesq", "stoi", "f0_rmse_hz", "vuv_error", "lsd_db", "level_db"):
-            self.assertIn(key, rows[0])
-        self.assertLess(rows[0]["level_db"], -5.0)  # an untrained generator is far too quiet
-        # a run resumed from the backup of epoch 2 drops the stale row of epoch 3 and scores again
-        resumed = HeldOutCurve(model, [wave], path, every=2, steps_per_epoch=10)
-        resumed.on_train_begin()
-        resumed.on_epoch_begin(2)
-        resumed.on_epoch_end(2)
-        resumed.on_train_end()
-        self.assertEqual([row["epoch"] for row in json.loads(path.read_text())], [2, 3])
-        with self.assertRaisesRegex(ValueError, "every"):
-            HeldOutCurve(model, [wave], path, every=0)
+        row = _curve_scorer(model, [wave, wave[:2000]], {"arctic": True, "multichannel": "refuse"})(model)
+        self.assertEqual(set(row), {"validation", "arctic"})
+        for scores in row.values():
+            for key in ("pesq", "stoi", "f0_rmse_hz", "vuv_error", "lsd_db", "level_db"):
+                self.assertIn(key, scores)
+            self.assertLess(scores["level_db"], -5.0)  # an untrained generator is far too quiet
+        self.assertEqual(set(_curve_scorer(model, [wave], {"arctic": False, "multichannel": "refuse"})(model)),
+                         {"validation"})
 
     def test_schedule_is_constant_then_decays_by_a_cosine_to_its_floor(self):
         schedule = overfit_schedule(2e-3, 1000, decay_fraction=0.2, floor=0.01)

@@ -147,7 +147,7 @@ class SSIMRegressionTaskTest(TestCase):
                          "report.json", "learning_curve.png"):
                 assert (out / folder / name).exists(), (folder, name)
             assert len((out / folder / "log.csv").read_text().splitlines()) == 2, folder  # header + epoch 0
-        curve = json.loads((out / "with_contrast_aug" / "learning_curve.json").read_text())["points"]
+        curve = json.loads((out / "with_contrast_aug" / "learning_curve.json").read_text())
         assert [p["step"] for p in curve] == [2] and set(curve[0]["groups"]) == {
             "volume a.nii.gz", "volume b.nii", "axis sagittal", "axis axial"}
         ablation = json.loads((out / "ablation.json").read_text())
@@ -170,7 +170,7 @@ class SSIMRegressionTaskTest(TestCase):
     def test_the_preset_of_a_run_records_its_data_time_and_learning_curve(self):
         # What `make_presets.py NAME --from-run FOLDER` ships from a finished background run.
         points = [{"step": 500, "test": {"residual_std": 0.05}}]
-        (self.tmp / "learning_curve.json").write_text(json.dumps({"points": points}))
+        (self.tmp / "learning_curve.json").write_text(json.dumps(points))
         results = {"best_model": str(self._saved_model()), "train_seconds": 12.5,
                    "details": {"data": {"sources": ["a.nii.gz"]}}}
         model, metadata = SSIMRegressionTask().preset_from_results(RunConfig(output_dir=self.tmp), results)
