@@ -41,7 +41,7 @@ from core.evaluation import save_figure
 from domains.speech.features import mel_spectrogram
 
 __all__ = ["BASELINE", "METRICS", "compare", "griffin_lim", "level_difference_db", "mel_cepstral_distortion",
-           "phase_errors", "plot_spectra", "report"]
+           "phase_errors", "plot_learning_curve", "plot_spectra", "report"]
 
 METRICS = ("lsd_db", "snr_db", "mcd_db", "f0_rmse_hz", "vuv_error", "stoi", "pesq", "ip_error", "gd_error",
            "iaf_error", "level_db")
@@ -201,6 +201,55 @@ def plot_spectra(natural, rows, config, path, title=""):
             axis.set_ylabel("kHz")
     for axis in axes[-1]:
         axis.set_xlabel("s")
+    figure.suptitle(title)
+    figure.tight_layout()
+    return save_figure(figure, path, dpi=100)
+
+
+CURVE_PANELS = (("pesq", "PESQ (nb)", 3.0), ("stoi", "STOI", None), ("f0_rmse_hz", "F0 RMSE (Hz)", 10.0),
+                ("vuv_error", "V/UV error", 0.10), ("level_db", "level, output − input (dB)", None),
+                ("lsd_db", "LSD (dB)", None))
+
+
+def plot_learning_curve(rows, path, title="", goals=True):
+    """The learning curve in a listener's terms: one panel per metric against training steps (PNG).
+
+    Args:
+        rows: list of dicts, the rows `--option score_every` writes (`curve.json`, a preset's
+            `learning_curve`): `step` and, per scored set (e.g. `validation`, `arctic`), the
+            means of `compare` and `level_db`.
+        path: str or Path of the PNG.
+        title: str. Defaults to "".
+        goals: bool. Draw the goals (PESQ 3.0, F0 RMSE 10 Hz, V/UV 10 %, level ±1 dB) as dashed
+            lines. Defaults to True.
+
+    Returns:
+        pathlib.Path of the PNG.
+
+    Example:
+    ```python
+    rows = [{"epoch": 1, "step": 100, "validation": {"pesq": 1.2, "stoi": 0.6, "f0_rmse_hz": 50.0,
+             "vuv_error": 0.3, "level_db": -9.0, "lsd_db": 14.0}}]
+    plot_learning_curve(rows, "curve.png", "one scoring")
+    ```
+    """
+    from matplotlib.figure import Figure
+
+    sets = [key for key, value in rows[0].items() if isinstance(value, dict)]
+    figure = Figure(figsize=(12, 6.4))
+    steps = [row["step"] for row in rows]
+    for index, (key, label, goal) in enumerate(CURVE_PANELS):
+        axis = figure.add_subplot(2, 3, index + 1)
+        for name in sets:
+            axis.plot(steps, [row[name].get(key, np.nan) for row in rows], marker=".", label=name)
+        if goals and goal is not None:
+            axis.axhline(goal, color="grey", linestyle="--", linewidth=1, label="goal")
+        if goals and key == "level_db":
+            for bound in (-1.0, 1.0):
+                axis.axhline(bound, color="grey", linestyle="--", linewidth=1)
+        axis.set(xlabel="training steps", title=label)
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=8)
     figure.suptitle(title)
     figure.tight_layout()
     return save_figure(figure, path, dpi=100)

@@ -32,7 +32,7 @@ from core.smoke import budget
 from core.training import ScoreEvery, set_seed
 from domains.speech import data as speech_data
 from domains.speech.discriminator import PERIODS
-from domains.speech.evaluation import BASELINE, report
+from domains.speech.evaluation import BASELINE, plot_learning_curve, report
 from domains.speech.features import FEATURE_CONFIGS
 from domains.speech.model import MODEL_OPTIONS, APNet, build_model
 from domains.speech.training import EPOCHS, PAPER_BATCH_SIZE, RECIPES, STEPS_PER_EPOCH, score_utterances, train_apnet
@@ -181,7 +181,9 @@ class APNetTask(TaskRunner):
             val = speech_data.fixed_segments(val_waves, model.feature_config.segment_length, per_file=2)
             curve = config.output_dir / "curve.json"
             scorings = ([ScoreEvery(_curve_scorer(model, val_waves[:CURVE_FILES], options), curve,
-                                    options["score_every"], options["steps_per_epoch"])]
+                                    options["score_every"], options["steps_per_epoch"],
+                                    on_write=lambda rows: plot_learning_curve(rows, curve.with_suffix(".png"),
+                                                                              "Learning curve: held-out speech"))]
                         if options["score_every"] else [])
             trained = train_apnet(model, train, val, config.output_dir, epochs=config.epochs, callbacks=scorings,
                                   steps_per_epoch=options["steps_per_epoch"], batch_size=config.batch_size,

@@ -116,3 +116,16 @@ class EvaluationTest(TestCase):
         self.assertEqual(results["figures"], [])
         self.assertEqual(sorted(results["details"]["files"][path.name]), ["APNet", "Griffin-Lim"])
         self.assertTrue((output / "wavs" / f"{path.stem}_griffin-lim.wav").is_file())
+
+    def test_learning_curve_draws_every_scored_set_per_metric(self):
+        import matplotlib.image
+
+        from domains.speech.evaluation import CURVE_PANELS, plot_learning_curve
+
+        scores = {key: 1.0 for key, _, _ in CURVE_PANELS}
+        rows = [{"epoch": epoch, "step": 100 * epoch, "validation": scores, "arctic": {"pesq": 2.0}}
+                for epoch in (1, 2)]
+        path = plot_learning_curve(rows, pathlib.Path(self.get_temp_dir()) / "curve.png", "two sets")
+        self.assertEqual(matplotlib.image.imread(path).shape[:2], (640, 1200))
+        with self.assertRaises(KeyError):  # a row without its step is not a curve
+            plot_learning_curve([{"validation": scores}], pathlib.Path(self.get_temp_dir()) / "x.png")
