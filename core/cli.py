@@ -7,7 +7,7 @@
     resuite train TASK [options]          train (model.fit under the chosen tf.distribute strategy)
     resuite train TASK --help             the task's own options (--option NAME=VALUE)
     resuite evaluate TASK --model PATH    evaluate a saved model
-    resuite predict TASK --model PATH IN  run a saved model on inputs
+    resuite predict TASK --model PATH IN  run a saved model on inputs (--engine: TensorFlow or an export runtime)
     resuite export TASK --preset NAME --format FORMAT --output DIR
                                           a model for an inference runtime (savedmodel, tflite, onnx, openvino)
     resuite demo                          every task, briefly, on the sample data; one results table
@@ -29,6 +29,8 @@ import sys
 import time
 import warnings
 
+from core.export import ENGINES
+
 EPILOG = """examples:
   resuite data fetch                          # all real samples into ~/.cache/resuite/data
   resuite list
@@ -36,6 +38,7 @@ EPILOG = """examples:
   resuite train har.fusionactnet --strategy mirrored --cpu-devices 2
   TF_CONFIG='{"cluster": ...}' resuite train TASK --strategy multi_worker   # on each machine
   resuite evaluate har.fusionactnet --model runs/har/best.keras
+  resuite predict lamost.rrnet --preset rrnet_synthetic --engine onnx med-*.fits.gz
   resuite export mri.disgan --preset disgan_mni_small --format onnx --output exported/disgan
   resuite export lamost.rrnet --preset rrnet_synthetic --format onnx --quantize int8 --output exported/rrnet_int8
   resuite demo --output runs/demo
@@ -163,6 +166,12 @@ def build_parser(task_help=None):
     _add_run_options(predict, training=False)
     _add_model_source(predict)
     predict.add_argument("inputs", nargs="+", help="input files (format depends on the task)")
+    predict.add_argument("--engine", type=_engine_name, choices=ENGINES, default=None, metavar="ENGINE",
+                         help=f"inference engine, one of {{{', '.join(ENGINES)}}} (quote a precision: --engine "
+                              "'onnx int8'); default: the task's default_engine (tensorflow unless the task "
+                              "declares another). An export engine converts the network once into "
+                              "~/.cache/resuite/engines (refused before any input is read when the format cannot "
+                              "hold it); the results record the engine and its runtime calls")
 
     export = commands.add_parser(
         "export", help="export a model for an inference runtime, checked against Keras",
@@ -189,6 +198,11 @@ def build_parser(task_help=None):
     demo.add_argument("--verbose", type=int, default=0, choices=(0, 1, 2))
     _add_strategy_options(demo)
     return parser
+
+
+def _engine_name(text):
+    """argparse type of `--engine`: the name with its words single-spaced ("onnx  int8" -> "onnx int8")."""
+    return " ".join(text.split())
 
 
 def _add_model_source(parser):
@@ -352,8 +366,11 @@ def _run_config(args, task):
         preset=getattr(args, "preset", None),
         verbose=args.verbose,
         options=options,
+        engine=getattr(args, "engine", None),
     )
     task.check_inputs(config)
+    if config.engine is None and args.command == "predict":
+        config.engine = task.engine_of(config)  # a malformed declaration refused before any work
     return config
 
 
@@ -750,7 +767,7 @@ def _run(args):
             elif args.command == "evaluate":
                 results = task.evaluate(config)
             else:
-                results = task.predict(config, args.inputs)
+                results = task.predict_with_engine(config, args.inputs)
         text = json.dumps(results, indent=2, default=str)
         (config.output_dir / f"{args.command}_results.json").write_text(text)
         return results, text

@@ -34,8 +34,6 @@ import json
 import pathlib
 import shutil
 
-import numpy as np
-
 # CLI name -> (Keras `export` format, file or folder name in the output folder, Python modules it needs)
 FORMATS = {
     "savedmodel": ("tf_saved_model", "saved_model", ("tensorflow",)),
@@ -55,6 +53,10 @@ QUANTIZE = {
 # Largest |exported − Keras float32| / largest |Keras output| a quantised export keeps on the tests' tiny
 # models (tests/core/test_export.py); the record holds each export's own figure (`relative_difference`).
 QUANTIZE_TOLERANCE = {"int8": 0.05, "float16": 0.005}
+# `resuite predict --engine`: TensorFlow (the Keras model itself), each format, each format with a precision.
+TENSORFLOW = "tensorflow"
+ENGINES = (TENSORFLOW, *FORMATS, *(f"{format} {precision}" for format, precisions in QUANTIZE.items()
+                                   for precision in precisions))
 # Dimensions of the check input that the network leaves free (None): batch 1, other axes this long.
 FREE_LENGTH = 32
 # Complex tensors (an FFT iSTFT): none of these converters maps them (tried: APNet's generator).
@@ -87,6 +89,34 @@ def available_formats():
     ```
     """
     return [name for name in FORMATS if not missing_modules(name)]
+
+
+def parse_engine(engine):
+    """The export format and precision of an inference engine's name (`ENGINES`): `resuite predict --engine`.
+
+    Args:
+        engine: str. "tensorflow" (the Keras model itself), a format of `FORMATS`, or a format and
+            a precision of `QUANTIZE` separated by a space ("onnx int8", "tflite float16").
+
+    Returns:
+        (format, quantize): (None, None) for "tensorflow"; quantize None for float32.
+
+    Raises:
+        ValueError: any other name, listing `ENGINES`.
+
+    Example:
+    ```python
+    parse_engine("onnx int8")    # ('onnx', 'int8')
+    parse_engine("tensorflow")   # (None, None)
+    ```
+    """
+    words = tuple(engine.split()) if isinstance(engine, str) else ()
+    if " ".join(words) not in ENGINES:
+        raise ValueError(f"Unknown inference engine. Expected one of: {', '.join(ENGINES)}. "
+                         f"Received: engine={engine!r}")
+    if words == (TENSORFLOW,):
+        return None, None
+    return words[0], (words[1] if len(words) == 2 else None)
 
 
 def inference_network(model):
@@ -215,6 +245,7 @@ def export_model(model, output_dir, format, input_shape=None, task=None, source=
     ```
     """
     import keras
+    import numpy as np
 
     network = inference_network(model)
     shape = check_shape(network, input_shape)
@@ -367,6 +398,8 @@ def load_exported(output_dir, format=None, threads=None):
 
 
 def _run_savedmodel(path, threads):
+    import numpy as np
+
     import tensorflow as tf
 
     if threads:
@@ -381,6 +414,8 @@ def _run_savedmodel(path, threads):
 
 
 def _run_tflite(path, threads):
+    import numpy as np
+
     if importlib.util.find_spec("ai_edge_litert") is None:
         import tensorflow as tf
 
@@ -407,6 +442,8 @@ def _output_index(name):
 
 
 def _run_onnx(path, threads):
+    import numpy as np
+
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -423,6 +460,8 @@ def _run_onnx(path, threads):
 
 
 def _run_openvino(path, threads):
+    import numpy as np
+
     import openvino
 
     config = {"INFERENCE_NUM_THREADS": threads} if threads else {}

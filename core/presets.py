@@ -294,6 +294,48 @@ class PresetMixin:
         """Trainable parameters of `preset_network()` (what `paper_parameters` counts)."""
         return int(sum(np.prod(weight.shape) for weight in self.preset_network().trainable_weights))
 
+    def use_engine(self, engine, cache_dir=None, threads=None, verbose=0):
+        """Run this model's inference network (a GAN: its generator) with another engine until the handle closes.
+
+        `"tensorflow"` is the Keras model itself (the default path: nothing changes). An export engine
+        (`core.export.ENGINES`: "savedmodel", "tflite", "onnx", "openvino", or with a lower precision,
+        "onnx int8", "tflite float16", ...) exports the network once into the engine cache
+        (`~/.cache/resuite/engines`, keyed by the weights: a changed weight exports again) and makes
+        `model(x)`, `model.predict` and the model's own methods run the exported file, until the
+        handle's `restore()` or the end of its `with` block. See `core.quantize.use_engine`.
+
+        Args:
+            engine: str. One of `core.export.ENGINES`.
+            cache_dir: str, Path or None. Default: `core.quantize.engine_cache_dir()`.
+            threads: int or None. The runtime's intra-op threads (default: the runtime's).
+            verbose: int. 1 prints a line when the network is exported.
+
+        Returns:
+            A handle, also a context manager: `engine`, `calls` (runs of the exported file; None for
+            tensorflow), `describe()`, `check_ran()`, `restore()`.
+
+        Raises:
+            ValueError: an unknown engine (listing them), or a format that cannot hold the network
+                (its reason, e.g. complex-valued ops for onnx).
+
+        Example:
+        ```python
+        import keras, numpy as np
+        from core.tasks import Regressor
+
+        inputs = keras.Input((16, 2))
+        model = Regressor(keras.Model(inputs, keras.layers.Conv1D(4, 3)(inputs)), num_outputs=1)
+        x = np.ones((3, 16, 2), "float32")
+        with model.use_engine("savedmodel", cache_dir="/tmp/engines") as engine:
+            exported = model.predict(x, verbose=0)   # the SavedModel's outputs
+        engine.calls                                  # 1
+        np.abs(exported - model.predict(x, verbose=0)).max()   # ~1e-7: Keras's own path again
+        ```
+        """
+        from core import quantize
+
+        return quantize.use_engine(self, engine, cache_dir=cache_dir, threads=threads, verbose=verbose)
+
 
 def make_preset(name, recipe, task, seed=0, verbose=1, run_dir=None):
     """Train preset `name` with `recipe` through `task` (or take a finished run), save it, and record its score.

@@ -113,6 +113,8 @@ class RunConfig:
         verbose: int. 0 silent, 1 progress bars, 2 one line per epoch. Defaults to 1.
         options: dict. Task options given by name (text or values); each task method receives
             them checked and complete (`TaskRunner.resolve_options`).
+        engine: str or None. The inference engine of `TaskRunner.predict_with_engine` (`resuite
+            predict --engine`): one of `core.export.ENGINES`; None means the task's `default_engine`.
     """
 
     output_dir: pathlib.Path
@@ -126,6 +128,7 @@ class RunConfig:
     preset: str = None
     verbose: int = 1
     options: dict = dataclasses.field(default_factory=dict)
+    engine: str = None
 
     def scope(self):
         """The strategy's scope (or the default one)."""
@@ -156,6 +159,11 @@ class TaskRunner:
       default) or "eigen", or a dict {CPU kind: either} choosing by the CPU's flags (kinds "avx512",
       "avx2", "other"; a kind left out gets "onednn"), e.g. `{"avx512": "onednn", "avx2": "eigen"}`.
       Read from the source before TensorFlow starts (`core.cli.use_cpu_kernels`), so a constant.
+    - `default_engine`: the inference engine `resuite predict` runs the model with when `--engine`
+      is not given (`predict_with_engine`): "tensorflow" (the default: the Keras model, with the
+      task's `cpu_kernels`), or a float32 export format of `core.export.FORMATS` ("onnx",
+      "openvino", ...) measured faster for this task (`python -m bench engines`); never a lower
+      precision ("onnx int8" is offered by `--engine`, never applied unasked).
     Each method returns a dict of results that the CLI prints; `evaluate` returns the domain's
     `report` (`core.evaluation.report_result`: metrics, baselines, figures).
 
@@ -191,6 +199,7 @@ class TaskRunner:
     options = ()
     saved_models = None
     cpu_kernels = "onednn"
+    default_engine = "tensorflow"
 
     def __init_subclass__(cls, **kwargs):
         # Whatever calls a task (the CLI, a script, a test), `config` reaches it checked and
@@ -314,19 +323,96 @@ class TaskRunner:
         """A brief real run on the sample data; returns one row of the demo table."""
         raise NotImplementedError(f"{self.name} has no demo")
 
+    @classmethod
+    def engine_of(cls, config):
+        """The inference engine of a predict run: `config.engine`, else the task's `default_engine`.
+
+        Raises:
+            ValueError: an unknown engine (listing `core.export.ENGINES`), or a `default_engine`
+                that is unknown or of lower precision, naming the task's module.
+        """
+        from core import export
+
+        if config.engine is not None:
+            export.parse_engine(config.engine)
+            return " ".join(config.engine.split())
+        where = f"{cls.__module__.replace('.', '/')}.py ({cls.name})"
+        try:
+            _, precision = export.parse_engine(cls.default_engine)
+        except ValueError as error:
+            raise ValueError(f"{where}: default_engine: {error}") from None
+        if precision is not None:
+            raise ValueError(f"{where}: default_engine must be float32 (tensorflow or an export format): a lower "
+                             f"precision is offered by --engine, never applied unasked. Received: "
+                             f"default_engine={cls.default_engine!r}")
+        return " ".join(cls.default_engine.split())
+
+    def predict_with_engine(self, config, inputs):
+        """`predict` with the inference network run by an engine: what `resuite predict` calls.
+
+        The engine is `config.engine` (`--engine`), else the task's `default_engine`. "tensorflow"
+        runs `predict` as it is. Any other engine is prepared before `predict` reads any input: the
+        model is loaded, its inference network exported once into the engine cache (a format
+        that cannot hold it is refused with `core.export`'s reason) and its call replaced by the
+        exported runtime (`core.quantize.use_engine`); `predict`'s own `load_model` then receives
+        that model, and the Keras path is restored afterwards.
+
+        Args:
+            config: RunConfig. As for `predict`, with `engine`.
+            inputs: list of str. As for `predict`.
+
+        Returns:
+            dict: `predict`'s results with "engine" (the engine that ran) and, for an exported
+            engine, "engine_runtime", "engine_calls" (runs of the exported file) and
+            "engine_folder" (the cached export).
+
+        Raises:
+            ValueError: an unknown engine, a format the network cannot hold, or a `predict` that
+                never ran the exported network (`engine_calls` 0: it would have compared nothing).
+
+        Example:
+        ```python
+        # example: not run (the shipped preset and a real LAMOST file)
+        task = get_task("lamost.rrnet")
+        config = RunConfig(output_dir=pathlib.Path("runs/rrnet"), preset="rrnet_synthetic", engine="onnx")
+        task.predict_with_engine(config, ["med-58118-TD045606N223435K01_sp01-059.fits.gz"])["engine_calls"]   # 1
+        ```
+        """
+        from core import quantize
+
+        engine = self.engine_of(config)
+        if engine == "tensorflow":
+            return {**self.predict(config, inputs), "engine": engine}
+        _prepare(self, config, "predict")  # as `predict` does: refused before the model is loaded
+        model = self.load_model(config)
+        handle = quantize.use_engine(model, engine, verbose=config.verbose)
+        self.load_model = lambda run_config: model  # `predict` loads the switched model
+        try:
+            results = self.predict(config, inputs)
+        finally:
+            del self.load_model
+            handle.restore()
+        handle.check_ran(f"{self.name}'s predict")
+        return {**results, **handle.describe()}
+
+
+def _prepare(task, config, method):
+    """What every task method receives: options resolved, inputs checked, default epochs and batch size."""
+    config.options = task.resolve_options(config.options)
+    task.check_inputs(config)
+    if method != "demo":  # a demo sets its own short budget
+        config.epochs = task.epochs if config.epochs is None else config.epochs
+        config.batch_size = task.batch_size if config.batch_size is None else config.batch_size
+    if config.model_path:
+        from core.model_files import check_model_file
+
+        check_model_file(config.model_path, task)
+
 
 def _with_resolved_options(method):
     @functools.wraps(method)
     def run(self, config, *args, **kwargs):
-        config.options = self.resolve_options(config.options)
-        self.check_inputs(config)
-        if method.__name__ != "demo":  # a demo sets its own short budget
-            config.epochs = self.epochs if config.epochs is None else config.epochs
-            config.batch_size = self.batch_size if config.batch_size is None else config.batch_size
-        if config.model_path:
-            from core.model_files import check_model_file
-
-            check_model_file(config.model_path, self)
+        _prepare(self, config, method.__name__)
         return method(self, config, *args, **kwargs)
 
     return run

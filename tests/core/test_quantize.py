@@ -93,3 +93,101 @@ class ExportedRuntimeTest(TestCase):
         self.assertAllClose(gan.preset_network()(x), expected, atol=1e-5)  # eager, one output
         self.assertAllClose(generator.predict(x, verbose=0), expected, atol=1e-5)  # in a tf.function
         self.assertEqual(runtime.calls, 2)
+
+
+def _tiny(seed=0):
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential([keras.Input((8, 3)), keras.layers.Conv1D(4, 3, activation="relu"), keras.layers.Flatten(),
+                             keras.layers.Dense(2)])
+
+
+class _Counting:
+    """`core.export.export_model` that counts its calls (an export the cache should have spared)."""
+
+    def __init__(self):
+        self.calls, self.export_model = 0, export.export_model
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.export_model(*args, **kwargs)
+
+
+class UseEngineTest(TestCase):
+    def setUp(self):
+        super().setUp()
+        self.cache = self.get_temp_dir()
+        self.counting = _Counting()
+        self.patch = pytest.MonkeyPatch()
+        self.patch.setattr(export, "export_model", self.counting)
+        self.addCleanup(self.patch.undo)
+
+    def test_the_fingerprint_ignores_automatic_names_and_sees_every_weight(self):
+        first, second = _tiny(), _tiny()
+        self.assertNotEqual(first.name, second.name)
+        self.assertEqual(quantize.network_fingerprint(first), quantize.network_fingerprint(second))
+        _shift(second.layers[-1])
+        self.assertNotEqual(quantize.network_fingerprint(first), quantize.network_fingerprint(second))
+        other = keras.Sequential([keras.Input((8, 3)), keras.layers.Conv1D(4, 3, activation="tanh"),
+                                  keras.layers.Flatten(), keras.layers.Dense(2)])
+        other.set_weights(first.get_weights())  # the same weights in another architecture
+        self.assertNotEqual(quantize.network_fingerprint(first), quantize.network_fingerprint(other))
+
+    def test_the_export_is_made_once_and_made_again_when_a_weight_changes(self):
+        folder, exported = quantize.cached_export(_tiny(), "savedmodel", self.cache)
+        self.assertTrue(exported)
+        again, exported = quantize.cached_export(_tiny(), "savedmodel", self.cache)  # loaded again: same weights
+        self.assertEqual((again, exported, self.counting.calls), (folder, False, 1))
+        changed = _tiny()
+        _shift(changed.layers[-1])
+        other, exported = quantize.cached_export(changed, "savedmodel", self.cache)
+        self.assertTrue(exported)
+        self.assertNotEqual(other, folder)
+        self.assertEqual(self.counting.calls, 2)
+        self.assertEqual(sorted(p.name for p in export.pathlib.Path(self.cache).iterdir()),
+                         sorted([folder.name, other.name]))  # no partial folder left
+
+    def test_a_refused_or_failed_export_leaves_nothing_in_the_cache(self):
+        import tensorflow as tf
+
+        if export.missing_modules("onnx"):
+            pytest.skip("onnxruntime is not installed")
+        spectrum = keras.Sequential([keras.Input((8,)), keras.layers.Lambda(lambda x: tf.abs(tf.signal.rfft(x)))])
+        with self.assertRaisesRegex(ValueError, "cannot be exported to onnx: its graph computes complex-valued"):
+            quantize.use_engine(spectrum, "onnx", self.cache)
+        self.assertEqual(self.counting.calls, 0)
+
+        def fails(*args, **kwargs):
+            raise ValueError("converter failed")
+
+        self.patch.setattr(export, "export_model", fails)
+        with self.assertRaisesRegex(ValueError, "converter failed"):
+            quantize.cached_export(_tiny(), "savedmodel", self.cache)
+        self.assertEqual(list(export.pathlib.Path(self.cache).iterdir()), [])
+
+    def test_the_switch_reaches_a_predict_traced_before_it_and_the_keras_path_comes_back(self):
+        network = _tiny()
+        x = np.random.default_rng(0).standard_normal((5, 8, 3)).astype("float32")
+        expected = network.predict(x, verbose=0)  # traces Keras's predict function before the switch
+        with quantize.use_engine(network, "savedmodel", self.cache) as engine:
+            _shift(network.layers[-1])  # Keras's own layers now give other outputs; the export does not
+            # The same batches as before: a function traced then would run again without retracing.
+            self.assertAllClose(network.predict(x, verbose=0), expected, atol=1e-5)
+            self.assertEqual(engine.calls, 1)
+            engine.check_ran()
+        self.assertAllClose(network.predict(x, verbose=0), expected + 1.0, atol=1e-5)  # the Keras path again
+        self.assertEqual(engine.calls, 1)
+        self.assertEqual(engine.describe(), {"engine": "savedmodel", "engine_runtime": "tensorflow", "engine_calls": 1,
+                                             "engine_folder": str(engine.folder)})
+
+    def test_an_engine_that_never_ran_is_refused_and_tensorflow_changes_nothing(self):
+        network = _tiny()
+        with quantize.use_engine(network, "savedmodel", self.cache) as engine:
+            pass
+        with self.assertRaisesRegex(ValueError, r"the check never ran the savedmodel engine .*Received: calls=0"):
+            engine.check_ran("the check")
+        keras_engine = quantize.use_engine(network, "tensorflow", self.cache)
+        self.assertIsInstance(keras_engine, quantize.KerasEngine)
+        self.assertNotIn("call", vars(network))
+        self.assertEqual(keras_engine.describe(), {"engine": "tensorflow"})
+        with self.assertRaisesRegex(ValueError, r"Unknown inference engine\. Expected one of: tensorflow, savedmodel"):
+            quantize.use_engine(network, "onnx float32", self.cache)
