@@ -443,3 +443,111 @@ def test_an_interrupted_training_run_keeps_its_checkpoints_and_its_settings(tmp_
         assert (out / "backup").is_dir() and f"kept {out}: it holds the run's checkpoints" in capsys.readouterr().err
         assert json.loads((out / "train_config.json").read_text()) == {
             "task": "test.trains", "seed": seed, "epochs": 3, "batch_size": 4, "options": {}, "cpu_kernels": kernels}
+
+
+class _Engines(registry.TaskRunner):
+    """A tiny network on `.npy` inputs; option `spectrum`: complex-valued layers (onnx cannot hold them)."""
+
+    name, description = "test.engines", "a tiny network on .npy windows"
+    options = (registry.Option("bias", float, 0.0, "added to the output layer's bias: other weights"),
+               registry.Option("spectrum", bool, False, "an FFT magnitude layer: only savedmodel holds it"))
+    read = []
+
+    def load_model(self, config):
+        import keras
+        import tensorflow as tf
+
+        keras.utils.set_random_seed(0)
+        layers = [keras.layers.Lambda(lambda x: tf.abs(tf.signal.rfft(x)))] if config.options["spectrum"] else []
+        model = keras.Sequential([keras.Input((8, 3)), *layers, keras.layers.Conv1D(4, 2, activation="relu"),
+                                  keras.layers.Flatten(), keras.layers.Dense(2)])
+        model.layers[-1].bias.assign(model.layers[-1].bias + config.options["bias"])
+        return model
+
+    def predict(self, config, inputs):
+        import numpy as np
+
+        model = self.load_model(config)
+        self.read.extend(inputs)
+        return {"outputs": model.predict(np.stack([np.load(path) for path in inputs]), verbose=0).tolist()}
+
+
+@pytest.fixture
+def engines(tmp_path, monkeypatch):
+    """The tiny task registered, the engine cache in tmp_path, and `export_model` counting its calls."""
+    import numpy as np
+
+    from core import export
+
+    monkeypatch.setitem(registry._TASKS, _Engines.name, _Engines)
+    monkeypatch.setattr(cli, "_strategy", lambda args: None)
+    monkeypatch.setattr(_Engines, "read", [])
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    exports, export_model = [], export.export_model
+    monkeypatch.setattr(export, "export_model", lambda *args, **kwargs: exports.append(1) or export_model(*args, **kwargs))
+    inputs = []
+    for index in range(2):
+        inputs.append(str(tmp_path / f"window{index}.npy"))
+        np.save(inputs[-1], np.random.default_rng(index).standard_normal((8, 3)).astype("float32"))
+    return inputs, exports
+
+
+def _predict(capsys, out, inputs, *flags):
+    assert cli.main(["predict", "test.engines", "--json", "--verbose", "0", "--output", str(out), *flags, *inputs]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert json.loads((out / "predict_results.json").read_text()) == results  # the engine is recorded in the file
+    return results
+
+
+def test_predict_with_an_exported_engine_gives_tensorflow_s_outputs_and_reuses_its_export(tmp_path, engines, capsys):
+    import numpy as np
+
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("tf2onnx")
+    inputs, exports = engines
+    keras_run = _predict(capsys, tmp_path / "tf", inputs)
+    assert keras_run["engine"] == "tensorflow" and "engine_calls" not in keras_run and exports == []
+    onnx_run = _predict(capsys, tmp_path / "onnx", inputs, "--engine", "onnx")
+    assert (onnx_run["engine"], onnx_run["engine_calls"], len(exports)) == ("onnx", 1, 1)
+    assert onnx_run["engine_runtime"].startswith("onnxruntime")
+    np.testing.assert_allclose(onnx_run["outputs"], keras_run["outputs"], atol=1e-5)
+    cache = tmp_path / "cache" / "resuite" / "engines"
+    assert onnx_run["engine_folder"].startswith(str(cache))
+    again = _predict(capsys, tmp_path / "onnx2", inputs, "--engine", "onnx")
+    assert (again["engine_folder"], len(exports)) == (onnx_run["engine_folder"], 1)  # no second export
+    # Other weights: exported again into another folder, and the outputs are the new weights'.
+    shifted = _predict(capsys, tmp_path / "onnx3", inputs, "--engine", "onnx", "--option", "bias=0.5")
+    assert len(exports) == 2 and shifted["engine_folder"] != onnx_run["engine_folder"]
+    np.testing.assert_allclose(shifted["outputs"], np.asarray(keras_run["outputs"]) + 0.5, atol=1e-5)
+    assert sorted(path.name for path in cache.iterdir()) == sorted(
+        export_path.rpartition("/")[2] for export_path in (onnx_run["engine_folder"], shifted["engine_folder"]))
+
+
+def test_a_format_that_cannot_hold_the_network_is_refused_before_any_input_is_read(tmp_path, engines, capsys):
+    pytest.importorskip("onnxruntime")
+    inputs, exports = engines
+    out = tmp_path / "run"
+    assert cli.main(["predict", "test.engines", "--engine", "onnx", "--option", "spectrum=true", "--output", str(out),
+                     str(tmp_path / "absent.npy")]) == 1
+    error = capsys.readouterr().err
+    assert "cannot be exported to onnx: its graph computes complex-valued tensors" in error
+    assert "absent.npy" not in error and _Engines.read == [] and exports == []
+    assert not out.exists() and not (tmp_path / "cache" / "resuite" / "engines").exists()
+    # The format that holds it runs it.
+    results = _predict(capsys, out, inputs, "--engine", "savedmodel", "--option", "spectrum=true")
+    assert (results["engine"], results["engine_calls"], _Engines.read) == ("savedmodel", 1, inputs)
+
+
+def test_predict_help_lists_the_engines_and_an_unknown_one_exits_2(capsys):
+    from core import export
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["predict", "--help"])
+    assert exit_info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--engine ENGINE" in text and f"one of {{{', '.join(export.ENGINES)}}}" in text
+    assert "onnx int8" in text and "tflite float16" in text and "openvino float16" in text
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["predict", "test.engines", "--engine", "onnx float32", "x.npy"])
+    assert exit_info.value.code == 2
+    assert "argument --engine: invalid choice: 'onnx float32'" in capsys.readouterr().err

@@ -105,6 +105,18 @@ class RefusalTest(TestCase):
         self.assertEqual(export._identity_index({"Identity_12:0"}), 12)
         self.assertEqual(export._identity_index({"model/shuffle/strided_slice:0"}), 2**31)  # not an output
 
+    def test_engine_names_are_the_formats_and_their_offered_precisions(self):
+        self.assertEqual(export.ENGINES[:5], ("tensorflow", "savedmodel", "tflite", "onnx", "openvino"))
+        self.assertEqual(set(export.ENGINES[5:]), {f"{format} {precision}" for format, precisions in
+                                                   export.QUANTIZE.items() for precision in precisions})
+        self.assertEqual(export.parse_engine("tensorflow"), (None, None))
+        self.assertEqual(export.parse_engine("openvino"), ("openvino", None))
+        self.assertEqual(export.parse_engine(" tflite  float16 "), ("tflite", "float16"))
+        for name in ("onnx float16", "savedmodel int8", "tensorflow int8", "onnx-int8", "", None):
+            with self.assertRaisesRegex(ValueError, r"Unknown inference engine\. Expected one of: tensorflow, "
+                                                    r"savedmodel, .*Received: engine="):
+                export.parse_engine(name)
+
     def test_unknown_format_and_folder_without_record(self):
         with self.assertRaisesRegex(ValueError, "Expected one of savedmodel, tflite, onnx, openvino"):
             export.missing_modules("tensorrt")

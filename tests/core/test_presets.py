@@ -230,3 +230,20 @@ def test_a_candidate_run_not_shipped_is_recorded_with_its_curve(package, tmp_pat
     assert presets.list_presets(package) == {}  # a record is not a preset
     with pytest.raises(ValueError, match="not the recipe's"):  # checked against the recipe as a preset is
         presets.record_run("wide", presets.Recipe("test.candidate", "other", {"width": 16}, epochs=2), task, run)
+
+
+def test_a_model_runs_another_engine_until_the_handle_closes(package, tmp_path):
+    from core import quantize
+
+    tiny = _tiny_class(package)
+    model = tiny([keras.Input((4,)), keras.layers.Dense(3, name="dense")])
+    x = np.random.default_rng(0).standard_normal((2, 4)).astype("float32")
+    expected = model.predict(x, verbose=0)
+    with model.use_engine("tensorflow") as engine:
+        np.testing.assert_allclose(model.predict(x, verbose=0), expected)
+    assert isinstance(engine, quantize.KerasEngine)
+    with model.use_engine("savedmodel", cache_dir=tmp_path) as engine:
+        model.get_layer("dense").bias.assign(np.ones(3, "float32"))  # Keras's layers change, the export does not
+        np.testing.assert_allclose(model.predict(x, verbose=0), expected, atol=1e-6)
+    assert engine.calls == 1 and engine.folder.parent == tmp_path
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected + 1.0, atol=1e-6)  # Keras's path again

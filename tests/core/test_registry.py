@@ -157,3 +157,62 @@ def test_load_model_without_a_model_says_what_to_give(tmp_path):
         task.load_model(registry.RunConfig(output_dir=tmp_path))
     with pytest.raises(FileNotFoundError, match="absent.keras: no such model file"):
         task.load_model(registry.RunConfig(output_dir=tmp_path, model_path=str(tmp_path / "absent.keras")))
+
+
+class _Engine(TaskRunner):
+    """A tiny network's task; option `skip`: its predict never calls the network."""
+
+    name = "test.engine"
+    options = (Option("skip", bool, False, "answer without calling the network"),)
+
+    def load_model(self, config):
+        import keras
+
+        keras.utils.set_random_seed(0)
+        return keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+
+    def predict(self, config, inputs):
+        import numpy as np
+
+        model = self.load_model(config)
+        if config.options["skip"]:
+            return {"outputs": "none"}
+        return {"outputs": model.predict(np.ones((len(inputs), 4), "float32"), verbose=0).tolist()}
+
+
+@pytest.fixture
+def engine_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+def test_the_declared_default_engine_runs_when_none_is_asked(tmp_path, engine_cache):
+    import numpy as np
+
+    assert TaskRunner.default_engine == "tensorflow"
+    keras_run = _Engine().predict_with_engine(registry.RunConfig(output_dir=tmp_path), ["a", "b"])
+    assert keras_run["engine"] == "tensorflow"
+    declared = type("Declared", (_Engine,), {"default_engine": "savedmodel"})()
+    exported = declared.predict_with_engine(registry.RunConfig(output_dir=tmp_path), ["a", "b"])
+    assert (exported["engine"], exported["engine_calls"]) == ("savedmodel", 1)
+    np.testing.assert_allclose(exported["outputs"], keras_run["outputs"], atol=1e-6)
+    asked = declared.predict_with_engine(registry.RunConfig(output_dir=tmp_path, engine="tensorflow"), ["a"])
+    assert asked["engine"] == "tensorflow"  # the asked engine wins over the declared one
+    assert "load_model" not in vars(declared)  # the task loads its models itself again
+
+
+def test_an_engine_that_never_ran_raises(tmp_path, engine_cache):
+    config = registry.RunConfig(output_dir=tmp_path, engine="savedmodel", options={"skip": "true"})
+    with pytest.raises(ValueError, match=r"test.engine's predict never ran the savedmodel engine .*Received: calls=0"):
+        _Engine().predict_with_engine(config, ["a"])
+
+
+@pytest.mark.parametrize("declared, message", [
+    ("onnx int8", "default_engine must be float32 (tensorflow or an export format): a lower precision is offered "
+                  "by --engine, never applied unasked. Received: default_engine='onnx int8'"),
+    ("tensorrt", "default_engine: Unknown inference engine. Expected one of: tensorflow, savedmodel"),
+])
+def test_a_malformed_default_engine_is_refused_naming_its_file(declared, message, tmp_path):
+    task = type("Declared", (_Engine,), {"default_engine": declared})
+    with pytest.raises(ValueError, match=re.escape(f"tests/core/test_registry.py (test.engine): {message}")):
+        task().predict_with_engine(registry.RunConfig(output_dir=tmp_path), ["a"])
+    assert task.engine_of(registry.RunConfig(output_dir=tmp_path, engine="onnx  int8")) == "onnx int8"
