@@ -326,7 +326,7 @@ class PresetMixin:
         inputs = keras.Input((16, 2))
         model = Regressor(keras.Model(inputs, keras.layers.Conv1D(4, 3)(inputs)), num_outputs=1)
         x = np.ones((3, 16, 2), "float32")
-        with model.use_engine("savedmodel", cache_dir="/tmp/engines") as engine:
+        with model.use_engine("savedmodel", cache_dir="engines") as engine:
             exported = model.predict(x, verbose=0)   # the SavedModel's outputs
         engine.calls                                  # 1
         np.abs(exported - model.predict(x, verbose=0)).max()   # ~1e-7: Keras's own path again

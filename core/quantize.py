@@ -306,8 +306,8 @@ def cached_export(model, engine, cache_dir=None, verbose=0):
     ```python
     inputs = keras.Input((3,))
     network = keras.Model(inputs, keras.layers.Dense(2)(inputs))
-    cached_export(network, "savedmodel", "/tmp/engines")   # (PosixPath('/tmp/engines/Functional-savedmodel-…'), True)
-    cached_export(network, "savedmodel", "/tmp/engines")   # the same folder, False: reused
+    cached_export(network, "savedmodel", "engines")   # (PosixPath('engines/Functional-savedmodel-…'), True)
+    cached_export(network, "savedmodel", "engines")   # the same folder, False: reused
     ```
     """
     from core import export
@@ -373,7 +373,7 @@ def use_engine(model, engine, cache_dir=None, threads=None, verbose=0):
     ```python
     inputs = keras.Input((3,))
     network = keras.Model(inputs, keras.layers.Dense(2)(inputs))
-    with use_engine(network, "savedmodel", "/tmp/engines") as engine:
+    with use_engine(network, "savedmodel", "engines") as engine:
         network.predict(np.ones((4, 3), "float32"), verbose=0)
     engine.calls   # 1; the network runs its Keras layers again
     ```

@@ -327,6 +327,18 @@ class TaskRunner:
     def engine_of(cls, config):
         """The inference engine of a predict run: `config.engine`, else the task's `default_engine`.
 
+        Args:
+            config: RunConfig. Its `engine` (None: the task's `default_engine`).
+
+        Returns:
+            str: the engine's name, single-spaced ("onnx int8").
+
+        Example:
+        ```python
+        TaskRunner.engine_of(RunConfig(output_dir=pathlib.Path("runs")))                        # 'tensorflow'
+        TaskRunner.engine_of(RunConfig(output_dir=pathlib.Path("runs"), engine="onnx  int8"))   # 'onnx int8'
+        ```
+
         Raises:
             ValueError: an unknown engine (listing `core.export.ENGINES`), or a `default_engine`
                 that is unknown or of lower precision, naming the task's module.
