@@ -324,15 +324,21 @@ def cached_export(model, engine, cache_dir=None, verbose=0):
     folder = root / "-".join(part for part in (name, format, precision, key) if part)
     if (folder / export.RECORD).is_file():
         return folder, False
-    shape = export.check_shape(network)
-    export.check_exportable(network, format, shape)  # refused before anything is written
+    asked = " ".join(filter(None, (format, precision)))
+    try:
+        export.check_exportable(network, format, export.check_shape(network))  # refused before anything is written
+    except ValueError as error:
+        raise _as_engine(error, format, asked) from None
     root.mkdir(parents=True, exist_ok=True)
     partial = pathlib.Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=root))
     try:
         if verbose:
-            print(f"exporting {network.name} to {engine} (once; cached in {folder})", flush=True)
-        export.export_model(network, partial, format, quantize=precision,
-                            source={"fingerprint": key, "engine": " ".join(filter(None, (format, precision)))})
+            print(f"exporting {network.name} to {asked} (once; cached in {folder})", flush=True)
+        try:
+            export.export_model(network, partial, format, quantize=precision,
+                                source={"fingerprint": key, "engine": asked})
+        except ValueError as error:
+            raise _as_engine(error, format, asked) from error
         try:
             partial.rename(folder)
         except OSError:  # another process put the same export in place first
@@ -341,6 +347,12 @@ def cached_export(model, engine, cache_dir=None, verbose=0):
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     return folder, True
+
+
+def _as_engine(error, format, engine):
+    """`core.export`'s refusal, naming the `--engine` asked instead of `resuite export`'s `--format`."""
+    message = re.sub(rf"Received: --format {format}( --quantize \w+)?$", f"Received: --engine {engine}", str(error))
+    return ValueError(message)
 
 
 def use_engine(model, engine, cache_dir=None, threads=None, verbose=0):

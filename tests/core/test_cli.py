@@ -531,6 +531,7 @@ def test_a_format_that_cannot_hold_the_network_is_refused_before_any_input_is_re
                      str(tmp_path / "absent.npy")]) == 1
     error = capsys.readouterr().err
     assert "cannot be exported to onnx: its graph computes complex-valued tensors" in error
+    assert "The format that holds it: savedmodel. Received: --engine onnx\n" in error
     assert "absent.npy" not in error and _Engines.read == [] and exports == []
     assert not out.exists() and not (tmp_path / "cache" / "resuite" / "engines").exists()
     # The format that holds it runs it.
