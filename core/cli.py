@@ -551,8 +551,7 @@ def use_cpu_kernels(task=None, choice="auto", environ=os.environ, cpuinfo=None):
     # In a script: use_cpu_kernels("speech.apnet") first, then `import keras` (or tensorflow).
     ```
     """
-    if choice not in CPU_KERNELS:
-        raise ValueError(f"--cpu-kernels expects one of {', '.join(CPU_KERNELS)}. Received: --cpu-kernels {choice}")
+    _check_cpu_kernels(choice)
     kernels = choice
     if choice == "auto":
         from core.task_source import declared
@@ -579,9 +578,10 @@ def _main(argv=None):
     traceback = "--traceback" in argv  # before or after the command
     argv = [arg for arg in argv if arg != "--traceback"]
     kernels, argv = _cpu_kernels_flag(argv)
-    if kernels not in CPU_KERNELS:
-        print(f"error: --cpu-kernels expects one of {', '.join(CPU_KERNELS)}. Received: --cpu-kernels {kernels}",
-              file=sys.stderr)
+    try:  # checked for every command, also those that do not start TensorFlow
+        _check_cpu_kernels(kernels)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
     named, infos = _named_task(argv), None
     if named is not None and {"-h", "--help"} & set(argv):  # the task's help, read without TensorFlow
@@ -617,6 +617,11 @@ def _main(argv=None):
             print(f"domain {domain}: not available, {reason}")
         return 0
     return _run(args)
+
+
+def _check_cpu_kernels(choice):
+    if choice not in CPU_KERNELS:
+        raise ValueError(f"--cpu-kernels expects one of {', '.join(CPU_KERNELS)}. Received: --cpu-kernels {choice}")
 
 
 def _cpu_kernels_flag(argv):
