@@ -8,6 +8,9 @@
 - `asterisk_transcripts()`: what each of those recordings says (`speech.asterisk_transcripts`),
   e.g. "[this is an error beep tone]" for `beeperr.wav`: kept beside a report's per-file rows.
 - `arctic_utterance()`: the real 16 kHz CMU ARCTIC utterance (`speech.arctic_a0009_wav`).
+- `unseen_speaker_utterances()` / `unseen_speakers()`: one real utterance each of four more speakers
+  that no preset trained on (16, 16, 48 and 8 kHz; `UNSEEN_SPEAKERS`), with who speaks and where
+  the file comes from.
 - `split_files`: whole files held out for validation and test (scikit-learn, seeded).
 - `load_waveforms`: read and resample (`core.data.audio.read_audio`).
 - `segment_dataset` / `fixed_segments`: random training segments as a `tf.data.Dataset`, fixed
@@ -29,14 +32,22 @@ import numpy as np
 from core.data import samples
 from core.data.audio import find_audio, random_segment, read_audio
 
-__all__ = ["ASTERISK", "ASTERISK_TRANSCRIPTS", "ARCTIC", "arctic_utterance", "asterisk_files", "asterisk_transcripts",
-           "find_audio", "fixed_segments",
-           "ljspeech_files", "load_waveforms", "segment_dataset", "split_files"]
+__all__ = ["ASTERISK", "ASTERISK_TRANSCRIPTS", "ARCTIC", "UNSEEN_SPEAKERS", "arctic_utterance", "asterisk_files",
+           "asterisk_transcripts", "find_audio", "fixed_segments", "ljspeech_files", "load_waveforms",
+           "segment_dataset", "split_files", "unseen_speaker_utterances", "unseen_speakers"]
 
 ASTERISK = "speech.asterisk_allison"
 ASTERISK_TRANSCRIPTS = "speech.asterisk_transcripts"
 ARCTIC = "speech.arctic_a0009_wav"
 ASTERISK_EXCLUDED = ("silence",)  # folders of digital silence
+# The unseen-speaker samples (samples.py) and who speaks in each; of the four, only awb (a CMU ARCTIC speaker
+# code) is named in its package.
+UNSEEN_SPEAKERS = {
+    "speech.arctic_awb_a0007_wav": "awb (CMU ARCTIC): male, Scottish English, a read sentence",
+    "speech.librivox_0870_wav": "a LibriVox reader: male, English, Sense and Sensibility ch. 1 (audiobook)",
+    "speech.alsa_front_center_wav": "ALSA speaker-test's voice: female, English, 'front center'",
+    "speech.codec2_forig_wav": "Codec2's reference speaker forig: female",
+}
 
 
 def ljspeech_files(root):
@@ -105,6 +116,49 @@ def asterisk_transcripts():
 def arctic_utterance():
     """Path of the real 16 kHz CMU ARCTIC utterance arctic_a0009 (3.1 s)."""
     return samples.fetch(ARCTIC, verbose=False)
+
+
+def unseen_speakers():
+    """The unseen speakers' utterances, fetched: {path: {"speaker", "sample", "source", "licence", "sample_rate"}}.
+
+    One real recording each of four speakers that no preset trained on (the Asterisk voice and the
+    ARCTIC a0009 speaker are not among them), at their own rates: 16 kHz (CMU ARCTIC awb, from
+    pysptk's source archive; a LibriVox reader, from pocketsphinx's), 48 kHz (ALSA's speaker-test
+    voice, Debian alsa-utils) and 8 kHz (Codec2's forig, Debian codec2-examples). A damaged copy
+    raises `core.data.samples.SampleDataError` naming the file and its package.
+
+    Returns:
+        dict {Path: dict of str (and the file's `sample_rate`, int)}, in `UNSEEN_SPEAKERS`' order.
+
+    Example:
+    ```python
+    for path, who in unseen_speakers().items():
+        print(path.name, who["sample_rate"], who["speaker"], who["source"])
+    ```
+    """
+    import soundfile
+
+    out = {}
+    for name, speaker in UNSEEN_SPEAKERS.items():
+        path = samples.fetch(name, verbose=False)
+        sample = samples.SAMPLES[name]
+        out[path] = {"speaker": speaker, "sample": name, "source": sample.source, "licence": sample.licence,
+                     "sample_rate": soundfile.info(str(path)).samplerate}
+    return out
+
+
+def unseen_speaker_utterances():
+    """Paths of the unseen speakers' real utterances (`unseen_speakers`), fetched on first use.
+
+    Returns:
+        list of Path, in `UNSEEN_SPEAKERS`' order.
+
+    Example:
+    ```python
+    waveforms = load_waveforms(unseen_speaker_utterances(), 8000)   # resampled from 16, 48 and 8 kHz
+    ```
+    """
+    return [samples.fetch(name, verbose=False) for name in UNSEEN_SPEAKERS]
 
 
 def split_files(files, validation=0.05, test=0.05, seed=0):

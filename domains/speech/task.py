@@ -12,12 +12,16 @@
 Default data: the Asterisk prompts (one female voice, 8 kHz; 558 files, the 10 of `silence/`
 left out), 5 % of the files held out for validation and 5 % for the test (seeded); the CMU
 ARCTIC utterance (16 kHz, another speaker) is scored too (`--option arctic=false` skips it),
-resampled to the model's rate. `--data` is an LJSpeech folder (`metadata.csv` +
-`wavs/`) or any folder of audio files; files at another rate are resampled, multi-channel files
-refused unless `--option multichannel=mix`. `predict` reads WAV/FLAC/OGG (resampled to the
-model's rate) or a log-mel `.npy` `(frames, mels)`, and writes `<name>_apnet.wav`. `evaluate`
-returns the held-out files' `evaluation.report` (the model's mean metrics, Griffin-Lim's, the
-per-file rows and what each prompt says), and the ARCTIC utterance's under `arctic`.
+and so is one real utterance of each of four speakers no preset trained on (`--option unseen=false`
+skips them: CMU ARCTIC awb, a LibriVox reader, ALSA's speaker-test voice, Codec2's forig; 16, 16,
+48 and 8 kHz), each resampled to the model's rate with a warning naming both rates. `--data` is an
+LJSpeech folder (`metadata.csv` + `wavs/`) or any folder of audio files; files at another rate are
+resampled, multi-channel files refused unless `--option multichannel=mix`. `predict` reads
+WAV/FLAC/OGG (resampled to the model's rate) or a log-mel `.npy` `(frames, mels)`, and writes
+`<name>_apnet.wav`. `evaluate` returns the held-out files' `evaluation.report` (the model's mean
+metrics, Griffin-Lim's, the per-file rows and what each prompt says), the ARCTIC utterance's
+under `arctic` and the unseen speakers' under `unseen` (its per-file rows beside
+`details["speakers"]`: who speaks, the sample, its package, licence and rate).
 """
 
 import json
@@ -26,6 +30,7 @@ import pathlib
 import numpy as np
 
 from core.data.audio import read_audio, write_audio
+from core.evaluation import save_report
 from core.model_files import load_model_file
 from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
@@ -65,16 +70,18 @@ OPTIONS = (
     Option("test_files", int, 12, "held-out files scored by evaluate/train (pyin and PESQ take seconds each)"),
     Option("baseline", bool, True, "score Griffin-Lim from the same mel beside the model"),
     Option("arctic", bool, True, "also score the CMU ARCTIC utterance (another speaker, 16 kHz)"),
+    Option("unseen", bool, True, "also score one real utterance of each of 4 speakers no preset trained on "
+           "(16, 16, 48, 8 kHz; resampled to the model's rate)"),
 )
 # The preset the demo shows, and the small configuration it then trains briefly (to show that training runs).
 DEMO_PRESET = "apnet_asterisk_8k_spectral"
 # The brief training run only shows that training runs (two MPD periods and one MSD scale keep its graph
-# quick to trace); Griffin-Lim is already scored beside the preset.
+# quick to trace); Griffin-Lim is already scored beside the preset, and the unseen speakers are left to `evaluate`.
 DEMO_OPTIONS = {"channels": 32, "kernel_sizes": [3, 7, 11], "discriminator_scale": 0.125, "periods": [2, 3],
-                "msd_scales": 1, "steps_per_epoch": 4, "test_files": 4, "baseline": False}
+                "msd_scales": 1, "steps_per_epoch": 4, "test_files": 4, "baseline": False, "unseen": False}
 DEMO_BATCH_SIZE = 8
 SMOKE_DEMO_OPTIONS = {"channels": 4, "kernel_sizes": [3], "discriminator_scale": 1 / 64, "periods": [2],
-                      "msd_scales": 1, "steps_per_epoch": 2, "test_files": 1, "baseline": False}
+                      "msd_scales": 1, "steps_per_epoch": 2, "test_files": 1, "baseline": False, "unseen": False}
 SMOKE_DEMO_BATCH_SIZE = 2
 
 
@@ -110,7 +117,8 @@ def _curve_scorer(model, validation_waves, options):
 
 
 def _evaluate(model, test, source, config, name="APNet"):
-    """{"test": report of the first `test_files` of `test`, "arctic": report of the ARCTIC utterance (if asked)}."""
+    """{"test": report of the first `test_files` of `test`, "arctic": the ARCTIC utterance's, "unseen": the unseen
+    speakers' (the last two if asked)}."""
     options = config.options
     test = test[: options["test_files"]]
     results = {"test": report(model, test, config.output_dir / "test", f"{name}: {len(test)} held-out files",
@@ -119,7 +127,20 @@ def _evaluate(model, test, source, config, name="APNet"):
         results["arctic"] = report(model, [speech_data.arctic_utterance()], config.output_dir / "arctic",
                                    f"{name}: CMU ARCTIC a0009 (another speaker, resampled)",
                                    baseline=options["baseline"], name=name)
+    if options["unseen"]:
+        results["unseen"] = _unseen_report(model, config.output_dir / "unseen", options["baseline"], name)
     return results
+
+
+def _unseen_report(model, output_dir, baseline, name):
+    """`report` of the unseen speakers' utterances, with `details["speakers"]`: {file name: who, sample, source...}."""
+    speakers = speech_data.unseen_speakers()
+    rates = ", ".join(f"{rate / 1000:g}" for rate in sorted({who["sample_rate"] for who in speakers.values()}))
+    title = f"{name}: {len(speakers)} unseen speakers ({rates} kHz, resampled)"
+    result = report(model, list(speakers), output_dir, title, baseline=baseline, name=name)
+    result["details"]["speakers"] = {path.name: who for path, who in speakers.items()}
+    save_report(result, result["report_json"])  # again, with the speakers beside the per-file rows
+    return result
 
 
 def _row_key(row):
@@ -157,7 +178,8 @@ class APNetTask(TaskRunner):
 
     name = "speech.apnet"
     description = "APNet vocoder: amplitude + phase spectrum predictors and iSTFT (wav in, wav out)"
-    samples = (speech_data.ASTERISK, speech_data.ASTERISK_TRANSCRIPTS, speech_data.ARCTIC)
+    samples = (speech_data.ASTERISK, speech_data.ASTERISK_TRANSCRIPTS, speech_data.ARCTIC,
+               *speech_data.UNSEEN_SPEAKERS)
     model_class = APNet
     epochs = EPOCHS
     batch_size = PAPER_BATCH_SIZE
@@ -225,11 +247,13 @@ class APNetTask(TaskRunner):
         }
 
     def evaluate(self, config):
-        """Copy synthesis of the held-out files (or every file of `--data`) and the ARCTIC utterance.
+        """Copy synthesis of the held-out files (or every file of `--data`), the ARCTIC utterance, the unseen speakers.
 
         Returns:
             dict: the held-out files' `evaluation.report` (metrics, baselines, figures, details),
-            plus `arctic` (the ARCTIC utterance's report, when `--option arctic=true`) and `model`.
+            plus `arctic` (the ARCTIC utterance's report, when `--option arctic=true`), `unseen` (the
+            unseen speakers' report, its `details["speakers"]` naming each file's speaker and package,
+            when `--option unseen=true`) and `model`.
         """
         model = self.load_model(config)
         if config.data:

@@ -4,15 +4,18 @@ bad input. (The demo's smoke run is `tests/domains/test_template.py`'s.)"""
 import json
 import pathlib
 import warnings
+from unittest import mock
 
 import numpy as np
 import pytest
 import soundfile as sf
 
+from core.data import samples
 from core.data.audio import read_audio
 from core.registry import RunConfig, get_task
 from core.testing import TestCase
-from domains.speech.evaluation import METRICS
+from domains.speech import data as speech_data
+from domains.speech.evaluation import BASELINE, METRICS
 from domains.speech.model import APNet
 from tests.domains.speech.conftest import TINY_BATCH_SIZE, TINY_OPTIONS
 
@@ -55,6 +58,48 @@ class APNetTaskTest(TestCase):
         self.assertEqual(results["arctic"]["details"]["sample_rate"], 8000)
         self.assertEqual(results["model"], str(self.output / "best.keras"))
         self.assertTrue((folder / "test" / "report.json").is_file())
+
+    def test_evaluate_scores_unseen_speakers_beside_griffin_lim_and_the_option_skips_them(self):
+        # Two of the four (the 48 kHz and the 8 kHz one, the shortest): the rows, not the whole set, are checked here.
+        chosen = ("speech.alsa_front_center_wav", "speech.codec2_forig_wav")
+        two = {name: speech_data.UNSEEN_SPEAKERS[name] for name in chosen}
+        task, folder = get_task("speech.apnet"), pathlib.Path(self.get_temp_dir())
+        options = {**TINY_OPTIONS, "baseline": True, "unseen": True}
+        config = RunConfig(output_dir=folder / "on", model_path=str(self.output / "best.keras"), verbose=0,
+                           options=options)
+        with mock.patch.dict(speech_data.UNSEEN_SPEAKERS, two, clear=True), \
+                warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results = task.evaluate(config)
+        unseen = results["unseen"]
+        files = {samples.path(name).name: (name, samples.path(name)) for name in chosen}
+        self.assertEqual(set(unseen["details"]["files"]), set(files))
+        self.assertEqual(unseen["details"]["sample_rate"], 8000)
+        for file_name, (name, path) in files.items():
+            rows = unseen["details"]["files"][file_name]
+            self.assertEqual(set(rows), {"APNet", BASELINE})
+            self.assertEqual(set(rows["APNet"]), set(METRICS))
+            # Two steps of a tiny generator against 32 Griffin-Lim iterations from the same mel.
+            self.assertLess(rows[BASELINE]["lsd_db"], rows["APNet"]["lsd_db"])
+            who = unseen["details"]["speakers"][file_name]
+            self.assertEqual((who["sample"], who["speaker"]), (name, two[name]))
+            self.assertEqual(who["source"], samples.SAMPLES[name].source)
+        self.assertEqual(unseen["details"]["speakers"]["Front_Center.wav"]["sample_rate"], 48000)
+        self.assertIn(f"{files['Front_Center.wav'][1]}: resampled from 48000 Hz to 8000 Hz",
+                      [str(w.message) for w in caught])  # said aloud; forig is at the model's rate already
+        self.assertFalse(any("forig.wav: resampled" in str(w.message) for w in caught))
+        self.assertEqual(set(unseen["baselines"]), {BASELINE})
+        self.assertIn("2 unseen speakers (8, 48 kHz, resampled)", unseen["title"])
+        written = json.loads((folder / "on" / "unseen" / "report.json").read_text())
+        self.assertEqual(written["details"]["speakers"], unseen["details"]["speakers"])
+        self.assertEqual(written["details"]["files"], unseen["details"]["files"])
+        self.assertEqual(len(results["details"]["files"]), 1)  # the held-out files' report is unchanged
+        self.assertNotIn("arctic", results)
+        config = RunConfig(output_dir=folder / "off", model_path=str(self.output / "best.keras"), verbose=0,
+                           options={**options, "unseen": False})
+        self.assertNotIn("unseen", task.evaluate(config))
+        self.assertFalse((folder / "off" / "unseen").exists())
+        self.assertTrue(task.resolve_options({})["unseen"])  # scored unless asked not to
 
     def test_predict_writes_the_resynthesised_wav_and_refuses_bad_input(self):
         task = get_task("speech.apnet")
