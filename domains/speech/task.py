@@ -136,7 +136,8 @@ def _unseen_report(model, output_dir, baseline, name):
     """`report` of the unseen speakers' utterances, with `details["speakers"]`: {file name: who, sample, source...}."""
     speakers = speech_data.unseen_speakers()
     rates = ", ".join(f"{rate / 1000:g}" for rate in sorted({who["sample_rate"] for who in speakers.values()}))
-    title = f"{name}: {len(speakers)} unseen speakers ({rates} kHz, resampled)"
+    title = (f"{name}: {len(speakers)} unseen speakers (recorded at {rates} kHz, scored at "
+             f"{model.feature_config.sample_rate / 1000:g} kHz)")
     result = report(model, list(speakers), output_dir, title, baseline=baseline, name=name)
     result["details"]["speakers"] = {path.name: who for path, who in speakers.items()}
     save_report(result, result["report_json"])  # again, with the speakers beside the per-file rows

@@ -89,7 +89,7 @@ class APNetTaskTest(TestCase):
                       [str(w.message) for w in caught])  # said aloud; forig is at the model's rate already
         self.assertFalse(any("forig.wav: resampled" in str(w.message) for w in caught))
         self.assertEqual(set(unseen["baselines"]), {BASELINE})
-        self.assertIn("2 unseen speakers (8, 48 kHz, resampled)", unseen["title"])
+        self.assertIn("2 unseen speakers (recorded at 8, 48 kHz, scored at 8 kHz)", unseen["title"])
         written = json.loads((folder / "on" / "unseen" / "report.json").read_text())
         self.assertEqual(written["details"]["speakers"], unseen["details"]["speakers"])
         self.assertEqual(written["details"]["files"], unseen["details"]["files"])
