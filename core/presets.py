@@ -530,7 +530,9 @@ def score_preset(name, recipe, task, seed=0):
         seed: int. Defaults to 0.
 
     Returns:
-        dict: the stored score: the command, the model's metrics and each baseline's.
+        dict: the stored score: the command, the model's metrics and each baseline's, and under
+        `other_sets` those of every further report the evaluation returns (a value holding
+        `metrics` and `baselines`, e.g. speech's `unseen`).
     """
     from core.registry import RunConfig
 
@@ -539,6 +541,11 @@ def score_preset(name, recipe, task, seed=0):
                                           options=dict(recipe.evaluate), verbose=0))
     score = {"command": recipe.evaluate_command(name, seed), "seed": seed, "options": dict(recipe.evaluate),
              "tolerance": recipe.score_tolerance, "metrics": results["metrics"], "baselines": results["baselines"]}
+    # reports of further held-out sets the evaluation returns beside its main one (e.g. unseen speakers)
+    others = {key: {"metrics": value["metrics"], "baselines": value["baselines"]} for key, value in results.items()
+              if isinstance(value, dict) and {"metrics", "baselines"} <= set(value)}
+    if others:
+        score["other_sets"] = others
     path = presets_dir(task.model_class.preset_package()) / name / METADATA_FILE
     metadata = json.loads(path.read_text())
     metadata["score"] = score

@@ -241,7 +241,7 @@ class APNetTask(TaskRunner):
             "training": {key: results[key] for key in ("steps", "segments_per_second", "best_epoch", "best_val_mel",
                                                        "train_files")},
             "metrics": {key: value for key, value in results.items()
-                        if key.startswith(("test_", "arctic_")) and isinstance(value, (int, float))},
+                        if key.startswith(("test_", "arctic_", "unseen_")) and isinstance(value, (int, float))},
             "test_files": [pathlib.Path(path).name for path in split["test"]],
             **({"learning_curve": json.loads(pathlib.Path(results["curve_json"]).read_text())}
                if "curve_json" in results else {}),

@@ -89,7 +89,9 @@ def _scaling_task(tiny, name, trained, results):
         def evaluate(self, config):
             model = self.load_model(config)
             gain = float(model.predict(np.ones((1, 64)), verbose=0).mean())
-            return {"metrics": {"gain": gain, "scale": config.options["scale"]}, "baselines": {"identity": {"gain": 1.0}}}
+            return {"metrics": {"gain": gain, "scale": config.options["scale"]}, "baselines": {"identity": {"gain": 1.0}},
+                    "details": {"n": 1},  # not a report of another set
+                    "halved": {"metrics": {"gain": gain / 2}, "baselines": {"identity": {"gain": 0.5}}, "details": {}}}
 
     _Scaling.name = name
     return _Scaling()
@@ -117,6 +119,9 @@ def test_make_preset_trains_in_a_throw_away_folder_saves_and_records_the_score(p
     assert metadata["score"]["metrics"] == {"gain": pytest.approx(2.0 + bias.mean(), abs=1e-5), "scale": 3.0}
     assert metadata["score"]["baselines"] == {"identity": {"gain": 1.0}} and metadata["score"]["tolerance"] == 1e-4
     assert metadata["score"]["command"] == "resuite evaluate test.scaling --preset double --seed 7 --option scale=3.0"
+    # a further held-out set's report is kept beside the main one
+    assert metadata["score"]["other_sets"] == {"halved": {"metrics": {"gain": pytest.approx((2.0 + bias.mean()) / 2, abs=1e-5)},
+                                                          "baselines": {"identity": {"gain": 0.5}}}}
     assert tiny.presets() == {"double": metadata}
     assert tiny.from_preset("double").trainable_parameter_count() == tiny.paper_parameters
 
