@@ -7,7 +7,9 @@ last 20 % of the steps; no discriminator), the recipe that `training.overfit_gen
 lock the phase within minutes on this CPU. It ran in the background with a two-hour cap
 (`minutes`: the run stops at the cap, wherever the schedule is) and became the preset with
 `python scripts/make_presets.py apnet_asterisk_8k_spectral --from-run FOLDER`; its run's per-epoch
-curve is kept beside it (`apnet_asterisk_8k_spectral_run.json`, `.png`).
+curve is kept beside it (`apnet_asterisk_8k_spectral_run.json`, `.png`), and its metadata's
+`learning_curve` holds the scorings of four whole validation files and the CMU ARCTIC utterance
+every 20 epochs (`--option score_every=20`: PESQ, STOI, F0 RMSE, V/UV, LSD, level).
 
 `apnet_asterisk_8k_small` is the paper's GAN recipe on a short budget:
 
@@ -62,7 +64,7 @@ RECIPES = {
         "(the spectral recipe: Adam 2e-3, constant then a cosine decay over the last 20 % of 36,000 steps) on the "
         "real Asterisk recordings of one female voice",
         {"features": "8k", "channels": 64, "discriminator_scale": 0.125, "steps_per_epoch": 100,
-         "recipe": "spectral", "learning_rate": 2e-3, "test_files": 12, "minutes": 118.0},
+         "recipe": "spectral", "learning_rate": 2e-3, "test_files": 12, "minutes": 112.0, "score_every": 20},
         epochs=360, batch_size=16,
         evaluate={"test_files": 12, "arctic": False},
     ),
