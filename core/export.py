@@ -119,6 +119,21 @@ def parse_engine(engine):
     return words[0], (words[1] if len(words) == 2 else None)
 
 
+def engine_name(engine):
+    """An engine's name as `ENGINES` spells it (single-spaced), checked by `parse_engine`.
+
+    Args:
+        engine: str. As for `parse_engine`.
+
+    Example:
+    ```python
+    engine_name("onnx  int8")   # 'onnx int8'
+    ```
+    """
+    format, precision = parse_engine(engine)
+    return " ".join(filter(None, (format, precision))) or TENSORFLOW
+
+
 def inference_network(model):
     """The network inference runs: a GAN's generator (`preset_network()`), else the model itself.
 

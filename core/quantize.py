@@ -397,5 +397,5 @@ def use_engine(model, engine, cache_dir=None, threads=None, verbose=0):
         return KerasEngine()
     folder, exported = cached_export(model, engine, cache_dir, verbose)
     runtime = with_exported(model, folder, threads)
-    runtime.engine, runtime.exported = " ".join(engine.split()), exported
+    runtime.engine, runtime.exported = export.engine_name(engine), exported
     return runtime

@@ -346,8 +346,7 @@ class TaskRunner:
         from core import export
 
         if config.engine is not None:
-            export.parse_engine(config.engine)
-            return " ".join(config.engine.split())
+            return export.engine_name(config.engine)
         where = f"{cls.__module__.replace('.', '/')}.py ({cls.name})"
         try:
             _, precision = export.parse_engine(cls.default_engine)
@@ -357,7 +356,7 @@ class TaskRunner:
             raise ValueError(f"{where}: default_engine must be float32 (tensorflow or an export format): a lower "
                              f"precision is offered by --engine, never applied unasked. Received: "
                              f"default_engine={cls.default_engine!r}")
-        return " ".join(cls.default_engine.split())
+        return export.engine_name(cls.default_engine)
 
     def predict_with_engine(self, config, inputs):
         """`predict` with the inference network run by an engine: what `resuite predict` calls.
