@@ -262,7 +262,11 @@ def _mean_of_defined(values):
     return float(defined.mean()) if defined.size else float("nan")
 
 
-def report(model, data, output_dir, title, *, baseline=True, plots=2, name="APNet", transcripts=None):
+# The keys `report` itself writes into `details` (a `file_details` key may not replace one).
+_DETAILS = ("model", "files", "seconds_of_audio", "rtf", "sample_rate")
+
+
+def report(model, data, output_dir, title, *, baseline=True, plots=2, name="APNet", file_details=None):
     """Copy synthesis of the audio files `data` by `model` (and Griffin-Lim): metrics, wavs, plots.
 
     Args:
@@ -273,18 +277,21 @@ def report(model, data, output_dir, title, *, baseline=True, plots=2, name="APNe
         baseline: bool. Also score Griffin-Lim (32 iterations) from the same mel. Defaults to True.
         plots: int. Spectrogram/phase plots of the first `plots` files. Defaults to 2.
         name: str. The model's name in the per-file rows and the wav names. Defaults to "APNet".
-        transcripts: dict or None. {file name: what is said}, kept beside the per-file rows
-            (`data.asterisk_transcripts`). Defaults to None.
+        file_details: dict or None. {details key: {file name: anything JSON can hold}}: what is
+            known of each file, kept in `details` under its key beside the per-file rows (a file
+            it does not name gets None), e.g. `{"transcripts": {name: what is said}}`
+            (`data.asterisk_transcripts`) or `{"speakers": {name: who}}` (`data.unseen_speakers`).
+            Written into `report.json` with the rest. Defaults to None.
 
     Returns:
         dict: `core.evaluation.report_result`: `metrics` (the model's mean of each of `METRICS`
         over the files, NaNs skipped), `baselines` ({"Griffin-Lim": the same keys} when
         `baseline`), `figures` (the spectra plots) and `details`: `files` ({file name: {row:
         metrics}}), `model` (its row name), `seconds_of_audio`, `rtf` (the model's real-time
-        factor over the files), `sample_rate` and, when given, `transcripts`.
+        factor over the files), `sample_rate` and each key of `file_details`.
 
     Raises:
-        ValueError: no files.
+        ValueError: no files, or a `file_details` key that `details` already holds.
 
     Example:
     ```python
@@ -302,6 +309,10 @@ def report(model, data, output_dir, title, *, baseline=True, plots=2, name="APNe
     paths = [pathlib.Path(path) for path in data]
     if not paths:
         raise ValueError(f"report needs at least one audio file. Received: data={data!r}")
+    file_details = dict(file_details or {})
+    if set(file_details) & set(_DETAILS):
+        raise ValueError(f"file_details may not replace the report's own details {list(_DETAILS)}. "
+                         f"Received: file_details keys={sorted(file_details)}")
     output_dir = pathlib.Path(output_dir)
     config = model.feature_config
     files, figures, audio_seconds, model_seconds = {}, [], 0.0, 0.0
@@ -326,6 +337,6 @@ def report(model, data, output_dir, title, *, baseline=True, plots=2, name="APNe
             for row in next(iter(files.values()))}
     details = {"model": name, "files": files, "seconds_of_audio": audio_seconds,
                "rtf": model_seconds / max(audio_seconds, 1e-9), "sample_rate": config.sample_rate}
-    if transcripts is not None:
-        details["transcripts"] = {path.name: transcripts.get(path.name) for path in paths}
+    for key, per_file in file_details.items():
+        details[key] = {path.name: per_file.get(path.name) for path in paths}
     return report_result(title, mean.pop(name), mean, figures, output_dir, details)

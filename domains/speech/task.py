@@ -30,7 +30,6 @@ import pathlib
 import numpy as np
 
 from core.data.audio import read_audio, write_audio
-from core.evaluation import save_report
 from core.model_files import load_model_file
 from core.registry import Option, TaskRunner, register_task
 from core.smoke import budget
@@ -100,11 +99,11 @@ def _split(config):
     return speech_data.split_files(files, config.options["validation"], config.options["test"], seed=config.seed), source
 
 
-def _transcripts(source):
-    """{file name: text} of the Asterisk recordings (what each held-out prompt says); None for other data."""
+def _file_details(source):
+    """`report`'s `file_details` of the run's files: what each Asterisk prompt says; none for other data."""
     if source != "asterisk":
         return None
-    return {path.name: text for path, text in speech_data.asterisk_transcripts().items()}
+    return {"transcripts": {path.name: text for path, text in speech_data.asterisk_transcripts().items()}}
 
 
 def _curve_scorer(model, validation_waves, options):
@@ -122,7 +121,7 @@ def _evaluate(model, test, source, config, name="APNet"):
     options = config.options
     test = test[: options["test_files"]]
     results = {"test": report(model, test, config.output_dir / "test", f"{name}: {len(test)} held-out files",
-                              baseline=options["baseline"], name=name, transcripts=_transcripts(source))}
+                              baseline=options["baseline"], name=name, file_details=_file_details(source))}
     if options["arctic"]:
         results["arctic"] = report(model, [speech_data.arctic_utterance()], config.output_dir / "arctic",
                                    f"{name}: CMU ARCTIC a0009 (another speaker, resampled)",
@@ -138,10 +137,8 @@ def _unseen_report(model, output_dir, baseline, name):
     rates = ", ".join(f"{rate / 1000:g}" for rate in sorted({who["sample_rate"] for who in speakers.values()}))
     title = (f"{name}: {len(speakers)} unseen speakers (recorded at {rates} kHz, scored at "
              f"{model.feature_config.sample_rate / 1000:g} kHz)")
-    result = report(model, list(speakers), output_dir, title, baseline=baseline, name=name)
-    result["details"]["speakers"] = {path.name: who for path, who in speakers.items()}
-    save_report(result, result["report_json"])  # again, with the speakers beside the per-file rows
-    return result
+    return report(model, list(speakers), output_dir, title, baseline=baseline, name=name,
+                  file_details={"speakers": {path.name: who for path, who in speakers.items()}})
 
 
 def _row_key(row):
@@ -299,7 +296,7 @@ class APNetTask(TaskRunner):
             split, source = _split(config)
             test = split["test"][: config.options["test_files"]]
             scored = report(APNet.from_preset(DEMO_PRESET), test, config.output_dir / "preset",
-                            f"preset {DEMO_PRESET}", transcripts=_transcripts(source))
+                            f"preset {DEMO_PRESET}", file_details=_file_details(source))
 
             def scores(metrics):
                 return (f"PESQ {metrics['pesq']:.2f}, STOI {metrics['stoi']:.3f}, F0 RMSE {metrics['f0_rmse_hz']:.1f} Hz, "

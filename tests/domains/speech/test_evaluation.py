@@ -91,7 +91,8 @@ class EvaluationTest(TestCase):
         self.assertLess(scores["snr_db"], 5)  # ... with the wrong phase
         output = pathlib.Path(self.get_temp_dir())
         results = report(IdentityVocoder(), [path], output, "identity", baseline=False, plots=1, name="identity",
-                         transcripts={path.name: "Activated."})
+                         file_details={"transcripts": {path.name: "Activated.", "other.wav": "not scored"},
+                                       "speakers": {}})
         self.assertEqual(set(results), {"title", "metrics", "baselines", "figures", "details", "report_json"})
         self.assertEqual(set(results["metrics"]), set(METRICS))
         self.assertAlmostEqual(results["metrics"]["lsd_db"], 0.0, places=5)
@@ -102,9 +103,13 @@ class EvaluationTest(TestCase):
         details = json.loads((output / "report.json").read_text())["details"]
         self.assertEqual((details["sample_rate"], details["model"]), (8000, "identity"))
         self.assertAlmostEqual(details["files"][path.name]["identity"]["lsd_db"], 0.0, places=5)
+        # Each file's details, written once with the rest: only the files scored, None for one not named.
         self.assertEqual(details["transcripts"], {path.name: "Activated."})
+        self.assertEqual(details["speakers"], {path.name: None})
         with self.assertRaisesRegex(ValueError, "at least one audio file. Received: data=\\[\\]"):
             report(IdentityVocoder(), [], output, "nothing")
+        with self.assertRaisesRegex(ValueError, "may not replace the report's own details.*keys=\\['files'\\]"):
+            report(IdentityVocoder(), [path], output, "clash", file_details={"files": {}})
 
     def test_report_scores_griffin_lim_under_the_models_keys(self):
         path = short_file()
