@@ -377,12 +377,12 @@ def make_preset(name, recipe, task, seed=0, verbose=1, run_dir=None):
         if type(task).make_preset is not TaskRunner.make_preset:
             raise ValueError(f"Task {recipe.task} makes its presets its own way (its make_preset), not from a run "
                              f"folder: run `python scripts/make_presets.py {name}`. Received: run_dir={str(run_dir)!r}")
-        config = config_in(run_dir)
-        results = finished_run_results(run_dir, recipe, task, seed)
-        model, metadata = task.preset_from_results(config, results)
+        run_dir = pathlib.Path(run_dir)
+        written, results = _read_run(run_dir, recipe, task, seed)  # read and checked once, used twice below
+        model, metadata = task.preset_from_results(config_in(run_dir), results)
         folder = _save_made_preset(name, recipe, seed, model, metadata)
-        if (pathlib.Path(run_dir) / "log.csv").is_file():  # the run's curve is kept beside the preset
-            record_run(name, recipe, task, run_dir, seed)
+        if (run_dir / "log.csv").is_file():  # the run's curve is kept beside the preset
+            _write_run_record(name, recipe, task, run_dir, seed, written, results)
     else:
         with tempfile.TemporaryDirectory(prefix=f"preset-{name}-") as run_dir:
             model, metadata = task.make_preset(config_in(run_dir))
@@ -415,18 +415,21 @@ def finished_run_results(run_dir, recipe, task, seed=0):
             `resuite train` folder), or a run made with other settings than the recipe's (each
             difference named).
     """
-    run_dir = pathlib.Path(run_dir)
+    return _read_run(pathlib.Path(run_dir), recipe, task, seed)[1]
+
+
+def _read_run(run_dir, recipe, task, seed):
+    """(`train_config.json` as written, `train_results.json`) of the finished run in `run_dir` (a
+    Path), each read once, the settings checked against `recipe` (`finished_run_results`)."""
     files = {kind: run_dir / f"train_{kind}.json" for kind in ("config", "results")}
     missing = [path.name for path in files.values() if not path.is_file()]
     if missing:
         raise ValueError(f"{run_dir}: not a finished `resuite train` run (no {' or '.join(missing)}); run "
                          f"`{recipe.train_command('NAME', seed)} --output {run_dir}` to the end first. "
                          f"Received: run_dir={str(run_dir)!r}")
-    ran = json.loads(files["config"].read_text())
+    written = json.loads(files["config"].read_text())
     # An option added to the task after the run started did not exist for it: the run had its default.
-    defaults = task.resolve_options({})
-    ran["options"] = {**{key: value for key, value in defaults.items() if key not in ran.get("options", {})},
-                      **ran.get("options", {})}
+    ran = {**written, "options": {**task.resolve_options({}), **written.get("options", {})}}
     expected = {"task": recipe.task, "seed": seed, "epochs": recipe.epochs,
                 "batch_size": recipe.batch_size or task.batch_size, "options": task.resolve_options(recipe.options)}
     differences = [f"{key}: run {ran.get(key)!r}, recipe {value!r}" for key, value in expected.items()
@@ -434,7 +437,7 @@ def finished_run_results(run_dir, recipe, task, seed=0):
     if differences:
         raise ValueError(f"{files['config']}: this run is not the recipe's ({'; '.join(differences)}). "
                          f"Received: run_dir={str(run_dir)!r}")
-    return json.loads(files["results"].read_text())
+    return written, json.loads(files["results"].read_text())
 
 
 def record_run(name, recipe, task, run_dir, seed=0):
@@ -470,10 +473,15 @@ def record_run(name, recipe, task, run_dir, seed=0):
                "runs/aramaic_hands")   # domains/aramaic/presets/aramaic_letters_hands_run.json and .png
     ```
     """
+    run_dir = pathlib.Path(run_dir)
+    config, results = _read_run(run_dir, recipe, task, seed)
+    return _write_run_record(name, recipe, task, run_dir, seed, config, results)
+
+
+def _write_run_record(name, recipe, task, run_dir, seed, config, results):
+    """`record_run`'s files from the run's settings and results already read (`_read_run`)."""
     import csv
 
-    run_dir = pathlib.Path(run_dir)
-    results = finished_run_results(run_dir, recipe, task, seed)
     log = run_dir / "log.csv"
     if not log.is_file():
         raise ValueError(f"{run_dir}: no log.csv (the per-epoch curve `resuite train` writes). Received: "
@@ -484,7 +492,6 @@ def record_run(name, recipe, task, run_dir, seed=0):
     inside = (str(run_dir), str(run_dir.resolve()))
     kept = {key: value for key, value in results.items()
             if not (isinstance(value, str) and value.startswith(inside))}
-    config = json.loads((run_dir / "train_config.json").read_text())
     record = {"name": name, "description": recipe.description, "task": recipe.task, "seed": seed,
               "command": f"{recipe.train_command(name, seed)} --output RUN_FOLDER", "config": config,
               "results": kept, "curve": curve}

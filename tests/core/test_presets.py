@@ -1,7 +1,9 @@
 """The presets mechanism: save, list, load, and its size limit."""
 
 import json
+import pathlib
 import sys
+from unittest import mock
 
 import keras
 import numpy as np
@@ -183,8 +185,17 @@ def test_a_finished_run_becomes_the_preset_without_training_again(package, tmp_p
     write_train_config(config, task)
     (run / "train_results.json").write_text(json.dumps(task.train(config)))
     (run / "log.csv").write_text("epoch,loss\n0,2.5\n1,2.0\n2,1.8\n3,1.7\n")
-    folder = presets.make_preset("from_run", recipe, task, run_dir=run)
+    read, read_text = [], pathlib.Path.read_text
+
+    def counted(path, *args, **kwargs):
+        read.append(path.name)
+        return read_text(path, *args, **kwargs)
+
+    with mock.patch.object(pathlib.Path, "read_text", counted):
+        folder = presets.make_preset("from_run", recipe, task, run_dir=run)
     assert trained == [run]  # only the run itself trained
+    # The run's files are read (and checked) once, for the preset and its record both.
+    assert (read.count("train_config.json"), read.count("train_results.json")) == (1, 1)
     record = json.loads((folder.parent / "from_run_run.json").read_text())  # the run's curve kept beside it
     assert [row["loss"] for row in record["curve"]] == [2.5, 2.0, 1.8, 1.7] and record["results"] == {"steps": 12}
     metadata = json.loads((folder / "metadata.json").read_text())
