@@ -43,7 +43,14 @@ class TimeBudget(keras.callbacks.Callback):
 
 
 class StepCounter(keras.callbacks.Callback):
-    """Counts the batches actually trained and the wall time of `fit` (for honest reports).
+    """Counts the batches trained, by this `fit` call and by the whole run, and this call's wall time.
+
+    `steps` and `seconds` are this call's (its throughput). `run_steps` is the whole run's: this
+    call's steps plus the updates the model's optimizer had already made when its first batch
+    began (a `core.training.GANModel`'s: its generator optimizer's). A run killed and started
+    again with `core.training.fit` restores the optimizer from its backup before that, so
+    `run_steps` counts every leg (the batches a kill lost since the last backup, trained again, once).
+    A model with no optimizer counts from 0; a compiled model fitted twice counts both calls.
 
     Example:
     ```python
@@ -52,18 +59,33 @@ class StepCounter(keras.callbacks.Callback):
     model.compile(optimizer="sgd", loss="mse")
     counter = StepCounter()
     model.fit(x, y, batch_size=32, epochs=2, callbacks=[counter], verbose=0)
-    counter.steps, counter.seconds   # (4, ...)
+    counter.steps, counter.run_steps, counter.seconds   # (4, 4, ...)
     ```
     """
 
     def on_train_begin(self, logs=None):
-        self.steps, self.start = 0, time.perf_counter()
+        self.steps, self.start, self.steps_before = 0, time.perf_counter(), None
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.steps_before is None:  # every callback's on_train_begin has run: a backup is restored
+            self.steps_before = _optimizer_steps(self.model)
 
     def on_train_batch_end(self, batch, logs=None):
         self.steps += 1
 
     def on_train_end(self, logs=None):
         self.seconds = time.perf_counter() - self.start
+        if self.steps_before is None:  # no batch left to train (a run resumed after its last epoch)
+            self.steps_before = _optimizer_steps(self.model)
+        self.run_steps = self.steps_before + self.steps
+
+
+def _optimizer_steps(model):
+    """The updates `model`'s optimizer has made (a `GANModel`'s: its generator's); 0 with none."""
+    optimizer = getattr(model, "generator_optimizer", None)
+    if optimizer is None:
+        optimizer = getattr(model, "optimizer", None)
+    return 0 if optimizer is None else int(keras.ops.convert_to_numpy(optimizer.iterations))
 
 
 class ScoreEvery(keras.callbacks.Callback):

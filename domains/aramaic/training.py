@@ -87,8 +87,9 @@ def train_aramaic_classifier(model, splits, output_dir, epochs=DEFAULT_EPOCHS, s
         compile: bool. Compile with `compile_aramaic_classifier` first. Defaults to True.
 
     Returns:
-        dict: "history" (per-epoch logs), "steps", "train_seconds", "images_per_second" and the
-        calibration (`AramaicClassifier.calibrate`).
+        dict: "history" (per-epoch logs of this call), "steps" (of the whole run, every leg of a
+        resumed one), "train_seconds" and "images_per_second" (this call's) and the calibration
+        (`AramaicClassifier.calibrate`).
     """
     val_images, val_labels = splits.val[0], splits.val[1]
     if val_images.shape[1] != model.image_size:
@@ -104,7 +105,7 @@ def train_aramaic_classifier(model, splits, output_dir, epochs=DEFAULT_EPOCHS, s
     calibrated = model.calibrate(val_images, val_labels, target_accuracy)
     model.save(output_dir / "calibrated.keras")
     batch_size = int(splits.train.element_spec[0].shape[0])
-    return {"history": history.history, "steps": counter.steps, "train_seconds": round(counter.seconds, 1),
+    return {"history": history.history, "steps": counter.run_steps, "train_seconds": round(counter.seconds, 1),
             "images_per_second": round(counter.steps * batch_size / max(counter.seconds, 1e-9), 1),
             "calibration": calibrated}
 
@@ -148,6 +149,6 @@ def fine_tune_on_crops(model, train, val, output_dir, epochs=20, batch_size=32, 
                   mode="max", seed=seed, verbose=verbose, restore_best=True, callbacks=[counter])
     calibrated = model.calibrate(val[0], val[1], target_accuracy)
     model.save(output_dir / "calibrated.keras")
-    return {"history": history.history, "steps": counter.steps, "train_seconds": round(counter.seconds, 1),
+    return {"history": history.history, "steps": counter.run_steps, "train_seconds": round(counter.seconds, 1),
             "images_per_second": round(counter.steps * batch_size / max(counter.seconds, 1e-9), 1),
             "calibration": calibrated}

@@ -70,8 +70,9 @@ def train_apnet(model, train_waveforms, val_segments, output_dir, epochs=EPOCHS,
         recipe: "paper" or "spectral" (see above). Defaults to "paper".
 
     Returns:
-        dict: `history` (the logs), `seconds` and `steps` (of this run), `segments_per_second`, `best_epoch`,
-        `best_val_mel`, `generator` (path of the best generator alone).
+        dict: `history` (the logs) and `seconds` of this call, `steps` of the whole run (every leg of a
+        resumed one, `StepCounter.run_steps`), `segments_per_second` (this call's), `best_epoch`, `best_val_mel`,
+        `generator` (path of the best generator alone).
 
     Raises:
         ValueError: an unknown `recipe`.
@@ -93,13 +94,13 @@ def train_apnet(model, train_waveforms, val_segments, output_dir, epochs=EPOCHS,
     history = fit(model, train, epochs, output_dir, validation_data=validation, monitor="val_generator_mel",
                   mode="min", seed=seed, verbose=verbose, steps_per_epoch=steps_per_epoch,
                   callbacks=[counter, TimeBudget(seconds), *callbacks], restore_best=True)
-    seconds, steps = counter.seconds, counter.steps
+    seconds = counter.seconds
     generator_path = output_dir / "generator.keras"
     model.generator.save(generator_path)
     values = history.history.get("val_generator_mel", [])
     best = int(np.argmin(values)) if values else None
     return {"history": {k: [float(v) for v in vs] for k, vs in history.history.items()}, "seconds": seconds,
-            "steps": steps, "segments_per_second": steps * batch_size / max(seconds, 1e-9),
+            "steps": counter.run_steps, "segments_per_second": counter.steps * batch_size / max(seconds, 1e-9),
             "best_epoch": None if best is None else best + 1,
             "best_val_mel": None if best is None else float(values[best]), "generator": str(generator_path)}
 

@@ -230,7 +230,8 @@ def train_disgan(
         verbose: int. Keras verbosity. Defaults to `1`.
 
     Returns:
-        dict: the DISGAN model and a summary of both phases (steps, seconds, last logs).
+        dict: the DISGAN model and a summary of both phases (steps: the phase's, every leg of a
+        resumed run; seconds and patches per second: this call's; last logs).
     """
     output_dir = pathlib.Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -261,7 +262,7 @@ def train_disgan(
         history = fit(generator, train, epochs=pretrain_epochs, output_dir=output_dir / "pretrain",
                       validation_data=val, steps_per_epoch=pretrain_steps_per_epoch or steps_per_epoch,
                       callbacks=[counter, budget, *decay], seed=seed, verbose=verbose, restore_best=True)
-        summary["pretrain"] = {"epochs_run": len(history.history.get("loss", [])), "steps": counter.steps,
+        summary["pretrain"] = {"epochs_run": len(history.history.get("loss", [])), "steps": counter.run_steps,
                                "seconds": round(counter.seconds, 1),
                                "patches_per_second": round(counter.steps * batch_size / max(counter.seconds, 1e-9), 3),
                                **_best_epoch(history, "val_loss"),
@@ -279,7 +280,7 @@ def train_disgan(
                       callbacks=[InstanceNoiseSchedule(epochs), counter, budget], seed=seed, verbose=verbose,
                       restore_best=True)
         summary["gan"].update({
-            "epochs_run": len(history.history.get("generator_loss", [])), "steps": counter.steps,
+            "epochs_run": len(history.history.get("generator_loss", [])), "steps": counter.run_steps,
             "seconds": round(counter.seconds, 1),
             "patches_per_second": round(counter.steps * batch_size / max(counter.seconds, 1e-9), 3),
             "last": {k: float(v[-1]) for k, v in history.history.items()},

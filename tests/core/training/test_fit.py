@@ -8,7 +8,7 @@ import keras
 import numpy as np
 
 from core.testing import TestCase
-from core.training import fit
+from core.training import StepCounter, fit
 from core.training.callbacks import BackupAgreement
 from core.training.fit import best_logged_value, worker_output_dir
 
@@ -68,9 +68,12 @@ class FitTest(TestCase):
         self.assertIsNone(best_logged_value(out / "log.csv", "val_mae"))  # "auto": direction unknown
         saved = (out / "best.keras").stat().st_mtime_ns
         # The resumed epochs validate far worse (shifted targets): best.keras must stay the old one.
+        counter = StepCounter()
         history = fit(_model(), x, epochs=4, output_dir=out, validation_data=(x, y + 100.0), y=y, batch_size=8,
-                      verbose=0)
+                      verbose=0, callbacks=[counter])
         self.assertLen(history.history["val_loss"], 2)
+        # 4 steps an epoch: this call trained epochs 2 and 3, the run all four.
+        self.assertEqual((counter.steps, counter.run_steps), (2 * 4, 4 * 4))
         self.assertGreater(min(history.history["val_loss"]), max(logged))
         self.assertEqual((out / "best.keras").stat().st_mtime_ns, saved)
         self.assertEqual(_epochs(out / "log.csv"), ["0", "1", "2", "3"])
@@ -142,7 +145,7 @@ class RestoreBestTest(TestCase):
 
 class CallbacksTest(TestCase):
     def test_time_budget_stops_after_the_batch_that_exceeds_it_and_the_counter_counts(self):
-        from core.training import StepCounter, TimeBudget
+        from core.training import TimeBudget
 
         x, y = np.zeros((64, 4), "float32"), np.zeros((64, 1), "float32")
         counter, budget = StepCounter(), TimeBudget(1e-9)
@@ -152,7 +155,7 @@ class CallbacksTest(TestCase):
         counter, unlimited = StepCounter(), TimeBudget(None)
         _model().fit(x, y, batch_size=8, epochs=2, callbacks=[counter, unlimited], verbose=0)
         self.assertIsNone(unlimited.stopped_at)
-        self.assertEqual(counter.steps, 16)
+        self.assertEqual((counter.steps, counter.run_steps), (16, 16))  # a fresh model: the run is this call
         self.assertGreater(counter.seconds, 0)
 
     def test_score_every_scores_every_few_epochs_and_the_last_and_a_resumed_run_continues_its_file(self):
