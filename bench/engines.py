@@ -35,13 +35,14 @@ import tempfile
 
 import numpy as np
 
+from core import export
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "engines.json"
 KERNELS = {"TF default": None, "TF oneDNN off": "0", "TF oneDNN on": "1"}
-# engine: (`resuite export` format, quantize); the lower precisions are rows of their own, never the default.
-EXPORTS = {"savedmodel": ("savedmodel", None), "tflite": ("tflite", None), "onnx": ("onnx", None),
-           "openvino": ("openvino", None), "onnx int8": ("onnx", "int8"), "tflite int8": ("tflite", "int8"),
-           "tflite float16": ("tflite", "float16"), "openvino float16": ("openvino", "float16")}
+# engine: (`resuite export` format, quantize), every export engine of `core.export.ENGINES` in its order (the
+# float32 formats, then each format's precisions); the lower precisions are rows of their own, never the default.
+EXPORTS = {engine: export.parse_engine(engine) for engine in export.ENGINES if engine != export.TENSORFLOW}
 # model -> (task, preset, what one call processes)
 MODELS = {
     "rrnet": ("lamost.rrnet", "rrnet_synthetic", "batch of {batch} spectra × 7,200"),
@@ -53,7 +54,6 @@ MODELS = {
 
 def _network(name):
     """The inference network of a model (a GAN's generator), loaded from its preset."""
-    from core import export
     from core.registry import RunConfig, get_task
 
     task, preset, _ = MODELS[name]
@@ -76,8 +76,6 @@ def _folder(engine):
 
 def prepare(names, batch, folder, exports=tuple(EXPORTS)):
     """In this process: each network saved as .keras, its input, Keras's outputs, each engine's export written."""
-    from core import export
-
     plan = {}
     for name in names:
         network = _network(name)
@@ -122,8 +120,6 @@ def child(request):
             def run(call=call, xt=xt):
                 return [np.asarray(y) for y in tf.nest.flatten(call(xt))]
         else:
-            from core import export
-
             run_exported = export.load_exported(folder / request["engine"])
 
             def run(run_exported=run_exported, x=x):
@@ -203,7 +199,6 @@ def quality(task, preset, engine, output, options=(), threads=None):
     """The task's evaluation on its held-out data, as shipped and through `engine`'s export; rows of both."""
     import pathlib as paths
 
-    from core import export
     from core.quantize import evaluate_exported
     from core.registry import RunConfig, get_task
 

@@ -47,6 +47,13 @@ class EnginesTest(TestCase):
         self.assertEqual(np.unique([engines._folder(e) for e in engines.EXPORTS]).size, len(engines.EXPORTS))
 
 
+def test_the_export_engines_are_core_exports_list():
+    # One list: every engine `resuite predict --engine` offers but TensorFlow itself is a row, float32 formats first.
+    assert list(engines.EXPORTS) == [engine for engine in export.ENGINES if engine != export.TENSORFLOW]
+    assert list(engines.EXPORTS)[:len(export.FORMATS)] == list(export.FORMATS)
+    assert engines.EXPORTS["onnx int8"] == ("onnx", "int8") and engines.EXPORTS["openvino"] == ("openvino", None)
+
+
 def test_quality_results_are_flattened_to_comparable_numbers():
     flat = engines._flat({"metrics": {"Teff": {"mae": np.float32(85.5), "n": 3}}, "ok": True, "title": "x" * 100})
     assert flat == {"metrics.Teff.mae": 85.5, "metrics.Teff.n": 3.0, "ok": "True", "title": "x" * 80}
