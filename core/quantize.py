@@ -20,7 +20,9 @@ runtime.restore()    # the Keras model again
 
 `use_engine` is the switch `resuite predict --engine` and `model.use_engine` run: the network is
 exported once per engine into the engine cache (`engine_cache_dir()`, a folder per network
-fingerprint, format and precision), then runs that file until the handle is closed.
+fingerprint, format and precision), then runs that file until the handle is closed. The cache is
+bounded (`prune_engine_cache`, after each new export): the 3 most recently used exports per
+network class and engine, 1 GiB in all.
 """
 
 import hashlib
@@ -30,8 +32,16 @@ import pathlib
 import re
 import shutil
 import tempfile
+import time
 
 import numpy as np
+
+# The engine cache's bounds (`prune_engine_cache`, run after each new export): the most recently used
+# exports of one network class and engine, and the whole cache's size.
+ENGINE_CACHE_KEEP = 3
+ENGINE_CACHE_MAX_BYTES = 1024 ** 3
+# A partial export folder (`.<name>.<random>`) older than this was left by a killed export.
+PARTIAL_AGE_SECONDS = 3600
 
 
 class ExportedRuntime:
@@ -287,7 +297,8 @@ def cached_export(model, engine, cache_dir=None, verbose=0):
     convert and run it; another weight makes another key (nothing stale is reused). The export
     (`core.export.export_model`, checked against Keras on a random input) is written into a
     temporary folder and renamed into place, so that an interrupted or concurrent export leaves
-    no half-written folder behind.
+    no half-written folder behind. A reused export is marked used (its `export.json` touched); after
+    a new one the cache is bounded (`prune_engine_cache`).
 
     Args:
         model: keras.Model. A task's model (a GAN: its generator is exported).
@@ -323,6 +334,7 @@ def cached_export(model, engine, cache_dir=None, verbose=0):
     root = pathlib.Path(cache_dir) if cache_dir is not None else engine_cache_dir()
     folder = root / "-".join(part for part in (name, format, precision, key) if part)
     if (folder / export.RECORD).is_file():
+        _touch(folder / export.RECORD)  # its last use: what `prune_engine_cache` keeps
         return folder, False
     asked = " ".join(filter(None, (format, precision)))
     try:
@@ -346,7 +358,93 @@ def cached_export(model, engine, cache_dir=None, verbose=0):
                 raise
     finally:
         shutil.rmtree(partial, ignore_errors=True)
+    prune_engine_cache(root, protect=(folder,))
     return folder, True
+
+
+def _touch(path):
+    try:
+        os.utime(path)
+    except OSError:  # a read-only cache is still used, only not kept by its use
+        pass
+
+
+def _size(folder):
+    return sum(path.stat().st_size for path in pathlib.Path(folder).rglob("*") if path.is_file())
+
+
+def prune_engine_cache(cache_dir=None, keep=ENGINE_CACHE_KEEP, max_bytes=ENGINE_CACHE_MAX_BYTES, protect=()):
+    """Bound the engine cache: the newest `keep` exports per network class and engine, `max_bytes` in all.
+
+    An export's age is its last use (`cached_export` touches its `export.json` when it reuses it).
+    First, of the exports of one network class, format and precision (other weights: an older
+    preset, a retrained model), only the `keep` most recently used stay; then the least recently
+    used go until the cache holds at most `max_bytes`. Partial folders that a killed export left
+    (older than `PARTIAL_AGE_SECONDS`) go too. A removed export is made again when it is asked for.
+    `cached_export` runs this after each new export.
+
+    Args:
+        cache_dir: str, Path or None. Default: `engine_cache_dir()`.
+        keep: int >= 1. Exports kept per network class and engine. Defaults to `ENGINE_CACHE_KEEP` (3).
+        max_bytes: int. The cache's largest total size. Defaults to `ENGINE_CACHE_MAX_BYTES` (1 GiB).
+        protect: folders never removed (the export just made, even when alone above `max_bytes`).
+
+    Returns:
+        list of Path: the folders removed.
+
+    Raises:
+        ValueError: `keep` < 1 or `max_bytes` < 0.
+
+    Example:
+    ```python
+    inputs = keras.Input((3,))
+    network = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    folder, _ = cached_export(network, "savedmodel", "engines")
+    prune_engine_cache("engines", keep=1)   # []: one export of this network and engine
+    prune_engine_cache("engines", max_bytes=0, protect=(folder,))   # [] too: the protected one stays
+    ```
+    """
+    from core import export
+
+    if keep < 1 or max_bytes < 0:
+        raise ValueError(f"prune_engine_cache keeps at least one export per engine and a size >= 0. "
+                         f"Received: keep={keep}, max_bytes={max_bytes}")
+    root = pathlib.Path(cache_dir) if cache_dir is not None else engine_cache_dir()
+    if not root.is_dir():
+        return []
+    protected = {pathlib.Path(folder).resolve() for folder in protect}
+    removed, entries = [], []
+    for folder in root.iterdir():
+        if not folder.is_dir():
+            continue
+        if folder.name.startswith("."):  # a partial export: its own process removes it unless it was killed
+            if time.time() - folder.stat().st_mtime > PARTIAL_AGE_SECONDS:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+            continue
+        record = folder / export.RECORD
+        if record.is_file():
+            # `<class>-<format>[-<precision>]-<key>`: the group is the name without its key.
+            entries.append({"folder": folder, "group": folder.name.rsplit("-", 1)[0],
+                            "used": record.stat().st_mtime, "bytes": _size(folder)})
+    entries.sort(key=lambda entry: entry["used"], reverse=True)  # the most recently used first
+    seen, kept = {}, []
+    for entry in entries:
+        seen[entry["group"]] = seen.get(entry["group"], 0) + 1
+        if seen[entry["group"]] > keep and entry["folder"].resolve() not in protected:
+            removed.append(entry["folder"])
+        else:
+            kept.append(entry)
+    total = sum(entry["bytes"] for entry in kept)
+    for entry in reversed(kept):  # the least recently used first
+        if total <= max_bytes:
+            break
+        if entry["folder"].resolve() not in protected:
+            removed.append(entry["folder"])
+            total -= entry["bytes"]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
 
 
 def _as_engine(error, format, engine):

@@ -146,6 +146,41 @@ class UseEngineTest(TestCase):
         self.assertEqual(sorted(p.name for p in export.pathlib.Path(self.cache).iterdir()),
                          sorted([folder.name, other.name]))  # no partial folder left
 
+    def test_the_cache_keeps_the_most_recently_used_exports_per_engine_and_a_bounded_size(self):
+        import os
+
+        cache = export.pathlib.Path(self.cache)
+        folders = []
+        for bias in range(3):  # three weights of one network: three exports of one class and engine
+            network = _tiny()
+            network.layers[-1].bias.assign([float(bias), 0.0])
+            folder, _ = quantize.cached_export(network, "savedmodel", cache)
+            os.utime(folder / export.RECORD, (1000 + bias, 1000 + bias))  # used in this order
+            folders.append(folder)
+        again = _tiny()
+        again.layers[-1].bias.assign([0.0, 0.0])
+        self.assertEqual(quantize.cached_export(again, "savedmodel", cache), (folders[0], False))  # used again: newest
+        partial = cache / ".Sequential-savedmodel-killed.abc"
+        partial.mkdir()
+        os.utime(partial, (0, 0))  # left by a killed export long ago
+        self.assertEqual(quantize.prune_engine_cache(cache, keep=3), [partial])
+        self.assertEqual(quantize.prune_engine_cache(cache, keep=2), [folders[1]])  # the least recently used
+        self.assertEqual(sorted(p.name for p in cache.iterdir()), sorted([folders[0].name, folders[2].name]))
+        # By size: the least recently used goes first; the protected one stays even alone above the bound.
+        self.assertEqual(quantize.prune_engine_cache(cache, max_bytes=0, protect=(folders[2],)), [folders[0]])
+        self.assertEqual([p.name for p in cache.iterdir()], [folders[2].name])
+        with self.assertRaisesRegex(ValueError, "Received: keep=0"):
+            quantize.prune_engine_cache(cache, keep=0)
+
+    def test_a_new_export_prunes_the_cache(self):
+        for bias in range(quantize.ENGINE_CACHE_KEEP + 1):
+            network = _tiny()
+            network.layers[-1].bias.assign([float(bias), 0.0])
+            quantize.cached_export(network, "savedmodel", self.cache)
+        left = list(export.pathlib.Path(self.cache).iterdir())
+        self.assertEqual(len(left), quantize.ENGINE_CACHE_KEEP)
+        self.assertEqual(self.counting.calls, quantize.ENGINE_CACHE_KEEP + 1)
+
     def test_a_refused_or_failed_export_leaves_nothing_in_the_cache(self):
         import tensorflow as tf
 
