@@ -93,5 +93,7 @@ def test_a_fresh_process_loads_a_preset_of_every_domain_after_import_domains(tmp
         with np.load(tmp_path / f"outputs_{index}.npz") as stored:
             got = [stored[f"arr_{i}"] for i in range(len(stored.files))]
         assert len(got) == len(expected[index]), path
+        # Float32 sums in another order (the child's thread count, Eigen's blocking on AVX2) move a
+        # long convolution's output by ~2e-5 (APNet); a weight loaded wrong moves it by far more.
         for a, b in zip(got, expected[index]):
-            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5, err_msg=str(path))
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4, err_msg=str(path))
