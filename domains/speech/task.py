@@ -181,10 +181,11 @@ class APNetTask(TaskRunner):
     model_class = APNet
     epochs = EPOCHS
     batch_size = PAPER_BATCH_SIZE
-    # oneDNN (TaskRunner's): on AVX2 the paper generator's 5 s inference 1.15x and the GAN step 1.44x
+    # oneDNN: on AVX2 the paper generator's 5 s inference 1.15x and the GAN step 1.44x
     # Eigen's, the spectral step and the 8 kHz preset's inference within noise (bench/results/peak_avx2.json,
     # training.json, engines_avx2.json); 7 % faster on AVX-512 (engines.json). Eigen was 6-13 % ahead on
     # another AVX2 machine before `fold_generator` split the convolutions (issue #29).
+    cpu_kernels = "onednn"
     inputs = ("data", "model", "preset")
     options = OPTIONS
 
