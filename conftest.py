@@ -14,6 +14,9 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("RESUITE_SMOKE", "1")
+# The CPU kernels `resuite` starts every task with (TaskRunner.cpu_kernels): the suite runs what users run,
+# also on AVX2 CPUs, where TensorFlow's own default is Eigen (oneDNN only on AVX-512).
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 import pytest  # noqa: E402
 
