@@ -211,8 +211,7 @@ def child(request):
 def declared_kernels(task, kind=None):
     """(kernels, declaration): what `resuite` starts `task` with on a CPU of `kind` (default: this one's).
 
-    The task's `cpu_kernels` as `core.cli.use_cpu_kernels` reads it (`core.task_source.declared`:
-    its own or, not set, `TaskRunner`'s "onednn"); a task that cannot be read gets `TaskRunner`'s.
+    `core.cli.declared_cpu_kernels`, the reading `resuite` itself makes, with the declaration as text.
 
     Returns:
         (str, str): the kernels ("eigen" or "onednn") and the declaration as written (a per-kind
@@ -220,20 +219,14 @@ def declared_kernels(task, kind=None):
 
     Example:
     ```python
-    declared_kernels("speech.apnet", "avx2")   # ('eigen', "{'avx512': 'onednn', 'avx2': 'eigen'}")
+    declared_kernels("speech.apnet", "avx2")   # ('onednn', 'onednn')
     declared_kernels("fundus.dr", "avx2")      # ('onednn', 'onednn')
     ```
     """
-    from core.cli import cpu_kind, task_cpu_kernels
-    from core.registry import TaskRunner
-    from core.task_source import declared
+    from core.cli import cpu_kind, declared_cpu_kernels
 
-    kind = kind or cpu_kind()
-    found = declared(task, "cpu_kernels")
-    if found is None:
-        return task_cpu_kernels(TaskRunner.cpu_kernels, kind), "TaskRunner default"
-    value, module = found
-    return task_cpu_kernels(value, kind, f"{module.replace('.', '/')}.py ({task})"), str(value)
+    kernels, declaration = declared_cpu_kernels(task, kind or cpu_kind())
+    return kernels, "TaskRunner default" if declaration is None else str(declaration)
 
 
 def verdict(eigen, onednn, declared, tolerance=0.05):

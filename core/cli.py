@@ -522,6 +522,34 @@ def task_cpu_kernels(declaration, kind, where="the task"):
     return per_kind.get(kind, "onednn")
 
 
+def declared_cpu_kernels(task, kind):
+    """(kernels, declaration): what `task` declares (`cpu_kernels`, read from its source) on a CPU of `kind`.
+
+    Args:
+        task: str or None. A task name, e.g. "speech.apnet".
+        kind: str. One of `CPU_KINDS` (`cpu_kind()` for this CPU).
+
+    Returns:
+        (str, object): "onednn" or "eigen", and the declaration as written in the task's source
+        (None for no task or one not found: then oneDNN, `TaskRunner`'s).
+
+    Raises:
+        ValueError: a declaration of another form.
+
+    Example:
+    ```python
+    declared_cpu_kernels("lamost.rrnet", "avx2")   # ('onednn', 'onednn')
+    ```
+    """
+    from core.task_source import declared
+
+    found = declared(task, "cpu_kernels") if task else None
+    if found is None:
+        return "onednn", None
+    value, module = found
+    return task_cpu_kernels(value, kind, f"{module.replace('.', '/')}.py ({task})"), value
+
+
 def use_cpu_kernels(task=None, choice="auto", environ=os.environ, cpuinfo=None):
     """Choose TensorFlow's CPU kernels (oneDNN or Eigen) for a task before TensorFlow is imported.
 
@@ -530,7 +558,7 @@ def use_cpu_kernels(task=None, choice="auto", environ=os.environ, cpuinfo=None):
     `TF_ENABLE_ONEDNN_OPTS` always wins; then `choice` when not "auto"; then the task's declared
     `cpu_kernels` (read from its source, importing nothing: `core.task_source.declared`) on this
     CPU (`cpu_kind`); then oneDNN. TensorFlow itself turns oneDNN on only with AVX-512, but it made
-    RRNet 3x and the DISGAN generator 1.2x faster on an AVX2 CPU, and APNet 10 % slower (issue #29).
+    RRNet 3x and the DISGAN generator 1.2x faster on an AVX2 CPU (issue #29).
 
     Args:
         task: str or None. A task name, e.g. "speech.apnet" (None: no task's preference).
@@ -554,14 +582,7 @@ def use_cpu_kernels(task=None, choice="auto", environ=os.environ, cpuinfo=None):
     _check_cpu_kernels(choice)
     kernels = choice
     if choice == "auto":
-        from core.task_source import declared
-
-        found = declared(task, "cpu_kernels") if task else None
-        if found is None:
-            kernels = "onednn"
-        else:
-            value, module = found
-            kernels = task_cpu_kernels(value, cpu_kind(cpuinfo), f"{module.replace('.', '/')}.py ({task})")
+        kernels = declared_cpu_kernels(task, cpu_kind(cpuinfo))[0]
     given = environ.get("TF_ENABLE_ONEDNN_OPTS")
     if given is None:
         environ["TF_ENABLE_ONEDNN_OPTS"] = "1" if kernels == "onednn" else "0"
