@@ -96,13 +96,12 @@ def _rng():
 
 
 def build_rrnet(config):
-    import keras
-
+    from core.optimizers import Adam
     from domains.lamost import RRNet
     from domains.lamost.training import DEFAULT_LEARNING_RATE
 
     model = RRNet.from_preset(MODELS["rrnet"]["preset"])
-    model.compile(optimizer=keras.optimizers.Adam(DEFAULT_LEARNING_RATE))  # as training.train_rrnet
+    model.compile(optimizer=Adam(DEFAULT_LEARNING_RATE))  # as training.train_rrnet
     batch, (pixels, channels) = config["batch"], model.input_shape[1:]
     rng = _rng()
     x = rng.standard_normal((batch, pixels, channels)).astype("float32")
@@ -113,27 +112,25 @@ def build_rrnet(config):
 
 
 def build_disgan_l1(config):
-    import keras
-
+    from core.optimizers import Adam
     from domains.mri.disgan import DISGAN
 
     generator = DISGAN.from_preset(MODELS["disgan_l1"]["preset"]).generator
     # As training.train_disgan's warm-up (the recipe's pretrain_learning_rate 1e-4; the rate does not change speed).
-    generator.compile(optimizer=keras.optimizers.Adam(1e-4), loss="mae", jit_compile=False)
+    generator.compile(optimizer=Adam(1e-4), loss="mae", jit_compile=False)
     hr_side = 16 if config["quick"] else 32
     hr = _rng().standard_normal((config["batch"], hr_side, hr_side, hr_side, 1)).astype("float32")
     return _keras_step(generator, hr[:, ::2, ::2, ::2], hr)
 
 
 def _apnet(name, config, recipe):
-    import keras
-
+    from core.optimizers import Adam
     from domains.speech import APNet
     from domains.speech.model import default_optimizer
 
     model = APNet.from_preset(MODELS[name]["preset"])
     if recipe == "spectral":  # as training.train_apnet(recipe="spectral"): Adam 2e-3, betas 0.8/0.99, no discriminator
-        model.compile(keras.optimizers.Adam(2e-3, beta_1=0.8, beta_2=0.99), default_optimizer(), adversarial=False)
+        model.compile(Adam(2e-3, beta_1=0.8, beta_2=0.99), default_optimizer(), adversarial=False)
     else:  # the paper's GAN recipe: AdamW 2e-4 for both networks
         model.compile(default_optimizer(), default_optimizer())
     length = model.feature_config.segment_length
@@ -149,12 +146,11 @@ def build_apnet_gan(config):
 
 
 def build_fusionactnet(config):
-    import keras
-
+    from core.optimizers import Adam
     from domains.har import FusionActNet
 
     model = FusionActNet.from_preset(MODELS["fusionactnet"]["preset"])
-    model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="auto")  # the fused stage of train_fusionactnet
+    model.compile(optimizer=Adam(1e-4), loss="auto")  # the fused stage of train_fusionactnet
     return _classifier_batch(model, config)
 
 

@@ -29,6 +29,7 @@ from keras import ops
 
 from core.api import export
 from core.metrics.losses import GaussianNLL, ensemble_gaussian
+from core.optimizers import Adam
 from core.tasks.task import Task
 
 MIN_VARIANCE = 1e-6
@@ -152,7 +153,7 @@ class GaussianRegressor(Task):
         self.learning_rate = float(learning_rate)
 
     def default_optimizer(self):
-        return keras.optimizers.Adam(learning_rate=self.learning_rate)
+        return Adam(learning_rate=self.learning_rate)
 
     def default_loss(self):
         return GaussianNLL()  # without RRNet's constant offset of 5 (it changes no gradient)

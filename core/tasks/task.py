@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 
 from core.layers import factories
+from core.optimizers import AdamW
 from core.presets import PresetMixin
 
 
@@ -63,7 +64,7 @@ class Task(PresetMixin, keras.Model):
             self.optimizer.build(self.trainable_variables)
 
     def default_optimizer(self):
-        return keras.optimizers.AdamW(learning_rate=1e-3, weight_decay=1e-4)
+        return AdamW(learning_rate=1e-3, weight_decay=1e-4)
 
     def default_loss(self):
         raise NotImplementedError

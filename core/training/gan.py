@@ -6,6 +6,7 @@ from keras import ops
 
 from core.api import export
 from core.metrics import mean_per_example
+from core.optimizers import Adam
 from core.presets import PresetMixin
 from core.tasks.task import default_jit_compile
 
@@ -125,9 +126,9 @@ class GANModel(PresetMixin, keras.Model):
             raise ValueError(f"adversarial must be True or False. Received: adversarial={adversarial!r}")
         self.adversarial = adversarial
         if generator_optimizer == "auto":
-            generator_optimizer = keras.optimizers.Adam(1e-4)
+            generator_optimizer = Adam(1e-4)
         if discriminator_optimizer == "auto":
-            discriminator_optimizer = keras.optimizers.Adam(1e-4)
+            discriminator_optimizer = Adam(1e-4)
         if jit_compile == "auto":
             jit_compile = default_jit_compile()
         super().compile(jit_compile=jit_compile, **kwargs)

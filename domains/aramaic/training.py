@@ -15,6 +15,7 @@ import pathlib
 import keras
 
 from core.api import export
+from core.optimizers import AdamW
 from core.training import StepCounter, TimeBudget, fit
 
 DEFAULT_EPOCHS = 40
@@ -29,7 +30,7 @@ def compile_aramaic_classifier(model, total_steps, learning_rate=DEFAULT_LEARNIN
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(int(total_steps), 1), alpha=0.01)
     # Label smoothing needs one-hot targets: the sparse loss has none, so the classes are one-hot encoded in the loss.
     model.compile(
-        optimizer=keras.optimizers.AdamW(learning_rate=schedule, weight_decay=1e-4),
+        optimizer=AdamW(learning_rate=schedule, weight_decay=1e-4),
         loss=SmoothedSparseCrossEntropy(LABEL_SMOOTHING, model.num_classes),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
                  keras.metrics.SparseTopKCategoricalAccuracy(k=3, name="top3")],

@@ -11,6 +11,7 @@ import pathlib
 
 import keras
 
+from core.optimizers import AdamW
 from core.training import fit
 from domains.fundus.data import dataset
 
@@ -22,7 +23,7 @@ DEFAULT_LEARNING_RATE = 1e-3
 def compile_dr_classifier(model, total_steps, learning_rate=DEFAULT_LEARNING_RATE):
     """AdamW (weight decay 1e-4) with a cosine decay over `total_steps`; cross-entropy; accuracy."""
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(int(total_steps), 1), alpha=0.01)
-    model.compile(optimizer=keras.optimizers.AdamW(learning_rate=schedule, weight_decay=1e-4))
+    model.compile(optimizer=AdamW(learning_rate=schedule, weight_decay=1e-4))
     return model
 
 

@@ -6,6 +6,7 @@ from keras import ops
 from core.api import export
 from core.layers import InvertedResidualBlock, ResidualBlock
 from core.layers import factories
+from core.optimizers import Adam
 from core.tasks import Task
 from domains.har.data.ucihar import UCI_HAR_CHANNELS, UCI_HAR_CLASS_NAMES
 
@@ -250,7 +251,7 @@ class FusionActNet(Task):
     # `compile()` (from `core.tasks.Task`): Adam 1e-4 (the paper's expert rate), cross-entropy
     # on probabilities, accuracy.
     def default_optimizer(self):
-        return keras.optimizers.Adam(1e-4)
+        return Adam(1e-4)
 
     def default_loss(self):
         return keras.losses.SparseCategoricalCrossentropy()

@@ -20,13 +20,13 @@ it) cuts long series into windows instead, and the report votes them per series.
 
 import pathlib
 
-import keras
 import numpy as np
 
 from core.backbones import ResNetBackbone
 from core.backbones.resnet import RESNET_SPECS
 from core.data import from_arrays
 from core.evaluation import save_predictions
+from core.optimizers import AdamW
 from core.registry import Option, RunConfig, TaskRunner, register_task
 from core.smoke import budget
 from core.tasks import Classifier
@@ -435,7 +435,7 @@ class ResNet1DTask(_HARTask):
         steps = -(-len(data.x_train) // batch_size)
         # Classifier's own optimizer (AdamW 1e-3) unless a schedule is asked for.
         optimizer = ("auto" if options["schedule"] == "constant"
-                     else keras.optimizers.AdamW(stage_rate(1e-3, options["schedule"], config.epochs, steps), weight_decay=1e-4))
+                     else AdamW(stage_rate(1e-3, options["schedule"], config.epochs, steps), weight_decay=1e-4))
         model.compile(optimizer=optimizer, loss=(SmoothedSparseCrossentropy(options["label_smoothing"], from_logits=True)
                                                  if options["label_smoothing"] else "auto"))
         validation = (from_arrays(data.x_val, data.y_val, batch_size=batch_size, training=False) if len(data.x_val)

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 
 from core.data import from_arrays
+from core.optimizers import Adam
 from core.training import fit
 
 # The paper's recipe: the fused stage's epochs and the batch size (also the `har.*` tasks' defaults).
@@ -105,7 +106,7 @@ def _fit_expert(expert, x_train, y_train, x_val, y_val, epochs, batch_size, lear
                 augmentation=None, label_smoothing=0.0, schedule="constant"):
     steps = -(-len(x_train) // batch_size)
     expert.compile(
-        optimizer=keras.optimizers.Adam(stage_rate(learning_rate, schedule, epochs, steps)),
+        optimizer=Adam(stage_rate(learning_rate, schedule, epochs, steps)),
         loss=(SmoothedSparseCrossentropy(label_smoothing, from_logits=True) if label_smoothing
               else keras.losses.SparseCategoricalCrossentropy(from_logits=True)),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
@@ -197,7 +198,7 @@ def train_fusionactnet(
             augmentation, label_smoothing, schedule,
         )
     steps = -(-len(data.x_train) // batch_size)
-    model.compile(optimizer=keras.optimizers.Adam(stage_rate(fusion_learning_rate, schedule, fusion_epochs, steps)),
+    model.compile(optimizer=Adam(stage_rate(fusion_learning_rate, schedule, fusion_epochs, steps)),
                   loss=SmoothedSparseCrossentropy(label_smoothing) if label_smoothing else "auto")
     validation = from_arrays(data.x_val, data.y_val, batch_size=batch_size, training=False) if len(data.x_val) else None
     return fit(

@@ -22,6 +22,7 @@ import pathlib
 import keras
 
 from core.data import from_arrays
+from core.optimizers import Adam
 from core.training import fit
 
 DEFAULT_EPOCHS = 30
@@ -89,7 +90,7 @@ def train_rrnet(model, train, validation, output_dir, epochs=DEFAULT_EPOCHS, bat
     if fit_statistics:
         model.set_flux_statistics(x[..., 0], x[..., 1] > 0)
         model.set_target_statistics(y)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    model.compile(optimizer=Adam(learning_rate))
     # Built now: left to the first step, its variables would make Keras trace the train step twice.
     model.optimizer.build(model.trainable_variables)
     train_data = from_arrays(x, model.standardize_targets(y), batch_size=batch_size, seed=seed)

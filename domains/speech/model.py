@@ -25,6 +25,7 @@ from keras import ops
 from core import spectral
 from core.api import export
 from core.metrics import feature_matching_loss, least_squares_gan_losses, mel_l1_loss
+from core.optimizers import AdamW
 from core.training import GANModel
 from domains.speech import losses
 from domains.speech.discriminator import PERIODS, build_discriminators
@@ -44,7 +45,7 @@ def default_optimizer(learning_rate=2e-4):
     Args:
         learning_rate: float or a `keras.optimizers.schedules` schedule. Defaults to 2e-4.
     """
-    return keras.optimizers.AdamW(learning_rate, beta_1=0.8, beta_2=0.99, weight_decay=0.01)
+    return AdamW(learning_rate, beta_1=0.8, beta_2=0.99, weight_decay=0.01)
 
 
 def _feature_config(value):

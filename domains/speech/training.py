@@ -22,6 +22,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from core.optimizers import Adam
 from core.training import StepCounter, TimeBudget, fit
 from domains.speech.data import segment_dataset
 from domains.speech.model import default_optimizer
@@ -84,7 +85,7 @@ def train_apnet(model, train_waveforms, val_segments, output_dir, epochs=EPOCHS,
         model.compile(default_optimizer(schedule), default_optimizer(schedule))
     elif recipe == "spectral":
         schedule = overfit_schedule(learning_rate, epochs * steps_per_epoch, SPECTRAL_DECAY_FRACTION)
-        model.compile(keras.optimizers.Adam(schedule, beta_1=0.8, beta_2=0.99), default_optimizer(),
+        model.compile(Adam(schedule, beta_1=0.8, beta_2=0.99), default_optimizer(),
                       adversarial=False)
     else:
         raise ValueError(f"recipe must be one of {RECIPES}. Received: recipe={recipe!r}")
@@ -235,7 +236,7 @@ def overfit_generator(model, waveforms, steps, learning_rate=1e-3, log_every=100
     if not 0 <= first_step < steps:
         raise ValueError(f"overfit_generator: first_step must be in [0, steps={steps}). Received: first_step={first_step}")
     schedule = overfit_schedule(learning_rate, steps, decay_fraction)
-    optimizer = keras.optimizers.Adam(schedule, beta_1=0.8, beta_2=0.99)
+    optimizer = Adam(schedule, beta_1=0.8, beta_2=0.99)
     optimizer.build(generator.trainable_weights)
     optimizer.iterations.assign(first_step)
 

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from core.optimizers import AdamW
 from core.training import fit
 from domains.mri.quality.data.augment import contrast_augment, intensity_remap
 from domains.mri.quality.data.stream import training_dataset
@@ -19,7 +20,7 @@ DEFAULT_LEARNING_RATE = 1e-3
 def compile_ssim_regressor(model, total_steps, learning_rate=DEFAULT_LEARNING_RATE):
     """AdamW (weight decay 1e-4) with a cosine decay over `total_steps`, MSE loss, MAE metric."""
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(int(total_steps), 1), alpha=0.01)
-    model.compile(optimizer=keras.optimizers.AdamW(learning_rate=schedule, weight_decay=1e-4))
+    model.compile(optimizer=AdamW(learning_rate=schedule, weight_decay=1e-4))
     return model
 
 
