@@ -13,7 +13,9 @@ evaluate TASK --preset NAME ...` (the recipe's `evaluate` options); the score go
 `metadata.json`. Commit the folder. A long recipe runs in the background instead, with its
 `resuite train` command (`Recipe.train_command`) and an `--output` folder, resumed after any stop;
 `--from-run FOLDER` then makes the preset from that finished run (checked against the recipe).
-A domain's `CANDIDATES` are recipes not shipped; `--record-run FOLDER` keeps a finished run of one
+Presets train with the CPU kernels `resuite` gives their task (`core.cli.use_cpu_kernels`, set
+before TensorFlow starts; TF_ENABLE_ONEDNN_OPTS in the environment wins). A domain's `CANDIDATES`
+are recipes not shipped; `--record-run FOLDER` keeps a finished run of one
 that did not earn its preset: `presets/<name>_run.json` and `.png` (settings, results, curve).
 """
 
@@ -46,6 +48,11 @@ def main(argv=None):
                         help="record this finished run of the one named candidate (CANDIDATES) beside the presets")
     args = parser.parse_args(argv)
 
+    from core.cli import cpu_kind, declared_cpu_kernels, use_cpu_kernels
+
+    # Before TensorFlow starts (it reads its kernel choice once): the kernels `resuite` gives every
+    # task unless it declares others (`TaskRunner.cpu_kernels`); TF_ENABLE_ONEDNN_OPTS, if set, wins.
+    kernels = use_cpu_kernels()
     from core.presets import make_preset, record_run, score_preset
     from core.registry import get_task
 
@@ -69,6 +76,10 @@ def main(argv=None):
         start = time.time()
         recipe = known[name][1]
         print(f"== {name} ({recipe.task})", flush=True)
+        declared = declared_cpu_kernels(recipe.task, cpu_kind())[0]
+        if declared != kernels:
+            print(f"   note: {recipe.task} trains with {declared} kernels under resuite, this process runs {kernels}; "
+                  f"for its speed run it alone with TF_ENABLE_ONEDNN_OPTS={int(declared == 'onednn')}", flush=True)
         task = get_task(recipe.task)
         if args.score:
             score = score_preset(name, recipe, task, args.seed)
