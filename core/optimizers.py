@@ -3,8 +3,8 @@
 Keras 3 writes Adam's update of each weight as about 40 graph operations (casts, the bias
 corrections, the two moment updates, the step). Traced for every weight of a model, they are
 half of a training step's graph: for a small FusionActNet, 6,750 of 12,050 operations, and
-tracing the step took 2.6 times as long as with SGD. TensorFlow's `ResourceApplyAdam` kernel
-computes the same update, in the same order of floating-point operations, as one operation.
+tracing time grows with them. TensorFlow's `ResourceApplyAdam` kernel computes the same update,
+by the same formula, as one operation (fused: results differ from Keras's by rounding).
 
 `Adam` and `AdamW` here are Keras's, with that kernel used wherever it applies (TensorFlow
 backend, dense gradient, float weights, no AMSGrad, no distribution strategy); everywhere
