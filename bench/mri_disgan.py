@@ -204,12 +204,12 @@ def training_speed(config, d_filters, patch, batch, steps, perceptual=True, fe_w
         dict: "l1_step" and "gan_step" (mean s/step of the timed fit), "gan_first" (s of the
         first, tracing fit).
     """
-    import keras
+    from core.optimizers import Adam
 
     lr, hr = _pairs(batch, patch, steps + 1)
     model = _disgan(config, d_filters, patch, fe_widths, perceptual)
     generator = model.generator
-    generator.compile(keras.optimizers.Adam(1e-4), loss="mae", jit_compile=False)
+    generator.compile(Adam(1e-4), loss="mae", jit_compile=False)
     generator.fit(lr[:batch], hr[:batch], batch_size=batch, epochs=1, verbose=0)
     start = time.perf_counter()
     generator.fit(lr[batch:], hr[batch:], batch_size=batch, epochs=1, verbose=0)

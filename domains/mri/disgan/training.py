@@ -22,6 +22,7 @@ import time
 import keras
 import numpy as np
 
+from core.optimizers import Adam
 from core.training import StepCounter, TimeBudget, fit
 from domains.mri.disgan.data import (
     PatchSampler,
@@ -256,7 +257,7 @@ def train_disgan(
         summary["pretrain"] = {**json.loads(warm_up_summary.read_text()), "reused_after_resume": True}
     elif pretrain_epochs:
         pretrain_steps = pretrain_epochs * (pretrain_steps_per_epoch or steps_per_epoch)
-        generator.compile(optimizer=keras.optimizers.Adam(pretrain_learning_rate), loss="mae", jit_compile=False)
+        generator.compile(optimizer=Adam(pretrain_learning_rate), loss="mae", jit_compile=False)
         counter, budget = StepCounter(), TimeBudget(pretrain_seconds)
         decay = [CosineToBudget(pretrain_learning_rate, pretrain_steps, pretrain_seconds)] if pretrain_decay else []
         history = fit(generator, train, epochs=pretrain_epochs, output_dir=output_dir / "pretrain",
@@ -270,8 +271,7 @@ def train_disgan(
         warm_up_summary.write_text(json.dumps(summary["pretrain"], indent=2))
 
     model = DISGAN(generator, discriminator, feature_extractor, seed=seed)
-    model.compile(generator_optimizer=keras.optimizers.Adam(learning_rate),
-                  discriminator_optimizer=keras.optimizers.Adam(discriminator_learning_rate))
+    model.compile(generator_optimizer=Adam(learning_rate), discriminator_optimizer=Adam(discriminator_learning_rate))
     summary["gan"] = {"epochs_planned": epochs, "steps_per_epoch": steps_per_epoch}
     if epochs:
         counter, budget = StepCounter(), TimeBudget(gan_seconds)
