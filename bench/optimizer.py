@@ -29,7 +29,7 @@ DEFAULT_MODELS = ("fusionactnet", "rrnet", "disgan_l1", "fundus_resnet18", "ssim
 
 
 def child(request):
-    """In a fresh process: the first step's seconds, the steady step's and the train graph's size (one JSON line)."""
+    """In a fresh process: the first step's seconds and the steady step's median (one JSON line)."""
     import importlib
 
     import keras
