@@ -30,17 +30,15 @@ DEFAULT_MODELS = ("fusionactnet", "rrnet", "disgan_l1", "fundus_resnet18", "ssim
 
 def child(request):
     """In a fresh process: the first step's seconds and the steady step's median (one JSON line)."""
-    import importlib
-
     import keras
 
     import core.optimizers
     from bench.common import time_call
+    from bench.training import build_step
 
     if request["optimizer"] == "keras":  # the baseline: Keras's classes wherever resuite uses its own
         core.optimizers.Adam, core.optimizers.AdamW = keras.optimizers.Adam, keras.optimizers.AdamW
-    module, function = request["builder"].split(":")
-    step = getattr(importlib.import_module(module), function)(request["config"])
+    step = build_step(request)
     start = time.perf_counter()
     step()
     first = time.perf_counter() - start
@@ -64,7 +62,7 @@ def run(names, rounds=2, repeats=5, quick=False, models=None, launcher=None):
         and the ratios keras / core.
     """
     from bench import official
-    from bench.training import MODELS
+    from bench.training import MODELS, builder_config, input_text
 
     models = MODELS if models is None else models
     if rounds < 1 or repeats < 1:
@@ -76,7 +74,7 @@ def run(names, rounds=2, repeats=5, quick=False, models=None, launcher=None):
     for _ in range(rounds):
         for name in names:
             spec = models[name]
-            config = {**spec.get("config", {}), "batch": spec["quick_batch" if quick else "batch"], "quick": quick}
+            config = builder_config(spec, quick)
             for optimizer in OPTIMIZERS:
                 request = {"builder": spec["builder"], "config": config, "optimizer": optimizer, "repeats": repeats,
                            "min_seconds": 0.0 if quick else 0.2}
@@ -86,9 +84,7 @@ def run(names, rounds=2, repeats=5, quick=False, models=None, launcher=None):
                 found[(name, optimizer)].append(result)
     rows = []
     for name in names:
-        spec = models[name]
-        row = {"model": name, "input": spec["input"].format(batch=spec["quick_batch" if quick else "batch"],
-                                                            lr=8 if quick else 16, hr=16 if quick else 32)}
+        row = {"model": name, "input": input_text(models[name], quick)}
         for key, label in (("first", "first step s"), ("seconds", "step s")):
             for optimizer in OPTIMIZERS:
                 row[f"{label} {optimizer}"] = statistics.median(r[key] for r in found[(name, optimizer)])

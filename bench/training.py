@@ -190,14 +190,30 @@ def build_ssim(config):
 # ---------------------------------------------------------------------------------------------------
 # The run: children, rounds, rows.
 
-def child(request):
-    """In a fresh process: build one model's step, time it; print one JSON line (seconds per step)."""
+def builder_config(spec, quick):
+    """The config a `MODELS` entry's builder gets: the entry's own settings, its (quick) batch, `quick`."""
+    return {**spec.get("config", {}), "batch": spec["quick_batch" if quick else "batch"], "quick": quick}
+
+
+def input_text(spec, quick):
+    """A `MODELS` entry's `input`, filled in with the batch and patch sides it runs at."""
+    return spec["input"].format(batch=spec["quick_batch" if quick else "batch"], lr=8 if quick else 16,
+                                hr=16 if quick else 32)
+
+
+def build_step(request):
+    """The step function of `request["builder"]` ("module:function") called on `request["config"]`."""
     import importlib
 
+    module, function = request["builder"].split(":")
+    return getattr(importlib.import_module(module), function)(request["config"])
+
+
+def child(request):
+    """In a fresh process: build one model's step, time it; print one JSON line (seconds per step)."""
     from bench.common import time_call
 
-    module, function = request["builder"].split(":")
-    step = getattr(importlib.import_module(module), function)(request["config"])
+    step = build_step(request)
     timing = time_call(step, repeats=request["repeats"], warmup=request["warmup"],
                        min_seconds=request["min_seconds"])
     print(json.dumps({"seconds": timing.median, "best": timing.best, "pid": os.getpid(),
@@ -292,7 +308,7 @@ def run(names, rounds=3, repeats=5, warmup=2, quick=False, tolerance=0.05, kind=
     for _ in range(rounds):
         for name in names:
             spec = models[name]
-            config = {**spec.get("config", {}), "batch": spec["quick_batch" if quick else "batch"], "quick": quick}
+            config = builder_config(spec, quick)
             for kernels, flag in KERNELS.items():
                 request = {"builder": spec["builder"], "config": config, "repeats": repeats, "warmup": warmup,
                            "min_seconds": 0.0 if quick else 0.2}
@@ -307,8 +323,7 @@ def run(names, rounds=3, repeats=5, warmup=2, quick=False, tolerance=0.05, kind=
         batch = spec["quick_batch" if quick else "batch"]
         declared, source = declared_kernels(spec["task"], kind)
         row = {"model": name, "task": spec["task"], "preset": spec.get("preset"),
-               "input": spec["input"].format(batch=batch, lr=8 if quick else 16, hr=16 if quick else 32),
-               "batch": batch}
+               "input": input_text(spec, quick), "batch": batch}
         rates = {}
         for kernels in KERNELS:
             times = seconds[(name, kernels)]
